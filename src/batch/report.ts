@@ -1,0 +1,31 @@
+/**
+ * The report CSV that travels with the invoices: one row per invoice,
+ * invoice_ref → number, buyer, totals. Written for the client's spreadsheet:
+ * UTF-8 with BOM, ";" and decimal comma in French, "," and decimal point in
+ * English. Cells that a spreadsheet would run as formulas are neutralised.
+ */
+import { neutraliseCell } from '../core/text.js';
+import type { IssuedInvoice } from './types.js';
+
+const HEADERS = {
+  fr: ['reference', 'numero_facture', 'date_emission', 'date_echeance', 'client', 'siren_client', 'devise', 'total_ht', 'total_tva', 'total_ttc', 'net_a_payer', 'fichier'],
+  en: ['invoice_ref', 'invoice_number', 'issue_date', 'due_date', 'buyer_name', 'buyer_siren', 'currency', 'total_excl_vat', 'total_vat', 'total_incl_vat', 'amount_due', 'file'],
+};
+
+export function renderReportCsv(invoices: readonly IssuedInvoice[], lang: 'fr' | 'en'): string {
+  const sep = lang === 'fr' ? ';' : ',';
+  const num = (s: string) => (lang === 'fr' ? s.replace('.', ',') : s);
+  const cell = (value: string) => {
+    const safe = neutraliseCell(value);
+    return /[";,\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+  };
+  const rows = [HEADERS[lang].join(sep)];
+  for (const i of invoices) {
+    rows.push(
+      [i.ref, i.number, i.issueDate, i.dueDate, i.buyerName, i.buyerSiren ?? '', i.currency, num(i.totalExclVat), num(i.totalVat), num(i.totalInclVat), num(i.amountDue), i.pdfFile]
+        .map(cell)
+        .join(sep),
+    );
+  }
+  return `\ufeff${rows.join('\r\n')}\r\n`;
+}

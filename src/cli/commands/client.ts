@@ -1,0 +1,155 @@
+/** `mailbot client add|list|show|update`: the seller records, from flags or a JSON file. */
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { addClient, changeClient, getClient } from '../../clients/service.js';
+import type { ClientRecord } from '../../clients/record.js';
+import { table } from '../table.js';
+import { openStore, type GlobalOptions } from '../context.js';
+
+interface ClientFlags {
+  file?: string;
+  id?: string;
+  legalName?: string;
+  siren?: string;
+  vatId?: string;
+  address?: string;
+  address2?: string;
+  postcode?: string;
+  city?: string;
+  country?: string;
+  email?: string[];
+  iban?: string;
+  bic?: string;
+  vatRegime?: string;
+  vatRates?: string;
+  paymentTerms?: string;
+  latePenalty?: string;
+  shareCapital?: string;
+  rcsCity?: string;
+  numberPattern?: string;
+  language?: string;
+  operationType?: string;
+  contactName?: string;
+  phone?: string;
+  json?: boolean;
+}
+
+function withClientFlags(cmd: Command): Command {
+  return cmd
+    .option('--file <path>', 'read the record (or the changes) from a JSON file')
+    .option('--legal-name <name>', 'legal name with legal form, e.g. "Atelier Dupont SARL"')
+    .option('--siren <siren>', 'SIREN (9 digits) or SIRET (14 digits)')
+    .option('--vat-id <id>', 'intra-EU VAT number, e.g. FR32123456789')
+    .option('--address <line>', 'street address')
+    .option('--address2 <line>', 'address complement')
+    .option('--postcode <code>', 'postcode')
+    .option('--city <city>', 'city')
+    .option('--country <code>', 'ISO country code (default FR)')
+    .option('--email <address...>', 'addresses allowed to send batches')
+    .option('--iban <iban>', 'IBAN for payments')
+    .option('--bic <bic>', 'BIC of the bank')
+    .option('--vat-regime <regime>', 'normal | franchise (art. 293 B CGI)')
+    .option('--vat-rates <list>', 'allowed VAT rates, comma-separated (default 20,10,5.5,2.1,0)')
+    .option('--payment-terms <days>', 'payment terms in days (default 30)')
+    .option('--late-penalty <text>', 'late-payment penalty mention')
+    .option('--share-capital <amount>', 'share capital in euros')
+    .option('--rcs-city <city>', 'RCS registry city')
+    .option('--number-pattern <pattern>', 'invoice number pattern, e.g. FA-{YYYY}-{SEQ:5}')
+    .option('--language <lang>', 'fr | en')
+    .option('--operation-type <type>', 'default nature of operations: goods | services | mixed')
+    .option('--contact-name <name>', 'contact person')
+    .option('--phone <phone>', 'phone number');
+}
+
+/** Flags → the record's field names; only what was given. */
+async function flagsToInput(flags: ClientFlags): Promise<Record<string, unknown>> {
+  const input: Record<string, unknown> = flags.file ? (JSON.parse(await readFile(flags.file, 'utf8')) as Record<string, unknown>) : {};
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) input[key] = value;
+  };
+  set('id', flags.id);
+  set('legalName', flags.legalName);
+  set('siren', flags.siren);
+  set('vatId', flags.vatId);
+  set('iban', flags.iban);
+  set('bic', flags.bic);
+  set('vatRegime', flags.vatRegime);
+  set('allowedVatRates', flags.vatRates?.split(/[;,]\s*/).filter(Boolean));
+  set('paymentTermsDays', flags.paymentTerms);
+  set('latePenaltyText', flags.latePenalty);
+  set('shareCapital', flags.shareCapital);
+  set('rcsCity', flags.rcsCity);
+  set('numberPattern', flags.numberPattern);
+  set('language', flags.language);
+  set('defaultOperationType', flags.operationType);
+  set('contactName', flags.contactName);
+  set('phone', flags.phone);
+  set('emails', flags.email);
+  const address: Record<string, unknown> = { ...((input.address as Record<string, unknown> | undefined) ?? {}) };
+  if (flags.address !== undefined) address.line1 = flags.address;
+  if (flags.address2 !== undefined) address.line2 = flags.address2;
+  if (flags.postcode !== undefined) address.postcode = flags.postcode;
+  if (flags.city !== undefined) address.city = flags.city;
+  if (flags.country !== undefined) address.country = flags.country;
+  if (Object.keys(address).length > 0) input.address = address;
+  return input;
+}
+
+function show(c: ClientRecord): string {
+  const rows: [string, string][] = [
+    ['id', c.id],
+    ['legal name', c.legalName],
+    ['SIREN', c.siren + (c.siret ? ` (SIRET ${c.siret})` : '')],
+    ['VAT id', c.vatId ?? '—'],
+    ['address', [c.address.line1, c.address.line2, `${c.address.postcode} ${c.address.city}`, c.address.country].filter(Boolean).join(', ')],
+    ['emails', c.emails.join(', ')],
+    ['IBAN / BIC', `${c.iban} / ${c.bic}`],
+    ['VAT regime', c.vatRegime === 'franchise' ? 'franchise en base (art. 293 B CGI)' : `normal, rates ${c.allowedVatRates.join(', ')}`],
+    ['payment terms', `${c.paymentTermsDays} days`],
+    ['late penalty', c.latePenaltyText],
+    ['capital / RCS', `${c.shareCapital ?? '—'} / ${c.rcsCity ?? '—'}`],
+    ['number pattern', c.numberPattern],
+    ['language', c.language],
+  ];
+  return rows.map(([k, v]) => `${k.padEnd(15)} ${v}`).join('\n');
+}
+
+export function registerClientCommands(program: Command, globals: () => GlobalOptions): void {
+  const client = program.command('client').description('manage the sellers the studio invoices for');
+
+  withClientFlags(client.command('add').description('add a client').option('--id <id>', 'short id, e.g. atelier-dupont')).action(async (flags: ClientFlags) => {
+    const store = await openStore(globals());
+    const record = await addClient(store, await flagsToInput(flags));
+    console.log(`client ${record.id} added`);
+  });
+
+  client
+    .command('list')
+    .description('list clients')
+    .option('--json', 'JSON output')
+    .action(async (flags: { json?: boolean }) => {
+      const store = await openStore(globals());
+      const clients = store.data.clients;
+      if (flags.json) return void console.log(JSON.stringify(clients, null, 2));
+      if (clients.length === 0) return void console.log('no client yet: add one with `mailbot client add`');
+      console.log(table(['id', 'legal name', 'SIREN', 'VAT regime', 'emails'], clients.map((c) => [c.id, c.legalName, c.siren, c.vatRegime, c.emails.join(', ')])));
+    });
+
+  client
+    .command('show <id>')
+    .description('show one client')
+    .option('--json', 'JSON output')
+    .action(async (id: string, flags: { json?: boolean }) => {
+      const store = await openStore(globals());
+      const c = getClient(store, id);
+      console.log(flags.json ? JSON.stringify(c, null, 2) : show(c));
+    });
+
+  withClientFlags(client.command('update <id>').description('change fields of a client')).action(async (id: string, flags: ClientFlags) => {
+    const store = await openStore(globals());
+    const patch = await flagsToInput(flags);
+    if (Object.keys(patch).length === 0) throw new Error('nothing to change: give at least one field flag or --file');
+    const { after } = await changeClient(store, id, patch);
+    console.log(`client ${after.id} updated`);
+  });
+}

@@ -1,0 +1,46 @@
+/**
+ * The `mailbot` command. Every subcommand takes --data DIR (or
+ * $MAILBOT_DATA); errors print one clear line and a non-zero exit code:
+ * 1 for a rejected input, 2 for a usage or configuration error, 3 for a bug.
+ */
+import { Command, CommanderError } from 'commander';
+import { MailbotError, ValidationError, errorMessage } from '../core/errors.js';
+import { registerClientCommands } from './commands/client.js';
+import { registerInvoiceCommand } from './commands/invoice.js';
+import { registerStartCommand } from './commands/start.js';
+import type { GlobalOptions } from './context.js';
+
+// Files the bot creates are private to its user (invariant 12), whatever the shell's umask.
+process.umask(0o077);
+
+const program = new Command('mailbot')
+  .description('Mail bot of the invoicing studio: Factur-X invoices from CSV batches')
+  .option('--data <dir>', 'data directory (default $MAILBOT_DATA or ./data)')
+  .showHelpAfterError()
+  .exitOverride();
+const globals = () => program.opts<GlobalOptions>();
+
+registerStartCommand(program, globals);
+registerClientCommands(program, globals);
+registerInvoiceCommand(program, globals);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof ValidationError) {
+    const lines = (err.details.issues as string[] | undefined) ?? [err.message];
+    console.error(`mailbot: refused, fix these fields:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+    process.exitCode = 2;
+  } else if (err instanceof MailbotError) {
+    console.error(`mailbot: ${err.message} [${err.code}]`);
+    process.exitCode = err.code === 'SELF_CHECK_FAILED' ? 3 : 2;
+  } else if (err instanceof SyntaxError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
+    console.error(`mailbot: ${errorMessage(err)}`);
+    process.exitCode = 2;
+  } else {
+    console.error('mailbot: unexpected error', err);
+    process.exitCode = 3;
+  }
+}

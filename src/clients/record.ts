@@ -1,0 +1,121 @@
+/**
+ * The client record: the seller on whose behalf the studio issues invoices.
+ * Everything about the seller on an invoice comes from here, never from a CSV.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../core/errors.js';
+import { compactId, frenchVatId, isBic, isIban, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
+import { parsePattern } from '../invoice/numbering.js';
+
+/** Legal forms French law asks to show next to the name (C. com. R123-237; "EI" since 2022). */
+const LEGAL_FORMS = ['SARL', 'SAS', 'SASU', 'SA', 'EURL', 'EI', 'EIRL', 'SCI', 'SNC', 'SCOP', 'SELARL', 'SELAS', 'SCM', 'SCP', 'GIE', 'SEM', 'SCA', 'ASSOCIATION'];
+const LEGAL_FORM_RE = new RegExp(`(^|[^A-Za-z])(${LEGAL_FORMS.join('|')})([^A-Za-z]|$)`, 'i');
+
+export const DEFAULT_VAT_RATES = ['20', '10', '5.5', '2.1', '0'] as const;
+export const DEFAULT_LATE_PENALTY_FR =
+  "En cas de retard de paiement, pénalités au taux égal à trois fois le taux d'intérêt légal, exigibles le jour suivant la date d'échéance.";
+
+const trimmed = z.string().trim();
+const text = (max: number) => trimmed.min(1, 'must not be empty').max(max, `at most ${max} characters`);
+const decimalString = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v).trim().replace(',', '.'))
+  .refine((v) => /^\d+(\.\d+)?$/.test(v), 'a positive decimal number, e.g. 5.5');
+
+export const addressSchema = z.object({
+  line1: text(100),
+  line2: trimmed.max(100).optional(),
+  postcode: text(20),
+  city: text(60),
+  country: trimmed
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, 'an ISO 3166 two-letter code, e.g. FR')
+    .default('FR'),
+});
+
+export const clientInputSchema = z
+  .object({
+    id: trimmed.regex(/^[a-z0-9][a-z0-9-]{1,39}$/, 'lower-case letters, digits and dashes, 2 to 40 characters'),
+    legalName: text(120).refine((v) => LEGAL_FORM_RE.test(v), 'must include the legal form, e.g. "Atelier Dupont SARL" or "Marie Martin EI"'),
+    siren: z
+      .string()
+      .transform(compactId)
+      .refine((v) => isSiren(v) || isSiret(v), 'a SIREN (9 digits) or SIRET (14 digits) with a valid Luhn key'),
+    vatId: z
+      .string()
+      .transform(compactId)
+      .refine((v) => vatIdProblem(v) === null, 'an intra-EU VAT number such as FR + 2-digit key + SIREN, with a valid key')
+      .optional(),
+    address: addressSchema,
+    emails: z
+      .array(trimmed.toLowerCase().pipe(z.email('an email address')))
+      .min(1, 'at least one address allowed to send batches'),
+    iban: z.string().transform(compactId).refine(isIban, 'an IBAN with a valid mod-97 key'),
+    bic: z.string().transform(compactId).refine(isBic, 'a BIC of 8 or 11 characters'),
+    vatRegime: z.enum(['normal', 'franchise']).default('normal'),
+    allowedVatRates: z.array(decimalString).min(1).default([...DEFAULT_VAT_RATES]),
+    paymentTermsDays: z.coerce.number().int('whole days').min(0).max(60, 'at most 60 days (C. com. L441-10)').default(30),
+    latePenaltyText: text(500).default(DEFAULT_LATE_PENALTY_FR),
+    shareCapital: decimalString.optional(),
+    rcsCity: trimmed.min(1).max(60).optional(),
+    numberPattern: trimmed.default('{YYYY}-{SEQ:5}').refine((p) => parsePattern(p) !== null, 'a pattern with one {SEQ:n} (n = 1 to 9), optional {YYYY} {YY} {MM}, and letters, digits, - _ . / around them'),
+    language: z.enum(['fr', 'en']).default('fr'),
+    defaultOperationType: z.enum(['goods', 'services', 'mixed']).default('services'),
+    contactName: trimmed.max(100).optional(),
+    phone: trimmed.max(30).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const siren = c.siren.slice(0, 9);
+    if (c.vatRegime === 'normal' && !c.vatId) {
+      ctx.addIssue({ code: 'custom', path: ['vatId'], message: 'required for a seller who charges VAT (BR-S-2)' });
+    }
+    if (c.vatId?.startsWith('FR') && /^FR\d{2}/.test(c.vatId) && c.vatId !== frenchVatId(siren)) {
+      ctx.addIssue({ code: 'custom', path: ['vatId'], message: `does not match SIREN ${siren} (expected ${frenchVatId(siren)})` });
+    }
+    if (c.vatRegime === 'franchise' && !c.vatId) {
+      // EN 16931 BR-E-2 needs a seller VAT id (or tax registration) on category E invoices.
+      ctx.addIssue({ code: 'custom', path: ['vatId'], message: 'required even under franchise en base: EN 16931 (BR-E-2) asks for the seller VAT id on exempt invoices' });
+    }
+  });
+
+export type ClientInput = z.input<typeof clientInputSchema>;
+export type ClientData = z.output<typeof clientInputSchema>;
+
+export interface ClientRecord extends ClientData {
+  /** SIREN alone, derived from siren/siret for BT-30. */
+  siren: string;
+  siret?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Validate raw input into a record. Throws a ValidationError naming the first bad field. */
+export function validateClient(input: unknown, now = new Date()): ClientRecord {
+  const parsed = clientInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue ? issue.path.join('.') || 'client' : 'client';
+    const all = parsed.error.issues.map((i) => `${i.path.join('.') || 'client'}: ${i.message}`);
+    throw new ValidationError(field, all.join('; '), { issues: all });
+  }
+  const data = parsed.data;
+  const ident = data.siren;
+  const stamp = now.toISOString();
+  return {
+    ...data,
+    siren: ident.slice(0, 9),
+    ...(ident.length === 14 ? { siret: ident } : {}),
+    createdAt: stamp,
+    updatedAt: stamp,
+  };
+}
+
+/** Merge a partial update onto a record and validate the whole again. */
+export function updateClient(current: ClientRecord, patch: Record<string, unknown>, now = new Date()): ClientRecord {
+  const { createdAt, siret, ...rest } = current;
+  const merged: Record<string, unknown> = { ...rest, siren: siret ?? rest.siren, ...patch };
+  if (patch.address && typeof patch.address === 'object') merged.address = { ...current.address, ...patch.address };
+  if ('id' in patch && patch.id !== current.id) throw new ValidationError('id', 'the id of a client cannot change');
+  const next = validateClient(merged, now);
+  return { ...next, createdAt };
+}

@@ -1,0 +1,89 @@
+/**
+ * Check digits of the identifiers found on French invoices. Pure functions:
+ * each answers whether a value is well-formed, nothing else.
+ */
+
+/** Luhn (mod 10) key, used by INSEE for SIREN (9 digits) and SIRET (14 digits). */
+export function luhnValid(digits: string): boolean {
+  if (!/^\d+$/.test(digits)) return false;
+  let total = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    total += d;
+  }
+  return total % 10 === 0;
+}
+
+/** Spaces, NBSP and dots are common in typed identifiers ("123 456 789"). */
+export function compactId(value: string): string {
+  return value.replace(/[\s.\u00a0\u202f-]/g, '').toUpperCase();
+}
+
+export function isSiren(value: string): boolean {
+  return /^\d{9}$/.test(value) && luhnValid(value);
+}
+
+/**
+ * SIRET = SIREN + 5-digit establishment number, Luhn over the 14 digits.
+ * La Poste (SIREN 356000000) is the documented exception: its SIRETs use
+ * "sum of digits divisible by 5" instead.
+ */
+export function isSiret(value: string): boolean {
+  if (!/^\d{14}$/.test(value)) return false;
+  if (value.startsWith('356000000')) {
+    const total = [...value].reduce((acc, c) => acc + Number(c), 0);
+    return total % 5 === 0;
+  }
+  return luhnValid(value) && isSiren(value.slice(0, 9));
+}
+
+/** The French VAT key: (12 + 3 × (SIREN mod 97)) mod 97, two digits before the SIREN. */
+export function frenchVatKey(siren: string): string {
+  const key = (12 + 3 * (Number(siren) % 97)) % 97;
+  return key.toString().padStart(2, '0');
+}
+
+export function frenchVatId(siren: string): string {
+  return `FR${frenchVatKey(siren)}${siren}`;
+}
+
+/**
+ * An EU VAT identifier (BT-31/BT-48). The prefix must be an ISO 3166-1
+ * country code, Greece using "EL" (BR-CO-9). French ids are checked with their
+ * key; other countries only for shape, since each has its own algorithm.
+ */
+export function vatIdProblem(value: string): string | null {
+  const v = compactId(value);
+  if (!/^[A-Z]{2}[0-9A-Z+*]{2,13}$/.test(v)) return 'shape';
+  if (v.startsWith('FR')) {
+    const m = /^FR([0-9A-Z]{2})(\d{9})$/.exec(v);
+    if (!m) return 'shape';
+    const [, key, siren] = m as unknown as [string, string, string];
+    // Numeric keys are checkable; alphanumeric keys (new-style) are accepted by shape.
+    if (/^\d{2}$/.test(key) && key !== frenchVatKey(siren)) return 'key';
+  }
+  return null;
+}
+
+/** IBAN (ISO 13616): country, two check digits, mod 97 of the rearranged number equals 1. */
+export function isIban(value: string): boolean {
+  const v = compactId(value);
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(v)) return false;
+  const rearranged = v.slice(4) + v.slice(0, 4);
+  let remainder = 0;
+  for (const ch of rearranged) {
+    const code = ch.charCodeAt(0);
+    const chunk = code >= 65 ? String(code - 55) : ch;
+    for (const digit of chunk) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97;
+  }
+  return remainder === 1;
+}
+
+/** BIC (ISO 9362): 4 letters bank, 2 letters country, 2 location, optional 3 branch. */
+export function isBic(value: string): boolean {
+  return /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(compactId(value));
+}

@@ -1,0 +1,53 @@
+/**
+ * Decimal arithmetic for amounts. Binary floating point never touches money:
+ * every amount is a Decimal and every rounding is explicit.
+ */
+import { Decimal } from 'decimal.js';
+
+/** A private Decimal constructor so a global configuration elsewhere cannot change our rounding. */
+export const Dec = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_UP, toExpNeg: -30, toExpPos: 40 });
+export type Dec = InstanceType<typeof Dec>;
+
+export const ZERO = new Dec(0);
+export const HUNDRED = new Dec(100);
+
+/** EN 16931 amounts carry at most two decimals (BR-DEC-*); half-up, away from zero. */
+export function round2(value: Dec): Dec {
+  return value.toDecimalPlaces(2, Dec.ROUND_HALF_UP);
+}
+
+/** Amount as written in CII: always two decimals, dot separator ("1234.50"). */
+export function amount(value: Dec): string {
+  return round2(value).toFixed(2);
+}
+
+/** A quantity, price or rate without insignificant trailing zeros ("5.5", "20", "0.335"). */
+export function plain(value: Dec): string {
+  return value.toFixed();
+}
+
+export function sum(values: readonly Dec[]): Dec {
+  let total = ZERO;
+  for (const v of values) total = total.plus(v);
+  return total;
+}
+
+/**
+ * Human display of a decimal: French "1 234,50" (narrow no-break space, as
+ * Intl does for fr-FR) or English "1,234.50", with at least `minPlaces`
+ * decimals and every significant one beyond. Pure string work, no float.
+ */
+export function displayDecimal(value: Dec | string, lang: 'fr' | 'en', minPlaces = 0): string {
+  const d = typeof value === 'string' ? new Dec(value) : value;
+  const fixed = d.toFixed(Math.max(minPlaces, d.decimalPlaces()));
+  const [intPart = '0', frac] = fixed.replace('-', '').split('.');
+  const grouped = intPart.replace(/\B(?=(\d{3})+$)/g, lang === 'fr' ? '\u202f' : ',');
+  const sign = d.isNegative() && !d.isZero() ? '-' : '';
+  return `${sign}${grouped}${frac ? (lang === 'fr' ? ',' : '.') + frac : ''}`;
+}
+
+/** An amount for people: always two decimals ("1 234,50"). */
+export function displayAmount(value: Dec | string, lang: 'fr' | 'en'): string {
+  const d = typeof value === 'string' ? new Dec(value) : value;
+  return displayDecimal(round2(d).toFixed(2), lang, 2);
+}

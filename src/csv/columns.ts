@@ -1,0 +1,96 @@
+/**
+ * The columns of the invoice CSV contract (spec v1) and their aliases.
+ * Headers match case-, accent-, space-, "_"/"-"-insensitively: both the
+ * header and the aliases go through `foldKey` before comparison.
+ */
+import { foldKey } from '../core/text.js';
+
+/** Where a column's value belongs: each line, or the invoice (stated once, may repeat). */
+export type ColumnScope = 'line' | 'invoice';
+
+export interface ColumnDef {
+  key: ColumnKey;
+  aliases: readonly string[];
+  scope: ColumnScope;
+  /** EN 16931 business term, for the reader of the code and the docs. */
+  bt?: string;
+}
+
+export const COLUMN_KEYS = [
+  'invoice_ref',
+  'issue_date',
+  'due_date',
+  'service_date',
+  'operation_type',
+  'buyer_name',
+  'buyer_siren',
+  'buyer_vat_id',
+  'buyer_address',
+  'buyer_address2',
+  'buyer_postcode',
+  'buyer_city',
+  'buyer_country',
+  'buyer_email',
+  'buyer_reference',
+  'purchase_order',
+  'description',
+  'quantity',
+  'unit',
+  'unit_price',
+  'vat_rate',
+  'vat_category',
+  'vat_exemption_reason',
+  'currency',
+  'note',
+] as const;
+export type ColumnKey = (typeof COLUMN_KEYS)[number];
+
+export const COLUMNS: readonly ColumnDef[] = [
+  { key: 'invoice_ref', aliases: ['ref', 'reference', 'ref_facture', 'reference_facture', 'invoice_reference'], scope: 'invoice' },
+  { key: 'issue_date', aliases: ['date', 'date_facture', 'date_emission', 'invoice_date'], scope: 'invoice', bt: 'BT-2' },
+  { key: 'due_date', aliases: ['echeance', 'date_echeance', 'payment_due_date'], scope: 'invoice', bt: 'BT-9' },
+  { key: 'service_date', aliases: ['date_prestation', 'date_livraison', 'delivery_date'], scope: 'invoice', bt: 'BT-72' },
+  { key: 'operation_type', aliases: ['nature', 'nature_operation', 'type_operation'], scope: 'invoice' },
+  { key: 'buyer_name', aliases: ['client', 'nom_client', 'raison_sociale', 'acheteur', 'customer', 'customer_name'], scope: 'invoice', bt: 'BT-44' },
+  { key: 'buyer_siren', aliases: ['siren', 'siret', 'siren_client', 'siret_client'], scope: 'invoice', bt: 'BT-47' },
+  { key: 'buyer_vat_id', aliases: ['tva_intracom', 'numero_tva', 'tva_intracommunautaire', 'vat_id', 'vat_number'], scope: 'invoice', bt: 'BT-48' },
+  { key: 'buyer_address', aliases: ['adresse', 'adresse_client', 'address'], scope: 'invoice', bt: 'BT-50' },
+  { key: 'buyer_address2', aliases: ['complement_adresse', 'adresse2', 'address2'], scope: 'invoice', bt: 'BT-51' },
+  { key: 'buyer_postcode', aliases: ['code_postal', 'cp', 'postcode', 'zip', 'postal_code'], scope: 'invoice', bt: 'BT-53' },
+  { key: 'buyer_city', aliases: ['ville', 'city'], scope: 'invoice', bt: 'BT-52' },
+  { key: 'buyer_country', aliases: ['pays', 'country'], scope: 'invoice', bt: 'BT-55' },
+  { key: 'buyer_email', aliases: ['email', 'courriel', 'e_mail', 'mail'], scope: 'invoice', bt: 'BT-58' },
+  { key: 'buyer_reference', aliases: ['reference_acheteur', 'reference_client'], scope: 'invoice', bt: 'BT-10' },
+  { key: 'purchase_order', aliases: ['bon_de_commande', 'commande', 'numero_commande', 'po_number'], scope: 'invoice', bt: 'BT-13' },
+  { key: 'description', aliases: ['designation', 'libelle', 'article', 'produit', 'item'], scope: 'line', bt: 'BT-153' },
+  { key: 'quantity', aliases: ['quantite', 'qte', 'qty'], scope: 'line', bt: 'BT-129' },
+  { key: 'unit', aliases: ['unite', 'unit_code'], scope: 'line', bt: 'BT-130' },
+  { key: 'unit_price', aliases: ['prix_unitaire', 'prix_unitaire_ht', 'pu_ht', 'pu', 'price', 'unit_price_excl_vat'], scope: 'line', bt: 'BT-146' },
+  { key: 'vat_rate', aliases: ['taux_tva', 'tva', 'taux', 'vat', 'tax_rate', 'tva_pourcent'], scope: 'line', bt: 'BT-152' },
+  { key: 'vat_category', aliases: ['categorie_tva', 'vat_category_code'], scope: 'line', bt: 'BT-151' },
+  { key: 'vat_exemption_reason', aliases: ['motif_exoneration', 'exemption_reason'], scope: 'line', bt: 'BT-120' },
+  { key: 'currency', aliases: ['devise', 'monnaie'], scope: 'invoice', bt: 'BT-5' },
+  { key: 'note', aliases: ['commentaire', 'mention', 'remarque_facture'], scope: 'invoice', bt: 'BT-22' },
+];
+
+const BY_FOLDED = new Map<string, ColumnDef>();
+for (const col of COLUMNS) {
+  BY_FOLDED.set(foldKey(col.key), col);
+  for (const alias of col.aliases) BY_FOLDED.set(foldKey(alias), col);
+}
+
+export function columnForHeader(header: string): ColumnDef | undefined {
+  return BY_FOLDED.get(foldKey(header));
+}
+
+/** Columns every file must have; vat_rate too unless the seller is under franchise en base. */
+export const REQUIRED_COLUMNS: readonly ColumnKey[] = [
+  'invoice_ref',
+  'buyer_name',
+  'buyer_address',
+  'buyer_postcode',
+  'buyer_city',
+  'description',
+  'quantity',
+  'unit_price',
+];

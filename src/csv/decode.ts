@@ -1,0 +1,125 @@
+/**
+ * Bytes → text. Real files come from Excel (Windows-1252 on a French
+ * Windows, or UTF-8 with BOM for "CSV UTF-8"), LibreOffice and Google Sheets
+ * (UTF-8), or Excel's "Unicode text" (UTF-16 LE with BOM).
+ */
+import iconv from 'iconv-lite';
+
+export type Encoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252' | 'iso-8859-15';
+
+export type Sniffed =
+  | { kind: 'text'; encoding: Encoding; text: string }
+  | { kind: 'empty' }
+  | { kind: 'spreadsheet'; format: 'xlsx' | 'xls' | 'ods' }
+  | { kind: 'binary' };
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+export function decodeCsvBytes(bytes: Uint8Array): Sniffed {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (buf.length === 0) return { kind: 'empty' };
+
+  // Office files sent instead of a CSV deserve their own message.
+  if (buf.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) {
+    return { kind: 'spreadsheet', format: buf.includes('content.xml') || buf.includes('opendocument') ? 'ods' : 'xlsx' };
+  }
+  if (buf.subarray(0, 8).equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]))) {
+    return { kind: 'spreadsheet', format: 'xls' };
+  }
+
+  let encoding: Encoding;
+  let text: string;
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+    encoding = 'utf-8';
+    text = decodeUtf8(buf.subarray(3));
+  } else if (buf[0] === 0xff && buf[1] === 0xfe) {
+    encoding = 'utf-16le';
+    text = iconv.decode(buf.subarray(2), 'utf-16le');
+  } else if (buf[0] === 0xfe && buf[1] === 0xff) {
+    encoding = 'utf-16be';
+    text = iconv.decode(buf.subarray(2), 'utf-16be');
+  } else if (looksLikeUtf16WithoutBom(buf)) {
+    encoding = buf[0] === 0 ? 'utf-16be' : 'utf-16le';
+    text = iconv.decode(buf, encoding);
+  } else {
+    try {
+      text = strictUtf8.decode(buf);
+      encoding = 'utf-8';
+    } catch {
+      // Not UTF-8: a single-byte Western encoding. ISO-8859-15 puts "€" at 0xA4
+      // where Windows-1252 has "¤"; 1252 uses 0x80–0x9F, which 8859-15 leaves to controls.
+      encoding = hasByteIn(buf, 0x80, 0x9f) || !buf.includes(0xa4) ? 'windows-1252' : 'iso-8859-15';
+      text = iconv.decode(buf, encoding);
+    }
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (isBinaryText(text)) return { kind: 'binary' };
+  if (text.trim() === '') return { kind: 'empty' };
+  return { kind: 'text', encoding, text };
+}
+
+function decodeUtf8(buf: Buffer): string {
+  try {
+    return strictUtf8.decode(buf);
+  } catch {
+    // A BOM promised UTF-8 but the bytes disagree: keep going, the bad bytes become U+FFFD.
+    return buf.toString('utf8');
+  }
+}
+
+function hasByteIn(buf: Buffer, lo: number, hi: number): boolean {
+  for (const b of buf) if (b >= lo && b <= hi) return true;
+  return false;
+}
+
+function looksLikeUtf16WithoutBom(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 512) & ~1;
+  if (n < 4) return false;
+  let evenZero = 0;
+  let oddZero = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (buf[i] === 0) evenZero++;
+    if (buf[i + 1] === 0) oddZero++;
+  }
+  const half = n / 2;
+  return evenZero > half * 0.6 || oddZero > half * 0.6;
+}
+
+/** NUL bytes or a high share of control characters mean this is not a text file. */
+function isBinaryText(text: string): boolean {
+  const sample = text.slice(0, 4096);
+  if (sample.includes('\u0000')) return true;
+  let controls = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if ((c < 32 && c !== 9 && c !== 10 && c !== 13) || c === 0xfffd) controls++;
+  }
+  return controls > Math.max(8, sample.length * 0.05);
+}
+
+export const DELIMITERS = [';', ',', '\t', '|'] as const;
+export type Delimiter = (typeof DELIMITERS)[number];
+
+/**
+ * The delimiter is the candidate that occurs most often on the header line,
+ * counting only outside quotes. Ties go to ";" (French Excel), then ",".
+ */
+export function detectDelimiter(text: string): Delimiter {
+  const counts = new Map<Delimiter, number>(DELIMITERS.map((d) => [d, 0]));
+  let inQuotes = false;
+  for (const ch of text) {
+    if (ch === '"') inQuotes = !inQuotes;
+    else if (!inQuotes && (ch === '\n' || ch === '\r')) break;
+    else if (!inQuotes && counts.has(ch as Delimiter)) counts.set(ch as Delimiter, (counts.get(ch as Delimiter) ?? 0) + 1);
+  }
+  let best: Delimiter = ';';
+  let bestCount = 0;
+  for (const d of DELIMITERS) {
+    const c = counts.get(d) ?? 0;
+    if (c > bestCount) {
+      best = d;
+      bestCount = c;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,70 @@
+/**
+ * Problems found in a CSV file. An issue is plain data with a stable code;
+ * the words a person reads come from `describeIssue` in their language.
+ */
+export type Severity = 'error' | 'warning';
+
+export interface CsvIssue {
+  code: IssueCode;
+  severity: Severity;
+  /** Physical line in the file, 1-based, header = 1. 0 for the file as a whole. */
+  line: number;
+  /** Column header as the client wrote it. */
+  column?: string;
+  /** The value as given, truncated for display. */
+  value?: string;
+  params?: Record<string, string>;
+}
+
+export const ISSUE_CODES = [
+  'FILE_EMPTY',
+  'FILE_BINARY',
+  'FILE_SPREADSHEET',
+  'FILE_TOO_LARGE',
+  'FILE_HEADER_ONLY',
+  'FILE_TOO_MANY_ROWS',
+  'FILE_MALFORMED',
+  'COLUMN_MISSING',
+  'COLUMN_DUPLICATE',
+  'COLUMN_UNKNOWN',
+  'ROW_EXTRA_FIELDS',
+  'FIELD_TOO_LONG',
+  'VALUE_REQUIRED',
+  'NUMBER_INVALID',
+  'TOO_MANY_DECIMALS',
+  'AMOUNT_TOO_LARGE',
+  'QUANTITY_NOT_POSITIVE',
+  'PRICE_NEGATIVE',
+  'DATE_INVALID',
+  'DUE_BEFORE_ISSUE',
+  'VAT_RATE_INVALID',
+  'VAT_RATE_NOT_ALLOWED',
+  'VAT_CATEGORY_INVALID',
+  'VAT_CATEGORY_RATE_MISMATCH',
+  'VAT_CATEGORY_NEEDED',
+  'VAT_CATEGORY_O_MIXED',
+  'EXEMPTION_REASON_REQUIRED',
+  'FRANCHISE_RATE',
+  'SIREN_INVALID',
+  'SIREN_REQUIRED',
+  'VAT_ID_INVALID',
+  'VAT_ID_REQUIRED',
+  'COUNTRY_INVALID',
+  'CURRENCY_INVALID',
+  'CURRENCY_MIXED',
+  'UNIT_INVALID',
+  'OPERATION_TYPE_INVALID',
+  'EMAIL_INVALID',
+  'INVOICE_FIELD_CONFLICT',
+  'ISSUE_DATE_BEFORE_LAST',
+] as const;
+export type IssueCode = (typeof ISSUE_CODES)[number];
+
+export function hasErrors(issues: readonly CsvIssue[]): boolean {
+  return issues.some((i) => i.severity === 'error');
+}
+
+/** Issues in file order: by line, then errors before warnings. */
+export function sortIssues(issues: CsvIssue[]): CsvIssue[] {
+  return issues.sort((a, b) => a.line - b.line || (a.severity === b.severity ? 0 : a.severity === 'error' ? -1 : 1));
+}

@@ -1,0 +1,103 @@
+/**
+ * What each CSV issue means, in French and English: what was found and what
+ * is expected, so the client can fix the file without writing back.
+ */
+import type { CsvIssue, IssueCode } from './issues.js';
+
+export type Lang = 'fr' | 'en';
+type Text = (p: Record<string, string>) => string;
+
+const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
+  FILE_EMPTY: { fr: () => 'le fichier est vide : il faut une ligne d’en-tête puis une ligne par ligne de facture.', en: () => 'the file is empty: it needs a header line, then one row per invoice line.' },
+  FILE_BINARY: { fr: () => 'ce fichier n’est pas un fichier texte CSV. Enregistrez votre tableau au format CSV.', en: () => 'this is not a CSV text file. Save your spreadsheet as CSV.' },
+  FILE_SPREADSHEET: {
+    fr: (p) => `c’est un classeur ${p.format ?? ''}, pas un CSV : dans votre tableur, « Enregistrer sous » › CSV (séparateur point-virgule).`,
+    en: (p) => `this is a ${p.format ?? ''} workbook, not a CSV: in your spreadsheet use "Save as" › CSV.`,
+  },
+  FILE_TOO_LARGE: { fr: (p) => `le fichier dépasse la taille maximale (${p.limit}). Découpez-le en plusieurs fichiers.`, en: (p) => `the file is larger than the limit (${p.limit}). Split it into several files.` },
+  FILE_HEADER_ONLY: { fr: () => 'le fichier ne contient que la ligne d’en-tête, aucune ligne de facture.', en: () => 'the file holds only the header line, no invoice line.' },
+  FILE_TOO_MANY_ROWS: { fr: (p) => `trop de lignes : au plus ${p.limit} par fichier. Découpez le fichier.`, en: (p) => `too many rows: at most ${p.limit} per file. Split the file.` },
+  FILE_MALFORMED: {
+    fr: () => 'guillemet non refermé à partir de cette ligne : une valeur entre guillemets doit se terminer par un guillemet.',
+    en: () => 'unclosed quote from this line on: a quoted value must end with a quote.',
+  },
+  COLUMN_MISSING: {
+    fr: (p) => `colonne obligatoire absente : ${p.column ?? ''}${p.aliases ? ` (ou : ${p.aliases})` : ''}.`,
+    en: (p) => `required column missing: ${p.column ?? ''}${p.aliases ? ` (or: ${p.aliases})` : ''}.`,
+  },
+  COLUMN_DUPLICATE: { fr: (p) => `cette colonne répète « ${p.first} » : gardez-en une seule.`, en: (p) => `this column repeats "${p.first}": keep only one.` },
+  COLUMN_UNKNOWN: { fr: () => 'colonne inconnue, ignorée.', en: () => 'unknown column, ignored.' },
+  ROW_EXTRA_FIELDS: {
+    fr: (p) => `cette ligne a ${p.found} valeurs pour ${p.expected} colonnes : une valeur qui contient le séparateur doit être entre guillemets.`,
+    en: (p) => `this row has ${p.found} values for ${p.expected} columns: a value containing the separator must be quoted.`,
+  },
+  FIELD_TOO_LONG: { fr: (p) => `valeur trop longue (au plus ${p.limit} caractères).`, en: (p) => `value too long (at most ${p.limit} characters).` },
+  VALUE_REQUIRED: { fr: () => 'valeur obligatoire manquante.', en: () => 'required value missing.' },
+  NUMBER_INVALID: { fr: () => 'nombre attendu, par exemple 1234,56 ou 1 234,56.', en: () => 'a number is expected, e.g. 1234.56 or 1,234.56.' },
+  TOO_MANY_DECIMALS: { fr: (p) => `au plus ${p.max} décimales.`, en: (p) => `at most ${p.max} decimals.` },
+  AMOUNT_TOO_LARGE: { fr: () => 'montant de ligne trop élevé.', en: () => 'line amount too large.' },
+  QUANTITY_NOT_POSITIVE: { fr: () => 'la quantité doit être supérieure à 0.', en: () => 'the quantity must be greater than 0.' },
+  PRICE_NEGATIVE: { fr: () => 'le prix unitaire HT ne peut pas être négatif.', en: () => 'the unit price excluding VAT cannot be negative.' },
+  DATE_INVALID: { fr: () => 'date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ, et qui existe.', en: () => 'a real date is expected, as DD/MM/YYYY or YYYY-MM-DD.' },
+  DUE_BEFORE_ISSUE: { fr: (p) => `l’échéance est antérieure à la date de facture (${p.issueDate}).`, en: (p) => `the due date is before the invoice date (${p.issueDate}).` },
+  VAT_RATE_INVALID: { fr: () => 'taux de TVA attendu en pourcentage, par exemple 20 ou 5,5.', en: () => 'a VAT rate in percent is expected, e.g. 20 or 5.5.' },
+  VAT_RATE_NOT_ALLOWED: { fr: (p) => `taux de TVA non autorisé ; taux possibles : ${p.allowed}.`, en: (p) => `VAT rate not allowed; possible rates: ${p.allowed}.` },
+  VAT_CATEGORY_INVALID: { fr: () => 'catégorie de TVA attendue : S, Z, E, AE, K, G ou O.', en: () => 'VAT category expected: S, Z, E, AE, K, G or O.' },
+  VAT_CATEGORY_RATE_MISMATCH: {
+    fr: (p) => `catégorie incompatible avec le taux ${p.rate ?? ''} % : S demande un taux supérieur à 0, les autres catégories un taux de 0.`,
+    en: (p) => `category does not fit the rate ${p.rate ?? ''} %: S needs a rate above 0, the other categories a rate of 0.`,
+  },
+  VAT_CATEGORY_NEEDED: {
+    fr: () => 'un taux de 0 % demande une catégorie de TVA (E exonéré, Z, AE autoliquidation, K intracommunautaire, G export, O hors champ).',
+    en: () => 'a 0 % rate needs a VAT category (E exempt, Z, AE reverse charge, K intra-EU, G export, O out of scope).',
+  },
+  VAT_CATEGORY_O_MIXED: { fr: () => 'une facture « hors champ de la TVA » (O) ne peut pas contenir d’autre catégorie.', en: () => 'an invoice "not subject to VAT" (O) cannot hold another category.' },
+  EXEMPTION_REASON_REQUIRED: {
+    fr: (p) => `la catégorie ${p.category} demande un motif d’exonération (texte ou code VATEX).`,
+    en: (p) => `category ${p.category} needs an exemption reason (text or VATEX code).`,
+  },
+  FRANCHISE_RATE: {
+    fr: () => 'le vendeur est en franchise en base de TVA (art. 293 B du CGI) : aucun taux de TVA ne peut être facturé.',
+    en: () => 'the seller is under the VAT franchise (art. 293 B CGI): no VAT rate may be charged.',
+  },
+  SIREN_INVALID: { fr: () => 'SIREN (9 chiffres) ou SIRET (14 chiffres) invalide : la clé de contrôle ne correspond pas.', en: () => 'invalid SIREN (9 digits) or SIRET (14 digits): the check digit does not match.' },
+  SIREN_REQUIRED: { fr: () => 'le SIREN de l’acheteur est obligatoire pour un acheteur en France.', en: () => 'the buyer’s SIREN is required for a buyer in France.' },
+  VAT_ID_INVALID: { fr: (p) => `numéro de TVA intracommunautaire invalide${p.siren ? ` (ne correspond pas au SIREN ${p.siren})` : ''}.`, en: (p) => `invalid intra-EU VAT number${p.siren ? ` (does not match SIREN ${p.siren})` : ''}.` },
+  VAT_ID_REQUIRED: {
+    fr: () => 'l’autoliquidation (AE) et la livraison intracommunautaire (K) demandent le numéro de TVA de l’acheteur.',
+    en: () => 'reverse charge (AE) and intra-EU supply (K) need the buyer’s VAT number.',
+  },
+  COUNTRY_INVALID: { fr: () => 'pays attendu : code ISO à deux lettres (FR, BE…) ou nom du pays.', en: () => 'country expected: two-letter ISO code (FR, BE…) or country name.' },
+  CURRENCY_INVALID: { fr: () => 'devise attendue : code ISO 4217 à trois lettres, par exemple EUR.', en: () => 'currency expected: three-letter ISO 4217 code, e.g. EUR.' },
+  CURRENCY_MIXED: { fr: (p) => `une facture n’a qu’une devise ; la ligne ${p.firstLine} indique « ${p.first} ».`, en: (p) => `an invoice has one currency; line ${p.firstLine} says "${p.first}".` },
+  UNIT_INVALID: { fr: () => 'unité inconnue : utilisez un code UN/ECE (C62, HUR, DAY, KGM…) ou heure, jour, kg, m, forfait…', en: () => 'unknown unit: use a UN/ECE code (C62, HUR, DAY, KGM…) or hour, day, kg, m…' },
+  OPERATION_TYPE_INVALID: { fr: () => 'nature attendue : biens, services ou mixte.', en: () => 'operation type expected: goods, services or mixed.' },
+  EMAIL_INVALID: { fr: () => 'adresse e-mail invalide.', en: () => 'invalid email address.' },
+  INVOICE_FIELD_CONFLICT: {
+    fr: (p) => `valeur différente de celle de la ligne ${p.firstLine} (« ${p.first} ») pour la même facture.`,
+    en: (p) => `differs from line ${p.firstLine} ("${p.first}") for the same invoice.`,
+  },
+  ISSUE_DATE_BEFORE_LAST: {
+    fr: (p) => `la numérotation doit rester chronologique : la dernière facture émise est datée du ${p.lastDate}.`,
+    en: (p) => `numbering must stay chronological: the last invoice issued is dated ${p.lastDate}.`,
+  },
+};
+
+export function issueText(issue: CsvIssue, lang: Lang): string {
+  return MESSAGES[issue.code][lang](issue.params ?? {});
+}
+
+/** "Ligne 5, colonne « Quantité », valeur « -2 » : la quantité doit être supérieure à 0." */
+export function describeIssue(issue: CsvIssue, lang: Lang): string {
+  const where: string[] = [];
+  if (lang === 'fr') {
+    where.push(issue.line > 0 ? `Ligne ${issue.line}` : 'Fichier');
+    if (issue.column) where.push(`colonne « ${issue.column} »`);
+    if (issue.value !== undefined) where.push(`valeur « ${issue.value} »`);
+    return `${where.join(', ')} : ${issueText(issue, lang)}`;
+  }
+  where.push(issue.line > 0 ? `Line ${issue.line}` : 'File');
+  if (issue.column) where.push(`column "${issue.column}"`);
+  if (issue.value !== undefined) where.push(`value "${issue.value}"`);
+  return `${where.join(', ')}: ${issueText(issue, lang)}`;
+}

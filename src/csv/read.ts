@@ -1,0 +1,104 @@
+/**
+ * Text → records, with csv-parse in streaming mode. Each record carries the
+ * physical line it starts on: a quoted line break makes records and lines
+ * differ, and the client must find the line we name in their editor.
+ */
+import { parse, type CsvError } from 'csv-parse';
+import { decodeCsvBytes, detectDelimiter, type Delimiter, type Encoding } from './decode.js';
+import type { CsvIssue } from './issues.js';
+
+export interface CsvLimits {
+  maxBytes: number;
+  maxFieldChars: number;
+  maxRows: number;
+}
+export const DEFAULT_LIMITS: CsvLimits = { maxBytes: 10 * 1024 * 1024, maxFieldChars: 1000, maxRows: 100_000 };
+
+export interface RawRecord {
+  line: number;
+  fields: string[];
+}
+
+export interface ReadResult {
+  encoding?: Encoding;
+  delimiter?: Delimiter;
+  header: RawRecord | null;
+  records: RawRecord[];
+  issues: CsvIssue[];
+}
+
+const fileIssue = (code: CsvIssue['code'], line = 0, params?: Record<string, string>): CsvIssue => ({
+  code,
+  severity: 'error',
+  line,
+  ...(params ? { params } : {}),
+});
+
+export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIMITS): Promise<ReadResult> {
+  const empty = (issue: CsvIssue): ReadResult => ({ header: null, records: [], issues: [issue] });
+  if (bytes.byteLength > limits.maxBytes) {
+    return empty(fileIssue('FILE_TOO_LARGE', 0, { limit: `${Math.round(limits.maxBytes / 1024 / 1024)} MB` }));
+  }
+  const sniffed = decodeCsvBytes(bytes);
+  if (sniffed.kind === 'empty') return empty(fileIssue('FILE_EMPTY'));
+  if (sniffed.kind === 'binary') return empty(fileIssue('FILE_BINARY'));
+  if (sniffed.kind === 'spreadsheet') return empty(fileIssue('FILE_SPREADSHEET', 0, { format: sniffed.format }));
+
+  // One record delimiter for csv-parse: CRLF and lone CR become LF, inside quotes too.
+  const text = sniffed.text.replace(/\r\n?/g, '\n');
+  const delimiter = detectDelimiter(text);
+  const parser = parse({
+    delimiter,
+    record_delimiter: '\n',
+    info: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_empty_lines: true,
+    bom: false,
+  });
+
+  const issues: CsvIssue[] = [];
+  const records: RawRecord[] = [];
+  let header = null as RawRecord | null;
+  let lastEndLine = 0;
+  let stopped = false;
+  await new Promise<void>((resolve) => {
+    parser.on('data', (item: { record: string[]; info: { lines: number } }) => {
+      if (stopped) return;
+      const endLine = item.info.lines;
+      const inner = item.record.reduce((n, f) => n + countLf(f), 0);
+      const rec: RawRecord = { line: endLine - inner, fields: item.record };
+      lastEndLine = endLine;
+      if (rec.fields.every((f) => f.trim() === '')) return; // ";;;;" rows Excel leaves behind
+      if (!header) {
+        header = rec;
+      } else if (records.length >= limits.maxRows) {
+        issues.push(fileIssue('FILE_TOO_MANY_ROWS', rec.line, { limit: String(limits.maxRows) }));
+        stopped = true;
+        parser.destroy();
+        resolve();
+      } else {
+        records.push(rec);
+      }
+    });
+    parser.on('error', (err: CsvError) => {
+      if (!stopped) issues.push(fileIssue('FILE_MALFORMED', lastEndLine + 1, { reason: err.code ?? 'CSV_ERROR' }));
+      resolve();
+    });
+    parser.on('end', () => resolve());
+    // Fed in 64 KiB slices: csv-parse streams, so memory stays flat on large files.
+    for (let i = 0; i < text.length && !stopped; i += CHUNK) parser.write(text.slice(i, i + CHUNK));
+    if (!stopped) parser.end();
+  });
+  if (!header) issues.push(fileIssue('FILE_EMPTY'));
+  else if (records.length === 0 && issues.length === 0) issues.push(fileIssue('FILE_HEADER_ONLY', header.line));
+  return { encoding: sniffed.encoding, delimiter, header, records, issues };
+}
+
+function countLf(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+const CHUNK = 64 * 1024;

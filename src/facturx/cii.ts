@@ -1,0 +1,163 @@
+/**
+ * UN/CEFACT CII D16B XML for the Factur-X EN 16931 profile
+ * (guideline urn:cen.eu:en16931:2017). Element order follows the CII schema;
+ * comments name the EN 16931 business term of each element.
+ */
+import { amount, plain } from '../core/money.js';
+import { xmlEscape as x } from '../core/text.js';
+import type { Invoice, PostalAddress } from '../invoice/model.js';
+import {
+  NO_DISCOUNT_FR, OPERATION_LABEL_FR, OPERATION_PROCESS_CODE, RECOVERY_INDEMNITY_FR, sellerLegalInfo, type Seller,
+} from './seller.js';
+
+export const FACTURX_GUIDELINE = 'urn:cen.eu:en16931:2017';
+
+const date102 = (iso: string) => `<udt:DateTimeString format="102">${iso.replaceAll('-', '')}</udt:DateTimeString>`;
+
+function address(a: PostalAddress): string {
+  return (
+    '<ram:PostalTradeAddress>' +
+    `<ram:PostcodeCode>${x(a.postcode)}</ram:PostcodeCode>` + // BT-38 / BT-53
+    `<ram:LineOne>${x(a.line1)}</ram:LineOne>` + // BT-35 / BT-50
+    (a.line2 ? `<ram:LineTwo>${x(a.line2)}</ram:LineTwo>` : '') + // BT-36 / BT-51
+    `<ram:CityName>${x(a.city)}</ram:CityName>` + // BT-37 / BT-52
+    `<ram:CountryID>${x(a.country)}</ram:CountryID>` + // BT-40 / BT-55
+    '</ram:PostalTradeAddress>'
+  );
+}
+
+function note(content: string, subjectCode?: string): string {
+  return `<ram:IncludedNote><ram:Content>${x(content)}</ram:Content>${subjectCode ? `<ram:SubjectCode>${subjectCode}</ram:SubjectCode>` : ''}</ram:IncludedNote>`;
+}
+
+/** The notes (BG-1) every invoice carries: French mandatory payment mentions, coded per UNTDID 4451. */
+export function invoiceNotes(seller: Seller, inv: Invoice): { content: string; subjectCode?: string }[] {
+  const notes: { content: string; subjectCode?: string }[] = [];
+  if (inv.note) notes.push({ content: inv.note });
+  notes.push({ content: `Nature de l'opération : ${OPERATION_LABEL_FR[inv.operationType]}`, subjectCode: 'AAI' });
+  if (seller.vatRegime === 'franchise') notes.push({ content: 'TVA non applicable, art. 293 B du CGI', subjectCode: 'TXD' });
+  notes.push({ content: seller.latePenaltyText, subjectCode: 'PMD' });
+  notes.push({ content: RECOVERY_INDEMNITY_FR, subjectCode: 'PMT' });
+  notes.push({ content: NO_DISCOUNT_FR, subjectCode: 'AAB' });
+  notes.push({ content: `${seller.legalName} · ${sellerLegalInfo(seller)}`, subjectCode: 'REG' });
+  return notes;
+}
+
+export function paymentTermsText(inv: Invoice): string {
+  const [y, m, d] = inv.dueDate.split('-');
+  return `Paiement par virement à réception, au plus tard le ${d}/${m}/${y}.`;
+}
+
+export function renderCii(seller: Seller, inv: Invoice): string {
+  const notSubject = inv.vat.some((v) => v.category === 'O'); // BR-O-2..4: no VAT ids at all
+  const intraCommunity = inv.vat.some((v) => v.category === 'K'); // BR-IC-12: deliver-to country
+  const out: string[] = [];
+  out.push(
+    '<?xml version="1.0" encoding="UTF-8"?>\n',
+    '<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"',
+    ' xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100"',
+    ' xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"',
+    ' xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">',
+    '<rsm:ExchangedDocumentContext>',
+    // BT-23 business process: the French reform's "cadre de facturation".
+    `<ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>${OPERATION_PROCESS_CODE[inv.operationType]}</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter>`,
+    `<ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>${FACTURX_GUIDELINE}</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>`, // BT-24
+    '</rsm:ExchangedDocumentContext>',
+    '<rsm:ExchangedDocument>',
+    `<ram:ID>${x(inv.number)}</ram:ID>`, // BT-1
+    '<ram:TypeCode>380</ram:TypeCode>', // BT-3: commercial invoice
+    `<ram:IssueDateTime>${date102(inv.issueDate)}</ram:IssueDateTime>`, // BT-2
+  );
+  for (const n of invoiceNotes(seller, inv)) out.push(note(n.content, n.subjectCode)); // BG-1
+  out.push('</rsm:ExchangedDocument>', '<rsm:SupplyChainTradeTransaction>');
+
+  for (const line of inv.lines) {
+    out.push(
+      '<ram:IncludedSupplyChainTradeLineItem>',
+      `<ram:AssociatedDocumentLineDocument><ram:LineID>${line.id}</ram:LineID></ram:AssociatedDocumentLineDocument>`, // BT-126
+      `<ram:SpecifiedTradeProduct><ram:Name>${x(line.description)}</ram:Name></ram:SpecifiedTradeProduct>`, // BT-153
+      `<ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:ChargeAmount>${plain(line.unitPrice)}</ram:ChargeAmount></ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement>`, // BT-146
+      `<ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="${x(line.unitCode)}">${plain(line.quantity)}</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>`, // BT-129, BT-130
+      '<ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode>',
+      `<ram:CategoryCode>${line.vatCategory}</ram:CategoryCode>`, // BT-151
+      line.vatCategory === 'O' ? '' : `<ram:RateApplicablePercent>${plain(line.vatRate)}</ram:RateApplicablePercent>`, // BT-152 (BR-O-5: none for O)
+      '</ram:ApplicableTradeTax>',
+      `<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>${amount(line.netAmount)}</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation>`, // BT-131
+      '</ram:SpecifiedLineTradeSettlement>',
+      '</ram:IncludedSupplyChainTradeLineItem>',
+    );
+  }
+
+  // BG-4 seller, BG-7 buyer.
+  out.push('<ram:ApplicableHeaderTradeAgreement>');
+  if (inv.buyerReference) out.push(`<ram:BuyerReference>${x(inv.buyerReference)}</ram:BuyerReference>`); // BT-10
+  out.push(
+    '<ram:SellerTradeParty>',
+    seller.siret ? `<ram:GlobalID schemeID="0009">${seller.siret}</ram:GlobalID>` : '', // BT-29, ICD 0009 = SIRET
+    `<ram:Name>${x(seller.legalName)}</ram:Name>`, // BT-27
+    `<ram:Description>${x(sellerLegalInfo(seller))}</ram:Description>`, // BT-33
+    `<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">${seller.siren}</ram:ID></ram:SpecifiedLegalOrganization>`, // BT-30, ICD 0002 = SIREN
+    address(seller.address),
+    seller.vatId && !notSubject ? `<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">${x(seller.vatId)}</ram:ID></ram:SpecifiedTaxRegistration>` : '', // BT-31
+    '</ram:SellerTradeParty>',
+    '<ram:BuyerTradeParty>',
+    `<ram:Name>${x(inv.buyer.name)}</ram:Name>`, // BT-44
+    inv.buyer.siren ? `<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">${inv.buyer.siren}</ram:ID></ram:SpecifiedLegalOrganization>` : '', // BT-47
+    inv.buyer.email ? `<ram:DefinedTradeContact><ram:EmailURIUniversalCommunication><ram:URIID>${x(inv.buyer.email)}</ram:URIID></ram:EmailURIUniversalCommunication></ram:DefinedTradeContact>` : '', // BT-58
+    address(inv.buyer.address),
+    inv.buyer.vatId && !notSubject ? `<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">${x(inv.buyer.vatId)}</ram:ID></ram:SpecifiedTaxRegistration>` : '', // BT-48
+    '</ram:BuyerTradeParty>',
+  );
+  if (inv.purchaseOrder) out.push(`<ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>${x(inv.purchaseOrder)}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>`); // BT-13
+  out.push('</ram:ApplicableHeaderTradeAgreement>');
+
+  // BG-13 delivery: BT-72 actual delivery date; BG-15 deliver-to address for intra-community supplies.
+  out.push('<ram:ApplicableHeaderTradeDelivery>');
+  if (intraCommunity) out.push(`<ram:ShipToTradeParty><ram:Name>${x(inv.buyer.name)}</ram:Name>${address(inv.buyer.address)}</ram:ShipToTradeParty>`);
+  out.push(`<ram:ActualDeliverySupplyChainEvent><ram:OccurrenceDateTime>${date102(inv.serviceDate)}</ram:OccurrenceDateTime></ram:ActualDeliverySupplyChainEvent>`);
+  out.push('</ram:ApplicableHeaderTradeDelivery>');
+
+  // BG-16 payment, BG-23 VAT breakdown, BG-22 totals.
+  out.push(
+    '<ram:ApplicableHeaderTradeSettlement>',
+    `<ram:PaymentReference>${x(inv.number)}</ram:PaymentReference>`, // BT-83
+    `<ram:InvoiceCurrencyCode>${inv.currency}</ram:InvoiceCurrencyCode>`, // BT-5
+    '<ram:SpecifiedTradeSettlementPaymentMeans>',
+    '<ram:TypeCode>58</ram:TypeCode>', // BT-81: SEPA credit transfer
+    '<ram:Information>Virement SEPA</ram:Information>', // BT-82
+    `<ram:PayeePartyCreditorFinancialAccount><ram:IBANID>${seller.iban}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount>`, // BT-84
+    `<ram:PayeeSpecifiedCreditorFinancialInstitution><ram:BICID>${seller.bic}</ram:BICID></ram:PayeeSpecifiedCreditorFinancialInstitution>`, // BT-86
+    '</ram:SpecifiedTradeSettlementPaymentMeans>',
+  );
+  for (const v of inv.vat) {
+    out.push(
+      '<ram:ApplicableTradeTax>',
+      `<ram:CalculatedAmount>${amount(v.taxAmount)}</ram:CalculatedAmount>`, // BT-117
+      '<ram:TypeCode>VAT</ram:TypeCode>',
+      v.exemptionReason ? `<ram:ExemptionReason>${x(v.exemptionReason)}</ram:ExemptionReason>` : '', // BT-120
+      `<ram:BasisAmount>${amount(v.taxableAmount)}</ram:BasisAmount>`, // BT-116
+      `<ram:CategoryCode>${v.category}</ram:CategoryCode>`, // BT-118
+      v.exemptionCode ? `<ram:ExemptionReasonCode>${x(v.exemptionCode)}</ram:ExemptionReasonCode>` : '', // BT-121
+      v.category === 'O' ? '' : `<ram:RateApplicablePercent>${plain(v.rate)}</ram:RateApplicablePercent>`, // BT-119
+      '</ram:ApplicableTradeTax>',
+    );
+  }
+  const t = inv.totals;
+  out.push(
+    '<ram:SpecifiedTradePaymentTerms>',
+    `<ram:Description>${x(paymentTermsText(inv))}</ram:Description>`, // BT-20
+    `<ram:DueDateDateTime>${date102(inv.dueDate)}</ram:DueDateDateTime>`, // BT-9
+    '</ram:SpecifiedTradePaymentTerms>',
+    '<ram:SpecifiedTradeSettlementHeaderMonetarySummation>',
+    `<ram:LineTotalAmount>${amount(t.lineTotal)}</ram:LineTotalAmount>`, // BT-106
+    `<ram:TaxBasisTotalAmount>${amount(t.taxBasisTotal)}</ram:TaxBasisTotalAmount>`, // BT-109
+    `<ram:TaxTotalAmount currencyID="${inv.currency}">${amount(t.taxTotal)}</ram:TaxTotalAmount>`, // BT-110
+    `<ram:GrandTotalAmount>${amount(t.grandTotal)}</ram:GrandTotalAmount>`, // BT-112
+    `<ram:DuePayableAmount>${amount(t.duePayable)}</ram:DuePayableAmount>`, // BT-115
+    '</ram:SpecifiedTradeSettlementHeaderMonetarySummation>',
+    '</ram:ApplicableHeaderTradeSettlement>',
+    '</rsm:SupplyChainTradeTransaction>',
+    '</rsm:CrossIndustryInvoice>\n',
+  );
+  return out.join('');
+}

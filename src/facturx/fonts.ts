@@ -1,0 +1,46 @@
+/**
+ * Embedded fonts. PDF/A forbids the 14 standard fonts, so every glyph comes
+ * from DejaVu (a TTF shipped by an npm package). The fonts are parsed once
+ * per process and the parsed objects reused by every document: reparsing a
+ * 750 KB TTF per invoice would cost more than drawing it.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as fontkit from 'fontkit';
+
+const require = createRequire(import.meta.url);
+
+export interface FontSet {
+  regular: fontkit.Font;
+  bold: fontkit.Font;
+}
+
+let cached: FontSet | undefined;
+
+export function loadFonts(): FontSet {
+  if (!cached) {
+    const dir = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+    cached = {
+      regular: fontkit.create(readFileSync(join(dir, 'DejaVuSans.ttf'))),
+      bold: fontkit.create(readFileSync(join(dir, 'DejaVuSans-Bold.ttf'))),
+    };
+  }
+  return cached;
+}
+
+/**
+ * PDF/A-2/3 forbid references to the .notdef glyph (ISO 19005-2 §6.2.11.8):
+ * characters the font cannot draw (emoji, rare scripts) are shown as "?".
+ * The XML keeps the exact text.
+ */
+export function drawable(font: fontkit.Font, text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 63;
+    if (cp === 10 || cp === 9) out += ch;
+    else if (cp < 32 || (cp >= 0x7f && cp < 0xa0)) continue;
+    else out += font.hasGlyphForCodePoint(cp) ? ch : '?';
+  }
+  return out;
+}

@@ -1,0 +1,265 @@
+/**
+ * The human-readable side of a Factur-X invoice: a PDF/A-3b page set that
+ * carries the same figures as the embedded CII XML, with the French legal
+ * mentions. Layout: seller and buyer blocks, dates and references, a lines
+ * table that continues across pages, the VAT breakdown, totals, payment
+ * details, mentions, and a footer with the seller's legal line and page n/N.
+ */
+import PDFDocument from 'pdfkit';
+import { displayAmount, displayDecimal, type Dec } from '../core/money.js';
+import type { Invoice } from '../invoice/model.js';
+import { invoiceNotes, paymentTermsText } from './cii.js';
+import { drawable, loadFonts } from './fonts.js';
+import { sellerLegalInfo, type Seller } from './seller.js';
+import { FACTURX_FILENAME, facturxXmp } from './xmp.js';
+
+const PAGE = { width: 595.28, height: 841.89, margin: 42 };
+const CONTENT_W = PAGE.width - 2 * PAGE.margin;
+const FOOTER_Y = PAGE.height - PAGE.margin - 18;
+const BOTTOM = FOOTER_Y - 10;
+const GREY = '#555555';
+const RULE = '#999999';
+
+const UNIT_LABEL: Record<string, string> = {
+  C62: 'u', H87: 'pce', HUR: 'h', DAY: 'j', MIN: 'min', WEE: 'sem.', MON: 'mois', ANN: 'an', KGM: 'kg', GRM: 'g', TNE: 't',
+  MTR: 'm', KMT: 'km', CMT: 'cm', MMT: 'mm', MTK: 'm²', MTQ: 'm³', LTR: 'l', MLT: 'ml', CLT: 'cl', LS: 'forfait', LO: 'lot', KWH: 'kWh', ZP: 'page',
+};
+const CATEGORY_LABEL: Record<string, string> = {
+  S: 'Taux normal', Z: 'Taux zéro', E: 'Exonérée', AE: 'Autoliquidation', K: 'Livraison intracommunautaire', G: 'Exportation hors UE', O: 'Hors champ de la TVA',
+};
+
+export interface PdfInput {
+  seller: Seller;
+  invoice: Invoice;
+  xml: string;
+  /** Creation time written in the PDF and XMP; fixed by tests for reproducible output. */
+  createdAt?: Date;
+}
+
+export function frDate(iso: string): string {
+  const [y, m, d] = iso.split('-');
+  return `${d}/${m}/${y}`;
+}
+
+function money(value: Dec, currency: string): string {
+  return `${displayAmount(value, 'fr')} ${currency === 'EUR' ? '€' : currency}`;
+}
+
+export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput): Promise<Buffer> {
+  const fonts = loadFonts();
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: PAGE.margin,
+    pdfVersion: '1.7',
+    subset: 'PDF/A-3b',
+    bufferPages: true,
+    autoFirstPage: true,
+    // The default font would load Helvetica's metrics, which PDF/A may not use anyway.
+    font: fonts.regular as unknown as string,
+    info: { Title: `Facture ${inv.number}`, Creator: 'mailbot', Producer: 'mailbot (pdfkit)', CreationDate: createdAt },
+  });
+  const chunks: Buffer[] = [];
+  const done = new Promise<Buffer>((resolve, reject) => {
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+
+  // pdfkit accepts a parsed fontkit font (it checks for `layout`); its types only list byte sources.
+  doc.registerFont('regular', fonts.regular as unknown as Buffer);
+  doc.registerFont('bold', fonts.bold as unknown as Buffer);
+  const t = (s: string, bold = false) => drawable(bold ? fonts.bold : fonts.regular, s);
+  const font = (bold: boolean, size: number) => doc.font(bold ? 'bold' : 'regular').fontSize(size);
+
+  // Seller block (BG-4) and title.
+  let y = PAGE.margin;
+  font(true, 13).fillColor('black').text(t(seller.legalName, true), PAGE.margin, y, { width: 300 });
+  font(false, 8.5).fillColor(GREY);
+  const sellerLines = [
+    seller.address.line1,
+    seller.address.line2,
+    `${seller.address.postcode} ${seller.address.city}${seller.address.country !== 'FR' ? ` (${seller.address.country})` : ''}`,
+    seller.siret ? `SIRET ${seller.siret}` : `SIREN ${seller.siren}`,
+    seller.vatId ? `N° TVA intracommunautaire : ${seller.vatId}` : undefined,
+    sellerLegalInfo(seller),
+  ].filter((l): l is string => Boolean(l));
+  doc.text(t(sellerLines.join('\n')), PAGE.margin, doc.y + 2, { width: 300 });
+  const sellerBottom = doc.y;
+
+  font(true, 20).fillColor('black').text('FACTURE', PAGE.margin + 300, y, { width: CONTENT_W - 300, align: 'right' });
+  font(false, 9);
+  const meta: [string, string][] = [
+    ['N°', inv.number],
+    ["Date d'émission", frDate(inv.issueDate)],
+    [inv.operationType === 'goods' ? 'Date de livraison' : 'Date de la prestation', frDate(inv.serviceDate)],
+    ["Date d'échéance", frDate(inv.dueDate)],
+  ];
+  if (inv.purchaseOrder) meta.push(['Bon de commande', inv.purchaseOrder]);
+  if (inv.buyerReference) meta.push(['Référence acheteur', inv.buyerReference]);
+  let my = y + 28;
+  for (const [label, value] of meta) {
+    font(false, 9).fillColor(GREY).text(t(label), PAGE.margin + 300, my, { width: 100 });
+    font(true, 9).fillColor('black').text(t(value, true), PAGE.margin + 400, my, { width: CONTENT_W - 400, align: 'right' });
+    my = doc.y + 2;
+  }
+
+  // Buyer block (BG-7).
+  y = Math.max(sellerBottom, my) + 16;
+  const bx = PAGE.margin + 270;
+  const bw = CONTENT_W - 270;
+  font(false, 8).fillColor(GREY).text('FACTURÉ À', bx + 8, y + 6, { width: bw - 16 });
+  font(true, 10).fillColor('black').text(t(inv.buyer.name, true), bx + 8, doc.y + 2, { width: bw - 16 });
+  const buyerLines = [
+    inv.buyer.address.line1,
+    inv.buyer.address.line2,
+    `${inv.buyer.address.postcode} ${inv.buyer.address.city}`,
+    inv.buyer.address.country !== 'FR' ? inv.buyer.address.country : undefined,
+    inv.buyer.siren ? `SIREN ${inv.buyer.siren}` : undefined,
+    inv.buyer.vatId ? `N° TVA : ${inv.buyer.vatId}` : undefined,
+    inv.buyer.email,
+  ].filter((l): l is string => Boolean(l));
+  font(false, 9).text(t(buyerLines.join('\n')), bx + 8, doc.y + 2, { width: bw - 16 });
+  const buyerBottom = doc.y + 6;
+  doc.lineWidth(0.6).strokeColor(RULE).rect(bx, y, bw, buyerBottom - y).stroke();
+  y = buyerBottom + 18;
+
+  // Lines table (BG-25), continued on new pages with its header repeated.
+  const cols = [
+    { key: 'description', label: 'Désignation', w: 223, align: 'left' as const },
+    { key: 'qty', label: 'Qté', w: 45, align: 'right' as const },
+    { key: 'unit', label: 'Unité', w: 40, align: 'left' as const },
+    { key: 'price', label: 'PU HT', w: 70, align: 'right' as const },
+    { key: 'vat', label: 'TVA', w: 40, align: 'right' as const },
+    { key: 'net', label: 'Total HT', w: CONTENT_W - 418, align: 'right' as const },
+  ];
+  const drawHeader = () => {
+    doc.rect(PAGE.margin, y, CONTENT_W, 16).fill('#eeeeee');
+    let x = PAGE.margin;
+    font(true, 8.5).fillColor('black');
+    for (const c of cols) {
+      doc.text(c.label, x + 4, y + 4, { width: c.w - 8, align: c.align, lineBreak: false });
+      x += c.w;
+    }
+    y += 20;
+  };
+  drawHeader();
+  for (const line of inv.lines) {
+    const cells: Record<string, string> = {
+      description: t(line.description),
+      qty: displayDecimal(line.quantity, 'fr'),
+      unit: UNIT_LABEL[line.unitCode] ?? line.unitCode,
+      price: displayDecimal(line.unitPrice, 'fr', 2), // BT-146 may carry more than two decimals
+      vat: line.vatCategory === 'O' ? '—' : `${displayDecimal(line.vatRate, 'fr')} %`,
+      net: displayAmount(line.netAmount, 'fr'),
+    };
+    font(false, 8.5);
+    const h = Math.max(...cols.map((c) => doc.heightOfString(cells[c.key] ?? '', { width: c.w - 8 }))) + 6;
+    if (y + h > BOTTOM) {
+      doc.addPage();
+      y = PAGE.margin;
+      drawHeader();
+    }
+    let x = PAGE.margin;
+    font(false, 8.5).fillColor('black');
+    for (const c of cols) {
+      doc.text(cells[c.key] ?? '', x + 4, y + 2, { width: c.w - 8, align: c.align });
+      x += c.w;
+    }
+    y += h;
+    doc.moveTo(PAGE.margin, y).lineTo(PAGE.margin + CONTENT_W, y).lineWidth(0.3).strokeColor('#cccccc').stroke();
+  }
+
+  // VAT breakdown (BG-23) on the left, totals (BG-22) on the right; kept together.
+  const vatRows = inv.vat.map((v) => [
+    `${CATEGORY_LABEL[v.category] ?? v.category}${v.category === 'O' ? '' : ` ${displayDecimal(v.rate, 'fr')} %`}`,
+    displayAmount(v.taxableAmount, 'fr'),
+    displayAmount(v.taxAmount, 'fr'),
+  ]);
+  const blockH = 20 + 14 * Math.max(vatRows.length + 1, 5);
+  if (y + 14 + blockH > BOTTOM) {
+    doc.addPage();
+    y = PAGE.margin;
+  }
+  y += 14;
+  const vx = PAGE.margin;
+  font(true, 8.5).fillColor('black');
+  doc.text('TVA', vx, y, { width: 130 }).text('Base HT', vx + 130, y, { width: 70, align: 'right' }).text('Montant TVA', vx + 200, y, { width: 70, align: 'right' });
+  let vy = y + 14;
+  font(false, 8.5);
+  for (const [label, base, tax] of vatRows) {
+    doc.text(t(label ?? ''), vx, vy, { width: 130 }).text(base ?? '', vx + 130, vy, { width: 70, align: 'right' }).text(tax ?? '', vx + 200, vy, { width: 70, align: 'right' });
+    vy = doc.y + 3;
+  }
+  const tx = PAGE.margin + 300;
+  const tw = CONTENT_W - 300;
+  const totals: [string, Dec, boolean][] = [
+    ['Total HT', inv.totals.taxBasisTotal, false],
+    ['Total TVA', inv.totals.taxTotal, false],
+    ['Total TTC', inv.totals.grandTotal, true],
+    ['Net à payer', inv.totals.duePayable, true],
+  ];
+  let ty = y;
+  for (const [label, value, strong] of totals) {
+    if (label === 'Net à payer') {
+      doc.rect(tx, ty - 3, tw, 18).fill('#eeeeee');
+    }
+    font(strong, strong ? 10 : 9).fillColor('black');
+    doc.text(label, tx + 6, ty, { width: 110 }).text(money(value, inv.currency), tx + 110, ty, { width: tw - 116, align: 'right' });
+    ty += 18;
+  }
+  y = Math.max(vy, ty) + 12;
+
+  // Payment (BG-16) and mentions (BG-1): the same texts as the XML notes.
+  const exemptions = inv.vat.filter((v) => v.exemptionReason).map((v) => `${v.exemptionReason}${v.exemptionCode ? ` (${v.exemptionCode})` : ''}`);
+  const payment = [
+    `Règlement par virement SEPA — IBAN : ${formatIban(seller.iban)} — BIC : ${seller.bic}`,
+    `Référence de paiement : ${inv.number}. ${paymentTermsText(inv)}`,
+  ];
+  const mentions = [
+    ...exemptions.filter((e) => !e.startsWith('TVA non applicable')),
+    ...invoiceNotes(seller, inv)
+      .filter((n) => n.subjectCode !== 'REG')
+      .map((n) => n.content),
+  ];
+  font(true, 9).fillColor('black');
+  const paymentText = t(payment.join('\n'));
+  const mentionText = t(mentions.join('\n'));
+  font(false, 8);
+  const needed = doc.heightOfString(paymentText, { width: CONTENT_W }) + doc.heightOfString(mentionText, { width: CONTENT_W }) + 30;
+  if (y + needed > BOTTOM) {
+    doc.addPage();
+    y = PAGE.margin;
+  }
+  font(true, 9).text('Paiement', PAGE.margin, y);
+  font(false, 8.5).text(paymentText, PAGE.margin, doc.y + 2, { width: CONTENT_W });
+  font(true, 9).text('Mentions', PAGE.margin, doc.y + 8);
+  font(false, 8).fillColor(GREY).text(mentionText, PAGE.margin, doc.y + 2, { width: CONTENT_W });
+
+  // Footer on every page: who issued it, and where the reader is.
+  const range = doc.bufferedPageRange();
+  const footer = t(`${seller.legalName} · ${sellerLegalInfo(seller)}${seller.vatId ? ` · TVA ${seller.vatId}` : ''}`);
+  for (let i = 0; i < range.count; i++) {
+    doc.switchToPage(range.start + i);
+    doc.moveTo(PAGE.margin, FOOTER_Y - 4).lineTo(PAGE.margin + CONTENT_W, FOOTER_Y - 4).lineWidth(0.3).strokeColor(RULE).stroke();
+    font(false, 7).fillColor(GREY);
+    doc.text(footer, PAGE.margin, FOOTER_Y, { width: CONTENT_W - 80, lineBreak: false, height: 10 });
+    doc.text(`Page ${i + 1}/${range.count}`, PAGE.margin + CONTENT_W - 80, FOOTER_Y, { width: 80, align: 'right', lineBreak: false });
+  }
+
+  // Factur-X: the XML travels inside the PDF as an associated file (PDF/A-3 §6.8).
+  doc.file(Buffer.from(xml, 'utf8'), {
+    name: FACTURX_FILENAME,
+    type: 'text/xml',
+    description: 'Factur-X invoice (EN 16931)',
+    relationship: 'Alternative',
+    creationDate: createdAt,
+    modifiedDate: createdAt,
+  } as PDFKit.Mixins.PDFAttachmentOptions);
+  doc.appendXML(facturxXmp());
+  doc.end();
+  return done;
+}
+
+function formatIban(iban: string): string {
+  return iban.replace(/(.{4})(?=.)/g, '$1 ');
+}

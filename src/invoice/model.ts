@@ -1,0 +1,82 @@
+/**
+ * The invoice as the core computes it. Field comments name the EN 16931
+ * business term each value becomes, so the renderers can be checked against
+ * the norm.
+ */
+import type { Dec } from '../core/money.js';
+import type { OperationType, VatCategory } from '../csv/values.js';
+
+export interface PostalAddress {
+  line1: string; // BT-35 / BT-50
+  line2?: string; // BT-36 / BT-51
+  postcode: string; // BT-38 / BT-53
+  city: string; // BT-37 / BT-52
+  country: string; // BT-40 / BT-55, ISO 3166-1 alpha-2
+}
+
+export interface Buyer {
+  name: string; // BT-44
+  siren?: string; // BT-47, scheme 0002
+  vatId?: string; // BT-48
+  address: PostalAddress;
+  email?: string; // BT-58
+}
+
+export interface LineDraft {
+  /** Physical CSV line, for error messages. */
+  sourceLine: number;
+  description: string; // BT-153
+  quantity: Dec; // BT-129
+  unitCode: string; // BT-130
+  unitPrice: Dec; // BT-146, net of VAT
+  vatCategory: VatCategory; // BT-151
+  vatRate: Dec; // BT-152, percent
+  exemptionReason?: string; // BT-120
+  exemptionCode?: string; // BT-121
+}
+
+/** An invoice as read from the CSV: validated, not yet numbered nor computed. */
+export interface InvoiceDraft {
+  ref: string; // client's grouping key, echoed in the report; becomes BT-83 payment reference context
+  firstLine: number;
+  issueDate: string; // BT-2
+  dueDate: string; // BT-9
+  serviceDate: string; // BT-72
+  operationType: OperationType; // French reform mention; BT-23 "cadre de facturation"
+  currency: string; // BT-5
+  note?: string; // BT-22
+  buyerReference?: string; // BT-10
+  purchaseOrder?: string; // BT-13
+  buyer: Buyer;
+  lines: LineDraft[];
+}
+
+export interface InvoiceLine extends LineDraft {
+  id: string; // BT-126
+  netAmount: Dec; // BT-131 = round2(BT-129 × BT-146)
+}
+
+export interface VatBreakdown {
+  category: VatCategory; // BT-118
+  rate: Dec; // BT-119
+  taxableAmount: Dec; // BT-116
+  taxAmount: Dec; // BT-117
+  exemptionReason?: string; // BT-120
+  exemptionCode?: string; // BT-121
+}
+
+export interface Totals {
+  lineTotal: Dec; // BT-106
+  taxBasisTotal: Dec; // BT-109
+  taxTotal: Dec; // BT-110
+  grandTotal: Dec; // BT-112
+  duePayable: Dec; // BT-115
+}
+
+/** A computed, numbered invoice ready to render. */
+export interface Invoice extends Omit<InvoiceDraft, 'lines'> {
+  number: string; // BT-1
+  lines: InvoiceLine[];
+  vat: VatBreakdown[];
+  totals: Totals;
+}

@@ -1,0 +1,37 @@
+/**
+ * Private files: everything the bot writes is readable by its own user only
+ * (0600 files, 0700 folders), whatever the process umask says.
+ */
+import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+
+export const DIR_MODE = 0o700;
+export const FILE_MODE = 0o600;
+
+/** The data directory: --data, else $MAILBOT_DATA, else ./data. */
+export function resolveDataDir(option?: string): string {
+  return resolve(option ?? process.env.MAILBOT_DATA ?? 'data');
+}
+
+export async function ensurePrivateDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: DIR_MODE });
+  await chmod(dir, DIR_MODE);
+}
+
+/** Write through a temporary file and rename, so a reader never sees half a file. */
+export async function writePrivateFile(path: string, data: Uint8Array | string): Promise<void> {
+  await ensurePrivateDir(dirname(path));
+  const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
+  const handle = await open(tmp, 'w', FILE_MODE);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(tmp, path);
+}
+
+export async function removeTree(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true });
+}
