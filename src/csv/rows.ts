@@ -105,7 +105,9 @@ export function recordsToDrafts(read: ReadResult, seller: SellerTerms, today: st
     const draft = buildDraft(ref, rows, seller, today, issue, index);
     if (draft) drafts.push(draft);
   }
-  return { drafts, issues };
+  // With a required column missing, rows are still checked (every error at once) but no invoice can be built.
+  const columnsComplete = required.every((key) => index.has(key));
+  return { drafts: columnsComplete ? drafts : [], issues };
 }
 
 function toRow(rec: RawRecord, index: Map<ColumnKey, number>, headerText: (k: ColumnKey) => string): Map<ColumnKey, Cell> {
@@ -231,7 +233,8 @@ function buildDraft(
   }
 
   if (failed) return null;
-  const note = invoiceCell('note')?.raw;
+  // BG-1 allows several notes: each distinct note of the invoice's lines is kept, in order.
+  const notes = [...new Set(rows.map((r) => r.get('note')?.raw ?? '').filter((n) => n !== ''))];
   const buyerReference = invoiceCell('buyer_reference')?.raw;
   const purchaseOrder = invoiceCell('purchase_order')?.raw;
   return {
@@ -242,7 +245,7 @@ function buildDraft(
     serviceDate,
     operationType,
     currency,
-    ...(note ? { note } : {}),
+    notes,
     ...(buyerReference ? { buyerReference } : {}),
     ...(purchaseOrder ? { purchaseOrder } : {}),
     buyer,
@@ -323,7 +326,7 @@ function buildLine(row: Map<ColumnKey, Cell>, seller: SellerTerms, report: Issue
         }
       }
     } else if (rateKnown && vatRate.isZero()) {
-      fail('VAT_CATEGORY_NEEDED', rateCell?.line ?? lineNo, rateCell?.column ?? 'vat_rate', rateCell?.raw);
+      fail('VAT_CATEGORY_NEEDED', lineNo, row.get('vat_category')?.column ?? 'vat_category');
     }
     if (['E', 'AE', 'K', 'G', 'O'].includes(vatCategory)) {
       // BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10: an exemption reason text or code.

@@ -33,7 +33,7 @@ function note(content: string, subjectCode?: string): string {
 /** The notes (BG-1) every invoice carries: French mandatory payment mentions, coded per UNTDID 4451. */
 export function invoiceNotes(seller: Seller, inv: Invoice): { content: string; subjectCode?: string }[] {
   const notes: { content: string; subjectCode?: string }[] = [];
-  if (inv.note) notes.push({ content: inv.note });
+  for (const content of inv.notes) notes.push({ content });
   notes.push({ content: `Nature de l'opération : ${OPERATION_LABEL_FR[inv.operationType]}`, subjectCode: 'AAI' });
   if (seller.vatRegime === 'franchise') notes.push({ content: 'TVA non applicable, art. 293 B du CGI', subjectCode: 'TXD' });
   notes.push({ content: seller.latePenaltyText, subjectCode: 'PMD' });

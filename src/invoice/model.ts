@@ -44,7 +44,7 @@ export interface InvoiceDraft {
   serviceDate: string; // BT-72
   operationType: OperationType; // French reform mention; BT-23 "cadre de facturation"
   currency: string; // BT-5
-  note?: string; // BT-22
+  notes: string[]; // BT-22
   buyerReference?: string; // BT-10
   purchaseOrder?: string; // BT-13
   buyer: Buyer;

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { frenchVatId, isBic, isIban, isSiren, isSiret, luhnValid, vatIdProblem } from '../../src/core/identifiers.js';
+import { BUYER_SIREN, OTHER_SIREN, SELLER_SIREN } from '../helpers/sample.js';
+
+describe('identifiers', () => {
+  it('checks SIREN with the Luhn key', () => {
+    for (const s of [SELLER_SIREN, BUYER_SIREN, OTHER_SIREN, '732829320', '552081317']) assert.ok(isSiren(s), s);
+    assert.equal(isSiren('123456789'), false);
+    assert.equal(isSiren('12345678'), false);
+    assert.equal(isSiren('12345678a'), false);
+  });
+
+  it('checks SIRET: Luhn over 14 digits and a valid SIREN, La Poste by digit sum', () => {
+    assert.ok(isSiret('73282932000009'));
+    assert.equal(isSiret('73282932000008'), false);
+    assert.ok(isSiret('35600000000010')); // La Poste: digit sum divisible by 5
+    assert.equal(luhnValid('35600000000010'), false);
+  });
+
+  it('computes and checks the French VAT key', () => {
+    assert.equal(frenchVatId('732829320'), 'FR44732829320');
+    assert.equal(vatIdProblem('FR44732829320'), null);
+    assert.equal(vatIdProblem('FR 44 732 829 320'), null);
+    assert.equal(vatIdProblem('FR45732829320'), 'key');
+    assert.equal(vatIdProblem('BE0123456749'), null);
+    assert.equal(vatIdProblem('12345'), 'shape');
+  });
+
+  it('checks IBAN mod 97 and BIC shape', () => {
+    assert.ok(isIban('FR76 3000 6000 0112 3456 7890 189'));
+    assert.ok(isIban('DE89370400440532013000'));
+    assert.equal(isIban('FR7630006000011234567890188'), false);
+    assert.ok(isBic('AGRIFRPP'));
+    assert.ok(isBic('AGRIFRPPXXX'));
+    assert.equal(isBic('AGRIFRP'), false);
+  });
+});
