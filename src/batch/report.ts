@@ -17,7 +17,7 @@ export function renderReportCsv(invoices: readonly IssuedInvoice[], lang: 'fr' |
   const num = (s: string) => (lang === 'fr' ? s.replace('.', ',') : s);
   const cell = (value: string) => {
     const safe = neutraliseCell(value);
-    return /[";,\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+    return safe.includes(sep) || /["\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
   };
   const rows = [HEADERS[lang].join(sep)];
   for (const i of invoices) {

@@ -35,6 +35,8 @@ interface Cell {
   raw: string;
   column: string;
   line: number;
+  /** Already reported (too long): treated as failed, never reported again as missing. */
+  rejected?: boolean;
 }
 
 export interface RowsResult {
@@ -88,6 +90,7 @@ export function recordsToDrafts(read: ReadResult, seller: SellerTerms, today: st
       if (cell.raw.length > limits.maxFieldChars) {
         issue('FIELD_TOO_LONG', cell.line, cell.column, cell.raw, { limit: String(limits.maxFieldChars) });
         cell.raw = '';
+        cell.rejected = true;
       }
     }
     const ref = row.get('invoice_ref');
@@ -155,7 +158,8 @@ function buildDraft(
   };
   const requiredCell = (key: ColumnKey): Cell | undefined => {
     const cell = invoiceCell(key);
-    if (!cell && index.has(key)) report('VALUE_REQUIRED', firstLine, first.get(key)?.column ?? key);
+    if (!cell && rows.some((r) => r.get(key)?.rejected)) failed = true;
+    else if (!cell && index.has(key)) report('VALUE_REQUIRED', firstLine, first.get(key)?.column ?? key);
     return cell;
   };
   const parsed = <T>(cell: Cell | undefined, parse: (raw: string) => V.Parsed<T>): T | undefined => {
@@ -266,7 +270,8 @@ function buildLine(row: Map<ColumnKey, Cell>, seller: SellerTerms, report: Issue
   };
   const need = (key: ColumnKey) => {
     const c = get(key);
-    if (!c && index.has(key)) fail('VALUE_REQUIRED', lineNo, row.get(key)?.column ?? key);
+    if (!c && row.get(key)?.rejected) failed = true;
+    else if (!c && index.has(key)) fail('VALUE_REQUIRED', lineNo, row.get(key)?.column ?? key);
     return c;
   };
   const number = (cell: Cell | undefined): Dec | undefined => {

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BatchResult } from '../../src/batch/types.js';
+import { mailbot } from '../helpers/cli.js';
+import { franchiseInput } from '../helpers/sample.js';
+import { pdfAttachment, pdfText, tempDir, xsdErrors } from '../helpers/tools.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'csv');
+const fixture = (name: string) => join(FIXTURES, name);
+const mode = (path: string) => statSync(path).mode & 0o777;
+
+const addSeller = [
+  'client', 'add', '--id', 'atelier-dupont', '--legal-name', 'Atelier Dupont SARL', '--siren', '123456782', '--vat-id', 'FR11123456782',
+  '--address', '12 rue des Lilas', '--postcode', '69003', '--city', 'Lyon', '--email', 'compta@atelier-dupont.test',
+  '--iban', 'FR76 3000 6000 0112 3456 7890 189', '--bic', 'AGRIFRPP', '--share-capital', '10000', '--rcs-city', 'Lyon',
+  '--number-pattern', 'FA-{YYYY}-{SEQ:5}',
+];
+
+describe('mailbot CLI', () => {
+  const dir = tempDir();
+  const data = join(dir.path, 'data');
+  after(() => dir.cleanup());
+
+  before(() => {
+    const r = mailbot(data, addSeller);
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  it('refuses bad client values and names each field', () => {
+    const r = mailbot(data, [...addSeller.slice(0, 3), 'other', '--legal-name', 'Sans Forme', '--siren', '123456789', '--address', 'x', '--postcode', '1', '--city', 'y', '--email', 'not-an-address', '--iban', 'FR7630006000011234567890188', '--bic', 'AGRIFRPP', '--vat-id', 'FR00123456782']);
+    assert.equal(r.status, 2);
+    for (const field of ['legalName', 'siren', 'emails.0', 'iban', 'vatId']) assert.match(r.stderr, new RegExp(`- ${field.replace('.', '\\.')}:`), r.stderr);
+    const list = JSON.parse(mailbot(data, ['client', 'list', '--json']).stdout) as { id: string }[];
+    assert.deepEqual(list.map((c) => c.id), ['atelier-dupont']);
+  });
+
+  it('adds from a JSON file, shows, and updates with validation', () => {
+    const file = join(dir.path, 'franchise.json');
+    writeFileSync(file, JSON.stringify(franchiseInput));
+    assert.equal(mailbot(data, ['client', 'add', '--file', file]).status, 0);
+    const shown = JSON.parse(mailbot(data, ['client', 'show', 'marie-martin', '--json']).stdout) as { vatRegime: string; numberPattern: string };
+    assert.equal(shown.vatRegime, 'franchise');
+    assert.equal(mailbot(data, ['client', 'update', 'atelier-dupont', '--payment-terms', '45']).status, 0);
+    assert.match(mailbot(data, ['client', 'show', 'atelier-dupont']).stdout, /payment terms\s+45 days/);
+    const bad = mailbot(data, ['client', 'update', 'atelier-dupont', '--payment-terms', '90']);
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /paymentTermsDays/);
+    assert.equal(mailbot(data, ['client', 'update', 'atelier-dupont', '--payment-terms', '30']).status, 0);
+  });
+
+  it('lists every error of a bad file, exits 1 and consumes no number', () => {
+    const r = mailbot(data, ['invoice', fixture('errors-every-kind.csv'), '--client', 'atelier-dupont']);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /aucune facture émise, 13 erreur\(s\)/);
+    assert.match(r.stdout, /19 +Client +Garage Martin & Fils/);
+    assert.match(r.stdout, /Remarque interne/); // the warning too
+    const en = mailbot(data, ['invoice', fixture('errors-every-kind.csv'), '--client', 'atelier-dupont', '--lang', 'en', '--json']);
+    const result = JSON.parse(en.stdout) as Omit<BatchResult, 'errors'> & { errors: { message: { en: string } }[] };
+    assert.equal(result.status, 'rejected');
+    assert.equal(result.errors.length, 13);
+    assert.ok(result.errors.every((e) => e.message.en.length > 0));
+  });
+
+  it('issues numbered Factur-X invoices, private files, and answers the same file again with the same invoices', () => {
+    const out = join(dir.path, 'out');
+    const r = mailbot(data, ['invoice', fixture('excel-fr-cp1252.csv'), '--client', 'atelier-dupont', '--out', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as BatchResult;
+    assert.equal(result.status, 'issued');
+    // The rejected file before consumed nothing: the series starts at 1.
+    assert.deepEqual(result.invoices.map((i) => [i.ref, i.number, i.totalInclVat]), [
+      ['FAC-2026-031', 'FA-2026-00001', '3289.94'],
+      ['FAC-2026-032', 'FA-2026-00002', '1429.53'],
+      ['FAC-2026-033', 'FA-2026-00003', '1477.25'],
+    ]);
+    assert.deepEqual(readdirSync(out).sort(), ['FA-2026-00001.pdf', 'FA-2026-00002.pdf', 'FA-2026-00003.pdf', 'rapport.csv']);
+    const pdf = join(out, 'FA-2026-00002.pdf');
+    const xml = pdfAttachment(pdf);
+    assert.equal(xsdErrors(xml), '');
+    assert.match(xml, /<ram:GrandTotalAmount>1429\.53<\/ram:GrandTotalAmount>/);
+    assert.match(pdfText(pdf).replace(/\u202f/g, ' '), /1 429,53 €/);
+    const report = readFileSync(join(out, 'rapport.csv'), 'utf8');
+    assert.match(report, /^\ufeffreference;numero_facture;/);
+    assert.match(report, /FAC-2026-032;FA-2026-00002;2026-\d\d-\d\d;2026-\d\d-\d\d;Café-Brasserie L'Œillet;528741101;EUR;1198,40;231,13;1429,53;1429,53;FA-2026-00002\.pdf/);
+
+    // Invariant 12: what the bot writes is private.
+    assert.equal(mode(data), 0o700);
+    assert.equal(mode(join(data, 'mailbot.json')), 0o600);
+    for (const f of result.files?.pdfs ?? []) assert.equal(mode(f), 0o600);
+    assert.equal(mode(result.files?.dir ?? ''), 0o700);
+
+    const again = JSON.parse(mailbot(data, ['invoice', fixture('excel-fr-cp1252.csv'), '--client', 'atelier-dupont', '--json']).stdout) as BatchResult;
+    assert.equal(again.status, 'duplicate');
+    assert.equal(again.batchId, result.batchId);
+    assert.deepEqual(again.invoices.map((i) => i.number), ['FA-2026-00001', 'FA-2026-00002', 'FA-2026-00003']);
+
+    const next = JSON.parse(mailbot(data, ['invoice', fixture('google-sheets.csv'), '--client', 'atelier-dupont', '--json']).stdout) as BatchResult;
+    assert.deepEqual(next.invoices.map((i) => i.number), ['FA-2026-00004', 'FA-2026-00005']);
+  });
+
+  it('refuses an issue date before the last invoice of the series (chronological numbering)', () => {
+    // google-sheets.csv is dated 2026-03-10/11; rounding-traps.csv 2026-03-20 is fine, then an earlier file is not.
+    assert.equal(mailbot(data, ['invoice', fixture('rounding-traps.csv'), '--client', 'atelier-dupont']).status, 0);
+    const r = mailbot(data, ['invoice', fixture('excel-fr-utf8-bom.csv'), '--client', 'atelier-dupont', '--lang', 'en']);
+    assert.equal(r.status, 1);
+    assert.match(r.stdout, /numbering must stay chronological/);
+  });
+
+  it('issues franchise invoices with the art. 293 B mention', () => {
+    const out = join(dir.path, 'out-franchise');
+    const r = mailbot(data, ['invoice', fixture('franchise.csv'), '--client', 'marie-martin', '--out', out, '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as BatchResult;
+    assert.deepEqual(result.invoices.map((i) => [i.number, i.totalVat]), [['MM260001', '0.00'], ['MM260002', '0.00']]);
+    const pdf = join(out, 'MM260001.pdf');
+    assert.match(pdfText(pdf), /TVA non applicable, art\. 293 B du CGI/);
+    assert.match(pdfAttachment(pdf), /VATEX-FR-FRANCHISE/);
+  });
+});

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import iconv from 'iconv-lite';
+import { DEFAULT_LIMITS, readCsv } from '../../src/csv/read.js';
+import { recordsToDrafts } from '../../src/csv/rows.js';
+import { seller } from '../helpers/sample.js';
+
+const header = 'invoice_ref;buyer_name;buyer_siren;buyer_address;buyer_postcode;buyer_city;description;quantity;unit_price;vat_rate';
+const row = (ref: string, desc = 'Conseil') => `${ref};Client SAS;123456790;1 rue;75001;Paris;${desc};1;10;20`;
+
+describe('CSV limits and malformed files', () => {
+  it('refuses a file over the size limit before reading it', async () => {
+    const r = await readCsv(Buffer.from(`${header}\n${row('A')}\n`), { ...DEFAULT_LIMITS, maxBytes: 50 });
+    assert.deepEqual(r.issues.map((i) => i.code), ['FILE_TOO_LARGE']);
+  });
+
+  it('stops at the row limit with a clear error', async () => {
+    const body = Array.from({ length: 12 }, (_, i) => row(`A${i}`)).join('\n');
+    const r = await readCsv(Buffer.from(`${header}\n${body}\n`), { ...DEFAULT_LIMITS, maxRows: 10 });
+    assert.deepEqual(r.issues.map((i) => [i.code, i.line]), [['FILE_TOO_MANY_ROWS', 12]]);
+  });
+
+  it('reports a field over the length limit, with its line and column', async () => {
+    const limits = { ...DEFAULT_LIMITS, maxFieldChars: 20 };
+    const read = await readCsv(Buffer.from(`${header}\n${row('A', 'x'.repeat(21))}\n`), limits);
+    const rows = recordsToDrafts(read, seller(), '2026-11-26', limits);
+    assert.deepEqual(rows.issues.map((i) => [i.code, i.line, i.column]), [['FIELD_TOO_LONG', 2, 'description']]);
+    assert.ok((rows.issues[0]?.value?.length ?? 0) <= 60);
+  });
+
+  it('names an unclosed quote and the line it starts on', async () => {
+    const r = await readCsv(Buffer.from(`${header}\n${row('A')}\n${row('B', '"Conseil')}\n`));
+    assert.deepEqual(r.issues.map((i) => [i.code, i.line]), [['FILE_MALFORMED', 3]]);
+  });
+
+  it('recognises a workbook sent instead of a CSV', async () => {
+    const xlsx = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.from('[Content_Types].xml xl/workbook.xml')]);
+    const r = await readCsv(xlsx);
+    assert.deepEqual(r.issues.map((i) => [i.code, i.params?.format]), [['FILE_SPREADSHEET', 'xlsx']]);
+  });
+
+  it('reads ISO-8859-15 (€ at 0xA4) and UTF-16 BE', async () => {
+    const latin9 = iconv.encode(`${header}\n${row('A', 'Prix 10 €')}\n`, 'iso-8859-15');
+    const r1 = await readCsv(latin9);
+    assert.equal(r1.encoding, 'iso-8859-15');
+    assert.equal(r1.records[0]?.fields[6], 'Prix 10 €');
+    const be = Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode(`${header}\n${row('A', 'Été')}\n`, 'utf-16be')]);
+    const r2 = await readCsv(be);
+    assert.equal(r2.encoding, 'utf-16be');
+    assert.equal(r2.records[0]?.fields[6], 'Été');
+  });
+
+  it('flags a row with more values than the header (an unquoted separator)', async () => {
+    const read = await readCsv(Buffer.from(`${header}\n${row('A', 'Conseil; audit')}\n`));
+    const rows = recordsToDrafts(read, seller(), '2026-11-26', DEFAULT_LIMITS);
+    assert.ok(rows.issues.some((i) => i.code === 'ROW_EXTRA_FIELDS' && i.line === 2));
+  });
+});

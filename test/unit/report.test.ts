@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { renderReportCsv } from '../../src/batch/report.js';
+import type { IssuedInvoice } from '../../src/batch/types.js';
+
+const invoice = (buyerName: string, ref = 'R1'): IssuedInvoice => ({
+  ref, number: 'FA-2026-00001', issueDate: '2026-11-20', dueDate: '2026-12-20', buyerName, currency: 'EUR',
+  totalExclVat: '1234.50', totalVat: '246.90', totalInclVat: '1481.40', amountDue: '1481.40', lineCount: 1, pdfFile: 'FA-2026-00001.pdf',
+});
+
+describe('report CSV', () => {
+  it('neutralises cells a spreadsheet would run as formulas, and keeps the rest literal', () => {
+    const csv = renderReportCsv([invoice('=HYPERLINK("http://evil.test","x")', '+cmd'), invoice('-2+3'), invoice('@SUM(A1)'), invoice('Tom & Jerry; "Ltd"')], 'fr');
+    const rows: string[][] = parse(csv.slice(1), { delimiter: ';' });
+    assert.deepEqual(rows.slice(1).map((r) => [r[0], r[4]]), [
+      ["'+cmd", '\'=HYPERLINK("http://evil.test","x")'],
+      ['R1', "'-2+3"],
+      ['R1', "'@SUM(A1)"],
+      ['R1', 'Tom & Jerry; "Ltd"'],
+    ]);
+  });
+
+  it('writes French decimals with ";" and English ones with ","', () => {
+    const fr = renderReportCsv([invoice('A')], 'fr');
+    assert.ok(fr.startsWith('\ufeffreference;numero_facture;'));
+    assert.match(fr, /;1234,50;246,90;1481,40;1481,40;/);
+    const en = renderReportCsv([invoice('A')], 'en');
+    assert.match(en, /,1234\.50,246\.90,1481\.40,1481\.40,/);
+    assert.ok(en.endsWith('\r\n'));
+  });
+});
