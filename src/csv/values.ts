@@ -157,7 +157,8 @@ const COUNTRY_BY_NAME = buildCountryIndex();
 function buildCountryIndex(): Map<string, string> {
   const fr = new Intl.DisplayNames(['fr'], { type: 'region', fallback: 'none' });
   const en = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-  const notCountries = new Set(['EU', 'EZ', 'UN', 'UK', 'QO', 'XA', 'XB', 'ZZ', 'XK']);
+  // ICU also names codes that are not ISO 3166-1 alpha-2 (EN 16931 BR-CL-14): reserved, withdrawn or groupings.
+  const notCountries = new Set('AC AN BU CP CQ CS DD DG DY EA EU EZ FX HV IC NH QO RH SU TA TP UK UN VD XA XB XK YD YU ZR ZZ'.split(' '));
   const index = new Map<string, string>();
   for (let a = 65; a <= 90; a++) {
     for (let b = 65; b <= 90; b++) {
@@ -166,9 +167,7 @@ function buildCountryIndex(): Map<string, string> {
       const nameFr = fr.of(code);
       if (!nameFr) continue;
       index.set(foldKey(code), code);
-      index.set(foldKey(nameFr), code);
-      const nameEn = en.of(code);
-      if (nameEn) index.set(foldKey(nameEn), code);
+      for (const name of [nameFr, en.of(code)]) if (name && !index.has(foldKey(name))) index.set(foldKey(name), code);
     }
   }
   for (const [alias, code] of [['angleterre', 'GB'], ['uk', 'GB'], ['usa', 'US'], ['etatsunis', 'US'], ['hollande', 'NL'], ['allemagne', 'DE'], ['el', 'GR']] as const) {
@@ -176,6 +175,9 @@ function buildCountryIndex(): Map<string, string> {
   }
   return index;
 }
+
+/** Number of ISO 3166-1 alpha-2 codes known (249 in the standard). */
+export const COUNTRY_CODE_COUNT = new Set(COUNTRY_BY_NAME.values()).size;
 
 export function parseCountry(raw: string): Parsed<string> {
   const code = COUNTRY_BY_NAME.get(foldKey(raw));

@@ -63,6 +63,7 @@ describe('CSV fixtures saved by real tools', () => {
     ]);
     assert.equal(invoices[0]?.dueDate, '2026-03-31');
     assert.equal(invoices[0]?.buyer.vatId, 'FR25441207867');
+    assert.equal(invoices[0]?.buyer.address.country, 'FR'); // "France", not ICU's FX (BR-CL-14)
   });
 
   it('LibreOffice: ",", LF, English headers, multi-line quoted descriptions, units in French words', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCountry, parseCurrency, parseDate, parseDecimal, parseRate, parseUnit } from '../../src/csv/values.js';
+import { COUNTRY_CODE_COUNT, parseCountry, parseCurrency, parseDate, parseDecimal, parseRate, parseUnit } from '../../src/csv/values.js';
 
 const num = (s: string) => {
   const r = parseDecimal(s);
@@ -74,7 +74,9 @@ describe('cell values', () => {
       const r = parseCountry(s);
       return r.ok ? r.value : r.code;
     };
+    assert.equal(country('France'), 'FR');
     assert.equal(country('Belgique'), 'BE');
+    assert.equal(COUNTRY_CODE_COUNT, 249); // exactly ISO 3166-1 (BR-CL-14)
     assert.equal(country('germany'), 'DE');
     assert.equal(country('Royaume-Uni'), 'GB');
     assert.equal(country('fr'), 'FR');
