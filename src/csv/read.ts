@@ -47,29 +47,36 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   // One record delimiter for csv-parse: CRLF and lone CR become LF, inside quotes too.
   const text = sniffed.text.replace(/\r\n?/g, '\n');
   const delimiter = detectDelimiter(text);
+  // Physical lines are counted here rather than by csv-parse's `info`: with one
+  // record delimiter ("\n") and empty lines kept, a record starts one line after
+  // the previous one ended, and spans as many lines as its values hold "\n".
   const parser = parse({
     delimiter,
     record_delimiter: '\n',
-    info: true,
     relax_column_count: true,
     relax_quotes: true,
-    skip_empty_lines: true,
+    skip_empty_lines: false,
     bom: false,
   });
 
   const issues: CsvIssue[] = [];
   const records: RawRecord[] = [];
   let header = null as RawRecord | null;
-  let lastEndLine = 0;
+  let nextLine = 1;
   let stopped = false;
   await new Promise<void>((resolve) => {
-    parser.on('data', (item: { record: string[]; info: { lines: number } }) => {
+    parser.on('data', (fields: string[]) => {
       if (stopped) return;
-      const endLine = item.info.lines;
-      const inner = item.record.reduce((n, f) => n + countLf(f), 0);
-      const rec: RawRecord = { line: endLine - inner, fields: item.record };
-      lastEndLine = endLine;
-      if (rec.fields.every((f) => f.trim() === '')) return; // ";;;;" rows Excel leaves behind
+      const line = nextLine;
+      let inner = 0;
+      let blank = true;
+      for (const f of fields) {
+        if (f.includes('\n')) inner += countLf(f);
+        if (blank && f.trim() !== '') blank = false;
+      }
+      nextLine = line + inner + 1;
+      if (blank) return; // empty lines, and ";;;;" rows spreadsheets leave behind
+      const rec: RawRecord = { line, fields };
       if (!header) {
         header = rec;
       } else if (records.length >= limits.maxRows) {
@@ -82,7 +89,7 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
       }
     });
     parser.on('error', (err: CsvError) => {
-      if (!stopped) issues.push(fileIssue('FILE_MALFORMED', lastEndLine + 1, { reason: err.code ?? 'CSV_ERROR' }));
+      if (!stopped) issues.push(fileIssue('FILE_MALFORMED', nextLine, { reason: err.code ?? 'CSV_ERROR' }));
       resolve();
     });
     parser.on('end', () => resolve());

@@ -22,11 +22,93 @@ export function loadFonts(): FontSet {
   if (!cached) {
     const dir = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
     cached = {
-      regular: fontkit.create(readFileSync(join(dir, 'DejaVuSans.ttf'))),
-      bold: fontkit.create(readFileSync(join(dir, 'DejaVuSans-Bold.ttf'))),
+      regular: withLayoutCache(fontkit.create(readFileSync(join(dir, 'DejaVuSans.ttf')))),
+      bold: withLayoutCache(fontkit.create(readFileSync(join(dir, 'DejaVuSans-Bold.ttf')))),
     };
   }
   return cached;
+}
+
+interface Position {
+  xAdvance: number;
+  yAdvance: number;
+  xOffset: number;
+  yOffset: number;
+}
+interface Run {
+  glyphs: unknown[];
+  positions: Position[];
+}
+
+/** A glyph run as pdfkit expects it: its own positions (pdfkit scales them in place). */
+class RunCopy {
+  readonly glyphs: unknown[];
+  readonly positions: Position[];
+
+  constructor(run: Run) {
+    this.glyphs = run.glyphs;
+    this.positions = run.positions.map((p) => ({ xAdvance: p.xAdvance, yAdvance: p.yAdvance, xOffset: p.xOffset, yOffset: p.yOffset }));
+  }
+
+  get advanceWidth(): number {
+    let width = 0;
+    for (const p of this.positions) width += p.xAdvance;
+    return width;
+  }
+}
+
+const LAYOUT_CACHE_LIMIT = 50_000;
+
+/**
+ * Every document's font subset copies the outlines of the glyphs it uses and
+ * decodes each glyph header to find composite parts; fontkit decodes it anew
+ * each time. Embedding only reads the decoded header (outlines are copied as
+ * bytes; glyph paths, the one user that transforms points, are never drawn
+ * here), so it is kept on the glyph.
+ */
+function memoiseGlyphDecoding(font: fontkit.Font): void {
+  const proto = Object.getPrototypeOf((font as unknown as { getGlyph(id: number): object }).getGlyph(0)) as { _decode?: () => unknown; __memoised?: boolean };
+  const original = proto._decode;
+  if (!original || proto.__memoised) return;
+  proto.__memoised = true;
+  proto._decode = function (this: { __decoded?: unknown }) {
+    if (!('__decoded' in this)) this.__decoded = original.call(this);
+    return this.__decoded;
+  };
+}
+
+/**
+ * Text shaping (OpenType GSUB/GPOS) is the costliest step of drawing an
+ * invoice, and pdfkit caches it per document only. The same words recur on
+ * every invoice ("Total HT", labels, dates, amounts), so shaped runs are
+ * kept per font for the whole process; each caller gets its own positions.
+ */
+function withLayoutCache(font: fontkit.Font): fontkit.Font {
+  memoiseGlyphDecoding(font);
+  const runs = new Map<string, Run>();
+  const layout = (text: string, features?: unknown): unknown => {
+    if (features) return font.layout(text, features);
+    let run = runs.get(text);
+    if (!run) {
+      if (runs.size >= LAYOUT_CACHE_LIMIT) runs.clear();
+      run = font.layout(text) as Run;
+      runs.set(text, run);
+    }
+    return new RunCopy(run);
+  };
+  const proxy: fontkit.Font = new Proxy(font, {
+    get(target, prop) {
+      if (prop === 'layout') return layout;
+      // The subset is built on the proxy so that it reads the tables below through it.
+      if (prop === 'createSubset') return () => (target as unknown as { createSubset(this: unknown): unknown }).createSubset.call(proxy);
+      // TrueType hinting programs are for screen rasterisers at small sizes; PDF viewers
+      // do without them, and re-encoding them in every document's subset is costly.
+      if (prop === 'cvt ' || prop === 'fpgm' || prop === 'prep') return undefined;
+      const value: unknown = Reflect.get(target, prop, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return proxy;
 }
 
 /**

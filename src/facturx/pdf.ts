@@ -54,8 +54,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     subset: 'PDF/A-3b',
     bufferPages: true,
     autoFirstPage: true,
-    // The default font would load Helvetica's metrics, which PDF/A may not use anyway.
-    font: fonts.regular as unknown as string,
+    // No default font: pdfkit would load Helvetica's metrics, a font PDF/A may not use anyway.
+    font: null as unknown as string,
     info: { Title: `Facture ${inv.number}`, Creator: 'mailbot', Producer: 'mailbot (pdfkit)', CreationDate: createdAt },
   });
   const chunks: Buffer[] = [];
