@@ -25,7 +25,7 @@ import { computeInvoice } from '../invoice/compute.js';
 import type { Invoice, InvoiceDraft } from '../invoice/model.js';
 import { formatNumber, numberFileStem, parsePattern, seriesKey } from '../invoice/numbering.js';
 import { selfCheck } from '../invoice/selfcheck.js';
-import type { SeriesState, Store } from '../store/db.js';
+import type { DbShape, SeriesState, Store } from '../store/db.js';
 import { ensurePrivateDir, removeTree, writePrivateFile } from '../store/files.js';
 import { renderReportCsv } from './report.js';
 import type { BatchRecord, BatchResult, IssuedInvoice } from './types.js';
@@ -38,6 +38,8 @@ export interface BatchInput {
   today?: string;
   limits?: CsvLimits;
   now?: Date;
+  /** The mail the file came in (ledger key), recorded with the batch. */
+  mailKey?: string;
 }
 
 const STAGING_PREFIX = '.staging-';
@@ -51,13 +53,47 @@ export function parisToday(now = new Date()): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
+/**
+ * A batch ready to commit: its files are staged, `apply` is the store change
+ * that makes it real (numbers consumed, batch recorded). The caller runs
+ * `apply` inside its own store write (the mail daemon adds the reply and the
+ * ledger to the same write), then `finish`; or `abort` if that write failed.
+ * Rejected and duplicate files have nothing to apply.
+ */
+export interface PreparedBatch {
+  result: BatchResult;
+  /** Where the files are until `finish` (same names as in `result.files`). */
+  staged?: { dir: string; pdfs: string[]; report: string };
+  apply?: (d: DbShape) => void;
+  /** The seller's series after this batch: the base for a second batch prepared before this one commits. */
+  sequencesAfter?: Record<string, SeriesState>;
+  finish(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+const nothing = (): Promise<void> => Promise.resolve();
+
 export async function runBatch(store: Store, input: BatchInput): Promise<BatchResult> {
+  const prepared = await prepareBatch(store, input);
+  const apply = prepared.apply;
+  if (!apply) return prepared.result;
+  try {
+    await store.update(apply); // the one write that makes the batch real
+  } catch (err) {
+    await prepared.abort();
+    throw err;
+  }
+  await prepared.finish();
+  return prepared.result;
+}
+
+export async function prepareBatch(store: Store, input: BatchInput, baseSequences?: Record<string, SeriesState>): Promise<PreparedBatch> {
   const client = getClient(store, input.clientId);
   const fileSha256 = createHash('sha256').update(input.bytes).digest('hex');
   const base = { clientId: client.id, fileName: input.fileName, fileSha256 };
 
   const earlier = store.data.batches.find((b) => b.clientId === client.id && b.fileSha256 === fileSha256);
-  if (earlier) return { ...base, ...committedView(store, earlier), status: 'duplicate', errors: [] };
+  if (earlier) return { result: { ...base, ...committedView(store, earlier), status: 'duplicate', errors: [] }, finish: nothing, abort: nothing };
 
   const limits = input.limits ?? DEFAULT_LIMITS;
   const today = input.today ?? parisToday(input.now);
@@ -65,17 +101,21 @@ export async function runBatch(store: Store, input: BatchInput): Promise<BatchRe
   const rows = recordsToDrafts(read, client, today, limits);
   const format = { ...(read.encoding ? { encoding: read.encoding } : {}), ...(read.delimiter ? { delimiter: read.delimiter } : {}) };
   let issues = sortIssues([...read.issues, ...rows.issues]);
-  const rejected = (all: CsvIssue[]): BatchResult => ({
-    ...base,
-    ...format,
-    status: 'rejected',
-    invoices: [],
-    errors: all.filter((i) => i.severity === 'error'),
-    warnings: all.filter((i) => i.severity === 'warning'),
+  const rejected = (all: CsvIssue[]): PreparedBatch => ({
+    result: {
+      ...base,
+      ...format,
+      status: 'rejected',
+      invoices: [],
+      errors: all.filter((i) => i.severity === 'error'),
+      warnings: all.filter((i) => i.severity === 'warning'),
+    },
+    finish: nothing,
+    abort: nothing,
   });
   if (hasErrors(issues) || rows.drafts.length === 0) return rejected(issues);
 
-  const sequencesBefore = structuredClone(store.data.sequences[client.id] ?? {});
+  const sequencesBefore = structuredClone(baseSequences ?? store.data.sequences[client.id] ?? {});
   const numbered = assignNumbers(client, rows.drafts, sequencesBefore);
   if (numbered.issues.length > 0) return rejected(sortIssues([...issues, ...numbered.issues]));
   issues = issues.filter((i) => i.severity === 'warning');
@@ -83,6 +123,7 @@ export async function runBatch(store: Store, input: BatchInput): Promise<BatchRe
   const batchId = randomUUID();
   const staging = join(batchesDir(store), STAGING_PREFIX + batchId);
   const finalDir = join(batchesDir(store), batchId);
+  const abort = () => removeTree(staging);
   const now = input.now ?? new Date();
   try {
     await ensurePrivateDir(staging);
@@ -110,20 +151,25 @@ export async function runBatch(store: Store, input: BatchInput): Promise<BatchRe
       warnings: issues,
       reportFile,
       sourceFile: 'source.csv',
+      ...(input.mailKey ? { mailKey: input.mailKey } : {}),
     };
-    // The one write that makes the batch real: numbers consumed and batch recorded together.
-    await store.update((d) => {
-      const current = d.sequences[client.id] ?? {};
-      if (JSON.stringify(current) !== JSON.stringify(sequencesBefore)) {
-        throw new MailbotError('SEQUENCE_MOVED', `another batch for ${client.id} committed meanwhile; nothing was issued, send the file again`);
-      }
-      d.sequences[client.id] = numbered.sequences;
-      d.batches.push(record);
-    });
-    await rename(staging, finalDir);
-    return { ...base, ...format, ...committedView(store, record), status: 'issued', errors: [] };
+    return {
+      result: { ...base, ...format, ...committedView(store, record), status: 'issued', errors: [] },
+      staged: { dir: staging, pdfs: issued.map((i) => join(staging, i.pdfFile)), report: join(staging, reportFile) },
+      sequencesAfter: numbered.sequences,
+      apply: (d) => {
+        const current = d.sequences[client.id] ?? {};
+        if (JSON.stringify(current) !== JSON.stringify(sequencesBefore)) {
+          throw new MailbotError('SEQUENCE_MOVED', `another batch for ${client.id} committed meanwhile; nothing was issued, send the file again`);
+        }
+        d.sequences[client.id] = numbered.sequences;
+        d.batches.push(record);
+      },
+      finish: () => rename(staging, finalDir),
+      abort,
+    };
   } catch (err) {
-    await removeTree(staging);
+    await abort();
     throw err;
   }
 }

@@ -29,6 +29,7 @@ export interface BatchRecord {
   warnings: CsvIssue[];
   reportFile: string;
   sourceFile: string;
+  mailKey?: string;
 }
 
 export type BatchStatus = 'issued' | 'duplicate' | 'rejected';

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { MailbotError, ValidationError, errorMessage } from '../core/errors.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerInvoiceCommand } from './commands/invoice.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerStartCommand } from './commands/start.js';
 import type { GlobalOptions } from './context.js';
 
@@ -21,6 +22,7 @@ const program = new Command('mailbot')
 const globals = () => program.opts<GlobalOptions>();
 
 registerStartCommand(program, globals);
+registerDemoCommand(program, globals);
 registerClientCommands(program, globals);
 registerInvoiceCommand(program, globals);
 

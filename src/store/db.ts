@@ -9,6 +9,7 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import type { ClientRecord } from '../clients/record.js';
 import type { BatchRecord } from '../batch/types.js';
+import type { LedgerEntry, OutboxEntry } from '../mail/state.js';
 import { ensurePrivateDir, FILE_MODE } from './files.js';
 
 /** Per seller, per series (see invoice/numbering.ts): the last number used and its issue date. */
@@ -22,9 +23,13 @@ export interface DbShape {
   clients: ClientRecord[];
   sequences: Record<string, Record<string, SeriesState>>;
   batches: BatchRecord[];
+  /** Processed-mail ledger, keyed by mailbox, UIDVALIDITY and UID (see mail/state.ts). */
+  ledger: Record<string, LedgerEntry>;
+  /** Replies stored before they are sent; the raw message is a file beside the store. */
+  outbox: OutboxEntry[];
 }
 
-const empty = (): DbShape => ({ schemaVersion: 1, clients: [], sequences: {}, batches: [] });
+const empty = (): DbShape => ({ schemaVersion: 1, clients: [], sequences: {}, batches: [], ledger: {}, outbox: [] });
 
 export class Store {
   private constructor(

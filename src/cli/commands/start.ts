@@ -1,25 +1,50 @@
 /**
- * `mailbot start` (npm start): the daemon. The mail pipeline that reads the
- * mailbox comes next; for now it reports what it would watch and exits.
+ * `mailbot start` (npm start): the mail daemon. With no configuration it
+ * runs on the embedded mailbox (data/mailbox, a Maildir) and writes replies
+ * to data/outbox as .eml files, and says so. One daemon per data directory.
  */
 import type { Command } from 'commander';
-import { recoverStaging } from '../../batch/run.js';
-import { withDataLock } from '../../store/lock.js';
+import { acquireDataLock } from '../../store/lock.js';
+import { buildRuntime } from '../../mail/runtime.js';
 import { openStore, type GlobalOptions } from '../context.js';
 
 export function registerStartCommand(program: Command, globals: () => GlobalOptions): void {
   program
     .command('start')
     .description('run the mail daemon')
-    .action(async () => {
+    .option('--config <file>', 'configuration file (default $MAILBOT_CONFIG or DATA/config.json)')
+    .option('--once', 'handle what is in the mailbox now, send the outbox, and exit')
+    .action(async (opts: { config?: string; once?: boolean }) => {
       const store = await openStore(globals());
-      await withDataLock(store.dataDir, 'daemon', async () => {
-        const recovered = await recoverStaging(store);
-        console.log(`mailbot: data directory ${store.dataDir}`);
-        console.log(`mailbot: ${store.data.clients.length} client(s), ${store.data.batches.length} batch(es) issued`);
-        if (recovered.completed + recovered.discarded > 0) console.log(`mailbot: recovered ${recovered.completed} committed and discarded ${recovered.discarded} unfinished batch folder(s)`);
-        console.log('mailbot: no mailbox is watched yet: the mail pipeline is not part of this version.');
-        console.log('mailbot: meanwhile, issue invoices with `mailbot invoice FILE.csv --client ID`.');
+      const lock = await acquireDataLock(store.dataDir, 'daemon');
+      const rt = await buildRuntime(store, opts.config ? { config: opts.config } : {}).catch(async (err: unknown) => {
+        await lock.release();
+        throw err;
       });
+      const say = (line: string) => console.log(`mailbot: ${line}`);
+      say(`data directory ${store.dataDir}`);
+      say(`watching ${rt.source.description}`);
+      if (rt.embedded) say('no IMAP configured: running on the local embedded mailbox; put .eml files in its new/ folder, or run `mailbot demo`');
+      say(`replies go ${rt.transport.name === 'smtp' ? 'out by SMTP' : `to ${store.dataDir}/outbox as .eml files`}`);
+      say(`${store.data.clients.length} client(s) configured`);
+      try {
+        await rt.daemon.start();
+        if (opts.once) {
+          await rt.daemon.drain();
+          await rt.daemon.stop();
+          return;
+        }
+        await new Promise<void>((resolve) => {
+          const stop = (signal: string) => {
+            say(`${signal} received: finishing the current mail`);
+            void rt.daemon.stop().then(resolve, resolve);
+          };
+          process.once('SIGTERM', () => stop('SIGTERM'));
+          process.once('SIGINT', () => stop('SIGINT'));
+        });
+        say('stopped');
+      } finally {
+        await lock.release();
+      }
     });
 }

@@ -1,0 +1,102 @@
+/**
+ * The daemon's configuration: a JSON file (default data/config.json, never in
+ * git) plus environment variables for every secret. Validated at start, so a
+ * mistake is reported with its field and fix before the first mail
+ * (invariant 14).
+ */
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable, e.g. MAILBOT_IMAP_PASSWORD');
+
+/** Password or OAuth2. Secrets are never in the file: only the names of the variables that hold them. */
+const authSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('password'), user: z.string().min(1), passwordEnv: envName }),
+  z.object({
+    type: z.literal('oauth2'),
+    user: z.string().min(1),
+    tokenUrl: z.url(),
+    clientId: z.string().min(1),
+    clientSecretEnv: envName.optional(),
+    refreshTokenEnv: envName,
+    scope: z.string().optional(),
+    /** XOAUTH2 (Google, Microsoft) or OAUTHBEARER (RFC 7628). */
+    method: z.enum(['XOAUTH2', 'OAUTHBEARER']).default('XOAUTH2'),
+  }),
+]);
+export type AuthConfig = z.infer<typeof authSchema>;
+
+/** tls: implicit TLS; starttls: upgrade required; plain: no TLS, refused unless the host is a loopback address. */
+const security = z.enum(['tls', 'starttls', 'plain']);
+
+export const imapSchema = z.object({
+  host: z.string().min(1),
+  port: port.default(993),
+  security: security.default('tls'),
+  auth: authSchema,
+  /** PEM file of a CA to trust (self-signed test servers). */
+  caFile: z.string().optional(),
+  inbox: z.string().default('INBOX'),
+  sentFolder: z.string().nullable().default('Sent'),
+});
+
+export const smtpSchema = z.object({
+  host: z.string().min(1),
+  port: port.default(587),
+  security: security.default('starttls'),
+  auth: authSchema.optional(),
+  caFile: z.string().optional(),
+});
+
+const folders = z.object({
+  processed: z.string().default('Processed'),
+  rejected: z.string().default('Rejected'),
+  ignored: z.string().default('Ignored'),
+});
+
+export const configSchema = z
+  .object({
+    /** The bot's own address: the From of every reply, and never answered. */
+    botAddress: z.email().default('factures@mailbot.localhost'),
+    botName: z.string().default('Mailbot'),
+    /** Where operator digests go (GDPR deadlines). */
+    operatorAddress: z.email().optional(),
+    imap: imapSchema.optional(),
+    smtp: smtpSchema.optional(),
+    folders: folders.default({ processed: 'Processed', rejected: 'Rejected', ignored: 'Ignored' }),
+    /** When set, the topmost Authentication-Results header with this id must show DMARC (or aligned DKIM/SPF) pass. */
+    authservId: z.string().min(1).optional(),
+    limits: z
+      .object({
+        messageBytes: z.number().int().positive().default(25 * 1024 * 1024),
+        attachments: z.number().int().positive().default(20),
+        attachmentBytes: z.number().int().positive().default(10 * 1024 * 1024),
+        mailsPerSenderPerHour: z.number().int().positive().default(30),
+        zipEntries: z.number().int().positive().default(20),
+        zipBytes: z.number().int().positive().default(20 * 1024 * 1024),
+      })
+      .prefault({}),
+    replies: z
+      .object({
+        /** Beyond this many PDFs, or this many bytes, they travel as one ZIP. */
+        zipAboveCount: z.number().int().nonnegative().default(5),
+        zipAboveBytes: z.number().int().positive().default(5 * 1024 * 1024),
+      })
+      .prefault({}),
+    /** node-cron expression of the safety-net poll (IDLE is the main path). */
+    pollCron: z.string().default('* * * * *'),
+    /** IDLE restarts this often (ms) so the server sees activity; new mail still arrives within ~1 s. */
+    idleRestartMs: z.number().int().positive().default(5 * 60_000),
+    audit: z
+      .object({
+        /** HMAC-SHA-256 key for identities in the audit trail (hex or base64, ≥ 32 bytes), from this variable. */
+        keyEnv: envName.default('MAILBOT_AUDIT_KEY'),
+        keyId: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).default('k1'),
+      })
+      .prefault({}),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type ImapConfig = z.infer<typeof imapSchema>;
+export type SmtpConfig = z.infer<typeof smtpSchema>;

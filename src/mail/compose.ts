@@ -1,0 +1,74 @@
+/**
+ * A reply, composed apart from sending (as nodemailer does): the raw
+ * RFC 5322 bytes are built once, stored in the outbox, then handed to
+ * whichever transport sends them. Threaded with In-Reply-To and References
+ * (RFC 5322 §3.6.4), marked Auto-Submitted: auto-replied (RFC 3834 §5) so
+ * that well-behaved robots do not answer it.
+ */
+import { randomUUID } from 'node:crypto';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { Lang } from './language.js';
+import type { ParsedMessage } from './parse.js';
+import type { Templates } from './templates.js';
+
+export interface ReplyAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
+export interface ReplyDraft {
+  /** What kind of answer this is, for the audit trail and the outbox ("batch-result", "help"…). */
+  kind: string;
+  template: string;
+  lang: Lang;
+  data: Record<string, unknown>;
+  /** The verified address: the sender on a client record, never a Reply-To. */
+  to: string;
+  attachments?: ReplyAttachment[];
+}
+
+export interface ComposedMail {
+  raw: Buffer;
+  messageId: string;
+  envelope: { from: string; to: string[] };
+  subject: string;
+}
+
+export interface Identity {
+  botAddress: string;
+  botName: string;
+}
+
+export function replySubject(original: string, fallback: string): string {
+  const s = original.trim();
+  if (s === '') return fallback;
+  return /^re\s*:/i.test(s) ? s : `Re: ${s}`;
+}
+
+export async function composeReply(original: ParsedMessage | undefined, draft: ReplyDraft, me: Identity, templates: Templates): Promise<ComposedMail> {
+  const rendered = templates.render(draft.template, draft.lang, draft.data);
+  const domain = me.botAddress.split('@')[1] ?? 'localhost';
+  const messageId = `<${randomUUID()}@${domain}>`;
+  const subject = original ? replySubject(original.subject, rendered.subject) : rendered.subject;
+  const references = original ? [...original.references, ...(original.messageId ? [original.messageId] : [])] : [];
+  const composer = new MailComposer({
+    from: { name: me.botName, address: me.botAddress },
+    to: draft.to,
+    subject,
+    messageId,
+    date: new Date(),
+    ...(original?.messageId ? { inReplyTo: original.messageId } : {}),
+    ...(references.length > 0 ? { references } : {}),
+    headers: {
+      'Auto-Submitted': 'auto-replied',
+      'X-Auto-Response-Suppress': 'All',
+      'Content-Language': draft.lang,
+    },
+    text: rendered.text,
+    html: rendered.html,
+    attachments: (draft.attachments ?? []).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+  });
+  const raw = await composer.compile().build();
+  return { raw, messageId, envelope: { from: me.botAddress, to: [draft.to] }, subject };
+}

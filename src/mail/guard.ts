@@ -1,0 +1,54 @@
+/**
+ * Mails the bot must never answer (RFC 3834 §2, RFC 2369, RFC 3464): auto
+ * replies, bulk and list mail, bounces, its own mail. A guarded mail is
+ * logged and filed away, with no reply at all: no loops, ever (invariant 5).
+ */
+import { header, type ParsedMessage } from './parse.js';
+
+export type GuardReason =
+  | 'no-sender'
+  | 'own-address'
+  | 'auto-submitted'
+  | 'auto-reply-header'
+  | 'precedence'
+  | 'mailing-list'
+  | 'null-return-path'
+  | 'system-sender'
+  | 'bounce';
+
+const SYSTEM_LOCAL_PARTS = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounce[s]?|.*-request|owner-.*)$/i;
+
+export function guard(m: ParsedMessage, botAddress: string): GuardReason | null {
+  const from = m.from?.address;
+  if (!from) return 'no-sender';
+  if (from === botAddress.toLowerCase()) return 'own-address';
+  // RFC 3834 §5: anything but "no" marks an automatic message.
+  const autoSubmitted = header(m, 'auto-submitted');
+  if (autoSubmitted && autoSubmitted.split(';')[0]?.trim().toLowerCase() !== 'no') return 'auto-submitted';
+  if (header(m, 'x-autoreply') || header(m, 'x-autorespond') || /\b(all|autoreply|oof)\b/i.test(header(m, 'x-auto-response-suppress') ?? '')) {
+    return 'auto-reply-header';
+  }
+  if (/^(bulk|junk|list|auto_reply)$/i.test(header(m, 'precedence')?.trim() ?? '')) return 'precedence';
+  if (header(m, 'list-id') || header(m, 'list-unsubscribe') || header(m, 'list-post')) return 'mailing-list';
+  const returnPath = header(m, 'return-path');
+  if (returnPath !== undefined && /^<\s*>$/.test(returnPath.trim())) return 'null-return-path';
+  if (SYSTEM_LOCAL_PARTS.test(from.split('@')[0] ?? '')) return 'system-sender';
+  if (/^multipart\/report\b/.test(m.contentType) || /report-type\s*=\s*"?delivery-status/i.test(m.contentType)) return 'bounce';
+  return null;
+}
+
+/** Per-sender rate limit over a sliding hour, kept in memory: a restart forgives. */
+export class RateLimiter {
+  private readonly seen = new Map<string, number[]>();
+
+  constructor(private readonly perHour: number) {}
+
+  /** Counts this mail; false when the sender is over the limit. */
+  allow(sender: string, now = Date.now()): boolean {
+    const since = now - 3_600_000;
+    const times = (this.seen.get(sender) ?? []).filter((t) => t > since);
+    times.push(now);
+    this.seen.set(sender, times);
+    return times.length <= this.perHour;
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The studio's mailbox over IMAP (imapflow). Push first: imapflow IDLEs on
+ * the inbox once it has been idle for `autoIdleDelay` (lowered from 15 s to
+ * half a second) and reports new mail as "exists". imapflow does not
+ * reconnect: on "close" a new client is built and connected again with a
+ * capped exponential backoff, each attempt logged. Mailbox locks are held for
+ * one command and released in `finally`.
+ */
+import { readFileSync } from 'node:fs';
+import { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import type { ImapConfig } from '../config/schema.js';
+import type { TokenProvider } from './oauth.js';
+import type { MailRef, MailSource } from './source.js';
+
+const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
+
+export class ImapSource implements MailSource {
+  readonly name = 'imap';
+  private client?: ImapFlow;
+  private connecting?: Promise<ImapFlow>;
+  private closed = false;
+  private attempts = 0;
+  private connState = 'disconnected';
+  private readonly listeners: (() => void)[] = [];
+  private readonly knownFolders = new Set<string>();
+
+  constructor(
+    private readonly config: ImapConfig,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly log: Logger,
+    private readonly tokens?: TokenProvider,
+  ) {}
+
+  get description(): string {
+    return `IMAP ${this.config.auth.user}@${this.config.host}:${this.config.port} (${this.config.security})`;
+  }
+
+  state(): string {
+    return this.connState;
+  }
+
+  async open(): Promise<void> {
+    await this.ready();
+  }
+
+  private async build(): Promise<ImapFlow> {
+    const auth = this.config.auth;
+    const credentials =
+      auth.type === 'password'
+        ? { user: auth.user, pass: this.env[auth.passwordEnv] ?? '' }
+        : { user: auth.user, accessToken: await (this.tokens as TokenProvider).accessToken(), ...(auth.method === 'OAUTHBEARER' ? { loginMethod: 'OAUTHBEARER' } : {}) };
+    return new ImapFlow({
+      host: this.config.host,
+      port: this.config.port,
+      secure: this.config.security === 'tls',
+      doSTARTTLS: this.config.security === 'starttls' ? true : this.config.security === 'plain' ? false : undefined,
+      auth: credentials,
+      logger: false,
+      autoIdleDelay: 500,
+      ...(this.config.caFile ? { tls: { ca: readFileSync(this.config.caFile) } } : {}),
+    });
+  }
+
+  /** The connected client, connecting (again) if needed. */
+  private ready(): Promise<ImapFlow> {
+    if (this.client?.usable) return Promise.resolve(this.client);
+    this.connecting ??= this.connectWithBackoff().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  private async connectWithBackoff(): Promise<ImapFlow> {
+    for (;;) {
+      if (this.closed) throw new Error('IMAP source closed');
+      this.connState = this.attempts === 0 ? 'connecting' : `reconnecting (attempt ${this.attempts + 1})`;
+      try {
+        const client = await this.build();
+        client.on('error', (err: Error) => this.log.warn({ err: err.message }, 'imap error'));
+        client.on('exists', () => {
+          for (const l of this.listeners) l();
+        });
+        client.on('close', () => {
+          if (this.client === client) this.client = undefined;
+          this.connState = 'disconnected';
+          if (!this.closed) {
+            this.log.warn('imap connection closed; reconnecting');
+            // Reconnect now so IDLE resumes; the poll would also bring it back.
+            void this.ready().then(
+              () => this.listeners.forEach((l) => l()),
+              () => undefined,
+            );
+          }
+        });
+        await client.connect();
+        // Select the inbox so that IDLE watches it between commands.
+        await client.mailboxOpen(this.config.inbox);
+        this.client = client;
+        this.attempts = 0;
+        this.connState = 'connected';
+        this.log.info({ host: this.config.host }, 'imap connected');
+        return client;
+      } catch (err) {
+        const delay = BACKOFF_MS[Math.min(this.attempts, BACKOFF_MS.length - 1)] ?? 60_000;
+        this.attempts++;
+        this.log.warn({ attempt: this.attempts, delayMs: delay, err: err instanceof Error ? err.message : String(err) }, 'imap connection failed; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async withInbox<T>(fn: (client: ImapFlow) => Promise<T>): Promise<T> {
+    const client = await this.ready();
+    const lock = await client.getMailboxLock(this.config.inbox);
+    try {
+      return await fn(client);
+    } finally {
+      lock.release();
+    }
+  }
+
+  async list(): Promise<MailRef[]> {
+    return this.withInbox(async (client) => {
+      const box = client.mailbox;
+      if (!box || box.exists === 0) return [];
+      const uidValidity = String(box.uidValidity);
+      const refs: MailRef[] = [];
+      for await (const msg of client.fetch('1:*', { uid: true, size: true })) {
+        refs.push({ key: { mailbox: this.config.inbox, uidValidity, uid: String(msg.uid) }, ...(msg.size ? { size: msg.size } : {}) });
+      }
+      return refs.sort((a, b) => Number(a.key.uid) - Number(b.key.uid));
+    });
+  }
+
+  async fetch(ref: MailRef): Promise<Buffer> {
+    return this.withInbox(async (client) => {
+      if (String(client.mailbox ? client.mailbox.uidValidity : '') !== ref.key.uidValidity) throw new Error('UIDVALIDITY changed: the inbox was recreated');
+      const msg = await client.fetchOne(ref.key.uid, { source: true }, { uid: true });
+      if (!msg || !msg.source) throw new Error(`message UID ${ref.key.uid} is no longer in the inbox`);
+      return msg.source;
+    });
+  }
+
+  private async ensureFolder(client: ImapFlow, folder: string): Promise<void> {
+    if (this.knownFolders.has(folder)) return;
+    const list = await client.list();
+    if (!list.some((b) => b.path === folder)) await client.mailboxCreate(folder).catch(() => undefined);
+    this.knownFolders.add(folder);
+  }
+
+  async move(ref: MailRef, folder: string): Promise<void> {
+    await this.withInbox(async (client) => {
+      await this.ensureFolder(client, folder);
+      await client.messageMove(ref.key.uid, folder, { uid: true });
+    });
+  }
+
+  async saveSent(raw: Buffer): Promise<void> {
+    if (!this.config.sentFolder) return;
+    const folder = this.config.sentFolder;
+    const client = await this.ready();
+    await this.ensureFolder(client, folder);
+    await client.append(folder, raw, ['\\Seen']);
+  }
+
+  onActivity(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.connState = 'closed';
+    await this.client?.logout().catch(() => undefined);
+  }
+}

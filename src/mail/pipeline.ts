@@ -1,0 +1,188 @@
+/**
+ * One mail's way through: ledger → parse → guard → route → handle → one
+ * store write (batches, queued reply, outcome) → move → ledger "moved".
+ *
+ * The ledger entry is written before handling, counting attempts, so a mail
+ * that crashed the handler (or the process) twice is set aside with its
+ * error instead of blocking the mails behind it (invariant 4). A mail is
+ * moved only after its outcome is recorded (invariants 1 and 2).
+ */
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { AuditTrail } from '../audit/trail.js';
+import { clientForEmail } from '../clients/service.js';
+import type { Config } from '../config/schema.js';
+import { errorMessage } from '../core/errors.js';
+import type { Store } from '../store/db.js';
+import { clientIp, senderTrust } from './authresults.js';
+import { composeReply } from './compose.js';
+import { guard, RateLimiter } from './guard.js';
+import type { FolderRole, HandlerResult, MailContext, MailHandler } from './handlers/types.js';
+import { detectLanguage } from './language.js';
+import { stageReply } from './outbox.js';
+import { parseMessage, type ParsedMessage } from './parse.js';
+import type { MailRef, MailSource } from './source.js';
+import { ledgerKey, type LedgerEntry } from './state.js';
+import type { Templates } from './templates.js';
+
+export const MAX_ATTEMPTS = 2;
+
+export interface PipelineDeps {
+  store: Store;
+  config: Config;
+  audit: AuditTrail;
+  templates: Templates;
+  handlers: readonly MailHandler[];
+  log: Logger;
+}
+
+export class Pipeline {
+  private readonly rate: RateLimiter;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.rate = new RateLimiter(deps.config.limits.mailsPerSenderPerHour);
+  }
+
+  private folder(role: FolderRole): string {
+    return this.deps.config.folders[role];
+  }
+
+  private async setLedger(key: string, patch: Partial<LedgerEntry>, base?: LedgerEntry): Promise<void> {
+    await this.deps.store.update((d) => {
+      const now = new Date().toISOString();
+      const current = d.ledger[key] ?? base;
+      if (!current) throw new Error(`no ledger entry ${key}`);
+      d.ledger[key] = { ...current, ...patch, updatedAt: now };
+    });
+  }
+
+  /** Move a mail whose outcome is recorded, then note it moved. */
+  private async move(source: MailSource, ref: MailRef, key: string, folder: string, messageId?: string): Promise<void> {
+    await source.move(ref, folder);
+    await this.setLedger(key, { state: 'moved' });
+    await this.deps.audit.record({ action: 'moved', outcome: 'ok', mailKey: key, ...(messageId ? { messageId } : {}), details: { folder } });
+  }
+
+  async process(source: MailSource, ref: MailRef): Promise<void> {
+    const { store, audit } = this.deps;
+    const key = ledgerKey(ref.key);
+    const known = store.data.ledger[key];
+    if (known && known.state !== 'processing' && known.folder) {
+      // Handled before (the move did not happen, or the server shows it again): only the move is left.
+      await this.move(source, ref, key, known.folder, known.messageId);
+      return;
+    }
+    if (known && known.attempts >= MAX_ATTEMPTS) {
+      const folder = this.folder('rejected');
+      await this.setLedger(key, { state: 'handled', outcome: 'set-aside', folder, error: known.error ?? 'the handler stopped twice on this mail' });
+      await audit.record({ action: 'set-aside', outcome: 'failed', mailKey: key, ...(known.messageId ? { messageId: known.messageId } : {}), details: { attempts: known.attempts, error: (known.error ?? 'interrupted').slice(0, 200) } });
+      this.deps.log.error({ key, attempts: known.attempts }, 'mail set aside after repeated failures');
+      await this.move(source, ref, key, folder, known.messageId);
+      return;
+    }
+    const now = new Date().toISOString();
+    const entry: LedgerEntry = known ?? { ...ref.key, state: 'processing', attempts: 0, firstSeenAt: now, updatedAt: now };
+    await this.setLedger(key, { state: 'processing', attempts: entry.attempts + 1 }, entry);
+    try {
+      await this.handle(source, ref, key);
+    } catch (err) {
+      const message = errorMessage(err);
+      this.deps.log.error({ key, err: message }, 'mail handling failed; it will be retried once, then set aside');
+      await this.setLedger(key, { error: message.slice(0, 500) }).catch(() => undefined);
+      await audit.record({ action: 'error', outcome: 'failed', mailKey: key, details: { error: message.slice(0, 200) } }).catch(() => undefined);
+    }
+  }
+
+  private async handle(source: MailSource, ref: MailRef, key: string): Promise<void> {
+    const { store, config, audit } = this.deps;
+    const raw = await source.fetch(ref);
+    const parsed = await parseMessage(raw, config.limits);
+    if (!parsed.ok) {
+      await audit.record({ action: 'received', outcome: 'refused', mailKey: key, details: { reason: 'unparseable' } });
+      await this.finish(source, ref, key, undefined, { outcome: 'unparseable', folder: 'rejected', audit: [] });
+      return;
+    }
+    const message = parsed.message;
+    const from = message.from?.address;
+    const ip = clientIp(message.headers.get('received') ?? []);
+    const ids = { mailKey: key, ...(message.messageId ? { messageId: message.messageId } : {}) };
+    await audit.record({
+      action: 'received',
+      outcome: 'info',
+      ...ids,
+      ...(from ? { sender: audit.hash(from) } : {}),
+      ...(ip ? { ip: audit.hash(ip) } : {}),
+      details: { bytes: raw.length, attachments: message.attachments.length },
+    });
+    await this.setLedger(key, { ...(message.messageId ? { messageId: message.messageId } : {}) });
+
+    const guarded = guard(message, config.botAddress);
+    if (guarded) {
+      await this.finish(source, ref, key, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] });
+      return;
+    }
+    if (from && !this.rate.allow(from)) {
+      await this.finish(source, ref, key, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] });
+      return;
+    }
+    const client = from ? clientForEmail(store, from) : undefined;
+    const lang = detectLanguage(message, client?.language);
+    if (message.oversize) {
+      const l = config.limits;
+      const reason = { message: { fr: 'le message est trop volumineux', en: 'the message is too large' }, 'attachment-count': { fr: 'il contient trop de pièces jointes', en: 'it has too many attachments' }, 'attachment-size': { fr: 'une pièce jointe est trop volumineuse', en: 'an attachment is too large' } }[message.oversize][lang];
+      await this.finish(source, ref, key, message, {
+        outcome: `too-large:${message.oversize}`,
+        folder: 'rejected',
+        reply: { kind: 'too-large', template: 'too-large', lang, to: from ?? '', data: { reason, messageMb: Math.round(l.messageBytes / 1048576), maxAttachments: l.attachments, attachmentMb: Math.round(l.attachmentBytes / 1048576) } },
+        audit: [{ action: 'routed', outcome: 'refused', details: { reason: message.oversize } }],
+      });
+      return;
+    }
+    const ctx: MailContext = {
+      message,
+      key,
+      ...(client ? { client } : {}),
+      trust: senderTrust(message.headers.get('authentication-results') ?? [], config.authservId, from ?? ''),
+      lang,
+      store,
+      config,
+      now: new Date(),
+    };
+    const handler = this.deps.handlers.find((h) => h.accepts(ctx));
+    if (!handler) throw new Error('no handler accepts this mail');
+    await audit.record({ action: 'routed', outcome: 'info', ...ids, ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
+    const result = await handler.handle(ctx);
+    await this.finish(source, ref, key, message, result);
+  }
+
+  /** Record the outcome, the batches and the queued reply in one write; then move the mail. */
+  private async finish(source: MailSource, ref: MailRef, key: string, message: ParsedMessage | undefined, result: HandlerResult): Promise<void> {
+    const { store, config, audit, templates } = this.deps;
+    const folder = this.folder(result.folder);
+    const ids = { mailKey: key, ...(message?.messageId ? { messageId: message.messageId } : {}) };
+    const prepared = result.prepared ?? [];
+    let queued: Awaited<ReturnType<typeof stageReply>> | undefined;
+    try {
+      if (result.reply && result.reply.to !== '') {
+        const mail = await composeReply(message, result.reply, { botAddress: config.botAddress, botName: config.botName }, templates);
+        queued = await stageReply(store.dataDir, mail, { kind: result.reply.kind, inReplyTo: key, ...(result.clientId ? { clientId: result.clientId } : {}) });
+      }
+      await store.update((d) => {
+        for (const p of prepared) p.apply?.(d);
+        if (queued) d.outbox.push(queued);
+        const current = d.ledger[key];
+        if (current) d.ledger[key] = { ...current, state: 'handled', outcome: result.outcome, folder, updatedAt: new Date().toISOString(), ...(result.clientId ? { clientId: result.clientId } : {}) };
+      });
+    } catch (err) {
+      for (const p of prepared) await p.abort();
+      if (queued) await unlink(join(store.dataDir, queued.file)).catch(() => undefined);
+      throw err;
+    }
+    for (const p of prepared) await p.finish();
+    for (const a of result.audit) await audit.record({ ...a, ...ids });
+    if (queued) await audit.record({ action: 'reply-queued', outcome: 'ok', ...ids, ...(result.clientId ? { clientId: result.clientId } : {}), details: { kind: queued.kind } });
+    this.deps.log.info({ key, outcome: result.outcome, folder }, 'mail handled');
+    await this.move(source, ref, key, folder, message?.messageId);
+  }
+}

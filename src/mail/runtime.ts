@@ -1,0 +1,59 @@
+/** Wiring: configuration → source, transport, pipeline, daemon. */
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { AuditTrail } from '../audit/trail.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { auditKey } from '../config/secrets.js';
+import type { Store } from '../store/db.js';
+import { Daemon } from './daemon.js';
+import { helpHandler } from './handlers/help.js';
+import { invoiceHandler } from './handlers/invoice.js';
+import type { MailHandler } from './handlers/types.js';
+import { ImapSource } from './imap.js';
+import { MaildirSource } from './maildir.js';
+import { OAuthTokens } from './oauth.js';
+import { Pipeline } from './pipeline.js';
+import type { MailSource } from './source.js';
+import { Templates } from './templates.js';
+import { FolderTransport, SmtpTransport, type MailTransport } from './transport.js';
+
+/** Handlers in order: the first that accepts a mail handles it; help takes the rest. */
+export const HANDLERS: readonly MailHandler[] = [invoiceHandler, helpHandler];
+
+export interface Runtime {
+  config: Config;
+  audit: AuditTrail;
+  source: MailSource;
+  transport: MailTransport;
+  daemon: Daemon;
+  log: Logger;
+  embedded: boolean;
+}
+
+export function createLogger(): Logger {
+  // Operational logs (not the audit trail) go to stderr as JSON lines.
+  return pino({ level: process.env.MAILBOT_LOG_LEVEL ?? 'info', base: { pid: process.pid } }, pino.destination(2));
+}
+
+export async function buildSourceAndTransport(store: Store, config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<{ source: MailSource; transport: MailTransport }> {
+  const source = config.imap
+    ? new ImapSource(config.imap, env, log, config.imap.auth.type === 'oauth2' ? new OAuthTokens(config.imap.auth, store.dataDir, env) : undefined)
+    : new MaildirSource(join(store.dataDir, 'mailbox'));
+  const smtpAuth = config.smtp?.auth;
+  const transport = config.smtp
+    ? new SmtpTransport(config.smtp, env, smtpAuth?.type === 'oauth2' ? new OAuthTokens(smtpAuth, store.dataDir, env) : undefined)
+    : new FolderTransport(join(store.dataDir, 'outbox'));
+  return Promise.resolve({ source, transport });
+}
+
+export async function buildRuntime(store: Store, options: { config?: string; log?: Logger } = {}): Promise<Runtime> {
+  const log = options.log ?? createLogger();
+  const config = await loadConfig(store.dataDir, options.config);
+  const key = await auditKey(store.dataDir, config);
+  const audit = new AuditTrail(store.dataDir, key.key, key.keyId);
+  const { source, transport } = await buildSourceAndTransport(store, config, log);
+  const pipeline = new Pipeline({ store, config, audit, templates: new Templates(), handlers: HANDLERS, log });
+  const daemon = new Daemon(store, config, source, transport, pipeline, audit, log);
+  return { config, audit, source, transport, daemon, log, embedded: !config.imap };
+}

@@ -1,0 +1,26 @@
+/** Where mails come from: one small interface, an IMAP mailbox or a local Maildir. */
+import type { MailKey } from './state.js';
+
+export interface MailRef {
+  key: MailKey;
+  /** Size in bytes when the source knows it before fetching. */
+  size?: number;
+}
+
+export interface MailSource {
+  readonly name: string;
+  readonly description: string;
+  open(): Promise<void>;
+  /** Every message now in the inbox, oldest first. */
+  list(): Promise<MailRef[]>;
+  fetch(ref: MailRef): Promise<Buffer>;
+  /** Move to a folder (created if absent). Never deletes. */
+  move(ref: MailRef, folder: string): Promise<void>;
+  /** Keep a copy of a sent reply (IMAP Sent folder); a no-op where there is none. */
+  saveSent(raw: Buffer): Promise<void>;
+  /** Called when new mail may have arrived (IDLE, a new file). */
+  onActivity(listener: () => void): void;
+  close(): Promise<void>;
+  /** Connection state for `mailbot status`. */
+  state(): string;
+}
