@@ -4,10 +4,12 @@
  * 1 for a rejected input, 2 for a usage or configuration error, 3 for a bug.
  */
 import { Command, CommanderError } from 'commander';
+import { ConfigError } from '../config/load.js';
 import { MailbotError, ValidationError, errorMessage } from '../core/errors.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerInvoiceCommand } from './commands/invoice.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerOperatorCommands } from './commands/operator.js';
 import { registerStartCommand } from './commands/start.js';
 import type { GlobalOptions } from './context.js';
 
@@ -23,6 +25,7 @@ const globals = () => program.opts<GlobalOptions>();
 
 registerStartCommand(program, globals);
 registerDemoCommand(program, globals);
+registerOperatorCommands(program, globals);
 registerClientCommands(program, globals);
 registerInvoiceCommand(program, globals);
 
@@ -34,6 +37,9 @@ try {
   } else if (err instanceof ValidationError) {
     const lines = (err.details.issues as string[] | undefined) ?? [err.message];
     console.error(`mailbot: refused, fix these fields:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
+    process.exitCode = 2;
+  } else if (err instanceof ConfigError) {
+    console.error(`mailbot: ${err.message}`);
     process.exitCode = 2;
   } else if (err instanceof MailbotError) {
     console.error(`mailbot: ${err.message} [${err.code}]`);

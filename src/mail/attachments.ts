@@ -46,7 +46,10 @@ export function classifyAttachments(attachments: readonly MailAttachment[], limi
       else csvs.push(...entries.filter((e) => CSV_EXT.test(e.filename) && csvContent(e)));
       continue;
     }
-    if (CSV_EXT.test(a.filename) && (CSV_TYPES.test(a.contentType) || csvContent(a))) csvs.push(a);
+    // A .csv is the client's batch even if broken (the reply lists what is wrong); .txt and
+    // .tsv, or an unnamed part, must look like one.
+    if (/\.csv$/i.test(a.filename)) csvs.push(a);
+    else if (CSV_EXT.test(a.filename) && csvContent(a)) csvs.push(a);
     else if (CSV_TYPES.test(a.contentType) && !/\.(pdf|png|jpe?g|gif|docx?|xlsx?|ods|odt)$/i.test(a.filename) && csvContent(a)) csvs.push(a);
   }
   return { csvs, badZips };

@@ -113,7 +113,7 @@ export class Daemon {
   }
 
   private async writeStatus(): Promise<void> {
-    this.status.connection = this.source.state();
+    if (!this.stopping) this.status.connection = this.source.state();
     this.status.updatedAt = new Date().toISOString();
     await writePrivateFile(join(this.store.dataDir, 'status.json'), JSON.stringify(this.status, null, 2)).catch(() => undefined);
   }

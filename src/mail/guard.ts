@@ -28,8 +28,8 @@ export function guard(m: ParsedMessage, botAddress: string): GuardReason | null 
   if (header(m, 'x-autoreply') || header(m, 'x-autorespond') || /\b(all|autoreply|oof)\b/i.test(header(m, 'x-auto-response-suppress') ?? '')) {
     return 'auto-reply-header';
   }
-  if (/^(bulk|junk|list|auto_reply)$/i.test(header(m, 'precedence')?.trim() ?? '')) return 'precedence';
   if (header(m, 'list-id') || header(m, 'list-unsubscribe') || header(m, 'list-post')) return 'mailing-list';
+  if (/^(bulk|junk|list|auto_reply)$/i.test(header(m, 'precedence')?.trim() ?? '')) return 'precedence';
   const returnPath = header(m, 'return-path');
   if (returnPath !== undefined && /^<\s*>$/.test(returnPath.trim())) return 'null-return-path';
   if (SYSTEM_LOCAL_PARTS.test(from.split('@')[0] ?? '')) return 'system-sender';

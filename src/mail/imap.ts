@@ -120,6 +120,19 @@ export class ImapSource implements MailSource {
     }
   }
 
+  /** One login attempt, no retry: for `mailbot check-config`. */
+  async checkLogin(): Promise<string> {
+    const client = await this.build();
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const box = await client.mailboxOpen(this.config.inbox);
+      return `${box.exists} message(s) in ${this.config.inbox}`;
+    } finally {
+      await client.logout().catch(() => undefined);
+    }
+  }
+
   async list(): Promise<MailRef[]> {
     return this.withInbox(async (client) => {
       const box = client.mailbox;

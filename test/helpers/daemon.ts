@@ -1,0 +1,67 @@
+/** The real `mailbot start` process against the test mail servers. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { mailbot } from './cli.js';
+import { PASSWORD, type Dovecot, type SmtpRelay } from './mailservers.js';
+import { sellerInput } from './sample.js';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js');
+export const BOT = 'factures@studio.test';
+export const CLIENT = 'compta@atelier-dupont.test';
+
+export interface DaemonHandle {
+  child: ChildProcess;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** A data directory with the test client and a configuration pointing at the test servers. */
+export function prepareData(dataDir: string, dovecot: Dovecot, smtp: SmtpRelay, extra: Record<string, unknown> = {}): void {
+  const add = mailbot(dataDir, ['client', 'add', '--file', writeJson(join(dataDir, '..', 'client.json'), { ...sellerInput, emails: [CLIENT] })]);
+  if (add.status !== 0) throw new Error(add.stderr);
+  writeJson(join(dataDir, 'config.json'), {
+    botAddress: BOT,
+    imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'plain', auth: { type: 'password', user: 'factures', passwordEnv: 'MAILBOT_IMAP_PASSWORD' } },
+    smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain' },
+    pollCron: '*/5 * * * * *',
+    ...extra,
+  });
+}
+
+function writeJson(path: string, value: unknown): string {
+  writeFileSync(path, JSON.stringify(value, null, 2));
+  return path;
+}
+
+export function startDaemon(dataDir: string): DaemonHandle {
+  const child = spawn(process.execPath, [BIN, '--data', dataDir, 'start'], {
+    env: { ...process.env, MAILBOT_IMAP_PASSWORD: PASSWORD, MAILBOT_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
+  return {
+    child,
+    output: () => out,
+    stop: (signal = 'SIGTERM') =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve(child.exitCode);
+        child.once('exit', (code) => resolve(code));
+        child.kill(signal);
+      }),
+  };
+}
+
+export function auditActions(dataDir: string): { action: string; outcome: string; messageId?: string; clientId?: string; sender?: string; ip?: string; details?: Record<string, unknown> }[] {
+  try {
+    return readFileSync(join(dataDir, 'audit.log'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; outcome: string });
+  } catch {
+    return [];
+  }
+}
+
+export function fixtureMail(name: string): Buffer {
+  return readFileSync(join(import.meta.dirname, '..', 'fixtures', 'mail', name));
+}
