@@ -50,7 +50,7 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
 }
 export { waitFor };
 
