@@ -107,7 +107,8 @@ export type Delimiter = (typeof DELIMITERS)[number];
 export function detectDelimiter(text: string): Delimiter {
   const counts = new Map<Delimiter, number>(DELIMITERS.map((d) => [d, 0]));
   let inQuotes = false;
-  for (const ch of text) {
+  const head = text.slice(0, 64 * 1024);
+  for (const ch of head) {
     if (ch === '"') inQuotes = !inQuotes;
     else if (!inQuotes && (ch === '\n' || ch === '\r')) break;
     else if (!inQuotes && counts.has(ch as Delimiter)) counts.set(ch as Delimiter, (counts.get(ch as Delimiter) ?? 0) + 1);

@@ -65,12 +65,15 @@ class DraftBuilder {
   private readonly position: number[] = COLUMN_KEYS.map(() => -1);
   private readonly label: string[] = [...COLUMN_KEYS];
   private readonly required: ColumnKey[];
+  /** Ordinals of the columns this file has, so rows only touch those. */
+  private readonly present: number[] = [];
   private readonly franchise: boolean;
   /** Set while a line or an invoice is being built: any error clears it. */
   private ok = true;
   /** Rates, units and dates repeat on thousands of rows: each distinct text is parsed once. */
   private readonly rateCache = new Map<string, V.Parsed<Dec>>();
   private readonly unitCache = new Map<string, V.Parsed<string>>();
+  private readonly numberCache = new Map<string, V.Parsed<Dec>>();
 
   constructor(
     private readonly header: RawRecord,
@@ -88,6 +91,9 @@ class DraftBuilder {
         this.position[K[def.key]] = i;
         this.label[K[def.key]] = label;
       }
+    });
+    this.position.forEach((pos, k) => {
+      if (pos !== -1) this.present.push(k);
     });
     this.franchise = seller.vatRegime === 'franchise';
     this.required = this.franchise ? [...REQUIRED_COLUMNS] : [...REQUIRED_COLUMNS, 'vat_rate'];
@@ -141,11 +147,11 @@ class DraftBuilder {
   }
 
   private toRow(rec: RawRecord, width: number): Row {
-    const values = new Array<string>(COLUMN_KEYS.length);
+    const values = new Array<string>(COLUMN_KEYS.length).fill('');
     let rejected: ColumnKey[] | undefined;
-    for (let k = 0; k < COLUMN_KEYS.length; k++) {
-      const pos = this.position[k] ?? -1;
-      let v = pos === -1 ? '' : (rec.fields[pos] ?? '').trim();
+    for (const k of this.present) {
+      const raw = rec.fields[this.position[k] ?? -1] ?? '';
+      let v = raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32 || raw.charCodeAt(0) === 160) ? raw.trim() : raw;
       if (v.length > this.limits.maxFieldChars) {
         this.report('FIELD_TOO_LONG', rec.line, this.label[k], v, { limit: String(this.limits.maxFieldChars) });
         (rejected ??= []).push(COLUMN_KEYS[k] as ColumnKey);
@@ -166,14 +172,12 @@ class DraftBuilder {
   /** An invoice-level value: the first one given; a later line that differs is an error. */
   private invoiceValue(rows: readonly Row[], key: ColumnKey): Located | undefined {
     let chosen: Located | undefined;
-    let chosenNorm = '';
     for (const row of rows) {
       const raw = row.values[K[key]] ?? '';
       if (raw === '') continue;
       if (!chosen) {
         chosen = { raw, line: row.line };
-        chosenNorm = normalizeSpace(raw);
-      } else if (raw !== chosen.raw && normalizeSpace(raw) !== chosenNorm) {
+      } else if (raw !== chosen.raw && normalizeSpace(raw) !== normalizeSpace(chosen.raw)) {
         this.report(key === 'currency' ? 'CURRENCY_MIXED' : 'INVOICE_FIELD_CONFLICT', row.line, this.label[K[key]], raw, { first: truncate(chosen.raw), firstLine: String(chosen.line) });
       }
     }
@@ -303,7 +307,8 @@ class DraftBuilder {
 
   private decimal(row: Row, key: ColumnKey, raw: string | undefined): Dec | undefined {
     if (raw === undefined) return undefined;
-    const r = V.parseDecimal(raw);
+    if (this.numberCache.size > 50_000) this.numberCache.clear();
+    const r = memo(this.numberCache, raw, V.parseDecimal);
     if (!r.ok) return void this.report(r.code, row.line, this.label[K[key]], raw);
     if (r.value.decimalPlaces() > MAX_DECIMALS) return void this.report('TOO_MANY_DECIMALS', row.line, this.label[K[key]], raw, { max: String(MAX_DECIMALS) });
     return r.value;
@@ -319,7 +324,10 @@ class DraftBuilder {
     const priceRaw = this.need(row, 'unit_price');
     const unitPrice = this.decimal(row, 'unit_price', priceRaw);
     if (unitPrice?.isNegative()) this.report('PRICE_NEGATIVE', at, this.label[K.unit_price], priceRaw);
-    if (quantity && unitPrice && quantity.times(unitPrice).abs().gte(MAX_LINE_AMOUNT)) this.report('AMOUNT_TOO_LARGE', at, this.label[K.unit_price], priceRaw);
+    // Decimal exponents bound the product's size; only large operands are multiplied to check.
+    if (quantity && unitPrice && quantity.e + unitPrice.e >= 10 && quantity.times(unitPrice).abs().gte(MAX_LINE_AMOUNT)) {
+      this.report('AMOUNT_TOO_LARGE', at, this.label[K.unit_price], priceRaw);
+    }
     const unitRaw = row.values[K.unit] ?? '';
     let unitCode = 'C62';
     if (unitRaw !== '') {

@@ -57,7 +57,8 @@ class RunCopy {
   }
 }
 
-const LAYOUT_CACHE_LIMIT = 50_000;
+/** Enough for the words every invoice repeats; amounts and names come and go. */
+const LAYOUT_CACHE_LIMIT = 4_000;
 
 /**
  * Every document's font subset copies the outlines of the glyphs it uses and
@@ -89,11 +90,14 @@ function withLayoutCache(font: fontkit.Font): fontkit.Font {
   const layout = (text: string, features?: unknown): unknown => {
     if (features) return font.layout(text, features);
     let run = runs.get(text);
-    if (!run) {
-      if (runs.size >= LAYOUT_CACHE_LIMIT) runs.clear();
+    if (run) {
+      // Least recently used first out: a hit moves to the end of the Map's order.
+      runs.delete(text);
+    } else {
       run = font.layout(text) as Run;
-      runs.set(text, run);
+      if (runs.size >= LAYOUT_CACHE_LIMIT) runs.delete(runs.keys().next().value as string);
     }
+    runs.set(text, run);
     return new RunCopy(run);
   };
   const proxy: fontkit.Font = new Proxy(font, {

@@ -127,13 +127,25 @@ export class Dovecot {
     appendFileSync(this.passwd, `${name}:{PLAIN}${PASSWORD}::::::\n`);
   }
 
+  /** Stop the server as a restart would: the master, and the sessions it leaves running for a few seconds. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.pid === undefined) return;
+    const children = spawnSync('ps', ['-o', 'pid=', '--ppid', String(child.pid)], { encoding: 'utf8' })
+      .stdout.split('\n')
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
+    for (const pid of children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     this.child = undefined;
   }
 

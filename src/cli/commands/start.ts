@@ -27,22 +27,21 @@ export function registerStartCommand(program: Command, globals: () => GlobalOpti
       if (rt.embedded) say('no IMAP configured: running on the local embedded mailbox; put .eml files in its new/ folder, or run `mailbot demo`');
       say(`replies go ${rt.transport.name === 'smtp' ? 'out by SMTP' : `to ${store.dataDir}/outbox as .eml files`}`);
       say(`${store.data.clients.length} client(s) configured`);
+      // Signals are taken from the start: one that arrives while connecting still stops cleanly.
+      let signalled: (name: string) => void = () => undefined;
+      const stopRequested = new Promise<string>((resolve) => (signalled = resolve));
+      const onSignal = (name: string) => () => signalled(name);
+      process.once('SIGTERM', onSignal('SIGTERM'));
+      process.once('SIGINT', onSignal('SIGINT'));
       try {
         await rt.daemon.start();
         if (opts.once) {
           await rt.daemon.drain();
-          await rt.daemon.stop();
-          return;
+        } else {
+          say(`${await stopRequested} received: finishing the current mail`);
         }
-        await new Promise<void>((resolve) => {
-          const stop = (signal: string) => {
-            say(`${signal} received: finishing the current mail`);
-            void rt.daemon.stop().then(resolve, resolve);
-          };
-          process.once('SIGTERM', () => stop('SIGTERM'));
-          process.once('SIGINT', () => stop('SIGINT'));
-        });
-        say('stopped');
+        await rt.daemon.stop();
+        if (!opts.once) say('stopped');
       } finally {
         await lock.release();
       }

@@ -1,0 +1,254 @@
+/**
+ * End to end, against a real Dovecot (IMAP, LMTP) and a real SMTP server on
+ * 127.0.0.1, driving the real `mailbot start` process. Without Dovecot these
+ * tests are skipped with the reason (and fail in CI, where it is installed).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { generateBatchCsv } from '../../bench/generate.js';
+import { auditActions, BOT, CLIENT, fixtureMail, prepareData, startDaemon } from '../helpers/daemon.js';
+import { Dovecot, e2eSkipReason, SmtpRelay, waitFor } from '../helpers/mailservers.js';
+import { pdfAttachment, tempDir, xsdErrors } from '../helpers/tools.js';
+
+const skip = e2eSkipReason();
+if (skip) console.log(`# SKIPPED end-to-end mail tests: ${skip}`);
+
+interface World {
+  dovecot: Dovecot;
+  smtp: SmtpRelay;
+  data: string;
+  tmp: string;
+}
+
+async function withWorld(fn: (w: World) => Promise<void>, extraConfig: Record<string, unknown> = {}): Promise<void> {
+  const dovecot = new Dovecot();
+  const smtp = new SmtpRelay(dovecot);
+  const dir = tempDir('mailbot-e2e-');
+  try {
+    await dovecot.start();
+    for (const user of ['factures', 'compta', 'jane', 'someone']) dovecot.addUser(user);
+    await smtp.start();
+    const data = join(dir.path, 'data');
+    prepareData(data, dovecot, smtp, extraConfig);
+    await fn({ dovecot, smtp, data, tmp: dir.path });
+  } finally {
+    await smtp.stop();
+    await dovecot.destroy();
+    dir.cleanup();
+  }
+}
+
+async function replies(w: World, user: string): Promise<ParsedMail[]> {
+  const list = await w.dovecot.messages(user);
+  return Promise.all(list.map((m) => simpleParser(m.source ?? Buffer.alloc(0))));
+}
+
+async function waitReplies(w: World, user: string, count: number): Promise<ParsedMail[]> {
+  await waitFor(`${count} message(s) for ${user}`, async () => ((await w.dovecot.messages(user)).length >= count ? true : undefined), 30_000, 200);
+  return replies(w, user);
+}
+
+const inboxEmpty = async (w: World) => ((await w.dovecot.messages('factures')).length === 0 ? true : undefined);
+
+function facturX(w: World, pdf: Buffer, name: string): string {
+  const path = join(w.tmp, name);
+  writeFileSync(path, pdf);
+  return pdfAttachment(path);
+}
+
+function compose(opts: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
+  return new MailComposer(opts).compile().build();
+}
+
+const numbersIn = (mails: ParsedMail[]) =>
+  mails
+    .flatMap((m) => m.attachments.map((a) => a.filename ?? ''))
+    .filter((f) => f.endsWith('.pdf'))
+    .map((f) => f.replace('.pdf', ''));
+
+describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false, timeout: 300_000 }, () => {
+  it('answers a client CSV with valid Factur-X invoices, files the mail in Processed and logs every step', async () => {
+    await withWorld(async (w) => {
+      const daemon = startDaemon(w.data);
+      try {
+        const original = fixtureMail('csv-outlook-cp1252.eml');
+        await w.dovecot.append('factures', original);
+        const [reply] = await waitReplies(w, 'compta', 1);
+        assert.ok(reply);
+        const sent = await simpleParser(original);
+        assert.equal(reply.inReplyTo, sent.messageId);
+        assert.match(reply.subject ?? '', /^Re: /);
+        assert.equal(reply.headers.get('auto-submitted'), 'auto-replied');
+        assert.equal(reply.from?.value[0]?.address, BOT);
+        const pdfs = reply.attachments.filter((a) => a.contentType === 'application/pdf');
+        assert.deepEqual(pdfs.map((a) => a.filename), ['FA-2026-00001.pdf', 'FA-2026-00002.pdf', 'FA-2026-00003.pdf']);
+        assert.ok(reply.attachments.some((a) => a.filename === 'rapport.csv'));
+        assert.match(reply.text ?? '', /3 facture\(s\) émise\(s\)/);
+        for (const pdf of pdfs) assert.equal(xsdErrors(facturX(w, pdf.content, pdf.filename ?? 'x.pdf')), '', pdf.filename);
+        await waitFor('the original moved out of the inbox', () => inboxEmpty(w));
+        assert.equal((await w.dovecot.messages('factures', 'Processed')).length, 1);
+        await waitFor('the copy in Sent', async () => ((await w.dovecot.messages('factures', 'Sent')).length === 1 ? true : undefined));
+        const actions = auditActions(w.data).map((a) => a.action);
+        for (const a of ['received', 'routed', 'invoices-issued', 'reply-queued', 'moved', 'reply-sent']) assert.ok(actions.includes(a), a);
+        const log = readFileSync(join(w.data, 'audit.log'), 'utf8');
+        assert.ok(!log.includes(CLIENT), 'no address in clear in the audit trail');
+        assert.match(log, /"sender":"hmac:local:[0-9a-f]{64}"/);
+      } finally {
+        await daemon.stop();
+      }
+    });
+  });
+
+  it('answers errors, refuses strangers and spoofs, ignores robots and lists, survives bad MIME, big files and path-like names', async () => {
+    await withWorld(
+      async (w) => {
+        const big = await compose({ from: CLIENT, to: BOT, subject: 'Gros fichier', text: 'ci-joint', attachments: [{ filename: 'big.csv', content: Buffer.alloc(300_000, 'a;b;c\n') }] });
+        const mails = [
+          'csv-errors.eml',
+          'csv-unknown-sender.eml',
+          'csv-spoofed.eml',
+          'auto-reply-outlook.eml',
+          'bounce-postfix.eml',
+          'mailing-list.eml',
+          'malformed-mime.eml',
+          'path-filename.eml',
+          'csv-in-body.eml',
+        ];
+        for (const name of mails) await w.dovecot.append('factures', fixtureMail(name));
+        await w.dovecot.append('factures', big);
+        const daemon = startDaemon(w.data);
+        try {
+          await waitFor('every mail handled and moved', () => inboxEmpty(w), 60_000, 250);
+          await waitFor('the outbox sent', () => {
+            const db = JSON.parse(readFileSync(join(w.data, 'mailbot.json'), 'utf8')) as { outbox: { state: string }[] };
+            return db.outbox.length > 0 && db.outbox.every((e) => e.state === 'sent') ? true : undefined;
+          });
+          const toClient = await waitReplies(w, 'compta', 4);
+          const texts = toClient.map((m) => m.text ?? '');
+          assert.equal(toClient.length, 4, texts.join('\n----\n')); // errors, path-like name, CSV in body, too large; nothing for the spoof
+          assert.ok(texts.some((t) => /13 erreur\(s\)/.test(t)));
+          assert.ok(texts.some((t) => /joindre|joignez/.test(t)), 'asks to attach the CSV');
+          assert.ok(texts.some((t) => /trop volumineu/.test(t)));
+          const pathReply = toClient.find((m) => m.attachments.some((a) => a.contentType === 'application/pdf'));
+          assert.ok(pathReply, 'the path-like file name was handled as a plain name');
+          assert.match(pathReply.text ?? '', /evil\.csv/);
+          assert.ok(!existsSync('/tmp/evil.csv'));
+          const toJane = await replies(w, 'jane');
+          assert.ok(toJane.some((m) => /pas autorisée/.test(m.text ?? '')), 'short refusal for an unknown sender');
+          assert.ok(toJane.every((m) => m.attachments.length === 0), 'nothing attached for strangers');
+          assert.equal((await replies(w, 'someone')).length, 0, 'no answer to a list post');
+          assert.equal((await w.dovecot.messages('factures', 'Ignored')).length, 3); // auto-reply, bounce, list
+          assert.ok((await w.dovecot.messages('factures', 'Rejected')).length >= 2); // spoof, unknown sender
+          const audit = auditActions(w.data);
+          assert.ok(audit.some((a) => a.action === 'spoofing-suspected'));
+          // Postfix marks its bounces Auto-Submitted too (RFC 3834 §5); the null Return-Path would have caught it otherwise.
+          assert.deepEqual(audit.filter((a) => a.action === 'guarded').map((a) => a.details?.reason).sort(), ['auto-submitted', 'auto-submitted', 'mailing-list']);
+          assert.ok(!audit.some((a) => a.action === 'set-aside'), 'no mail crashed the handler');
+        } finally {
+          await daemon.stop();
+        }
+      },
+      { authservId: 'mx.studio.test', limits: { attachmentBytes: 200_000 } },
+    );
+  });
+
+  it('reconnects after the IMAP server restarts and goes on', async () => {
+    await withWorld(async (w) => {
+      const daemon = startDaemon(w.data);
+      try {
+        await w.dovecot.append('factures', fixtureMail('question-fr.eml'));
+        await waitReplies(w, 'jane', 1);
+        await w.dovecot.stop();
+        await new Promise((r) => setTimeout(r, 1500));
+        await w.dovecot.start();
+        await w.dovecot.append('factures', fixtureMail('csv-thunderbird-rfc2231.eml'));
+        const [reply] = await waitReplies(w, 'compta', 1);
+        assert.equal(reply?.attachments.filter((a) => a.contentType === 'application/pdf').length, 2);
+        assert.match(daemon.output(), /imap connection closed; reconnecting/);
+      } finally {
+        await daemon.stop();
+      }
+    });
+  });
+
+  it('keeps a reply queued while SMTP is down and sends it exactly once when it returns', async () => {
+    await withWorld(async (w) => {
+      await w.smtp.stop();
+      const daemon = startDaemon(w.data);
+      try {
+        await w.dovecot.append('factures', fixtureMail('csv-gmail-octet-stream.eml'));
+        await waitFor('the mail handled', () => inboxEmpty(w));
+        await waitFor('a failed send attempt', () => (auditActions(w.data).some((a) => a.action === 'reply-failed') ? true : undefined));
+        assert.equal((await w.dovecot.messages('compta')).length, 0);
+        await w.smtp.start();
+        await waitReplies(w, 'compta', 1);
+        await new Promise((r) => setTimeout(r, 4000)); // further outbox rounds must not send it again
+        assert.equal((await w.dovecot.messages('compta')).length, 1);
+        assert.equal(auditActions(w.data).filter((a) => a.action === 'reply-sent').length, 1);
+      } finally {
+        await daemon.stop();
+      }
+    });
+  });
+
+  it('after SIGKILL in the middle of a batch, a restart loses no mail and issues each number once', async () => {
+    await withWorld(async (w) => {
+      const csv = generateBatchCsv(150, 4);
+      const batch = await compose({ from: CLIENT, to: BOT, subject: 'Gros lot', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(csv), contentType: 'text/csv' }] });
+      await w.dovecot.append('factures', batch);
+      const first = startDaemon(w.data);
+      // Kill as soon as the batch is being written: its staging folder exists.
+      await waitFor('the batch being rendered', () => {
+        const dir = join(w.data, 'batches');
+        return existsSync(dir) && stagingExists(dir) ? true : undefined;
+      }, 60_000, 20);
+      await first.stop('SIGKILL');
+      const second = startDaemon(w.data);
+      try {
+        const mails = await waitReplies(w, 'compta', 1);
+        await waitFor('the mail moved', () => inboxEmpty(w), 60_000);
+        const numbers = [...new Set(numbersIn(mails))].sort();
+        const zipped = mails.some((m) => m.attachments.some((a) => a.contentType === 'application/zip'));
+        assert.ok(zipped || numbers.length === 150);
+        const db = JSON.parse(readFileSync(join(w.data, 'mailbot.json'), 'utf8')) as { batches: { invoices: { number: string }[] }[]; sequences: Record<string, Record<string, { last: number }>> };
+        assert.equal(db.batches.length, 1);
+        const issued = db.batches[0]?.invoices.map((i) => i.number) ?? [];
+        assert.equal(issued.length, 150);
+        assert.deepEqual(issued, Array.from({ length: 150 }, (_, i) => `FA-2026-${String(i + 1).padStart(5, '0')}`));
+        assert.equal(db.sequences['atelier-dupont']?.['FA-2026-#']?.last, 150);
+        assert.equal((await w.dovecot.messages('factures', 'Processed')).length, 1);
+      } finally {
+        await second.stop();
+      }
+    });
+  });
+
+  it('stops cleanly on SIGTERM, and a second daemon on the same data refuses to start', async () => {
+    await withWorld(async (w) => {
+      const daemon = startDaemon(w.data);
+      try {
+        await waitFor('the daemon running', () => (/watching IMAP/.test(daemon.output()) ? true : undefined));
+        const second = startDaemon(w.data);
+        const code = await new Promise<number | null>((resolve) => second.child.once('exit', resolve));
+        assert.equal(code, 2);
+        assert.match(second.output(), /in use by process \d+/);
+      } finally {
+        assert.equal(await daemon.stop('SIGTERM'), 0);
+      }
+      assert.match(daemon.output(), /SIGTERM received/);
+    });
+  });
+});
+
+function stagingExists(dir: string): boolean {
+  try {
+    return readdirSync(dir).some((n) => n.startsWith('.staging-'));
+  } catch {
+    return false;
+  }
+}
+
