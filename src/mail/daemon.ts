@@ -15,7 +15,12 @@ import { errorMessage } from '../core/errors.js';
 import type { Store } from '../store/db.js';
 import { writePrivateFile } from '../store/files.js';
 import { Outbox } from './outbox.js';
-import type { Pipeline } from './pipeline.js';
+import type { PendingMove, Pipeline } from './pipeline.js';
+
+/** Handled mails are moved in groups of this many (one MOVE per folder). */
+const MOVE_CHUNK = 50;
+/** Mails handled at the same time. */
+const MAILS_IN_FLIGHT = 8;
 import type { MailSource } from './source.js';
 import type { MailTransport } from './transport.js';
 
@@ -91,10 +96,27 @@ export class Daemon {
       try {
         const refs = await this.source.list();
         this.status.lastPollAt = new Date().toISOString();
-        for (const ref of refs) {
-          if (this.stopping) break;
-          await this.pipeline.process(this.source, ref);
-          this.status.lastMailAt = new Date().toISOString();
+        let pending: PendingMove[] = [];
+        const queue = [...refs];
+        // A few mails in flight: each waits on the servers more than on the CPU. Mails are
+        // independent; invoice batches take a lock of their own (handlers/invoice.ts).
+        const worker = async () => {
+          for (let ref = queue.shift(); ref && !this.stopping; ref = queue.shift()) {
+            const move = await this.pipeline.process(this.source, ref);
+            if (move) pending.push(move);
+            this.status.lastMailAt = new Date().toISOString();
+            void this.sendOutbox(); // replies leave while the next mails are read
+            if (pending.length >= MOVE_CHUNK) {
+              const chunk = pending;
+              pending = [];
+              await this.pipeline.moveAll(this.source, chunk);
+            }
+          }
+        };
+        try {
+          await Promise.all(Array.from({ length: MAILS_IN_FLIGHT }, worker));
+        } finally {
+          await this.pipeline.moveAll(this.source, pending);
         }
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'mailbox poll failed; will retry');

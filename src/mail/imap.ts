@@ -163,9 +163,15 @@ export class ImapSource implements MailSource {
   }
 
   async move(ref: MailRef, folder: string): Promise<void> {
+    await this.moveMany([ref], folder);
+  }
+
+  async moveMany(refs: readonly MailRef[], folder: string): Promise<void> {
+    if (refs.length === 0) return;
     await this.withInbox(async (client) => {
       await this.ensureFolder(client, folder);
-      await client.messageMove(ref.key.uid, folder, { uid: true });
+      // RFC 6851 MOVE with a UID set; imapflow falls back to COPY + EXPUNGE of those UIDs only.
+      await client.messageMove(refs.map((r) => r.key.uid).join(','), folder, { uid: true });
     });
   }
 

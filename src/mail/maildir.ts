@@ -68,6 +68,10 @@ export class MaildirSource implements MailSource {
     await rename(from, join(dir, 'cur', from.split('/').pop() ?? ref.key.uid));
   }
 
+  async moveMany(refs: readonly MailRef[], folder: string): Promise<void> {
+    for (const ref of refs) await this.move(ref, folder);
+  }
+
   async saveSent(raw: Buffer): Promise<void> {
     await deliverToMaildir(join(this.root, '.Sent'), raw);
   }

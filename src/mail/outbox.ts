@@ -67,14 +67,26 @@ export class Outbox {
   private async run(): Promise<void> {
     const now = Date.now();
     const due = this.store.data.outbox.filter((e) => e.state === 'queued' && Date.parse(e.nextAttemptAt) <= now);
-    for (const entry of due) {
+    // A few at a time, as many as the SMTP pool has connections; the first failure stops the round.
+    let down = false;
+    const worker = async () => {
+      for (let entry = due.shift(); entry && !down; entry = due.shift()) {
+        if (!(await this.sendOne(entry))) down = true;
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+  }
+
+  /** false when the server refused or could not be reached. */
+  private async sendOne(entry: OutboxEntry): Promise<boolean> {
+    {
       const path = join(this.store.dataDir, entry.file);
       let raw: Buffer;
       try {
         raw = await readFile(path);
       } catch {
         this.log.error({ id: entry.id }, 'queued reply file missing');
-        continue;
+        return true;
       }
       try {
         await this.transport.send(raw, entry.envelope);
@@ -87,24 +99,25 @@ export class Outbox {
         });
         await this.audit.record({ action: 'reply-failed', outcome: 'failed', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { attempts, kind: entry.kind } });
         this.log.warn({ id: entry.id, attempts, err: message }, 'reply not sent; will retry');
-        break; // the server is down: the others would fail the same way
+        return false; // the server is down: the others would fail the same way
       }
-      await this.store.update((d) => {
-        const e = d.outbox.find((x) => x.id === entry.id);
-        if (e) Object.assign(e, { state: 'sent', sentAt: new Date().toISOString(), attempts: entry.attempts + 1 });
-      });
-      await this.audit.record({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind } });
+      // The copy in Sent comes before the record, so that one write says both; a crash in
+      // between sends the reply again, which invariant 3 allows, and never loses it.
+      let savedToSent = false;
       if (this.source) {
         try {
           await this.source.saveSent(raw);
-          await this.store.update((d) => {
-            const e = d.outbox.find((x) => x.id === entry.id);
-            if (e) e.savedToSent = true;
-          });
+          savedToSent = true;
         } catch (err) {
           this.log.warn({ id: entry.id, err: err instanceof Error ? err.message : String(err) }, 'could not copy the reply to the Sent folder');
         }
       }
+      await this.store.update((d) => {
+        const e = d.outbox.find((x) => x.id === entry.id);
+        if (e) Object.assign(e, { state: 'sent', sentAt: new Date().toISOString(), attempts: entry.attempts + 1, savedToSent });
+      });
+      await this.audit.record({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind } });
+      return true;
     }
   }
 

@@ -28,6 +28,14 @@ import type { Templates } from './templates.js';
 
 export const MAX_ATTEMPTS = 2;
 
+/** A mail whose outcome is recorded and that waits to be moved to its folder. */
+export interface PendingMove {
+  ref: MailRef;
+  key: string;
+  folder: string;
+  messageId?: string;
+}
+
 export interface PipelineDeps {
   store: Store;
   config: Config;
@@ -39,6 +47,8 @@ export interface PipelineDeps {
 
 export class Pipeline {
   private readonly rate: RateLimiter;
+  /** Resolves when every mail started before the next one has finished or proved not exclusive. */
+  private order: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: PipelineDeps) {
     this.rate = new RateLimiter(deps.config.limits.mailsPerSenderPerHour);
@@ -57,51 +67,81 @@ export class Pipeline {
     });
   }
 
-  /** Move a mail whose outcome is recorded, then note it moved. */
-  private async move(source: MailSource, ref: MailRef, key: string, folder: string, messageId?: string): Promise<void> {
-    await source.move(ref, folder);
-    await this.setLedger(key, { state: 'moved' });
-    await this.deps.audit.record({ action: 'moved', outcome: 'ok', mailKey: key, ...(messageId ? { messageId } : {}), details: { folder } });
+  /**
+   * Move mails whose outcome is recorded, folder by folder in one command each,
+   * then note them moved in one write. A crash before the note only means the
+   * move is done again: the ledger says where each mail goes.
+   */
+  async moveAll(source: MailSource, pending: readonly PendingMove[]): Promise<void> {
+    const byFolder = new Map<string, PendingMove[]>();
+    for (const p of pending) byFolder.set(p.folder, [...(byFolder.get(p.folder) ?? []), p]);
+    for (const [folder, list] of byFolder) {
+      await source.moveMany(list.map((p) => p.ref), folder);
+      await this.deps.store.update((d) => {
+        const now = new Date().toISOString();
+        for (const p of list) {
+          const e = d.ledger[p.key];
+          if (e) d.ledger[p.key] = { ...e, state: 'moved', updatedAt: now };
+        }
+      });
+      for (const p of list) await this.deps.audit.record({ action: 'moved', outcome: 'ok', mailKey: p.key, ...(p.messageId ? { messageId: p.messageId } : {}), details: { folder } });
+    }
   }
 
-  async process(source: MailSource, ref: MailRef): Promise<void> {
+  /**
+   * Handle one mail and record its outcome; returns the move still to do (see
+   * moveAll). Mails run concurrently, except those of an exclusive handler:
+   * they run one at a time and in the order `process` was called, so that
+   * invoice batches are numbered in the order the mails arrived.
+   */
+  async process(source: MailSource, ref: MailRef): Promise<PendingMove | null> {
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    const before = this.order;
+    this.order = before.then(() => mine);
+    try {
+      return await this.processInOrder(source, ref, before, release);
+    } finally {
+      release();
+    }
+  }
+
+  private async processInOrder(source: MailSource, ref: MailRef, before: Promise<void>, release: () => void): Promise<PendingMove | null> {
     const { store, audit } = this.deps;
     const key = ledgerKey(ref.key);
     const known = store.data.ledger[key];
     if (known && known.state !== 'processing' && known.folder) {
       // Handled before (the move did not happen, or the server shows it again): only the move is left.
-      await this.move(source, ref, key, known.folder, known.messageId);
-      return;
+      return { ref, key, folder: known.folder, ...(known.messageId ? { messageId: known.messageId } : {}) };
     }
     if (known && known.attempts >= MAX_ATTEMPTS) {
       const folder = this.folder('rejected');
       await this.setLedger(key, { state: 'handled', outcome: 'set-aside', folder, error: known.error ?? 'the handler stopped twice on this mail' });
       await audit.record({ action: 'set-aside', outcome: 'failed', mailKey: key, ...(known.messageId ? { messageId: known.messageId } : {}), details: { attempts: known.attempts, error: (known.error ?? 'interrupted').slice(0, 200) } });
       this.deps.log.error({ key, attempts: known.attempts }, 'mail set aside after repeated failures');
-      await this.move(source, ref, key, folder, known.messageId);
-      return;
+      return { ref, key, folder, ...(known.messageId ? { messageId: known.messageId } : {}) };
     }
     const now = new Date().toISOString();
     const entry: LedgerEntry = known ?? { ...ref.key, state: 'processing', attempts: 0, firstSeenAt: now, updatedAt: now };
     await this.setLedger(key, { state: 'processing', attempts: entry.attempts + 1 }, entry);
     try {
-      await this.handle(source, ref, key);
+      return await this.handle(source, ref, key, before, release);
     } catch (err) {
       const message = errorMessage(err);
       this.deps.log.error({ key, err: message }, 'mail handling failed; it will be retried once, then set aside');
       await this.setLedger(key, { error: message.slice(0, 500) }).catch(() => undefined);
       await audit.record({ action: 'error', outcome: 'failed', mailKey: key, details: { error: message.slice(0, 200) } }).catch(() => undefined);
+      return null;
     }
   }
 
-  private async handle(source: MailSource, ref: MailRef, key: string): Promise<void> {
+  private async handle(source: MailSource, ref: MailRef, key: string, before: Promise<void>, release: () => void): Promise<PendingMove> {
     const { store, config, audit } = this.deps;
     const raw = await source.fetch(ref);
     const parsed = await parseMessage(raw, config.limits);
     if (!parsed.ok) {
       await audit.record({ action: 'received', outcome: 'refused', mailKey: key, details: { reason: 'unparseable' } });
-      await this.finish(source, ref, key, undefined, { outcome: 'unparseable', folder: 'rejected', audit: [] });
-      return;
+      return this.finish(ref, key, undefined, { outcome: 'unparseable', folder: 'rejected', audit: [] });
     }
     const message = parsed.message;
     const from = message.from?.address;
@@ -115,29 +155,25 @@ export class Pipeline {
       ...(ip ? { ip: audit.hash(ip) } : {}),
       details: { bytes: raw.length, attachments: message.attachments.length },
     });
-    await this.setLedger(key, { ...(message.messageId ? { messageId: message.messageId } : {}) });
 
     const guarded = guard(message, config.botAddress);
     if (guarded) {
-      await this.finish(source, ref, key, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] });
-      return;
+      return this.finish(ref, key, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] });
     }
     if (from && !this.rate.allow(from)) {
-      await this.finish(source, ref, key, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] });
-      return;
+      return this.finish(ref, key, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] });
     }
     const client = from ? clientForEmail(store, from) : undefined;
     const lang = detectLanguage(message, client?.language);
     if (message.oversize) {
       const l = config.limits;
       const reason = { message: { fr: 'le message est trop volumineux', en: 'the message is too large' }, 'attachment-count': { fr: 'il contient trop de pièces jointes', en: 'it has too many attachments' }, 'attachment-size': { fr: 'une pièce jointe est trop volumineuse', en: 'an attachment is too large' } }[message.oversize][lang];
-      await this.finish(source, ref, key, message, {
+      return this.finish(ref, key, message, {
         outcome: `too-large:${message.oversize}`,
         folder: 'rejected',
         reply: { kind: 'too-large', template: 'too-large', lang, to: from ?? '', data: { reason, messageMb: Math.round(l.messageBytes / 1048576), maxAttachments: l.attachments, attachmentMb: Math.round(l.attachmentBytes / 1048576) } },
         audit: [{ action: 'routed', outcome: 'refused', details: { reason: message.oversize } }],
       });
-      return;
     }
     const ctx: MailContext = {
       message,
@@ -152,12 +188,16 @@ export class Pipeline {
     const handler = this.deps.handlers.find((h) => h.accepts(ctx));
     if (!handler) throw new Error('no handler accepts this mail');
     await audit.record({ action: 'routed', outcome: 'info', ...ids, ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
-    const result = await handler.handle(ctx);
-    await this.finish(source, ref, key, message, result);
+    if (!handler.exclusive) {
+      release(); // mails behind this one need not wait for it
+      return this.finish(ref, key, message, await handler.handle(ctx));
+    }
+    await before;
+    return this.finish(ref, key, message, await handler.handle(ctx));
   }
 
-  /** Record the outcome, the batches and the queued reply in one write; then move the mail. */
-  private async finish(source: MailSource, ref: MailRef, key: string, message: ParsedMessage | undefined, result: HandlerResult): Promise<void> {
+  /** Record the outcome, the batches and the queued reply in one write; the move comes after. */
+  private async finish(ref: MailRef, key: string, message: ParsedMessage | undefined, result: HandlerResult): Promise<PendingMove> {
     const { store, config, audit, templates } = this.deps;
     const folder = this.folder(result.folder);
     const ids = { mailKey: key, ...(message?.messageId ? { messageId: message.messageId } : {}) };
@@ -172,7 +212,17 @@ export class Pipeline {
         for (const p of prepared) p.apply?.(d);
         if (queued) d.outbox.push(queued);
         const current = d.ledger[key];
-        if (current) d.ledger[key] = { ...current, state: 'handled', outcome: result.outcome, folder, updatedAt: new Date().toISOString(), ...(result.clientId ? { clientId: result.clientId } : {}) };
+        if (current) {
+          d.ledger[key] = {
+            ...current,
+            state: 'handled',
+            outcome: result.outcome,
+            folder,
+            updatedAt: new Date().toISOString(),
+            ...(message?.messageId ? { messageId: message.messageId } : {}),
+            ...(result.clientId ? { clientId: result.clientId } : {}),
+          };
+        }
       });
     } catch (err) {
       for (const p of prepared) await p.abort();
@@ -183,6 +233,6 @@ export class Pipeline {
     for (const a of result.audit) await audit.record({ ...a, ...ids });
     if (queued) await audit.record({ action: 'reply-queued', outcome: 'ok', ...ids, ...(result.clientId ? { clientId: result.clientId } : {}), details: { kind: queued.kind } });
     this.deps.log.info({ key, outcome: result.outcome, folder }, 'mail handled');
-    await this.move(source, ref, key, folder, message?.messageId);
+    return { ref, key, folder, ...(message?.messageId ? { messageId: message.messageId } : {}) };
   }
 }

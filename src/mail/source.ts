@@ -16,6 +16,8 @@ export interface MailSource {
   fetch(ref: MailRef): Promise<Buffer>;
   /** Move to a folder (created if absent). Never deletes. */
   move(ref: MailRef, folder: string): Promise<void>;
+  /** Several at once (one IMAP MOVE with a UID set). */
+  moveMany(refs: readonly MailRef[], folder: string): Promise<void>;
   /** Keep a copy of a sent reply (IMAP Sent folder); a no-op where there is none. */
   saveSent(raw: Buffer): Promise<void>;
   /** Called when new mail may have arrived (IDLE, a new file). */

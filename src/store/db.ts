@@ -6,7 +6,7 @@
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
+import { DataFile } from 'lowdb/node';
 import type { ClientRecord } from '../clients/record.js';
 import type { BatchRecord } from '../batch/types.js';
 import type { LedgerEntry, OutboxEntry } from '../mail/state.js';
@@ -41,7 +41,9 @@ export class Store {
   static async open(dataDir: string): Promise<Store> {
     await ensurePrivateDir(dataDir);
     const file = join(dataDir, 'mailbot.json');
-    const db = new Low<DbShape>(new JSONFile<DbShape>(file), empty());
+    // Compact JSON: the file is rewritten on every change, and indentation only costs time.
+    const adapter = new DataFile<DbShape>(file, { parse: (text) => JSON.parse(text) as DbShape, stringify: (data) => JSON.stringify(data) });
+    const db = new Low<DbShape>(adapter, empty());
     await db.read();
     db.data = { ...empty(), ...db.data };
     return new Store(dataDir, db, file);
@@ -53,22 +55,44 @@ export class Store {
   }
 
   /**
-   * Apply a change and write it in one go. If the mutator throws, nothing is
-   * written and the in-memory state is restored.
+   * Apply a change and write it. The mutator must check before it changes
+   * anything: when it throws, nothing has changed and nothing is written.
    */
   async update<T>(mutator: (data: DbShape) => T): Promise<T> {
-    const before = structuredClone(this.db.data);
-    let result: T;
-    try {
-      result = mutator(this.db.data);
-      await this.db.write();
-    } catch (err) {
-      this.db.data = before;
-      throw err;
-    }
-    await chmod(this.file, FILE_MODE);
+    // Mutators check before they change anything, so one that throws leaves the state as it was.
+    const result = mutator(this.db.data);
+    await this.flush();
     return result;
   }
+
+  /**
+   * Group commit: changes made while a write is under way go out together in
+   * the next write, and every caller returns only once a write holding its
+   * change has completed. If a write fails, the state is read back from the
+   * file and every waiting caller gets the error.
+   */
+  private flush(): Promise<void> {
+    this.dirty = true;
+    this.writing ??= (async () => {
+      try {
+        while (this.dirty) {
+          this.dirty = false;
+          await this.db.write();
+        }
+        await chmod(this.file, FILE_MODE);
+      } catch (err) {
+        this.dirty = false;
+        await this.reload();
+        throw err;
+      } finally {
+        this.writing = undefined;
+      }
+    })();
+    return this.writing;
+  }
+
+  private writing?: Promise<void>;
+  private dirty = false;
 
   /** Re-read from disk (another process may have written). */
   async reload(): Promise<void> {

@@ -2,6 +2,7 @@
  * Private files: everything the bot writes is readable by its own user only
  * (0600 files, 0700 folders), whatever the process umask says.
  */
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
@@ -18,14 +19,18 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   await chmod(dir, DIR_MODE);
 }
 
-/** Write through a temporary file and rename, so a reader never sees half a file. */
+/**
+ * Write through a temporary file and rename, so a reader never sees half a
+ * file and a crashed process leaves the old file or the new one, never a mix.
+ * No fsync: the guarantees hold for a process killed at any point (the page
+ * cache survives it); power loss is left to the filesystem's ordering.
+ */
 export async function writePrivateFile(path: string, data: Uint8Array | string): Promise<void> {
   await ensurePrivateDir(dirname(path));
-  const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dirname(path), `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, 'w', FILE_MODE);
   try {
     await handle.writeFile(data);
-    await handle.sync();
   } finally {
     await handle.close();
   }

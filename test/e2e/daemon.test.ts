@@ -156,6 +156,38 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
     );
   });
 
+  it('reads what real mail clients send: RFC 2231 names, octet-stream, two files, a ZIP, a forged trust header below ours', async () => {
+    await withWorld(
+      async (w) => {
+        for (const name of ['csv-thunderbird-rfc2231.eml', 'csv-two-files.eml', 'csv-zip.eml', 'csv-dmarc-pass.eml', 'question-en.eml']) await w.dovecot.append('factures', fixtureMail(name));
+        const daemon = startDaemon(w.data);
+        try {
+          const toClient = await waitReplies(w, 'compta', 4);
+          await waitFor('every mail handled', () => inboxEmpty(w), 60_000);
+          const byFile = (re: RegExp) => toClient.find((m) => re.test(m.text ?? ''));
+          assert.ok(byFile(/Fichier « relevé mars\.csv »/), 'the RFC 2231 file name, decoded');
+          const two = byFile(/excel-fr-utf8-bom\.csv/);
+          assert.match(two?.text ?? '', /rounding-traps\.csv/);
+          // 3 + 2 invoices (zipAboveCount is 5): five PDFs and a report per file.
+          assert.equal(two?.attachments.filter((a) => a.contentType === 'application/pdf').length, 5);
+          assert.equal(two?.attachments.filter((a) => a.filename?.endsWith('rapport.csv')).length, 2);
+          assert.ok(byFile(/Fichier « google-sheets\.csv »/), 'DMARC pass in the topmost header of our server is trusted');
+          // Inside the ZIP, rounding-traps.csv was issued by the previous mail: it is answered as already processed.
+          const zipReply = byFile(/excel-fr-cp1252\.csv/);
+          assert.match(zipReply?.text ?? '', /déjà été traité/);
+          const toJane = await waitReplies(w, 'jane', 1);
+          assert.match(toJane[0]?.text ?? '', /This service answers/);
+          const db = JSON.parse(readFileSync(join(w.data, 'mailbot.json'), 'utf8')) as { batches: { invoices: { number: string }[] }[] };
+          const numbers = db.batches.flatMap((b) => b.invoices.map((i) => i.number)).sort();
+          assert.deepEqual(numbers, Array.from({ length: numbers.length }, (_, i) => `FA-2026-${String(i + 1).padStart(5, '0')}`), 'gapless across mails and files');
+        } finally {
+          await daemon.stop();
+        }
+      },
+      { authservId: 'mx.studio.test' },
+    );
+  });
+
   it('reconnects after the IMAP server restarts and goes on', async () => {
     await withWorld(async (w) => {
       const daemon = startDaemon(w.data);

@@ -35,7 +35,9 @@ function writeJson(path: string, value: unknown): string {
 }
 
 export function startDaemon(dataDir: string): DaemonHandle {
-  const child = spawn(process.execPath, [BIN, '--data', dataDir, 'start'], {
+  // MAILBOT_NODE_ARGS passes flags to the daemon's node (e.g. --cpu-prof when profiling the mail bench).
+  const nodeArgs = (process.env.MAILBOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, '--data', dataDir, 'start'], {
     env: { ...process.env, MAILBOT_IMAP_PASSWORD: PASSWORD, MAILBOT_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

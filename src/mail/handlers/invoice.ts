@@ -12,7 +12,7 @@ import { describeIssue } from '../../csv/messages.js';
 import type { SeriesState } from '../../store/db.js';
 import { bodyLooksLikeCsv, classifyAttachments } from '../attachments.js';
 import type { ReplyAttachment } from '../compose.js';
-import type { HandlerResult, MailHandler } from './types.js';
+import type { HandlerResult, MailContext, MailHandler } from './types.js';
 
 export const invoiceHandler: MailHandler = {
   name: 'invoice',
@@ -22,7 +22,14 @@ export const invoiceHandler: MailHandler = {
     return csvs.length > 0 || badZips.length > 0 || bodyLooksLikeCsv(ctx.message.text);
   },
 
-  async handle(ctx) {
+  // Batches take numbers from sequences: one invoice mail at a time, from preparation to commit.
+  exclusive: true,
+
+  handle: handleInvoiceMail,
+};
+
+async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
+  {
     const { message, client, trust, lang } = ctx;
     const from = message.from?.address ?? '';
     if (!client) {
@@ -77,8 +84,8 @@ export const invoiceHandler: MailHandler = {
       },
       audit,
     };
-  },
-};
+  }
+}
 
 function fileView(r: BatchResult, lang: 'fr' | 'en') {
   return {

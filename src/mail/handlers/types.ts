@@ -40,6 +40,8 @@ export interface HandlerResult {
 
 export interface MailHandler {
   readonly name: string;
+  /** Handled one at a time, from `handle` to the store write (mails run concurrently otherwise). */
+  readonly exclusive?: boolean;
   accepts(ctx: MailContext): boolean;
   handle(ctx: MailContext): Promise<HandlerResult>;
 }
