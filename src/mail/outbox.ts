@@ -1,9 +1,10 @@
 /**
  * The persisted outbox. A reply is written to data/queue/<id>.eml and listed
  * in the store before any attempt to send it; it is sent with backoff while
- * the SMTP server is down, and a copy goes to the Sent folder. An entry is
- * marked sent only after the server accepted it, so a crash can at worst
- * send a reply twice, never lose it (invariant 3).
+ * the SMTP server is down, and a copy goes to the Sent folder. An entry
+ * leaves the store only after the server accepted it (the audit trail says
+ * "reply-sent"), so a crash can at worst send a reply twice, never lose it
+ * (invariant 3).
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -113,10 +114,10 @@ export class Outbox {
         }
       }
       await this.store.update((d) => {
-        const e = d.outbox.find((x) => x.id === entry.id);
-        if (e) Object.assign(e, { state: 'sent', sentAt: new Date().toISOString(), attempts: entry.attempts + 1, savedToSent });
+        d.outbox = d.outbox.filter((x) => x.id !== entry.id);
       });
-      await this.audit.record({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind } });
+      await this.audit.record({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1, savedToSent } });
+      await unlink(join(this.store.dataDir, entry.file)).catch(() => undefined);
       return true;
     }
   }

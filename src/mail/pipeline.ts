@@ -23,7 +23,7 @@ import { detectLanguage } from './language.js';
 import { stageReply } from './outbox.js';
 import { parseMessage, type ParsedMessage } from './parse.js';
 import type { MailRef, MailSource } from './source.js';
-import { ledgerKey, type LedgerEntry } from './state.js';
+import { archiveLedger, ledgerKey, type LedgerEntry } from './state.js';
 import type { Templates } from './templates.js';
 
 export const MAX_ATTEMPTS = 2;
@@ -77,12 +77,16 @@ export class Pipeline {
     for (const p of pending) byFolder.set(p.folder, [...(byFolder.get(p.folder) ?? []), p]);
     for (const [folder, list] of byFolder) {
       await source.moveMany(list.map((p) => p.ref), folder);
+      // A moved mail is done: its entry leaves the store for the append-only ledger archive,
+      // so the store stays small however many mails go by (UIDs are never reused in a UIDVALIDITY).
+      const now = new Date().toISOString();
+      const done = list.flatMap((p) => {
+        const e = this.deps.store.data.ledger[p.key];
+        return e ? [{ ...e, state: 'moved' as const, updatedAt: now }] : [];
+      });
+      await archiveLedger(this.deps.store.dataDir, done);
       await this.deps.store.update((d) => {
-        const now = new Date().toISOString();
-        for (const p of list) {
-          const e = d.ledger[p.key];
-          if (e) d.ledger[p.key] = { ...e, state: 'moved', updatedAt: now };
-        }
+        for (const p of list) delete d.ledger[p.key];
       });
       for (const p of list) await this.deps.audit.record({ action: 'moved', outcome: 'ok', mailKey: p.key, ...(p.messageId ? { messageId: p.messageId } : {}), details: { folder } });
     }

@@ -1,3 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { appendFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FILE_MODE } from '../store/files.js';
+
 /**
  * What the store remembers about mails and replies.
  *
@@ -5,6 +10,7 @@
  * (RFC 3501 §2.3.1.1): together they never name another message. The ledger
  * entry is written before a mail is handled (so a mail that crashes the
  * handler is counted) and again, with its outcome, before the mail is moved.
+ * Once moved, the entry goes to data/ledger.jsonl (append-only).
  */
 export type LedgerState = 'processing' | 'handled' | 'moved';
 
@@ -29,7 +35,8 @@ export interface LedgerEntry extends MailKey {
   updatedAt: string;
 }
 
-export type OutboxState = 'queued' | 'sent';
+/** A sent reply leaves the store (the audit trail keeps "reply-sent"). */
+export type OutboxState = 'queued';
 
 export interface OutboxEntry {
   id: string;
@@ -44,11 +51,25 @@ export interface OutboxEntry {
   attempts: number;
   nextAttemptAt: string;
   lastError?: string;
-  sentAt?: string;
-  /** Copied to the IMAP Sent folder (when configured). */
-  savedToSent?: boolean;
   clientId?: string;
   kind: string;
+}
+
+/** data/ledger.jsonl: the entries of mails that reached their folder, one JSON line each. */
+export const LEDGER_ARCHIVE = 'ledger.jsonl';
+
+export async function archiveLedger(dataDir: string, entries: readonly LedgerEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await appendFile(join(dataDir, LEDGER_ARCHIVE), entries.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: FILE_MODE });
+}
+
+export function readLedgerArchive(dataDir: string): LedgerEntry[] {
+  const path = join(dataDir, LEDGER_ARCHIVE);
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as LedgerEntry);
 }
 
 export function ledgerKey(k: MailKey): string {

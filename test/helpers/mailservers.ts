@@ -172,6 +172,18 @@ export class Dovecot {
     }
   }
 
+  /** How many messages a folder holds (0 when it does not exist), without fetching them. */
+  async count(user: string, folder = 'INBOX'): Promise<number> {
+    const c = this.client(user);
+    await c.connect();
+    try {
+      const status = await c.status(folder, { messages: true }).catch(() => undefined);
+      return status ? (status.messages ?? 0) : 0;
+    } finally {
+      await c.logout();
+    }
+  }
+
   /** Every message of a folder, with its source. */
   async messages(user: string, folder = 'INBOX'): Promise<FetchMessageObject[]> {
     const c = this.client(user);

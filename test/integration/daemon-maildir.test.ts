@@ -41,7 +41,7 @@ describe('daemon on the embedded mailbox', () => {
       assert.deepEqual(entries.map((e) => e.action).sort(), ['invoices-issued', 'reply-sent', 'reply-sent', 'reply-sent']);
       const status = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { ledger: Record<string, number>; outbox: Record<string, number> };
       assert.deepEqual(status.ledger, { moved: 3 });
-      assert.deepEqual(status.outbox, { sent: 3 });
+      assert.deepEqual(status.outbox, { queued: 0, sent: 3 });
 
       // Running again finds nothing new and answers nothing twice.
       assert.equal(mailbot(data, ['start', '--once']).status, 0);

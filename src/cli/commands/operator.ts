@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import type { AuditEntry } from '../../audit/trail.js';
 import { loadConfig } from '../../config/load.js';
 import type { DaemonStatus } from '../../mail/daemon.js';
+import { readLedgerArchive } from '../../mail/state.js';
 import { ImapSource } from '../../mail/imap.js';
 import { buildSourceAndTransport, createLogger } from '../../mail/runtime.js';
 import { openStore, type GlobalOptions } from '../context.js';
@@ -120,7 +121,9 @@ export function registerOperatorCommands(program: Command, globals: () => Global
           running = false;
         }
       }
-      const ledger = Object.values(store.data.ledger);
+      const ledger = [...readLedgerArchive(store.dataDir), ...Object.values(store.data.ledger)];
+      const auditPath = join(store.dataDir, 'audit.log');
+      const sent = existsSync(auditPath) ? parseLines(readFileSync(auditPath, 'utf8')).filter((e) => e.action === 'reply-sent').length : 0;
       const count = <T>(list: T[], pick: (x: T) => string) => list.reduce<Record<string, number>>((acc, x) => ({ ...acc, [pick(x)]: (acc[pick(x)] ?? 0) + 1 }), {});
       const summary = {
         daemon: running ? `running (pid ${lock?.pid}, ${lock?.purpose})` : 'not running',
@@ -131,7 +134,7 @@ export function registerOperatorCommands(program: Command, globals: () => Global
         ledger: count(ledger, (e) => e.state),
         outcomes: count(ledger, (e) => e.outcome ?? 'pending'),
         setAside: ledger.filter((e) => e.outcome === 'set-aside').map((e) => ({ key: `${e.mailbox}|${e.uidValidity}|${e.uid}`, error: e.error ?? '' })),
-        outbox: count(store.data.outbox, (e) => e.state),
+        outbox: { queued: store.data.outbox.length, sent },
         clients: store.data.clients.length,
         batches: store.data.batches.length,
       };
