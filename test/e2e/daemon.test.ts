@@ -11,7 +11,8 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { generateBatchCsv } from '../../bench/generate.js';
 import { auditActions, BOT, CLIENT, fixtureMail, prepareData, startDaemon } from '../helpers/daemon.js';
-import { Dovecot, e2eSkipReason, SmtpRelay, waitFor } from '../helpers/mailservers.js';
+import { mailbotAsync } from '../helpers/cli.js';
+import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay, waitFor } from '../helpers/mailservers.js';
 import { pdfAttachment, tempDir, xsdErrors } from '../helpers/tools.js';
 
 const skip = e2eSkipReason();
@@ -256,6 +257,18 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
       } finally {
         await second.stop();
       }
+    });
+  });
+
+  it('check-config logs in to IMAP and SMTP, and names a wrong password', async () => {
+    await withWorld(async (w) => {
+      const ok = await mailbotAsync(w.data, ['check-config'], { MAILBOT_IMAP_PASSWORD: PASSWORD });
+      assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /IMAP: ok, 0 message\(s\) in INBOX/);
+      assert.match(ok.stdout, /SMTP: ok/);
+      const bad = await mailbotAsync(w.data, ['check-config'], { MAILBOT_IMAP_PASSWORD: 'wrong' });
+      assert.equal(bad.status, 2);
+      assert.match(bad.stdout, /IMAP: FAILED to log in to 127\.0\.0\.1:\d+ as factures/);
     });
   });
 
