@@ -29,6 +29,16 @@ export const AUDIT_ACTIONS = [
   'daemon-started',
   'daemon-stopped',
   'connection',
+  'gdpr-request',
+  'gdpr-code-wrong',
+  'gdpr-confirmed',
+  'gdpr-done',
+  'gdpr-forwarded',
+  'gdpr-refused',
+  'gdpr-expired',
+  'gdpr-extended',
+  'gdpr-restriction-lifted',
+  'digest-sent',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -10,6 +10,7 @@ import { registerClientCommands } from './commands/client.js';
 import { registerInvoiceCommand } from './commands/invoice.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerOperatorCommands } from './commands/operator.js';
+import { registerRequestsCommands } from './commands/requests.js';
 import { registerStartCommand } from './commands/start.js';
 import type { GlobalOptions } from './context.js';
 
@@ -26,6 +27,7 @@ const globals = () => program.opts<GlobalOptions>();
 registerStartCommand(program, globals);
 registerDemoCommand(program, globals);
 registerOperatorCommands(program, globals);
+registerRequestsCommands(program, globals);
 registerClientCommands(program, globals);
 registerInvoiceCommand(program, globals);
 

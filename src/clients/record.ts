@@ -87,6 +87,12 @@ export interface ClientRecord extends ClientData {
   siret?: string;
   createdAt: string;
   updatedAt: string;
+  /** GDPR Art. 18: while set, the data is only stored; batches are refused. */
+  restricted?: { since: string; ref: string };
+  /** GDPR Art. 21: objection recorded, with the operator's compelling grounds if any. */
+  objection?: { since: string; ref: string; compellingGrounds?: string };
+  /** GDPR Art. 17: contact data erased; what the legal hold keeps stays. */
+  erased?: { at: string; ref: string };
 }
 
 /** Validate raw input into a record. Throws a ValidationError naming the first bad field. */
@@ -112,10 +118,10 @@ export function validateClient(input: unknown, now = new Date()): ClientRecord {
 
 /** Merge a partial update onto a record and validate the whole again. */
 export function updateClient(current: ClientRecord, patch: Record<string, unknown>, now = new Date()): ClientRecord {
-  const { createdAt, siret, ...rest } = current;
+  const { createdAt, siret, restricted, objection, erased, ...rest } = current;
   const merged: Record<string, unknown> = { ...rest, siren: siret ?? rest.siren, ...patch };
   if (patch.address && typeof patch.address === 'object') merged.address = { ...current.address, ...patch.address };
   if ('id' in patch && patch.id !== current.id) throw new ValidationError('id', 'the id of a client cannot change');
   const next = validateClient(merged, now);
-  return { ...next, createdAt };
+  return { ...next, createdAt, ...(restricted ? { restricted } : {}), ...(objection ? { objection } : {}), ...(erased ? { erased } : {}) };
 }

@@ -83,6 +83,18 @@ export const configSchema = z
         zipAboveBytes: z.number().int().positive().default(5 * 1024 * 1024),
       })
       .prefault({}),
+    gdpr: z
+      .object({
+        /** How long a confirmation code stays valid (hours). */
+        codeValidityHours: z.number().positive().default(72),
+        /** Who receives the data on the studio's behalf (Art. 15(1)(c)), listed in access answers. */
+        recipients: z.array(z.string()).default(['Hébergeur du serveur du studio (France)', 'Fournisseur de messagerie du studio']),
+        /** When the operator digest of open requests is mailed (node-cron). */
+        digestCron: z.string().default('0 8 * * *'),
+        /** Years the invoice register is kept (C. com. L123-22: ten years). */
+        invoiceRetentionYears: z.number().int().positive().default(10),
+      })
+      .prefault({}),
     /** node-cron expression of the safety-net poll (IDLE is the main path). */
     pollCron: z.string().default('* * * * *'),
     /** IDLE restarts this often (ms) so the server sees activity; new mail still arrives within ~1 s. */

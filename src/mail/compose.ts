@@ -26,6 +26,8 @@ export interface ReplyDraft {
   /** The verified address: the sender on a client record, never a Reply-To. */
   to: string;
   attachments?: ReplyAttachment[];
+  /** A tag the subject must carry, e.g. a request reference "[RGPD-2026-0001]": replies keep it, so answers find their request. */
+  subjectTag?: string;
 }
 
 export interface ComposedMail {
@@ -50,7 +52,8 @@ export async function composeReply(original: ParsedMessage | undefined, draft: R
   const rendered = templates.render(draft.template, draft.lang, draft.data);
   const domain = me.botAddress.split('@')[1] ?? 'localhost';
   const messageId = `<${randomUUID()}@${domain}>`;
-  const subject = original ? replySubject(original.subject, rendered.subject) : rendered.subject;
+  let subject = original ? replySubject(original.subject, rendered.subject) : rendered.subject;
+  if (draft.subjectTag && !subject.includes(draft.subjectTag)) subject = `${subject} ${draft.subjectTag}`;
   const references = original ? [...original.references, ...(original.messageId ? [original.messageId] : [])] : [];
   const composer = new MailComposer({
     from: { name: me.botName, address: me.botAddress },

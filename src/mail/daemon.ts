@@ -14,7 +14,10 @@ import type { Config } from '../config/schema.js';
 import { errorMessage } from '../core/errors.js';
 import type { Store } from '../store/db.js';
 import { writePrivateFile } from '../store/files.js';
-import { Outbox } from './outbox.js';
+import { digest, expireRequests } from '../gdpr/maintenance.js';
+import { composeReply } from './compose.js';
+import { Outbox, stageReply } from './outbox.js';
+import type { Templates } from './templates.js';
 import type { PendingMove, Pipeline } from './pipeline.js';
 
 /** Handled mails are moved in groups of this many (one MOVE per folder). */
@@ -40,6 +43,7 @@ export class Daemon {
   private again = false;
   private stopping = false;
   private cronTask?: ScheduledTask;
+  private digestTask?: ScheduledTask;
   private outboxTimer?: NodeJS.Timeout;
   private readonly outbox: Outbox;
   private readonly status: DaemonStatus;
@@ -52,6 +56,7 @@ export class Daemon {
     private readonly pipeline: Pipeline,
     private readonly audit: AuditTrail,
     private readonly log: Logger,
+    private readonly templates: Templates,
   ) {
     this.outbox = new Outbox(store, transport, source, audit, log);
     const now = new Date().toISOString();
@@ -67,6 +72,7 @@ export class Daemon {
     this.source.onActivity(() => this.kick());
     await this.source.open();
     this.cronTask = cron.schedule(this.config.pollCron, () => this.kick(), { noOverlap: true });
+    this.digestTask = cron.schedule(this.config.gdpr.digestCron, () => void this.maintenance(true), { noOverlap: true });
     this.outboxTimer = setInterval(() => void this.sendOutbox(), 2_000);
     this.kick();
   }
@@ -121,9 +127,28 @@ export class Daemon {
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'mailbox poll failed; will retry');
       }
+      await this.maintenance(false);
       await this.sendOutbox();
       await this.writeStatus();
     } while (this.again && !this.stopping);
+  }
+
+  /** Close rights requests whose code expired; with `withDigest`, mail the operator the deadlines. */
+  async maintenance(withDigest: boolean): Promise<void> {
+    try {
+      const now = new Date();
+      await expireRequests(this.store, this.audit, now);
+      const draft = withDigest ? digest(this.store, this.config, now) : null;
+      if (!draft) return;
+      const mail = await composeReply(undefined, draft, { botAddress: this.config.botAddress, botName: this.config.botName }, this.templates);
+      const entry = await stageReply(this.store.dataDir, mail, { kind: draft.kind });
+      await this.store.update((d) => {
+        d.outbox.push(entry);
+      });
+      await this.audit.record({ action: 'digest-sent', outcome: 'ok', details: { kind: draft.kind } });
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'rights requests maintenance failed');
+    }
   }
 
   private async sendOutbox(): Promise<void> {
@@ -144,6 +169,7 @@ export class Daemon {
   async stop(): Promise<void> {
     this.stopping = true;
     void this.cronTask?.stop();
+    void this.digestTask?.stop();
     if (this.outboxTimer) clearInterval(this.outboxTimer);
     while (this.running) await this.running;
     await this.outbox.flush().catch(() => undefined);

@@ -187,6 +187,7 @@ export class Pipeline {
       lang,
       store,
       config,
+      audit,
       now: new Date(),
     };
     const handler = this.deps.handlers.find((h) => h.accepts(ctx));
@@ -206,15 +207,23 @@ export class Pipeline {
     const folder = this.folder(result.folder);
     const ids = { mailKey: key, ...(message?.messageId ? { messageId: message.messageId } : {}) };
     const prepared = result.prepared ?? [];
+    const queuedAll: Awaited<ReturnType<typeof stageReply>>[] = [];
     let queued: Awaited<ReturnType<typeof stageReply>> | undefined;
+    const me = { botAddress: config.botAddress, botName: config.botName };
     try {
       if (result.reply && result.reply.to !== '') {
-        const mail = await composeReply(message, result.reply, { botAddress: config.botAddress, botName: config.botName }, templates);
+        const mail = await composeReply(message, result.reply, me, templates);
         queued = await stageReply(store.dataDir, mail, { kind: result.reply.kind, inReplyTo: key, ...(result.clientId ? { clientId: result.clientId } : {}) });
+        queuedAll.push(queued);
+      }
+      for (const draft of result.notify ?? []) {
+        const mail = await composeReply(undefined, draft, me, templates);
+        queuedAll.push(await stageReply(store.dataDir, mail, { kind: draft.kind, ...(result.clientId ? { clientId: result.clientId } : {}) }));
       }
       await store.update((d) => {
         for (const p of prepared) p.apply?.(d);
-        if (queued) d.outbox.push(queued);
+        result.apply?.(d);
+        d.outbox.push(...queuedAll);
         const current = d.ledger[key];
         if (current) {
           d.ledger[key] = {
@@ -230,12 +239,12 @@ export class Pipeline {
       });
     } catch (err) {
       for (const p of prepared) await p.abort();
-      if (queued) await unlink(join(store.dataDir, queued.file)).catch(() => undefined);
+      for (const q of queuedAll) await unlink(join(store.dataDir, q.file)).catch(() => undefined);
       throw err;
     }
     for (const p of prepared) await p.finish();
     for (const a of result.audit) await audit.record({ ...a, ...ids });
-    if (queued) await audit.record({ action: 'reply-queued', outcome: 'ok', ...ids, ...(result.clientId ? { clientId: result.clientId } : {}), details: { kind: queued.kind } });
+    for (const q of queuedAll) await audit.record({ action: 'reply-queued', outcome: 'ok', ...ids, ...(result.clientId ? { clientId: result.clientId } : {}), details: { kind: q.kind } });
     this.deps.log.info({ key, outcome: result.outcome, folder }, 'mail handled');
     return { ref, key, folder, ...(message?.messageId ? { messageId: message.messageId } : {}) };
   }

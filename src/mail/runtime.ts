@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import { auditKey } from '../config/secrets.js';
 import type { Store } from '../store/db.js';
 import { Daemon } from './daemon.js';
+import { gdprHandler } from './handlers/gdpr.js';
 import { helpHandler } from './handlers/help.js';
 import { invoiceHandler } from './handlers/invoice.js';
 import type { MailHandler } from './handlers/types.js';
@@ -19,7 +20,7 @@ import { Templates } from './templates.js';
 import { FolderTransport, SmtpTransport, type MailTransport } from './transport.js';
 
 /** Handlers in order: the first that accepts a mail handles it; help takes the rest. */
-export const HANDLERS: readonly MailHandler[] = [invoiceHandler, helpHandler];
+export const HANDLERS: readonly MailHandler[] = [invoiceHandler, gdprHandler, helpHandler];
 
 export interface Runtime {
   config: Config;
@@ -53,7 +54,8 @@ export async function buildRuntime(store: Store, options: { config?: string; log
   const key = await auditKey(store.dataDir, config);
   const audit = new AuditTrail(store.dataDir, key.key, key.keyId);
   const { source, transport } = await buildSourceAndTransport(store, config, log);
-  const pipeline = new Pipeline({ store, config, audit, templates: new Templates(), handlers: HANDLERS, log });
-  const daemon = new Daemon(store, config, source, transport, pipeline, audit, log);
+  const templates = new Templates();
+  const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, log });
+  const daemon = new Daemon(store, config, source, transport, pipeline, audit, log, templates);
   return { config, audit, source, transport, daemon, log, embedded: !config.imap };
 }

@@ -3,12 +3,14 @@
  * one atomic write (lowdb writes a temporary file and renames it), so a batch
  * and its invoice numbers are committed together or not at all.
  */
+import { statSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Low } from 'lowdb';
 import { DataFile } from 'lowdb/node';
 import type { ClientRecord } from '../clients/record.js';
 import type { BatchRecord } from '../batch/types.js';
+import type { RightsRequest } from '../gdpr/requests.js';
 import type { LedgerEntry, OutboxEntry } from '../mail/state.js';
 import { ensurePrivateDir, FILE_MODE } from './files.js';
 
@@ -27,9 +29,11 @@ export interface DbShape {
   ledger: Record<string, LedgerEntry>;
   /** Replies stored before they are sent; the raw message is a file beside the store. */
   outbox: OutboxEntry[];
+  /** GDPR rights requests (gdpr/requests.ts). */
+  requests: RightsRequest[];
 }
 
-const empty = (): DbShape => ({ schemaVersion: 1, clients: [], sequences: {}, batches: [], ledger: {}, outbox: [] });
+const empty = (): DbShape => ({ schemaVersion: 1, clients: [], sequences: {}, batches: [], ledger: {}, outbox: [], requests: [] });
 
 export class Store {
   private constructor(
@@ -46,7 +50,9 @@ export class Store {
     const db = new Low<DbShape>(adapter, empty());
     await db.read();
     db.data = { ...empty(), ...db.data };
-    return new Store(dataDir, db, file);
+    const store = new Store(dataDir, db, file);
+    store.seen = fileStamp(file);
+    return store;
   }
 
   /** The current state. Treat it as read-only; change it through `update`. */
@@ -59,6 +65,9 @@ export class Store {
    * anything: when it throws, nothing has changed and nothing is written.
    */
   async update<T>(mutator: (data: DbShape) => T): Promise<T> {
+    // Another process (an operator's command while the daemon runs) may have written the file:
+    // take its state first, when nothing of ours is waiting to be written.
+    if (!this.writing && !this.dirty && this.changedOnDisk()) await this.reload();
     // Mutators check before they change anything, so one that throws leaves the state as it was.
     const result = mutator(this.db.data);
     await this.flush();
@@ -80,6 +89,7 @@ export class Store {
           await this.db.write();
         }
         await chmod(this.file, FILE_MODE);
+        this.seen = fileStamp(this.file);
       } catch (err) {
         this.dirty = false;
         await this.reload();
@@ -93,10 +103,26 @@ export class Store {
 
   private writing?: Promise<void>;
   private dirty = false;
+  /** mtime and size of the file as this process last read or wrote it. */
+  private seen = '';
+
+  private changedOnDisk(): boolean {
+    return fileStamp(this.file) !== this.seen;
+  }
 
   /** Re-read from disk (another process may have written). */
   async reload(): Promise<void> {
     await this.db.read();
     this.db.data = { ...empty(), ...this.db.data };
+    this.seen = fileStamp(this.file);
+  }
+}
+
+function fileStamp(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.mtimeMs}:${st.size}`;
+  } catch {
+    return '';
   }
 }

@@ -39,6 +39,10 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
       // A client's address, but the mail did not come from the client's domain: no data goes back.
       return { outcome: 'spoofing-suspected', folder: 'rejected', clientId: client.id, audit: [{ action: 'spoofing-suspected', outcome: 'refused', clientId: client.id, details: { reason: trust.reason } }] };
     }
+    if (client.restricted) {
+      // GDPR Art. 18: while restricted, the client's data is only stored.
+      return { outcome: 'restricted', folder: 'processed', clientId: client.id, reply: { kind: 'restricted', template: 'restricted', lang, data: { reference: client.restricted.ref }, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason: 'restricted' } }] };
+    }
     const { csvs, badZips } = classifyAttachments(message.attachments, ctx.config.limits);
     if (csvs.length === 0) {
       const reason = badZips.length > 0 ? 'zip-refused' : 'csv-in-body';

@@ -7,7 +7,8 @@ import type { AuditEntry } from '../../audit/trail.js';
 import type { PreparedBatch } from '../../batch/run.js';
 import type { ClientRecord } from '../../clients/record.js';
 import type { Config } from '../../config/schema.js';
-import type { Store } from '../../store/db.js';
+import type { DbShape, Store } from '../../store/db.js';
+import type { AuditTrail } from '../../audit/trail.js';
 import type { TrustVerdict } from '../authresults.js';
 import type { ReplyDraft } from '../compose.js';
 import type { Lang } from '../language.js';
@@ -25,6 +26,7 @@ export interface MailContext {
   lang: Lang;
   store: Store;
   config: Config;
+  audit: AuditTrail;
   now: Date;
 }
 
@@ -34,6 +36,10 @@ export interface HandlerResult {
   reply?: ReplyDraft;
   /** Batches to commit in the same store write as the reply. */
   prepared?: PreparedBatch[];
+  /** Other store changes of the same write (rights requests, client records). Checks first, then changes. */
+  apply?: (d: DbShape) => void;
+  /** Further mails, not replies to this one (the controller told of a request, an old address told of a change). */
+  notify?: ReplyDraft[];
   clientId?: string;
   audit: Omit<AuditEntry, 'time' | 'messageId' | 'mailKey'>[];
 }

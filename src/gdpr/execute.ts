@@ -1,0 +1,229 @@
+/**
+ * Carrying out a confirmed request on the bot's own records. Pure where it
+ * can be (what to change, what to say); the file work (erasure, the access
+ * package) is here too, kept small and explicit.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { open, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { strToU8, zipSync } from 'fflate';
+import type { AuditTrail } from '../audit/trail.js';
+import { batchesDir } from '../batch/run.js';
+import type { ClientRecord } from '../clients/record.js';
+import { updateClient } from '../clients/record.js';
+import type { Config } from '../config/schema.js';
+import { ValidationError } from '../core/errors.js';
+import { neutraliseCell } from '../core/text.js';
+import type { Lang } from '../mail/language.js';
+import type { DbShape, Store } from '../store/db.js';
+import type { RightsRequest } from './requests.js';
+
+export interface Role {
+  role: 'client' | 'buyer' | 'unknown';
+  client?: ClientRecord;
+  /** Clients whose invoices name this address as the buyer's. */
+  controllers: ClientRecord[];
+}
+
+export function roleOf(store: Store, address: string): Role {
+  const a = address.toLowerCase();
+  const client = store.data.clients.find((c) => c.emails.includes(a));
+  if (client) return { role: 'client', client, controllers: [] };
+  const ids = new Set(store.data.batches.filter((b) => b.invoices.some((i) => i.buyerEmail?.toLowerCase() === a)).map((b) => b.clientId));
+  const controllers = store.data.clients.filter((c) => ids.has(c.id));
+  return controllers.length > 0 ? { role: 'buyer', controllers } : { role: 'unknown', controllers: [] };
+}
+
+/** Art. 15(1) a–h, in the person's language. */
+export function art15Text(lang: Lang, config: Config): string {
+  const years = config.gdpr.invoiceRetentionYears;
+  const recipients = config.gdpr.recipients.join('; ');
+  return lang === 'fr'
+    ? [
+        'Informations sur le traitement de vos données (RGPD, article 15, paragraphe 1)',
+        '',
+        "a) Finalités : émettre pour votre compte les factures que vous nous transmettez, vous les renvoyer, tenir le registre des factures, répondre à vos demandes, assurer la sécurité du service (journal d'audit).",
+        "b) Catégories de données : identité de l'entreprise et de son représentant (raison sociale, SIREN, TVA), coordonnées (adresse postale, adresses e-mail, téléphone), coordonnées bancaires (IBAN, BIC), fichiers de facturation transmis et factures émises (dont les données de vos clients), journal des messages (identités sous forme d'empreintes).",
+        `c) Destinataires : ${recipients}. Les factures sont envoyées à vous seul.`,
+        `d) Durée de conservation : factures et registre des factures ${years} ans (C. com. art. L123-22) ; fichiers CSV reçus et journaux le temps du service ; demandes RGPD 5 ans.`,
+        "e) Vos droits : rectification, effacement, limitation, opposition, portabilité, en écrivant à cette adresse.",
+        "f) Vous pouvez introduire une réclamation auprès de la CNIL (3 place de Fontenoy, 75007 Paris, www.cnil.fr).",
+        "g) Source : les données viennent de vous (fiche client, fichiers transmis) ; celles de vos clients viennent des fichiers que vous transmettez.",
+        "h) Aucune décision automatisée produisant des effets juridiques, ni profilage.",
+      ].join('\n')
+    : [
+        'Information about the processing of your data (GDPR Article 15(1))',
+        '',
+        'a) Purposes: issuing on your behalf the invoices you send us, sending them back to you, keeping the invoice register, answering your requests, keeping the service secure (audit trail).',
+        "b) Categories of data: identity of the company and its representative (legal name, SIREN, VAT number), contact details (postal address, email addresses, phone), bank details (IBAN, BIC), invoicing files sent and invoices issued (including your customers' data), message log (identities as keyed hashes).",
+        `c) Recipients: ${recipients}. Invoices are sent to you only.`,
+        `d) Retention: invoices and the invoice register ${years} years (French Commercial Code art. L123-22); CSV files received and logs for the duration of the service; GDPR requests 5 years.`,
+        'e) Your rights: rectification, erasure, restriction, objection, portability, by writing to this address.',
+        'f) You may lodge a complaint with the CNIL, the French supervisory authority (3 place de Fontenoy, 75007 Paris, www.cnil.fr).',
+        "g) Source: the data comes from you (client record, files sent); your customers' data comes from the files you send.",
+        'h) No automated decision with legal effects, no profiling.',
+      ].join('\n');
+}
+
+function csvOf(rows: (string | number | undefined)[][]): string {
+  return `\ufeff${rows.map((r) => r.map((v) => {
+    const s = neutraliseCell(String(v ?? ''));
+    return /[";\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  }).join(';')).join('\r\n')}\r\n`;
+}
+
+/** Everything held about a client, as JSON and CSV, with the invoices and (portability) the files they provided. */
+export function accessPackage(store: Store, config: Config, audit: AuditTrail, req: RightsRequest, client: ClientRecord, portability: boolean): Buffer {
+  const batches = store.data.batches.filter((b) => b.clientId === client.id);
+  const hashes = new Set(client.emails.concat(req.requester).map((e) => audit.hash(e)));
+  const auditPath = join(store.dataDir, 'audit.log');
+  const auditEntries = existsSync(auditPath)
+    ? readFileSync(auditPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.clientId === client.id || (typeof e.sender === 'string' && hashes.has(e.sender)))
+    : [];
+  const requests = store.data.requests.filter((r) => r.requester === req.requester || client.emails.includes(r.requester)).map(({ code: _code, ...r }) => r);
+  const files: Record<string, Uint8Array> = {};
+  const data = {
+    generatedAt: new Date().toISOString(),
+    request: req.ref,
+    note: 'Values such as "hmac:k1:…" in the audit entries are keyed hashes of an address or IP: the bot never stores them in clear.',
+    client,
+    invoices: batches.flatMap((b) => b.invoices.map((i) => ({ batch: b.id, receivedFile: b.fileName, committedAt: b.committedAt, ...i }))),
+    batches: batches.map(({ invoices, ...b }) => ({ ...b, invoiceCount: invoices.length })),
+    requests,
+    auditEntries,
+  };
+  files['donnees.json'] = strToU8(JSON.stringify(data, null, 2));
+  files['factures.csv'] = strToU8(csvOf([
+    ['invoice_ref', 'number', 'issue_date', 'due_date', 'buyer', 'currency', 'total_excl_vat', 'total_vat', 'total_incl_vat', 'file'],
+    ...data.invoices.map((i) => [i.ref, i.number, i.issueDate, i.dueDate, i.buyerName, i.currency, i.totalExclVat, i.totalVat, i.totalInclVat, i.pdfFile]),
+  ]));
+  files['fiche-client.csv'] = strToU8(csvOf([['field', 'value'], ...Object.entries(client).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])]));
+  for (const b of batches) {
+    const dir = join(batchesDir(store), b.id);
+    for (const i of b.invoices) {
+      const pdf = join(dir, i.pdfFile);
+      if (existsSync(pdf)) files[`factures/${i.pdfFile}`] = readFileSync(pdf);
+    }
+    const source = join(dir, b.sourceFile);
+    if (portability && existsSync(source)) files[`fichiers-transmis/${b.id.slice(0, 8)}-${b.fileName}`] = readFileSync(source);
+  }
+  files[req.lang === 'fr' ? 'informations.txt' : 'information.txt'] = strToU8(art15Text(req.lang, config));
+  return Buffer.from(zipSync(files, { level: 6 }));
+}
+
+/** Client record fields a person may correct by mail, by the words they would use. */
+const FIELD_MAP: Record<string, string> = {
+  adresse: 'address.line1', address: 'address.line1', rue: 'address.line1',
+  complementadresse: 'address.line2', complement: 'address.line2', address2: 'address.line2',
+  codepostal: 'address.postcode', cp: 'address.postcode', postcode: 'address.postcode', zip: 'address.postcode',
+  ville: 'address.city', city: 'address.city', pays: 'address.country', country: 'address.country',
+  telephone: 'phone', tel: 'phone', phone: 'phone',
+  contact: 'contactName', nomducontact: 'contactName', contactname: 'contactName', nom: 'contactName', name: 'contactName',
+  email: 'emails', emails: 'emails', courriel: 'emails', adresseemail: 'emails', mail: 'emails',
+  iban: 'iban', bic: 'bic',
+};
+
+export interface Rectification {
+  after?: ClientRecord;
+  changes: { field: string; before: string; after: string }[];
+  unknown: string[];
+  error?: string;
+}
+
+export function rectify(client: ClientRecord, fields: { key: string; label: string; value: string }[], now: Date): Rectification {
+  const patch: Record<string, unknown> = {};
+  const address: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  for (const f of fields) {
+    const target = FIELD_MAP[f.key];
+    if (!target) unknown.push(f.label);
+    else if (target.startsWith('address.')) address[target.slice(8)] = f.value;
+    else if (target === 'emails') patch.emails = f.value.split(/[\s,;]+/).filter(Boolean);
+    else patch[target] = f.value;
+  }
+  if (Object.keys(address).length > 0) patch.address = address;
+  if (Object.keys(patch).length === 0) return { changes: [], unknown };
+  let after: ClientRecord;
+  try {
+    after = updateClient(client, patch, now);
+  } catch (err) {
+    return { changes: [], unknown, error: err instanceof ValidationError ? err.message : String(err) };
+  }
+  const show = (v: unknown): string => {
+    if (Array.isArray(v)) return v.join(', ');
+    if (v && typeof v === 'object') return Object.values(v as Record<string, string | undefined>).filter(Boolean).join(', ');
+    return typeof v === 'string' ? v : '';
+  };
+  const changes = Object.keys(patch).map((k) => ({ field: k, before: show((client as unknown as Record<string, unknown>)[k]), after: show((after as unknown as Record<string, unknown>)[k]) }));
+  return { after, changes, unknown };
+}
+
+/** Overwrite a file's bytes before unlinking it, so its content does not linger in free blocks of simple filesystems. */
+export async function shred(path: string): Promise<boolean> {
+  if (!existsSync(path)) return false;
+  const size = (await stat(path)).size;
+  const handle = await open(path, 'r+');
+  try {
+    await handle.write(Buffer.alloc(size, 0), 0, size, 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await unlink(path);
+  return true;
+}
+
+export interface Erasure {
+  erased: string[];
+  kept: { what: string; basis: string; until: string }[];
+  apply: (d: DbShape) => void;
+}
+
+/**
+ * Art. 17 for a client: contact data, received CSV files and reports go; the
+ * invoices and the invoice register stay under the legal hold (Art. 17(3)(b):
+ * C. com. L123-22 keeps accounting documents ten years), with the seller
+ * identity printed on them.
+ */
+export async function eraseClient(store: Store, config: Config, client: ClientRecord, req: RightsRequest, now: Date): Promise<Erasure> {
+  const fr = req.lang === 'fr';
+  const erased: string[] = [];
+  const batches = store.data.batches.filter((b) => b.clientId === client.id);
+  let sources = 0;
+  let reports = 0;
+  for (const b of batches) {
+    const dir = join(batchesDir(store), b.id);
+    if (await shred(join(dir, b.sourceFile))) sources++;
+    if (await shred(join(dir, b.reportFile))) reports++;
+  }
+  erased.push(fr ? `fichiers CSV reçus : ${sources}` : `CSV files received: ${sources}`);
+  erased.push(fr ? `rapports de lots : ${reports}` : `batch reports: ${reports}`);
+  erased.push(fr ? 'adresses e-mail, nom du contact, téléphone de la fiche client' : 'email addresses, contact name, phone of the client record');
+  erased.push(fr ? 'demandes RGPD antérieures et entrées du registre des courriers qui vous concernent' : 'earlier GDPR requests and mail ledger entries about you');
+  const lastIssue = batches.flatMap((b) => b.invoices.map((i) => i.issueDate)).sort().at(-1) ?? now.toISOString().slice(0, 10);
+  const until = `${Number(lastIssue.slice(0, 4)) + config.gdpr.invoiceRetentionYears}${lastIssue.slice(4)}`;
+  const kept = [
+    {
+      what: fr ? `factures émises (${batches.reduce((n, b) => n + b.invoices.length, 0)}) et registre des factures, avec l'identité du vendeur qui y figure (raison sociale, SIREN, TVA, adresse, IBAN)` : `issued invoices (${batches.reduce((n, b) => n + b.invoices.length, 0)}) and the invoice register, with the seller identity printed on them (name, SIREN, VAT, address, IBAN)`,
+      basis: fr ? 'obligation légale de conservation (RGPD art. 17(3)(b) ; C. com. art. L123-22, 10 ans)' : 'legal retention duty (GDPR Art. 17(3)(b); French Commercial Code art. L123-22, 10 years)',
+      until,
+    },
+    { what: fr ? 'la présente demande et sa réponse' : 'this request and its answer', basis: fr ? 'preuve du respect de vos droits (art. 5(2))' : 'proof that your rights were honoured (Art. 5(2))', until: `${now.getUTCFullYear() + 5}${now.toISOString().slice(4, 10)}` },
+  ];
+  return {
+    erased,
+    kept,
+    apply: (d) => {
+      const at = now.toISOString();
+      d.clients = d.clients.map((c) => {
+        if (c.id !== client.id) return c;
+        const { contactName: _n, phone: _p, ...rest } = c;
+        return { ...rest, emails: [], erased: { at, ref: req.ref }, updatedAt: at };
+      });
+      const addresses = new Set([...client.emails, req.requester]);
+      d.requests = d.requests.filter((r) => r.ref === req.ref || !addresses.has(r.requester));
+      for (const [key, e] of Object.entries(d.ledger)) if (e.clientId === client.id && e.state !== 'processing') delete d.ledger[key];
+      for (const b of d.batches) if (b.clientId === client.id) b.fileName = '(effacé / erased)';
+    },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * GDPR rights requests through the real daemon on its embedded mailbox:
+ * recognised, proven by a code round-trip, carried out, answered, tracked.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { unzipSync } from 'fflate';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { deliverToMaildir } from '../../src/mail/maildir.js';
+import { mailbot } from '../helpers/cli.js';
+import { sellerInput } from '../helpers/sample.js';
+import { tempDir } from '../helpers/tools.js';
+
+const BOT = 'factures@studio.test';
+const CLIENT = 'compta@atelier-dupont.test';
+const CSV = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'csv', 'libreoffice-en.csv'));
+
+class World {
+  readonly dir = tempDir('mailbot-gdpr-');
+  readonly data = join(this.dir.path, 'data');
+  private seen = new Set<string>();
+
+  constructor(config: Record<string, unknown> = {}, language: 'fr' | 'en' = 'fr') {
+    writeFileSync(join(this.dir.path, 'client.json'), JSON.stringify({ ...sellerInput, emails: [CLIENT], contactName: 'Claire Dupont', phone: '0478000000', language }));
+    assert.equal(mailbot(this.data, ['client', 'add', '--file', join(this.dir.path, 'client.json')]).status, 0);
+    writeFileSync(join(this.data, 'config.json'), JSON.stringify({ botAddress: BOT, operatorAddress: 'ops@studio.test', ...config }));
+  }
+
+  async send(from: string, subject: string, text: string, extra: Partial<ConstructorParameters<typeof MailComposer>[0]> = {}): Promise<void> {
+    const raw = await new MailComposer({ from, to: BOT, subject, text, ...extra }).compile().build();
+    await deliverToMaildir(join(this.data, 'mailbox'), raw);
+  }
+
+  /** Run the daemon over what is in the mailbox; return the mails it sent this time. */
+  async run(): Promise<ParsedMail[]> {
+    const r = mailbot(this.data, ['start', '--once']);
+    assert.equal(r.status, 0, r.stderr);
+    const dir = join(this.data, 'outbox');
+    const fresh = existsSync(dir) ? readdirSync(dir).filter((f) => !this.seen.has(f)).sort() : [];
+    for (const f of fresh) this.seen.add(f);
+    return Promise.all(fresh.map((f) => simpleParser(readFileSync(join(dir, f)))));
+  }
+
+  db(): { requests: { ref: string; status: string; kind: string; dueAt: string; code?: unknown }[]; clients: Record<string, unknown>[]; batches: { id: string; sourceFile: string; invoices: { pdfFile: string; number: string }[] }[] } {
+    return JSON.parse(readFileSync(join(this.data, 'mailbot.json'), 'utf8')) as ReturnType<World['db']>;
+  }
+
+  cleanup(): void {
+    this.dir.cleanup();
+  }
+}
+
+const to = (m: ParsedMail) => m.to && !Array.isArray(m.to) ? m.to.value[0]?.address : undefined;
+const codeOf = (m: ParsedMail) => /code ?: ([A-Z2-9]{8})/.exec(m.text ?? '')?.[1] ?? assert.fail(`no code in: ${m.text}`);
+const refOf = (m: ParsedMail) => /RGPD-\d{4}-\d{4}/.exec(m.subject ?? '')?.[0] ?? assert.fail(`no ref in: ${m.subject}`);
+
+/** Ask, get the code, answer with it (after optional wrong tries); returns the final answer. */
+async function confirmed(w: World, from: string, subject: string, body: string, wrong = 0): Promise<ParsedMail> {
+  await w.send(from, subject, body);
+  const [codeMail] = await w.run();
+  assert.ok(codeMail);
+  assert.equal(to(codeMail), from);
+  const ref = refOf(codeMail);
+  for (let i = 0; i < wrong; i++) {
+    await w.send(from, `Re: ${codeMail.subject}`, 'Voici le code : ZZZZZZZZ');
+    const [answer] = await w.run();
+    assert.match(answer?.text ?? '', /ne correspond pas|does not match/);
+  }
+  await w.send(from, `Re: ${codeMail.subject}`, `${codeOf(codeMail)}\n\n> ${ref}`, { inReplyTo: codeMail.messageId ?? '' });
+  const mails = await w.run();
+  const answer = mails.find((m) => to(m) === from);
+  assert.ok(answer, 'an answer to the requester');
+  return answer;
+}
+
+describe('GDPR rights requests', () => {
+  it('access: a code first (nothing personal in it), a wrong code refused, then every piece of data in a ZIP with the Art. 15 information', async () => {
+    const w = new World();
+    try {
+      await w.send(CLIENT, 'Factures', 'ci-joint', { attachments: [{ filename: 'mars.csv', content: CSV }] });
+      const issued = await w.run();
+      assert.equal(issued[0]?.attachments.filter((a) => a.contentType === 'application/pdf').length, 2);
+
+      await w.send(CLIENT, 'Demande', 'Bonjour, je souhaite obtenir une copie de mes données. Merci');
+      const [codeMail] = await w.run();
+      assert.ok(codeMail);
+      assert.doesNotMatch(codeMail.text ?? '', /123456782|FA-2026|Atelier Dupont/, 'no personal data before confirmation');
+      assert.equal(codeMail.attachments.length, 0);
+      for (let i = 0; i < 1; i++) {
+        await w.send(CLIENT, `Re: ${codeMail.subject}`, 'code : ZZZZZZZZ');
+        assert.match((await w.run())[0]?.text ?? '', /Il vous reste 4 essai/);
+      }
+      await w.send(CLIENT, `Re: ${codeMail.subject}`, codeOf(codeMail));
+      const [answer] = await w.run();
+      const zip = answer?.attachments.find((a) => a.contentType === 'application/zip');
+      assert.ok(zip, 'the data as a ZIP');
+      const files = unzipSync(new Uint8Array(zip.content));
+      const data = JSON.parse(Buffer.from(files['donnees.json'] ?? []).toString()) as { client: { siren: string; emails: string[]; phone: string }; invoices: { number: string; totalInclVat: string }[]; auditEntries: { sender?: string }[]; requests: { ref: string; code?: unknown }[] };
+      assert.equal(data.client.siren, '123456782');
+      assert.deepEqual(data.client.emails, [CLIENT]);
+      assert.equal(data.client.phone, '0478000000');
+      assert.deepEqual(data.invoices.map((i) => [i.number, i.totalInclVat]), [['FA-2026-00001', '3488.26'], ['FA-2026-00002', '4654.32']]);
+      assert.ok(data.auditEntries.length > 0 && data.auditEntries.some((e) => e.sender?.startsWith('hmac:')));
+      assert.ok(data.requests.every((r) => r.code === undefined), 'no code hash in the export');
+      assert.ok(files['factures/FA-2026-00001.pdf'] && files['factures/FA-2026-00002.pdf']);
+      assert.match(Buffer.from(files['factures.csv'] ?? []).toString(), /FA-2026-00002;2026-03-03/);
+      const info = Buffer.from(files['informations.txt'] ?? []).toString();
+      for (const item of ['a) Finalités', 'b) Catégories', 'c) Destinataires', 'd) Durée', 'e) Vos droits', 'f) ', 'CNIL', 'g) Source', 'h) ']) assert.ok(info.includes(item), item);
+      const req = w.db().requests[0];
+      assert.equal(req?.status, 'done');
+      assert.equal(req?.code, undefined, 'the code is used once');
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  it('erasure in English keeps the invoice register under legal hold and says until when', async () => {
+    const w = new World({}, 'en');
+    try {
+      await w.send(CLIENT, 'Invoices', 'attached', { attachments: [{ filename: 'march.csv', content: CSV }] });
+      await w.run();
+      const answer = await confirmed(w, CLIENT, 'GDPR request', 'Hello, please delete my personal data. Thanks');
+      assert.match(answer.text ?? '', /We erased the following data/);
+      assert.match(answer.text ?? '', /CSV files received: 1/);
+      assert.match(answer.text ?? '', /L123-22, 10 years\) — until 2036-03-03/);
+      const db = w.db();
+      const client = db.clients[0] as { emails: string[]; phone?: string; contactName?: string; erased?: unknown };
+      assert.deepEqual(client.emails, []);
+      assert.equal(client.phone, undefined);
+      assert.equal(client.contactName, undefined);
+      assert.ok(client.erased);
+      const batch = db.batches[0];
+      assert.ok(batch);
+      const dir = join(w.data, 'batches', batch.id);
+      assert.equal(existsSync(join(dir, batch.sourceFile)), false, 'the CSV received is gone');
+      for (const i of batch.invoices) assert.ok(existsSync(join(dir, i.pdfFile)), 'invoices are kept');
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  it('restriction stops batches until lifted; rectification shows before and after and warns the old address of an IBAN change', async () => {
+    const w = new World();
+    try {
+      const r = await confirmed(w, CLIENT, 'RGPD : limitation', 'Merci de limiter le traitement de mes données.', 1);
+      assert.match(r.text ?? '', /limité \(RGPD art\. 18\)/);
+      await w.send(CLIENT, 'Factures', 'ci-joint', { attachments: [{ filename: 'a.csv', content: CSV }] });
+      const [refused] = await w.run();
+      assert.match(refused?.text ?? '', /traitement de vos données est limité/);
+      assert.equal(w.db().batches.length, 0);
+      const lifted = await confirmed(w, CLIENT, 'RGPD : levée de la limitation', 'Vous pouvez lever la limitation.');
+      assert.match(lifted.text ?? '', /levée/);
+      await w.send(CLIENT, 'Factures', 'ci-joint', { attachments: [{ filename: 'a.csv', content: CSV }] });
+      await w.run();
+      assert.equal(w.db().batches.length, 1);
+
+      assert.equal(mailbot(w.data, ['client', 'update', 'atelier-dupont', '--email', CLIENT, 'direction@atelier-dupont.test']).status, 0);
+      await w.send(CLIENT, 'RGPD : rectification', 'Bonjour,\nadresse : 5 rue Neuve\ntéléphone : 0499999999\niban : DE89370400440532013000\ncouleur : bleu\n');
+      const [code] = await w.run();
+      await w.send(CLIENT, `Re: ${code?.subject ?? ''}`, codeOf(code as ParsedMail));
+      const sent = await w.run();
+      const answer = sent.find((m) => to(m) === CLIENT) ?? assert.fail('no answer');
+      const notice = sent.find((m) => to(m) === 'direction@atelier-dupont.test');
+      assert.match(notice?.text ?? '', /iban : FR7630006000011234567890189 → DE89370400440532013000/, 'the other address is told of the IBAN change');
+      assert.match(answer.text ?? '', /address : 12 rue des Lilas, 69003, Lyon, FR → 5 rue Neuve, 69003, Lyon, FR/);
+      assert.match(answer.text ?? '', /phone : 0478000000 → 0499999999/);
+      assert.match(answer.text ?? '', /couleur : champ non reconnu/);
+      const client = w.db().clients[0] as { iban: string; phone: string };
+      assert.equal(client.iban, 'DE89370400440532013000');
+      assert.equal(client.phone, '0499999999');
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  it('a buyer is told who the controller is, and the client is sent the request; an unknown address holds nothing', async () => {
+    const w = new World();
+    try {
+      const csv = 'invoice_ref;buyer_name;buyer_siren;buyer_address;buyer_postcode;buyer_city;buyer_email;description;quantity;unit_price;vat_rate\nB1;Boulangerie Martin SAS;123456790;1 rue;75001;Paris;paul@boulangerie.test;Conseil;1;100;20\n';
+      await w.send(CLIENT, 'Factures', 'ci-joint', { attachments: [{ filename: 'b.csv', content: Buffer.from(csv) }] });
+      await w.run();
+      await w.send('paul@boulangerie.test', 'RGPD : accès', 'Bonjour');
+      const [codeMail] = await w.run();
+      assert.ok(codeMail);
+      await w.send('paul@boulangerie.test', `Re: ${codeMail.subject}`, codeOf(codeMail));
+      const mails = await w.run();
+      const toBuyer = mails.find((m) => to(m) === 'paul@boulangerie.test');
+      const toClient = mails.find((m) => to(m) === CLIENT);
+      assert.match(toBuyer?.text ?? '', /Atelier Dupont SARL/);
+      assert.equal(toBuyer?.attachments.length, 0, 'no data to the buyer');
+      assert.match(toClient?.text ?? '', /paul@boulangerie\.test/);
+      assert.match(toClient?.text ?? '', /responsable du traitement/);
+      assert.equal(w.db().requests[0]?.status, 'forwarded');
+
+      const unknown = await confirmed(w, 'nobody@example.org', 'GDPR: access', 'hello');
+      assert.match(unknown.text ?? '', /We hold no data about this address/);
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  it('expired codes close the request; a spoofed sender only gets a code; a second request joins the first; data talk without a right lists the rights', async () => {
+    const w = new World({ gdpr: { codeValidityHours: 0.0003 }, authservId: 'mx.studio.test' });
+    try {
+      await w.send(CLIENT, 'RGPD : accès', 'Bonjour', { headers: { 'Authentication-Results': 'mx.studio.test; dmarc=fail header.from=atelier-dupont.test' } });
+      const [codeMail] = await w.run();
+      assert.equal(to(codeMail ?? ({} as ParsedMail)), CLIENT, 'the code goes to the real address');
+      await w.send(CLIENT, 'RGPD : accès', 'Je renouvelle ma demande');
+      const [joined] = await w.run();
+      assert.match(joined?.text ?? '', /déjà en cours/);
+      assert.equal(w.db().requests.length, 1);
+      await new Promise((r) => setTimeout(r, 1500));
+      await w.send(CLIENT, `Re: ${codeMail?.subject ?? ''}`, codeOf(joined as ParsedMail));
+      const [late] = await w.run();
+      assert.match(late?.text ?? '', /expiré/);
+      assert.equal(w.db().requests[0]?.status, 'expired');
+      await w.send('jane@example.org', 'Question', 'Que faites-vous de mes données personnelles ?');
+      const [rights] = await w.run();
+      assert.match(rights?.text ?? '', /RGPD : accès/);
+      assert.equal(w.db().requests.length, 1, 'no request opened');
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  it('lists requests with days left, extends one with its reason, and expires those never confirmed', async () => {
+    const w = new World({ gdpr: { codeValidityHours: 0.0003 } });
+    try {
+      await w.send('jane@example.org', 'GDPR: access', 'hi');
+      await w.send(CLIENT, 'RGPD : effacement', 'Merci de supprimer mes données.');
+      await w.run();
+      const list = JSON.parse(mailbot(w.data, ['requests', '--json']).stdout) as { ref: string; daysLeft: number; dueAt: string; receivedAt: string }[];
+      assert.equal(list.length, 2);
+      assert.ok(list.every((r) => r.daysLeft >= 28 && r.daysLeft <= 31));
+      const ref = list[1]?.ref ?? '';
+      const ext = mailbot(w.data, ['requests', 'extend', ref, '--reason', 'nombreuses demandes', '--months', '2']);
+      assert.equal(ext.status, 0, ext.stderr);
+      const mails = await w.run();
+      const notice = mails.find((m) => /Délai de réponse prolongé/.test(m.subject ?? ''));
+      assert.match(notice?.text ?? '', /Motif : nombreuses demandes/);
+      await new Promise((r) => setTimeout(r, 1500));
+      await w.run();
+      assert.deepEqual(w.db().requests.map((r) => r.status), ['expired', 'expired']);
+      assert.match(mailbot(w.data, ['log', '--action', 'gdpr-expired']).stdout, /gdpr-expired/);
+    } finally {
+      w.cleanup();
+    }
+  });
+});
