@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { unzipSync } from 'fflate';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { generateBatchCsv } from '../../bench/generate.js';
@@ -187,6 +188,33 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
       },
       { authservId: 'mx.studio.test' },
     );
+  });
+
+  it('carries out a GDPR access request proven by a code round-trip through the real servers', async () => {
+    await withWorld(async (w) => {
+      const daemon = startDaemon(w.data);
+      try {
+        await w.dovecot.append('factures', fixtureMail('csv-outlook-cp1252.eml'));
+        await waitReplies(w, 'compta', 1);
+        await w.dovecot.append('factures', await compose({ from: CLIENT, to: BOT, subject: 'RGPD : accès', text: 'Bonjour, je souhaite obtenir une copie de mes données.', messageId: '<gdpr-1@atelier-dupont.test>' }));
+        const codeMail = (await waitReplies(w, 'compta', 2)).find((m) => /RGPD-\d{4}-\d{4}/.test(m.subject ?? '')) ?? assert.fail('no code mail');
+        assert.equal(codeMail.inReplyTo, '<gdpr-1@atelier-dupont.test>');
+        assert.equal(codeMail.attachments.length, 0);
+        const code = /code ?: ([A-Z2-9]{8})/.exec(codeMail.text ?? '')?.[1] ?? assert.fail('no code');
+        await w.dovecot.append('factures', await compose({ from: CLIENT, to: BOT, subject: `Re: ${codeMail.subject ?? ''}`, text: 'ZZZZZZZZ', inReplyTo: codeMail.messageId ?? '' }));
+        await waitReplies(w, 'compta', 3);
+        await w.dovecot.append('factures', await compose({ from: CLIENT, to: BOT, subject: `Re: ${codeMail.subject ?? ''}`, text: code, inReplyTo: codeMail.messageId ?? '' }));
+        const all = await waitReplies(w, 'compta', 4);
+        const zip = all.flatMap((m) => m.attachments).find((a) => a.contentType === 'application/zip') ?? assert.fail('no ZIP');
+        const files = unzipSync(new Uint8Array(zip.content));
+        const data = JSON.parse(Buffer.from(files['donnees.json'] ?? []).toString()) as { client: { siren: string }; invoices: { number: string }[] };
+        assert.equal(data.client.siren, '123456782');
+        assert.deepEqual(data.invoices.map((i) => i.number), ['FA-2026-00001', 'FA-2026-00002', 'FA-2026-00003']);
+        assert.ok(files['factures/FA-2026-00003.pdf']);
+      } finally {
+        await daemon.stop();
+      }
+    });
   });
 
   it('reconnects after the IMAP server restarts and goes on', async () => {

@@ -151,6 +151,13 @@ describe('GDPR rights requests', () => {
       const [refused] = await w.run();
       assert.match(refused?.text ?? '', /traitement de vos données est limité/);
       assert.equal(w.db().batches.length, 0);
+      // The operator may lift it too: the client is told first.
+      const operator = mailbot(w.data, ['requests', 'unrestrict', 'atelier-dupont']);
+      assert.equal(operator.status, 0, operator.stderr);
+      const [told] = await w.run();
+      assert.match(told?.text ?? '', /limitation du traitement de vos données \(RGPD art\. 18\) est levée/);
+      const again = await confirmed(w, CLIENT, 'RGPD : limitation', 'Merci de limiter le traitement de mes données.');
+      assert.match(again.text ?? '', /limité/);
       const lifted = await confirmed(w, CLIENT, 'RGPD : levée de la limitation', 'Vous pouvez lever la limitation.');
       assert.match(lifted.text ?? '', /levée/);
       await w.send(CLIENT, 'Factures', 'ci-joint', { attachments: [{ filename: 'a.csv', content: CSV }] });
@@ -221,6 +228,32 @@ describe('GDPR rights requests', () => {
       const [rights] = await w.run();
       assert.match(rights?.text ?? '', /RGPD : accès/);
       assert.equal(w.db().requests.length, 1, 'no request opened');
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  it('portability in English gives the files provided; objection in French is recorded and says what goes on', async () => {
+    const w = new World({}, 'en');
+    try {
+      await w.send(CLIENT, 'Invoices', 'attached', { attachments: [{ filename: 'march.csv', content: CSV }] });
+      await w.run();
+      const answer = await confirmed(w, CLIENT, 'Data portability', 'I would like my data in a machine-readable format, please.');
+      const zip = answer.attachments.find((a) => a.contentType === 'application/zip') ?? assert.fail('no ZIP');
+      const files = unzipSync(new Uint8Array(zip.content));
+      const provided = Object.keys(files).find((f) => f.startsWith('fichiers-transmis/')) ?? assert.fail('no file provided in the ZIP');
+      assert.ok(provided.endsWith('march.csv'));
+      assert.deepEqual(Buffer.from(files[provided] ?? []), CSV, 'the file as it was sent');
+      assert.ok(files['information.txt']);
+      assert.match(answer.text ?? '', /structured, machine-readable format/);
+
+      const objection = await confirmed(w, CLIENT, 'Objection', 'I object to the processing of my data.');
+      assert.match(objection.text ?? '', /Your objection is recorded/);
+      assert.match(objection.text ?? '', /No compelling grounds/);
+      assert.equal(mailbot(w.data, ['requests', 'grounds', 'atelier-dupont', '--text', 'litige en cours sur la facture FA-2026-00001']).status, 0);
+      const second = await confirmed(w, CLIENT, 'Objection', 'I object to the processing of my data.');
+      assert.match(second.text ?? '', /compelling grounds to continue it: litige en cours/);
+      assert.ok((w.db().clients[0] as { objection?: unknown }).objection);
     } finally {
       w.cleanup();
     }

@@ -13,8 +13,20 @@ import { frame } from '../../gdpr/texts.js';
 import { composeReply } from '../../mail/compose.js';
 import { stageReply } from '../../mail/outbox.js';
 import { Templates } from '../../mail/templates.js';
+import type { OutboxEntry } from '../../mail/state.js';
+import { getClient } from '../../clients/service.js';
 import { openStore, type GlobalOptions } from '../context.js';
 import { table } from '../table.js';
+
+/** Queue a mail (the daemon sends it) and note it in the audit trail. */
+async function queueMail(dataDir: string, draft: Parameters<typeof composeReply>[1], kind: string, details: Record<string, string | number>): Promise<OutboxEntry> {
+  const config = await loadConfig(dataDir);
+  const mail = await composeReply(undefined, draft, { botAddress: config.botAddress, botName: config.botName }, new Templates());
+  const entry = await stageReply(dataDir, mail, { kind });
+  const key = await auditKey(dataDir, config);
+  await new AuditTrail(dataDir, key.key, key.keyId).record({ action: kind === 'gdpr-extension' ? 'gdpr-extended' : 'gdpr-restriction-lifted', outcome: 'ok', details });
+  return entry;
+}
 
 export function registerRequestsCommands(program: Command, globals: () => GlobalOptions): void {
   const requests = program
@@ -38,7 +50,6 @@ export function registerRequestsCommands(program: Command, globals: () => Global
     .option('--months <n>', 'one or two months (two at most in all)', '2')
     .action(async (ref: string, f: { reason: string; months: string }) => {
       const store = await openStore(globals());
-      const config = await loadConfig(store.dataDir);
       const req = store.data.requests.find((r) => r.ref === ref);
       if (!req) throw new MailbotError('NOT_FOUND', `no request ${ref}`);
       const months = Number(f.months);
@@ -46,8 +57,8 @@ export function registerRequestsCommands(program: Command, globals: () => Global
       const extendedDueAt = addCalendarMonths(req.dueAt, months);
       if (req.extendedDueAt && req.extendedDueAt >= extendedDueAt) throw new MailbotError('BAD_VALUE', `already extended to ${req.extendedDueAt.slice(0, 10)}; the law allows two months at most`);
       const fr = req.lang === 'fr';
-      const mail = await composeReply(
-        undefined,
+      const entry = await queueMail(
+        store.dataDir,
         {
           kind: 'gdpr-extension',
           template: 'gdpr-message',
@@ -63,17 +74,68 @@ export function registerRequestsCommands(program: Command, globals: () => Global
             reference: ref,
           },
         },
-        { botAddress: config.botAddress, botName: config.botName },
-        new Templates(),
+        'gdpr-extension',
+        { ref, months, until: extendedDueAt.slice(0, 10) },
       );
-      const entry = await stageReply(store.dataDir, mail, { kind: 'gdpr-extension' });
       await store.update((d) => {
         const r = d.requests.find((x) => x.ref === ref);
         if (r) Object.assign(r, { extendedDueAt, extensionReason: f.reason });
         d.outbox.push(entry);
       });
-      const key = await auditKey(store.dataDir, config);
-      await new AuditTrail(store.dataDir, key.key, key.keyId).record({ action: 'gdpr-extended', outcome: 'ok', details: { ref, months, until: extendedDueAt.slice(0, 10) } });
       console.log(`${ref}: due ${extendedDueAt.slice(0, 10)}; the person will be told by the daemon's next outbox round`);
+    });
+
+  requests
+    .command('unrestrict <client>')
+    .description('lift a restriction of processing: the client is told first (Art. 18(3)), then it is lifted')
+    .action(async (id: string) => {
+      const store = await openStore(globals());
+      const client = getClient(store, id);
+      if (!client.restricted) throw new MailbotError('BAD_VALUE', `client ${id} is not restricted`);
+      const fr = client.language === 'fr';
+      const ref = client.restricted.ref;
+      const notices: OutboxEntry[] = [];
+      for (const to of client.emails) {
+        notices.push(
+          await queueMail(store.dataDir, {
+            kind: 'gdpr-restriction-lift',
+            template: 'gdpr-message',
+            lang: client.language,
+            to,
+            data: {
+              ...frame(client.language),
+              subject: fr ? `[${ref}] Levée de la limitation du traitement` : `[${ref}] Restriction of processing lifted`,
+              paragraphs: fr ? ['Nous vous informons que la limitation du traitement de vos données (RGPD art. 18) est levée : vos fichiers de facturation seront de nouveau traités.'] : ['We inform you that the restriction of processing of your data (GDPR Art. 18) is lifted: your invoicing files will be processed again.'],
+              items: [],
+              reference: ref,
+            },
+          }, 'gdpr-restriction-lift', { ref, client: id }),
+        );
+      }
+      // First the notice (committed), then the lifting.
+      await store.update((d) => {
+        d.outbox.push(...notices);
+      });
+      await store.update((d) => {
+        d.clients = d.clients.map((c) => {
+          if (c.id !== id) return c;
+          const { restricted: _r, ...rest } = c;
+          return rest;
+        });
+      });
+      console.log(`client ${id}: restriction lifted; ${notices.length} notice(s) queued`);
+    });
+
+  requests
+    .command('grounds <client>')
+    .description('record compelling legitimate grounds that override an objection (Art. 21(1))')
+    .requiredOption('--text <grounds>', 'the grounds, as they will be told to the person')
+    .action(async (id: string, f: { text: string }) => {
+      const store = await openStore(globals());
+      getClient(store, id);
+      await store.update((d) => {
+        d.clients = d.clients.map((c) => (c.id === id ? { ...c, objection: { ...(c.objection ?? { since: new Date().toISOString(), ref: 'operator' }), compellingGrounds: f.text } } : c));
+      });
+      console.log(`client ${id}: compelling grounds recorded`);
     });
 }

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { configSchema } from '../../src/config/schema.js';
+import { digest } from '../../src/gdpr/maintenance.js';
+import { addCalendarMonths, checkCode, daysLeft, newCode, type RightsRequest } from '../../src/gdpr/requests.js';
+import { Store } from '../../src/store/db.js';
+import { tempDir } from '../helpers/tools.js';
+
+const request = (over: Partial<RightsRequest>): RightsRequest => ({
+  ref: 'RGPD-2026-0001', kind: 'access', status: 'confirmed', requester: 'a@b.test', lang: 'fr', receivedAt: '2026-10-30T10:00:00.000Z', dueAt: '2026-11-30T10:00:00.000Z', messageIds: [], ...over,
+});
+
+describe('rights request deadlines and codes', () => {
+  it('counts one calendar month (Art. 12(3)), to the last day of a shorter month', () => {
+    assert.equal(addCalendarMonths('2026-01-31T09:00:00.000Z', 1), '2026-02-28T09:00:00.000Z');
+    assert.equal(addCalendarMonths('2028-01-31T09:00:00.000Z', 1), '2028-02-29T09:00:00.000Z');
+    assert.equal(addCalendarMonths('2026-11-26T09:00:00.000Z', 1), '2026-12-26T09:00:00.000Z');
+    assert.equal(addCalendarMonths('2026-12-15T09:00:00.000Z', 2), '2027-02-15T09:00:00.000Z');
+    assert.equal(daysLeft(request({}), new Date('2026-11-26T10:00:00Z')), 4);
+    assert.equal(daysLeft(request({ extendedDueAt: '2027-01-30T10:00:00.000Z' }), new Date('2026-11-26T10:00:00Z')), 65);
+  });
+
+  it('accepts the right code once, refuses others, and knows when it expired', () => {
+    const now = new Date('2026-11-26T10:00:00Z');
+    const { code, stored } = newCode(72, now);
+    assert.match(code, /^[A-HJKMNP-Z2-9]{8}$/);
+    assert.ok(!JSON.stringify(stored).includes(code), 'only a hash is kept');
+    const r = request({ code: stored });
+    assert.equal(checkCode(r, ['ZZZZZZZZ'], now), 'wrong');
+    assert.equal(checkCode(r, ['NOPE', code.toLowerCase()], now), 'ok');
+    assert.equal(checkCode(r, [code], new Date(now.getTime() + 73 * 3_600_000)), 'expired');
+    assert.equal(checkCode(request({ code: { ...stored, wrongTries: 5 } }), [code], now), 'locked');
+  });
+
+  it('mails the operator the requests due within seven days or overdue, and nothing when none is', async () => {
+    const dir = tempDir();
+    try {
+      const store = await Store.open(join(dir.path, 'data'));
+      const config = configSchema.parse({ operatorAddress: 'ops@studio.test' });
+      const now = new Date('2026-11-26T10:00:00Z');
+      await store.update((d) => {
+        d.requests.push(request({ ref: 'RGPD-2026-0001' }), request({ ref: 'RGPD-2026-0002', dueAt: '2026-11-20T10:00:00.000Z' }), request({ ref: 'RGPD-2026-0003', dueAt: '2026-12-24T10:00:00.000Z' }), request({ ref: 'RGPD-2026-0004', status: 'done', dueAt: '2026-11-20T10:00:00.000Z' }));
+      });
+      const mail = digest(store, config, now);
+      assert.equal(mail?.to, 'ops@studio.test');
+      const items = (mail?.data.items ?? []) as string[];
+      assert.equal(items.length, 2);
+      assert.match(items[0] ?? '', /RGPD-2026-0002 .* EN RETARD de 6 j/);
+      assert.match(items[1] ?? '', /RGPD-2026-0001 .* 4 j restant/);
+      await store.update((d) => {
+        d.requests = d.requests.filter((r) => r.ref === 'RGPD-2026-0003');
+      });
+      assert.equal(digest(store, config, now), null);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
