@@ -151,12 +151,17 @@ export class Pipeline {
     const from = message.from?.address;
     const ip = clientIp(message.headers.get('received') ?? []);
     const ids = { mailKey: key, ...(message.messageId ? { messageId: message.messageId } : {}) };
+    // A client who objected (GDPR Art. 21) is no longer traced by address and IP in the audit
+    // trail, the one processing here that rests on legitimate interest, unless the operator
+    // recorded compelling grounds.
+    const objecting = from ? clientForEmail(store, from)?.objection : undefined;
+    const traced = !objecting || Boolean(objecting.compellingGrounds);
     await audit.record({
       action: 'received',
       outcome: 'info',
       ...ids,
-      ...(from ? { sender: audit.hash(from) } : {}),
-      ...(ip ? { ip: audit.hash(ip) } : {}),
+      ...(from && traced ? { sender: audit.hash(from) } : {}),
+      ...(ip && traced ? { ip: audit.hash(ip) } : {}),
       details: { bytes: raw.length, attachments: message.attachments.length },
     });
 

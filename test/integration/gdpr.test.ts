@@ -250,6 +250,12 @@ describe('GDPR rights requests', () => {
       const objection = await confirmed(w, CLIENT, 'Objection', 'I object to the processing of my data.');
       assert.match(objection.text ?? '', /Your objection is recorded/);
       assert.match(objection.text ?? '', /No compelling grounds/);
+      // From now on their mails are no longer traced by address in the audit trail.
+      await w.send(CLIENT, 'Hello', 'What is this address for?');
+      await w.run();
+      const received = readFileSync(join(w.data, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { action: string; sender?: string }).filter((e) => e.action === 'received');
+      assert.ok(received.at(-2)?.sender, 'traced before the objection');
+      assert.equal(received.at(-1)?.sender, undefined, 'not traced after it');
       assert.equal(mailbot(w.data, ['requests', 'grounds', 'atelier-dupont', '--text', 'litige en cours sur la facture FA-2026-00001']).status, 0);
       const second = await confirmed(w, CLIENT, 'Objection', 'I object to the processing of my data.');
       assert.match(second.text ?? '', /compelling grounds to continue it: litige en cours/);
