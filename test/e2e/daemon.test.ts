@@ -217,6 +217,45 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
     });
   });
 
+  it('talks to servers over STARTTLS and implicit TLS, trusting the given CA', async () => {
+    const dovecot = new Dovecot({ tls: true });
+    const smtp = new SmtpRelay(dovecot, { tls: true });
+    const dir = tempDir('mailbot-e2e-tls-');
+    try {
+      await dovecot.start();
+      for (const user of ['factures', 'jane']) dovecot.addUser(user);
+      await smtp.start();
+      const data = join(dir.path, 'data');
+      const auth = { type: 'password', user: 'factures', passwordEnv: 'MAILBOT_IMAP_PASSWORD' };
+      prepareData(data, dovecot, smtp, {
+        imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'starttls', caFile: dovecot.caFile, auth },
+        smtp: { host: '127.0.0.1', port: smtp.port, security: 'starttls', caFile: dovecot.caFile },
+      });
+      const daemon = startDaemon(data);
+      try {
+        await dovecot.append('factures', fixtureMail('question-en.eml'));
+        const w = { dovecot, smtp, data, tmp: dir.path };
+        const [reply] = await waitReplies(w, 'jane', 1);
+        assert.match(reply?.text ?? '', /This service answers/);
+      } finally {
+        await daemon.stop();
+      }
+      // Implicit TLS on the imaps port; and a wrong CA is refused rather than trusted.
+      const config = JSON.parse(readFileSync(join(data, 'config.json'), 'utf8')) as { imap: Record<string, unknown> };
+      writeFileSync(join(data, 'config.json'), JSON.stringify({ ...config, imap: { ...config.imap, port: dovecot.imapsPort, security: 'tls' } }));
+      const ok = await mailbotAsync(data, ['check-config'], { MAILBOT_IMAP_PASSWORD: PASSWORD });
+      assert.match(ok.stdout, /IMAP: ok/);
+      assert.match(ok.stdout, /SMTP: ok/);
+      writeFileSync(join(data, 'config.json'), JSON.stringify({ ...config, imap: { ...config.imap, caFile: undefined } }));
+      const untrusted = await mailbotAsync(data, ['check-config'], { MAILBOT_IMAP_PASSWORD: PASSWORD });
+      assert.match(untrusted.stdout, /IMAP: FAILED/);
+    } finally {
+      await smtp.stop();
+      await dovecot.destroy();
+      dir.cleanup();
+    }
+  });
+
   it('reconnects after the IMAP server restarts and goes on', async () => {
     await withWorld(async (w) => {
       const daemon = startDaemon(w.data);

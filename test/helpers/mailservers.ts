@@ -5,7 +5,7 @@
  * that delivers what it receives into Dovecot by LMTP.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ImapFlow, type FetchMessageObject } from 'imapflow';
@@ -62,15 +62,31 @@ export class Dovecot {
   private readonly passwd: string;
   private readonly conf: string;
 
-  constructor() {
+  /** With `tls`, a self-signed certificate for 127.0.0.1: STARTTLS on the IMAP port, implicit TLS on `imapsPort`. */
+  imapsPort = 0;
+  caFile = '';
+
+  constructor(private readonly options: { tls?: boolean } = {}) {
     this.passwd = join(this.dir.path, 'passwd');
     this.conf = join(this.dir.path, 'dovecot.conf');
+  }
+
+  private makeCertificate(): void {
+    const key = join(this.dir.path, 'key.pem');
+    this.caFile = join(this.dir.path, 'cert.pem');
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', this.caFile, '-days', '2', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl: ${r.stderr}`);
+    chmodSync(key, 0o644);
   }
 
   async start(): Promise<void> {
     if (!this.imapPort) {
       this.imapPort = await freePort();
       this.lmtpPort = await freePort();
+      if (this.options.tls) {
+        this.imapsPort = await freePort();
+        this.makeCertificate();
+      }
       const root = this.dir.path;
       chmodSync(root, 0o755);
       mkdirSync(join(root, 'mail'), { recursive: true });
@@ -85,7 +101,9 @@ export class Dovecot {
           `info_log_path = ${root}/dovecot.log`,
           'listen = 127.0.0.1',
           'protocols = imap lmtp',
-          'ssl = no',
+          ...(this.options.tls
+            ? ['ssl = yes', `ssl_cert = <${this.caFile}`, `ssl_key = <${join(root, 'key.pem')}`, ...(existsSync('/usr/share/dovecot/dh.pem') ? ['ssl_dh = </usr/share/dovecot/dh.pem'] : [])]
+            : ['ssl = no']),
           'disable_plaintext_auth = no',
           'auth_mechanisms = plain login',
           'auth_username_format = %Ln',
@@ -99,7 +117,7 @@ export class Dovecot {
           `passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%n ${this.passwd}\n}`,
           `userdb {\n  driver = static\n  args = uid=${MAIL_UID} gid=${MAIL_UID} home=${root}/mail/%n\n}`,
           'namespace inbox {\n  inbox = yes\n  separator = /\n}',
-          `service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ${this.imapPort}\n  }\n  inet_listener imaps {\n    port = 0\n  }\n}`,
+          `service imap-login {\n  inet_listener imap {\n    address = 127.0.0.1\n    port = ${this.imapPort}\n  }\n  inet_listener imaps {\n    address = 127.0.0.1\n    port = ${this.imapsPort}\n  }\n}`,
           `service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n    port = ${this.lmtpPort}\n  }\n}`,
           'service anvil {\n  chroot =\n}',
           'service stats {\n  unix_listener stats-writer {\n    mode = 0666\n  }\n}',
@@ -212,13 +230,18 @@ export class SmtpRelay {
   received = 0;
   private server?: SMTPServer;
 
-  constructor(private readonly dovecot: Dovecot) {}
+  /** With `tls`, STARTTLS with the Dovecot instance's certificate. */
+  constructor(
+    private readonly dovecot: Dovecot,
+    private readonly options: { tls?: boolean } = {},
+  ) {}
 
   async start(): Promise<void> {
     if (!this.port) this.port = await freePort();
-    const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: this.dovecot.lmtpPort, lmtp: true } as Parameters<typeof nodemailer.createTransport>[0]);
+    const lmtp = nodemailer.createTransport({ host: '127.0.0.1', port: this.dovecot.lmtpPort, lmtp: true, ignoreTLS: true } as Parameters<typeof nodemailer.createTransport>[0]);
+    const tls = this.options.tls ? { key: readFileSync(join(this.dovecot.dir.path, 'key.pem')), cert: readFileSync(this.dovecot.caFile) } : undefined;
     this.server = new SMTPServer({
-      disabledCommands: ['STARTTLS'],
+      ...(tls ? { ...tls, disabledCommands: [] } : { disabledCommands: ['STARTTLS'] }),
       authOptional: true,
       allowInsecureAuth: true,
       logger: false,
