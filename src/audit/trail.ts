@@ -6,7 +6,7 @@
  * rotate. No bodies, no attachments, no tokens or codes in clear (invariant 10).
  */
 import { createHmac } from 'node:crypto';
-import { appendFile, open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FILE_MODE } from '../store/files.js';
 
@@ -76,7 +76,18 @@ export class AuditTrail {
 
   async record(entry: Omit<AuditEntry, 'time'> & { time?: string }): Promise<void> {
     const line = `${JSON.stringify({ time: entry.time ?? new Date().toISOString(), ...entry })}\n`;
-    await appendFile(this.path, line, { mode: FILE_MODE, flag: 'a' });
+    // One handle opened in append mode for the process: each line is one write(2) at the end
+    // of the file (O_APPEND), so lines from concurrent mails never interleave.
+    this.handle ??= open(this.path, 'a', FILE_MODE);
+    await (await this.handle).write(line);
+  }
+
+  private handle?: Promise<FileHandle>;
+
+  async close(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    if (h) await (await h).close();
   }
 
   /** Make sure the file exists with private permissions before anyone reads or follows it. */

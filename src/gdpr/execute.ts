@@ -15,6 +15,7 @@ import type { Config } from '../config/schema.js';
 import { ValidationError } from '../core/errors.js';
 import { neutraliseCell } from '../core/text.js';
 import type { Lang } from '../mail/language.js';
+import { pruneLedgerArchive } from '../mail/state.js';
 import type { DbShape, Store } from '../store/db.js';
 import type { RightsRequest } from './requests.js';
 
@@ -199,7 +200,8 @@ export async function eraseClient(store: Store, config: Config, client: ClientRe
   erased.push(fr ? `fichiers CSV reçus : ${sources}` : `CSV files received: ${sources}`);
   erased.push(fr ? `rapports de lots : ${reports}` : `batch reports: ${reports}`);
   erased.push(fr ? 'adresses e-mail, nom du contact, téléphone de la fiche client' : 'email addresses, contact name, phone of the client record');
-  erased.push(fr ? 'demandes RGPD antérieures et entrées du registre des courriers qui vous concernent' : 'earlier GDPR requests and mail ledger entries about you');
+  const ledgerEntries = await pruneLedgerArchive(store.dataDir, (e) => e.clientId === client.id);
+  erased.push(fr ? `demandes RGPD antérieures et entrées du registre des courriers qui vous concernent (${ledgerEntries})` : `earlier GDPR requests and mail ledger entries about you (${ledgerEntries})`);
   const lastIssue = batches.flatMap((b) => b.invoices.map((i) => i.issueDate)).sort().at(-1) ?? now.toISOString().slice(0, 10);
   const until = `${Number(lastIssue.slice(0, 4)) + config.gdpr.invoiceRetentionYears}${lastIssue.slice(4)}`;
   const kept = [
@@ -222,7 +224,6 @@ export async function eraseClient(store: Store, config: Config, client: ClientRe
       });
       const addresses = new Set([...client.emails, req.requester]);
       d.requests = d.requests.filter((r) => r.ref === req.ref || !addresses.has(r.requester));
-      for (const [key, e] of Object.entries(d.ledger)) if (e.clientId === client.id && e.state !== 'processing') delete d.ledger[key];
       for (const b of d.batches) if (b.clientId === client.id) b.fileName = '(effacé / erased)';
     },
   };

@@ -178,5 +178,6 @@ export class Daemon {
     await this.source.close();
     this.transport.close();
     await this.audit.record({ action: 'daemon-stopped', outcome: 'info' });
+    await this.audit.close();
   }
 }

@@ -21,6 +21,8 @@ import type { MailTransport } from './transport.js';
 
 const QUEUE_DIR = 'queue';
 const MAX_BACKOFF_MS = 10 * 60_000;
+/** Replies sent at the same time; the SMTP transport pools as many connections. */
+export const SENDERS = 4;
 
 export function backoffMs(attempts: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
@@ -75,7 +77,7 @@ export class Outbox {
         if (!(await this.sendOne(entry))) down = true;
       }
     };
-    await Promise.all([worker(), worker(), worker()]);
+    await Promise.all(Array.from({ length: SENDERS }, worker));
   }
 
   /** false when the server refused or could not be reached. */

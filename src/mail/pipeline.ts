@@ -2,10 +2,11 @@
  * One mail's way through: ledger → parse → guard → route → handle → one
  * store write (batches, queued reply, outcome) → move → ledger "moved".
  *
- * The ledger entry is written before handling, counting attempts, so a mail
- * that crashed the handler (or the process) twice is set aside with its
- * error instead of blocking the mails behind it (invariant 4). A mail is
- * moved only after its outcome is recorded (invariants 1 and 2).
+ * Each attempt is counted in a journal before handling (mail/attempts.ts),
+ * so a mail that crashed the handler (or the process) twice is set aside
+ * with its error instead of blocking the mails behind it (invariant 4). The
+ * ledger entry with the outcome is written in the same store write as the
+ * batches and the reply, and a mail is moved only after it (invariants 1, 2).
  */
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -23,7 +24,8 @@ import { detectLanguage } from './language.js';
 import { stageReply } from './outbox.js';
 import { parseMessage, type ParsedMessage } from './parse.js';
 import type { MailRef, MailSource } from './source.js';
-import { archiveLedger, ledgerKey, type LedgerEntry } from './state.js';
+import type { AttemptJournal } from './attempts.js';
+import { archiveLedger, ledgerKey } from './state.js';
 import type { Templates } from './templates.js';
 
 export const MAX_ATTEMPTS = 2;
@@ -43,6 +45,7 @@ export interface PipelineDeps {
   templates: Templates;
   handlers: readonly MailHandler[];
   log: Logger;
+  attempts: AttemptJournal;
 }
 
 export class Pipeline {
@@ -56,15 +59,6 @@ export class Pipeline {
 
   private folder(role: FolderRole): string {
     return this.deps.config.folders[role];
-  }
-
-  private async setLedger(key: string, patch: Partial<LedgerEntry>, base?: LedgerEntry): Promise<void> {
-    await this.deps.store.update((d) => {
-      const now = new Date().toISOString();
-      const current = d.ledger[key] ?? base;
-      if (!current) throw new Error(`no ledger entry ${key}`);
-      d.ledger[key] = { ...current, ...patch, updatedAt: now };
-    });
   }
 
   /**
@@ -88,6 +82,7 @@ export class Pipeline {
       await this.deps.store.update((d) => {
         for (const p of list) delete d.ledger[p.key];
       });
+      for (const p of list) this.deps.attempts.forget(p.key);
       for (const p of list) await this.deps.audit.record({ action: 'moved', outcome: 'ok', mailKey: p.key, ...(p.messageId ? { messageId: p.messageId } : {}), details: { folder } });
     }
   }
@@ -111,41 +106,44 @@ export class Pipeline {
   }
 
   private async processInOrder(source: MailSource, ref: MailRef, before: Promise<void>, release: () => void): Promise<PendingMove | null> {
-    const { store, audit } = this.deps;
+    const { store, audit, attempts } = this.deps;
     const key = ledgerKey(ref.key);
     const known = store.data.ledger[key];
-    if (known && known.state !== 'processing' && known.folder) {
+    if (known?.folder) {
       // Handled before (the move did not happen, or the server shows it again): only the move is left.
       return { ref, key, folder: known.folder, ...(known.messageId ? { messageId: known.messageId } : {}) };
     }
-    if (known && known.attempts >= MAX_ATTEMPTS) {
+    const tried = attempts.get(key);
+    if (tried && tried.attempts >= MAX_ATTEMPTS) {
       const folder = this.folder('rejected');
-      await this.setLedger(key, { state: 'handled', outcome: 'set-aside', folder, error: known.error ?? 'the handler stopped twice on this mail' });
-      await audit.record({ action: 'set-aside', outcome: 'failed', mailKey: key, ...(known.messageId ? { messageId: known.messageId } : {}), details: { attempts: known.attempts, error: (known.error ?? 'interrupted').slice(0, 200) } });
-      this.deps.log.error({ key, attempts: known.attempts }, 'mail set aside after repeated failures');
-      return { ref, key, folder, ...(known.messageId ? { messageId: known.messageId } : {}) };
+      const error = tried.error ?? 'the handler stopped twice on this mail';
+      const now = new Date().toISOString();
+      await store.update((d) => {
+        d.ledger[key] = { ...ref.key, state: 'handled', attempts: tried.attempts, outcome: 'set-aside', folder, error, firstSeenAt: tried.firstSeenAt, updatedAt: now };
+      });
+      await audit.record({ action: 'set-aside', outcome: 'failed', mailKey: key, details: { attempts: tried.attempts, error: error.slice(0, 200) } });
+      this.deps.log.error({ key, attempts: tried.attempts }, 'mail set aside after repeated failures');
+      return { ref, key, folder };
     }
-    const now = new Date().toISOString();
-    const entry: LedgerEntry = known ?? { ...ref.key, state: 'processing', attempts: 0, firstSeenAt: now, updatedAt: now };
-    await this.setLedger(key, { state: 'processing', attempts: entry.attempts + 1 }, entry);
+    const attempt = await attempts.begin(key);
     try {
-      return await this.handle(source, ref, key, before, release);
+      return await this.handle(source, ref, key, before, release, attempt);
     } catch (err) {
       const message = errorMessage(err);
       this.deps.log.error({ key, err: message }, 'mail handling failed; it will be retried once, then set aside');
-      await this.setLedger(key, { error: message.slice(0, 500) }).catch(() => undefined);
+      await attempts.fail(key, message.slice(0, 500)).catch(() => undefined);
       await audit.record({ action: 'error', outcome: 'failed', mailKey: key, details: { error: message.slice(0, 200) } }).catch(() => undefined);
       return null;
     }
   }
 
-  private async handle(source: MailSource, ref: MailRef, key: string, before: Promise<void>, release: () => void): Promise<PendingMove> {
+  private async handle(source: MailSource, ref: MailRef, key: string, before: Promise<void>, release: () => void, attempt: { attempts: number; firstSeenAt: string }): Promise<PendingMove> {
     const { store, config, audit } = this.deps;
     const raw = await source.fetch(ref);
     const parsed = await parseMessage(raw, config.limits);
     if (!parsed.ok) {
       await audit.record({ action: 'received', outcome: 'refused', mailKey: key, details: { reason: 'unparseable' } });
-      return this.finish(ref, key, undefined, { outcome: 'unparseable', folder: 'rejected', audit: [] });
+      return this.finish(ref, key, attempt, undefined, { outcome: 'unparseable', folder: 'rejected', audit: [] });
     }
     const message = parsed.message;
     const from = message.from?.address;
@@ -167,17 +165,17 @@ export class Pipeline {
 
     const guarded = guard(message, config.botAddress);
     if (guarded) {
-      return this.finish(ref, key, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] });
+      return this.finish(ref, key, attempt, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] });
     }
     if (from && !this.rate.allow(from)) {
-      return this.finish(ref, key, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] });
+      return this.finish(ref, key, attempt, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] });
     }
     const client = from ? clientForEmail(store, from) : undefined;
     const lang = detectLanguage(message, client?.language);
     if (message.oversize) {
       const l = config.limits;
       const reason = { message: { fr: 'le message est trop volumineux', en: 'the message is too large' }, 'attachment-count': { fr: 'il contient trop de pièces jointes', en: 'it has too many attachments' }, 'attachment-size': { fr: 'une pièce jointe est trop volumineuse', en: 'an attachment is too large' } }[message.oversize][lang];
-      return this.finish(ref, key, message, {
+      return this.finish(ref, key, attempt, message, {
         outcome: `too-large:${message.oversize}`,
         folder: 'rejected',
         reply: { kind: 'too-large', template: 'too-large', lang, to: from ?? '', data: { reason, messageMb: Math.round(l.messageBytes / 1048576), maxAttachments: l.attachments, attachmentMb: Math.round(l.attachmentBytes / 1048576) } },
@@ -200,14 +198,14 @@ export class Pipeline {
     await audit.record({ action: 'routed', outcome: 'info', ...ids, ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
     if (!handler.exclusive) {
       release(); // mails behind this one need not wait for it
-      return this.finish(ref, key, message, await handler.handle(ctx));
+      return this.finish(ref, key, attempt, message, await handler.handle(ctx));
     }
     await before;
-    return this.finish(ref, key, message, await handler.handle(ctx));
+    return this.finish(ref, key, attempt, message, await handler.handle(ctx));
   }
 
   /** Record the outcome, the batches and the queued reply in one write; the move comes after. */
-  private async finish(ref: MailRef, key: string, message: ParsedMessage | undefined, result: HandlerResult): Promise<PendingMove> {
+  private async finish(ref: MailRef, key: string, attempt: { attempts: number; firstSeenAt: string }, message: ParsedMessage | undefined, result: HandlerResult): Promise<PendingMove> {
     const { store, config, audit, templates } = this.deps;
     const folder = this.folder(result.folder);
     const ids = { mailKey: key, ...(message?.messageId ? { messageId: message.messageId } : {}) };
@@ -229,18 +227,17 @@ export class Pipeline {
         for (const p of prepared) p.apply?.(d);
         result.apply?.(d);
         d.outbox.push(...queuedAll);
-        const current = d.ledger[key];
-        if (current) {
-          d.ledger[key] = {
-            ...current,
-            state: 'handled',
-            outcome: result.outcome,
-            folder,
-            updatedAt: new Date().toISOString(),
-            ...(message?.messageId ? { messageId: message.messageId } : {}),
-            ...(result.clientId ? { clientId: result.clientId } : {}),
-          };
-        }
+        d.ledger[key] = {
+          ...ref.key,
+          state: 'handled',
+          attempts: attempt.attempts,
+          outcome: result.outcome,
+          folder,
+          firstSeenAt: attempt.firstSeenAt,
+          updatedAt: new Date().toISOString(),
+          ...(message?.messageId ? { messageId: message.messageId } : {}),
+          ...(result.clientId ? { clientId: result.clientId } : {}),
+        };
       });
     } catch (err) {
       for (const p of prepared) await p.abort();

@@ -15,6 +15,8 @@ import { ImapSource } from './imap.js';
 import { MaildirSource } from './maildir.js';
 import { OAuthTokens } from './oauth.js';
 import { Pipeline } from './pipeline.js';
+import { AttemptJournal } from './attempts.js';
+import { ledgerKey, readLedgerArchive } from './state.js';
 import type { MailSource } from './source.js';
 import { Templates } from './templates.js';
 import { FolderTransport, SmtpTransport, type MailTransport } from './transport.js';
@@ -55,7 +57,9 @@ export async function buildRuntime(store: Store, options: { config?: string; log
   const audit = new AuditTrail(store.dataDir, key.key, key.keyId);
   const { source, transport } = await buildSourceAndTransport(store, config, log);
   const templates = new Templates();
-  const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, log });
+  const archived = new Set(readLedgerArchive(store.dataDir).map((e) => ledgerKey(e)));
+  const attempts = await AttemptJournal.load(store.dataDir, (key) => archived.has(key) || store.data.ledger[key] !== undefined);
+  const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, log, attempts });
   const daemon = new Daemon(store, config, source, transport, pipeline, audit, log, templates);
   return { config, audit, source, transport, daemon, log, embedded: !config.imap };
 }

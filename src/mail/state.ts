@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FILE_MODE } from '../store/files.js';
 
@@ -8,11 +8,11 @@ import { FILE_MODE } from '../store/files.js';
  *
  * A mail is known by its mailbox, the mailbox's UIDVALIDITY and its UID
  * (RFC 3501 §2.3.1.1): together they never name another message. The ledger
- * entry is written before a mail is handled (so a mail that crashes the
- * handler is counted) and again, with its outcome, before the mail is moved.
- * Once moved, the entry goes to data/ledger.jsonl (append-only).
+ * entry is written with the mail's outcome, before the mail is moved; once
+ * moved, it goes to data/ledger.jsonl (append-only). Attempts are counted
+ * apart, in mail/attempts.ts.
  */
-export type LedgerState = 'processing' | 'handled' | 'moved';
+export type LedgerState = 'handled' | 'moved';
 
 export interface MailKey {
   mailbox: string;
@@ -23,7 +23,7 @@ export interface MailKey {
 export interface LedgerEntry extends MailKey {
   messageId?: string;
   state: LedgerState;
-  /** How many times handling started; a mail that crashed the handler twice is set aside. */
+  /** How many times handling started (see mail/attempts.ts). */
   attempts: number;
   /** e.g. "invoices-issued", "batch-rejected", "ignored:auto-submitted", "set-aside". */
   outcome?: string;
@@ -70,6 +70,17 @@ export function readLedgerArchive(dataDir: string): LedgerEntry[] {
     .split('\n')
     .filter(Boolean)
     .map((l) => JSON.parse(l) as LedgerEntry);
+}
+
+/** Rewrite the archive without the entries a predicate drops (GDPR erasure). */
+export async function pruneLedgerArchive(dataDir: string, drop: (e: LedgerEntry) => boolean): Promise<number> {
+  const kept = readLedgerArchive(dataDir);
+  const remaining = kept.filter((e) => !drop(e));
+  if (remaining.length === kept.length) return 0;
+  const path = join(dataDir, LEDGER_ARCHIVE);
+  await writeFile(`${path}.tmp`, remaining.map((e) => `${JSON.stringify(e)}\n`).join(''), { mode: FILE_MODE });
+  await rename(`${path}.tmp`, path);
+  return kept.length - remaining.length;
 }
 
 export function ledgerKey(k: MailKey): string {

@@ -9,6 +9,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { SmtpConfig } from '../config/schema.js';
 import { writePrivateFile } from '../store/files.js';
 import type { TokenProvider } from './oauth.js';
+import { SENDERS } from './outbox.js';
 
 export interface MailTransport {
   readonly name: string;
@@ -48,7 +49,7 @@ export class SmtpTransport implements MailTransport {
       requireTLS: config.security === 'starttls',
       ignoreTLS: config.security === 'plain',
       pool: true,
-      maxConnections: 2,
+      maxConnections: SENDERS,
       connectionTimeout: 15_000,
       greetingTimeout: 15_000,
       socketTimeout: 60_000,

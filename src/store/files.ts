@@ -3,6 +3,7 @@
  * (0600 files, 0700 folders), whatever the process umask says.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
@@ -14,9 +15,14 @@ export function resolveDataDir(option?: string): string {
   return resolve(option ?? process.env.MAILBOT_DATA ?? 'data');
 }
 
+/** Folders this process already made private: a hot path (one reply file per mail) skips the syscalls. */
+const privateDirs = new Set<string>();
+
 export async function ensurePrivateDir(dir: string): Promise<void> {
+  if (privateDirs.has(dir) && existsSync(dir)) return;
   await mkdir(dir, { recursive: true, mode: DIR_MODE });
   await chmod(dir, DIR_MODE);
+  privateDirs.add(dir);
 }
 
 /**

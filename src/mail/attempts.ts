@@ -1,0 +1,92 @@
+/**
+ * How many times handling a mail has started, and its last error, in an
+ * append-only journal (data/attempts.log). Appending a line before each
+ * attempt costs one write, where rewriting the store would cost a whole
+ * file; it is what lets a mail that crashed the handler, or the process,
+ * twice be set aside (invariant 4). Entries of mails that reached their
+ * folder are dropped when the journal is loaded.
+ */
+import { existsSync } from 'node:fs';
+import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FILE_MODE } from '../store/files.js';
+
+interface Attempt {
+  attempts: number;
+  error?: string;
+  firstSeenAt: string;
+}
+
+export class AttemptJournal {
+  private readonly entries = new Map<string, Attempt>();
+  private handle?: Promise<FileHandle>;
+
+  private constructor(private readonly path: string) {}
+
+  /** Read the journal, keep the mails not yet done, and rewrite it that small. */
+  static async load(dataDir: string, isDone: (key: string) => boolean): Promise<AttemptJournal> {
+    const journal = new AttemptJournal(join(dataDir, 'attempts.log'));
+    if (existsSync(journal.path)) {
+      for (const line of (await readFile(journal.path, 'utf8')).split('\n')) {
+        if (!line) continue;
+        let rec: { k?: string; e?: string; t?: string };
+        try {
+          rec = JSON.parse(line) as { k?: string; e?: string; t?: string };
+        } catch {
+          continue; // a line cut by a crash
+        }
+        if (!rec.k) continue;
+        const cur = journal.entries.get(rec.k) ?? { attempts: 0, firstSeenAt: rec.t ?? new Date().toISOString() };
+        if (rec.e !== undefined) cur.error = rec.e;
+        else cur.attempts++;
+        journal.entries.set(rec.k, cur);
+      }
+      for (const key of [...journal.entries.keys()]) if (isDone(key)) journal.entries.delete(key);
+      const lines: string[] = [];
+      for (const [k, a] of journal.entries) {
+        for (let i = 0; i < a.attempts; i++) lines.push(JSON.stringify({ k, t: a.firstSeenAt }));
+        if (a.error !== undefined) lines.push(JSON.stringify({ k, e: a.error }));
+      }
+      const tmp = `${journal.path}.tmp`;
+      await writeFile(tmp, lines.map((l) => `${l}\n`).join(''), { mode: FILE_MODE });
+      await rename(tmp, journal.path);
+    }
+    return journal;
+  }
+
+  get(key: string): Attempt | undefined {
+    return this.entries.get(key);
+  }
+
+  private async append(record: object): Promise<void> {
+    this.handle ??= open(this.path, 'a', FILE_MODE);
+    await (await this.handle).write(`${JSON.stringify(record)}\n`);
+  }
+
+  /** Count an attempt, written before the work starts. */
+  async begin(key: string): Promise<Attempt> {
+    const now = new Date().toISOString();
+    const cur = this.entries.get(key) ?? { attempts: 0, firstSeenAt: now };
+    cur.attempts++;
+    this.entries.set(key, cur);
+    await this.append({ k: key, t: cur.firstSeenAt });
+    return cur;
+  }
+
+  async fail(key: string, error: string): Promise<void> {
+    const cur = this.entries.get(key);
+    if (cur) cur.error = error;
+    await this.append({ k: key, e: error });
+  }
+
+  /** The mail reached its folder: nothing more to count. */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  async close(): Promise<void> {
+    const h = this.handle;
+    this.handle = undefined;
+    if (h) await (await h).close();
+  }
+}
