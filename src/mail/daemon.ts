@@ -128,7 +128,7 @@ export class Daemon {
         this.log.warn({ err: errorMessage(err) }, 'mailbox poll failed; will retry');
       }
       await this.maintenance(false);
-      await this.sendOutbox();
+      void this.sendOutbox(); // replies go out while the next round reads the mailbox
       await this.writeStatus();
     } while (this.again && !this.stopping);
   }

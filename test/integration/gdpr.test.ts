@@ -224,6 +224,9 @@ describe('GDPR rights requests', () => {
       const [late] = await w.run();
       assert.match(late?.text ?? '', /expiré/);
       assert.equal(w.db().requests[0]?.status, 'expired');
+      // An automatic mail never opens a request, whatever it says.
+      await w.send('jane@example.org', 'Réponse automatique : RGPD : effacement', 'Merci de supprimer mes données.', { headers: { 'Auto-Submitted': 'auto-replied' } });
+      assert.deepEqual(await w.run(), []);
       await w.send('jane@example.org', 'Question', 'Que faites-vous de mes données personnelles ?');
       const [rights] = await w.run();
       assert.match(rights?.text ?? '', /RGPD : accès/);
