@@ -66,10 +66,6 @@ function validGroups(intPart: string, sep: string): boolean {
   return new RegExp(`^\\d{1,3}(\\${sep}\\d{3})+$`).test(intPart);
 }
 
-export function decimalPlaces(value: Dec): number {
-  return value.decimalPlaces();
-}
-
 /** Dates: YYYY-MM-DD, DD/MM/YYYY, DD-MM-YYYY, DD.MM.YYYY (day and month may have one digit). A time part is ignored. */
 export function parseDate(raw: string): Parsed<string> {
   const s = raw.trim().replace(/[ T]\d{1,2}:\d{2}(:\d{2})?$/, '');

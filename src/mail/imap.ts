@@ -162,10 +162,6 @@ export class ImapSource implements MailSource {
     this.knownFolders.add(folder);
   }
 
-  async move(ref: MailRef, folder: string): Promise<void> {
-    await this.moveMany([ref], folder);
-  }
-
   async moveMany(refs: readonly MailRef[], folder: string): Promise<void> {
     if (refs.length === 0) return;
     await this.withInbox(async (client) => {

@@ -82,46 +82,44 @@ export class Outbox {
 
   /** false when the server refused or could not be reached. */
   private async sendOne(entry: OutboxEntry): Promise<boolean> {
-    {
-      const path = join(this.store.dataDir, entry.file);
-      let raw: Buffer;
-      try {
-        raw = await readFile(path);
-      } catch {
-        this.log.error({ id: entry.id }, 'queued reply file missing');
-        return true;
-      }
-      try {
-        await this.transport.send(raw, entry.envelope);
-      } catch (err) {
-        const attempts = entry.attempts + 1;
-        const message = err instanceof Error ? err.message : String(err);
-        await this.store.update((d) => {
-          const e = d.outbox.find((x) => x.id === entry.id);
-          if (e) Object.assign(e, { attempts, lastError: message.slice(0, 200), nextAttemptAt: new Date(Date.now() + backoffMs(attempts)).toISOString() });
-        });
-        await this.audit.record({ action: 'reply-failed', outcome: 'failed', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { attempts, kind: entry.kind } });
-        this.log.warn({ id: entry.id, attempts, err: message }, 'reply not sent; will retry');
-        return false; // the server is down: the others would fail the same way
-      }
-      // The copy in Sent comes before the record, so that one write says both; a crash in
-      // between sends the reply again, which invariant 3 allows, and never loses it.
-      let savedToSent = false;
-      if (this.source) {
-        try {
-          await this.source.saveSent(raw);
-          savedToSent = true;
-        } catch (err) {
-          this.log.warn({ id: entry.id, err: err instanceof Error ? err.message : String(err) }, 'could not copy the reply to the Sent folder');
-        }
-      }
-      await this.store.update((d) => {
-        d.outbox = d.outbox.filter((x) => x.id !== entry.id);
-      });
-      await this.audit.record({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1, savedToSent } });
-      await unlink(join(this.store.dataDir, entry.file)).catch(() => undefined);
+    const path = join(this.store.dataDir, entry.file);
+    let raw: Buffer;
+    try {
+      raw = await readFile(path);
+    } catch {
+      this.log.error({ id: entry.id }, 'queued reply file missing');
       return true;
     }
+    try {
+      await this.transport.send(raw, entry.envelope);
+    } catch (err) {
+      const attempts = entry.attempts + 1;
+      const message = err instanceof Error ? err.message : String(err);
+      await this.store.update((d) => {
+        const e = d.outbox.find((x) => x.id === entry.id);
+        if (e) Object.assign(e, { attempts, lastError: message.slice(0, 200), nextAttemptAt: new Date(Date.now() + backoffMs(attempts)).toISOString() });
+      });
+      await this.audit.record({ action: 'reply-failed', outcome: 'failed', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { attempts, kind: entry.kind } });
+      this.log.warn({ id: entry.id, attempts, err: message }, 'reply not sent; will retry');
+      return false; // the server is down: the others would fail the same way
+    }
+    // The copy in Sent comes before the record, so that one write says both; a crash in
+    // between sends the reply again, which invariant 3 allows, and never loses it.
+    let savedToSent = false;
+    if (this.source) {
+      try {
+        await this.source.saveSent(raw);
+        savedToSent = true;
+      } catch (err) {
+        this.log.warn({ id: entry.id, err: err instanceof Error ? err.message : String(err) }, 'could not copy the reply to the Sent folder');
+      }
+    }
+    await this.store.update((d) => {
+      d.outbox = d.outbox.filter((x) => x.id !== entry.id);
+    });
+    await this.audit.record({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1, savedToSent } });
+    await unlink(join(this.store.dataDir, entry.file)).catch(() => undefined);
+    return true;
   }
 
   /** Queue files no entry refers to come from a commit that never happened: remove them. */

@@ -211,13 +211,11 @@ export class Pipeline {
     const ids = { mailKey: key, ...(message?.messageId ? { messageId: message.messageId } : {}) };
     const prepared = result.prepared ?? [];
     const queuedAll: Awaited<ReturnType<typeof stageReply>>[] = [];
-    let queued: Awaited<ReturnType<typeof stageReply>> | undefined;
     const me = { botAddress: config.botAddress, botName: config.botName };
     try {
       if (result.reply && result.reply.to !== '') {
         const mail = await composeReply(message, result.reply, me, templates);
-        queued = await stageReply(store.dataDir, mail, { kind: result.reply.kind, inReplyTo: key, ...(result.clientId ? { clientId: result.clientId } : {}) });
-        queuedAll.push(queued);
+        queuedAll.push(await stageReply(store.dataDir, mail, { kind: result.reply.kind, inReplyTo: key, ...(result.clientId ? { clientId: result.clientId } : {}) }));
       }
       for (const draft of result.notify ?? []) {
         const mail = await composeReply(undefined, draft, me, templates);

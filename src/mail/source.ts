@@ -14,9 +14,7 @@ export interface MailSource {
   /** Every message now in the inbox, oldest first. */
   list(): Promise<MailRef[]>;
   fetch(ref: MailRef): Promise<Buffer>;
-  /** Move to a folder (created if absent). Never deletes. */
-  move(ref: MailRef, folder: string): Promise<void>;
-  /** Several at once (one IMAP MOVE with a UID set). */
+  /** Move to a folder (created if absent), several at once (one IMAP MOVE with a UID set). Never deletes. */
   moveMany(refs: readonly MailRef[], folder: string): Promise<void>;
   /** Keep a copy of a sent reply (IMAP Sent folder); a no-op where there is none. */
   saveSent(raw: Buffer): Promise<void>;
