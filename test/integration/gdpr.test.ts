@@ -268,6 +268,44 @@ describe('GDPR rights requests', () => {
     }
   });
 
+  const WORDS: Record<'fr' | 'en', [string, string, RegExp][]> = {
+    fr: [
+      ['access', 'Je souhaite accéder à mes données.', /toutes les données que nous détenons/],
+      ['rectification', 'Merci de corriger mes coordonnées.\ntéléphone : 0411111111', /Votre fiche a été corrigée/],
+      ['erasure', 'Merci de supprimer mes données personnelles.', /Nous avons effacé/],
+      ['restriction', 'Je demande la limitation du traitement de mes données.', /est limité \(RGPD art\. 18\)/],
+      ['portability', 'Je veux exercer mon droit à la portabilité de mes données.', /format structuré et lisible par machine/],
+      ['objection', "Je m'oppose au traitement de mes données.", /Votre opposition est enregistrée/],
+    ],
+    en: [
+      ['access', 'I would like a copy of my personal data.', /all the data we hold about you/],
+      ['rectification', 'Please correct my details.\nphone: 0411111111', /Your record was corrected/],
+      ['erasure', 'Please delete my personal data.', /We erased the following data/],
+      ['restriction', 'Please restrict the processing of my data.', /processing of your data is restricted/],
+      ['portability', 'I want my data in a machine-readable format (portability).', /structured, machine-readable format/],
+      ['objection', 'I object to the processing of my data.', /Your objection is recorded/],
+    ],
+  };
+  for (const lang of ['fr', 'en'] as const) {
+    it(`carries out every kind of request in ${lang === 'fr' ? 'French' : 'English'}, in that language`, async () => {
+      for (const [kind, words, done] of WORDS[lang]) {
+        const w = new World({}, lang);
+        try {
+          await w.send(CLIENT, lang === 'fr' ? 'Demande' : 'Request', words);
+          const [codeMail] = await w.run();
+          assert.match(codeMail?.text ?? '', lang === 'fr' ? /Nous avons bien reçu une demande/ : /We received a request/, kind);
+          assert.equal(w.db().requests[0]?.kind, kind);
+          await w.send(CLIENT, `Re: ${codeMail?.subject ?? ''}`, codeOf(codeMail as ParsedMail));
+          const [answer] = await w.run();
+          assert.match(answer?.text ?? '', done, kind);
+          assert.equal(w.db().requests[0]?.status, 'done', kind);
+        } finally {
+          w.cleanup();
+        }
+      }
+    });
+  }
+
   it('lists requests with days left, extends one with its reason, and expires those never confirmed', async () => {
     const w = new World({ gdpr: { codeValidityHours: 0.0003 } });
     try {
