@@ -217,6 +217,54 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
     });
   });
 
+  it('through the real servers: a restricted client gets no invoices, a buyer request goes to the client, erasure keeps the register', async () => {
+    await withWorld(async (w) => {
+      const daemon = startDaemon(w.data);
+      const seen = new Map<string, number>();
+      /** The next mail to arrive in a user's mailbox. */
+      const next = async (user: string) => {
+        const all = await waitReplies(w, user, (seen.get(user) ?? 0) + 1);
+        seen.set(user, all.length);
+        return all.at(-1) ?? assert.fail('no mail');
+      };
+      /** Request, code, confirmation: returns the answer. */
+      const request = async (from: string, user: string, subject: string, text: string) => {
+        await w.dovecot.append('factures', await compose({ from, to: BOT, subject, text }));
+        const codeMail = await next(user);
+        const code = /code ?: ([A-Z2-9]{8})/.exec(codeMail.text ?? '')?.[1] ?? assert.fail(`no code: ${codeMail.text}`);
+        await w.dovecot.append('factures', await compose({ from, to: BOT, subject: `Re: ${codeMail.subject ?? ''}`, text: code, inReplyTo: codeMail.messageId ?? '' }));
+        return next(user);
+      };
+      try {
+        // An invoice whose buyer has an address: that buyer may ask.
+        const csv = 'invoice_ref;buyer_name;buyer_siren;buyer_address;buyer_postcode;buyer_city;buyer_email;description;quantity;unit_price;vat_rate\nB1;Boulangerie SAS;123456790;1 rue;75001;Paris;jane@example.org;Conseil;1;100;20\n';
+        await w.dovecot.append('factures', await compose({ from: CLIENT, to: BOT, subject: 'Factures', text: 'ci-joint', attachments: [{ filename: 'b.csv', content: Buffer.from(csv) }] }));
+        await next('compta');
+        const buyerAnswer = await request('jane@example.org', 'jane', 'GDPR: access', 'Hello');
+        assert.match(buyerAnswer.text ?? '', /Atelier Dupont SARL/);
+        const forwarded = await next('compta'); // the controller is sent the request
+        assert.match(forwarded.text ?? '', /jane@example\.org/);
+
+        const restricted = await request(CLIENT, 'compta', 'RGPD : limitation', 'Merci de limiter le traitement de mes données.');
+        assert.match(restricted.text ?? '', /limité/);
+        await w.dovecot.append('factures', fixtureMail('csv-gmail-octet-stream.eml'));
+        const refused = await next('compta');
+        assert.match(refused.text ?? '', /traitement de vos données est limité/);
+        assert.equal(refused.attachments.length, 0);
+
+        const erased = await request(CLIENT, 'compta', 'RGPD : effacement', 'Merci de supprimer mes données.');
+        assert.match(erased.text ?? '', /Nous avons effacé/);
+        assert.match(erased.text ?? '', /jusqu'au 2036-/);
+        const db = JSON.parse(readFileSync(join(w.data, 'mailbot.json'), 'utf8')) as { batches: { id: string; invoices: { pdfFile: string }[] }[] };
+        const batch = db.batches[0] ?? assert.fail('no batch');
+        assert.ok(existsSync(join(w.data, 'batches', batch.id, batch.invoices[0]?.pdfFile ?? '')), 'the held invoice stays');
+        assert.equal(existsSync(join(w.data, 'batches', batch.id, 'source.csv')), false);
+      } finally {
+        await daemon.stop();
+      }
+    });
+  });
+
   it('talks to servers over STARTTLS and implicit TLS, trusting the given CA', async () => {
     const dovecot = new Dovecot({ tls: true });
     const smtp = new SmtpRelay(dovecot, { tls: true });
