@@ -265,6 +265,31 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
     });
   });
 
+  it('through the real servers: a spoofed sender only gets a code, and an expired code closes the request', async () => {
+    await withWorld(
+      async (w) => {
+        const daemon = startDaemon(w.data);
+        try {
+          // A mail claiming the client's address but failing DMARC: the code still goes to the real address, nothing else.
+          await w.dovecot.append('factures', await compose({ from: CLIENT, to: BOT, subject: 'RGPD : accès', text: 'Bonjour', headers: { 'Authentication-Results': 'mx.studio.test; dmarc=fail header.from=atelier-dupont.test' } }));
+          const [codeMail] = await waitReplies(w, 'compta', 1);
+          assert.match(codeMail?.subject ?? '', /\[RGPD-\d{4}-\d{4}\]/);
+          assert.equal(codeMail?.attachments.length, 0);
+          await new Promise((r) => setTimeout(r, 1500)); // the code lives about a second here
+          const code = /code ?: ([A-Z2-9]{8})/.exec(codeMail?.text ?? '')?.[1] ?? assert.fail('no code');
+          await w.dovecot.append('factures', await compose({ from: CLIENT, to: BOT, subject: `Re: ${codeMail?.subject ?? ''}`, text: code }));
+          const late = (await waitReplies(w, 'compta', 2)).at(-1);
+          assert.match(late?.text ?? '', /expiré/);
+          assert.equal(late?.attachments.length, 0);
+
+        } finally {
+          await daemon.stop();
+        }
+      },
+      { authservId: 'mx.studio.test', gdpr: { codeValidityHours: 0.0003 } },
+    );
+  });
+
   it('talks to servers over STARTTLS and implicit TLS, trusting the given CA', async () => {
     const dovecot = new Dovecot({ tls: true });
     const smtp = new SmtpRelay(dovecot, { tls: true });

@@ -9,7 +9,11 @@ import { describe, it } from 'node:test';
 import { unzipSync } from 'fflate';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { addCalendarMonths } from '../../src/gdpr/requests.js';
 import { deliverToMaildir } from '../../src/mail/maildir.js';
+import { Store } from '../../src/store/db.js';
+import { startDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/mailservers.js';
 import { mailbot } from '../helpers/cli.js';
 import { sellerInput } from '../helpers/sample.js';
 import { tempDir } from '../helpers/tools.js';
@@ -305,6 +309,38 @@ describe('GDPR rights requests', () => {
       }
     });
   }
+
+  it('the daemon mails the operator a digest of requests due within seven days or overdue, on its schedule', async () => {
+    const w = new World({ gdpr: { digestCron: '*/2 * * * * *' } });
+    try {
+      // Two requests already in the store: one received 26 days ago (due in 4 days), one fresh.
+      const store = await Store.open(w.data);
+      const now = Date.now();
+      const day = 86_400_000;
+      await store.update((d) => {
+        for (const [ref, age] of [['RGPD-2026-0001', 26], ['RGPD-2026-0002', 1]] as const) {
+          const received = new Date(now - age * day).toISOString();
+          d.requests.push({ ref, kind: 'access', status: 'confirmed', requester: 'jane@example.org', lang: 'fr', receivedAt: received, dueAt: addCalendarMonths(received, 1), messageIds: [] });
+        }
+      });
+      const daemon = startDaemon(w.data);
+      try {
+        const digest = await waitFor('the digest in the outbox', async () => {
+          const dir = join(w.data, 'outbox');
+          const files = existsSync(dir) ? readdirSync(dir) : [];
+          const mails = await Promise.all(files.map((f) => simpleParser(readFileSync(join(dir, f)))));
+          return mails.find((m) => /Demandes RGPD/.test(m.subject ?? ''));
+        });
+        assert.equal(to(digest), 'ops@studio.test');
+        assert.match(digest.text ?? '', /RGPD-2026-0001 — access — confirmed — [345] j restant/);
+        assert.doesNotMatch(digest.text ?? '', /RGPD-2026-0002/);
+      } finally {
+        await daemon.stop();
+      }
+    } finally {
+      w.cleanup();
+    }
+  });
 
   it('lists requests with days left, extends one with its reason, and expires those never confirmed', async () => {
     const w = new World({ gdpr: { codeValidityHours: 0.0003 } });
