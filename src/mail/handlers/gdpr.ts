@@ -91,6 +91,10 @@ async function confirm(ctx: MailContext, req: RightsRequest): Promise<HandlerRes
   const lang = req.lang;
   const to = req.requester;
   const subject = T.resultSubject(lang, req.ref);
+  if (req.status === 'expired') {
+    // The daily round closed it before the code came back: say so.
+    return { outcome: 'gdpr-code-expired', folder: 'processed', reply: message(to, lang, subject, T.closedCode(lang, 'expired'), [], req.ref), audit: [{ action: 'gdpr-expired', outcome: 'refused', details: { ref: req.ref } }] };
+  }
   if (!OPEN_STATUSES.includes(req.status) || req.status === 'confirmed') {
     return { outcome: 'gdpr-closed-request', folder: 'processed', audit: [{ action: 'routed', outcome: 'ignored', details: { ref: req.ref, status: req.status } }] };
   }
