@@ -26,7 +26,7 @@ interface World {
   tmp: string;
 }
 
-async function withWorld(fn: (w: World) => Promise<void>, extraConfig: Record<string, unknown> = {}): Promise<void> {
+async function withWorld(fn: (w: World) => Promise<void>, extraConfig: Record<string, unknown> = {}, client: Record<string, unknown> = {}): Promise<void> {
   const dovecot = new Dovecot();
   const smtp = new SmtpRelay(dovecot);
   const dir = tempDir('mailbot-e2e-');
@@ -35,7 +35,7 @@ async function withWorld(fn: (w: World) => Promise<void>, extraConfig: Record<st
     for (const user of ['factures', 'compta', 'jane', 'someone']) dovecot.addUser(user);
     await smtp.start();
     const data = join(dir.path, 'data');
-    prepareData(data, dovecot, smtp, extraConfig);
+    prepareData(data, dovecot, smtp, extraConfig, client);
     await fn({ dovecot, smtp, data, tmp: dir.path });
   } finally {
     await smtp.stop();
@@ -289,6 +289,55 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
       { authservId: 'mx.studio.test', gdpr: { codeValidityHours: 0.0003 } },
     );
   });
+
+  const KINDS: Record<'fr' | 'en', [string, string, RegExp][]> = {
+    fr: [
+      ['RGPD : accès', 'Je souhaite accéder à mes données.', /toutes les données que nous détenons/],
+      ['Portabilité', 'Je veux exercer mon droit à la portabilité de mes données.', /format structuré et lisible par machine/],
+      ['Rectification', 'Merci de corriger mes coordonnées.\ntéléphone : 0411111111', /Votre fiche a été corrigée/],
+      ['Opposition', "Je m'oppose au traitement de mes données.", /Votre opposition est enregistrée/],
+      ['Limitation', 'Je demande la limitation du traitement de mes données.', /est limité \(RGPD art\. 18\)/],
+      ['Levée', 'Merci de lever la limitation.', /la limitation du traitement de vos données est levée/],
+      ['Effacement', 'Merci de supprimer mes données personnelles.', /Nous avons effacé/],
+    ],
+    en: [
+      ['GDPR: access', 'I would like a copy of my personal data.', /all the data we hold about you/],
+      ['Portability', 'I want my data in a machine-readable format (portability).', /structured, machine-readable format/],
+      ['Rectification', 'Please correct my details.\nphone: 0411111111', /Your record was corrected/],
+      ['Objection', 'I object to the processing of my data.', /Your objection is recorded/],
+      ['Restriction', 'Please restrict the processing of my data.', /processing of your data is restricted/],
+      ['Lift', 'Please lift the restriction.', /the restriction of processing is lifted/],
+      ['Erasure', 'Please delete my personal data.', /We erased the following data/],
+    ],
+  };
+  for (const lang of ['fr', 'en'] as const) {
+    it(`through the real servers: every kind of request in ${lang === 'fr' ? 'French' : 'English'}, each proven by its code`, async () => {
+      await withWorld(
+        async (w) => {
+          const daemon = startDaemon(w.data);
+          let count = 0;
+          const next = async () => {
+            const all = await waitReplies(w, 'compta', ++count);
+            return all.at(-1) ?? assert.fail('no mail');
+          };
+          try {
+            for (const [subject, text, done] of KINDS[lang]) {
+              await w.dovecot.append('factures', await compose({ from: CLIENT, to: BOT, subject, text }));
+              const codeMail = await next();
+              const code = /code ?: ([A-Z2-9]{8})/.exec(codeMail.text ?? '')?.[1] ?? assert.fail(`no code for ${subject}: ${codeMail.text}`);
+              await w.dovecot.append('factures', await compose({ from: CLIENT, to: BOT, subject: `Re: ${codeMail.subject ?? ''}`, text: code, inReplyTo: codeMail.messageId ?? '' }));
+              const answer = await next();
+              assert.match(answer.text ?? '', done, subject);
+            }
+          } finally {
+            await daemon.stop();
+          }
+        },
+        {},
+        { language: lang, phone: '0478000000' },
+      );
+    });
+  }
 
   it('talks to servers over STARTTLS and implicit TLS, trusting the given CA', async () => {
     const dovecot = new Dovecot({ tls: true });

@@ -17,8 +17,8 @@ export interface DaemonHandle {
 }
 
 /** A data directory with the test client and a configuration pointing at the test servers. */
-export function prepareData(dataDir: string, dovecot: Dovecot, smtp: SmtpRelay, extra: Record<string, unknown> = {}): void {
-  const add = mailbot(dataDir, ['client', 'add', '--file', writeJson(join(dataDir, '..', 'client.json'), { ...sellerInput, emails: [CLIENT] })]);
+export function prepareData(dataDir: string, dovecot: Dovecot, smtp: SmtpRelay, extra: Record<string, unknown> = {}, client: Record<string, unknown> = {}): void {
+  const add = mailbot(dataDir, ['client', 'add', '--file', writeJson(join(dataDir, '..', 'client.json'), { ...sellerInput, emails: [CLIENT], ...client })]);
   if (add.status !== 0) throw new Error(add.stderr);
   writeJson(join(dataDir, 'config.json'), {
     botAddress: BOT,
