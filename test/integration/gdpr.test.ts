@@ -240,7 +240,7 @@ describe('GDPR rights requests', () => {
     }
   });
 
-  it('portability in English gives the files provided; objection in French is recorded and says what goes on', async () => {
+  it('portability in English gives the files provided; an objection is recorded, takes effect, and says what goes on', async () => {
     const w = new World({}, 'en');
     try {
       await w.send(CLIENT, 'Invoices', 'attached', { attachments: [{ filename: 'march.csv', content: CSV }] });
