@@ -3,8 +3,9 @@
  * append-only journal (data/attempts.log). Appending a line before each
  * attempt costs one write, where rewriting the store would cost a whole
  * file; it is what lets a mail that crashed the handler, or the process,
- * twice be set aside (invariant 4). Entries of mails that reached their
- * folder are dropped when the journal is loaded.
+ * twice be set aside (invariant 4). A mail that reached its folder gets a
+ * "done" line; done mails are dropped when the journal is loaded, so start-up
+ * reads the journal only, never the whole mail history.
  */
 import { existsSync } from 'node:fs';
 import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
@@ -24,24 +25,27 @@ export class AttemptJournal {
   private constructor(private readonly path: string) {}
 
   /** Read the journal, keep the mails not yet done, and rewrite it that small. */
-  static async load(dataDir: string, isDone: (key: string) => boolean): Promise<AttemptJournal> {
+  static async load(dataDir: string): Promise<AttemptJournal> {
     const journal = new AttemptJournal(join(dataDir, 'attempts.log'));
     if (existsSync(journal.path)) {
       for (const line of (await readFile(journal.path, 'utf8')).split('\n')) {
         if (!line) continue;
-        let rec: { k?: string; e?: string; t?: string };
+        let rec: { k?: string; e?: string; t?: string; done?: boolean };
         try {
-          rec = JSON.parse(line) as { k?: string; e?: string; t?: string };
+          rec = JSON.parse(line) as { k?: string; e?: string; t?: string; done?: boolean };
         } catch {
           continue; // a line cut by a crash
         }
         if (!rec.k) continue;
+        if (rec.done) {
+          journal.entries.delete(rec.k);
+          continue;
+        }
         const cur = journal.entries.get(rec.k) ?? { attempts: 0, firstSeenAt: rec.t ?? new Date().toISOString() };
         if (rec.e !== undefined) cur.error = rec.e;
         else cur.attempts++;
         journal.entries.set(rec.k, cur);
       }
-      for (const key of [...journal.entries.keys()]) if (isDone(key)) journal.entries.delete(key);
       const lines: string[] = [];
       for (const [k, a] of journal.entries) {
         for (let i = 0; i < a.attempts; i++) lines.push(JSON.stringify({ k, t: a.firstSeenAt }));
@@ -80,8 +84,9 @@ export class AttemptJournal {
   }
 
   /** The mail reached its folder: nothing more to count. */
-  forget(key: string): void {
-    this.entries.delete(key);
+  async done(keys: readonly string[]): Promise<void> {
+    const known = keys.filter((k) => this.entries.delete(k));
+    for (const k of known) await this.append({ k, done: true });
   }
 
   async close(): Promise<void> {

@@ -82,7 +82,7 @@ export class Pipeline {
       await this.deps.store.update((d) => {
         for (const p of list) delete d.ledger[p.key];
       });
-      for (const p of list) this.deps.attempts.forget(p.key);
+      await this.deps.attempts.done(list.map((p) => p.key));
       for (const p of list) await this.deps.audit.record({ action: 'moved', outcome: 'ok', mailKey: p.key, ...(p.messageId ? { messageId: p.messageId } : {}), details: { folder } });
     }
   }

@@ -16,7 +16,6 @@ import { MaildirSource } from './maildir.js';
 import { OAuthTokens } from './oauth.js';
 import { Pipeline } from './pipeline.js';
 import { AttemptJournal } from './attempts.js';
-import { ledgerKey, readLedgerArchive } from './state.js';
 import type { MailSource } from './source.js';
 import { Templates } from './templates.js';
 import { FolderTransport, SmtpTransport, type MailTransport } from './transport.js';
@@ -39,7 +38,7 @@ export function createLogger(): Logger {
   return pino({ level: process.env.MAILBOT_LOG_LEVEL ?? 'info', base: { pid: process.pid } }, pino.destination(2));
 }
 
-export async function buildSourceAndTransport(store: Store, config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): Promise<{ source: MailSource; transport: MailTransport }> {
+export function buildSourceAndTransport(store: Store, config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): { source: MailSource; transport: MailTransport } {
   const source = config.imap
     ? new ImapSource(config.imap, env, log, config.imap.auth.type === 'oauth2' ? new OAuthTokens(config.imap.auth, store.dataDir, env) : undefined)
     : new MaildirSource(join(store.dataDir, 'mailbox'));
@@ -47,7 +46,7 @@ export async function buildSourceAndTransport(store: Store, config: Config, log:
   const transport = config.smtp
     ? new SmtpTransport(config.smtp, env, smtpAuth?.type === 'oauth2' ? new OAuthTokens(smtpAuth, store.dataDir, env) : undefined)
     : new FolderTransport(join(store.dataDir, 'outbox'));
-  return Promise.resolve({ source, transport });
+  return { source, transport };
 }
 
 export async function buildRuntime(store: Store, options: { config?: string; log?: Logger } = {}): Promise<Runtime> {
@@ -55,10 +54,9 @@ export async function buildRuntime(store: Store, options: { config?: string; log
   const config = await loadConfig(store.dataDir, options.config);
   const key = await auditKey(store.dataDir, config);
   const audit = new AuditTrail(store.dataDir, key.key, key.keyId);
-  const { source, transport } = await buildSourceAndTransport(store, config, log);
+  const { source, transport } = buildSourceAndTransport(store, config, log);
   const templates = new Templates();
-  const archived = new Set(readLedgerArchive(store.dataDir).map((e) => ledgerKey(e)));
-  const attempts = await AttemptJournal.load(store.dataDir, (key) => archived.has(key) || store.data.ledger[key] !== undefined);
+  const attempts = await AttemptJournal.load(store.dataDir);
   const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, log, attempts });
   const daemon = new Daemon(store, config, source, transport, pipeline, audit, log, templates);
   return { config, audit, source, transport, daemon, log, embedded: !config.imap };

@@ -162,7 +162,7 @@ export function registerOperatorCommands(program: Command, globals: () => Global
         return;
       }
       const log = createLogger();
-      const { source, transport } = await buildSourceAndTransport(store, config, log);
+      const { source, transport } = buildSourceAndTransport(store, config, log);
       let failed = false;
       try {
         console.log(`IMAP: ok, ${await (source as ImapSource).checkLogin()}`);

@@ -29,66 +29,64 @@ export const invoiceHandler: MailHandler = {
 };
 
 async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
-  {
-    const { message, client, trust, lang } = ctx;
-    const from = message.from?.address ?? '';
-    if (!client) {
-      return { outcome: 'sender-refused', folder: 'rejected', reply: { kind: 'sender-refused', template: 'sender-refused', lang, data: {}, to: from }, audit: [{ action: 'sender-refused', outcome: 'refused' }] };
-    }
-    if (trust.status === 'fail') {
-      // A client's address, but the mail did not come from the client's domain: no data goes back.
-      return { outcome: 'spoofing-suspected', folder: 'rejected', clientId: client.id, audit: [{ action: 'spoofing-suspected', outcome: 'refused', clientId: client.id, details: { reason: trust.reason } }] };
-    }
-    if (client.restricted) {
-      // GDPR Art. 18: while restricted, the client's data is only stored.
-      return { outcome: 'restricted', folder: 'processed', clientId: client.id, reply: { kind: 'restricted', template: 'restricted', lang, data: { reference: client.restricted.ref }, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason: 'restricted' } }] };
-    }
-    const { csvs, badZips } = classifyAttachments(message.attachments, ctx.config.limits);
-    if (csvs.length === 0) {
-      const reason = badZips.length > 0 ? 'zip-refused' : 'csv-in-body';
-      return { outcome: reason, folder: 'processed', clientId: client.id, reply: { kind: reason, template: 'attach-file', lang, data: {}, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason } }] };
-    }
-
-    // Several files of one seller chain their numbers: the second continues where the first ends.
-    const prepared: PreparedBatch[] = [];
-    let sequences: Record<string, SeriesState> | undefined;
-    try {
-      for (const csv of csvs) {
-        const p = await prepareBatch(ctx.store, { clientId: client.id, fileName: csv.filename, bytes: csv.content, now: ctx.now, mailKey: ctx.key }, sequences);
-        if (p.sequencesAfter) sequences = p.sequencesAfter;
-        prepared.push(p);
-      }
-    } catch (err) {
-      for (const p of prepared) await p.abort();
-      throw err;
-    }
-    const results = prepared.map((p) => p.result);
-    const files = results.map((r) => fileView(r, lang));
-    const attachments = replyAttachments(prepared, ctx.config.replies, lang, ctx.now);
-    const issued = results.filter((r) => r.status === 'issued');
-    const outcome = issued.length > 0 ? 'invoices-issued' : results.every((r) => r.status === 'duplicate') ? 'batch-duplicate' : 'batch-rejected';
-    const audit: HandlerResult['audit'] = results.map((r) => ({
-      action: r.status === 'issued' ? 'invoices-issued' : r.status === 'duplicate' ? 'batch-duplicate' : 'batch-rejected',
-      outcome: r.status === 'rejected' ? 'refused' : 'ok',
-      clientId: client.id,
-      details: { invoices: r.invoices.length, errors: r.errors.length, ...(r.invoices.length > 0 ? { numbers: `${r.invoices[0]?.number}…${r.invoices.at(-1)?.number}` } : {}) },
-    }));
-    return {
-      outcome,
-      folder: 'processed',
-      clientId: client.id,
-      prepared,
-      reply: {
-        kind: 'batch-result',
-        template: 'batch-result',
-        lang,
-        to: from,
-        data: { files, attachedNote: attachments.note },
-        attachments: attachments.files,
-      },
-      audit,
-    };
+  const { message, client, trust, lang } = ctx;
+  const from = message.from?.address ?? '';
+  if (!client) {
+    return { outcome: 'sender-refused', folder: 'rejected', reply: { kind: 'sender-refused', template: 'sender-refused', lang, data: {}, to: from }, audit: [{ action: 'sender-refused', outcome: 'refused' }] };
   }
+  if (trust.status === 'fail') {
+    // A client's address, but the mail did not come from the client's domain: no data goes back.
+    return { outcome: 'spoofing-suspected', folder: 'rejected', clientId: client.id, audit: [{ action: 'spoofing-suspected', outcome: 'refused', clientId: client.id, details: { reason: trust.reason } }] };
+  }
+  if (client.restricted) {
+    // GDPR Art. 18: while restricted, the client's data is only stored.
+    return { outcome: 'restricted', folder: 'processed', clientId: client.id, reply: { kind: 'restricted', template: 'restricted', lang, data: { reference: client.restricted.ref }, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason: 'restricted' } }] };
+  }
+  const { csvs, badZips } = classifyAttachments(message.attachments, ctx.config.limits);
+  if (csvs.length === 0) {
+    const reason = badZips.length > 0 ? 'zip-refused' : 'csv-in-body';
+    return { outcome: reason, folder: 'processed', clientId: client.id, reply: { kind: reason, template: 'attach-file', lang, data: {}, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason } }] };
+  }
+
+  // Several files of one seller chain their numbers: the second continues where the first ends.
+  const prepared: PreparedBatch[] = [];
+  let sequences: Record<string, SeriesState> | undefined;
+  try {
+    for (const csv of csvs) {
+      const p = await prepareBatch(ctx.store, { clientId: client.id, fileName: csv.filename, bytes: csv.content, now: ctx.now, mailKey: ctx.key }, sequences);
+      if (p.sequencesAfter) sequences = p.sequencesAfter;
+      prepared.push(p);
+    }
+  } catch (err) {
+    for (const p of prepared) await p.abort();
+    throw err;
+  }
+  const results = prepared.map((p) => p.result);
+  const files = results.map((r) => fileView(r, lang));
+  const attachments = replyAttachments(prepared, ctx.config.replies, lang, ctx.now);
+  const issued = results.filter((r) => r.status === 'issued');
+  const outcome = issued.length > 0 ? 'invoices-issued' : results.every((r) => r.status === 'duplicate') ? 'batch-duplicate' : 'batch-rejected';
+  const audit: HandlerResult['audit'] = results.map((r) => ({
+    action: r.status === 'issued' ? 'invoices-issued' : r.status === 'duplicate' ? 'batch-duplicate' : 'batch-rejected',
+    outcome: r.status === 'rejected' ? 'refused' : 'ok',
+    clientId: client.id,
+    details: { invoices: r.invoices.length, errors: r.errors.length, ...(r.invoices.length > 0 ? { numbers: `${r.invoices[0]?.number}…${r.invoices.at(-1)?.number}` } : {}) },
+  }));
+  return {
+    outcome,
+    folder: 'processed',
+    clientId: client.id,
+    prepared,
+    reply: {
+      kind: 'batch-result',
+      template: 'batch-result',
+      lang,
+      to: from,
+      data: { files, attachedNote: attachments.note },
+      attachments: attachments.files,
+    },
+    audit,
+  };
 }
 
 function fileView(r: BatchResult, lang: 'fr' | 'en') {
