@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { runBatch } from '../src/batch/run.js';
 import { addClient } from '../src/clients/service.js';
-import { Store } from '../src/store/db.js';
+import { EmbeddedStore } from '../src/store/embedded/store.js';
 import { sellerInput } from '../test/helpers/sample.js';
 import { tempDir } from '../test/helpers/tools.js';
 import { generateBatchCsv } from './generate.js';
@@ -15,7 +15,7 @@ const lines = Number(process.argv[3] ?? 10);
 const csv = Buffer.from(generateBatchCsv(invoices, lines), 'utf8');
 const dir = tempDir('mailbot-bench-');
 try {
-  const store = await Store.open(join(dir.path, 'data'));
+  const store = await EmbeddedStore.open(join(dir.path, 'data'));
   await addClient(store, sellerInput);
   const t0 = performance.now();
   const result = await runBatch(store, { clientId: sellerInput.id, fileName: 'bench.csv', bytes: csv, today: '2026-11-26' });

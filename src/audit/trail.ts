@@ -1,72 +1,31 @@
 /**
- * The audit trail: one JSON line per action, appended, never rewritten
- * (data/audit.log). Identities appear only as keyed hashes, HMAC-SHA-256
- * with a secret key and its id ("hmac:k1:…"), so entries about one address
- * can be found and counted without the address being stored, and the key can
- * rotate. No bodies, no attachments, no tokens or codes in clear (invariant 10).
+ * The audit trail: one JSON line per action, in the store, committed with
+ * the action it records (a killed process leaves no action without its
+ * line, and no line without its action). Identities appear only as keyed
+ * hashes, HMAC-SHA-256 with a secret key and its id ("hmac:k1:…"), so
+ * entries about one address can be found and counted without the address
+ * being stored, and the key can rotate. No bodies, no attachments, no tokens
+ * or codes in clear (invariant 10).
  */
 import { createHmac } from 'node:crypto';
-import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
-import { FILE_MODE } from '../store/files.js';
+import type { Store } from '../store/port.js';
+import type { AuditEntry } from './entry.js';
 
-export const AUDIT_ACTIONS = [
-  'received',
-  'guarded',
-  'rate-limited',
-  'spoofing-suspected',
-  'routed',
-  'invoices-issued',
-  'batch-duplicate',
-  'batch-rejected',
-  'sender-refused',
-  'reply-queued',
-  'reply-sent',
-  'reply-failed',
-  'moved',
-  'set-aside',
-  'error',
-  'daemon-started',
-  'daemon-stopped',
-  'connection',
-  'gdpr-request',
-  'gdpr-code-wrong',
-  'gdpr-confirmed',
-  'gdpr-done',
-  'gdpr-forwarded',
-  'gdpr-refused',
-  'gdpr-expired',
-  'gdpr-extended',
-  'gdpr-restriction-lifted',
-  'digest-sent',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export { AUDIT_ACTIONS, type AuditAction, type AuditEntry } from './entry.js';
 
-export interface AuditEntry {
-  time: string;
-  action: AuditAction;
-  outcome: 'ok' | 'refused' | 'ignored' | 'failed' | 'info';
-  /** Message-ID of the mail concerned (a technical identifier, not content). */
-  messageId?: string;
-  mailKey?: string;
-  clientId?: string;
-  /** Keyed hashes of identities. */
-  sender?: string;
-  ip?: string;
-  /** Short, non-personal facts: counts, numbers, codes, folder names. */
-  details?: Record<string, string | number | boolean>;
+/** An entry as callers write it: the time is added when it is made. */
+export type AuditInput = Omit<AuditEntry, 'time'> & { time?: string };
+
+export function auditEntry(input: AuditInput, now = new Date()): AuditEntry {
+  return { ...input, time: input.time ?? now.toISOString() };
 }
 
 export class AuditTrail {
-  readonly path: string;
-
   constructor(
-    dataDir: string,
+    private readonly store: Store,
     private readonly key: Buffer,
     readonly keyId: string,
-  ) {
-    this.path = join(dataDir, 'audit.log');
-  }
+  ) {}
 
   /** "hmac:<key id>:<hex>" of a normalised identity (addresses are case-folded). */
   hash(identity: string): string {
@@ -74,25 +33,8 @@ export class AuditTrail {
     return `hmac:${this.keyId}:${mac}`;
   }
 
-  async record(entry: Omit<AuditEntry, 'time'> & { time?: string }): Promise<void> {
-    const line = `${JSON.stringify({ time: entry.time ?? new Date().toISOString(), ...entry })}\n`;
-    // One handle opened in append mode for the process: each line is one write(2) at the end
-    // of the file (O_APPEND), so lines from concurrent mails never interleave.
-    this.handle ??= open(this.path, 'a', FILE_MODE);
-    await (await this.handle).write(line);
-  }
-
-  private handle?: Promise<FileHandle>;
-
-  async close(): Promise<void> {
-    const h = this.handle;
-    this.handle = undefined;
-    if (h) await (await h).close();
-  }
-
-  /** Make sure the file exists with private permissions before anyone reads or follows it. */
-  async touch(): Promise<void> {
-    const handle = await open(this.path, 'a', FILE_MODE);
-    await handle.close();
+  /** An entry on its own (daemon start and stop, an error): its own small commit. */
+  async record(input: AuditInput): Promise<void> {
+    await this.store.transact((tx) => Promise.resolve(tx.audit(auditEntry(input))));
   }
 }

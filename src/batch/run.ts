@@ -2,19 +2,18 @@
  * One CSV file → its invoices, all or nothing.
  *
  * read → validate → number (tentatively) → compute → XML → self-check → PDF
- * → files in a staging folder → one store write that consumes the numbers
- * and records the batch → staging folder renamed into place.
+ * → files staged → one transaction that consumes the numbers, records the
+ * batch and adopts its files.
  *
- * A failure anywhere before the store write consumes no number and leaves
- * no file behind. The same bytes from the same client are recognised by
+ * A failure anywhere before the commit consumes no number and leaves no file
+ * behind; a batch whose series moved meanwhile (another process committed a
+ * batch of the same seller) is numbered again. The same bytes from the same client are recognised by
  * their SHA-256 and answered with the earlier result.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readdir, rename, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { ClientRecord } from '../clients/record.js';
-import { getClient } from '../clients/service.js';
-import { MailbotError, SelfCheckError } from '../core/errors.js';
+import { MailbotError, NotFoundError, SelfCheckError } from '../core/errors.js';
+import { failpoint } from '../core/failpoints.js';
 import { amount } from '../core/money.js';
 import { hasErrors, sortIssues, type CsvIssue } from '../csv/issues.js';
 import { DEFAULT_LIMITS, readCsv, type CsvLimits } from '../csv/read.js';
@@ -25,8 +24,7 @@ import { computeInvoice } from '../invoice/compute.js';
 import type { Invoice, InvoiceDraft } from '../invoice/model.js';
 import { formatNumber, numberFileStem, parsePattern, seriesKey } from '../invoice/numbering.js';
 import { selfCheck } from '../invoice/selfcheck.js';
-import type { DbShape, SeriesState, Store } from '../store/db.js';
-import { ensurePrivateDir, removeTree, writePrivateFile } from '../store/files.js';
+import type { SeriesState, Staging, Store, Tx } from '../store/port.js';
 import { renderReportCsv } from './report.js';
 import type { BatchRecord, BatchResult, IssuedInvoice } from './types.js';
 
@@ -42,10 +40,9 @@ export interface BatchInput {
   mailKey?: string;
 }
 
-const STAGING_PREFIX = '.staging-';
-
-export function batchesDir(store: Store): string {
-  return join(store.dataDir, 'batches');
+/** Stored name of a file of a batch. */
+export function batchFile(batchId: string, file: string): string {
+  return `batches/${batchId}/${file}`;
 }
 
 /** Today in France, where the invoices are issued. */
@@ -54,46 +51,56 @@ export function parisToday(now = new Date()): string {
 }
 
 /**
- * A batch ready to commit: its files are staged, `apply` is the store change
- * that makes it real (numbers consumed, batch recorded). The caller runs
- * `apply` inside its own store write (the mail daemon adds the reply and the
- * ledger to the same write), then `finish`; or `abort` if that write failed.
- * Rejected and duplicate files have nothing to apply.
+ * A batch ready to commit: its files are staged, `commit` is what makes it
+ * real (numbers consumed, batch recorded, files adopted), run by the caller
+ * inside its own transaction (the mail daemon adds the reply and the ledger
+ * to it); `abort` if that transaction failed. Rejected and duplicate files
+ * have nothing to commit.
  */
 export interface PreparedBatch {
   result: BatchResult;
-  /** Where the files are until `finish` (same names as in `result.files`). */
-  staged?: { dir: string; pdfs: string[]; report: string };
-  apply?: (d: DbShape) => void;
-  /** The seller's series after this batch: the base for a second batch prepared before this one commits. */
+  /** The staged files, readable before the commit (same names as in `result.files`). */
+  staging?: Staging;
+  commit?: (tx: Tx) => Promise<void>;
+  /** The seller's series after this batch: the base for a second batch of the same mail. */
   sequencesAfter?: Record<string, SeriesState>;
-  finish(): Promise<void>;
   abort(): Promise<void>;
 }
 
 const nothing = (): Promise<void> => Promise.resolve();
 
+/** Conflicts a new attempt resolves: another batch of the seller took numbers meanwhile. */
+export function isRetryableConflict(err: unknown): boolean {
+  return err instanceof MailbotError && (err.code === 'SEQUENCE_MOVED' || err.code === 'STORE_CONFLICT');
+}
+
+/** Prepare and commit one file on its own (the `mailbot invoice` command). */
 export async function runBatch(store: Store, input: BatchInput): Promise<BatchResult> {
-  const prepared = await prepareBatch(store, input);
-  const apply = prepared.apply;
-  if (!apply) return prepared.result;
-  try {
-    await store.update(apply); // the one write that makes the batch real
-  } catch (err) {
-    await prepared.abort();
-    throw err;
+  for (let attempt = 1; ; attempt++) {
+    const prepared = await prepareBatch(store, input);
+    const commit = prepared.commit;
+    if (!commit) return prepared.result;
+    try {
+      await store.transact((tx) => commit(tx)); // the one commit that makes the batch real
+      return prepared.result;
+    } catch (err) {
+      await prepared.abort();
+      if (!isRetryableConflict(err) || attempt >= 5) throw err;
+    }
   }
-  await prepared.finish();
-  return prepared.result;
 }
 
 export async function prepareBatch(store: Store, input: BatchInput, baseSequences?: Record<string, SeriesState>): Promise<PreparedBatch> {
-  const client = getClient(store, input.clientId);
   const fileSha256 = createHash('sha256').update(input.bytes).digest('hex');
+  const seen = await store.read(async (tx) => ({
+    client: await tx.clients.get(input.clientId),
+    earlier: await tx.batches.byFile(input.clientId, fileSha256),
+    sequences: await tx.series.of(input.clientId),
+  }));
+  const client = seen.client;
+  if (!client) throw new NotFoundError('client', input.clientId);
   const base = { clientId: client.id, fileName: input.fileName, fileSha256 };
-
-  const earlier = store.data.batches.find((b) => b.clientId === client.id && b.fileSha256 === fileSha256);
-  if (earlier) return { result: { ...base, ...committedView(store, earlier), status: 'duplicate', errors: [] }, finish: nothing, abort: nothing };
+  if (seen.earlier) return { result: { ...base, ...committedView(seen.earlier), status: 'duplicate', errors: [] }, abort: nothing };
 
   const limits = input.limits ?? DEFAULT_LIMITS;
   const today = input.today ?? parisToday(input.now);
@@ -110,23 +117,20 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
       errors: all.filter((i) => i.severity === 'error'),
       warnings: all.filter((i) => i.severity === 'warning'),
     },
-    finish: nothing,
     abort: nothing,
   });
   if (hasErrors(issues) || rows.drafts.length === 0) return rejected(issues);
 
-  const sequencesBefore = structuredClone(baseSequences ?? store.data.sequences[client.id] ?? {});
+  const sequencesBefore = structuredClone(baseSequences ?? seen.sequences);
   const numbered = assignNumbers(client, rows.drafts, sequencesBefore);
   if (numbered.issues.length > 0) return rejected(sortIssues([...issues, ...numbered.issues]));
   issues = issues.filter((i) => i.severity === 'warning');
 
   const batchId = randomUUID();
-  const staging = join(batchesDir(store), STAGING_PREFIX + batchId);
-  const finalDir = join(batchesDir(store), batchId);
-  const abort = () => removeTree(staging);
+  failpoint('batch-render');
+  const staging = await store.files.stage();
   const now = input.now ?? new Date();
   try {
-    await ensurePrivateDir(staging);
     const issued: IssuedInvoice[] = [];
     for (const inv of numbered.invoices) {
       const xml = renderCii(client, inv);
@@ -134,12 +138,13 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
       if (violations.length > 0) throw new SelfCheckError(inv.ref, violations);
       const pdf = await renderPdf({ seller: client, invoice: inv, xml, createdAt: now });
       const pdfFile = `${numberFileStem(inv.number)}.pdf`;
-      await writePrivateFile(join(staging, pdfFile), pdf);
-      issued.push(summarise(inv, pdfFile));
+      // Written as it is made: a big batch never holds its PDFs together in memory.
+      await staging.write(batchFile(batchId, pdfFile), pdf);
+      issued.push({ ...summarise(inv, pdfFile), ...numbered.places.get(inv.number) });
     }
     const reportFile = client.language === 'en' ? 'report.csv' : 'rapport.csv';
-    await writePrivateFile(join(staging, reportFile), renderReportCsv(issued, client.language));
-    await writePrivateFile(join(staging, 'source.csv'), input.bytes);
+    await staging.write(batchFile(batchId, reportFile), renderReportCsv(issued, client.language));
+    await staging.write(batchFile(batchId, 'source.csv'), input.bytes);
 
     const record: BatchRecord = {
       id: batchId,
@@ -154,22 +159,18 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
       ...(input.mailKey ? { mailKey: input.mailKey } : {}),
     };
     return {
-      result: { ...base, ...format, ...committedView(store, record), status: 'issued', errors: [] },
-      staged: { dir: staging, pdfs: issued.map((i) => join(staging, i.pdfFile)), report: join(staging, reportFile) },
+      result: { ...base, ...format, ...committedView(record), status: 'issued', errors: [] },
+      staging,
       sequencesAfter: numbered.sequences,
-      apply: (d) => {
-        const current = d.sequences[client.id] ?? {};
-        if (JSON.stringify(current) !== JSON.stringify(sequencesBefore)) {
-          throw new MailbotError('SEQUENCE_MOVED', `another batch for ${client.id} committed meanwhile; nothing was issued, send the file again`);
-        }
-        d.sequences[client.id] = numbered.sequences;
-        d.batches.push(record);
+      commit: async (tx) => {
+        await tx.series.advance(client.id, sequencesBefore, numbered.sequences);
+        await tx.batches.record(record);
+        tx.files.adopt(staging);
       },
-      finish: () => rename(staging, finalDir),
-      abort,
+      abort: () => staging.discard(),
     };
   } catch (err) {
-    await abort();
+    await staging.discard();
     throw err;
   }
 }
@@ -183,13 +184,14 @@ function assignNumbers(
   client: ClientRecord,
   drafts: readonly InvoiceDraft[],
   before: Record<string, SeriesState>,
-): { invoices: Invoice[]; sequences: Record<string, SeriesState>; issues: CsvIssue[] } {
+): { invoices: Invoice[]; sequences: Record<string, SeriesState>; issues: CsvIssue[]; places: Map<string, { series: string; seq: number }> } {
   const pattern = parsePattern(client.numberPattern);
   if (!pattern) throw new MailbotError('BAD_PATTERN', `client ${client.id} has an invalid number pattern`);
   const sequences = structuredClone(before);
   const issues: CsvIssue[] = [];
   const ordered = [...drafts].sort((a, b) => a.issueDate.localeCompare(b.issueDate) || a.firstLine - b.firstLine);
   const invoices: Invoice[] = [];
+  const places = new Map<string, { series: string; seq: number }>();
   for (const draft of ordered) {
     const key = seriesKey(pattern, draft);
     const state = sequences[key] ?? { last: 0, lastIssueDate: '' };
@@ -200,9 +202,11 @@ function assignNumbers(
     }
     const next = state.last + 1;
     sequences[key] = { last: next, lastIssueDate: draft.issueDate };
-    invoices.push(computeInvoice(draft, formatNumber(pattern, draft, next)));
+    const number = formatNumber(pattern, draft, next);
+    places.set(number, { series: key, seq: next });
+    invoices.push(computeInvoice(draft, number));
   }
-  return { invoices, sequences, issues };
+  return { invoices, sequences, issues, places };
 }
 
 function summarise(inv: Invoice, pdfFile: string): IssuedInvoice {
@@ -224,43 +228,12 @@ function summarise(inv: Invoice, pdfFile: string): IssuedInvoice {
   };
 }
 
-function committedView(store: Store, b: BatchRecord): Pick<BatchResult, 'batchId' | 'committedAt' | 'invoices' | 'warnings' | 'files'> {
-  const dir = join(batchesDir(store), b.id);
+function committedView(b: BatchRecord): Pick<BatchResult, 'batchId' | 'committedAt' | 'invoices' | 'warnings' | 'files'> {
   return {
     batchId: b.id,
     committedAt: b.committedAt,
     invoices: b.invoices,
     warnings: b.warnings,
-    files: { dir, pdfs: b.invoices.map((i) => join(dir, i.pdfFile)), report: join(dir, b.reportFile) },
+    files: { pdfs: b.invoices.map((i) => batchFile(b.id, i.pdfFile)), report: batchFile(b.id, b.reportFile) },
   };
-}
-
-/**
- * After a crash: a staging folder whose batch was committed is moved into
- * place; one whose batch never committed holds numbers that were never
- * consumed and is removed.
- */
-export async function recoverStaging(store: Store): Promise<{ completed: number; discarded: number }> {
-  const dir = batchesDir(store);
-  let entries: string[];
-  try {
-    entries = await readdir(dir);
-  } catch {
-    return { completed: 0, discarded: 0 };
-  }
-  const committed = new Set(store.data.batches.map((b) => b.id));
-  let completed = 0;
-  let discarded = 0;
-  for (const name of entries.filter((e) => e.startsWith(STAGING_PREFIX))) {
-    const id = name.slice(STAGING_PREFIX.length);
-    const path = join(dir, name);
-    if (committed.has(id)) {
-      await rename(path, join(dir, id));
-      completed++;
-    } else if ((await stat(path)).isDirectory()) {
-      await removeTree(path);
-      discarded++;
-    }
-  }
-  return { completed, discarded };
 }

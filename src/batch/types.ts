@@ -16,6 +16,9 @@ export interface IssuedInvoice {
   amountDue: string; // BT-115
   lineCount: number;
   pdfFile: string;
+  /** The series (invoice/numbering.ts) and the number's place in it: the register keeps both. */
+  series?: string;
+  seq?: number;
 }
 
 /** A committed batch as the store keeps it. */
@@ -30,6 +33,8 @@ export interface BatchRecord {
   reportFile: string;
   sourceFile: string;
   mailKey?: string;
+  /** Files of the batch that were shredded since (GDPR erasure, retention). */
+  filesRemoved?: string[];
 }
 
 export type BatchStatus = 'issued' | 'duplicate' | 'rejected';
@@ -47,6 +52,6 @@ export interface BatchResult {
   invoices: IssuedInvoice[];
   errors: CsvIssue[];
   warnings: CsvIssue[];
-  /** Absolute paths of the batch's files, when there are invoices. */
-  files?: { dir: string; pdfs: string[]; report: string };
+  /** Stored names of the batch's files (store.files), when there are invoices. */
+  files?: { pdfs: string[]; report: string };
 }

@@ -1,5 +1,6 @@
 /** Plain-text tables for the terminal: columns padded to their widest cell. */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly ('l' | 'r')[] = []): string {
+export function table(headers: readonly string[], cells: readonly (readonly string[])[], align: readonly ('l' | 'r')[] = []): string {
+  const rows = cells.map((r) => r.map(printable));
   const widths = headers.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
   const fmt = (cells: readonly string[]) =>
     cells
@@ -11,4 +12,13 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
       .join('  ')
       .trimEnd();
   return [fmt(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+}
+
+/**
+ * A value as it may reach the terminal: control characters (an escape
+ * sequence hidden in a Message-ID or an error) are shown as "?", never sent.
+ */
+export function printable(value: string): string {
+  // eslint-disable-next-line no-control-regex -- these are exactly what must not reach the terminal
+  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
 }

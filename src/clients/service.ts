@@ -1,42 +1,36 @@
-/** Client records in the store: add, update, find. Validation lives in record.ts. */
-import { MailbotError, NotFoundError } from '../core/errors.js';
-import type { Store } from '../store/db.js';
+/** Client records through the store: add, change, find. Validation lives in record.ts, the invariants in the store. */
+import { NotFoundError } from '../core/errors.js';
+import type { Store } from '../store/port.js';
 import { updateClient, validateClient, type ClientRecord } from './record.js';
 
-export function findClient(store: Store, id: string): ClientRecord | undefined {
-  return store.data.clients.find((c) => c.id === id);
+export async function findClient(store: Store, id: string): Promise<ClientRecord | undefined> {
+  return store.read((tx) => tx.clients.get(id));
 }
 
-export function getClient(store: Store, id: string): ClientRecord {
-  const client = findClient(store, id);
+export async function getClient(store: Store, id: string): Promise<ClientRecord> {
+  const client = await findClient(store, id);
   if (!client) throw new NotFoundError('client', id);
   return client;
 }
 
 /** The client whose record lists this sender address, if any. */
-export function clientForEmail(store: Store, email: string): ClientRecord | undefined {
-  const needle = email.trim().toLowerCase();
-  return store.data.clients.find((c) => c.emails.includes(needle));
+export async function clientForEmail(store: Store, email: string): Promise<ClientRecord | undefined> {
+  return store.read((tx) => tx.clients.byEmail(email));
 }
 
 export async function addClient(store: Store, input: unknown): Promise<ClientRecord> {
   const record = validateClient(input);
-  return store.update((d) => {
-    if (d.clients.some((c) => c.id === record.id)) throw new MailbotError('CLIENT_EXISTS', `client "${record.id}" already exists`);
-    const taken = d.clients.find((c) => c.emails.some((e) => record.emails.includes(e)));
-    if (taken) throw new MailbotError('EMAIL_TAKEN', `an address of this client already belongs to client "${taken.id}"`);
-    d.clients.push(record);
-    return record;
-  });
+  await store.transact((tx) => tx.clients.add(record));
+  return record;
 }
 
+/** Merge a change into a record and check the whole again, against the record as it is at the commit. */
 export async function changeClient(store: Store, id: string, patch: Record<string, unknown>): Promise<{ before: ClientRecord; after: ClientRecord }> {
-  const before = getClient(store, id);
-  const after = updateClient(before, patch);
-  await store.update((d) => {
-    const taken = d.clients.find((c) => c.id !== id && c.emails.some((e) => after.emails.includes(e)));
-    if (taken) throw new MailbotError('EMAIL_TAKEN', `an address of this client already belongs to client "${taken.id}"`);
-    d.clients = d.clients.map((c) => (c.id === id ? after : c));
+  return store.transact(async (tx) => {
+    const before = await tx.clients.get(id);
+    if (!before) throw new NotFoundError('client', id);
+    const after = updateClient(before, patch);
+    await tx.clients.put(after);
+    return { before, after };
   });
-  return { before, after };
 }

@@ -18,8 +18,14 @@ export function configPath(dataDir: string, explicit?: string): string {
   return explicit ?? process.env.MAILBOT_CONFIG ?? join(dataDir, 'config.json');
 }
 
-/** No file means the embedded defaults: local Maildir, outbox folder. */
-export async function loadConfig(dataDir: string, explicit?: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+/**
+ * No file means the embedded defaults: local Maildir, outbox folder. With
+ * `secrets: false` (the operator's commands other than `start` and
+ * `check-config`), the variables holding the mail servers' secrets need not
+ * be set: those commands never log in.
+ */
+export async function loadConfig(dataDir: string, explicit?: string, env: NodeJS.ProcessEnv = process.env, options: { secrets?: boolean } = {}): Promise<Config> {
+  const checkSecrets = options.secrets ?? true;
   const path = configPath(dataDir, explicit);
   let raw: unknown = {};
   if (existsSync(path)) {
@@ -40,7 +46,7 @@ export async function loadConfig(dataDir: string, explicit?: string, env: NodeJS
   const checkAuth = (where: string, auth: AuthConfig | undefined) => {
     if (!auth) return;
     const vars = auth.type === 'password' ? [auth.passwordEnv] : [auth.refreshTokenEnv, auth.clientSecretEnv].filter((v): v is string => Boolean(v));
-    for (const v of vars) if (!env[v]) problems.push(`${where}.auth: environment variable ${v} is not set`);
+    if (checkSecrets) for (const v of vars) if (!env[v]) problems.push(`${where}.auth: environment variable ${v} is not set`);
   };
   if (config.imap) {
     checkAuth('imap', config.imap.auth);
@@ -55,6 +61,7 @@ export async function loadConfig(dataDir: string, explicit?: string, env: NodeJS
       problems.push(`smtp.security: "plain" is only allowed on a loopback host, not ${config.smtp.host}; use "tls" or "starttls"`);
     }
   }
+  if (config.store.type === 'postgres' && !env[config.store.urlEnv]) problems.push(`store.urlEnv: environment variable ${config.store.urlEnv} is not set (postgresql://user:password@host:port/database)`);
   const key = env[config.audit.keyEnv];
   if (key !== undefined && decodeKey(key).length < 32) problems.push(`audit: ${config.audit.keyEnv} must hold at least 32 bytes (hex or base64)`);
   if (problems.length > 0) throw new ConfigError(problems);

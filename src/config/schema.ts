@@ -54,8 +54,28 @@ const folders = z.object({
   ignored: z.string().default('Ignored'),
 });
 
+/**
+ * Where the bot keeps its state: the embedded store in the data directory
+ * (the default), or PostgreSQL, for several daemons sharing one state. The
+ * connection URL (with its password) comes from the environment.
+ */
+const storeSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('embedded') }),
+  z.object({
+    type: z.literal('postgres'),
+    urlEnv: envName.default('MAILBOT_DATABASE_URL'),
+    /** This daemon's name among those sharing the database (default: host name and data directory). */
+    node: z.string().regex(/^[A-Za-z0-9._:@/-]{1,100}$/).optional(),
+    /** A daemon that gave no sign of life for this long is taken as dead: its mails in hand go to the others. */
+    leaseSeconds: z.number().int().min(5).max(3600).default(60),
+    poolSize: z.number().int().min(2).max(50).default(6),
+  }),
+]);
+export type StoreConfig = z.infer<typeof storeSchema>;
+
 export const configSchema = z
   .object({
+    store: storeSchema.default({ type: 'embedded' }),
     /** The bot's own address: the From of every reply, and never answered. */
     botAddress: z.email().default('factures@mailbot.localhost'),
     botName: z.string().default('Mailbot'),

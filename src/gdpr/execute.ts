@@ -3,20 +3,17 @@
  * can be (what to change, what to say); the file work (erasure, the access
  * package) is here too, kept small and explicit.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { open, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
+import type { AuditEntry } from '../audit/entry.js';
 import type { AuditTrail } from '../audit/trail.js';
-import { batchesDir } from '../batch/run.js';
+import { batchFile } from '../batch/run.js';
 import type { ClientRecord } from '../clients/record.js';
 import { updateClient } from '../clients/record.js';
 import type { Config } from '../config/schema.js';
 import { ValidationError } from '../core/errors.js';
 import { neutraliseCell } from '../core/text.js';
 import type { Lang } from '../mail/language.js';
-import { pruneLedgerArchive } from '../mail/state.js';
-import type { DbShape, Store } from '../store/db.js';
+import type { ReadTx, Store, Tx } from '../store/port.js';
 import type { RightsRequest } from './requests.js';
 
 export interface Role {
@@ -26,12 +23,14 @@ export interface Role {
   controllers: ClientRecord[];
 }
 
-export function roleOf(store: Store, address: string): Role {
-  const a = address.toLowerCase();
-  const client = store.data.clients.find((c) => c.emails.includes(a));
+export async function roleOf(tx: ReadTx, address: string): Promise<Role> {
+  const client = await tx.clients.byEmail(address);
   if (client) return { role: 'client', client, controllers: [] };
-  const ids = new Set(store.data.batches.filter((b) => b.invoices.some((i) => i.buyerEmail?.toLowerCase() === a)).map((b) => b.clientId));
-  const controllers = store.data.clients.filter((c) => ids.has(c.id));
+  const controllers: ClientRecord[] = [];
+  for (const id of await tx.batches.sellersOfBuyer(address)) {
+    const c = await tx.clients.get(id);
+    if (c) controllers.push(c);
+  }
   return controllers.length > 0 ? { role: 'buyer', controllers } : { role: 'unknown', controllers: [] };
 }
 
@@ -74,14 +73,14 @@ function csvOf(rows: (string | number | undefined)[][]): string {
 }
 
 /** Everything held about a client, as JSON and CSV, with the invoices and (portability) the files they provided. */
-export function accessPackage(store: Store, config: Config, audit: AuditTrail, req: RightsRequest, client: ClientRecord, portability: boolean): Buffer {
-  const batches = store.data.batches.filter((b) => b.clientId === client.id);
+export async function accessPackage(store: Store, config: Config, audit: AuditTrail, req: RightsRequest, client: ClientRecord, portability: boolean): Promise<Buffer> {
+  const { batches, requests } = await store.read(async (tx) => ({
+    batches: await tx.batches.ofClient(client.id),
+    requests: (await tx.requests.list()).filter((r) => r.requester === req.requester || client.emails.includes(r.requester)).map(({ code: _code, ...r }) => r),
+  }));
   const hashes = new Set(client.emails.concat(req.requester).map((e) => audit.hash(e)));
-  const auditPath = join(store.dataDir, 'audit.log');
-  const auditEntries = existsSync(auditPath)
-    ? readFileSync(auditPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.clientId === client.id || (typeof e.sender === 'string' && hashes.has(e.sender)))
-    : [];
-  const requests = store.data.requests.filter((r) => r.requester === req.requester || client.emails.includes(r.requester)).map(({ code: _code, ...r }) => r);
+  const auditEntries: AuditEntry[] = [];
+  for await (const e of store.auditEntries({})) if (e.clientId === client.id || (typeof e.sender === 'string' && hashes.has(e.sender))) auditEntries.push(e);
   const files: Record<string, Uint8Array> = {};
   const data = {
     generatedAt: new Date().toISOString(),
@@ -99,14 +98,14 @@ export function accessPackage(store: Store, config: Config, audit: AuditTrail, r
     ...data.invoices.map((i) => [i.ref, i.number, i.issueDate, i.dueDate, i.buyerName, i.currency, i.totalExclVat, i.totalVat, i.totalInclVat, i.pdfFile]),
   ]));
   files['fiche-client.csv'] = strToU8(csvOf([['field', 'value'], ...Object.entries(client).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])]));
+  const readIfThere = async (name: string) => ((await store.files.exists(name)) ? store.files.read(name) : undefined);
   for (const b of batches) {
-    const dir = join(batchesDir(store), b.id);
     for (const i of b.invoices) {
-      const pdf = join(dir, i.pdfFile);
-      if (existsSync(pdf)) files[`factures/${i.pdfFile}`] = readFileSync(pdf);
+      const pdf = await readIfThere(batchFile(b.id, i.pdfFile));
+      if (pdf) files[`factures/${i.pdfFile}`] = pdf;
     }
-    const source = join(dir, b.sourceFile);
-    if (portability && existsSync(source)) files[`fichiers-transmis/${b.id.slice(0, 8)}-${b.fileName}`] = readFileSync(source);
+    const source = portability ? await readIfThere(batchFile(b.id, b.sourceFile)) : undefined;
+    if (source) files[`fichiers-transmis/${b.id.slice(0, 8)}-${b.fileName}`] = source;
   }
   files[req.lang === 'fr' ? 'informations.txt' : 'information.txt'] = strToU8(art15Text(req.lang, config));
   return Buffer.from(zipSync(files, { level: 6 }));
@@ -159,25 +158,11 @@ export function rectify(client: ClientRecord, fields: { key: string; label: stri
   return { after, changes, unknown };
 }
 
-/** Overwrite a file's bytes before unlinking it, so its content does not linger in free blocks of simple filesystems. */
-export async function shred(path: string): Promise<boolean> {
-  if (!existsSync(path)) return false;
-  const size = (await stat(path)).size;
-  const handle = await open(path, 'r+');
-  try {
-    await handle.write(Buffer.alloc(size, 0), 0, size, 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await unlink(path);
-  return true;
-}
-
 export interface Erasure {
   erased: string[];
   kept: { what: string; basis: string; until: string }[];
-  apply: (d: DbShape) => void;
+  /** The writes of the erasure, in the request's transaction; the files are shredded after its commit. */
+  commit: (tx: Tx) => Promise<void>;
 }
 
 /**
@@ -189,19 +174,14 @@ export interface Erasure {
 export async function eraseClient(store: Store, config: Config, client: ClientRecord, req: RightsRequest, now: Date): Promise<Erasure> {
   const fr = req.lang === 'fr';
   const erased: string[] = [];
-  const batches = store.data.batches.filter((b) => b.clientId === client.id);
-  let sources = 0;
-  let reports = 0;
-  for (const b of batches) {
-    const dir = join(batchesDir(store), b.id);
-    if (await shred(join(dir, b.sourceFile))) sources++;
-    if (await shred(join(dir, b.reportFile))) reports++;
-  }
-  erased.push(fr ? `fichiers CSV reçus : ${sources}` : `CSV files received: ${sources}`);
-  erased.push(fr ? `rapports de lots : ${reports}` : `batch reports: ${reports}`);
+  const batches = await store.read((tx) => tx.batches.ofClient(client.id));
+  const gone = (b: (typeof batches)[number], f: string) => (b.filesRemoved ?? []).includes(f);
+  const sources = batches.filter((b) => !gone(b, b.sourceFile)).map((b) => batchFile(b.id, b.sourceFile));
+  const reports = batches.filter((b) => !gone(b, b.reportFile)).map((b) => batchFile(b.id, b.reportFile));
+  erased.push(fr ? `fichiers CSV reçus : ${sources.length}` : `CSV files received: ${sources.length}`);
+  erased.push(fr ? `rapports de lots : ${reports.length}` : `batch reports: ${reports.length}`);
   erased.push(fr ? 'adresses e-mail, nom du contact, téléphone de la fiche client' : 'email addresses, contact name, phone of the client record');
-  const ledgerEntries = await pruneLedgerArchive(store.dataDir, (e) => e.clientId === client.id);
-  erased.push(fr ? `demandes RGPD antérieures et entrées du registre des courriers qui vous concernent (${ledgerEntries})` : `earlier GDPR requests and mail ledger entries about you (${ledgerEntries})`);
+  erased.push(fr ? 'demandes RGPD antérieures et entrées du registre des courriers qui vous concernent' : 'earlier GDPR requests and mail ledger entries about you');
   const lastIssue = batches.flatMap((b) => b.invoices.map((i) => i.issueDate)).sort().at(-1) ?? now.toISOString().slice(0, 10);
   const until = `${Number(lastIssue.slice(0, 4)) + config.gdpr.invoiceRetentionYears}${lastIssue.slice(4)}`;
   const kept = [
@@ -215,16 +195,19 @@ export async function eraseClient(store: Store, config: Config, client: ClientRe
   return {
     erased,
     kept,
-    apply: (d) => {
+    commit: async (tx) => {
       const at = now.toISOString();
-      d.clients = d.clients.map((c) => {
-        if (c.id !== client.id) return c;
-        const { contactName: _n, phone: _p, ...rest } = c;
-        return { ...rest, emails: [], erased: { at, ref: req.ref }, updatedAt: at };
-      });
+      const current = await tx.clients.get(client.id);
+      if (current) {
+        const { contactName: _n, phone: _p, ...rest } = current;
+        await tx.clients.put({ ...rest, emails: [], erased: { at, ref: req.ref }, updatedAt: at });
+      }
       const addresses = new Set([...client.emails, req.requester]);
-      d.requests = d.requests.filter((r) => r.ref === req.ref || !addresses.has(r.requester));
-      for (const b of d.batches) if (b.clientId === client.id) b.fileName = '(effacé / erased)';
+      const earlier = (await tx.requests.list()).filter((r) => r.ref !== req.ref && addresses.has(r.requester)).map((r) => r.ref);
+      await tx.requests.remove(earlier);
+      for (const b of batches) await tx.batches.amend([b.id], { fileName: '(effacé / erased)', filesRemoved: [b.sourceFile, b.reportFile] });
+      await tx.ledger.forgetClient(client.id);
+      tx.files.shred([...sources, ...reports]);
     },
   };
 }

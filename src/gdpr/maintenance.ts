@@ -1,30 +1,31 @@
 /**
- * The daily round of rights requests: unconfirmed requests whose code
+ * The recurring rounds of rights requests: unconfirmed requests whose code
  * expired are closed as such, and the operator gets a digest of the open
  * ones due within seven days or overdue (Art. 12(3) deadlines).
  */
-import type { AuditTrail } from '../audit/trail.js';
+import { auditEntry } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { ReplyDraft } from '../mail/compose.js';
-import type { Store } from '../store/db.js';
-import { daysLeft, OPEN_STATUSES } from './requests.js';
+import type { ReadTx, Store } from '../store/port.js';
+import { daysLeft } from './requests.js';
 import { frame } from './texts.js';
 
-export async function expireRequests(store: Store, audit: AuditTrail, now: Date): Promise<string[]> {
-  const expired = store.data.requests.filter((r) => r.status === 'awaiting-confirmation' && r.code && Date.parse(r.code.expiresAt) < now.getTime()).map((r) => r.ref);
-  if (expired.length === 0) return [];
-  await store.update((d) => {
-    for (const r of d.requests) {
-      if (expired.includes(r.ref)) Object.assign(r, { status: 'expired', closedAt: now.toISOString(), code: undefined, outcome: 'not confirmed in time' });
+export async function expireRequests(store: Store, now: Date): Promise<string[]> {
+  const expiredNow = (list: Awaited<ReturnType<ReadTx['requests']['list']>>) => list.filter((r) => r.status === 'awaiting-confirmation' && r.code && Date.parse(r.code.expiresAt) < now.getTime()).map((r) => r.ref);
+  if (expiredNow(await store.read((tx) => tx.requests.list({ open: true }))).length === 0) return [];
+  return store.transact(async (tx) => {
+    const expired = expiredNow(await tx.requests.list({ open: true }));
+    for (const ref of expired) {
+      await tx.requests.update(ref, { status: 'expired', closedAt: now.toISOString(), code: undefined, outcome: 'not confirmed in time' });
+      tx.audit(auditEntry({ action: 'gdpr-expired', outcome: 'info', details: { ref } }, now));
     }
+    return expired;
   });
-  for (const ref of expired) await audit.record({ action: 'gdpr-expired', outcome: 'info', details: { ref } });
-  return expired;
 }
 
-export function digest(store: Store, config: Config, now: Date): ReplyDraft | null {
+export async function digest(store: Store, config: Config, now: Date): Promise<ReplyDraft | null> {
   if (!config.operatorAddress) return null;
-  const open = store.data.requests.filter((r) => OPEN_STATUSES.includes(r.status));
+  const open = await store.read((tx) => tx.requests.list({ open: true }));
   const urgent = open.filter((r) => daysLeft(r, now) <= 7).sort((a, b) => daysLeft(a, now) - daysLeft(b, now));
   if (urgent.length === 0) return null;
   const items = urgent.map((r) => {

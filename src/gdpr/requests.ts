@@ -48,12 +48,6 @@ export function addCalendarMonths(iso: string, months: number): string {
   return target.toISOString();
 }
 
-export function nextRef(existing: readonly RightsRequest[], now: Date): string {
-  const year = now.getUTCFullYear();
-  const count = existing.filter((r) => r.ref.startsWith(`RGPD-${year}-`)).length;
-  return `RGPD-${year}-${String(count + 1).padStart(4, '0')}`;
-}
-
 const hashCode = (salt: string, code: string) => createHash('sha256').update(`${salt}:${code}`).digest('hex');
 
 /** A fresh code: returned once to be mailed, kept only as a hash. */

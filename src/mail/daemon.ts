@@ -1,50 +1,38 @@
 /**
- * The daemon: watches the source, takes each mail through the pipeline one
- * at a time, sends the outbox, and writes its status for `mailbot status`.
- * New mail is noticed by push (IDLE, or the Maildir watcher); a node-cron
- * poll is the safety net that also catches what arrived while disconnected.
- * SIGTERM/SIGINT let the current mail finish, then stop.
+ * The daemon: watches the source, takes each mail through the pipeline,
+ * runs the recurring jobs of the registry (jobs/registry.ts) and reports its
+ * status for `mailbot status`. New mail is noticed by push (IDLE, or the
+ * Maildir watcher); the poll job is the safety net that also catches what
+ * arrived while disconnected. SIGTERM/SIGINT let the mails in hand finish,
+ * then it stops.
  */
-import { join } from 'node:path';
+import { hostname } from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
-import type { AuditTrail } from '../audit/trail.js';
-import { recoverStaging } from '../batch/run.js';
+import { auditEntry, type AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../core/errors.js';
-import type { Store } from '../store/db.js';
-import { writePrivateFile } from '../store/files.js';
-import { digest, expireRequests } from '../gdpr/maintenance.js';
-import { composeReply } from './compose.js';
-import { Outbox, stageReply } from './outbox.js';
-import type { Templates } from './templates.js';
+import { JOBS } from '../jobs/registry.js';
+import type { JobContext, RecurringJob } from '../jobs/types.js';
+import type { DaemonStatus, Store } from '../store/port.js';
+import { composeReply, type ReplyDraft } from './compose.js';
+import { Outbox, queueReplies, stageReply } from './outbox.js';
 import type { PendingMove, Pipeline } from './pipeline.js';
+import type { MailSource } from './source.js';
+import type { Templates } from './templates.js';
+import type { MailTransport } from './transport.js';
 
 /** Handled mails are moved in groups of this many (one MOVE per folder). */
 const MOVE_CHUNK = 50;
 /** Mails handled at the same time. */
 const MAILS_IN_FLIGHT = 8;
-import type { MailSource } from './source.js';
-import type { MailTransport } from './transport.js';
-
-export interface DaemonStatus {
-  pid: number;
-  startedAt: string;
-  source: string;
-  transport: string;
-  connection: string;
-  lastPollAt?: string;
-  lastMailAt?: string;
-  updatedAt: string;
-}
 
 export class Daemon {
   private running?: Promise<void>;
   private again = false;
   private stopping = false;
-  private cronTask?: ScheduledTask;
-  private digestTask?: ScheduledTask;
-  private outboxTimer?: NodeJS.Timeout;
+  private readonly tasks: { stop(): void }[] = [];
+  private readonly jobRuns = new Map<string, Promise<void>>();
   private readonly outbox: Outbox;
   private readonly status: DaemonStatus;
 
@@ -57,24 +45,69 @@ export class Daemon {
     private readonly audit: AuditTrail,
     private readonly log: Logger,
     private readonly templates: Templates,
+    private readonly jobs: readonly RecurringJob[] = JOBS,
   ) {
-    this.outbox = new Outbox(store, transport, source, audit, log);
+    this.outbox = new Outbox(store, transport, source, log);
     const now = new Date().toISOString();
-    this.status = { pid: process.pid, startedAt: now, source: source.description, transport: transport.name, connection: 'starting', updatedAt: now };
+    this.status = { pid: process.pid, node: hostname(), startedAt: now, source: source.description, transport: transport.name, connection: 'starting', updatedAt: now };
   }
 
   async start(): Promise<void> {
-    const recovered = await recoverStaging(this.store);
-    const orphans = await Outbox.removeOrphans(this.store);
-    if (recovered.completed + recovered.discarded + orphans > 0) this.log.info({ ...recovered, orphanReplies: orphans }, 'recovered after an interrupted run');
-    await this.audit.touch();
+    // The first commit of the process also finishes what a killed one left (store recovery).
     await this.audit.record({ action: 'daemon-started', outcome: 'info', details: { source: this.source.name, transport: this.transport.name } });
     this.source.onActivity(() => this.kick());
     await this.source.open();
-    this.cronTask = cron.schedule(this.config.pollCron, () => this.kick(), { noOverlap: true });
-    this.digestTask = cron.schedule(this.config.gdpr.digestCron, () => void this.maintenance(true), { noOverlap: true });
-    this.outboxTimer = setInterval(() => void this.sendOutbox(), 2_000);
+    for (const job of this.jobs) {
+      const when = job.schedule(this.config);
+      if ('cron' in when) {
+        const task: ScheduledTask = cron.schedule(when.cron, () => void this.runJob(job), { noOverlap: true });
+        this.tasks.push({ stop: () => void task.stop() });
+      } else {
+        const timer = setInterval(() => void this.runJob(job), when.everyMs);
+        this.tasks.push({ stop: () => clearInterval(timer) });
+      }
+    }
     this.kick();
+  }
+
+  private jobContext(): JobContext {
+    return {
+      store: this.store,
+      config: this.config,
+      audit: this.audit,
+      log: this.log,
+      now: new Date(),
+      pollMailbox: () => this.kick(),
+      sendOutbox: () => this.sendOutbox(),
+      queueMail: (draft, audit) => this.queueMail(draft, audit),
+    };
+  }
+
+  /** One run of a job at a time; a failure is logged and stops nothing else. */
+  runJob(job: RecurringJob): Promise<void> {
+    const running = this.jobRuns.get(job.name);
+    if (running) return running;
+    const run = job
+      .run(this.jobContext())
+      .catch((err: unknown) => this.log.warn({ job: job.name, err: errorMessage(err) }, 'recurring job failed; it runs again at its next time'))
+      .finally(() => this.jobRuns.delete(job.name));
+    this.jobRuns.set(job.name, run);
+    return run;
+  }
+
+  private async queueMail(draft: ReplyDraft, audit: { action: 'digest-sent'; details?: Record<string, string | number> }): Promise<void> {
+    const mail = await composeReply(undefined, draft, { botAddress: this.config.botAddress, botName: this.config.botName }, this.templates);
+    const staging = await this.store.files.stage();
+    try {
+      const entry = await stageReply(staging, mail, { kind: draft.kind });
+      await this.store.transact(async (tx) => {
+        await queueReplies(tx, staging, [entry]);
+        tx.audit(auditEntry({ action: audit.action, outcome: 'ok', ...(audit.details ? { details: audit.details } : {}) }));
+      });
+    } catch (err) {
+      await staging.discard();
+      throw err;
+    }
   }
 
   /** Run the loop now, or once more after the current run. */
@@ -105,7 +138,7 @@ export class Daemon {
         let pending: PendingMove[] = [];
         const queue = [...refs];
         // A few mails in flight: each waits on the servers more than on the CPU. Mails are
-        // independent; invoice batches take a lock of their own (handlers/invoice.ts).
+        // independent; invoice and rights-request mails keep their order (pipeline.ts).
         const worker = async () => {
           for (let ref = queue.shift(); ref && !this.stopping; ref = queue.shift()) {
             const move = await this.pipeline.process(this.source, ref);
@@ -127,28 +160,10 @@ export class Daemon {
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'mailbox poll failed; will retry');
       }
-      await this.maintenance(false);
+      for (const job of this.jobs) if (job.afterEachRound) await this.runJob(job);
       void this.sendOutbox(); // replies go out while the next round reads the mailbox
       await this.writeStatus();
     } while (this.again && !this.stopping);
-  }
-
-  /** Close rights requests whose code expired; with `withDigest`, mail the operator the deadlines. */
-  async maintenance(withDigest: boolean): Promise<void> {
-    try {
-      const now = new Date();
-      await expireRequests(this.store, this.audit, now);
-      const draft = withDigest ? digest(this.store, this.config, now) : null;
-      if (!draft) return;
-      const mail = await composeReply(undefined, draft, { botAddress: this.config.botAddress, botName: this.config.botName }, this.templates);
-      const entry = await stageReply(this.store.dataDir, mail, { kind: draft.kind });
-      await this.store.update((d) => {
-        d.outbox.push(entry);
-      });
-      await this.audit.record({ action: 'digest-sent', outcome: 'ok', details: { kind: draft.kind } });
-    } catch (err) {
-      this.log.warn({ err: errorMessage(err) }, 'rights requests maintenance failed');
-    }
   }
 
   private async sendOutbox(): Promise<void> {
@@ -162,22 +177,20 @@ export class Daemon {
   private async writeStatus(): Promise<void> {
     if (!this.stopping) this.status.connection = this.source.state();
     this.status.updatedAt = new Date().toISOString();
-    await writePrivateFile(join(this.store.dataDir, 'status.json'), JSON.stringify(this.status, null, 2)).catch(() => undefined);
+    await this.store.reportStatus({ ...this.status }).catch(() => undefined);
   }
 
-  /** Finish the current mail, then close everything. */
+  /** Finish the mails in hand, then close everything. */
   async stop(): Promise<void> {
     this.stopping = true;
-    void this.cronTask?.stop();
-    void this.digestTask?.stop();
-    if (this.outboxTimer) clearInterval(this.outboxTimer);
+    for (const t of this.tasks) t.stop();
     while (this.running) await this.running;
+    await Promise.all(this.jobRuns.values());
     await this.outbox.flush().catch(() => undefined);
     this.status.connection = 'stopped';
     await this.writeStatus();
     await this.source.close();
     this.transport.close();
     await this.audit.record({ action: 'daemon-stopped', outcome: 'info' });
-    await this.audit.close();
   }
 }

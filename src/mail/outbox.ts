@@ -1,25 +1,21 @@
 /**
- * The persisted outbox. A reply is written to data/queue/<id>.eml and listed
- * in the store before any attempt to send it; it is sent with backoff while
- * the SMTP server is down, and a copy goes to the Sent folder. An entry
- * leaves the store only after the server accepted it (the audit trail says
- * "reply-sent"), so a crash can at worst send a reply twice, never lose it
- * (invariant 3).
+ * The persisted outbox. A reply's raw message is staged and queued in the
+ * same commit as what it answers; it is sent with backoff while the SMTP
+ * server is down, and a copy goes to the Sent folder. An entry leaves the
+ * store only after the server accepted it (the audit trail says
+ * "reply-sent", in that same commit), so a crash can at worst send a reply
+ * twice, never lose it (invariant 3).
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readdir, readFile, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AuditTrail } from '../audit/trail.js';
-import type { Store } from '../store/db.js';
-import { writePrivateFile } from '../store/files.js';
-import type { ComposedMail } from './compose.js';
+import { auditEntry } from '../audit/trail.js';
+import { errorMessage } from '../core/errors.js';
+import type { OutboxEntry, Staging, Store, Tx } from '../store/port.js';
+import { composeReply, type ComposedMail, type Identity, type ReplyDraft } from './compose.js';
 import type { MailSource } from './source.js';
-import type { OutboxEntry } from './state.js';
+import type { Templates } from './templates.js';
 import type { MailTransport } from './transport.js';
 
-const QUEUE_DIR = 'queue';
 const MAX_BACKOFF_MS = 10 * 60_000;
 /** Replies sent at the same time; the SMTP transport pools as many connections. */
 export const SENDERS = 4;
@@ -28,11 +24,11 @@ export function backoffMs(attempts: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
 }
 
-/** Write the raw reply beside the store; the entry is added to the store by the caller's commit. */
-export async function stageReply(dataDir: string, mail: ComposedMail, meta: { kind: string; inReplyTo?: string; clientId?: string }, now = new Date()): Promise<OutboxEntry> {
+/** Stage the raw reply; the entry it returns is queued by the caller's commit (with `queueReplies`). */
+export async function stageReply(staging: Staging, mail: ComposedMail, meta: { kind: string; inReplyTo?: string; clientId?: string }, now = new Date()): Promise<OutboxEntry> {
   const id = randomUUID();
-  const file = join(QUEUE_DIR, `${id}.eml`);
-  await writePrivateFile(join(dataDir, file), mail.raw);
+  const file = `queue/${id}.eml`;
+  await staging.write(file, mail.raw);
   return {
     id,
     createdAt: now.toISOString(),
@@ -48,6 +44,16 @@ export async function stageReply(dataDir: string, mail: ComposedMail, meta: { ki
   };
 }
 
+/** In a transaction: adopt the staged messages and queue their entries, each with its audit line. */
+export async function queueReplies(tx: Tx, staging: Staging, entries: readonly OutboxEntry[], ids: { mailKey?: string; messageId?: string } = {}): Promise<void> {
+  if (entries.length === 0) return;
+  tx.files.adopt(staging);
+  for (const e of entries) {
+    await tx.outbox.queue(e);
+    tx.audit(auditEntry({ action: 'reply-queued', outcome: 'ok', ...ids, ...(e.clientId ? { clientId: e.clientId } : {}), details: { kind: e.kind } }));
+  }
+}
+
 export class Outbox {
   private flushing?: Promise<void>;
 
@@ -55,7 +61,6 @@ export class Outbox {
     private readonly store: Store,
     private readonly transport: MailTransport,
     private readonly source: MailSource | undefined,
-    private readonly audit: AuditTrail,
     private readonly log: Logger,
   ) {}
 
@@ -68,8 +73,7 @@ export class Outbox {
   }
 
   private async run(): Promise<void> {
-    const now = Date.now();
-    const due = this.store.data.outbox.filter((e) => e.state === 'queued' && Date.parse(e.nextAttemptAt) <= now);
+    const due = await this.store.outbox.takeDue(new Date(), 200);
     // A few at a time, as many as the SMTP pool has connections; the first failure stops the round.
     let down = false;
     const worker = async () => {
@@ -78,32 +82,33 @@ export class Outbox {
       }
     };
     await Promise.all(Array.from({ length: SENDERS }, worker));
+    // What this round did not try is left for the next one.
+    await this.store.outbox.release(due.map((e) => e.id));
   }
 
   /** false when the server refused or could not be reached. */
   private async sendOne(entry: OutboxEntry): Promise<boolean> {
-    const path = join(this.store.dataDir, entry.file);
     let raw: Buffer;
     try {
-      raw = await readFile(path);
-    } catch {
-      this.log.error({ id: entry.id }, 'queued reply file missing');
+      raw = await this.store.files.read(entry.file);
+    } catch (err) {
+      this.log.error({ id: entry.id, err: errorMessage(err) }, 'queued reply file unreadable');
+      await this.store.transact((tx) => tx.outbox.retry(entry.id, { attempts: entry.attempts + 1, nextAttemptAt: new Date(Date.now() + backoffMs(entry.attempts + 1)).toISOString(), lastError: 'message file unreadable' }));
       return true;
     }
     try {
       await this.transport.send(raw, entry.envelope);
     } catch (err) {
       const attempts = entry.attempts + 1;
-      const message = err instanceof Error ? err.message : String(err);
-      await this.store.update((d) => {
-        const e = d.outbox.find((x) => x.id === entry.id);
-        if (e) Object.assign(e, { attempts, lastError: message.slice(0, 200), nextAttemptAt: new Date(Date.now() + backoffMs(attempts)).toISOString() });
+      const message = errorMessage(err);
+      await this.store.transact(async (tx) => {
+        await tx.outbox.retry(entry.id, { attempts, lastError: message.slice(0, 200), nextAttemptAt: new Date(Date.now() + backoffMs(attempts)).toISOString() });
+        tx.audit(auditEntry({ action: 'reply-failed', outcome: 'failed', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { attempts, kind: entry.kind } }));
       });
-      await this.audit.record({ action: 'reply-failed', outcome: 'failed', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { attempts, kind: entry.kind } });
       this.log.warn({ id: entry.id, attempts, err: message }, 'reply not sent; will retry');
       return false; // the server is down: the others would fail the same way
     }
-    // The copy in Sent comes before the record, so that one write says both; a crash in
+    // The copy in Sent comes before the record, so that one commit says both; a crash in
     // between sends the reply again, which invariant 3 allows, and never loses it.
     let savedToSent = false;
     if (this.source) {
@@ -111,29 +116,30 @@ export class Outbox {
         await this.source.saveSent(raw);
         savedToSent = true;
       } catch (err) {
-        this.log.warn({ id: entry.id, err: err instanceof Error ? err.message : String(err) }, 'could not copy the reply to the Sent folder');
+        this.log.warn({ id: entry.id, err: errorMessage(err) }, 'could not copy the reply to the Sent folder');
       }
     }
-    await this.store.update((d) => {
-      d.outbox = d.outbox.filter((x) => x.id !== entry.id);
+    await this.store.transact(async (tx) => {
+      await tx.outbox.sent(entry.id);
+      tx.audit(auditEntry({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1, savedToSent } }));
     });
-    await this.audit.record({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1, savedToSent } });
-    await unlink(join(this.store.dataDir, entry.file)).catch(() => undefined);
     return true;
   }
+}
 
-  /** Queue files no entry refers to come from a commit that never happened: remove them. */
-  static async removeOrphans(store: Store): Promise<number> {
-    const dir = join(store.dataDir, QUEUE_DIR);
-    if (!existsSync(dir)) return 0;
-    const known = new Set(store.data.outbox.map((e) => e.file.split('/').pop()));
-    let removed = 0;
-    for (const name of await readdir(dir)) {
-      if (name.endsWith('.eml') && !known.has(name)) {
-        await unlink(join(dir, name));
-        removed++;
-      }
-    }
-    return removed;
+/**
+ * Compose and stage mails that answer no mail (a notice, a digest); the
+ * caller queues them with `queueReplies` in its own transaction and discards
+ * the staging if that fails.
+ */
+export async function stageNotices(store: Store, me: Identity, templates: Templates, drafts: readonly ReplyDraft[], clientId?: string): Promise<{ staging: Staging; entries: OutboxEntry[] }> {
+  const staging = await store.files.stage();
+  try {
+    const entries: OutboxEntry[] = [];
+    for (const draft of drafts) entries.push(await stageReply(staging, await composeReply(undefined, draft, me, templates), { kind: draft.kind, ...(clientId ? { clientId } : {}) }));
+    return { staging, entries };
+  } catch (err) {
+    await staging.discard();
+    throw err;
   }
 }

@@ -1,34 +1,33 @@
 /**
- * One mail's way through: ledger → parse → guard → route → handle → one
- * store write (batches, queued reply, outcome) → move → ledger "moved".
+ * One mail's way through: claim → parse → guard → route → handle → one
+ * commit (what the handler wants written, the queued replies, the ledger
+ * entry with the outcome, the audit lines) → move → ledger "moved".
  *
- * Each attempt is counted in a journal before handling (mail/attempts.ts),
- * so a mail that crashed the handler (or the process) twice is set aside
- * with its error instead of blocking the mails behind it (invariant 4). The
- * ledger entry with the outcome is written in the same store write as the
- * batches and the reply, and a mail is moved only after it (invariants 1, 2).
+ * The claim counts the attempt before any work (store.mail.claim), so a
+ * mail that crashed the handler (or the process) twice is set aside with its
+ * error instead of blocking the mails behind it (invariant 4). The ledger
+ * entry is committed with everything the mail caused, and the mail is moved
+ * only after it (invariants 1, 2). A commit refused because another batch
+ * of the same seller took numbers meanwhile is handled again.
  */
-import { unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AuditTrail } from '../audit/trail.js';
-import { clientForEmail } from '../clients/service.js';
+import { auditEntry, type AuditInput, type AuditTrail } from '../audit/trail.js';
+import { isRetryableConflict } from '../batch/run.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../core/errors.js';
-import type { Store } from '../store/db.js';
+import { ledgerKey, type OutboxEntry, type Staging, type Store, type Tx } from '../store/port.js';
 import { clientIp, senderTrust } from './authresults.js';
 import { composeReply } from './compose.js';
-import { guard, RateLimiter } from './guard.js';
+import { guard } from './guard.js';
 import type { FolderRole, HandlerResult, MailContext, MailHandler } from './handlers/types.js';
 import { detectLanguage } from './language.js';
-import { stageReply } from './outbox.js';
+import { queueReplies, stageReply } from './outbox.js';
 import { parseMessage, type ParsedMessage } from './parse.js';
 import type { MailRef, MailSource } from './source.js';
-import type { AttemptJournal } from './attempts.js';
-import { archiveLedger, ledgerKey } from './state.js';
 import type { Templates } from './templates.js';
 
 export const MAX_ATTEMPTS = 2;
+const HOUR = 3_600_000;
 
 /** A mail whose outcome is recorded and that waits to be moved to its folder. */
 export interface PendingMove {
@@ -45,17 +44,18 @@ export interface PipelineDeps {
   templates: Templates;
   handlers: readonly MailHandler[];
   log: Logger;
-  attempts: AttemptJournal;
+}
+
+interface Attempt {
+  attempts: number;
+  firstSeenAt: string;
 }
 
 export class Pipeline {
-  private readonly rate: RateLimiter;
   /** Resolves when every mail started before the next one has finished or proved not exclusive. */
   private order: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: PipelineDeps) {
-    this.rate = new RateLimiter(deps.config.limits.mailsPerSenderPerHour);
-  }
+  constructor(private readonly deps: PipelineDeps) {}
 
   private folder(role: FolderRole): string {
     return this.deps.config.folders[role];
@@ -63,7 +63,7 @@ export class Pipeline {
 
   /**
    * Move mails whose outcome is recorded, folder by folder in one command each,
-   * then note them moved in one write. A crash before the note only means the
+   * then note them moved in one commit. A crash before the note only means the
    * move is done again: the ledger says where each mail goes.
    */
   async moveAll(source: MailSource, pending: readonly PendingMove[]): Promise<void> {
@@ -71,19 +71,11 @@ export class Pipeline {
     for (const p of pending) byFolder.set(p.folder, [...(byFolder.get(p.folder) ?? []), p]);
     for (const [folder, list] of byFolder) {
       await source.moveMany(list.map((p) => p.ref), folder);
-      // A moved mail is done: its entry leaves the store for the append-only ledger archive,
-      // so the store stays small however many mails go by (UIDs are never reused in a UIDVALIDITY).
-      const now = new Date().toISOString();
-      const done = list.flatMap((p) => {
-        const e = this.deps.store.data.ledger[p.key];
-        return e ? [{ ...e, state: 'moved' as const, updatedAt: now }] : [];
+      const now = new Date();
+      await this.deps.store.transact(async (tx) => {
+        await tx.ledger.moved(list.map((p) => p.key), now.toISOString());
+        for (const p of list) tx.audit(auditEntry({ action: 'moved', outcome: 'ok', mailKey: p.key, ...(p.messageId ? { messageId: p.messageId } : {}), details: { folder } }, now));
       });
-      await archiveLedger(this.deps.store.dataDir, done);
-      await this.deps.store.update((d) => {
-        for (const p of list) delete d.ledger[p.key];
-      });
-      await this.deps.attempts.done(list.map((p) => p.key));
-      for (const p of list) await this.deps.audit.record({ action: 'moved', outcome: 'ok', mailKey: p.key, ...(p.messageId ? { messageId: p.messageId } : {}), details: { folder } });
     }
   }
 
@@ -106,58 +98,79 @@ export class Pipeline {
   }
 
   private async processInOrder(source: MailSource, ref: MailRef, before: Promise<void>, release: () => void): Promise<PendingMove | null> {
-    const { store, audit, attempts } = this.deps;
+    const { store } = this.deps;
     const key = ledgerKey(ref.key);
-    const known = store.data.ledger[key];
-    if (known?.folder) {
+    const claim = await store.mail.claim(key, ref.key);
+    if (claim.status === 'taken') return null;
+    if (claim.status === 'handled') {
       // Handled before (the move did not happen, or the server shows it again): only the move is left.
-      return { ref, key, folder: known.folder, ...(known.messageId ? { messageId: known.messageId } : {}) };
+      return { ref, key, folder: claim.folder, ...(claim.messageId ? { messageId: claim.messageId } : {}) };
     }
-    const tried = attempts.get(key);
-    if (tried && tried.attempts >= MAX_ATTEMPTS) {
-      const folder = this.folder('rejected');
-      const error = tried.error ?? 'the handler stopped twice on this mail';
-      const now = new Date().toISOString();
-      await store.update((d) => {
-        d.ledger[key] = { ...ref.key, state: 'handled', attempts: tried.attempts, outcome: 'set-aside', folder, error, firstSeenAt: tried.firstSeenAt, updatedAt: now };
-      });
-      await audit.record({ action: 'set-aside', outcome: 'failed', mailKey: key, details: { attempts: tried.attempts, error: error.slice(0, 200) } });
-      this.deps.log.error({ key, attempts: tried.attempts }, 'mail set aside after repeated failures');
-      return { ref, key, folder };
-    }
-    const attempt = await attempts.begin(key);
+    if (claim.attempts > MAX_ATTEMPTS) return this.setAside(ref, key, claim);
+    const trail: AuditInput[] = [];
     try {
-      return await this.handle(source, ref, key, before, release, attempt);
+      for (let round = 1; ; round++) {
+        try {
+          return await this.handle(source, ref, key, before, release, claim, trail);
+        } catch (err) {
+          if (!isRetryableConflict(err) || round >= 3) throw err;
+          trail.length = 0;
+        }
+      }
     } catch (err) {
       const message = errorMessage(err);
       this.deps.log.error({ key, err: message }, 'mail handling failed; it will be retried once, then set aside');
-      await attempts.fail(key, message.slice(0, 500)).catch(() => undefined);
-      await audit.record({ action: 'error', outcome: 'failed', mailKey: key, details: { error: message.slice(0, 200) } }).catch(() => undefined);
+      await store.mail.failed(key, message.slice(0, 500)).catch(() => undefined);
+      await store
+        .transact((tx) => {
+          for (const a of trail) tx.audit(auditEntry(a));
+          tx.audit(auditEntry({ action: 'error', outcome: 'failed', mailKey: key, details: { error: message.slice(0, 200) } }));
+          return Promise.resolve();
+        })
+        .catch(() => undefined);
       return null;
     }
   }
 
-  private async handle(source: MailSource, ref: MailRef, key: string, before: Promise<void>, release: () => void, attempt: { attempts: number; firstSeenAt: string }): Promise<PendingMove> {
+  private async setAside(ref: MailRef, key: string, claim: Attempt & { error?: string }): Promise<PendingMove> {
+    const folder = this.folder('rejected');
+    const error = claim.error ?? 'the handler stopped twice on this mail';
+    const now = new Date().toISOString();
+    await this.deps.store.transact(async (tx) => {
+      await tx.ledger.record({ ...ref.key, state: 'handled', attempts: claim.attempts - 1, outcome: 'set-aside', folder, error, firstSeenAt: claim.firstSeenAt, updatedAt: now });
+      tx.audit(auditEntry({ action: 'set-aside', outcome: 'failed', mailKey: key, details: { attempts: claim.attempts - 1, error: error.slice(0, 200) } }));
+    });
+    this.deps.log.error({ key, attempts: claim.attempts - 1 }, 'mail set aside after repeated failures');
+    return { ref, key, folder };
+  }
+
+  private async handle(source: MailSource, ref: MailRef, key: string, before: Promise<void>, release: () => void, attempt: Attempt, trail: AuditInput[]): Promise<PendingMove> {
     const { store, config, audit } = this.deps;
     const raw = await source.fetch(ref);
     const parsed = await parseMessage(raw, config.limits);
     if (!parsed.ok) {
-      await audit.record({ action: 'received', outcome: 'refused', mailKey: key, details: { reason: 'unparseable' } });
-      return this.finish(ref, key, attempt, undefined, { outcome: 'unparseable', folder: 'rejected', audit: [] });
+      trail.push({ action: 'received', outcome: 'refused', mailKey: key, details: { reason: 'unparseable' } });
+      return this.finish(ref, key, attempt, undefined, { outcome: 'unparseable', folder: 'rejected', audit: [] }, trail);
     }
     const message = parsed.message;
     const from = message.from?.address;
     const ip = clientIp(message.headers.get('received') ?? []);
-    const ids = { mailKey: key, ...(message.messageId ? { messageId: message.messageId } : {}) };
+    const now = new Date();
+    const senderKey = from ? `sender:${audit.hash(from)}` : undefined;
+    const seen = await store.read(async (tx) => ({
+      client: from ? await tx.clients.byEmail(from) : undefined,
+      recent: senderKey ? await tx.rate.recent(senderKey, HOUR, now.getTime()) : 0,
+    }));
+    const client = seen.client;
     // A client who objected (GDPR Art. 21) is no longer traced by address and IP in the audit
     // trail, the one processing here that rests on legitimate interest, unless the operator
     // recorded compelling grounds.
-    const objecting = from ? clientForEmail(store, from)?.objection : undefined;
-    const traced = !objecting || Boolean(objecting.compellingGrounds);
-    await audit.record({
+    const traced = !client?.objection || Boolean(client.objection.compellingGrounds);
+    trail.push({
       action: 'received',
       outcome: 'info',
-      ...ids,
+      mailKey: key,
+      ...(message.messageId ? { messageId: message.messageId } : {}),
       ...(from && traced ? { sender: audit.hash(from) } : {}),
       ...(ip && traced ? { ip: audit.hash(ip) } : {}),
       details: { bytes: raw.length, attachments: message.attachments.length },
@@ -165,12 +178,11 @@ export class Pipeline {
 
     const guarded = guard(message, config.botAddress);
     if (guarded) {
-      return this.finish(ref, key, attempt, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] });
+      return this.finish(ref, key, attempt, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] }, trail);
     }
-    if (from && !this.rate.allow(from)) {
-      return this.finish(ref, key, attempt, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] });
+    if (senderKey && seen.recent >= config.limits.mailsPerSenderPerHour) {
+      return this.finish(ref, key, attempt, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] }, trail);
     }
-    const client = from ? clientForEmail(store, from) : undefined;
     const lang = detectLanguage(message, client?.language);
     if (message.oversize) {
       const l = config.limits;
@@ -180,7 +192,7 @@ export class Pipeline {
         folder: 'rejected',
         reply: { kind: 'too-large', template: 'too-large', lang, to: from ?? '', data: { reason, messageMb: Math.round(l.messageBytes / 1048576), maxAttachments: l.attachments, attachmentMb: Math.round(l.attachmentBytes / 1048576) } },
         audit: [{ action: 'routed', outcome: 'refused', details: { reason: message.oversize } }],
-      });
+      }, trail, senderKey);
     }
     const ctx: MailContext = {
       message,
@@ -191,60 +203,66 @@ export class Pipeline {
       store,
       config,
       audit,
-      now: new Date(),
+      now,
     };
-    const handler = this.deps.handlers.find((h) => h.accepts(ctx));
+    let handler: MailHandler | undefined;
+    for (const h of this.deps.handlers) {
+      if (await h.accepts(ctx)) {
+        handler = h;
+        break;
+      }
+    }
     if (!handler) throw new Error('no handler accepts this mail');
-    await audit.record({ action: 'routed', outcome: 'info', ...ids, ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
+    trail.push({ action: 'routed', outcome: 'info', mailKey: key, ...(message.messageId ? { messageId: message.messageId } : {}), ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
     if (!handler.exclusive) {
       release(); // mails behind this one need not wait for it
-      return this.finish(ref, key, attempt, message, await handler.handle(ctx));
+      return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, senderKey);
     }
     await before;
-    return this.finish(ref, key, attempt, message, await handler.handle(ctx));
+    return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, senderKey);
   }
 
-  /** Record the outcome, the batches and the queued reply in one write; the move comes after. */
-  private async finish(ref: MailRef, key: string, attempt: { attempts: number; firstSeenAt: string }, message: ParsedMessage | undefined, result: HandlerResult): Promise<PendingMove> {
-    const { store, config, audit, templates } = this.deps;
+  /** Commit the outcome, what the handler wants written and the queued replies, together; the move comes after. */
+  private async finish(ref: MailRef, key: string, attempt: Attempt, message: ParsedMessage | undefined, result: HandlerResult, trail: readonly AuditInput[], senderKey?: string): Promise<PendingMove> {
+    const { store, config, templates } = this.deps;
     const folder = this.folder(result.folder);
     const ids = { mailKey: key, ...(message?.messageId ? { messageId: message.messageId } : {}) };
-    const prepared = result.prepared ?? [];
-    const queuedAll: Awaited<ReturnType<typeof stageReply>>[] = [];
     const me = { botAddress: config.botAddress, botName: config.botName };
+    const drafts = [...(result.reply && result.reply.to !== '' ? [{ draft: result.reply, original: message }] : []), ...(result.notify ?? []).map((draft) => ({ draft, original: undefined }))];
+    let staging: Staging | undefined;
     try {
-      if (result.reply && result.reply.to !== '') {
-        const mail = await composeReply(message, result.reply, me, templates);
-        queuedAll.push(await stageReply(store.dataDir, mail, { kind: result.reply.kind, inReplyTo: key, ...(result.clientId ? { clientId: result.clientId } : {}) }));
+      const entries: OutboxEntry[] = [];
+      if (drafts.length > 0) {
+        staging = await store.files.stage();
+        for (const { draft, original } of drafts) {
+          const mail = await composeReply(original, draft, me, templates);
+          entries.push(await stageReply(staging, mail, { kind: draft.kind, ...(original ? { inReplyTo: key } : {}), ...(result.clientId ? { clientId: result.clientId } : {}) }));
+        }
       }
-      for (const draft of result.notify ?? []) {
-        const mail = await composeReply(undefined, draft, me, templates);
-        queuedAll.push(await stageReply(store.dataDir, mail, { kind: draft.kind, ...(result.clientId ? { clientId: result.clientId } : {}) }));
-      }
-      await store.update((d) => {
-        for (const p of prepared) p.apply?.(d);
-        result.apply?.(d);
-        d.outbox.push(...queuedAll);
-        d.ledger[key] = {
+      const now = new Date();
+      await store.transact(async (tx: Tx) => {
+        await result.commit?.(tx);
+        if (staging) await queueReplies(tx, staging, entries, ids);
+        if (senderKey) await tx.rate.hit(senderKey, HOUR, config.limits.mailsPerSenderPerHour, now.getTime());
+        await tx.ledger.record({
           ...ref.key,
           state: 'handled',
           attempts: attempt.attempts,
           outcome: result.outcome,
           folder,
           firstSeenAt: attempt.firstSeenAt,
-          updatedAt: new Date().toISOString(),
+          updatedAt: now.toISOString(),
           ...(message?.messageId ? { messageId: message.messageId } : {}),
           ...(result.clientId ? { clientId: result.clientId } : {}),
-        };
+        });
+        for (const a of trail) tx.audit(auditEntry(a, now));
+        for (const a of result.audit) tx.audit(auditEntry({ ...a, ...ids }, now));
       });
     } catch (err) {
-      for (const p of prepared) await p.abort();
-      for (const q of queuedAll) await unlink(join(store.dataDir, q.file)).catch(() => undefined);
+      await result.abort?.();
+      await staging?.discard();
       throw err;
     }
-    for (const p of prepared) await p.finish();
-    for (const a of result.audit) await audit.record({ ...a, ...ids });
-    for (const q of queuedAll) await audit.record({ action: 'reply-queued', outcome: 'ok', ...ids, ...(result.clientId ? { clientId: result.clientId } : {}), details: { kind: q.kind } });
     this.deps.log.info({ key, outcome: result.outcome, folder }, 'mail handled');
     return { ref, key, folder, ...(message?.messageId ? { messageId: message.messageId } : {}) };
   }

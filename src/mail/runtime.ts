@@ -1,11 +1,10 @@
-/** Wiring: configuration → source, transport, pipeline, daemon. */
+/** Wiring: configuration and store → source, transport, pipeline, daemon. */
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { AuditTrail } from '../audit/trail.js';
-import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { auditKey } from '../config/secrets.js';
-import type { Store } from '../store/db.js';
+import type { Store } from '../store/port.js';
 import { Daemon } from './daemon.js';
 import { gdprHandler } from './handlers/gdpr.js';
 import { helpHandler } from './handlers/help.js';
@@ -15,7 +14,6 @@ import { ImapSource } from './imap.js';
 import { MaildirSource } from './maildir.js';
 import { OAuthTokens } from './oauth.js';
 import { Pipeline } from './pipeline.js';
-import { AttemptJournal } from './attempts.js';
 import type { MailSource } from './source.js';
 import { Templates } from './templates.js';
 import { FolderTransport, SmtpTransport, type MailTransport } from './transport.js';
@@ -24,7 +22,6 @@ import { FolderTransport, SmtpTransport, type MailTransport } from './transport.
 export const HANDLERS: readonly MailHandler[] = [invoiceHandler, gdprHandler, helpHandler];
 
 export interface Runtime {
-  config: Config;
   audit: AuditTrail;
   source: MailSource;
   transport: MailTransport;
@@ -38,26 +35,28 @@ export function createLogger(): Logger {
   return pino({ level: process.env.MAILBOT_LOG_LEVEL ?? 'info', base: { pid: process.pid } }, pino.destination(2));
 }
 
-export function buildSourceAndTransport(store: Store, config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): { source: MailSource; transport: MailTransport } {
+export function buildSourceAndTransport(dataDir: string, config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env): { source: MailSource; transport: MailTransport } {
   const source = config.imap
-    ? new ImapSource(config.imap, env, log, config.imap.auth.type === 'oauth2' ? new OAuthTokens(config.imap.auth, store.dataDir, env) : undefined)
-    : new MaildirSource(join(store.dataDir, 'mailbox'));
+    ? new ImapSource(config.imap, env, log, config.imap.auth.type === 'oauth2' ? new OAuthTokens(config.imap.auth, dataDir, env) : undefined)
+    : new MaildirSource(join(dataDir, 'mailbox'));
   const smtpAuth = config.smtp?.auth;
   const transport = config.smtp
-    ? new SmtpTransport(config.smtp, env, smtpAuth?.type === 'oauth2' ? new OAuthTokens(smtpAuth, store.dataDir, env) : undefined)
-    : new FolderTransport(join(store.dataDir, 'outbox'));
+    ? new SmtpTransport(config.smtp, env, smtpAuth?.type === 'oauth2' ? new OAuthTokens(smtpAuth, dataDir, env) : undefined)
+    : new FolderTransport(join(dataDir, 'outbox'));
   return { source, transport };
 }
 
-export async function buildRuntime(store: Store, options: { config?: string; log?: Logger } = {}): Promise<Runtime> {
-  const log = options.log ?? createLogger();
-  const config = await loadConfig(store.dataDir, options.config);
+export async function auditTrailFor(store: Store, config: Config): Promise<AuditTrail> {
   const key = await auditKey(store.dataDir, config);
-  const audit = new AuditTrail(store.dataDir, key.key, key.keyId);
-  const { source, transport } = buildSourceAndTransport(store, config, log);
+  return new AuditTrail(store, key.key, key.keyId);
+}
+
+export async function buildRuntime(store: Store, config: Config, options: { log?: Logger } = {}): Promise<Runtime> {
+  const log = options.log ?? createLogger();
+  const audit = await auditTrailFor(store, config);
+  const { source, transport } = buildSourceAndTransport(store.dataDir, config, log);
   const templates = new Templates();
-  const attempts = await AttemptJournal.load(store.dataDir);
-  const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, log, attempts });
+  const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, log });
   const daemon = new Daemon(store, config, source, transport, pipeline, audit, log, templates);
-  return { config, audit, source, transport, daemon, log, embedded: !config.imap };
+  return { audit, source, transport, daemon, log, embedded: !config.imap };
 }

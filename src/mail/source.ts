@@ -1,5 +1,5 @@
 /** Where mails come from: one small interface, an IMAP mailbox or a local Maildir. */
-import type { MailKey } from './state.js';
+import type { MailKey } from '../store/records.js';
 
 export interface MailRef {
   key: MailKey;

@@ -1,48 +1,171 @@
 /**
  * Private files: everything the bot writes is readable by its own user only
- * (0600 files, 0700 folders), whatever the process umask says.
+ * (0600 files, 0700 folders it creates), and nothing under the data
+ * directory is opened through a symbolic link (invariant 12): files are
+ * opened with O_NOFOLLOW, and folders are checked with lstat, so a planted
+ * link is refused and reported rather than written through, read or zeroed.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, open, rename, rm } from 'node:fs/promises';
+import { constants, existsSync, lstatSync } from 'node:fs';
+import { chmod, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { MailbotError } from '../core/errors.js';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
+const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_WRONLY } = constants;
 
 /** The data directory: --data, else $MAILBOT_DATA, else ./data. */
 export function resolveDataDir(option?: string): string {
   return resolve(option ?? process.env.MAILBOT_DATA ?? 'data');
 }
 
-/** Folders this process already made private: a hot path (one reply file per mail) skips the syscalls. */
+export function symlinkRefused(path: string): MailbotError {
+  return new MailbotError('SYMLINK_REFUSED', `${path} is a symbolic link: the bot never follows links in its data directory; remove it`, { path });
+}
+
+/** Folders this process already checked: a hot path (one reply per mail) skips the syscalls. */
 const privateDirs = new Set<string>();
 
-export async function ensurePrivateDir(dir: string): Promise<void> {
+/**
+ * Make a folder (and its parents) if missing: a folder the bot creates is
+ * 0700. A folder that exists keeps its mode (it may be the operator's, such
+ * as the system's temporary folder given as --out). Below `root` (the data
+ * directory), every existing component must be a real folder, not a link:
+ * the operator may place the data directory itself behind a link, but
+ * nothing inside it is followed.
+ */
+export async function ensurePrivateDir(dir: string, root?: string): Promise<void> {
   if (privateDirs.has(dir) && existsSync(dir)) return;
-  await mkdir(dir, { recursive: true, mode: DIR_MODE });
-  await chmod(dir, DIR_MODE);
+  const inside = root !== undefined && dir.startsWith(`${root}/`);
+  const st = await (inside ? lstat(dir) : stat(dir)).catch(() => null);
+  if (st) {
+    if (st.isSymbolicLink()) throw symlinkRefused(dir);
+    if (!st.isDirectory()) throw new MailbotError('NOT_A_FOLDER', `${dir} exists and is not a folder`, { path: dir });
+  } else {
+    const parent = dirname(dir);
+    if (parent !== dir) await ensurePrivateDir(parent, root);
+    await mkdir(dir, { mode: DIR_MODE }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EEXIST') throw err;
+    });
+    await chmod(dir, DIR_MODE);
+  }
   privateDirs.add(dir);
 }
 
-/**
- * Write through a temporary file and rename, so a reader never sees half a
- * file and a crashed process leaves the old file or the new one, never a mix.
- * No fsync: the guarantees hold for a process killed at any point (the page
- * cache survives it); power loss is left to the filesystem's ordering.
- */
-export async function writePrivateFile(path: string, data: Uint8Array | string): Promise<void> {
-  await ensurePrivateDir(dirname(path));
-  const tmp = join(dirname(path), `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'w', FILE_MODE);
+/** Open an existing file for reading, refusing a symbolic link. */
+export async function openNoFollow(path: string, write = false) {
   try {
-    await handle.writeFile(data);
+    return await open(path, (write ? O_RDWR : O_RDONLY) | O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(path);
+    throw err;
+  }
+}
+
+/** Open (or create, 0600) a file to write at chosen offsets, refusing a symbolic link. */
+export async function openForWriting(path: string, root?: string) {
+  await ensurePrivateDir(dirname(path), root);
+  try {
+    return await open(path, O_RDWR | O_CREAT | O_NOFOLLOW, FILE_MODE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(path);
+    throw err;
+  }
+}
+
+export async function readPrivateFile(path: string): Promise<Buffer> {
+  const handle = await openNoFollow(path);
+  try {
+    return await handle.readFile();
   } finally {
     await handle.close();
   }
+}
+
+/** The same, synchronously: for small files read at start (the store document). */
+export function isSymlinkSync(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Write through a new temporary file and rename, so a reader never sees half
+ * a file and a killed process leaves the old file or the new one, never a
+ * mix. The rename replaces a planted link itself, never its target. No
+ * fsync: the guarantees hold for a process killed at any point (the page
+ * cache survives it); power loss is left to the filesystem's ordering.
+ */
+export async function writePrivateFile(path: string, data: Uint8Array | string, root?: string): Promise<void> {
+  await ensurePrivateDir(dirname(path), root);
+  const tmp = join(dirname(path), `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
+  try {
+    await handle.writeFile(data);
+  } catch (err) {
+    await handle.close();
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
   await rename(tmp, path);
+}
+
+/**
+ * Overwrite a file's bytes with zeros, flush them, then unlink it, so its
+ * content does not linger in the free blocks of a simple filesystem (see the
+ * README on what this cannot guarantee on journaling or copy-on-write file
+ * systems and SSDs). false when there was no file.
+ */
+export async function shredFile(path: string): Promise<boolean> {
+  const st = await lstat(path).catch(() => null);
+  if (!st) return false;
+  if (st.isSymbolicLink()) throw symlinkRefused(path);
+  if (!st.isFile()) return false;
+  const handle = await openNoFollow(path, true);
+  try {
+    const chunk = Buffer.alloc(Math.min(st.size, 1 << 20));
+    for (let at = 0; at < st.size; at += chunk.length) await handle.write(chunk, 0, Math.min(chunk.length, st.size - at), at);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await unlink(path);
+  return true;
+}
+
+/** Shred every file under a folder, then remove the folders. Links are unlinked, never followed. */
+export async function shredTree(dir: string): Promise<number> {
+  const st = await lstat(dir).catch(() => null);
+  if (!st) return 0;
+  if (!st.isDirectory()) {
+    if (st.isSymbolicLink()) {
+      await unlink(dir);
+      return 0;
+    }
+    return (await shredFile(dir)) ? 1 : 0;
+  }
+  let count = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) count += await shredTree(path);
+    else if (entry.isSymbolicLink()) await unlink(path);
+    else if (await shredFile(path)) count++;
+  }
+  await rmdir(dir).catch(() => rm(dir, { recursive: true, force: true }));
+  return count;
 }
 
 export async function removeTree(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
+}
+
+/** Rename, making the target's folder first; refuses to move onto or through a link. */
+export async function moveInto(from: string, to: string, root?: string): Promise<void> {
+  await ensurePrivateDir(dirname(to), root);
+  if (isSymlinkSync(to)) throw symlinkRefused(to);
+  await rename(from, to);
 }

@@ -1,56 +1,67 @@
 /**
- * One writer per data directory. The lock file holds the owner's PID; a lock
- * whose process is gone is stale and taken over.
+ * One daemon per data directory. The lock file holds the owner's PID; it is
+ * created whole (written to a private temporary file, then hard-linked into
+ * place, which fails if the lock exists), so no process ever reads a lock
+ * half written. A lock whose process is gone is stale: it is removed only
+ * after re-reading it under a rename, so two processes cannot both take it.
  */
-import { open, readFile, unlink } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailbotError } from '../core/errors.js';
-import { FILE_MODE } from './files.js';
+import { processAlive } from './embedded/staging.js';
+import { ensurePrivateDir, FILE_MODE } from './files.js';
 
 export interface DataLock {
   release(): Promise<void>;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+interface Holder {
+  pid?: number;
+  purpose?: string;
+  token?: string;
 }
+
+const readHolder = (path: string): Promise<Holder | null> =>
+  readFile(path, 'utf8').then(
+    (t) => JSON.parse(t) as Holder,
+    () => null,
+  );
 
 export async function acquireDataLock(dataDir: string, purpose: string): Promise<DataLock> {
+  await ensurePrivateDir(dataDir);
   const path = join(dataDir, 'mailbot.lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const handle = await open(path, 'wx', FILE_MODE);
-      await handle.writeFile(JSON.stringify({ pid: process.pid, purpose, since: new Date().toISOString() }));
-      await handle.close();
-      return {
-        release: async () => {
-          await unlink(path).catch(() => undefined);
-        },
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const holder: { pid?: number; purpose?: string } = await readFile(path, 'utf8')
-        .then((t) => JSON.parse(t) as { pid?: number; purpose?: string })
-        .catch(() => ({}));
-      if (holder.pid && alive(holder.pid) && holder.pid !== process.pid) {
+  const token = randomBytes(8).toString('hex');
+  const tmp = join(dataDir, `.mailbot.lock.${process.pid}.${token}`);
+  await writeFile(tmp, JSON.stringify({ pid: process.pid, purpose, token, since: new Date().toISOString() }), { mode: FILE_MODE, flag: 'wx' });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(tmp, path);
+        return {
+          release: async () => {
+            const holder = await readHolder(path);
+            if (holder?.token === token) await unlink(path).catch(() => undefined);
+          },
+        };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = await readHolder(path);
+      if (holder?.pid && processAlive(holder.pid) && holder.pid !== process.pid) {
         throw new MailbotError('DATA_LOCKED', `the data directory ${dataDir} is in use by process ${holder.pid} (${holder.purpose ?? 'unknown'}); stop it or use another --data directory`, { pid: holder.pid });
       }
-      await unlink(path).catch(() => undefined); // stale: its process is gone
+      // Stale: take it aside by renaming (only one process can), check it is still the stale one, drop it.
+      const aside = `${path}.stale.${token}`;
+      if (await rename(path, aside).then(() => true, () => false)) {
+        const moved = await readHolder(aside);
+        // A live lock slipped in between our read and the rename: put it back (never over another).
+        if (moved && moved.token !== holder?.token) await link(aside, path).catch(() => undefined);
+        await unlink(aside).catch(() => undefined);
+      }
     }
-  }
-  throw new MailbotError('DATA_LOCKED', `could not lock ${dataDir}`);
-}
-
-export async function withDataLock<T>(dataDir: string, purpose: string, fn: () => Promise<T>): Promise<T> {
-  const lock = await acquireDataLock(dataDir, purpose);
-  try {
-    return await fn();
+    throw new MailbotError('DATA_LOCKED', `could not lock ${dataDir}`);
   } finally {
-    await lock.release();
+    await unlink(tmp).catch(() => undefined);
   }
 }

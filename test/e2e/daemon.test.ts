@@ -14,6 +14,7 @@ import { generateBatchCsv } from '../../bench/generate.js';
 import { auditActions, BOT, CLIENT, fixtureMail, prepareData, startDaemon } from '../helpers/daemon.js';
 import { mailbotAsync } from '../helpers/cli.js';
 import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay, waitFor } from '../helpers/mailservers.js';
+import { readState } from '../helpers/state.js';
 import { pdfAttachment, tempDir, xsdErrors } from '../helpers/tools.js';
 
 const skip = e2eSkipReason();
@@ -125,10 +126,7 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
         const daemon = startDaemon(w.data);
         try {
           await waitFor('every mail handled and moved', () => inboxEmpty(w), 60_000, 250);
-          await waitFor('the outbox sent', () => {
-            const db = JSON.parse(readFileSync(join(w.data, 'mailbot.json'), 'utf8')) as { outbox: unknown[] };
-            return db.outbox.length === 0 && auditActions(w.data).some((a) => a.action === 'reply-sent') ? true : undefined;
-          });
+          await waitFor('the outbox sent', async () => ((await readState(w.data)).outbox.length === 0 && auditActions(w.data).some((a) => a.action === 'reply-sent') ? true : undefined));
           const toClient = await waitReplies(w, 'compta', 4);
           const texts = toClient.map((m) => m.text ?? '');
           assert.equal(toClient.length, 4, texts.join('\n----\n')); // errors, path-like name, CSV in body, too large; nothing for the spoof
@@ -179,7 +177,7 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
           assert.match(zipReply?.text ?? '', /déjà été traité/);
           const toJane = await waitReplies(w, 'jane', 1);
           assert.match(toJane[0]?.text ?? '', /This service answers/);
-          const db = JSON.parse(readFileSync(join(w.data, 'mailbot.json'), 'utf8')) as { batches: { invoices: { number: string }[] }[] };
+          const db = await readState(w.data);
           const numbers = db.batches.flatMap((b) => b.invoices.map((i) => i.number)).sort();
           assert.deepEqual(numbers, Array.from({ length: numbers.length }, (_, i) => `FA-2026-${String(i + 1).padStart(5, '0')}`), 'gapless across mails and files');
         } finally {
@@ -255,7 +253,7 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
         const erased = await request(CLIENT, 'compta', 'RGPD : effacement', 'Merci de supprimer mes données.');
         assert.match(erased.text ?? '', /Nous avons effacé/);
         assert.match(erased.text ?? '', /jusqu'au 2036-/);
-        const db = JSON.parse(readFileSync(join(w.data, 'mailbot.json'), 'utf8')) as { batches: { id: string; invoices: { pdfFile: string }[] }[] };
+        const db = await readState(w.data);
         const batch = db.batches[0] ?? assert.fail('no batch');
         assert.ok(existsSync(join(w.data, 'batches', batch.id, batch.invoices[0]?.pdfFile ?? '')), 'the held invoice stays');
         assert.equal(existsSync(join(w.data, 'batches', batch.id, 'source.csv')), false);
@@ -423,11 +421,8 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
       const batch = await compose({ from: CLIENT, to: BOT, subject: 'Gros lot', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(csv), contentType: 'text/csv' }] });
       await w.dovecot.append('factures', batch);
       const first = startDaemon(w.data);
-      // Kill as soon as the batch is being written: its staging folder exists.
-      await waitFor('the batch being rendered', () => {
-        const dir = join(w.data, 'batches');
-        return existsSync(dir) && stagingExists(dir) ? true : undefined;
-      }, 60_000, 20);
+      // Kill as soon as the batch is being written: its files are being staged.
+      await waitFor('the batch being rendered', () => (stagingExists(join(w.data, '.staging')) ? true : undefined), 60_000, 20);
       await first.stop('SIGKILL');
       const second = startDaemon(w.data);
       try {
@@ -436,12 +431,12 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
         const numbers = [...new Set(numbersIn(mails))].sort();
         const zipped = mails.some((m) => m.attachments.some((a) => a.contentType === 'application/zip'));
         assert.ok(zipped || numbers.length === 150);
-        const db = JSON.parse(readFileSync(join(w.data, 'mailbot.json'), 'utf8')) as { batches: { invoices: { number: string }[] }[]; sequences: Record<string, Record<string, { last: number }>> };
+        const db = await readState(w.data);
         assert.equal(db.batches.length, 1);
         const issued = db.batches[0]?.invoices.map((i) => i.number) ?? [];
         assert.equal(issued.length, 150);
         assert.deepEqual(issued, Array.from({ length: 150 }, (_, i) => `FA-2026-${String(i + 1).padStart(5, '0')}`));
-        assert.equal(db.sequences['atelier-dupont']?.['FA-2026-#']?.last, 150);
+        assert.equal(db.series['atelier-dupont']?.['FA-2026-#']?.last, 150);
         assert.equal((await w.dovecot.messages('factures', 'Processed')).length, 1);
       } finally {
         await second.stop();
@@ -478,9 +473,10 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
   });
 });
 
+/** A staging folder holds files of a batch being written. */
 function stagingExists(dir: string): boolean {
   try {
-    return readdirSync(dir).some((n) => n.startsWith('.staging-'));
+    return readdirSync(dir).some((n) => existsSync(join(dir, n, 'batches')));
   } catch {
     return false;
   }

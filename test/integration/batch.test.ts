@@ -1,18 +1,22 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { batchesDir, recoverStaging, runBatch } from '../../src/batch/run.js';
+import { runBatch } from '../../src/batch/run.js';
 import { addClient } from '../../src/clients/service.js';
-import { Store } from '../../src/store/db.js';
+import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { sellerInput } from '../helpers/sample.js';
+import { viewOf } from '../helpers/state.js';
 import { tempDir } from '../helpers/tools.js';
 
-const csv = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'csv', 'libreoffice-en.csv'));
+const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'csv', 'libreoffice-en.csv');
+const csv = readFileSync(FIXTURE);
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js');
 
 async function freshStore() {
   const dir = tempDir();
-  const store = await Store.open(join(dir.path, 'data'));
+  const store = await EmbeddedStore.open(join(dir.path, 'data'));
   await addClient(store, sellerInput);
   return { dir, store };
 }
@@ -21,45 +25,64 @@ describe('batch commit', () => {
   it('is all or nothing: a failure while writing files consumes no number and leaves nothing', async () => {
     const { dir, store } = await freshStore();
     try {
-      writeFileSync(batchesDir(store), 'not a folder'); // any I/O failure before the commit
+      writeFileSync(join(store.dataDir, '.staging'), 'not a folder'); // any I/O failure before the commit
       await assert.rejects(runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv }));
-      await store.reload();
-      assert.deepEqual(store.data.sequences, {});
-      assert.deepEqual(store.data.batches, []);
+      const view = await viewOf(store);
+      assert.deepEqual(view.series['atelier-dupont'], {});
+      assert.deepEqual(view.batches, []);
+      assert.ok(!existsSync(join(store.dataDir, 'batches')));
     } finally {
+      await store.close();
       dir.cleanup();
     }
   });
 
-  it('numbers continue gaplessly after a failed batch', async () => {
+  it('numbers continue gaplessly after a failed batch, and a reopened store finds what was committed', async () => {
     const { dir, store } = await freshStore();
     try {
-      writeFileSync(batchesDir(store), 'x');
+      writeFileSync(join(store.dataDir, '.staging'), 'x');
       await assert.rejects(runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv }));
-      await import('node:fs/promises').then((fs) => fs.unlink(batchesDir(store)));
+      await import('node:fs/promises').then((fs) => fs.unlink(join(store.dataDir, '.staging')));
       const ok = await runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv });
       assert.deepEqual(ok.invoices.map((i) => i.number), ['FA-2026-00001', 'FA-2026-00002']);
-      assert.deepEqual(store.data.sequences['atelier-dupont'], { 'FA-2026-#': { last: 2, lastIssueDate: '2026-03-03' } });
-      const reopened = await Store.open(store.dataDir);
-      assert.equal(reopened.data.batches.length, 1);
+      const reopened = await EmbeddedStore.open(store.dataDir);
+      const view = await viewOf(reopened);
+      assert.deepEqual(view.series['atelier-dupont'], { 'FA-2026-#': { last: 2, lastIssueDate: '2026-03-03' } });
+      assert.equal(view.batches.length, 1);
+      assert.deepEqual(view.batches[0]?.invoices.map((i) => [i.series, i.seq]), [['FA-2026-#', 1], ['FA-2026-#', 2]]);
+      await reopened.close();
     } finally {
+      await store.close();
       dir.cleanup();
     }
   });
 
-  it('recovers after a crash: committed staging folders are completed, the others discarded', async () => {
+  it('recovers from a kill between the commit and the files being put in place', async () => {
     const { dir, store } = await freshStore();
+    await store.close();
     try {
-      const ok = await runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv });
-      const root = batchesDir(store);
-      const id = ok.batchId ?? '';
-      // Crash between the store write and the rename: the folder is still staged.
-      await import('node:fs/promises').then((fs) => fs.rename(join(root, id), join(root, `.staging-${id}`)));
-      mkdirSync(join(root, '.staging-never-committed'));
-      writeFileSync(join(root, '.staging-never-committed', 'FA-2026-00003.pdf'), 'x');
-      assert.deepEqual(await recoverStaging(store), { completed: 1, discarded: 1 });
-      assert.deepEqual(readdirSync(root), [id]);
-      assert.ok(existsSync(join(root, id, 'FA-2026-00001.pdf')));
+      // The real command, killed (SIGKILL) right after its commit, before its after-commit work.
+      const killed = spawnSync(process.execPath, [BIN, '--data', store.dataDir, 'invoice', FIXTURE, '--client', 'atelier-dupont'], { env: { ...process.env, MAILBOT_FAILPOINT: 'embedded-after-commit' }, encoding: 'utf8' });
+      assert.equal(killed.signal, 'SIGKILL');
+      assert.ok(!existsSync(join(store.dataDir, 'batches')), 'the files are still staged');
+      assert.equal(readdirSync(join(store.dataDir, '.staging')).length, 1);
+      // Also a staging folder of a process that died before committing.
+      const stray = join(store.dataDir, '.staging', '999999-never-committed');
+      mkdirSync(join(stray, 'batches', 'b'), { recursive: true });
+      writeFileSync(join(stray, 'batches', 'b', 'source.csv'), 'Claire Dupont;compta');
+      // The next writer finishes the committed batch and shreds the stray folder.
+      const next = await EmbeddedStore.open(store.dataDir);
+      const view = await viewOf(next);
+      assert.equal(view.batches.length, 1);
+      await next.transact((tx) => Promise.resolve(tx.audit({ time: new Date().toISOString(), action: 'daemon-started', outcome: 'info' })));
+      const id = view.batches[0]?.id ?? '';
+      assert.ok(existsSync(join(store.dataDir, 'batches', id, 'FA-2026-00001.pdf')));
+      assert.ok(existsSync(join(store.dataDir, 'batches', id, 'source.csv')));
+      assert.deepEqual(readdirSync(join(store.dataDir, '.staging')), []);
+      // Numbers go on from the committed batch: nothing issued twice.
+      const again = await runBatch(next, { clientId: 'atelier-dupont', fileName: 'b.csv', bytes: Buffer.from(csv.toString('utf8').replaceAll('2026-03-0', '2026-03-1').replaceAll('2026-04-0', '2026-04-1')) });
+      assert.deepEqual(again.invoices.map((i) => i.number), ['FA-2026-00003', 'FA-2026-00004'], JSON.stringify(again.errors));
+      await next.close();
     } finally {
       dir.cleanup();
     }

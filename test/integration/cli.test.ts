@@ -88,8 +88,8 @@ describe('mailbot CLI', () => {
     // Invariant 12: what the bot writes is private.
     assert.equal(mode(data), 0o700);
     assert.equal(mode(join(data, 'mailbot.json')), 0o600);
-    for (const f of result.files?.pdfs ?? []) assert.equal(mode(f), 0o600);
-    assert.equal(mode(result.files?.dir ?? ''), 0o700);
+    for (const f of result.files?.pdfs ?? []) assert.equal(mode(join(data, f)), 0o600);
+    assert.equal(mode(join(data, 'batches', result.batchId ?? '')), 0o700);
 
     const again = JSON.parse(mailbot(data, ['invoice', fixture('excel-fr-cp1252.csv'), '--client', 'atelier-dupont', '--json']).stdout) as BatchResult;
     assert.equal(again.status, 'duplicate');

@@ -39,9 +39,10 @@ describe('daemon on the embedded mailbox', () => {
       const log = mailbot(data, ['log', '--action', 'invoices-issued,reply-sent', '--json']);
       const entries = log.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string });
       assert.deepEqual(entries.map((e) => e.action).sort(), ['invoices-issued', 'reply-sent', 'reply-sent', 'reply-sent']);
-      const status = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { ledger: Record<string, number>; outbox: Record<string, number> };
-      assert.deepEqual(status.ledger, { moved: 3 });
-      assert.deepEqual(status.outbox, { queued: 0, sent: 3 });
+      const status = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { inHand: number; outcomes: Record<string, number>; outbox: Record<string, number> };
+      assert.equal(status.inHand, 0);
+      assert.deepEqual(status.outcomes, { 'invoices-issued': 1, 'batch-rejected': 1, 'help-sent': 1 });
+      assert.deepEqual(status.outbox, { queued: 0, failed: 0, sent: 3 });
 
       // Running again finds nothing new and answers nothing twice.
       assert.equal(mailbot(data, ['start', '--once']).status, 0);
@@ -56,14 +57,13 @@ describe('daemon on the embedded mailbox', () => {
     try {
       const data = join(dir.path, 'data');
       assert.equal(mailbot(data, ['demo']).status, 0);
-      // Make every batch fail on I/O: the batches folder is a file.
-      writeFileSync(join(data, 'batches'), 'not a folder');
       const inbox = join(data, 'mailbox');
       await deliverToMaildir(inbox, await new MailComposer({ from: 'jane@example.org', to: 'factures@mailbot.localhost', subject: 'Question', text: 'Bonjour, à quoi sert cette adresse ?' }).compile().build());
-      for (let i = 0; i < 3; i++) assert.equal(mailbot(data, ['start', '--once']).status, 0);
+      // Every batch that gets as far as rendering fails.
+      for (let i = 0; i < 3; i++) assert.equal(mailbot(data, ['start', '--once'], { MAILBOT_FAILPOINT: 'batch-render=throw' }).status, 0);
       const status = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { setAside: { error: string }[]; outcomes: Record<string, number> };
       assert.equal(status.setAside.length, 1); // the good CSV could not be written (the error one and the questions need no file)
-      assert.match(status.setAside[0]?.error ?? '', /EEXIST|ENOTDIR|not a directory|file already exists/i);
+      assert.match(status.setAside[0]?.error ?? '', /failure injected at batch-render/);
       assert.equal(status.outcomes['help-sent'], 2);
       assert.equal(files(join(inbox, '.Rejected', 'cur')).length, 1);
       const log = mailbot(data, ['log', '--action', 'set-aside']);

@@ -11,10 +11,11 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { addCalendarMonths } from '../../src/gdpr/requests.js';
 import { deliverToMaildir } from '../../src/mail/maildir.js';
-import { Store } from '../../src/store/db.js';
+import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/mailservers.js';
 import { mailbot } from '../helpers/cli.js';
+import { readState, type StateView } from '../helpers/state.js';
 import { sellerInput } from '../helpers/sample.js';
 import { tempDir } from '../helpers/tools.js';
 
@@ -48,8 +49,8 @@ class World {
     return Promise.all(fresh.map((f) => simpleParser(readFileSync(join(dir, f)))));
   }
 
-  db(): { requests: { ref: string; status: string; kind: string; dueAt: string; code?: unknown }[]; clients: Record<string, unknown>[]; batches: { id: string; sourceFile: string; invoices: { pdfFile: string; number: string }[] }[] } {
-    return JSON.parse(readFileSync(join(this.data, 'mailbot.json'), 'utf8')) as ReturnType<World['db']>;
+  state(): Promise<StateView> {
+    return readState(this.data);
   }
 
   cleanup(): void {
@@ -113,7 +114,7 @@ describe('GDPR rights requests', () => {
       assert.match(Buffer.from(files['factures.csv'] ?? []).toString(), /FA-2026-00002;2026-03-03/);
       const info = Buffer.from(files['informations.txt'] ?? []).toString();
       for (const item of ['a) Finalités', 'b) Catégories', 'c) Destinataires', 'd) Durée', 'e) Vos droits', 'f) ', 'CNIL', 'g) Source', 'h) ']) assert.ok(info.includes(item), item);
-      const req = w.db().requests[0];
+      const req = (await w.state()).requests[0];
       assert.equal(req?.status, 'done');
       assert.equal(req?.code, undefined, 'the code is used once');
     } finally {
@@ -130,7 +131,7 @@ describe('GDPR rights requests', () => {
       assert.match(answer.text ?? '', /We erased the following data/);
       assert.match(answer.text ?? '', /CSV files received: 1/);
       assert.match(answer.text ?? '', /L123-22, 10 years\) — until 2036-03-03/);
-      const db = w.db();
+      const db = (await w.state());
       const client = db.clients[0] as { emails: string[]; phone?: string; contactName?: string; erased?: unknown };
       assert.deepEqual(client.emails, []);
       assert.equal(client.phone, undefined);
@@ -154,7 +155,7 @@ describe('GDPR rights requests', () => {
       await w.send(CLIENT, 'Factures', 'ci-joint', { attachments: [{ filename: 'a.csv', content: CSV }] });
       const [refused] = await w.run();
       assert.match(refused?.text ?? '', /traitement de vos données est limité/);
-      assert.equal(w.db().batches.length, 0);
+      assert.equal((await w.state()).batches.length, 0);
       // The operator may lift it too: the client is told first.
       const operator = mailbot(w.data, ['requests', 'unrestrict', 'atelier-dupont']);
       assert.equal(operator.status, 0, operator.stderr);
@@ -166,7 +167,7 @@ describe('GDPR rights requests', () => {
       assert.match(lifted.text ?? '', /levée/);
       await w.send(CLIENT, 'Factures', 'ci-joint', { attachments: [{ filename: 'a.csv', content: CSV }] });
       await w.run();
-      assert.equal(w.db().batches.length, 1);
+      assert.equal((await w.state()).batches.length, 1);
 
       assert.equal(mailbot(w.data, ['client', 'update', 'atelier-dupont', '--email', CLIENT, 'direction@atelier-dupont.test']).status, 0);
       await w.send(CLIENT, 'RGPD : rectification', 'Bonjour,\nadresse : 5 rue Neuve\ntéléphone : 0499999999\niban : DE89370400440532013000\ncouleur : bleu\n');
@@ -179,7 +180,7 @@ describe('GDPR rights requests', () => {
       assert.match(answer.text ?? '', /address : 12 rue des Lilas, 69003, Lyon, FR → 5 rue Neuve, 69003, Lyon, FR/);
       assert.match(answer.text ?? '', /phone : 0478000000 → 0499999999/);
       assert.match(answer.text ?? '', /couleur : champ non reconnu/);
-      const client = w.db().clients[0] as { iban: string; phone: string };
+      const client = (await w.state()).clients[0] as { iban: string; phone: string };
       assert.equal(client.iban, 'DE89370400440532013000');
       assert.equal(client.phone, '0499999999');
     } finally {
@@ -204,7 +205,7 @@ describe('GDPR rights requests', () => {
       assert.equal(toBuyer?.attachments.length, 0, 'no data to the buyer');
       assert.match(toClient?.text ?? '', /paul@boulangerie\.test/);
       assert.match(toClient?.text ?? '', /responsable du traitement/);
-      assert.equal(w.db().requests[0]?.status, 'forwarded');
+      assert.equal((await w.state()).requests[0]?.status, 'forwarded');
 
       const unknown = await confirmed(w, 'nobody@example.org', 'GDPR: access', 'hello');
       assert.match(unknown.text ?? '', /We hold no data about this address/);
@@ -222,19 +223,19 @@ describe('GDPR rights requests', () => {
       await w.send(CLIENT, 'RGPD : accès', 'Je renouvelle ma demande');
       const [joined] = await w.run();
       assert.match(joined?.text ?? '', /déjà en cours/);
-      assert.equal(w.db().requests.length, 1);
+      assert.equal((await w.state()).requests.length, 1);
       await new Promise((r) => setTimeout(r, 1500));
       await w.send(CLIENT, `Re: ${codeMail?.subject ?? ''}`, codeOf(joined as ParsedMail));
       const [late] = await w.run();
       assert.match(late?.text ?? '', /expiré/);
-      assert.equal(w.db().requests[0]?.status, 'expired');
+      assert.equal((await w.state()).requests[0]?.status, 'expired');
       // An automatic mail never opens a request, whatever it says.
       await w.send('jane@example.org', 'Réponse automatique : RGPD : effacement', 'Merci de supprimer mes données.', { headers: { 'Auto-Submitted': 'auto-replied' } });
       assert.deepEqual(await w.run(), []);
       await w.send('jane@example.org', 'Question', 'Que faites-vous de mes données personnelles ?');
       const [rights] = await w.run();
       assert.match(rights?.text ?? '', /RGPD : accès/);
-      assert.equal(w.db().requests.length, 1, 'no request opened');
+      assert.equal((await w.state()).requests.length, 1, 'no request opened');
     } finally {
       w.cleanup();
     }
@@ -266,7 +267,7 @@ describe('GDPR rights requests', () => {
       assert.equal(mailbot(w.data, ['requests', 'grounds', 'atelier-dupont', '--text', 'litige en cours sur la facture FA-2026-00001']).status, 0);
       const second = await confirmed(w, CLIENT, 'Objection', 'I object to the processing of my data.');
       assert.match(second.text ?? '', /compelling grounds to continue it: litige en cours/);
-      assert.ok((w.db().clients[0] as { objection?: unknown }).objection);
+      assert.ok(((await w.state()).clients[0] as { objection?: unknown }).objection);
     } finally {
       w.cleanup();
     }
@@ -298,11 +299,11 @@ describe('GDPR rights requests', () => {
           await w.send(CLIENT, lang === 'fr' ? 'Demande' : 'Request', words);
           const [codeMail] = await w.run();
           assert.match(codeMail?.text ?? '', lang === 'fr' ? /Nous avons bien reçu une demande/ : /We received a request/, kind);
-          assert.equal(w.db().requests[0]?.kind, kind);
+          assert.equal((await w.state()).requests[0]?.kind, kind);
           await w.send(CLIENT, `Re: ${codeMail?.subject ?? ''}`, codeOf(codeMail as ParsedMail));
           const [answer] = await w.run();
           assert.match(answer?.text ?? '', done, kind);
-          assert.equal(w.db().requests[0]?.status, 'done', kind);
+          assert.equal((await w.state()).requests[0]?.status, 'done', kind);
         } finally {
           w.cleanup();
         }
@@ -314,15 +315,19 @@ describe('GDPR rights requests', () => {
     const w = new World({ gdpr: { digestCron: '*/2 * * * * *' } });
     try {
       // Two requests already in the store: one received 26 days ago (due in 4 days), one fresh.
-      const store = await Store.open(w.data);
+      const store = await EmbeddedStore.open(w.data);
       const now = Date.now();
       const day = 86_400_000;
-      await store.update((d) => {
-        for (const [ref, age] of [['RGPD-2026-0001', 26], ['RGPD-2026-0002', 1]] as const) {
+      const refs: string[] = [];
+      await store.transact(async (tx) => {
+        for (const age of [26, 1]) {
           const received = new Date(now - age * day).toISOString();
-          d.requests.push({ ref, kind: 'access', status: 'confirmed', requester: 'jane@example.org', lang: 'fr', receivedAt: received, dueAt: addCalendarMonths(received, 1), messageIds: [] });
+          const ref = await tx.requests.nextRef(new Date(received).getUTCFullYear());
+          refs.push(ref);
+          await tx.requests.open({ ref, kind: age === 26 ? 'access' : 'erasure', status: 'confirmed', requester: 'jane@example.org', lang: 'fr', receivedAt: received, dueAt: addCalendarMonths(received, 1), messageIds: [] });
         }
       });
+      await store.close();
       const daemon = startDaemon(w.data);
       try {
         const digest = await waitFor('the digest in the outbox', async () => {
@@ -332,8 +337,8 @@ describe('GDPR rights requests', () => {
           return mails.find((m) => /Demandes RGPD/.test(m.subject ?? ''));
         });
         assert.equal(to(digest), 'ops@studio.test');
-        assert.match(digest.text ?? '', /RGPD-2026-0001 — access — confirmed — [345] j restant/);
-        assert.doesNotMatch(digest.text ?? '', /RGPD-2026-0002/);
+        assert.match(digest.text ?? '', new RegExp(`${refs[0]} — access — confirmed — [345] j restant`));
+        assert.ok(!(digest.text ?? '').includes(refs[1] ?? '?'), 'the fresh request is not in the digest');
       } finally {
         await daemon.stop();
       }
@@ -348,10 +353,10 @@ describe('GDPR rights requests', () => {
       await w.send('jane@example.org', 'GDPR: access', 'hi');
       await w.send(CLIENT, 'RGPD : effacement', 'Merci de supprimer mes données.');
       await w.run();
-      const list = JSON.parse(mailbot(w.data, ['requests', '--json']).stdout) as { ref: string; daysLeft: number; dueAt: string; receivedAt: string }[];
+      const list = JSON.parse(mailbot(w.data, ['requests', '--json']).stdout) as { ref: string; kind: string; daysLeft: number; dueAt: string; receivedAt: string }[];
       assert.equal(list.length, 2);
       assert.ok(list.every((r) => r.daysLeft >= 28 && r.daysLeft <= 31));
-      const ref = list[1]?.ref ?? '';
+      const ref = list.find((r) => r.kind === 'erasure')?.ref ?? '';
       const ext = mailbot(w.data, ['requests', 'extend', ref, '--reason', 'nombreuses demandes', '--months', '2']);
       assert.equal(ext.status, 0, ext.stderr);
       const mails = await w.run();
@@ -359,7 +364,7 @@ describe('GDPR rights requests', () => {
       assert.match(notice?.text ?? '', /Motif : nombreuses demandes/);
       await new Promise((r) => setTimeout(r, 1500));
       await w.run();
-      assert.deepEqual(w.db().requests.map((r) => r.status), ['expired', 'expired']);
+      assert.deepEqual((await w.state()).requests.map((r) => r.status), ['expired', 'expired']);
       assert.match(mailbot(w.data, ['log', '--action', 'gdpr-expired']).stdout, /gdpr-expired/);
     } finally {
       w.cleanup();

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { configSchema } from '../../src/config/schema.js';
 import { digest } from '../../src/gdpr/maintenance.js';
 import { addCalendarMonths, checkCode, daysLeft, newCode, type RightsRequest } from '../../src/gdpr/requests.js';
-import { Store } from '../../src/store/db.js';
+import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { tempDir } from '../helpers/tools.js';
 
 const request = (over: Partial<RightsRequest>): RightsRequest => ({
@@ -36,22 +36,23 @@ describe('rights request deadlines and codes', () => {
   it('mails the operator the requests due within seven days or overdue, and nothing when none is', async () => {
     const dir = tempDir();
     try {
-      const store = await Store.open(join(dir.path, 'data'));
+      const store = await EmbeddedStore.open(join(dir.path, 'data'));
       const config = configSchema.parse({ operatorAddress: 'ops@studio.test' });
       const now = new Date('2026-11-26T10:00:00Z');
-      await store.update((d) => {
-        d.requests.push(request({ ref: 'RGPD-2026-0001' }), request({ ref: 'RGPD-2026-0002', dueAt: '2026-11-20T10:00:00.000Z' }), request({ ref: 'RGPD-2026-0003', dueAt: '2026-12-24T10:00:00.000Z' }), request({ ref: 'RGPD-2026-0004', status: 'done', dueAt: '2026-11-20T10:00:00.000Z' }));
+      await store.transact(async (tx) => {
+        const kinds = ['access', 'erasure', 'portability', 'objection'] as const;
+        const all = [request({ ref: 'RGPD-2026-0001' }), request({ ref: 'RGPD-2026-0002', dueAt: '2026-11-20T10:00:00.000Z' }), request({ ref: 'RGPD-2026-0003', dueAt: '2026-12-24T10:00:00.000Z' }), request({ ref: 'RGPD-2026-0004', status: 'done', dueAt: '2026-11-20T10:00:00.000Z' })];
+        for (const [i, r] of all.entries()) await tx.requests.open({ ...r, kind: kinds[i] ?? 'access' });
       });
-      const mail = digest(store, config, now);
+      const mail = await digest(store, config, now);
       assert.equal(mail?.to, 'ops@studio.test');
       const items = (mail?.data.items ?? []) as string[];
       assert.equal(items.length, 2);
       assert.match(items[0] ?? '', /RGPD-2026-0002 .* EN RETARD de 6 j/);
       assert.match(items[1] ?? '', /RGPD-2026-0001 .* 4 j restant/);
-      await store.update((d) => {
-        d.requests = d.requests.filter((r) => r.ref === 'RGPD-2026-0003');
-      });
-      assert.equal(digest(store, config, now), null);
+      await store.transact((tx) => tx.requests.remove(['RGPD-2026-0001', 'RGPD-2026-0002', 'RGPD-2026-0004']));
+      assert.equal(await digest(store, config, now), null);
+      await store.close();
     } finally {
       dir.cleanup();
     }

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { addClient, changeClient, getClient } from '../../clients/service.js';
 import type { ClientRecord } from '../../clients/record.js';
 import { table } from '../table.js';
-import { openStore, type GlobalOptions } from '../context.js';
+import { withStore, type GlobalOptions } from '../context.js';
 
 interface ClientFlags {
   file?: string;
@@ -118,8 +118,8 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
   const client = program.command('client').description('manage the sellers the studio invoices for');
 
   withClientFlags(client.command('add').description('add a client').option('--id <id>', 'short id, e.g. atelier-dupont')).action(async (flags: ClientFlags) => {
-    const store = await openStore(globals());
-    const record = await addClient(store, await flagsToInput(flags));
+    const input = await flagsToInput(flags);
+    const record = await withStore(globals(), (store) => addClient(store, input));
     console.log(`client ${record.id} added`);
   });
 
@@ -128,8 +128,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
     .description('list clients')
     .option('--json', 'JSON output')
     .action(async (flags: { json?: boolean }) => {
-      const store = await openStore(globals());
-      const clients = store.data.clients;
+      const clients = await withStore(globals(), (store) => store.read((tx) => tx.clients.list()));
       if (flags.json) return void console.log(JSON.stringify(clients, null, 2));
       if (clients.length === 0) return void console.log('no client yet: add one with `mailbot client add`');
       console.log(table(['id', 'legal name', 'SIREN', 'VAT regime', 'emails'], clients.map((c) => [c.id, c.legalName, c.siren, c.vatRegime, c.emails.join(', ')])));
@@ -140,16 +139,14 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
     .description('show one client')
     .option('--json', 'JSON output')
     .action(async (id: string, flags: { json?: boolean }) => {
-      const store = await openStore(globals());
-      const c = getClient(store, id);
+      const c = await withStore(globals(), (store) => getClient(store, id));
       console.log(flags.json ? JSON.stringify(c, null, 2) : show(c));
     });
 
   withClientFlags(client.command('update <id>').description('change fields of a client')).action(async (id: string, flags: ClientFlags) => {
-    const store = await openStore(globals());
     const patch = await flagsToInput(flags);
     if (Object.keys(patch).length === 0) throw new Error('nothing to change: give at least one field flag or --file');
-    const { after } = await changeClient(store, id, patch);
+    const { after } = await withStore(globals(), (store) => changeClient(store, id, patch));
     console.log(`client ${after.id} updated`);
   });
 }

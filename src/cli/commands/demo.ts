@@ -4,11 +4,9 @@
  * shows the whole flow on a fresh checkout.
  */
 import type { Command } from 'commander';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { join } from 'node:path';
 import { addClient, findClient } from '../../clients/service.js';
-import { deliverToMaildir } from '../../mail/maildir.js';
-import { openStore, type GlobalOptions } from '../context.js';
+import { withStore, type GlobalOptions } from '../context.js';
 
 const DEMO_CLIENT = {
   id: 'demo-atelier',
@@ -37,7 +35,8 @@ const BAD_CSV = [
   'E-001;31/02/2026;Client Sans Siren;;1 rue;75001;Paris;Conseil;-1;100;19,6',
 ].join('\r\n');
 
-async function mail(opts: ConstructorParameters<typeof MailComposer>[0]): Promise<Buffer> {
+async function mail(opts: Record<string, unknown>): Promise<Buffer> {
+  const { default: MailComposer } = await import('nodemailer/lib/mail-composer/index.js');
   return new MailComposer(opts).compile().build();
 }
 
@@ -46,9 +45,12 @@ export function registerDemoCommand(program: Command, globals: () => GlobalOptio
     .command('demo')
     .description('add a demo client and sample mails to the embedded inbox')
     .action(async () => {
-      const store = await openStore(globals());
-      if (!findClient(store, DEMO_CLIENT.id)) await addClient(store, DEMO_CLIENT);
-      const inbox = join(store.dataDir, 'mailbox');
+      const { deliverToMaildir } = await import('../../mail/maildir.js');
+      const dataDir = await withStore(globals(), async (store) => {
+        if (!(await findClient(store, DEMO_CLIENT.id))) await addClient(store, DEMO_CLIENT);
+        return store.dataDir;
+      });
+      const inbox = join(dataDir, 'mailbox');
       const from = 'Compta Atelier Démo <compta@demo-atelier.example>';
       const to = 'factures@mailbot.localhost';
       await deliverToMaildir(inbox, await mail({ from, to, subject: 'Factures de novembre', text: 'Bonjour,\n\nci-joint les factures du mois.\n\nCordialement', attachments: [{ filename: 'novembre.csv', content: Buffer.from(`\ufeff${GOOD_CSV}\r\n`, 'utf8'), contentType: 'text/csv' }] }));

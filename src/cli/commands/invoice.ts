@@ -1,15 +1,13 @@
 /** `mailbot invoice FILE.csv --client ID`: the invoice core from the command line. */
-import { copyFile, readFile } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { recoverStaging, runBatch } from '../../batch/run.js';
 import type { BatchResult } from '../../batch/types.js';
 import { getClient } from '../../clients/service.js';
 import { displayAmount } from '../../core/money.js';
 import { describeIssue, issueText, type Lang } from '../../csv/messages.js';
-import { ensurePrivateDir } from '../../store/files.js';
-import { withDataLock } from '../../store/lock.js';
-import { openStore, type GlobalOptions } from '../context.js';
+import { ensurePrivateDir, writePrivateFile } from '../../store/files.js';
+import { withStore, type GlobalOptions } from '../context.js';
 import { table } from '../table.js';
 
 interface InvoiceFlags {
@@ -30,31 +28,31 @@ export function registerInvoiceCommand(program: Command, globals: () => GlobalOp
     .option('--lang <lang>', 'language of messages: fr | en (default: the client’s)')
     .option('--today <date>', 'processing date YYYY-MM-DD used when the CSV has no issue date (default: today in Paris)')
     .action(async (file: string, flags: InvoiceFlags) => {
-      const store = await openStore(globals());
-      const client = getClient(store, flags.client);
-      const lang: Lang = flags.lang ?? client.language;
       const bytes = await readFile(file);
-      const result = await withDataLock(store.dataDir, 'invoice batch', async () => {
-        await store.reload();
-        await recoverStaging(store);
-        return runBatch(store, { clientId: client.id, fileName: basename(file), bytes, ...(flags.today ? { today: flags.today } : {}) });
+      // The invoice core (PDF, fonts) is loaded only by the command that uses it.
+      const { runBatch } = await import('../../batch/run.js');
+      await withStore(globals(), async (store) => {
+        const client = await getClient(store, flags.client);
+        const lang: Lang = flags.lang ?? client.language;
+        const result = await runBatch(store, { clientId: client.id, fileName: basename(file), bytes, ...(flags.today ? { today: flags.today } : {}) });
+        if (flags.out && result.files) {
+          const out = resolve(flags.out);
+          await ensurePrivateDir(out);
+          for (const name of [...result.files.pdfs, result.files.report]) await writePrivateFile(join(out, basename(name)), await store.files.read(name));
+        }
+        if (flags.json) {
+          const withText = (list: BatchResult['errors']) => list.map((i) => ({ ...i, message: { fr: issueText(i, 'fr'), en: issueText(i, 'en') } }));
+          console.log(JSON.stringify({ ...result, errors: withText(result.errors), warnings: withText(result.warnings) }, null, 2));
+        } else {
+          const local = result.files ? store.files.localPath(result.files.report) : undefined;
+          console.log(summary(result, lang, flags.out ? resolve(flags.out) : local ? dirname(local) : undefined));
+        }
+        if (result.status === 'rejected') process.exitCode = 1;
       });
-      if (flags.out && result.files) {
-        const out = resolve(flags.out);
-        await ensurePrivateDir(out);
-        for (const path of [...result.files.pdfs, result.files.report]) await copyFile(path, join(out, basename(path)));
-      }
-      if (flags.json) {
-        const withText = (list: BatchResult['errors']) => list.map((i) => ({ ...i, message: { fr: issueText(i, 'fr'), en: issueText(i, 'en') } }));
-        console.log(JSON.stringify({ ...result, errors: withText(result.errors), warnings: withText(result.warnings) }, null, 2));
-      } else {
-        console.log(summary(result, lang, flags.out));
-      }
-      if (result.status === 'rejected') process.exitCode = 1;
     });
 }
 
-function summary(r: BatchResult, lang: Lang, out?: string): string {
+function summary(r: BatchResult, lang: Lang, where?: string): string {
   const fr = lang === 'fr';
   const parts: string[] = [];
   if (r.status === 'rejected') {
@@ -81,7 +79,7 @@ function summary(r: BatchResult, lang: Lang, out?: string): string {
         ['l', 'l', 'l', 'r', 'r', 'r'],
       ),
     );
-    if (r.files) parts.push('', `${fr ? 'Fichiers' : 'Files'}: ${out ? resolve(out) : r.files.dir}`);
+    if (r.files && where) parts.push('', `${fr ? 'Fichiers' : 'Files'}: ${where}`);
   }
   if (r.warnings.length > 0) {
     parts.push('', fr ? 'Avertissements :' : 'Warnings:', ...r.warnings.map((w) => `  ${describeIssue(w, lang)}`));

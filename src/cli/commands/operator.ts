@@ -1,20 +1,18 @@
 /**
  * The operator's commands: `mailbot log` reads the audit trail (what the bot
- * did with each mail and reply), `mailbot status` the daemon's state, and
- * `mailbot check-config` validates the configuration and tries the logins.
+ * did with each mail and reply), `mailbot status` the daemon's state and the
+ * store's counters, `mailbot check-config` validates the configuration and
+ * tries the logins. `log` streams the trail and `status` reads counters:
+ * both run in constant memory however long the history is.
  */
-import { existsSync, readFileSync, statSync, watchFile } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import type { AuditEntry } from '../../audit/trail.js';
-import { loadConfig } from '../../config/load.js';
-import type { DaemonStatus } from '../../mail/daemon.js';
-import { readLedgerArchive } from '../../mail/state.js';
-import { ImapSource } from '../../mail/imap.js';
-import { buildSourceAndTransport, createLogger } from '../../mail/runtime.js';
-import { openStore, type GlobalOptions } from '../context.js';
-import { table } from '../table.js';
+import type { AuditEntry } from '../../audit/entry.js';
+import { processAlive } from '../../store/embedded/staging.js';
+import type { AuditFilter } from '../../store/port.js';
+import { resolveDataDir } from '../../store/files.js';
+import { withStore, type GlobalOptions } from '../context.js';
+import { printable } from '../table.js';
 
 interface LogFilters {
   since?: string;
@@ -34,30 +32,17 @@ export function parseSince(value: string, now = Date.now()): number {
   return t;
 }
 
-function matches(e: AuditEntry, f: LogFilters, since: number): boolean {
-  if (Date.parse(e.time) < since) return false;
-  if (f.action && !f.action.split(',').includes(e.action)) return false;
-  if (f.client && e.clientId !== f.client) return false;
-  if (f.message && e.messageId !== f.message && e.mailKey !== f.message && !(e.messageId ?? '').includes(f.message)) return false;
-  return true;
-}
-
 function row(e: AuditEntry): string[] {
   const details = Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-  return [e.time.replace('T', ' ').slice(0, 19), e.action, e.outcome, e.clientId ?? '', e.messageId ?? e.mailKey ?? '', details];
+  return [e.time.replace('T', ' ').slice(0, 19), e.action, e.outcome, e.clientId ?? '', e.messageId ?? e.mailKey ?? '', details].map(printable);
 }
 
-function parseLines(text: string): AuditEntry[] {
-  return text
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .flatMap((l) => {
-      try {
-        return [JSON.parse(l) as AuditEntry];
-      } catch {
-        return [];
-      }
-    });
+const HEADER = ['time (UTC)', 'action', 'outcome', 'client', 'message', 'details'];
+const WIDTHS = [19, 22, 8, 16, 40, 0];
+
+/** One line per entry, as it comes: the table's columns have fixed widths, so nothing is held. */
+function line(cells: string[]): string {
+  return cells.map((c, i) => (WIDTHS[i] ? c.padEnd(WIDTHS[i] ?? 0) : c)).join('  ').trimEnd();
 }
 
 export function registerOperatorCommands(program: Command, globals: () => GlobalOptions): void {
@@ -71,81 +56,52 @@ export function registerOperatorCommands(program: Command, globals: () => Global
     .option('--json', 'JSON lines instead of a table')
     .option('--follow', 'keep printing new entries')
     .action(async (f: LogFilters) => {
-      const store = await openStore(globals());
-      const path = join(store.dataDir, 'audit.log');
-      const since = f.since ? parseSince(f.since) : 0;
-      const print = (entries: AuditEntry[], withHeader: boolean) => {
-        const shown = entries.filter((e) => matches(e, f, since));
-        if (f.json) for (const e of shown) console.log(JSON.stringify(e));
-        else if (shown.length > 0 || withHeader) {
-          const t = table(['time (UTC)', 'action', 'outcome', 'client', 'message', 'details'], shown.map(row));
-          console.log(withHeader ? t : t.split('\n').slice(2).join('\n'));
-        }
+      const filter: AuditFilter = {
+        ...(f.since ? { since: parseSince(f.since) } : {}),
+        ...(f.action ? { actions: f.action.split(',') } : {}),
+        ...(f.client ? { clientId: f.client } : {}),
+        ...(f.message ? { message: f.message } : {}),
       };
-      const text = existsSync(path) ? await readFile(path, 'utf8') : '';
-      print(parseLines(text), true);
-      if (!f.follow) return;
-      let offset = Buffer.byteLength(text);
-      await new Promise<void>(() => {
-        watchFile(path, { interval: 500 }, () => {
-          void (async () => {
-            const size = statSync(path).size;
-            if (size <= offset) return;
-            const handle = await open(path, 'r');
-            const buf = Buffer.alloc(size - offset);
-            await handle.read(buf, 0, buf.length, offset);
-            await handle.close();
-            offset = size;
-            print(parseLines(buf.toString('utf8')), false);
-          })();
-        });
+      await withStore(globals(), async (store) => {
+        if (!f.json) console.log(line(HEADER));
+        const print = (e: AuditEntry) => console.log(f.json ? JSON.stringify(e) : line(row(e)));
+        if (!f.follow) {
+          for await (const e of store.auditEntries(filter)) print(e);
+          return;
+        }
+        let cursor = 'start';
+        for (;;) {
+          const next = await store.auditSince(filter, cursor);
+          next.entries.forEach(print);
+          cursor = next.cursor;
+          if (next.entries.length === 0) await new Promise((r) => setTimeout(r, 500));
+        }
       });
     });
 
   program
     .command('status')
-    .description('daemon state, last poll, ledger and outbox counts')
+    .description('daemon state, last poll, counts of mails, replies, batches and requests, mails set aside')
     .option('--json', 'JSON output')
     .action(async (f: { json?: boolean }) => {
-      const store = await openStore(globals());
-      const statusFile = join(store.dataDir, 'status.json');
-      const daemon = existsSync(statusFile) ? (JSON.parse(readFileSync(statusFile, 'utf8')) as DaemonStatus) : undefined;
-      const lockFile = join(store.dataDir, 'mailbot.lock');
-      const lock = existsSync(lockFile) ? (JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number; purpose: string }) : undefined;
-      let running = false;
-      if (lock) {
-        try {
-          process.kill(lock.pid, 0);
-          running = true;
-        } catch {
-          running = false;
-        }
-      }
-      const ledger = [...readLedgerArchive(store.dataDir), ...Object.values(store.data.ledger)];
-      const auditPath = join(store.dataDir, 'audit.log');
-      const sent = existsSync(auditPath) ? parseLines(readFileSync(auditPath, 'utf8')).filter((e) => e.action === 'reply-sent').length : 0;
-      const count = <T>(list: T[], pick: (x: T) => string) => list.reduce<Record<string, number>>((acc, x) => ({ ...acc, [pick(x)]: (acc[pick(x)] ?? 0) + 1 }), {});
-      const summary = {
-        daemon: running ? `running (pid ${lock?.pid}, ${lock?.purpose})` : 'not running',
-        connection: daemon?.connection ?? 'unknown',
-        source: daemon?.source ?? '',
-        lastPollAt: daemon?.lastPollAt ?? null,
-        lastMailAt: daemon?.lastMailAt ?? null,
-        ledger: count(ledger, (e) => e.state),
-        outcomes: count(ledger, (e) => e.outcome ?? 'pending'),
-        setAside: ledger.filter((e) => e.outcome === 'set-aside').map((e) => ({ key: `${e.mailbox}|${e.uidValidity}|${e.uid}`, error: e.error ?? '' })),
-        outbox: { queued: store.data.outbox.length, sent },
-        clients: store.data.clients.length,
-        batches: store.data.batches.length,
-      };
-      if (f.json) return void console.log(JSON.stringify(summary, null, 2));
-      console.log(`daemon      ${summary.daemon}`);
-      console.log(`mailbox     ${summary.source} — ${summary.connection}`);
-      console.log(`last poll   ${summary.lastPollAt ?? 'never'}; last mail ${summary.lastMailAt ?? 'never'}`);
-      console.log(`ledger      ${JSON.stringify(summary.ledger)}  outcomes ${JSON.stringify(summary.outcomes)}`);
-      console.log(`outbox      ${JSON.stringify(summary.outbox)}`);
-      console.log(`clients     ${summary.clients}; batches ${summary.batches}`);
-      for (const s of summary.setAside) console.log(`set aside   ${s.key}: ${s.error}`);
+      await withStore(globals(), async (store) => {
+        const [stats, daemons] = await Promise.all([store.stats(), store.daemons()]);
+        const live = daemons.filter((d) => (store.backend === 'embedded' ? processAlive(d.pid) && d.connection !== 'stopped' : Date.now() - Date.parse(d.updatedAt) < 120_000));
+        const summary = {
+          backend: store.backend,
+          daemon: live.length > 0 ? live.map((d) => `running (pid ${d.pid} on ${d.node})`).join('; ') : 'not running',
+          daemons,
+          ...stats,
+        };
+        if (f.json) return void console.log(JSON.stringify(summary, null, 2));
+        console.log(`daemon      ${summary.daemon}`);
+        for (const d of live) console.log(`mailbox     ${d.source} — ${d.connection}; last poll ${d.lastPollAt ?? 'never'}; last mail ${d.lastMailAt ?? 'never'}`);
+        console.log(`store       ${store.backend}; ${stats.clients} client(s), ${stats.batches} batch(es), ${stats.invoices} invoice(s)`);
+        console.log(`mails       ${stats.inHand} in hand; outcomes ${JSON.stringify(stats.outcomes)}`);
+        console.log(`outbox      ${stats.outbox.queued} queued, ${stats.outbox.failed} failed, ${stats.outbox.sent} sent`);
+        console.log(`requests    ${stats.requestsOpen} open (mailbot requests)`);
+        for (const s of stats.setAside) console.log(`set aside   ${printable(s.key)}: ${printable(s.error)}`);
+      });
     });
 
   program
@@ -153,19 +109,20 @@ export function registerOperatorCommands(program: Command, globals: () => Global
     .description('validate the configuration and try the IMAP and SMTP logins')
     .option('--config <file>', 'configuration file (default $MAILBOT_CONFIG or DATA/config.json)')
     .action(async (f: { config?: string }) => {
-      const store = await openStore(globals());
-      const config = await loadConfig(store.dataDir, f.config);
+      const { loadConfig } = await import('../../config/load.js');
+      const dataDir = resolveDataDir(globals().data);
+      const config = await loadConfig(dataDir, f.config);
       console.log('configuration: valid');
       if (!config.imap) {
-        console.log(`mailbox: embedded Maildir ${join(store.dataDir, 'mailbox')} (no IMAP configured)`);
-        console.log(`replies: written to ${join(store.dataDir, 'outbox')} (no SMTP configured)`);
+        console.log(`mailbox: embedded Maildir ${join(dataDir, 'mailbox')} (no IMAP configured)`);
+        console.log(`replies: written to ${join(dataDir, 'outbox')} (no SMTP configured)`);
         return;
       }
-      const log = createLogger();
-      const { source, transport } = buildSourceAndTransport(store, config, log);
+      const { buildSourceAndTransport, createLogger } = await import('../../mail/runtime.js');
+      const { source, transport } = buildSourceAndTransport(dataDir, config, createLogger());
       let failed = false;
       try {
-        console.log(`IMAP: ok, ${await (source as ImapSource).checkLogin()}`);
+        console.log(`IMAP: ok, ${await (source as import('../../mail/imap.js').ImapSource).checkLogin()}`);
       } catch (err) {
         failed = true;
         console.log(`IMAP: FAILED to log in to ${config.imap.host}:${config.imap.port} as ${config.imap.auth.user}: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,31 +1,35 @@
 /**
  * `mailbot requests`: the GDPR rights requests with their deadlines;
- * `mailbot requests extend REF --reason …` extends one (Art. 12(3): by two
- * months at most) and queues a mail telling the person why.
+ * `requests extend REF --reason …` extends one (Art. 12(3): by two months at
+ * most) and queues a mail telling the person why; `requests unrestrict` and
+ * `requests grounds` act on a client's restriction and objection. Each
+ * change and the mails it queues are one commit.
  */
 import type { Command } from 'commander';
-import { AuditTrail } from '../../audit/trail.js';
-import { loadConfig } from '../../config/load.js';
-import { auditKey } from '../../config/secrets.js';
-import { MailbotError } from '../../core/errors.js';
-import { addCalendarMonths, daysLeft, OPEN_STATUSES } from '../../gdpr/requests.js';
+import { auditEntry } from '../../audit/trail.js';
+import { MailbotError, NotFoundError } from '../../core/errors.js';
+import { addCalendarMonths, daysLeft } from '../../gdpr/requests.js';
 import { frame } from '../../gdpr/texts.js';
-import { composeReply } from '../../mail/compose.js';
-import { stageReply } from '../../mail/outbox.js';
-import { Templates } from '../../mail/templates.js';
-import type { OutboxEntry } from '../../mail/state.js';
-import { getClient } from '../../clients/service.js';
-import { openStore, type GlobalOptions } from '../context.js';
+import type { ReplyDraft } from '../../mail/compose.js';
+import type { Store, Tx } from '../../store/port.js';
+import type { Config } from '../../config/schema.js';
+import { withStore, type GlobalOptions } from '../context.js';
 import { table } from '../table.js';
 
-/** Queue a mail (the daemon sends it) and note it in the audit trail. */
-async function queueMail(dataDir: string, draft: Parameters<typeof composeReply>[1], kind: string, details: Record<string, string | number>): Promise<OutboxEntry> {
-  const config = await loadConfig(dataDir);
-  const mail = await composeReply(undefined, draft, { botAddress: config.botAddress, botName: config.botName }, new Templates());
-  const entry = await stageReply(dataDir, mail, { kind });
-  const key = await auditKey(dataDir, config);
-  await new AuditTrail(dataDir, key.key, key.keyId).record({ action: kind === 'gdpr-extension' ? 'gdpr-extended' : 'gdpr-restriction-lifted', outcome: 'ok', details });
-  return entry;
+/** Stage the mails, then run `write` and queue them in one transaction. */
+async function withNotices(store: Store, config: Config, drafts: ReplyDraft[], write: (tx: Tx) => Promise<void>): Promise<void> {
+  const { stageNotices, queueReplies } = await import('../../mail/outbox.js');
+  const { Templates } = await import('../../mail/templates.js');
+  const { staging, entries } = await stageNotices(store, { botAddress: config.botAddress, botName: config.botName }, new Templates(), drafts);
+  try {
+    await store.transact(async (tx) => {
+      await write(tx);
+      await queueReplies(tx, staging, entries);
+    });
+  } catch (err) {
+    await staging.discard();
+    throw err;
+  }
 }
 
 export function registerRequestsCommands(program: Command, globals: () => GlobalOptions): void {
@@ -35,9 +39,9 @@ export function registerRequestsCommands(program: Command, globals: () => Global
     .option('--all', 'closed requests too')
     .option('--json', 'JSON output')
     .action(async (f: { all?: boolean; json?: boolean }) => {
-      const store = await openStore(globals());
+      const all = await withStore(globals(), (store) => store.read((tx) => tx.requests.list(f.all ? {} : { open: true })));
       const now = new Date();
-      const list = store.data.requests.filter((r) => f.all || OPEN_STATUSES.includes(r.status)).map(({ code: _c, ...r }) => ({ ...r, daysLeft: daysLeft({ ...r }, now) }));
+      const list = all.map(({ code: _c, ...r }) => ({ ...r, daysLeft: daysLeft({ ...r }, now) }));
       if (f.json) return void console.log(JSON.stringify(list, null, 2));
       if (list.length === 0) return void console.log(f.all ? 'no request' : 'no open request (--all shows closed ones)');
       console.log(table(['ref', 'kind', 'status', 'received', 'due', 'days left', 'outcome'], list.map((r) => [r.ref, r.kind, r.status, r.receivedAt.slice(0, 10), (r.extendedDueAt ?? r.dueAt).slice(0, 10), String(r.daysLeft), r.outcome ?? '']), ['l', 'l', 'l', 'l', 'l', 'r']));
@@ -49,17 +53,15 @@ export function registerRequestsCommands(program: Command, globals: () => Global
     .requiredOption('--reason <text>', 'why: the complexity or number of requests')
     .option('--months <n>', 'one or two months (two at most in all)', '2')
     .action(async (ref: string, f: { reason: string; months: string }) => {
-      const store = await openStore(globals());
-      const req = store.data.requests.find((r) => r.ref === ref);
-      if (!req) throw new MailbotError('NOT_FOUND', `no request ${ref}`);
       const months = Number(f.months);
       if (![1, 2].includes(months)) throw new MailbotError('BAD_VALUE', '--months must be 1 or 2');
-      const extendedDueAt = addCalendarMonths(req.dueAt, months);
-      if (req.extendedDueAt && req.extendedDueAt >= extendedDueAt) throw new MailbotError('BAD_VALUE', `already extended to ${req.extendedDueAt.slice(0, 10)}; the law allows two months at most`);
-      const fr = req.lang === 'fr';
-      const entry = await queueMail(
-        store.dataDir,
-        {
+      const until = await withStore(globals(), async (store, config) => {
+        const req = await store.read((tx) => tx.requests.get(ref));
+        if (!req) throw new MailbotError('NOT_FOUND', `no request ${ref}`);
+        const extendedDueAt = addCalendarMonths(req.dueAt, months);
+        if (req.extendedDueAt && req.extendedDueAt >= extendedDueAt) throw new MailbotError('BAD_VALUE', `already extended to ${req.extendedDueAt.slice(0, 10)}; the law allows two months at most`);
+        const fr = req.lang === 'fr';
+        const draft: ReplyDraft = {
           kind: 'gdpr-extension',
           template: 'gdpr-message',
           lang: req.lang,
@@ -73,57 +75,50 @@ export function registerRequestsCommands(program: Command, globals: () => Global
             items: [],
             reference: ref,
           },
-        },
-        'gdpr-extension',
-        { ref, months, until: extendedDueAt.slice(0, 10) },
-      );
-      await store.update((d) => {
-        const r = d.requests.find((x) => x.ref === ref);
-        if (r) Object.assign(r, { extendedDueAt, extensionReason: f.reason });
-        d.outbox.push(entry);
+        };
+        await withNotices(store, config, [draft], async (tx) => {
+          await tx.requests.update(ref, { extendedDueAt, extensionReason: f.reason });
+          tx.audit(auditEntry({ action: 'gdpr-extended', outcome: 'ok', details: { ref, months, until: extendedDueAt.slice(0, 10) } }));
+        });
+        return extendedDueAt;
       });
-      console.log(`${ref}: due ${extendedDueAt.slice(0, 10)}; the person will be told by the daemon's next outbox round`);
+      console.log(`${ref}: due ${until.slice(0, 10)}; the person will be told by the daemon's next outbox round`);
     });
 
   requests
     .command('unrestrict <client>')
-    .description('lift a restriction of processing: the client is told first (Art. 18(3)), then it is lifted')
+    .description('lift a restriction of processing: the client is told in the same commit (Art. 18(3))')
     .action(async (id: string) => {
-      const store = await openStore(globals());
-      const client = getClient(store, id);
-      if (!client.restricted) throw new MailbotError('BAD_VALUE', `client ${id} is not restricted`);
-      const fr = client.language === 'fr';
-      const ref = client.restricted.ref;
-      const notices: OutboxEntry[] = [];
-      for (const to of client.emails) {
-        notices.push(
-          await queueMail(store.dataDir, {
-            kind: 'gdpr-restriction-lift',
-            template: 'gdpr-message',
-            lang: client.language,
-            to,
-            data: {
-              ...frame(client.language),
-              subject: fr ? `[${ref}] Levée de la limitation du traitement` : `[${ref}] Restriction of processing lifted`,
-              paragraphs: fr ? ['Nous vous informons que la limitation du traitement de vos données (RGPD art. 18) est levée : vos fichiers de facturation seront de nouveau traités.'] : ['We inform you that the restriction of processing of your data (GDPR Art. 18) is lifted: your invoicing files will be processed again.'],
-              items: [],
-              reference: ref,
-            },
-          }, 'gdpr-restriction-lift', { ref, client: id }),
-        );
-      }
-      // First the notice (committed), then the lifting.
-      await store.update((d) => {
-        d.outbox.push(...notices);
-      });
-      await store.update((d) => {
-        d.clients = d.clients.map((c) => {
-          if (c.id !== id) return c;
-          const { restricted: _r, ...rest } = c;
-          return rest;
+      const count = await withStore(globals(), async (store, config) => {
+        const client = await store.read((tx) => tx.clients.get(id));
+        if (!client) throw new NotFoundError('client', id);
+        const restricted = client.restricted;
+        if (!restricted) throw new MailbotError('BAD_VALUE', `client ${id} is not restricted`);
+        const fr = client.language === 'fr';
+        const drafts: ReplyDraft[] = client.emails.map((to) => ({
+          kind: 'gdpr-restriction-lift',
+          template: 'gdpr-message',
+          lang: client.language,
+          to,
+          data: {
+            ...frame(client.language),
+            subject: fr ? `[${restricted.ref}] Levée de la limitation du traitement` : `[${restricted.ref}] Restriction of processing lifted`,
+            paragraphs: fr ? ['Nous vous informons que la limitation du traitement de vos données (RGPD art. 18) est levée : vos fichiers de facturation seront de nouveau traités.'] : ['We inform you that the restriction of processing of your data (GDPR Art. 18) is lifted: your invoicing files will be processed again.'],
+            items: [],
+            reference: restricted.ref,
+          },
+        }));
+        // The notices and the lifting commit together: the person is told of exactly what happened.
+        await withNotices(store, config, drafts, async (tx) => {
+          const current = await tx.clients.get(id);
+          if (!current?.restricted) throw new MailbotError('BAD_VALUE', `client ${id} is not restricted`);
+          const { restricted: _r, ...rest } = current;
+          await tx.clients.put(rest);
+          tx.audit(auditEntry({ action: 'gdpr-restriction-lifted', outcome: 'ok', clientId: id, details: { ref: restricted.ref, notices: drafts.length } }));
         });
+        return drafts.length;
       });
-      console.log(`client ${id}: restriction lifted; ${notices.length} notice(s) queued`);
+      console.log(`client ${id}: restriction lifted; ${count} notice(s) queued`);
     });
 
   requests
@@ -131,11 +126,13 @@ export function registerRequestsCommands(program: Command, globals: () => Global
     .description('record compelling legitimate grounds that override an objection (Art. 21(1))')
     .requiredOption('--text <grounds>', 'the grounds, as they will be told to the person')
     .action(async (id: string, f: { text: string }) => {
-      const store = await openStore(globals());
-      getClient(store, id);
-      await store.update((d) => {
-        d.clients = d.clients.map((c) => (c.id === id ? { ...c, objection: { ...(c.objection ?? { since: new Date().toISOString(), ref: 'operator' }), compellingGrounds: f.text } } : c));
-      });
+      await withStore(globals(), (store) =>
+        store.transact(async (tx) => {
+          const c = await tx.clients.get(id);
+          if (!c) throw new NotFoundError('client', id);
+          await tx.clients.put({ ...c, objection: { ...(c.objection ?? { since: new Date().toISOString(), ref: 'operator' }), compellingGrounds: f.text } });
+        }),
+      );
       console.log(`client ${id}: compelling grounds recorded`);
     });
 }

@@ -4,9 +4,11 @@
  * to data/outbox as .eml files, and says so. One daemon per data directory.
  */
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { resolveDataDir } from '../../store/files.js';
 import { acquireDataLock } from '../../store/lock.js';
-import { buildRuntime } from '../../mail/runtime.js';
-import { openStore, type GlobalOptions } from '../context.js';
+import { openStore } from '../../store/open.js';
+import type { GlobalOptions } from '../context.js';
 
 export function registerStartCommand(program: Command, globals: () => GlobalOptions): void {
   program
@@ -15,34 +17,37 @@ export function registerStartCommand(program: Command, globals: () => GlobalOpti
     .option('--config <file>', 'configuration file (default $MAILBOT_CONFIG or DATA/config.json)')
     .option('--once', 'handle what is in the mailbox now, send the outbox, and exit')
     .action(async (opts: { config?: string; once?: boolean }) => {
-      const store = await openStore(globals());
-      const lock = await acquireDataLock(store.dataDir, 'daemon');
-      const rt = await buildRuntime(store, opts.config ? { config: opts.config } : {}).catch(async (err: unknown) => {
-        await lock.release();
-        throw err;
-      });
-      const say = (line: string) => console.log(`mailbot: ${line}`);
-      say(`data directory ${store.dataDir}`);
-      say(`watching ${rt.source.description}`);
-      if (rt.embedded) say('no IMAP configured: running on the local embedded mailbox; put .eml files in its new/ folder, or run `mailbot demo`');
-      say(`replies go ${rt.transport.name === 'smtp' ? 'out by SMTP' : `to ${store.dataDir}/outbox as .eml files`}`);
-      say(`${store.data.clients.length} client(s) configured`);
-      // Signals are taken from the start: one that arrives while connecting still stops cleanly.
-      let signalled: (name: string) => void = () => undefined;
-      const stopRequested = new Promise<string>((resolve) => (signalled = resolve));
-      const onSignal = (name: string) => () => signalled(name);
-      process.once('SIGTERM', onSignal('SIGTERM'));
-      process.once('SIGINT', onSignal('SIGINT'));
+      const dataDir = resolveDataDir(globals().data);
+      // The whole configuration, secrets included, is checked before anything starts (invariant 14).
+      const config = await loadConfig(dataDir, opts.config);
+      const lock = await acquireDataLock(dataDir, 'daemon');
+      let store: Awaited<ReturnType<typeof openStore>> | undefined;
       try {
+        store = await openStore(dataDir, config);
+        const { buildRuntime } = await import('../../mail/runtime.js');
+        const rt = await buildRuntime(store, config);
+        const say = (line: string) => console.log(`mailbot: ${line}`);
+        say(`data directory ${dataDir}; store ${store.backend}`);
+        say(`watching ${rt.source.description}`);
+        if (rt.embedded) say('no IMAP configured: running on the local embedded mailbox; put .eml files in its new/ folder, or run `mailbot demo`');
+        say(`replies go ${rt.transport.name === 'smtp' ? 'out by SMTP' : `to ${dataDir}/outbox as .eml files`}`);
+        say(`${(await store.stats()).clients} client(s) configured`);
+        // Signals are taken from the start: one that arrives while connecting still stops cleanly.
+        let signalled: (name: string) => void = () => undefined;
+        const stopRequested = new Promise<string>((resolve) => (signalled = resolve));
+        const onSignal = (name: string) => () => signalled(name);
+        process.once('SIGTERM', onSignal('SIGTERM'));
+        process.once('SIGINT', onSignal('SIGINT'));
         await rt.daemon.start();
         if (opts.once) {
           await rt.daemon.drain();
         } else {
-          say(`${await stopRequested} received: finishing the current mail`);
+          say(`${await stopRequested} received: finishing the mails in hand`);
         }
         await rt.daemon.stop();
         if (!opts.once) say('stopped');
       } finally {
+        await store?.close();
         await lock.release();
       }
     });

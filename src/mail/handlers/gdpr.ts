@@ -6,9 +6,10 @@
  */
 import { classifyRequest, fieldLines, ownText, type RightKind } from '../../gdpr/classify.js';
 import { accessPackage, eraseClient, rectify, roleOf } from '../../gdpr/execute.js';
-import { addCalendarMonths, checkCode, CODE_PATTERN, MAX_WRONG_TRIES, newCode, nextRef, OPEN_STATUSES, REF_PATTERN, type RightsRequest } from '../../gdpr/requests.js';
+import { addCalendarMonths, checkCode, CODE_PATTERN, MAX_WRONG_TRIES, newCode, OPEN_STATUSES, REF_PATTERN, type RightsRequest } from '../../gdpr/requests.js';
 import { frame, KIND_TEXT, T } from '../../gdpr/texts.js';
-import type { DbShape } from '../../store/db.js';
+import type { Tx } from '../../store/port.js';
+import type { ClientRecord } from '../../clients/record.js';
 import type { ReplyDraft } from '../compose.js';
 import type { Lang } from '../language.js';
 import type { HandlerResult, MailContext, MailHandler } from './types.js';
@@ -17,19 +18,23 @@ function message(to: string, lang: Lang, subject: string, paragraphs: string[], 
   return { kind, template: 'gdpr-message', lang, to, data: { ...frame(lang), subject, paragraphs, items, ...(reference ? { reference } : {}) }, ...(reference ? { subjectTag: `[${reference}]` } : {}) };
 }
 
-function update(ref: string, patch: Partial<RightsRequest>): (d: DbShape) => void {
-  return (d) => {
-    const r = d.requests.find((x) => x.ref === ref);
-    if (r) Object.assign(r, patch);
-  };
+function update(ref: string, patch: Partial<RightsRequest>): (tx: Tx) => Promise<void> {
+  return (tx) => tx.requests.update(ref, patch);
 }
 
 /** The request a mail confirms: its reference in the subject or the body (ours is quoted back), from the same address. */
-function confirming(ctx: MailContext): RightsRequest | undefined {
+async function confirming(ctx: MailContext): Promise<RightsRequest | undefined> {
   const ref = REF_PATTERN.exec(`${ctx.message.subject}\n${ctx.message.text}`)?.[0];
   if (!ref) return undefined;
   const from = ctx.message.from?.address ?? '';
-  return ctx.store.data.requests.find((r) => r.ref === ref && r.requester === from);
+  const req = await ctx.store.read((tx) => tx.requests.get(ref));
+  return req?.requester === from ? req : undefined;
+}
+
+/** Change a client record as it is at the commit (not as it was read before). */
+async function changeRecord(tx: Tx, id: string, change: (c: ClientRecord) => ClientRecord): Promise<void> {
+  const current = await tx.clients.get(id);
+  if (current) await tx.clients.put(change(current));
 }
 
 export const gdprHandler: MailHandler = {
@@ -37,18 +42,18 @@ export const gdprHandler: MailHandler = {
   // Requests change records that batches also use: one at a time, in order, like invoices.
   exclusive: true,
 
-  accepts(ctx) {
-    return confirming(ctx) !== undefined || classifyRequest(ctx.message.subject, ctx.message.text) !== null;
+  async accepts(ctx) {
+    return (await confirming(ctx)) !== undefined || classifyRequest(ctx.message.subject, ctx.message.text) !== null;
   },
 
   async handle(ctx) {
-    const pending = confirming(ctx);
+    const pending = await confirming(ctx);
     if (pending) return confirm(ctx, pending);
     return open(ctx);
   },
 };
 
-function open(ctx: MailContext): HandlerResult {
+async function open(ctx: MailContext): Promise<HandlerResult> {
   const { message: m, config, now } = ctx;
   const from = m.from?.address ?? '';
   const c = classifyRequest(m.subject, m.text);
@@ -61,26 +66,23 @@ function open(ctx: MailContext): HandlerResult {
   const { code, stored } = newCode(hours, now);
   const sender = ctx.audit.hash(from);
   // A second request of the same kind while one is open joins it (with a fresh code).
-  const joined = ctx.store.data.requests.find((r) => r.requester === from && r.kind === kind && OPEN_STATUSES.includes(r.status));
+  const { joined, ref } = await ctx.store.read(async (tx) => ({ joined: await tx.requests.openFor(from, kind), ref: await tx.requests.nextRef(now.getUTCFullYear()) }));
   if (joined) {
     return {
       outcome: 'gdpr-joined',
       folder: 'processed',
       reply: message(from, lang, T.codeSubject(lang, joined.ref), [...T.joined(lang), ...T.codeBody(lang, kind, code, hours)], [], joined.ref, 'gdpr-code'),
-      apply: update(joined.ref, { code: stored, status: 'awaiting-confirmation', messageIds: [...joined.messageIds, ...(m.messageId ? [m.messageId] : [])] }),
+      commit: update(joined.ref, { code: stored, status: 'awaiting-confirmation', messageIds: [...joined.messageIds, ...(m.messageId ? [m.messageId] : [])] }),
       audit: [{ action: 'gdpr-request', outcome: 'info', sender, details: { ref: joined.ref, kind, joined: true, trust: ctx.trust.status } }],
     };
   }
   const received = now.toISOString();
-  // GDPR mails are handled one at a time (exclusive), so no other request can take this reference first.
-  const ref = nextRef(ctx.store.data.requests, now);
+  // The code mail names the reference; the commit takes it, or fails and the mail is handled again.
   const fields = kind === 'rectification' ? fieldLines(m.text) : [];
   return {
     outcome: 'gdpr-code-sent',
     folder: 'processed',
-    apply: (d) => {
-      d.requests.push({ ref, kind, status: 'awaiting-confirmation', requester: from, lang, receivedAt: received, dueAt: addCalendarMonths(received, 1), code: stored, messageIds: m.messageId ? [m.messageId] : [], ...(fields.length ? { fields } : {}) });
-    },
+    commit: (tx) => tx.requests.open({ ref, kind, status: 'awaiting-confirmation', requester: from, lang, receivedAt: received, dueAt: addCalendarMonths(received, 1), code: stored, messageIds: m.messageId ? [m.messageId] : [], ...(fields.length ? { fields } : {}) }),
     reply: message(from, lang, T.codeSubject(lang, ref), T.codeBody(lang, kind, code, hours), [], ref, 'gdpr-code'),
     audit: [{ action: 'gdpr-request', outcome: 'info', sender, details: { ref, kind, trust: ctx.trust.status } }],
   };
@@ -107,7 +109,7 @@ async function confirm(ctx: MailContext, req: RightsRequest): Promise<HandlerRes
       outcome: locked ? 'gdpr-code-locked' : 'gdpr-code-wrong',
       folder: 'processed',
       reply: message(to, lang, subject, locked ? T.closedCode(lang, 'locked') : T.wrongCode(lang, MAX_WRONG_TRIES - tries), [], req.ref),
-      apply: update(req.ref, { ...(req.code ? { code: { ...req.code, wrongTries: tries } } : {}), ...(locked ? { status: 'refused' as const, outcome: 'too many wrong codes', closedAt: now.toISOString() } : {}) }),
+      commit: update(req.ref, { ...(req.code ? { code: { ...req.code, wrongTries: tries } } : {}), ...(locked ? { status: 'refused' as const, outcome: 'too many wrong codes', closedAt: now.toISOString() } : {}) }),
       audit: [{ action: 'gdpr-code-wrong', outcome: 'refused', details: { ref: req.ref, tries } }],
     };
   }
@@ -116,7 +118,7 @@ async function confirm(ctx: MailContext, req: RightsRequest): Promise<HandlerRes
       outcome: `gdpr-code-${check}`,
       folder: 'processed',
       reply: message(to, lang, subject, T.closedCode(lang, check), [], req.ref),
-      apply: update(req.ref, { status: check === 'expired' ? 'expired' : 'refused', closedAt: now.toISOString() }),
+      commit: update(req.ref, { status: check === 'expired' ? 'expired' : 'refused', closedAt: now.toISOString() }),
       audit: [{ action: check === 'expired' ? 'gdpr-expired' : 'gdpr-refused', outcome: 'refused', details: { ref: req.ref } }],
     };
   }
@@ -124,20 +126,20 @@ async function confirm(ctx: MailContext, req: RightsRequest): Promise<HandlerRes
   interface Extra {
     attachments?: ReplyDraft['attachments'];
     notify?: ReplyDraft[];
-    apply?: (d: DbShape) => void;
+    commit?: (tx: Tx) => Promise<void>;
   }
   const done = (patch: Partial<RightsRequest>, paragraphs: string[], items: string[] = [], extra: Extra = {}): HandlerResult => ({
     outcome: `gdpr-${req.kind}-done`,
     folder: 'processed',
     reply: { ...message(to, lang, subject, paragraphs, items, req.ref, `gdpr-${req.kind}`), ...(extra.attachments ? { attachments: extra.attachments } : {}) },
     ...(extra.notify ? { notify: extra.notify } : {}),
-    apply: (d) => {
-      extra.apply?.(d);
-      update(req.ref, { status: 'done', closedAt: now.toISOString(), code: undefined, ...patch })(d);
+    commit: async (tx) => {
+      await extra.commit?.(tx);
+      await update(req.ref, { status: 'done', closedAt: now.toISOString(), code: undefined, ...patch })(tx);
     },
     audit: [{ action: 'gdpr-confirmed', outcome: 'ok', details: { ref: req.ref } }, { action: patch.status === 'forwarded' ? 'gdpr-forwarded' : 'gdpr-done', outcome: 'ok', details: { ref: req.ref, kind: req.kind, role: patch.role ?? '' } }],
   });
-  const who = roleOf(store, req.requester);
+  const who = await store.read((tx) => roleOf(tx, req.requester));
   const fr = lang === 'fr';
   if (who.role === 'unknown') return done({ role: 'unknown', outcome: 'no data held' }, T.noData(lang));
   if (who.role === 'buyer') {
@@ -157,7 +159,7 @@ async function confirm(ctx: MailContext, req: RightsRequest): Promise<HandlerRes
   switch (req.kind) {
     case 'access':
     case 'portability': {
-      const zip = accessPackage(store, config, ctx.audit, req, client, req.kind === 'portability');
+      const zip = await accessPackage(store, config, ctx.audit, req, client, req.kind === 'portability');
       const name = `${fr ? 'mes-donnees' : 'my-data'}-${req.ref}.zip`;
       return done({ ...base, outcome: 'data sent' }, fr
         ? [req.kind === 'portability' ? 'Voici, dans un format structuré et lisible par machine (JSON, CSV), les données que vous nous avez fournies, avec les fichiers transmis (RGPD art. 20).' : 'Voici toutes les données que nous détenons à votre sujet (RGPD art. 15), en JSON et CSV, avec les factures émises et les informations prévues à l’article 15(1).']
@@ -178,39 +180,31 @@ async function confirm(ctx: MailContext, req: RightsRequest): Promise<HandlerRes
       const notify = sensitive ? client.emails.filter((e) => e !== to).slice(0, 5).map((old) => message(old, lang, subject, [fr ? 'Les coordonnées suivantes de votre fiche ont été modifiées à la demande reçue depuis ' + to + ' :' : 'These details of your record were changed at the request received from ' + to + ':'], items, req.ref, 'gdpr-change-notice')) : [];
       return done({ ...base, outcome: 'record rectified' }, [fr ? 'Votre fiche a été corrigée (RGPD art. 16). Avant → après :' : 'Your record was corrected (GDPR Art. 16). Before → after:'], items, {
         notify,
-        apply: (d) => {
-          d.clients = d.clients.map((x) => (x.id === client.id ? after : x));
-        },
+        commit: (tx) => tx.clients.put(after),
       });
     }
     case 'erasure': {
       const e = await eraseClient(store, config, client, req, now);
-      return done({ ...base, outcome: 'erased, legal hold kept' }, [fr ? 'Nous avons effacé les données suivantes (RGPD art. 17) :' : 'We erased the following data (GDPR Art. 17):', ...e.erased.map((x) => `• ${x}`), fr ? 'Nous conservons, pour les raisons et jusqu’aux dates indiquées :' : 'We keep, for the reasons and until the dates given:'], e.kept.map((k) => `${k.what} — ${k.basis} — ${fr ? "jusqu'au" : 'until'} ${k.until}`), { apply: e.apply });
+      return done({ ...base, outcome: 'erased, legal hold kept' }, [fr ? 'Nous avons effacé les données suivantes (RGPD art. 17) :' : 'We erased the following data (GDPR Art. 17):', ...e.erased.map((x) => `• ${x}`), fr ? 'Nous conservons, pour les raisons et jusqu’aux dates indiquées :' : 'We keep, for the reasons and until the dates given:'], e.kept.map((k) => `${k.what} — ${k.basis} — ${fr ? "jusqu'au" : 'until'} ${k.until}`), { commit: e.commit });
     }
     case 'restriction':
       return done({ ...base, outcome: 'restricted' }, [fr ? 'Le traitement de vos données est limité (RGPD art. 18) : elles sont seulement conservées. Les fichiers de facturation que vous enverrez ne seront pas traités tant que la limitation dure ; vous serez informé avant qu’elle soit levée.' : 'The processing of your data is restricted (GDPR Art. 18): it is only stored. Invoicing files you send will not be processed while the restriction lasts; you will be told before it is lifted.'], [], {
-        apply: (d) => {
-          d.clients = d.clients.map((x) => (x.id === client.id ? { ...x, restricted: { since: now.toISOString(), ref: req.ref } } : x));
-        },
+        commit: (tx) => changeRecord(tx, client.id, (x) => ({ ...x, restricted: { since: now.toISOString(), ref: req.ref } })),
       });
     case 'restriction-lift':
       return done({ ...base, outcome: 'restriction lifted' }, [fr ? 'À votre demande, la limitation du traitement de vos données est levée (RGPD art. 18(3)) : vos fichiers de facturation seront de nouveau traités.' : 'At your request the restriction of processing is lifted (GDPR Art. 18(3)): your invoicing files will be processed again.'], [], {
-        apply: (d) => {
-          d.clients = d.clients.map((x) => {
-            if (x.id !== client.id) return x;
+        commit: (tx) =>
+          changeRecord(tx, client.id, (x) => {
             const { restricted: _r, ...rest } = x;
             return rest;
-          });
-        },
+          }),
       });
     case 'objection': {
       const grounds = client.objection?.compellingGrounds;
       return done({ ...base, outcome: grounds ? 'objection recorded; compelling grounds kept' : 'objection recorded' }, fr
         ? ['Votre opposition est enregistrée (RGPD art. 21). Le seul traitement fondé sur notre intérêt légitime, le suivi de vos messages par adresse et adresse IP dans notre journal d’audit, cesse pour vous.', grounds ? `L’opérateur a consigné des motifs impérieux qui justifient de le poursuivre : ${grounds}` : 'Aucun motif impérieux ne justifie de le poursuivre. La facturation (exécution du contrat) et la conservation des factures (obligation légale) continuent.']
         : ['Your objection is recorded (GDPR Art. 21). The only processing based on our legitimate interest, tracing your messages by address and IP in our audit trail, stops for you.', grounds ? `The operator recorded compelling grounds to continue it: ${grounds}` : 'No compelling grounds justify continuing it. Invoicing (performance of the contract) and keeping invoices (legal obligation) go on.'], [], {
-        apply: (d) => {
-          d.clients = d.clients.map((x) => (x.id === client.id ? { ...x, objection: { since: now.toISOString(), ref: req.ref, ...(grounds ? { compellingGrounds: grounds } : {}) } } : x));
-        },
+        commit: (tx) => changeRecord(tx, client.id, (x) => ({ ...x, objection: { since: now.toISOString(), ref: req.ref, ...(grounds ? { compellingGrounds: grounds } : {}) } })),
       });
     }
   }

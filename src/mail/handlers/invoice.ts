@@ -3,13 +3,14 @@
  * if the mail passes the Authentication-Results check when one is
  * configured. Each CSV is judged on its own; the mail gets one answer.
  */
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { zipSync } from 'fflate';
 import { prepareBatch, type PreparedBatch } from '../../batch/run.js';
 import type { BatchResult } from '../../batch/types.js';
 import { displayAmount } from '../../core/money.js';
 import { describeIssue } from '../../csv/messages.js';
-import type { SeriesState } from '../../store/db.js';
+import type { SeriesState, Store } from '../../store/port.js';
 import { bodyLooksLikeCsv, classifyAttachments } from '../attachments.js';
 import type { ReplyAttachment } from '../compose.js';
 import type { HandlerResult, MailContext, MailHandler } from './types.js';
@@ -42,7 +43,13 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     // GDPR Art. 18: while restricted, the client's data is only stored.
     return { outcome: 'restricted', folder: 'processed', clientId: client.id, reply: { kind: 'restricted', template: 'restricted', lang, data: { reference: client.restricted.ref }, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason: 'restricted' } }] };
   }
-  const { csvs, badZips } = classifyAttachments(message.attachments, ctx.config.limits);
+  const { csvs: attached, badZips } = classifyAttachments(message.attachments, ctx.config.limits);
+  // The same file twice in one mail is one batch.
+  const seen = new Set<string>();
+  const csvs = attached.filter((c) => {
+    const sha = createHash('sha256').update(c.content).digest('hex');
+    return seen.has(sha) ? false : Boolean(seen.add(sha));
+  });
   if (csvs.length === 0) {
     const reason = badZips.length > 0 ? 'zip-refused' : 'csv-in-body';
     return { outcome: reason, folder: 'processed', clientId: client.id, reply: { kind: reason, template: 'attach-file', lang, data: {}, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason } }] };
@@ -63,7 +70,7 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
   }
   const results = prepared.map((p) => p.result);
   const files = results.map((r) => fileView(r, lang));
-  const attachments = replyAttachments(prepared, ctx.config.replies, lang, ctx.now);
+  const attachments = await replyAttachments(ctx.store, prepared, ctx.config.replies, lang, ctx.now);
   const issued = results.filter((r) => r.status === 'issued');
   const outcome = issued.length > 0 ? 'invoices-issued' : results.every((r) => r.status === 'duplicate') ? 'batch-duplicate' : 'batch-rejected';
   const audit: HandlerResult['audit'] = results.map((r) => ({
@@ -76,7 +83,12 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     outcome,
     folder: 'processed',
     clientId: client.id,
-    prepared,
+    commit: async (tx) => {
+      for (const p of prepared) await p.commit?.(tx);
+    },
+    abort: async () => {
+      for (const p of prepared) await p.abort();
+    },
     reply: {
       kind: 'batch-result',
       template: 'batch-result',
@@ -111,15 +123,18 @@ function fileView(r: BatchResult, lang: 'fr' | 'en') {
 }
 
 /** The PDFs and reports of the mail's batches; one ZIP beyond the configured count or size. */
-function replyAttachments(prepared: PreparedBatch[], limits: { zipAboveCount: number; zipAboveBytes: number }, lang: 'fr' | 'en', now: Date): { files: ReplyAttachment[]; note: string } {
+async function replyAttachments(store: Store, prepared: PreparedBatch[], limits: { zipAboveCount: number; zipAboveBytes: number }, lang: 'fr' | 'en', now: Date): Promise<{ files: ReplyAttachment[]; note: string }> {
   const files: ReplyAttachment[] = [];
   for (const p of prepared) {
-    const paths = p.staged ?? p.result.files;
-    if (!paths) continue;
-    for (const pdf of paths.pdfs) files.push({ filename: pdf.split('/').pop() ?? 'facture.pdf', content: readFileSync(pdf), contentType: 'application/pdf' });
-    const reportName = paths.report.split('/').pop() ?? 'report.csv';
+    const names = p.result.files;
+    if (!names) continue;
+    // A new batch is read from its staging (not committed yet); an earlier one from the store.
+    const staging = p.staging;
+    const read = (name: string) => (staging ? readFile(staging.path(name)) : store.files.read(name));
+    for (const pdf of names.pdfs) files.push({ filename: pdf.split('/').pop() ?? 'facture.pdf', content: await read(pdf), contentType: 'application/pdf' });
+    const reportName = names.report.split('/').pop() ?? 'report.csv';
     const reportFile = prepared.length > 1 ? `${p.result.fileName.replace(/\.[^.]+$/, '')}-${reportName}` : reportName;
-    files.push({ filename: reportFile, content: readFileSync(paths.report), contentType: 'text/csv; charset=utf-8' });
+    files.push({ filename: reportFile, content: await read(names.report), contentType: 'text/csv; charset=utf-8' });
   }
   const pdfCount = files.filter((f) => f.contentType === 'application/pdf').length;
   const bytes = files.reduce((n, f) => n + f.content.length, 0);

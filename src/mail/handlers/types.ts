@@ -1,14 +1,15 @@
 /**
  * The router's contract. A handler says whether a mail is for it and what
- * to do; the pipeline does the I/O: one store write (batches, reply, ledger),
- * then the move. Adding a kind of mail is adding a handler to the list.
+ * it wants done: records to write (`commit`, run inside the mail's one
+ * transaction), replies and notices to queue, audit entries; the pipeline
+ * applies all of it in one commit, then moves the mail. A handler reads the
+ * store but never writes it itself. Adding a kind of mail is adding a
+ * handler to the list.
  */
-import type { AuditEntry } from '../../audit/trail.js';
-import type { PreparedBatch } from '../../batch/run.js';
+import type { AuditInput, AuditTrail } from '../../audit/trail.js';
 import type { ClientRecord } from '../../clients/record.js';
 import type { Config } from '../../config/schema.js';
-import type { DbShape, Store } from '../../store/db.js';
-import type { AuditTrail } from '../../audit/trail.js';
+import type { Store, Tx } from '../../store/port.js';
 import type { TrustVerdict } from '../authresults.js';
 import type { ReplyDraft } from '../compose.js';
 import type { Lang } from '../language.js';
@@ -24,6 +25,7 @@ export interface MailContext {
   client?: ClientRecord;
   trust: TrustVerdict;
   lang: Lang;
+  /** For reading; writes go in `HandlerResult.commit`. */
   store: Store;
   config: Config;
   audit: AuditTrail;
@@ -34,20 +36,20 @@ export interface HandlerResult {
   outcome: string;
   folder: FolderRole;
   reply?: ReplyDraft;
-  /** Batches to commit in the same store write as the reply. */
-  prepared?: PreparedBatch[];
-  /** Other store changes of the same write (rights requests, client records). Checks first, then changes. */
-  apply?: (d: DbShape) => void;
+  /** Store writes of the mail's transaction (batches, rights requests, client records). Checks first, then writes. */
+  commit?: (tx: Tx) => Promise<void>;
+  /** Undo what was prepared outside the store (staged files) when the transaction failed. */
+  abort?: () => Promise<void>;
   /** Further mails, not replies to this one (the controller told of a request, an old address told of a change). */
   notify?: ReplyDraft[];
   clientId?: string;
-  audit: Omit<AuditEntry, 'time' | 'messageId' | 'mailKey'>[];
+  audit: Omit<AuditInput, 'messageId' | 'mailKey'>[];
 }
 
 export interface MailHandler {
   readonly name: string;
-  /** Handled one at a time, from `handle` to the store write (mails run concurrently otherwise). */
+  /** Handled one at a time, from `handle` to the commit (mails run concurrently otherwise). */
   readonly exclusive?: boolean;
-  accepts(ctx: MailContext): boolean;
+  accepts(ctx: MailContext): boolean | Promise<boolean>;
   handle(ctx: MailContext): Promise<HandlerResult>;
 }

@@ -1,6 +1,6 @@
 /**
- * How many times handling a mail has started, and its last error, in an
- * append-only journal (data/attempts.log). Appending a line before each
+ * The embedded store's claims on mails: how many times handling a mail has
+ * started, and its last error, in an append-only journal (data/attempts.log). Appending a line before each
  * attempt costs one write, where rewriting the store would cost a whole
  * file; it is what lets a mail that crashed the handler, or the process,
  * twice be set aside (invariant 4). A mail that reached its folder gets a
@@ -8,9 +8,9 @@
  * reads the journal only, never the whole mail history.
  */
 import { existsSync } from 'node:fs';
-import { open, readFile, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FILE_MODE } from '../store/files.js';
+import { openForWriting, readPrivateFile, writePrivateFile } from '../files.js';
 
 interface Attempt {
   attempts: number;
@@ -21,14 +21,18 @@ interface Attempt {
 export class AttemptJournal {
   private readonly entries = new Map<string, Attempt>();
   private handle?: Promise<FileHandle>;
+  private size = 0;
 
-  private constructor(private readonly path: string) {}
+  private constructor(
+    private readonly path: string,
+    private readonly dataDir: string,
+  ) {}
 
   /** Read the journal, keep the mails not yet done, and rewrite it that small. */
   static async load(dataDir: string): Promise<AttemptJournal> {
-    const journal = new AttemptJournal(join(dataDir, 'attempts.log'));
+    const journal = new AttemptJournal(join(dataDir, 'attempts.log'), dataDir);
     if (existsSync(journal.path)) {
-      for (const line of (await readFile(journal.path, 'utf8')).split('\n')) {
+      for (const line of (await readPrivateFile(journal.path)).toString('utf8').split('\n')) {
         if (!line) continue;
         let rec: { k?: string; e?: string; t?: string; done?: boolean };
         try {
@@ -51,9 +55,7 @@ export class AttemptJournal {
         for (let i = 0; i < a.attempts; i++) lines.push(JSON.stringify({ k, t: a.firstSeenAt }));
         if (a.error !== undefined) lines.push(JSON.stringify({ k, e: a.error }));
       }
-      const tmp = `${journal.path}.tmp`;
-      await writeFile(tmp, lines.map((l) => `${l}\n`).join(''), { mode: FILE_MODE });
-      await rename(tmp, journal.path);
+      await writePrivateFile(journal.path, lines.map((l) => `${l}\n`).join(''), dataDir);
     }
     return journal;
   }
@@ -63,8 +65,16 @@ export class AttemptJournal {
   }
 
   private async append(record: object): Promise<void> {
-    this.handle ??= open(this.path, 'a', FILE_MODE);
-    await (await this.handle).write(`${JSON.stringify(record)}\n`);
+    // Lines are appended at the end: only the daemon that holds the data directory writes here.
+    this.handle ??= openForWriting(this.path, this.dataDir).then(async (h) => {
+      this.size = (await h.stat()).size;
+      return h;
+    });
+    const h = await this.handle;
+    const buf = Buffer.from(`${JSON.stringify(record)}\n`);
+    const at = this.size;
+    this.size += buf.length;
+    await h.write(buf, 0, buf.length, at);
   }
 
   /** Count an attempt, written before the work starts. */

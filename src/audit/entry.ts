@@ -1,0 +1,51 @@
+/**
+ * One line of the audit trail: what was done, to what, with what outcome.
+ * Identities appear only as keyed hashes (see trail.ts); details are short,
+ * non-personal facts (invariant 10).
+ */
+export const AUDIT_ACTIONS = [
+  'received',
+  'guarded',
+  'rate-limited',
+  'spoofing-suspected',
+  'routed',
+  'invoices-issued',
+  'batch-duplicate',
+  'batch-rejected',
+  'sender-refused',
+  'reply-queued',
+  'reply-sent',
+  'reply-failed',
+  'moved',
+  'set-aside',
+  'error',
+  'daemon-started',
+  'daemon-stopped',
+  'connection',
+  'gdpr-request',
+  'gdpr-code-wrong',
+  'gdpr-confirmed',
+  'gdpr-done',
+  'gdpr-forwarded',
+  'gdpr-refused',
+  'gdpr-expired',
+  'gdpr-extended',
+  'gdpr-restriction-lifted',
+  'digest-sent',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export interface AuditEntry {
+  time: string;
+  action: AuditAction;
+  outcome: 'ok' | 'refused' | 'ignored' | 'failed' | 'info';
+  /** Message-ID of the mail concerned (a technical identifier, not content). */
+  messageId?: string;
+  mailKey?: string;
+  clientId?: string;
+  /** Keyed hashes of identities. */
+  sender?: string;
+  ip?: string;
+  /** Short, non-personal facts: counts, numbers, codes, folder names. */
+  details?: Record<string, string | number | boolean>;
+}

@@ -1,0 +1,42 @@
+/** The daemon's recurring jobs, in one list: adding one is adding an entry here. */
+import { digest, expireRequests } from '../gdpr/maintenance.js';
+import type { RecurringJob } from './types.js';
+
+/** The safety net under IDLE: a look at the mailbox on `pollCron`. */
+const poll: RecurringJob = {
+  name: 'poll',
+  schedule: (config) => ({ cron: config.pollCron }),
+  run: (ctx) => {
+    ctx.pollMailbox();
+    return Promise.resolve();
+  },
+};
+
+/** Replies leave as soon as they are queued; this catches retries that came due. */
+const outbox: RecurringJob = {
+  name: 'outbox',
+  schedule: () => ({ everyMs: 2_000 }),
+  run: (ctx) => ctx.sendOutbox(),
+};
+
+/** Unconfirmed rights requests whose code expired are closed. */
+const requestExpiry: RecurringJob = {
+  name: 'request-expiry',
+  schedule: (config) => ({ cron: config.gdpr.digestCron }),
+  afterEachRound: true,
+  run: async (ctx) => {
+    await expireRequests(ctx.store, ctx.now);
+  },
+};
+
+/** Every morning, the operator gets the rights requests due within seven days or overdue. */
+const requestDigest: RecurringJob = {
+  name: 'request-digest',
+  schedule: (config) => ({ cron: config.gdpr.digestCron }),
+  run: async (ctx) => {
+    const draft = await digest(ctx.store, ctx.config, ctx.now);
+    if (draft) await ctx.queueMail(draft, { action: 'digest-sent', details: { kind: draft.kind } });
+  },
+};
+
+export const JOBS: readonly RecurringJob[] = [poll, outbox, requestExpiry, requestDigest];

@@ -1,0 +1,35 @@
+/**
+ * Recurring work, registered like the mail handlers: each job says when it
+ * runs (from the configuration) and what it does; the daemon schedules every
+ * job of the list the same way, each run in its own try/catch, never two
+ * runs of one job at once.
+ */
+import type { Logger } from 'pino';
+import type { AuditTrail } from '../audit/trail.js';
+import type { Config } from '../config/schema.js';
+import type { ReplyDraft } from '../mail/compose.js';
+import type { Store } from '../store/port.js';
+
+export interface JobContext {
+  store: Store;
+  config: Config;
+  audit: AuditTrail;
+  log: Logger;
+  now: Date;
+  /** Look at the mailbox now. */
+  pollMailbox(): void;
+  /** Send what is due in the outbox. */
+  sendOutbox(): Promise<void>;
+  /** Queue a mail that answers no mail (a digest, a notice), with its audit line, in one commit. */
+  queueMail(draft: ReplyDraft, audit: { action: 'digest-sent'; details?: Record<string, string | number> }): Promise<void>;
+}
+
+export type JobSchedule = { cron: string } | { everyMs: number };
+
+export interface RecurringJob {
+  readonly name: string;
+  schedule(config: Config): JobSchedule;
+  /** Also run after each round of the mailbox. */
+  readonly afterEachRound?: boolean;
+  run(ctx: JobContext): Promise<void>;
+}

@@ -1,0 +1,63 @@
+/**
+ * What the bot looks up in the batch journal, kept in memory: where each
+ * batch's line is, which file hash each seller already sent (invariant 8),
+ * which sellers name a buyer's address, and the highest number of each
+ * series. Built once by streaming the journal, then kept up to date line by
+ * line as commits add to it, so a lookup never reads the whole history.
+ */
+import type { BatchRecord } from '../../batch/types.js';
+import { normaliseAddress } from '../invariants.js';
+
+export interface LineRef {
+  offset: number;
+  length: number;
+}
+
+export class BatchIndex {
+  /** The journal file indexed, and how far. */
+  file = '';
+  indexedTo = 0;
+  readonly byId = new Map<string, LineRef>();
+  readonly byFile = new Map<string, string>();
+  readonly byClient = new Map<string, string[]>();
+  readonly buyers = new Map<string, Set<string>>();
+  /** `${clientId}\0${seriesKey}` → the highest sequence number recorded in a batch. */
+  readonly maxSeq = new Map<string, number>();
+  invoices = 0;
+
+  reset(file: string): void {
+    this.file = file;
+    this.indexedTo = 0;
+    this.byId.clear();
+    this.byFile.clear();
+    this.byClient.clear();
+    this.buyers.clear();
+    this.maxSeq.clear();
+    this.invoices = 0;
+  }
+
+  add(b: BatchRecord, at: LineRef): void {
+    this.byId.set(b.id, at);
+    this.byFile.set(fileKey(b.clientId, b.fileSha256), b.id);
+    const list = this.byClient.get(b.clientId);
+    if (list) list.push(b.id);
+    else this.byClient.set(b.clientId, [b.id]);
+    for (const inv of b.invoices) {
+      if (inv.buyerEmail) {
+        const email = normaliseAddress(inv.buyerEmail);
+        const sellers = this.buyers.get(email) ?? new Set<string>();
+        sellers.add(b.clientId);
+        this.buyers.set(email, sellers);
+      }
+      if (inv.series !== undefined && inv.seq !== undefined) {
+        const k = `${b.clientId}\0${inv.series}`;
+        if ((this.maxSeq.get(k) ?? 0) < inv.seq) this.maxSeq.set(k, inv.seq);
+      }
+    }
+    this.invoices += b.invoices.length;
+  }
+}
+
+export function fileKey(clientId: string, sha256: string): string {
+  return `${clientId}\0${sha256}`;
+}

@@ -1,0 +1,146 @@
+/**
+ * The embedded store's document (data/mailbot.json, through lowdb): the
+ * small, mutable state only. History (batches, moved mails, the audit trail)
+ * lives in append-only journals beside it; the document records how many
+ * bytes of each journal are committed, so that rewriting the document is
+ * the one atomic step that commits a transaction (see store.ts).
+ *
+ * The document is validated on load: an empty, `null` or `{}` file, a wrong
+ * schema version or a missing part is refused with the file's path and what
+ * is wrong, never replaced by an empty state (a store that started empty
+ * would issue invoice numbers a second time).
+ */
+import { z } from 'zod';
+import type { ClientRecord } from '../../clients/record.js';
+import type { RightsRequest } from '../../gdpr/requests.js';
+import { MailbotError } from '../../core/errors.js';
+import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry } from '../records.js';
+
+export const SCHEMA_VERSION = 2;
+export const JOURNALS = ['batches', 'ledger', 'audit'] as const;
+export type JournalName = (typeof JOURNALS)[number];
+
+export interface JournalPointer {
+  /** File name in the data directory (a rewrite moves to a new file). */
+  file: string;
+  /** Bytes committed; anything beyond belongs to a transaction that never committed. */
+  length: number;
+}
+
+export interface Doc {
+  schemaVersion: typeof SCHEMA_VERSION;
+  /** Incremented by every commit. */
+  commit: number;
+  journals: Record<JournalName, JournalPointer>;
+  clients: Record<string, ClientRecord>;
+  series: Record<string, Record<string, SeriesState>>;
+  requests: Record<string, RightsRequest>;
+  /** Last request number per year (RGPD-YYYY-NNNN). */
+  requestSeq: Record<string, number>;
+  /** Mails handled and not yet moved (the working part of the ledger). */
+  ledger: Record<string, LedgerEntry>;
+  setAside: Record<string, SetAsideEntry>;
+  outbox: Record<string, OutboxEntry>;
+  /** Sliding-window counters: the window (ms) and the times (ms) of the events still in it. */
+  rates: Record<string, { window: number; times: number[] }>;
+  counters: Record<string, number>;
+  /**
+   * After-commit work, by the process that committed it: staged folders to
+   * promote, stored files to shred. The process clears its own entries once
+   * done; another process finishes those of a process that died.
+   */
+  pending: { promote: PendingWork[]; shred: PendingWork[] };
+}
+
+export interface PendingWork {
+  pid: number;
+  /** A staging folder (promote) or a stored file name (shred). */
+  name: string;
+}
+
+export function emptyDoc(): Doc {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    commit: 0,
+    journals: { batches: { file: 'batches.jsonl', length: 0 }, ledger: { file: 'ledger.jsonl', length: 0 }, audit: { file: 'audit.log', length: 0 } },
+    clients: {},
+    series: {},
+    requests: {},
+    requestSeq: {},
+    ledger: {},
+    setAside: {},
+    outbox: {},
+    rates: {},
+    counters: {},
+    pending: { promote: [], shred: [] },
+  };
+}
+
+const pointer = z.object({ file: z.string().regex(/^[a-z0-9.]+$/), length: z.number().int().nonnegative() });
+const keyed = (fields: z.ZodRawShape) => z.record(z.string(), z.looseObject(fields));
+const pendingWork = z.object({ pid: z.number().int(), name: z.string() });
+const seriesState = z.object({ last: z.number().int().nonnegative(), lastIssueDate: z.string() });
+
+const docSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  commit: z.number().int().nonnegative(),
+  journals: z.object({ batches: pointer, ledger: pointer, audit: pointer }),
+  clients: keyed({ id: z.string(), emails: z.array(z.string()), numberPattern: z.string() }),
+  series: z.record(z.string(), z.record(z.string(), seriesState)),
+  requests: keyed({ ref: z.string(), kind: z.string(), status: z.string(), requester: z.string() }),
+  requestSeq: z.record(z.string(), z.number().int().nonnegative()),
+  ledger: keyed({ mailbox: z.string(), uidValidity: z.string(), uid: z.string(), state: z.string() }),
+  setAside: keyed({ key: z.string(), error: z.string() }),
+  outbox: keyed({ id: z.string(), file: z.string(), state: z.string(), messageId: z.string() }),
+  rates: z.record(z.string(), z.object({ window: z.number().positive(), times: z.array(z.number()) })),
+  counters: z.record(z.string(), z.number()),
+  pending: z.object({ promote: z.array(pendingWork), shred: z.array(pendingWork) }),
+});
+
+/** Parse and check a document's text; throws STORE_INVALID naming the file and the problem. */
+export function parseDoc(path: string, text: string): Doc | { upgradeFrom: 1; data: LegacyDoc } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw invalid(path, `not valid JSON (${(err as Error).message})`);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(path, `holds ${JSON.stringify(raw)?.slice(0, 20) ?? 'nothing'}, not the store's document`);
+  const version = (raw as { schemaVersion?: unknown }).schemaVersion;
+  if (version === 1) return { upgradeFrom: 1, data: parseLegacy(path, raw) };
+  if (version !== SCHEMA_VERSION) throw invalid(path, `schemaVersion is ${JSON.stringify(version)}; this version of mailbot reads ${SCHEMA_VERSION} (and upgrades 1)`);
+  const parsed = docSchema.safeParse(raw);
+  if (!parsed.success) throw invalid(path, parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  return raw as Doc;
+}
+
+function invalid(path: string, why: string): MailbotError {
+  return new MailbotError('STORE_INVALID', `${path}: ${why}. The file was left as it is; restore it from a backup (nothing was replaced by an empty state)`, { path });
+}
+
+/** The first version's document: everything in one file, history included. */
+export interface LegacyDoc {
+  schemaVersion: 1;
+  clients: ClientRecord[];
+  sequences: Record<string, Record<string, SeriesState>>;
+  batches: unknown[];
+  ledger: Record<string, LedgerEntry>;
+  outbox: OutboxEntry[];
+  requests: RightsRequest[];
+}
+
+const legacySchema = z.object({
+  schemaVersion: z.literal(1),
+  clients: z.array(z.looseObject({ id: z.string(), emails: z.array(z.string()) })),
+  sequences: z.record(z.string(), z.record(z.string(), seriesState)),
+  batches: z.array(z.looseObject({ id: z.string(), clientId: z.string() })),
+  ledger: z.record(z.string(), z.looseObject({ state: z.string() })),
+  outbox: z.array(z.looseObject({ id: z.string(), file: z.string() })),
+  requests: z.array(z.looseObject({ ref: z.string() })),
+});
+
+function parseLegacy(path: string, raw: object): LegacyDoc {
+  const parsed = legacySchema.safeParse(raw);
+  if (!parsed.success) throw invalid(path, parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  return raw as LegacyDoc;
+}

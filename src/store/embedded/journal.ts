@@ -1,0 +1,76 @@
+/**
+ * An append-only journal of JSON lines (batches, moved mails, the audit
+ * trail). Lines are written at the committed length, then the store's
+ * document records the new length: until that document is written, the
+ * lines do not exist for any reader, and the next writer overwrites them.
+ * So a transaction's journal lines and its state change commit together, and
+ * a process killed in between leaves nothing half-done behind.
+ *
+ * Readers stream the journal up to the committed length, a chunk at a time:
+ * memory stays flat however long the history is.
+ */
+import { join } from 'node:path';
+import { openForWriting, openNoFollow } from '../files.js';
+
+export interface JournalLine {
+  text: string;
+  offset: number;
+  length: number;
+}
+
+/** Write `lines` (each a JSON text without newline) at `committed`; returns the new committed length. */
+export async function writeLines(dataDir: string, file: string, committed: number, lines: readonly string[]): Promise<number> {
+  if (lines.length === 0) return committed;
+  const buf = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+  const handle = await openForWriting(join(dataDir, file), dataDir);
+  try {
+    await handle.write(buf, 0, buf.length, committed);
+    // Whatever an interrupted writer left beyond the committed length goes.
+    await handle.truncate(committed + buf.length);
+  } finally {
+    await handle.close();
+  }
+  return committed + buf.length;
+}
+
+/** The lines between two offsets, in order, read in chunks. */
+export async function* readLines(dataDir: string, file: string, from: number, to: number): AsyncGenerator<JournalLine> {
+  if (to <= from) return;
+  const handle = await openNoFollow(join(dataDir, file)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (!handle) return;
+  // The stream owns the handle and closes it when it ends or is destroyed.
+  const stream = handle.createReadStream({ start: from, end: to - 1, highWaterMark: 1 << 16 });
+  let carry: Buffer = Buffer.alloc(0);
+  let offset = from;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      let buf = carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+      let nl = buf.indexOf(10);
+      while (nl !== -1) {
+        const text = buf.toString('utf8', 0, nl);
+        yield { text, offset, length: nl + 1 };
+        offset += nl + 1;
+        buf = buf.subarray(nl + 1);
+        nl = buf.indexOf(10);
+      }
+      carry = Buffer.from(buf);
+    }
+  } finally {
+    stream.destroy();
+  }
+}
+
+/** One line at a known place (an index entry points to it). */
+export async function readLineAt(dataDir: string, file: string, offset: number, length: number): Promise<string> {
+  const handle = await openNoFollow(join(dataDir, file));
+  try {
+    const buf = Buffer.alloc(length);
+    await handle.read(buf, 0, length, offset);
+    return buf.toString('utf8').replace(/\n$/, '');
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Staged files: written to a private folder of the process before the
+ * commit (.staging/<pid>-<id>/, under their stored names), then promoted to
+ * their place by renames after it. A folder whose process died is promoted
+ * if its commit happened (the document lists it as pending) and shredded
+ * otherwise.
+ */
+import { randomUUID } from 'node:crypto';
+import { lstat, readdir, rmdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { MailbotError } from '../../core/errors.js';
+import { ensurePrivateDir, moveInto, shredTree, writePrivateFile } from '../files.js';
+import type { Staging } from '../port.js';
+
+export const STAGING_DIR = '.staging';
+
+const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/** A stored file's name: relative, plain segments, never ".." nor absolute. */
+export function checkStoredName(name: string): string {
+  const parts = name.split('/');
+  if (parts.length === 0 || parts.length > 4 || !parts.every((p) => SEGMENT.test(p) && p !== '..')) {
+    throw new MailbotError('BAD_FILE_NAME', `"${name}" is not a stored file name`);
+  }
+  return name;
+}
+
+export class LocalStaging implements Staging {
+  readonly names: string[] = [];
+
+  private constructor(
+    readonly root: string,
+    readonly id: string,
+  ) {}
+
+  static async create(dataDir: string): Promise<LocalStaging> {
+    const id = `${process.pid}-${randomUUID()}`;
+    const root = join(dataDir, STAGING_DIR, id);
+    await ensurePrivateDir(root, dataDir);
+    return new LocalStaging(root, id);
+  }
+
+  async write(name: string, data: Uint8Array | string): Promise<void> {
+    await writePrivateFile(join(this.root, checkStoredName(name)), data, this.root);
+    if (!this.names.includes(name)) this.names.push(name);
+  }
+
+  path(name: string): string {
+    return join(this.root, checkStoredName(name));
+  }
+
+  async discard(): Promise<void> {
+    await shredTree(this.root);
+  }
+}
+
+/** Every file under a staging folder moves to the same name under the data directory. */
+export async function promote(dataDir: string, stagingRoot: string): Promise<number> {
+  const st = await lstat(stagingRoot).catch(() => null);
+  if (!st?.isDirectory()) return 0; // promoted already
+  let moved = 0;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const from = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        await walk(from);
+        await rmdir(from).catch(() => undefined);
+      } else if (entry.isFile()) {
+        await moveInto(from, join(dataDir, checkStoredName(relative(stagingRoot, from))), dataDir);
+        moved++;
+      }
+    }
+  };
+  await walk(stagingRoot);
+  await rmdir(stagingRoot).catch(() => undefined);
+  return moved;
+}
+
+/** Staging folders of this data directory: their id and owning pid. */
+export async function stagingFolders(dataDir: string): Promise<{ id: string; pid: number; root: string }[]> {
+  const dir = join(dataDir, STAGING_DIR);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.map((id) => ({ id, pid: Number(id.split('-')[0]), root: join(dir, id) }));
+}
+
+export function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Shred a staging folder whose process died without committing it. */
+export async function discardOrphan(root: string): Promise<void> {
+  await shredTree(root);
+}

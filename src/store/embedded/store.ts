@@ -1,0 +1,470 @@
+/**
+ * The embedded store: the default, for one daemon and the operator's
+ * commands on one machine.
+ *
+ * - data/mailbot.json (lowdb) holds the small mutable state (document.ts);
+ * - batches.jsonl, ledger.jsonl and audit.log are append-only journals;
+ * - stored files live under the data directory (batches/, queue/).
+ *
+ * A commit takes a short exclusive lock (proper-lockfile) shared by every
+ * process of the data directory, re-reads the document if another process
+ * wrote it, runs the waiting transactions one after the other on it, writes
+ * their journal lines at the committed lengths, then writes the document
+ * (temporary file + rename): that rename is the commit. Transactions that
+ * arrive while a commit is under way go together in the next one (group
+ * commit), so a busy daemon writes the document once for many mails. The
+ * cost of a commit depends on the small state and on what it adds, never on
+ * how much history came before.
+ */
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Low } from 'lowdb';
+import lockfile from 'proper-lockfile';
+import type { AuditEntry } from '../../audit/entry.js';
+import type { BatchRecord } from '../../batch/types.js';
+import { errorMessage, MailbotError } from '../../core/errors.js';
+import { failpoint } from '../../core/failpoints.js';
+import { OPEN_STATUSES } from '../../gdpr/requests.js';
+import { ensurePrivateDir, isSymlinkSync, readPrivateFile, shredFile, symlinkRefused, writePrivateFile } from '../files.js';
+import type { AuditFilter, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
+import { AttemptJournal } from './attempts.js';
+import { BatchIndex } from './batch-index.js';
+import { emptyDoc, parseDoc, type Doc, type PendingWork } from './doc.js';
+import { readLineAt, readLines } from './journal.js';
+import { commitJournals } from './commit.js';
+import { LocalStaging, checkStoredName, discardOrphan, processAlive, promote, stagingFolders } from './staging.js';
+import { EmbeddedTx, type TxEnv } from './tx.js';
+import { upgradeLegacy } from './upgrade.js';
+import { auditMatches } from '../audit-filter.js';
+
+export const DOC_FILE = 'mailbot.json';
+
+interface Job {
+  fn: (tx: Tx) => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export interface EmbeddedOptions {
+  /** Addresses no client may hold: the bot's and the operator's (invariant 16). */
+  reserved?: readonly string[];
+  /** Where to report a problem that fails no transaction (after-commit work to retry). */
+  onWarning?: (message: string) => void;
+}
+
+export class EmbeddedStore implements Store {
+  readonly backend = 'embedded' as const;
+  private readonly docPath: string;
+  private readonly db: Low<Doc>;
+  private stamp = '';
+  private readonly index = new BatchIndex();
+  private indexing?: Promise<BatchIndex>;
+  private queue: Job[] = [];
+  private committing?: Promise<void>;
+  private attempts?: Promise<AttemptJournal>;
+  /** Replies this process is sending, until when (ms). */
+  private readonly sending = new Map<string, number>();
+  /** After-commit work of this process that is done, to clear from the document at the next commit. */
+  private readonly finished: { promote: Set<string>; shred: Set<string> } = { promote: new Set(), shred: new Set() };
+  private recovered = false;
+  /** Mails this process claimed (the daemon is the one process of the data directory that handles mail). */
+  private readonly claims = new Set<string>();
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly options: EmbeddedOptions,
+  ) {
+    this.docPath = join(dataDir, DOC_FILE);
+    this.db = new Low<Doc>(
+      {
+        read: async () => {
+          const text = (await readPrivateFile(this.docPath)).toString('utf8');
+          const parsed = parseDoc(this.docPath, text);
+          if ('upgradeFrom' in parsed) throw new MailbotError('STORE_UPGRADE_NEEDED', `${this.docPath} needs an upgrade`);
+          return parsed;
+        },
+        write: (data) => writePrivateFile(this.docPath, JSON.stringify(data), dataDir),
+      },
+      emptyDoc(),
+    );
+  }
+
+  /** Open (and create, or upgrade from the first format) the store of a data directory. */
+  static async open(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedStore> {
+    await ensurePrivateDir(dataDir);
+    const store = new EmbeddedStore(dataDir, options);
+    if (isSymlinkSync(store.docPath)) throw symlinkRefused(store.docPath);
+    const exists = await stat(store.docPath).then(() => true, () => false);
+    if (!exists || (await store.needsUpgrade())) {
+      await store.withLock(async () => {
+        const stillMissing = await stat(store.docPath).then(() => false, () => true);
+        if (stillMissing) await store.create();
+        else if (await store.needsUpgrade()) await upgradeLegacy(dataDir, store.docPath);
+      });
+    }
+    await store.refresh();
+    return store;
+  }
+
+  private async needsUpgrade(): Promise<boolean> {
+    const text = (await readPrivateFile(this.docPath)).toString('utf8');
+    return 'upgradeFrom' in parseDoc(this.docPath, text);
+  }
+
+  /** A new store; refused if journals exist without their document (it was lost, not never made). */
+  private async create(): Promise<void> {
+    for (const file of ['batches.jsonl', 'audit.log', 'ledger.jsonl']) {
+      const st = await stat(join(this.dataDir, file)).catch(() => null);
+      if (st && st.size > 0) {
+        throw new MailbotError('STORE_MISSING', `${this.docPath} is missing but ${file} holds history: the document was lost. Restore it from a backup; a new empty store would issue invoice numbers again`);
+      }
+    }
+    this.db.data = emptyDoc();
+    await this.db.write();
+  }
+
+  private get doc(): Doc {
+    return this.db.data;
+  }
+
+  private async withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await lockfile.lock(this.docPath, {
+      realpath: false,
+      stale: 30_000,
+      update: 5_000,
+      retries: { retries: 2_000, factor: 1.3, minTimeout: 2, maxTimeout: 50, randomize: true },
+      onCompromised: (err) => {
+        // Another process judged our lock stale (we were stopped for 30 s): our commit may race
+        // with theirs. Say it loudly; the document write is still atomic.
+        process.emitWarning(`mailbot: the store lock was taken over: ${err.message}`);
+      },
+    });
+    try {
+      return await fn();
+    } finally {
+      await release().catch(() => undefined);
+    }
+  }
+
+  /** Take what another process committed: the document if it changed, the index's journal tail. */
+  private async refresh(): Promise<void> {
+    const st = await stat(this.docPath, { bigint: true });
+    const stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
+    if (stamp !== this.stamp) {
+      await this.db.read();
+      this.stamp = stamp;
+    }
+  }
+
+  private async stampAfterWrite(): Promise<void> {
+    const st = await stat(this.docPath, { bigint: true });
+    this.stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
+  }
+
+  /** The batch index, caught up with the committed journal (built once per process, then by tail). */
+  private ensureIndex(): Promise<BatchIndex> {
+    this.indexing ??= (async () => {
+      try {
+        const ptr = this.doc.journals.batches;
+        if (this.index.file !== ptr.file || this.index.indexedTo > ptr.length) this.index.reset(ptr.file);
+        for await (const line of readLines(this.dataDir, ptr.file, this.index.indexedTo, ptr.length)) {
+          this.index.add(JSON.parse(line.text) as BatchRecord, line);
+          this.index.indexedTo = line.offset + line.length;
+        }
+        return this.index;
+      } finally {
+        this.indexing = undefined;
+      }
+    })();
+    return this.indexing;
+  }
+
+  private async readBatch(id: string): Promise<BatchRecord | undefined> {
+    const index = await this.ensureIndex();
+    const at = index.byId.get(id);
+    if (!at) return undefined;
+    return JSON.parse(await readLineAt(this.dataDir, index.file, at.offset, at.length)) as BatchRecord;
+  }
+
+  private env(groupBatches: readonly BatchRecord[]): TxEnv {
+    return { index: () => this.ensureIndex(), groupBatches, readBatch: (id) => this.readBatch(id), reserved: this.options.reserved ?? [], claimed: (key) => this.claims.has(key) };
+  }
+
+  async read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
+    await this.refresh();
+    return fn(new EmbeddedTx(this.doc, this.env([]), false));
+  }
+
+  transact<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.committing ??= this.commitLoop().finally(() => {
+        this.committing = undefined;
+      });
+    });
+  }
+
+  private async commitLoop(): Promise<void> {
+    while (this.queue.length > 0) {
+      const jobs = this.queue;
+      this.queue = [];
+      await this.commitGroup(jobs);
+    }
+  }
+
+  /** One lock, one document write, for every transaction that was waiting. */
+  private async commitGroup(jobs: Job[]): Promise<void> {
+    const done: { job: Job; value: unknown; tx: EmbeddedTx }[] = [];
+    const after: { promote: string[]; shred: string[]; moved: string[]; outboxDone: string[] } = { promote: [], shred: [], moved: [], outboxDone: [] };
+    try {
+      await this.withLock(async () => {
+        await this.refresh();
+        let working = this.doc;
+        const groupBatches: BatchRecord[] = [];
+        for (const job of jobs) {
+          const tx = new EmbeddedTx(working, this.env(groupBatches), true);
+          try {
+            const value = await job.fn(tx);
+            working = tx.applyTo(working);
+            groupBatches.push(...tx.out.batches);
+            done.push({ job, value, tx });
+          } catch (err) {
+            job.reject(err);
+          }
+        }
+        const recovery = this.recovered ? { promote: [], shred: [], pending: working.pending } : await this.takeOverDeadWork(working);
+        working = { ...working, pending: recovery.pending };
+        if (done.length === 0 && recovery.promote.length + recovery.shred.length === 0 && this.finished.promote.size + this.finished.shred.size === 0) return;
+        const outs = done.map((d) => d.tx.out);
+        const pending = this.pendingAfter(working, outs.flatMap((o) => o.adopt), outs.flatMap((o) => o.shred));
+        const next = await commitJournals(this.dataDir, { ...working, commit: working.commit + 1, pending: pending.doc }, outs);
+        failpoint('embedded-before-commit');
+        this.db.data = next.doc;
+        await this.db.write();
+        await this.stampAfterWrite();
+        this.recovered = true;
+        this.afterIndex(next.batchLines, next.rewroteBatches);
+        after.promote.push(...pending.promote, ...recovery.promote);
+        after.shred.push(...pending.shred, ...recovery.shred, ...next.retired);
+        for (const o of outs) {
+          after.moved.push(...o.movedKeys);
+          after.outboxDone.push(...o.outboxDone);
+        }
+      });
+    } catch (err) {
+      // Nothing was committed (or we cannot tell): read the state back from disk.
+      this.stamp = '';
+      await this.refresh().catch(() => undefined);
+      for (const d of done) d.job.reject(err);
+      return;
+    }
+    failpoint('embedded-after-commit');
+    await this.runAfterCommit(after);
+    for (const d of done) d.job.resolve(d.value);
+  }
+
+  /** The pending list the document will hold: ours added, ours finished removed. */
+  private pendingAfter(working: Doc, adopt: Staging[], shred: string[]): { doc: Doc['pending']; promote: string[]; shred: string[] } {
+    const pid = process.pid;
+    const keep = (list: PendingWork[], doneSet: Set<string>) => list.filter((w) => !(w.pid === pid && doneSet.has(w.name)));
+    const promoteNames = adopt.map((s) => (s as LocalStaging).id);
+    const docPending = {
+      promote: [...keep(working.pending.promote, this.finished.promote), ...promoteNames.map((name) => ({ pid, name }))],
+      shred: [...keep(working.pending.shred, this.finished.shred), ...shred.map((name) => ({ pid, name }))],
+    };
+    this.finished.promote.clear();
+    this.finished.shred.clear();
+    return { doc: docPending, promote: promoteNames, shred };
+  }
+
+  /**
+   * Once per process, under the lock: after-commit work of processes that
+   * died is taken over (re-owned, done after this commit), and staging
+   * folders of dead processes that no commit adopted are shredded.
+   */
+  private async takeOverDeadWork(working: Doc): Promise<{ promote: string[]; shred: string[]; pending: Doc['pending'] }> {
+    const dead = (w: PendingWork) => !processAlive(w.pid);
+    const listed = new Set(working.pending.promote.map((w) => w.name));
+    for (const f of await stagingFolders(this.dataDir)) {
+      if (!listed.has(f.id) && !processAlive(f.pid)) await discardOrphan(f.root);
+    }
+    const reown = (w: PendingWork) => (dead(w) ? { pid: process.pid, name: w.name } : w);
+    return {
+      promote: working.pending.promote.filter(dead).map((w) => w.name),
+      shred: working.pending.shred.filter(dead).map((w) => w.name),
+      pending: { promote: working.pending.promote.map(reown), shred: working.pending.shred.map(reown) },
+    };
+  }
+
+  private afterIndex(lines: { batch: BatchRecord; offset: number; length: number }[], rewrote: boolean): void {
+    if (rewrote) {
+      this.index.reset(this.doc.journals.batches.file);
+      return;
+    }
+    const first = lines[0];
+    if (!first || this.index.file !== this.doc.journals.batches.file || this.index.indexedTo !== first.offset) return;
+    for (const l of lines) {
+      this.index.add(l.batch, l);
+      this.index.indexedTo = l.offset + l.length;
+    }
+  }
+
+  /**
+   * The committed work that follows a commit. It never fails the commit: an
+   * item that fails (a full disk, a planted link) stays pending in the
+   * document, is reported, and is tried again after the next commit of this
+   * process, or by the next process if this one dies.
+   */
+  private async runAfterCommit(after: { promote: string[]; shred: string[]; moved: string[]; outboxDone: string[] }): Promise<void> {
+    const promoteAll = [...new Set([...this.retry.promote, ...after.promote])];
+    const shredAll = [...new Set([...this.retry.shred, ...after.shred])];
+    this.retry = { promote: [], shred: [] };
+    for (const id of promoteAll) {
+      try {
+        await promote(this.dataDir, join(this.dataDir, '.staging', id));
+        this.finished.promote.add(id);
+      } catch (err) {
+        this.retry.promote.push(id);
+        this.warn(`staged files ${id} could not be put in place: ${errorMessage(err)}`);
+      }
+    }
+    for (const name of shredAll) {
+      try {
+        await shredFile(join(this.dataDir, checkStoredName(name)));
+        this.finished.shred.add(name);
+      } catch (err) {
+        this.retry.shred.push(name);
+        this.warn(`${name} could not be shredded: ${errorMessage(err)}`);
+      }
+    }
+    try {
+      if (after.moved.length > 0 && this.attempts) await (await this.attempts).done(after.moved);
+    } catch (err) {
+      this.warn(`the attempts journal could not be updated: ${errorMessage(err)}`);
+    }
+    for (const id of after.outboxDone) this.sending.delete(id);
+    for (const key of after.moved) this.claims.delete(key);
+  }
+
+  private retry: { promote: string[]; shred: string[] } = { promote: [], shred: [] };
+
+  private warn(message: string): void {
+    (this.options.onWarning ?? ((m: string) => process.emitWarning(`mailbot store: ${m}`)))(message);
+  }
+
+  readonly files: FileStore = {
+    stage: () => LocalStaging.create(this.dataDir),
+    read: async (name) => readPrivateFile(join(this.dataDir, checkStoredName(name))),
+    exists: async (name) => stat(join(this.dataDir, checkStoredName(name))).then(() => true, () => false),
+    localPath: (name) => join(this.dataDir, checkStoredName(name)),
+  };
+
+  private attemptJournal(): Promise<AttemptJournal> {
+    this.attempts ??= AttemptJournal.load(this.dataDir);
+    return this.attempts;
+  }
+
+  readonly mail = {
+    claim: async (key: string, _mail: MailKey): Promise<MailClaim> => {
+      await this.refresh();
+      const known = this.doc.ledger[key];
+      if (known?.folder) return { status: 'handled', folder: known.folder, ...(known.messageId ? { messageId: known.messageId } : {}) };
+      const journal = await this.attemptJournal();
+      const before = journal.get(key);
+      const error = before?.error;
+      const a = await journal.begin(key);
+      this.claims.add(key);
+      return { status: 'claimed', attempts: a.attempts, firstSeenAt: a.firstSeenAt, ...(error !== undefined ? { error } : {}) };
+    },
+    failed: async (key: string, error: string): Promise<void> => {
+      await (await this.attemptJournal()).fail(key, error);
+    },
+  };
+
+  readonly outbox = {
+    takeDue: async (now: Date, limit: number): Promise<OutboxEntry[]> => {
+      await this.refresh();
+      const t = now.getTime();
+      const out: OutboxEntry[] = [];
+      for (const e of Object.values(this.doc.outbox)) {
+        if (out.length >= limit) break;
+        if (e.state !== 'queued' || Date.parse(e.nextAttemptAt) > t || (this.sending.get(e.id) ?? 0) > t) continue;
+        this.sending.set(e.id, t + 5 * 60_000);
+        out.push(structuredClone(e));
+      }
+      return out;
+    },
+    release: (ids: readonly string[]): Promise<void> => {
+      for (const id of ids) this.sending.delete(id);
+      return Promise.resolve();
+    },
+  };
+
+  async stats(): Promise<StoreStats> {
+    await this.refresh();
+    const d = this.doc;
+    const outcomes: Record<string, number> = {};
+    for (const [k, v] of Object.entries(d.counters)) if (k.startsWith('outcome:')) outcomes[k.slice(8)] = v;
+    const outbox = Object.values(d.outbox);
+    return {
+      clients: Object.keys(d.clients).length,
+      batches: d.counters.batches ?? 0,
+      invoices: d.counters.invoices ?? 0,
+      inHand: Object.keys(d.ledger).length,
+      outcomes,
+      outbox: { queued: outbox.filter((e) => e.state === 'queued').length, failed: outbox.filter((e) => e.state === 'failed').length, sent: d.counters.repliesSent ?? 0 },
+      requestsOpen: Object.values(d.requests).filter((r) => OPEN_STATUSES.includes(r.status)).length,
+      setAside: Object.values(d.setAside),
+    };
+  }
+
+  async *auditEntries(filter: AuditFilter): AsyncIterable<AuditEntry> {
+    await this.refresh();
+    const ptr = this.doc.journals.audit;
+    for await (const line of readLines(this.dataDir, ptr.file, 0, ptr.length)) {
+      let entry: AuditEntry;
+      try {
+        entry = JSON.parse(line.text) as AuditEntry;
+      } catch {
+        continue;
+      }
+      if (auditMatches(entry, filter)) yield entry;
+    }
+  }
+
+  async auditSince(filter: AuditFilter, cursor?: string): Promise<{ entries: AuditEntry[]; cursor: string }> {
+    await this.refresh();
+    const ptr = this.doc.journals.audit;
+    const [file, at] = cursor === 'start' ? [ptr.file, '0'] : (cursor ?? '').split(':');
+    if (cursor === undefined || file !== ptr.file) return { entries: [], cursor: `${ptr.file}:${ptr.length}` };
+    const entries: AuditEntry[] = [];
+    let end = Number(at);
+    for await (const line of readLines(this.dataDir, ptr.file, Number(at), ptr.length)) {
+      end = line.offset + line.length;
+      try {
+        const e = JSON.parse(line.text) as AuditEntry;
+        if (auditMatches(e, filter)) entries.push(e);
+      } catch {
+        // a line that is not JSON is not an entry
+      }
+      if (entries.length >= 1000) break;
+    }
+    return { entries, cursor: `${ptr.file}:${end}` };
+  }
+
+  async reportStatus(status: DaemonStatus): Promise<void> {
+    await writePrivateFile(join(this.dataDir, 'status.json'), JSON.stringify(status, null, 2), this.dataDir);
+  }
+
+  async daemons(): Promise<DaemonStatus[]> {
+    const text = await readPrivateFile(join(this.dataDir, 'status.json')).catch(() => null);
+    return text ? [JSON.parse(text.toString('utf8')) as DaemonStatus] : [];
+  }
+
+  async close(): Promise<void> {
+    while (this.committing) await this.committing;
+    const a = this.attempts;
+    this.attempts = undefined;
+    if (a) await (await a).close();
+  }
+}

@@ -1,0 +1,295 @@
+/**
+ * A transaction of the embedded store: reads see the committed document
+ * plus this transaction's own writes; writes go to copies of the parts they
+ * touch (copy-on-write per collection), so a transaction that throws leaves
+ * nothing behind. The store applies a finished transaction to its working
+ * document and writes everything at the commit (store.ts).
+ */
+import type { AuditEntry } from '../../audit/entry.js';
+import type { BatchRecord } from '../../batch/types.js';
+import type { ClientRecord } from '../../clients/record.js';
+import { MailbotError } from '../../core/errors.js';
+import type { RightKind } from '../../gdpr/classify.js';
+import { OPEN_STATUSES, type RightsRequest } from '../../gdpr/requests.js';
+import { checkClientAddresses, checkSeriesAdvance, normaliseAddress, requestAlreadyOpen, requestRef } from '../invariants.js';
+import type { Staging, Tx } from '../port.js';
+import type { LedgerEntry, OutboxEntry, SeriesState } from '../records.js';
+import { fileKey, type BatchIndex } from './batch-index.js';
+import type { Doc } from './doc.js';
+
+type Collections = 'clients' | 'series' | 'requests' | 'requestSeq' | 'ledger' | 'setAside' | 'outbox' | 'rates' | 'counters';
+
+/** What a finished transaction adds beyond the document: journal lines and after-commit work. */
+export interface TxOutput {
+  batches: BatchRecord[];
+  amendments: { ids: readonly string[]; change: { fileName?: string; filesRemoved?: readonly string[] } }[];
+  moved: LedgerEntry[];
+  forgetClients: string[];
+  audit: AuditEntry[];
+  adopt: Staging[];
+  shred: string[];
+  /** Mails that reached their folder (the attempts journal is told after the commit). */
+  movedKeys: string[];
+  /** Replies whose sending ended (this process may take others). */
+  outboxDone: string[];
+}
+
+export interface TxEnv {
+  /** The batch index, brought up to date on first use (it streams the journal once per process). */
+  index(): Promise<BatchIndex>;
+  /** Batches committed earlier in the same group commit, not yet in the index. */
+  groupBatches: readonly BatchRecord[];
+  readBatch(id: string): Promise<BatchRecord | undefined>;
+  reserved: readonly string[];
+  /** Whether this process holds the claim on a mail (store.mail.claim). */
+  claimed(key: string): boolean;
+}
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+export class EmbeddedTx implements Tx {
+  private readonly copies: Partial<Pick<Doc, Collections>> = {};
+  readonly out: TxOutput = { batches: [], amendments: [], moved: [], forgetClients: [], audit: [], adopt: [], shred: [], movedKeys: [], outboxDone: [] };
+  private readonly writable: boolean;
+
+  constructor(
+    private readonly base: Doc,
+    private readonly env: TxEnv,
+    writable: boolean,
+  ) {
+    this.writable = writable;
+  }
+
+  private r<K extends Collections>(name: K): Doc[K] {
+    return (this.copies[name] as Doc[K] | undefined) ?? this.base[name];
+  }
+
+  private mustWrite(): void {
+    if (!this.writable) throw new MailbotError('READ_ONLY', 'a read-only view cannot write');
+  }
+
+  private w<K extends Collections>(name: K): Doc[K] {
+    this.mustWrite();
+    let c = this.copies[name] as Doc[K] | undefined;
+    if (!c) {
+      c = { ...this.base[name] };
+      (this.copies as Record<string, unknown>)[name] = c;
+    }
+    return c;
+  }
+
+  private count(name: string, by = 1): void {
+    const c = this.w('counters');
+    c[name] = (c[name] ?? 0) + by;
+  }
+
+  /** The document with this transaction's writes. */
+  applyTo(doc: Doc): Doc {
+    return { ...doc, ...this.copies };
+  }
+
+  clients = {
+    get: (id: string) => Promise.resolve(this.r('clients')[id] ? clone(this.r('clients')[id]) : undefined),
+    list: () => Promise.resolve(Object.values(this.r('clients')).map(clone)),
+    byEmail: (email: string) => {
+      const e = normaliseAddress(email);
+      const found = Object.values(this.r('clients')).find((c) => c.emails.includes(e));
+      return Promise.resolve(found ? clone(found) : undefined);
+    },
+    add: (record: ClientRecord) => {
+      if (this.r('clients')[record.id]) throw new MailbotError('CLIENT_EXISTS', `client "${record.id}" already exists`);
+      return this.putClient(record);
+    },
+    put: (record: ClientRecord) => {
+      if (!this.r('clients')[record.id]) throw new MailbotError('NOT_FOUND', `client "${record.id}" not found`);
+      return this.putClient(record);
+    },
+  };
+
+  private putClient(record: ClientRecord): Promise<void> {
+    const normalised = { ...record, emails: record.emails.map(normaliseAddress) };
+    checkClientAddresses(normalised, Object.values(this.r('clients')), this.env.reserved);
+    this.w('clients')[record.id] = clone(normalised);
+    return Promise.resolve();
+  }
+
+  series = {
+    of: (clientId: string) => Promise.resolve(clone(this.r('series')[clientId] ?? {})),
+    advance: async (clientId: string, expected: Record<string, SeriesState>, next: Record<string, SeriesState>) => {
+      checkSeriesAdvance(clientId, this.r('series')[clientId] ?? {}, expected, next);
+      const index = await this.env.index();
+      for (const [key, s] of Object.entries(next)) {
+        const recorded = index.maxSeq.get(`${clientId}\0${key}`) ?? 0;
+        if (s.last < recorded) throw new MailbotError('SEQUENCE_BEHIND_REGISTER', `series ${key} of ${clientId} is at ${s.last} but invoice ${recorded} exists`);
+      }
+      this.w('series')[clientId] = clone(next);
+    },
+  };
+
+  private groupBatch(pred: (b: BatchRecord) => boolean): BatchRecord | undefined {
+    return this.out.batches.find(pred) ?? this.env.groupBatches.find(pred);
+  }
+
+  batches = {
+    get: async (id: string) => this.groupBatch((b) => b.id === id) ?? (await this.env.readBatch(id)),
+    byFile: async (clientId: string, sha: string) => {
+      const fresh = this.groupBatch((b) => b.clientId === clientId && b.fileSha256 === sha);
+      if (fresh) return fresh;
+      const id = (await this.env.index()).byFile.get(fileKey(clientId, sha));
+      return id ? this.env.readBatch(id) : undefined;
+    },
+    ofClient: async (clientId: string) => {
+      const out: BatchRecord[] = [];
+      for (const id of (await this.env.index()).byClient.get(clientId) ?? []) {
+        const b = await this.env.readBatch(id);
+        if (b) out.push(b);
+      }
+      return out.concat(this.env.groupBatches.filter((b) => b.clientId === clientId), this.out.batches.filter((b) => b.clientId === clientId));
+    },
+    sellersOfBuyer: async (email: string) => {
+      const e = normaliseAddress(email);
+      const ids = new Set((await this.env.index()).buyers.get(e) ?? []);
+      for (const b of [...this.env.groupBatches, ...this.out.batches]) if (b.invoices.some((i) => i.buyerEmail && normaliseAddress(i.buyerEmail) === e)) ids.add(b.clientId);
+      return [...ids];
+    },
+    record: async (batch: BatchRecord) => {
+      if (!this.r('clients')[batch.clientId]) throw new MailbotError('NOT_FOUND', `client "${batch.clientId}" not found`);
+      if (await this.batches.byFile(batch.clientId, batch.fileSha256)) throw new MailbotError('BATCH_DUPLICATE', `this file was already issued for ${batch.clientId}`);
+      this.count('batches');
+      this.count('invoices', batch.invoices.length);
+      this.out.batches.push(clone(batch));
+    },
+    amend: (ids: readonly string[], change: { fileName?: string; filesRemoved?: readonly string[] }) => {
+      this.mustWrite();
+      this.out.amendments.push({ ids: [...ids], change: clone(change) });
+      return Promise.resolve();
+    },
+  };
+
+  requests = {
+    get: (ref: string) => Promise.resolve(this.r('requests')[ref] ? clone(this.r('requests')[ref]) : undefined),
+    openFor: (requester: string, kind: RightKind) => {
+      const who = normaliseAddress(requester);
+      const found = Object.values(this.r('requests')).find((r) => r.requester === who && r.kind === kind && OPEN_STATUSES.includes(r.status));
+      return Promise.resolve(found ? clone(found) : undefined);
+    },
+    list: (filter: { open?: boolean; requester?: string } = {}) =>
+      Promise.resolve(
+        Object.values(this.r('requests'))
+          .filter((r) => (!filter.open || OPEN_STATUSES.includes(r.status)) && (!filter.requester || r.requester === normaliseAddress(filter.requester)))
+          .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.ref.localeCompare(b.ref))
+          .map(clone),
+      ),
+    nextRef: (year: number) => Promise.resolve(requestRef(year, (this.r('requestSeq')[String(year)] ?? 0) + 1)),
+    open: async (request: RightsRequest) => {
+      const requester = normaliseAddress(request.requester);
+      const existing = await this.requests.openFor(requester, request.kind);
+      if (existing) throw requestAlreadyOpen(existing.ref);
+      const year = Number(request.ref.slice(5, 9));
+      if (request.ref !== (await this.requests.nextRef(year))) throw new MailbotError('STORE_CONFLICT', `request reference ${request.ref} was taken meanwhile`);
+      this.w('requestSeq')[String(year)] = (this.r('requestSeq')[String(year)] ?? 0) + 1;
+      this.w('requests')[request.ref] = clone({ ...request, requester });
+    },
+    update: (ref: string, patch: Partial<RightsRequest>) => {
+      const current = this.r('requests')[ref];
+      if (!current) throw new MailbotError('NOT_FOUND', `request ${ref} not found`);
+      const next = { ...current, ...clone(patch), ref };
+      for (const [k, v] of Object.entries(patch)) if (v === undefined) delete (next as Record<string, unknown>)[k];
+      this.w('requests')[ref] = next;
+      return Promise.resolve();
+    },
+    remove: (refs: readonly string[]) => {
+      const all = this.w('requests');
+      for (const ref of refs) delete all[ref];
+      return Promise.resolve();
+    },
+  };
+
+  ledger = {
+    get: (key: string) => Promise.resolve(this.r('ledger')[key] ? clone(this.r('ledger')[key]) : undefined),
+    setAside: () => Promise.resolve(Object.values(this.r('setAside')).map(clone)),
+    record: (entry: LedgerEntry) => {
+      // Only the claim's holder records the outcome, once.
+      if (this.r('ledger')[ledgerId(entry)]?.folder || !this.env.claimed(ledgerId(entry))) throw new MailbotError('MAIL_NOT_CLAIMED', `mail ${ledgerId(entry)} is not claimed by this process (handled already?)`);
+      this.w('ledger')[ledgerId(entry)] = clone(entry);
+      this.count(`outcome:${entry.outcome ?? 'unknown'}`);
+      if (entry.outcome === 'set-aside') this.w('setAside')[ledgerId(entry)] = { key: ledgerId(entry), error: entry.error ?? '', at: entry.updatedAt };
+      return Promise.resolve();
+    },
+    moved: (keys: readonly string[], at: string) => {
+      const ledger = this.w('ledger');
+      for (const key of keys) {
+        const e = ledger[key];
+        if (!e) continue;
+        this.out.moved.push({ ...e, state: 'moved', updatedAt: at });
+        delete ledger[key];
+        this.out.movedKeys.push(key);
+      }
+      return Promise.resolve();
+    },
+    forgetClient: (clientId: string) => {
+      this.mustWrite();
+      this.out.forgetClients.push(clientId);
+      return Promise.resolve(0);
+    },
+  };
+
+  outbox = {
+    list: () => Promise.resolve(Object.values(this.r('outbox')).map(clone)),
+    queue: (entry: OutboxEntry) => {
+      if (this.r('outbox')[entry.id]) throw new MailbotError('OUTBOX_EXISTS', `reply ${entry.id} is already queued`);
+      if (!this.out.adopt.some((s) => s.names.includes(entry.file))) throw new MailbotError('OUTBOX_FILE_MISSING', `reply ${entry.id}: its message ${entry.file} is not staged in this transaction`);
+      this.w('outbox')[entry.id] = clone(entry);
+      return Promise.resolve();
+    },
+    sent: (id: string) => {
+      const entry = this.r('outbox')[id];
+      if (!entry) return Promise.resolve();
+      delete this.w('outbox')[id];
+      this.out.shred.push(entry.file);
+      this.out.outboxDone.push(id);
+      this.count('repliesSent');
+      return Promise.resolve();
+    },
+    retry: (id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }) => {
+      const entry = this.r('outbox')[id];
+      if (entry) this.w('outbox')[id] = { ...entry, ...patch };
+      this.out.outboxDone.push(id);
+      return Promise.resolve();
+    },
+  };
+
+  rate = {
+    recent: (key: string, windowMs: number, now: number) => Promise.resolve((this.r('rates')[key]?.times ?? []).filter((t) => t > now - windowMs).length),
+    hit: (key: string, windowMs: number, limit: number, now: number) => {
+      const rates = this.w('rates');
+      const times = (rates[key]?.times ?? []).filter((t) => t > now - windowMs);
+      const allowed = times.length < limit;
+      times.push(now);
+      rates[key] = { window: windowMs, times: times.slice(-limit) };
+      // Counters whose window ended are dropped as they are met: the document keeps live ones only.
+      for (const [k, r] of Object.entries(rates)) if ((r.times.at(-1) ?? 0) <= now - r.window) delete rates[k];
+      return Promise.resolve(allowed);
+    },
+  };
+
+  files = {
+    adopt: (staging: Staging) => {
+      this.mustWrite();
+      this.out.adopt.push(staging);
+    },
+    shred: (names: readonly string[]) => {
+      this.mustWrite();
+      this.out.shred.push(...names);
+    },
+  };
+
+  audit(entry: AuditEntry): void {
+    this.mustWrite();
+    this.out.audit.push(entry);
+  }
+}
+
+function ledgerId(e: LedgerEntry): string {
+  return `${e.mailbox}|${e.uidValidity}|${e.uid}`;
+}

@@ -1,0 +1,208 @@
+/**
+ * The store port: the one door through which everything the bot keeps is
+ * read and written. Two backends implement it: the embedded one (lowdb for
+ * the small mutable state, append-only journals for the history, files in
+ * the data directory) and PostgreSQL, for several daemons sharing one state.
+ *
+ * Writes happen in transactions: `store.transact(tx => …)`. The operations
+ * of `tx` check the invariants before they change anything, and everything a
+ * transaction does is committed together or not at all. Nothing irreversible
+ * happens before the commit: files are written to a staging area and adopted
+ * by the commit; shredding runs after it, from a record the commit wrote, so
+ * a crash in between only means it runs at the next start.
+ *
+ * A transaction function does no I/O of its own (it may be run while other
+ * transactions wait, and PostgreSQL may run it again after a serialisation
+ * conflict): it reads and writes through `tx`, nothing else.
+ */
+import type { AuditEntry } from '../audit/entry.js';
+import type { BatchRecord } from '../batch/types.js';
+import type { ClientRecord } from '../clients/record.js';
+import type { RightKind } from '../gdpr/classify.js';
+import type { RightsRequest } from '../gdpr/requests.js';
+import type { LedgerEntry, MailClaim, MailKey, OutboxEntry, SeriesState, SetAsideEntry, StoreStats } from './records.js';
+
+export type { LedgerEntry, MailClaim, MailKey, OutboxEntry, SeriesState, SetAsideEntry, StoreStats };
+export { ledgerKey, parseLedgerKey } from './records.js';
+
+export interface ReadTx {
+  clients: {
+    get(id: string): Promise<ClientRecord | undefined>;
+    list(): Promise<ClientRecord[]>;
+    /** The client whose record lists this address (case-insensitive). */
+    byEmail(email: string): Promise<ClientRecord | undefined>;
+  };
+  series: {
+    /** Every series of a seller, with its last number. */
+    of(clientId: string): Promise<Record<string, SeriesState>>;
+  };
+  batches: {
+    get(id: string): Promise<BatchRecord | undefined>;
+    /** The batch made from these exact bytes (SHA-256) for this seller, if any (invariant 8). */
+    byFile(clientId: string, fileSha256: string): Promise<BatchRecord | undefined>;
+    ofClient(clientId: string): Promise<BatchRecord[]>;
+    /** Sellers whose invoices name this address as the buyer's (BT-58). */
+    sellersOfBuyer(email: string): Promise<string[]>;
+  };
+  requests: {
+    get(ref: string): Promise<RightsRequest | undefined>;
+    /** The open request of this kind from this address (there is at most one). */
+    openFor(requester: string, kind: RightKind): Promise<RightsRequest | undefined>;
+    list(filter?: { open?: boolean; requester?: string }): Promise<RightsRequest[]>;
+    /** The reference the next request of that year will take (RGPD-YYYY-NNNN). */
+    nextRef(year: number): Promise<string>;
+  };
+  ledger: {
+    get(key: string): Promise<LedgerEntry | undefined>;
+    setAside(): Promise<SetAsideEntry[]>;
+  };
+  outbox: {
+    list(): Promise<OutboxEntry[]>;
+  };
+  rate: {
+    /** How many events `key` had in the window (at most the limit they were counted with). */
+    recent(key: string, windowMs: number, now: number): Promise<number>;
+  };
+}
+
+/** What a transaction may write. Every operation checks its invariant first and throws a MailbotError. */
+export interface Tx extends ReadTx {
+  clients: ReadTx['clients'] & {
+    /** A new seller: its id and each of its addresses must be free (invariant 16). */
+    add(record: ClientRecord): Promise<void>;
+    /** Replace a seller's record: the same checks as `add`, against the others. */
+    put(record: ClientRecord): Promise<void>;
+  };
+  series: ReadTx['series'] & {
+    /**
+     * Move a seller's series from `expected` (what the batch was numbered
+     * from) to `next`. Refused with SEQUENCE_MOVED when another batch
+     * committed meanwhile, and with SEQUENCE_BACKWARDS when a series would
+     * go back in number or in date (invariant 6).
+     */
+    advance(clientId: string, expected: Record<string, SeriesState>, next: Record<string, SeriesState>): Promise<void>;
+  };
+  batches: ReadTx['batches'] & {
+    /** Record a committed batch; its files must be in `files` (adopted by the same commit). */
+    record(batch: BatchRecord): Promise<void>;
+    /** Change what may change of recorded batches (GDPR erasure): the file name shown, the files that are gone. */
+    amend(ids: readonly string[], change: { fileName?: string; filesRemoved?: readonly string[] }): Promise<void>;
+  };
+  requests: ReadTx['requests'] & {
+    /**
+     * A new request, under the reference `nextRef` gave (its code mail
+     * already names it): STORE_CONFLICT if another request took it
+     * meanwhile. One open request per kind and address.
+     */
+    open(request: RightsRequest): Promise<void>;
+    update(ref: string, patch: Partial<RightsRequest>): Promise<void>;
+    remove(refs: readonly string[]): Promise<void>;
+  };
+  ledger: ReadTx['ledger'] & {
+    /** The mail's outcome, before it is moved (invariant 1). */
+    record(entry: LedgerEntry): Promise<void>;
+    /** The mails reached their folders: their entries leave the working set for the history. */
+    moved(keys: readonly string[], at: string): Promise<void>;
+    /** Drop the history entries of mails about these clients (GDPR erasure); returns how many. */
+    forgetClient(clientId: string): Promise<number>;
+  };
+  outbox: ReadTx['outbox'] & {
+    /** A reply to send; its raw message (`entry.file`) must be staged in `files` and is adopted with it. */
+    queue(entry: OutboxEntry): Promise<void>;
+    sent(id: string): Promise<void>;
+    retry(id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }): Promise<void>;
+  };
+  rate: ReadTx['rate'] & {
+    /**
+     * Count one event for `key` in a sliding window; false when `limit`
+     * events were already in it. Only the last `limit` times are kept, so a
+     * flood costs no more than a sender at the limit.
+     */
+    hit(key: string, windowMs: number, limit: number, now: number): Promise<boolean>;
+  };
+  files: {
+    /** The staged files become stored files under their names, with this commit. */
+    adopt(staging: Staging): void;
+    /** Overwrite then delete these stored files, after the commit. */
+    shred(names: readonly string[]): void;
+  };
+  /** Append to the audit trail in the same commit as the action it records. */
+  audit(entry: AuditEntry): void;
+}
+
+/** A private place to write files before the commit that adopts them. */
+export interface Staging {
+  /** Write a file under its stored name (e.g. "batches/<id>/FA-2026-00001.pdf"). */
+  write(name: string, data: Uint8Array | string): Promise<void>;
+  /** Where a staged file is on the local disk, to read it back before the commit. */
+  path(name: string): string;
+  readonly names: readonly string[];
+  /** Remove what was staged (the commit did not happen). */
+  discard(): Promise<void>;
+}
+
+export interface FileStore {
+  stage(): Promise<Staging>;
+  read(name: string): Promise<Buffer>;
+  exists(name: string): Promise<boolean>;
+  /** The file on the local disk, where the backend keeps files there (embedded); undefined otherwise. */
+  localPath(name: string): string | undefined;
+}
+
+export interface AuditFilter {
+  since?: number;
+  actions?: readonly string[];
+  clientId?: string;
+  message?: string;
+}
+
+/** What the running daemon says about itself, for `mailbot status`. */
+export interface DaemonStatus {
+  pid: number;
+  node: string;
+  startedAt: string;
+  source: string;
+  transport: string;
+  connection: string;
+  lastPollAt?: string;
+  lastMailAt?: string;
+  updatedAt: string;
+}
+
+export interface Store {
+  readonly backend: 'embedded' | 'postgres';
+  /** The local data directory (configuration, secrets, embedded mailbox; everything, for the embedded backend). */
+  readonly dataDir: string;
+  /** A consistent view, without blocking writers. */
+  read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T>;
+  /** One transaction: all its writes commit together, or none. */
+  transact<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  readonly files: FileStore;
+  readonly mail: {
+    /**
+     * Take a mail to handle, counting the attempt durably before any work
+     * (a mail that crashes the process is counted too, invariant 4).
+     */
+    claim(key: string, mail: MailKey): Promise<MailClaim>;
+    /** The attempt failed with this error (the mail stays in the inbox). */
+    failed(key: string, error: string): Promise<void>;
+  };
+  readonly outbox: {
+    /** Replies due now, taken for sending by this process (another daemon will not send them meanwhile). */
+    takeDue(now: Date, limit: number): Promise<OutboxEntry[]>;
+    /** Give back replies taken and not tried. */
+    release(ids: readonly string[]): Promise<void>;
+  };
+  stats(): Promise<StoreStats>;
+  /** The audit trail in order, entry by entry, in constant memory. */
+  auditEntries(filter: AuditFilter): AsyncIterable<AuditEntry>;
+  /**
+   * Entries committed after `cursor` ("start": the beginning; undefined: the
+   * end of the trail now), at most a thousand, and the cursor after them:
+   * `mailbot log --follow`.
+   */
+  auditSince(filter: AuditFilter, cursor?: string): Promise<{ entries: AuditEntry[]; cursor: string }>;
+  reportStatus(status: DaemonStatus): Promise<void>;
+  daemons(): Promise<DaemonStatus[]>;
+  close(): Promise<void>;
+}

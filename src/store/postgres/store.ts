@@ -1,0 +1,251 @@
+/**
+ * The PostgreSQL store, for more than one daemon (two mailboxes, or two
+ * machines) sharing one state. Selected by `store: { "type": "postgres" }`;
+ * the URL comes from the environment variable the configuration names.
+ *
+ * - Series advance under a row lock on their seller; invoice numbers are
+ *   unique in the register table.
+ * - A daemon claims a mail in the ledger before any work: two daemons on one
+ *   mailbox never handle one mail twice. A claim whose daemon stopped
+ *   beating (`leaseSeconds`) is taken over by another.
+ * - Stored files (PDFs, reports, source CSVs, queued replies) are in the
+ *   database: every daemon can serve them.
+ * - Serialisation failures and deadlocks are retried: a transaction function
+ *   has no effect outside its transaction.
+ */
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import pg from 'pg';
+import type { AuditEntry } from '../../audit/entry.js';
+import type { StoreConfig } from '../../config/schema.js';
+import { errorMessage, MailbotError } from '../../core/errors.js';
+import { failpoint } from '../../core/failpoints.js';
+import { OPEN_STATUSES } from '../../gdpr/requests.js';
+import { auditMatches } from '../audit-filter.js';
+import { LocalStaging, checkStoredName, discardOrphan, processAlive, stagingFolders } from '../embedded/staging.js';
+import type { AuditFilter, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Store, StoreStats, Tx } from '../port.js';
+import { migrate } from './migrate.js';
+import { PgTx } from './tx.js';
+
+type PostgresConfig = Extract<StoreConfig, { type: 'postgres' }>;
+
+// bigint counters come back as numbers (they stay far below 2^53).
+pg.types.setTypeParser(20, (v) => Number(v));
+
+/** Errors a new attempt of the same transaction resolves. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+/** A unique or exclusion violation, as the invariant it protects. */
+function constraintError(err: unknown): MailbotError | undefined {
+  const e = err as { code?: string; constraint?: string; detail?: string };
+  if (e.code !== '23505') return undefined;
+  if (e.constraint === 'client_emails_pkey') return new MailbotError('EMAIL_TAKEN', `an address of this client already belongs to another client (${e.detail ?? ''})`, { field: 'emails' });
+  if (e.constraint === 'invoices_pkey') return new MailbotError('SEQUENCE_MOVED', 'an invoice number was taken meanwhile; nothing was issued from this batch');
+  if (e.constraint === 'requests_one_open') return new MailbotError('REQUEST_OPEN', 'a request of this kind from this address is already open');
+  if (e.constraint === 'request_seq_pkey' || e.constraint === 'series_pkey' || e.constraint === 'clients_pkey' || e.constraint === 'rates_pkey') return new MailbotError('STORE_CONFLICT', `another transaction wrote the same record (${e.constraint})`);
+  if (e.constraint === 'batches_client_id_file_sha256_key') return new MailbotError('BATCH_DUPLICATE', 'this file was issued meanwhile');
+  return new MailbotError('STORE_CONSTRAINT', `refused by the database: ${e.constraint ?? 'unique'}`);
+}
+
+export class PostgresStore implements Store {
+  readonly backend = 'postgres' as const;
+  private heartbeat?: NodeJS.Timeout;
+  private lastStatus?: DaemonStatus;
+
+  private constructor(
+    readonly dataDir: string,
+    private readonly pool: pg.Pool,
+    private readonly node: string,
+    private readonly leaseSeconds: number,
+    private readonly reserved: readonly string[],
+  ) {}
+
+  static async open(dataDir: string, config: PostgresConfig, env: NodeJS.ProcessEnv, options: { reserved?: readonly string[] } = {}): Promise<PostgresStore> {
+    const url = env[config.urlEnv];
+    if (!url) throw new MailbotError('CONFIG_INVALID', `store.urlEnv: environment variable ${config.urlEnv} is not set`);
+    const pool = new pg.Pool({ connectionString: url, max: config.poolSize, application_name: 'mailbot' });
+    pool.on('error', () => undefined); // an idle connection lost: the pool makes a new one
+    try {
+      await migrate(pool);
+    } catch (err) {
+      await pool.end();
+      throw err instanceof MailbotError ? err : new MailbotError('STORE_UNREACHABLE', `PostgreSQL (${config.urlEnv}): ${errorMessage(err)}`);
+    }
+    // Staged copies of a process that died: whatever they held is committed in the database or was never committed.
+    for (const f of await stagingFolders(dataDir)) if (!processAlive(f.pid)) await discardOrphan(f.root);
+    const node = config.node ?? `${hostname()}:${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
+    return new PostgresStore(dataDir, pool, node, config.leaseSeconds, options.reserved ?? []);
+  }
+
+  async read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const value = await fn(new PgTx(db, this.node, this.reserved, false));
+      await db.query('COMMIT');
+      return value;
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      db.release();
+    }
+  }
+
+  async transact<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const db = await this.pool.connect();
+      try {
+        await db.query('BEGIN');
+        const tx = new PgTx(db, this.node, this.reserved, true);
+        const value = await fn(tx);
+        const stagings = await tx.flush();
+        failpoint('postgres-before-commit');
+        await db.query('COMMIT');
+        db.release();
+        failpoint('postgres-after-commit');
+        // The files are in the database now: the local staging copies go.
+        for (const s of stagings) await s.discard().catch(() => undefined);
+        return value;
+      } catch (err) {
+        await db.query('ROLLBACK').catch(() => undefined);
+        db.release();
+        const code = (err as { code?: string }).code ?? '';
+        if (RETRYABLE.has(code) && attempt < 5) continue;
+        throw constraintError(err) ?? err;
+      }
+    }
+  }
+
+  readonly files: FileStore = {
+    stage: () => LocalStaging.create(this.dataDir),
+    read: async (name) => {
+      const row = (await this.pool.query<{ content: Buffer }>('SELECT content FROM files WHERE name = $1', [checkStoredName(name)])).rows[0];
+      if (!row) throw new MailbotError('NOT_FOUND', `stored file ${name} not found`);
+      return row.content;
+    },
+    exists: async (name) => (await this.pool.query('SELECT 1 FROM files WHERE name = $1', [checkStoredName(name)])).rows.length > 0,
+    localPath: () => undefined,
+  };
+
+  readonly mail = {
+    claim: async (key: string, mail: MailKey): Promise<MailClaim> => {
+      const claimed = await this.pool.query<{ attempts: number; first_seen_at: Date; error: string | null }>(
+        `INSERT INTO ledger (key, state, node, attempts, first_seen_at, updated_at, entry)
+         VALUES ($1, 'claimed', $2, 1, now(), now(), $4)
+         ON CONFLICT (key) DO UPDATE SET node = EXCLUDED.node, attempts = ledger.attempts + 1, updated_at = now()
+           WHERE ledger.state = 'claimed' AND (ledger.node = EXCLUDED.node OR NOT EXISTS (
+             SELECT 1 FROM nodes n WHERE n.node = ledger.node AND n.heartbeat_at > now() - make_interval(secs => $3)))
+         RETURNING attempts, first_seen_at, error`,
+        [key, this.node, this.leaseSeconds, { ...mail }],
+      );
+      const row = claimed.rows[0];
+      if (row) return { status: 'claimed', attempts: row.attempts, firstSeenAt: row.first_seen_at.toISOString(), ...(row.error !== null ? { error: row.error } : {}) };
+      const known = (await this.pool.query<{ state: string; folder: string | null; message_id: string | null }>('SELECT state, folder, message_id FROM ledger WHERE key = $1', [key])).rows[0];
+      if (known && known.state !== 'claimed' && known.folder) return { status: 'handled', folder: known.folder, ...(known.message_id ? { messageId: known.message_id } : {}) };
+      return { status: 'taken' };
+    },
+    failed: async (key: string, error: string): Promise<void> => {
+      await this.pool.query('UPDATE ledger SET error = $2, updated_at = now() WHERE key = $1', [key, error]);
+    },
+  };
+
+  readonly outbox = {
+    takeDue: async (now: Date, limit: number): Promise<OutboxEntry[]> => {
+      const rows = await this.pool.query<{ entry: OutboxEntry }>(
+        `UPDATE outbox SET taken_by = $1, taken_until = now() + interval '5 minutes'
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 AND (taken_until IS NULL OR taken_until < now())
+                      ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING entry`,
+        [this.node, now, limit],
+      );
+      return rows.rows.map((r) => r.entry).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+    },
+    release: async (ids: readonly string[]): Promise<void> => {
+      if (ids.length > 0) await this.pool.query('UPDATE outbox SET taken_by = NULL, taken_until = NULL WHERE id = ANY($1) AND taken_by = $2', [ids, this.node]);
+    },
+  };
+
+  async stats(): Promise<StoreStats> {
+    const one = async <T extends Record<string, unknown>>(sql: string, params: unknown[] = []) => (await this.pool.query<T>(sql, params)).rows;
+    const [counters, clients, inHand, outbox, open, setAside] = await Promise.all([
+      one<{ name: string; value: number }>('SELECT name, value FROM counters'),
+      one<{ n: number }>('SELECT count(*)::int AS n FROM clients'),
+      one<{ n: number }>("SELECT count(*)::int AS n FROM ledger WHERE state = 'handled'"),
+      one<{ state: string; n: number }>('SELECT state, count(*)::int AS n FROM outbox GROUP BY state'),
+      one<{ n: number }>('SELECT count(*)::int AS n FROM requests WHERE status = ANY($1)', [OPEN_STATUSES]),
+      one<{ key: string; error: string; at: Date }>('SELECT key, error, at FROM set_aside ORDER BY at'),
+    ]);
+    const c = Object.fromEntries(counters.map((r) => [r.name, r.value]));
+    const outcomes: Record<string, number> = {};
+    for (const [k, v] of Object.entries(c)) if (k.startsWith('outcome:')) outcomes[k.slice(8)] = v;
+    const byState = Object.fromEntries(outbox.map((r) => [r.state, r.n]));
+    return {
+      clients: clients[0]?.n ?? 0,
+      batches: c.batches ?? 0,
+      invoices: c.invoices ?? 0,
+      inHand: inHand[0]?.n ?? 0,
+      outcomes,
+      outbox: { queued: byState.queued ?? 0, failed: byState.failed ?? 0, sent: c.repliesSent ?? 0 },
+      requestsOpen: open[0]?.n ?? 0,
+      setAside: setAside.map((r) => ({ key: r.key, error: r.error, at: r.at.toISOString() })),
+    };
+  }
+
+  /** Entries after `seq`, filtered by the database where it can, then as `mailbot log` filters. */
+  private async auditPage(filter: AuditFilter, after: number, limit: number): Promise<{ seq: number; entry: AuditEntry }[]> {
+    const rows = await this.pool.query<{ seq: number; entry: AuditEntry }>(
+      `SELECT seq, entry FROM audit WHERE seq > $1 AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::text[] IS NULL OR action = ANY($3))
+         AND ($4::text IS NULL OR client_id = $4) ORDER BY seq LIMIT $5`,
+      [after, filter.since !== undefined ? new Date(filter.since) : null, filter.actions?.length ? filter.actions : null, filter.clientId ?? null, limit],
+    );
+    return rows.rows;
+  }
+
+  async *auditEntries(filter: AuditFilter): AsyncIterable<AuditEntry> {
+    let after = 0;
+    for (;;) {
+      const page = await this.auditPage(filter, after, 1000);
+      for (const r of page) if (auditMatches(r.entry, filter)) yield r.entry;
+      const last = page.at(-1);
+      if (!last) return;
+      after = last.seq;
+    }
+  }
+
+  async auditSince(filter: AuditFilter, cursor?: string): Promise<{ entries: AuditEntry[]; cursor: string }> {
+    if (cursor === undefined) {
+      const end = (await this.pool.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM audit')).rows[0]?.seq ?? 0;
+      return { entries: [], cursor: String(end) };
+    }
+    const page = await this.auditPage({ ...filter, since: undefined }, cursor === 'start' ? 0 : Number(cursor), 1000);
+    return { entries: page.filter((r) => auditMatches(r.entry, filter)).map((r) => r.entry), cursor: String(page.at(-1)?.seq ?? (cursor === 'start' ? 0 : cursor)) };
+  }
+
+  /** The daemon's status, and its heartbeat: while it beats, its claims are its own. */
+  async reportStatus(status: DaemonStatus): Promise<void> {
+    this.lastStatus = { ...status, node: this.node };
+    await this.beat();
+    if (!this.heartbeat) {
+      this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), Math.max(1000, (this.leaseSeconds * 1000) / 4));
+      this.heartbeat.unref();
+    }
+  }
+
+  private async beat(): Promise<void> {
+    const s = this.lastStatus;
+    if (!s) return;
+    await this.pool.query('INSERT INTO nodes (node, pid, heartbeat_at, status) VALUES ($1, $2, now(), $3) ON CONFLICT (node) DO UPDATE SET pid = EXCLUDED.pid, heartbeat_at = now(), status = EXCLUDED.status', [this.node, s.pid, s]);
+  }
+
+  async daemons(): Promise<DaemonStatus[]> {
+    const rows = await this.pool.query<{ status: DaemonStatus; heartbeat_at: Date }>('SELECT status, heartbeat_at FROM nodes ORDER BY node');
+    return rows.rows.map((r) => ({ ...r.status, updatedAt: r.heartbeat_at.toISOString() }));
+  }
+
+  async close(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    await this.pool.end();
+  }
+}

@@ -1,0 +1,247 @@
+/**
+ * A transaction of the PostgreSQL store: every operation is a statement in
+ * one database transaction (READ COMMITTED, with row locks where an
+ * invariant needs them). The checks are the ones the embedded store makes
+ * (invariants.ts); the schema's constraints hold them a second time.
+ */
+import { readFile } from 'node:fs/promises';
+import type pg from 'pg';
+import type { AuditEntry } from '../../audit/entry.js';
+import type { BatchRecord } from '../../batch/types.js';
+import type { ClientRecord } from '../../clients/record.js';
+import { MailbotError } from '../../core/errors.js';
+import type { RightKind } from '../../gdpr/classify.js';
+import { OPEN_STATUSES, type RightsRequest } from '../../gdpr/requests.js';
+import { checkClientAddresses, checkSeriesAdvance, normaliseAddress, requestAlreadyOpen, requestRef } from '../invariants.js';
+import type { Staging, Tx } from '../port.js';
+import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry } from '../records.js';
+
+type Row = Record<string, unknown>;
+
+export class PgTx implements Tx {
+  private readonly adopted: Staging[] = [];
+  private readonly shredded: string[] = [];
+  private readonly entries: AuditEntry[] = [];
+
+  constructor(
+    private readonly db: pg.PoolClient,
+    private readonly node: string,
+    private readonly reserved: readonly string[],
+    private readonly writable: boolean,
+  ) {}
+
+  private async q<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    return (await this.db.query<T>(sql, params)).rows;
+  }
+
+  private mustWrite(): void {
+    if (!this.writable) throw new MailbotError('READ_ONLY', 'a read-only view cannot write');
+  }
+
+  /** What a transaction adds at its end: staged files, shredding, audit lines. Returns the stagings to discard after the commit. */
+  async flush(): Promise<Staging[]> {
+    for (const staging of this.adopted) {
+      for (const name of staging.names) {
+        await this.q('INSERT INTO files (name, content) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET content = EXCLUDED.content, created_at = now()', [name, await readFile(staging.path(name))]);
+      }
+    }
+    if (this.shredded.length > 0) await this.q('DELETE FROM files WHERE name = ANY($1)', [this.shredded]);
+    if (this.entries.length > 0) {
+      await this.q(
+        'INSERT INTO audit (at, action, client_id, entry) SELECT (e->>\'time\')::timestamptz, e->>\'action\', e->>\'clientId\', e FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n',
+        [JSON.stringify(this.entries)],
+      );
+    }
+    return this.adopted;
+  }
+
+  clients = {
+    get: async (id: string) => (await this.q<{ record: ClientRecord }>('SELECT record FROM clients WHERE id = $1', [id]))[0]?.record,
+    list: async () => (await this.q<{ record: ClientRecord }>('SELECT record FROM clients ORDER BY id')).map((r) => r.record),
+    byEmail: async (email: string) => (await this.q<{ record: ClientRecord }>('SELECT c.record FROM client_emails e JOIN clients c ON c.id = e.client_id WHERE e.email = $1', [normaliseAddress(email)]))[0]?.record,
+    add: async (record: ClientRecord) => {
+      this.mustWrite();
+      if ((await this.q('SELECT 1 FROM clients WHERE id = $1', [record.id])).length > 0) throw new MailbotError('CLIENT_EXISTS', `client "${record.id}" already exists`);
+      await this.putClient(record, true);
+    },
+    put: async (record: ClientRecord) => {
+      this.mustWrite();
+      if ((await this.q('SELECT 1 FROM clients WHERE id = $1 FOR UPDATE', [record.id])).length === 0) throw new MailbotError('NOT_FOUND', `client "${record.id}" not found`);
+      await this.putClient(record, false);
+    },
+  };
+
+  private async putClient(record: ClientRecord, adding: boolean): Promise<void> {
+    const normalised = { ...record, emails: record.emails.map(normaliseAddress) };
+    const others = (await this.q<{ record: ClientRecord }>('SELECT DISTINCT c.record FROM client_emails e JOIN clients c ON c.id = e.client_id WHERE e.email = ANY($1) AND c.id <> $2', [normalised.emails, record.id])).map((r) => r.record);
+    checkClientAddresses(normalised, others, this.reserved);
+    if (adding) await this.q('INSERT INTO clients (id, record) VALUES ($1, $2)', [record.id, normalised]);
+    else await this.q('UPDATE clients SET record = $2, updated_at = now() WHERE id = $1', [record.id, normalised]);
+    await this.q('DELETE FROM client_emails WHERE client_id = $1', [record.id]);
+    if (normalised.emails.length > 0) await this.q('INSERT INTO client_emails (email, client_id) SELECT unnest($1::text[]), $2', [normalised.emails, record.id]);
+  }
+
+  series = {
+    of: async (clientId: string) => {
+      const out: Record<string, SeriesState> = {};
+      for (const r of await this.q<{ series_key: string; last: number; last_issue_date: string }>('SELECT series_key, last, last_issue_date FROM series WHERE client_id = $1', [clientId])) out[r.series_key] = { last: r.last, lastIssueDate: r.last_issue_date };
+      return out;
+    },
+    advance: async (clientId: string, expected: Record<string, SeriesState>, next: Record<string, SeriesState>) => {
+      this.mustWrite();
+      // The client's row is the lock of its series: two batches of one seller commit one after the other.
+      if ((await this.q('SELECT 1 FROM clients WHERE id = $1 FOR UPDATE', [clientId])).length === 0) throw new MailbotError('NOT_FOUND', `client "${clientId}" not found`);
+      checkSeriesAdvance(clientId, await this.series.of(clientId), expected, next);
+      const recorded = await this.q<{ series: string; max: number }>('SELECT series, max(seq) AS max FROM invoices WHERE client_id = $1 AND series = ANY($2) GROUP BY series', [clientId, Object.keys(next)]);
+      for (const r of recorded) {
+        const s = next[r.series];
+        if (s && s.last < r.max) throw new MailbotError('SEQUENCE_BEHIND_REGISTER', `series ${r.series} of ${clientId} is at ${s.last} but invoice ${r.max} exists`);
+      }
+      for (const [key, s] of Object.entries(next)) {
+        await this.q('INSERT INTO series (client_id, series_key, last, last_issue_date) VALUES ($1, $2, $3, $4) ON CONFLICT (client_id, series_key) DO UPDATE SET last = EXCLUDED.last, last_issue_date = EXCLUDED.last_issue_date', [clientId, key, s.last, s.lastIssueDate]);
+      }
+    },
+  };
+
+  batches = {
+    get: async (id: string) => (await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE id = $1', [id]))[0]?.record,
+    byFile: async (clientId: string, sha: string) => (await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE client_id = $1 AND file_sha256 = $2', [clientId, sha]))[0]?.record,
+    ofClient: async (clientId: string) => (await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE client_id = $1 ORDER BY committed_at, id', [clientId])).map((r) => r.record),
+    sellersOfBuyer: async (email: string) => (await this.q<{ client_id: string }>('SELECT DISTINCT client_id FROM invoices WHERE lower(buyer_email) = $1', [normaliseAddress(email)])).map((r) => r.client_id),
+    record: async (batch: BatchRecord) => {
+      this.mustWrite();
+      if ((await this.q('SELECT 1 FROM clients WHERE id = $1', [batch.clientId])).length === 0) throw new MailbotError('NOT_FOUND', `client "${batch.clientId}" not found`);
+      if (await this.batches.byFile(batch.clientId, batch.fileSha256)) throw new MailbotError('BATCH_DUPLICATE', `this file was already issued for ${batch.clientId}`);
+      await this.q('INSERT INTO batches (id, client_id, file_sha256, committed_at, record) VALUES ($1, $2, $3, $4, $5)', [batch.id, batch.clientId, batch.fileSha256, batch.committedAt, batch]);
+      const inv = batch.invoices;
+      await this.q(
+        'INSERT INTO invoices (client_id, number, batch_id, series, seq, issue_date, total, buyer_email) SELECT $1, n, $2, s, q, d, t, b FROM unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[]) AS u(n, s, q, d, t, b)',
+        [batch.clientId, batch.id, inv.map((i) => i.number), inv.map((i) => i.series ?? null), inv.map((i) => i.seq ?? null), inv.map((i) => i.issueDate), inv.map((i) => i.totalInclVat), inv.map((i) => i.buyerEmail ?? null)],
+      );
+      await this.count('batches', 1);
+      await this.count('invoices', inv.length);
+    },
+    amend: async (ids: readonly string[], change: { fileName?: string; filesRemoved?: readonly string[] }) => {
+      this.mustWrite();
+      for (const r of await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE id = ANY($1) FOR UPDATE', [ids])) {
+        const b = r.record;
+        if (change.fileName !== undefined) b.fileName = change.fileName;
+        if (change.filesRemoved) b.filesRemoved = [...new Set([...(b.filesRemoved ?? []), ...change.filesRemoved])];
+        await this.q('UPDATE batches SET record = $2 WHERE id = $1', [b.id, b]);
+      }
+    },
+  };
+
+  private async count(name: string, by: number): Promise<void> {
+    await this.q('INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value', [name, by]);
+  }
+
+  requests = {
+    get: async (ref: string) => (await this.q<{ record: RightsRequest }>('SELECT record FROM requests WHERE ref = $1', [ref]))[0]?.record,
+    openFor: async (requester: string, kind: RightKind) => (await this.q<{ record: RightsRequest }>('SELECT record FROM requests WHERE requester = $1 AND kind = $2 AND status = ANY($3)', [normaliseAddress(requester), kind, OPEN_STATUSES]))[0]?.record,
+    list: async (filter: { open?: boolean; requester?: string } = {}) =>
+      (await this.q<{ record: RightsRequest }>('SELECT record FROM requests WHERE ($1::text[] IS NULL OR status = ANY($1)) AND ($2::text IS NULL OR requester = $2) ORDER BY received_at, ref', [filter.open ? OPEN_STATUSES : null, filter.requester ? normaliseAddress(filter.requester) : null])).map((r) => r.record),
+    nextRef: async (year: number) => requestRef(year, ((await this.q<{ last: number }>('SELECT last FROM request_seq WHERE year = $1', [year]))[0]?.last ?? 0) + 1),
+    open: async (request: RightsRequest) => {
+      this.mustWrite();
+      const requester = normaliseAddress(request.requester);
+      const existing = await this.requests.openFor(requester, request.kind);
+      if (existing) throw requestAlreadyOpen(existing.ref);
+      const year = Number(request.ref.slice(5, 9));
+      const [seq] = await this.q<{ last: number }>('INSERT INTO request_seq (year, last) VALUES ($1, 1) ON CONFLICT (year) DO UPDATE SET last = request_seq.last + 1 RETURNING last', [year]);
+      if (request.ref !== requestRef(year, seq?.last ?? 0)) throw new MailbotError('STORE_CONFLICT', `request reference ${request.ref} was taken meanwhile`);
+      const record = { ...request, requester };
+      await this.q('INSERT INTO requests (ref, requester, kind, status, received_at, record) VALUES ($1, $2, $3, $4, $5, $6)', [request.ref, requester, request.kind, request.status, request.receivedAt, record]);
+    },
+    update: async (ref: string, patch: Partial<RightsRequest>) => {
+      this.mustWrite();
+      const [row] = await this.q<{ record: RightsRequest }>('SELECT record FROM requests WHERE ref = $1 FOR UPDATE', [ref]);
+      if (!row) throw new MailbotError('NOT_FOUND', `request ${ref} not found`);
+      const next = { ...row.record, ...patch, ref };
+      for (const [k, v] of Object.entries(patch)) if (v === undefined) delete (next as Record<string, unknown>)[k];
+      await this.q('UPDATE requests SET status = $2, record = $3 WHERE ref = $1', [ref, next.status, next]);
+    },
+    remove: async (refs: readonly string[]) => {
+      this.mustWrite();
+      await this.q('DELETE FROM requests WHERE ref = ANY($1)', [refs]);
+    },
+  };
+
+  ledger = {
+    get: async (key: string) => (await this.q<{ entry: LedgerEntry }>("SELECT entry FROM ledger WHERE key = $1 AND state = 'handled'", [key]))[0]?.entry,
+    setAside: async () => (await this.q<{ key: string; error: string; at: Date }>('SELECT key, error, at FROM set_aside ORDER BY at')).map((r): SetAsideEntry => ({ key: r.key, error: r.error, at: r.at.toISOString() })),
+    record: async (entry: LedgerEntry) => {
+      this.mustWrite();
+      const key = `${entry.mailbox}|${entry.uidValidity}|${entry.uid}`;
+      // Only the daemon that holds the claim records the outcome: one that lost it (taken over
+      // after its heartbeat stopped) must not commit what it did.
+      const done = await this.q(
+        "UPDATE ledger SET state = 'handled', outcome = $3, folder = $4, client_id = $5, message_id = $6, attempts = $7, error = $8, updated_at = $9, entry = $10 WHERE key = $1 AND state = 'claimed' AND node = $2 RETURNING key",
+        [key, this.node, entry.outcome ?? null, entry.folder ?? null, entry.clientId ?? null, entry.messageId ?? null, entry.attempts, entry.error ?? null, entry.updatedAt, entry],
+      );
+      if (done.length === 0) throw new MailbotError('MAIL_NOT_CLAIMED', `mail ${key} is not claimed by this daemon (handled already, or taken over)`);
+      await this.count(`outcome:${entry.outcome ?? 'unknown'}`, 1);
+      if (entry.outcome === 'set-aside') await this.q('INSERT INTO set_aside (key, error, at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET error = EXCLUDED.error, at = EXCLUDED.at', [key, entry.error ?? '', entry.updatedAt]);
+    },
+    moved: async (keys: readonly string[], at: string) => {
+      this.mustWrite();
+      await this.q("UPDATE ledger SET state = 'moved', updated_at = $2, entry = jsonb_set(entry, '{state}', '\"moved\"') WHERE key = ANY($1) AND state = 'handled'", [keys, at]);
+    },
+    forgetClient: async (clientId: string) => {
+      this.mustWrite();
+      return (await this.q("DELETE FROM ledger WHERE client_id = $1 AND state = 'moved' RETURNING key", [clientId])).length;
+    },
+  };
+
+  outbox = {
+    list: async () => (await this.q<{ entry: OutboxEntry }>('SELECT entry FROM outbox ORDER BY created_at, id')).map((r) => r.entry),
+    queue: async (entry: OutboxEntry) => {
+      this.mustWrite();
+      if (!this.adopted.some((s) => s.names.includes(entry.file))) throw new MailbotError('OUTBOX_FILE_MISSING', `reply ${entry.id}: its message ${entry.file} is not staged in this transaction`);
+      await this.q('INSERT INTO outbox (id, state, next_attempt_at, created_at, entry) VALUES ($1, $2, $3, $4, $5)', [entry.id, entry.state, entry.nextAttemptAt, entry.createdAt, entry]);
+    },
+    sent: async (id: string) => {
+      this.mustWrite();
+      const [row] = await this.q<{ entry: OutboxEntry }>('DELETE FROM outbox WHERE id = $1 RETURNING entry', [id]);
+      if (!row) return;
+      this.shredded.push(row.entry.file);
+      await this.count('repliesSent', 1);
+    },
+    retry: async (id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }) => {
+      this.mustWrite();
+      await this.q("UPDATE outbox SET next_attempt_at = $2, taken_by = NULL, taken_until = NULL, entry = entry || $3::jsonb WHERE id = $1", [id, patch.nextAttemptAt, JSON.stringify(patch)]);
+    },
+  };
+
+  rate = {
+    recent: async (key: string, windowMs: number, now: number) => ((await this.q<{ times: string[] }>('SELECT times FROM rates WHERE key = $1', [key]))[0]?.times ?? []).filter((t) => Number(t) > now - windowMs).length,
+    hit: async (key: string, windowMs: number, limit: number, now: number) => {
+      this.mustWrite();
+      await this.q('INSERT INTO rates (key, window_ms, times) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, windowMs, []]);
+      const [row] = await this.q<{ times: string[] }>('SELECT times FROM rates WHERE key = $1 FOR UPDATE', [key]);
+      const times = (row?.times ?? []).map(Number).filter((t) => t > now - windowMs);
+      const allowed = times.length < limit;
+      times.push(now);
+      await this.q('UPDATE rates SET window_ms = $2, times = $3 WHERE key = $1', [key, windowMs, times.slice(-limit)]);
+      // Counters whose window ended go, so the table keeps live ones only.
+      await this.q('DELETE FROM rates WHERE times[cardinality(times)] <= $1::bigint - window_ms', [now]);
+      return allowed;
+    },
+  };
+
+  files = {
+    adopt: (staging: Staging) => {
+      this.mustWrite();
+      this.adopted.push(staging);
+    },
+    shred: (names: readonly string[]) => {
+      this.mustWrite();
+      this.shredded.push(...names);
+    },
+  };
+
+  audit(entry: AuditEntry): void {
+    this.mustWrite();
+    this.entries.push(entry);
+  }
+}

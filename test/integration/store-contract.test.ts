@@ -1,0 +1,279 @@
+/**
+ * The store port's contract, run against both backends: every invariant the
+ * port enforces, files and after-commit work, concurrent processes, and a
+ * kill between the commit and what follows it.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { BatchRecord } from '../../src/batch/types.js';
+import { validateClient, type ClientRecord } from '../../src/clients/record.js';
+import type { RightsRequest } from '../../src/gdpr/requests.js';
+import type { Store } from '../../src/store/port.js';
+import { sellerInput } from '../helpers/sample.js';
+import { embeddedBackend, postgresBackend, type Backend } from '../helpers/store-backends.js';
+
+const WORKER = join(import.meta.dirname, '..', 'helpers', 'commit-worker.ts');
+const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({ ...validateClient(sellerInput, new Date('2026-11-01T00:00:00Z')), ...over });
+const code = (p: Promise<unknown>, expected: string) => assert.rejects(p, (err: { code?: string }) => err.code === expected);
+const now = () => new Date().toISOString();
+
+function batch(id: string, clientId: string, sha: string, numbers: string[], buyerEmail?: string): BatchRecord {
+  return {
+    id,
+    clientId,
+    fileName: 'f.csv',
+    fileSha256: sha,
+    committedAt: '2026-11-02T10:00:00.000Z',
+    invoices: numbers.map((number, i) => ({ ref: `R${i}`, number, issueDate: '2026-11-02', dueDate: '2026-12-02', buyerName: 'B SAS', currency: 'EUR', totalExclVat: '10.00', totalVat: '2.00', totalInclVat: '12.00', amountDue: '12.00', lineCount: 1, pdfFile: `${number}.pdf`, series: 'S-#', seq: i + 1, ...(buyerEmail ? { buyerEmail } : {}) })),
+    warnings: [],
+    reportFile: 'report.csv',
+    sourceFile: 'source.csv',
+  };
+}
+
+function request(ref: string, requester: string, kind: RightsRequest['kind'] = 'access'): RightsRequest {
+  return { ref, kind, status: 'awaiting-confirmation', requester, lang: 'fr', receivedAt: '2026-11-03T10:00:00.000Z', dueAt: '2026-12-03T10:00:00.000Z', messageIds: [] };
+}
+
+function runWorker(env: Record<string, string>, name: string, count: number): Promise<{ committed: number; conflicts: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, name, String(count)], { env: { ...process.env, ...env } });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('close', (status) => (status === 0 ? resolve(JSON.parse(out) as { committed: number; conflicts: number }) : reject(new Error(`worker ${name} exited ${status}: ${err}`))));
+  });
+}
+
+for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
+  if (backend.skip) console.log(`# SKIPPED store contract on ${backend.name}: ${backend.skip}`);
+  describe(`store port contract: ${backend.name}`, { skip: backend.skip || false, timeout: 240_000 }, () => {
+    before(() => backend.setup());
+    after(() => backend.teardown());
+
+    const withStore = async (fn: (store: Store, ctx: Awaited<ReturnType<Backend['fresh']>>) => Promise<void>) => {
+      const ctx = await backend.fresh();
+      try {
+        await fn(ctx.store, ctx);
+      } finally {
+        await ctx.store.close();
+        await ctx.cleanup();
+      }
+    };
+
+    it('keeps each address to one client, never the bot nor the operator, in every writer', async () => {
+      await withStore(async (store) => {
+        await store.transact((tx) => tx.clients.add(client()));
+        assert.equal((await store.read((tx) => tx.clients.byEmail('COMPTA@Atelier-Dupont.test')))?.id, 'atelier-dupont');
+        await code(store.transact((tx) => tx.clients.add(client())), 'CLIENT_EXISTS');
+        await code(store.transact((tx) => tx.clients.add(client({ id: 'other', emails: ['Compta@atelier-dupont.test'] }))), 'EMAIL_TAKEN');
+        await code(store.transact((tx) => tx.clients.add(client({ id: 'bot', emails: ['factures@studio.test'] }))), 'EMAIL_RESERVED');
+        await store.transact((tx) => tx.clients.add(client({ id: 'other', emails: ['other@b.test'] })));
+        // A change of record (a rectification, `client update`) goes through the same check.
+        await code(store.transact((tx) => tx.clients.put(client({ id: 'other', emails: ['other@b.test', 'compta@atelier-dupont.test'] }))), 'EMAIL_TAKEN');
+        await code(store.transact((tx) => tx.clients.put(client({ id: 'other', emails: ['ops@studio.test'] }))), 'EMAIL_RESERVED');
+        await store.transact((tx) => tx.clients.put(client({ id: 'atelier-dupont', emails: ['new@atelier-dupont.test'] })));
+        await store.transact((tx) => tx.clients.put(client({ id: 'other', emails: ['other@b.test', 'compta@atelier-dupont.test'] })));
+        assert.equal((await store.read((tx) => tx.clients.byEmail('compta@atelier-dupont.test')))?.id, 'other');
+        assert.deepEqual((await store.read((tx) => tx.clients.list())).map((c) => c.id), ['atelier-dupont', 'other']);
+      });
+    });
+
+    it('commits all of a transaction or nothing of it', async () => {
+      await withStore(async (store) => {
+        await assert.rejects(
+          store.transact(async (tx) => {
+            await tx.clients.add(client());
+            tx.audit({ time: now(), action: 'routed', outcome: 'info' });
+            throw new Error('stop');
+          }),
+          /stop/,
+        );
+        assert.equal(await store.read((tx) => tx.clients.get('atelier-dupont')), undefined);
+        const entries = [];
+        for await (const e of store.auditEntries({})) entries.push(e);
+        assert.equal(entries.length, 0);
+        assert.equal((await store.stats()).clients, 0);
+      });
+    });
+
+    it('moves a series forward only, from the snapshot a batch was numbered from', async () => {
+      await withStore(async (store) => {
+        await store.transact((tx) => tx.clients.add(client()));
+        const s1 = { 'S-#': { last: 2, lastIssueDate: '2026-11-02' } };
+        await store.transact(async (tx) => {
+          await tx.series.advance('atelier-dupont', {}, s1);
+          await tx.batches.record(batch('00000000-0000-4000-8000-000000000001', 'atelier-dupont', 'a'.repeat(64), ['S-1', 'S-2'], 'buyer@b.test'));
+        });
+        // Numbered from the old snapshot: another batch took the numbers meanwhile.
+        await code(store.transact((tx) => tx.series.advance('atelier-dupont', {}, { 'S-#': { last: 1, lastIssueDate: '2026-11-02' } })), 'SEQUENCE_MOVED');
+        await code(store.transact((tx) => tx.series.advance('atelier-dupont', s1, { 'S-#': { last: 1, lastIssueDate: '2026-11-02' } })), 'SEQUENCE_BACKWARDS');
+        await code(store.transact((tx) => tx.series.advance('atelier-dupont', s1, { 'S-#': { last: 3, lastIssueDate: '2026-11-01' } })), 'SEQUENCE_BACKWARDS');
+        // The same bytes again are refused: they were issued once.
+        await code(
+          store.transact(async (tx) => {
+            await tx.series.advance('atelier-dupont', s1, { 'S-#': { last: 4, lastIssueDate: '2026-11-02' } });
+            await tx.batches.record(batch('00000000-0000-4000-8000-000000000002', 'atelier-dupont', 'a'.repeat(64), ['S-3', 'S-4']));
+          }),
+          'BATCH_DUPLICATE',
+        );
+        const seen = await store.read(async (tx) => ({
+          series: await tx.series.of('atelier-dupont'),
+          byFile: await tx.batches.byFile('atelier-dupont', 'a'.repeat(64)),
+          sellers: await tx.batches.sellersOfBuyer('Buyer@B.test'),
+          all: await tx.batches.ofClient('atelier-dupont'),
+        }));
+        assert.deepEqual(seen.series, s1);
+        assert.deepEqual(seen.byFile?.invoices.map((i) => i.number), ['S-1', 'S-2']);
+        assert.deepEqual(seen.sellers, ['atelier-dupont']);
+        assert.equal(seen.all.length, 1);
+        await store.transact((tx) => tx.batches.amend(['00000000-0000-4000-8000-000000000001'], { fileName: '(erased)', filesRemoved: ['source.csv'] }));
+        const amended = await store.read((tx) => tx.batches.get('00000000-0000-4000-8000-000000000001'));
+        assert.equal(amended?.fileName, '(erased)');
+        assert.deepEqual(amended?.filesRemoved, ['source.csv']);
+        const stats = await store.stats();
+        assert.equal(stats.batches, 1);
+        assert.equal(stats.invoices, 2);
+      });
+    });
+
+    it('gives each request its reference once and keeps one open request per kind and address', async () => {
+      await withStore(async (store) => {
+        const ref = await store.read((tx) => tx.requests.nextRef(2026));
+        assert.equal(ref, 'RGPD-2026-0001');
+        await store.transact((tx) => tx.requests.open(request(ref, 'Jane@Example.org')));
+        await code(store.transact((tx) => tx.requests.open(request('RGPD-2026-0002', 'jane@example.org'))), 'REQUEST_OPEN');
+        // A reference read before another request took it is refused: the code mail named it.
+        await code(store.transact((tx) => tx.requests.open(request('RGPD-2026-0001', 'bob@example.org'))), 'STORE_CONFLICT');
+        await store.transact((tx) => tx.requests.open(request('RGPD-2026-0002', 'jane@example.org', 'erasure')));
+        assert.equal((await store.read((tx) => tx.requests.openFor('JANE@example.org', 'access')))?.ref, 'RGPD-2026-0001');
+        await store.transact((tx) => tx.requests.update('RGPD-2026-0001', { status: 'done', code: undefined, outcome: 'data sent' }));
+        const open = await store.read((tx) => tx.requests.list({ open: true }));
+        assert.deepEqual(open.map((r) => r.ref), ['RGPD-2026-0002']);
+        const done = await store.read((tx) => tx.requests.get('RGPD-2026-0001'));
+        assert.equal(done?.outcome, 'data sent');
+        assert.ok(!('code' in (done ?? {})));
+        await store.transact((tx) => tx.requests.open(request('RGPD-2026-0003', 'jane@example.org')));
+        await store.transact((tx) => tx.requests.remove(['RGPD-2026-0001']));
+        assert.deepEqual((await store.read((tx) => tx.requests.list())).map((r) => r.ref), ['RGPD-2026-0002', 'RGPD-2026-0003']);
+        assert.equal((await store.stats()).requestsOpen, 2);
+      });
+    });
+
+    it('lets only the claim holder record a mail, once, and counts each attempt', async () => {
+      await withStore(async (store) => {
+        const mk = { mailbox: 'INBOX', uidValidity: '7', uid: '42' };
+        const key = 'INBOX|7|42';
+        const entry = (attempts: number) => ({ ...mk, state: 'handled' as const, attempts, outcome: 'help-sent', folder: 'Processed', firstSeenAt: now(), updatedAt: now() });
+        await code(store.transact((tx) => tx.ledger.record(entry(1))), 'MAIL_NOT_CLAIMED');
+        const first = await store.mail.claim(key, mk);
+        assert.equal(first.status === 'claimed' && first.attempts, 1);
+        await store.mail.failed(key, 'boom');
+        const second = await store.mail.claim(key, mk);
+        assert.deepEqual(second.status === 'claimed' ? [second.attempts, second.error] : [], [2, 'boom']);
+        await store.transact((tx) => tx.ledger.record(entry(2)));
+        await code(store.transact((tx) => tx.ledger.record(entry(2))), 'MAIL_NOT_CLAIMED');
+        assert.deepEqual(await store.mail.claim(key, mk), { status: 'handled', folder: 'Processed' });
+        assert.equal((await store.stats()).inHand, 1);
+        await store.transact((tx) => tx.ledger.moved([key], now()));
+        const stats = await store.stats();
+        assert.equal(stats.inHand, 0);
+        assert.equal(stats.outcomes['help-sent'], 1);
+      });
+    });
+
+    it('stores files only with the commit that adopts them, and shreds them after the one that says so', async () => {
+      await withStore(async (store) => {
+        const kept = await store.files.stage();
+        await kept.write('batches/b1/report.csv', 'a;b\n1;2\n');
+        await store.transact((tx) => Promise.resolve(tx.files.adopt(kept)));
+        assert.equal((await store.files.read('batches/b1/report.csv')).toString(), 'a;b\n1;2\n');
+        const lost = await store.files.stage();
+        await lost.write('batches/b2/report.csv', 'secret');
+        await assert.rejects(store.transact(() => Promise.reject(new Error('no commit'))));
+        await lost.discard();
+        assert.equal(await store.files.exists('batches/b2/report.csv'), false);
+        await store.transact((tx) => Promise.resolve(tx.files.shred(['batches/b1/report.csv'])));
+        assert.equal(await store.files.exists('batches/b1/report.csv'), false);
+        await assert.rejects(store.files.read('../config.json'), (err: { code?: string }) => err.code === 'BAD_FILE_NAME');
+      });
+    });
+
+    it('queues a reply only with its message, hands it to one sender at a time, and forgets it once sent', async () => {
+      await withStore(async (store) => {
+        const entry = { id: '00000000-0000-4000-8000-0000000000aa', createdAt: now(), messageId: '<m@x>', envelope: { from: 'factures@studio.test', to: ['a@b.test'] }, file: 'queue/00000000-0000-4000-8000-0000000000aa.eml', state: 'queued' as const, attempts: 0, nextAttemptAt: now(), kind: 'help' };
+        await code(store.transact((tx) => tx.outbox.queue(entry)), 'OUTBOX_FILE_MISSING');
+        const staging = await store.files.stage();
+        await staging.write(entry.file, 'Subject: hi\r\n\r\nhello');
+        await store.transact(async (tx) => {
+          tx.files.adopt(staging);
+          await tx.outbox.queue(entry);
+        });
+        const taken = await store.outbox.takeDue(new Date(Date.now() + 1000), 10);
+        assert.deepEqual(taken.map((e) => e.id), [entry.id]);
+        assert.deepEqual(await store.outbox.takeDue(new Date(Date.now() + 1000), 10), [], 'not handed out twice');
+        await store.outbox.release([entry.id]);
+        assert.equal((await store.outbox.takeDue(new Date(Date.now() + 1000), 10)).length, 1);
+        await store.transact((tx) => tx.outbox.retry(entry.id, { attempts: 1, nextAttemptAt: new Date(Date.now() + 60_000).toISOString(), lastError: '451 try later' }));
+        assert.deepEqual(await store.outbox.takeDue(new Date(), 10), [], 'not due before its retry time');
+        assert.equal((await store.read((tx) => tx.outbox.list()))[0]?.lastError, '451 try later');
+        await store.transact((tx) => tx.outbox.sent(entry.id));
+        assert.equal(await store.files.exists(entry.file), false);
+        const stats = await store.stats();
+        assert.deepEqual(stats.outbox, { queued: 0, failed: 0, sent: 1 });
+      });
+    });
+
+    it('counts events in sliding windows that survive a reopening', async () => {
+      await withStore(async (store, ctx) => {
+        const t = 1_800_000_000_000;
+        for (let i = 0; i < 3; i++) assert.equal(await store.transact((tx) => tx.rate.hit('sender:x', 3_600_000, 3, t + i)), true);
+        assert.equal(await store.transact((tx) => tx.rate.hit('sender:x', 3_600_000, 3, t + 10)), false);
+        const again = await ctx.reopen();
+        try {
+          assert.equal(await again.read((tx) => tx.rate.recent('sender:x', 3_600_000, t + 20)), 3);
+          assert.equal(await again.read((tx) => tx.rate.recent('sender:x', 3_600_000, t + 3_600_020)), 0);
+        } finally {
+          await again.close();
+        }
+      });
+    });
+
+    it('keeps the audit trail in commit order, filters it, and follows it from a cursor', async () => {
+      await withStore(async (store) => {
+        for (let i = 0; i < 5; i++) await store.transact((tx) => Promise.resolve(tx.audit({ time: new Date(Date.UTC(2026, 10, 1, 10, i)).toISOString(), action: i % 2 ? 'reply-sent' : 'received', outcome: 'ok', clientId: i === 4 ? 'c1' : 'c0', details: { i } })));
+        const all = [];
+        for await (const e of store.auditEntries({})) all.push(e.details?.i);
+        assert.deepEqual(all, [0, 1, 2, 3, 4]);
+        const sent = [];
+        for await (const e of store.auditEntries({ actions: ['reply-sent'] })) sent.push(e.details?.i);
+        assert.deepEqual(sent, [1, 3]);
+        const c1 = [];
+        for await (const e of store.auditEntries({ clientId: 'c1', since: Date.UTC(2026, 10, 1, 10, 2) })) c1.push(e.details?.i);
+        assert.deepEqual(c1, [4]);
+        const end = await store.auditSince({});
+        assert.deepEqual(end.entries, []);
+        await store.transact((tx) => Promise.resolve(tx.audit({ time: now(), action: 'moved', outcome: 'ok', details: { i: 5 } })));
+        const next = await store.auditSince({}, end.cursor);
+        assert.deepEqual(next.entries.map((e) => e.details?.i), [5]);
+        assert.deepEqual((await store.auditSince({}, 'start')).entries.length, 6);
+      });
+    });
+
+    it('loses nothing when two processes interleave 1,000 commits', async () => {
+      await withStore(async (store, ctx) => {
+        await store.transact((tx) => tx.clients.add(client({ id: 'shared', emails: ['shared@s.test'] })));
+        const [a, b] = await Promise.all([runWorker(ctx.env, 'a', 500), runWorker(ctx.env, 'b', 500)]);
+        assert.equal((a?.committed ?? 0) + (b?.committed ?? 0), 1000);
+        assert.deepEqual(await store.read((tx) => tx.series.of('shared')), { 'S-#': { last: 1000, lastIssueDate: '2026-12-01' } });
+        const numbers: number[] = [];
+        for await (const e of store.auditEntries({ clientId: 'shared' })) numbers.push(Number(e.details?.number));
+        assert.equal(numbers.length, 1000);
+        assert.deepEqual([...numbers].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i + 1), 'each number committed once');
+      });
+    });
+  });
+}
