@@ -6,10 +6,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { readdir, readFile, rename, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ensurePrivateDir, writePrivateFile } from '../store/files.js';
+import { ensurePrivateDir, readPrivateFile, writePrivateFile } from '../store/files.js';
 import type { MailRef, MailSource } from './source.js';
 
 export class MaildirSource implements MailSource {
@@ -42,30 +42,40 @@ export class MaildirSource implements MailSource {
     }
     const names = (await readdir(join(this.root, 'cur'))).filter((n) => !n.startsWith('.'));
     const refs: (MailRef & { mtime: number })[] = [];
+    // The file of each unique name, from this listing: fetch and move need no new look at cur/.
+    this.files.clear();
     for (const name of names) {
-      const s = await stat(join(this.root, 'cur', name)).catch(() => null);
-      if (s?.isFile()) refs.push({ key: { mailbox: 'maildir:INBOX', uidValidity: this.uidValidity, uid: name.split(':')[0] ?? name }, size: s.size, mtime: s.mtimeMs });
+      // lstat: a planted link is not a mail, and is never opened.
+      const s = await lstat(join(this.root, 'cur', name)).catch(() => null);
+      if (!s?.isFile()) continue;
+      const uid = name.split(':')[0] ?? name;
+      this.files.set(uid, name);
+      refs.push({ key: { mailbox: 'maildir:INBOX', uidValidity: this.uidValidity, uid }, size: s.size, mtime: s.mtimeMs });
     }
     return refs.sort((a, b) => a.mtime - b.mtime || a.key.uid.localeCompare(b.key.uid)).map(({ key, size }) => ({ key, ...(size !== undefined ? { size } : {}) }));
   }
 
-  private async pathOf(ref: MailRef): Promise<string> {
-    const names = await readdir(join(this.root, 'cur'));
-    const name = names.find((n) => (n.split(':')[0] ?? n) === ref.key.uid);
+  private readonly files = new Map<string, string>();
+
+  private pathOf(ref: MailRef): string {
+    const name = this.files.get(ref.key.uid);
     if (!name) throw new Error(`message ${ref.key.uid} is no longer in the inbox`);
     return join(this.root, 'cur', name);
   }
 
   async fetch(ref: MailRef): Promise<Buffer> {
-    return readFile(await this.pathOf(ref));
+    return readPrivateFile(this.pathOf(ref));
   }
 
   async move(ref: MailRef, folder: string): Promise<void> {
-    const from = await this.pathOf(ref).catch(() => null);
-    if (!from) return; // already moved (a retry after a crash)
+    const name = this.files.get(ref.key.uid);
+    if (!name) return; // already moved (a retry after a crash)
     const dir = join(this.root, `.${folder.replace(/[/\\]/g, '.')}`);
-    for (const sub of ['new', 'cur', 'tmp']) await ensurePrivateDir(join(dir, sub));
-    await rename(from, join(dir, 'cur', from.split('/').pop() ?? ref.key.uid));
+    for (const sub of ['new', 'cur', 'tmp']) await ensurePrivateDir(join(dir, sub), this.root);
+    await rename(join(this.root, 'cur', name), join(dir, 'cur', name)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err; // gone already: moved by an earlier attempt
+    });
+    this.files.delete(ref.key.uid);
   }
 
   async moveMany(refs: readonly MailRef[], folder: string): Promise<void> {
