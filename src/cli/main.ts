@@ -8,6 +8,7 @@ import { ConfigError } from '../config/load.js';
 import { MailbotError, ValidationError, errorMessage } from '../core/errors.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerInvoiceCommand } from './commands/invoice.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerOperatorCommands } from './commands/operator.js';
 import { registerRequestsCommands } from './commands/requests.js';
@@ -30,6 +31,7 @@ registerOperatorCommands(program, globals);
 registerRequestsCommands(program, globals);
 registerClientCommands(program, globals);
 registerInvoiceCommand(program, globals);
+registerMigrateCommand(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -61,6 +61,9 @@ export async function loadConfig(dataDir: string, explicit?: string, env: NodeJS
       problems.push(`smtp.security: "plain" is only allowed on a loopback host, not ${config.smtp.host}; use "tls" or "starttls"`);
     }
   }
+  if (config.store.type === 'postgres' && checkSecrets && !env[config.audit.keyEnv]) {
+    problems.push(`audit.keyEnv: with a shared PostgreSQL store, ${config.audit.keyEnv} must be set, and the same on every daemon, so that identities hash alike in the one audit trail`);
+  }
   if (config.store.type === 'postgres' && !env[config.store.urlEnv]) problems.push(`store.urlEnv: environment variable ${config.store.urlEnv} is not set (postgresql://user:password@host:port/database)`);
   const key = env[config.audit.keyEnv];
   if (key !== undefined && decodeKey(key).length < 32) problems.push(`audit: ${config.audit.keyEnv} must hold at least 32 bytes (hex or base64)`);

@@ -57,6 +57,8 @@ export class Daemon {
     await this.audit.record({ action: 'daemon-started', outcome: 'info', details: { source: this.source.name, transport: this.transport.name } });
     this.source.onActivity(() => this.kick());
     await this.source.open();
+    // Said before the first mail: with a shared store, the status is also this daemon's heartbeat.
+    await this.writeStatus();
     for (const job of this.jobs) {
       const when = job.schedule(this.config);
       if ('cron' in when) {

@@ -32,6 +32,16 @@ export class ImapSource implements MailSource {
     private readonly tokens?: TokenProvider,
   ) {}
 
+  /**
+   * The mailbox as the ledger names it: the account and the folder. UIDVALIDITY
+   * and UID identify a message only within one mailbox of one server, and two
+   * accounts' inboxes can share a UIDVALIDITY (it is often a timestamp): daemons
+   * sharing a store must never take one mailbox's mail for another's.
+   */
+  get mailboxName(): string {
+    return `imap://${this.config.auth.user}@${this.config.host}:${this.config.port}/${this.config.inbox}`;
+  }
+
   get description(): string {
     return `IMAP ${this.config.auth.user}@${this.config.host}:${this.config.port} (${this.config.security})`;
   }
@@ -140,7 +150,7 @@ export class ImapSource implements MailSource {
       const uidValidity = String(box.uidValidity);
       const refs: MailRef[] = [];
       for await (const msg of client.fetch('1:*', { uid: true, size: true })) {
-        refs.push({ key: { mailbox: this.config.inbox, uidValidity, uid: String(msg.uid) }, ...(msg.size ? { size: msg.size } : {}) });
+        refs.push({ key: { mailbox: this.mailboxName, uidValidity, uid: String(msg.uid) }, ...(msg.size ? { size: msg.size } : {}) });
       }
       return refs.sort((a, b) => Number(a.key.uid) - Number(b.key.uid));
     });

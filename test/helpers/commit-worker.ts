@@ -8,8 +8,17 @@
 import { MailbotError } from '../../src/core/errors.js';
 import { storeFromEnv } from './store-backends.js';
 
-const [name = 'w', countText = '100'] = process.argv.slice(2);
+const [name = 'w', countText = '100', mode = 'series'] = process.argv.slice(2);
 const store = await storeFromEnv();
+if (mode === 'file') {
+  // One transaction that stores a file; with $MAILBOT_FAILPOINT set to "<backend>-after-commit",
+  // the process is killed right after its commit, before anything that follows it.
+  const staging = await store.files.stage();
+  await staging.write(`batches/${name}/report.csv`, `written by ${name}`);
+  await store.transact((tx) => Promise.resolve(tx.files.adopt(staging)));
+  await store.close();
+  process.exit(0);
+}
 let committed = 0;
 let conflicts = 0;
 for (let i = 0; i < Number(countText); i++) {

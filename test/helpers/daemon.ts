@@ -1,6 +1,6 @@
 /** The real `mailbot start` process against the test mail servers. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mailbot } from './cli.js';
 import { PASSWORD, type Dovecot, type SmtpRelay } from './mailservers.js';
@@ -16,17 +16,23 @@ export interface DaemonHandle {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** A data directory with the test client and a configuration pointing at the test servers. */
-export function prepareData(dataDir: string, dovecot: Dovecot, smtp: SmtpRelay, extra: Record<string, unknown> = {}, client: Record<string, unknown> = {}): void {
-  const add = mailbot(dataDir, ['client', 'add', '--file', writeJson(join(dataDir, '..', 'client.json'), { ...sellerInput, emails: [CLIENT], ...client })]);
-  if (add.status !== 0) throw new Error(add.stderr);
+/**
+ * A data directory with a configuration pointing at the test servers (the
+ * mailbox of `user`, "factures" by default) and, unless `client` is null,
+ * the test client.
+ */
+export function prepareData(dataDir: string, dovecot: Dovecot, smtp: SmtpRelay, extra: Record<string, unknown> = {}, client: Record<string, unknown> | null = {}, options: { user?: string; env?: NodeJS.ProcessEnv } = {}): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   writeJson(join(dataDir, 'config.json'), {
     botAddress: BOT,
-    imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'plain', auth: { type: 'password', user: 'factures', passwordEnv: 'MAILBOT_IMAP_PASSWORD' } },
+    imap: { host: '127.0.0.1', port: dovecot.imapPort, security: 'plain', auth: { type: 'password', user: options.user ?? 'factures', passwordEnv: 'MAILBOT_IMAP_PASSWORD' } },
     smtp: { host: '127.0.0.1', port: smtp.port, security: 'plain' },
     pollCron: '*/5 * * * * *',
     ...extra,
   });
+  if (client === null) return;
+  const add = mailbot(dataDir, ['client', 'add', '--file', writeJson(join(dataDir, '..', `client-${typeof client.id === "string" ? client.id : sellerInput.id}.json`), { ...sellerInput, emails: [CLIENT], ...client })], options.env);
+  if (add.status !== 0) throw new Error(add.stderr);
 }
 
 function writeJson(path: string, value: unknown): string {
@@ -34,11 +40,11 @@ function writeJson(path: string, value: unknown): string {
   return path;
 }
 
-export function startDaemon(dataDir: string): DaemonHandle {
+export function startDaemon(dataDir: string, env: NodeJS.ProcessEnv = {}): DaemonHandle {
   // MAILBOT_NODE_ARGS passes flags to the daemon's node (e.g. --cpu-prof when profiling the mail bench).
   const nodeArgs = (process.env.MAILBOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, BIN, '--data', dataDir, 'start'], {
-    env: { ...process.env, MAILBOT_IMAP_PASSWORD: PASSWORD, MAILBOT_LOG_LEVEL: 'info' },
+    env: { ...process.env, MAILBOT_IMAP_PASSWORD: PASSWORD, MAILBOT_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

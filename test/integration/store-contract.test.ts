@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BatchRecord } from '../../src/batch/types.js';
@@ -37,14 +38,18 @@ function request(ref: string, requester: string, kind: RightsRequest['kind'] = '
   return { ref, kind, status: 'awaiting-confirmation', requester, lang: 'fr', receivedAt: '2026-11-03T10:00:00.000Z', dueAt: '2026-12-03T10:00:00.000Z', messageIds: [] };
 }
 
-function runWorker(env: Record<string, string>, name: string, count: number): Promise<{ committed: number; conflicts: number }> {
+function runWorker(env: Record<string, string>, name: string, count: number, mode = 'series'): Promise<{ committed: number; conflicts: number; signal?: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, name, String(count)], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, name, String(count), mode], { env: { ...process.env, ...env } });
     let out = '';
     let err = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.once('close', (status) => (status === 0 ? resolve(JSON.parse(out) as { committed: number; conflicts: number }) : reject(new Error(`worker ${name} exited ${status}: ${err}`))));
+    child.once('close', (status, signal) => {
+      if (signal) resolve({ committed: 0, conflicts: 0, signal });
+      else if (status === 0) resolve(mode === 'series' ? (JSON.parse(out) as { committed: number; conflicts: number }) : { committed: 1, conflicts: 0 });
+      else reject(new Error(`worker ${name} exited ${status}: ${err}`));
+    });
   });
 }
 
@@ -263,16 +268,36 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
-    it('loses nothing when two processes interleave 1,000 commits', async () => {
+    it('loses nothing when processes interleave 1,000 commits: two, then eight at once', async () => {
       await withStore(async (store, ctx) => {
         await store.transact((tx) => tx.clients.add(client({ id: 'shared', emails: ['shared@s.test'] })));
         const [a, b] = await Promise.all([runWorker(ctx.env, 'a', 500), runWorker(ctx.env, 'b', 500)]);
         assert.equal((a?.committed ?? 0) + (b?.committed ?? 0), 1000);
-        assert.deepEqual(await store.read((tx) => tx.series.of('shared')), { 'S-#': { last: 1000, lastIssueDate: '2026-12-01' } });
-        const numbers: number[] = [];
-        for await (const e of store.auditEntries({ clientId: 'shared' })) numbers.push(Number(e.details?.number));
-        assert.equal(numbers.length, 1000);
-        assert.deepEqual([...numbers].sort((x, y) => x - y), Array.from({ length: 1000 }, (_, i) => i + 1), 'each number committed once');
+        const eight = await Promise.all(Array.from({ length: 8 }, (_, i) => runWorker(ctx.env, `p${i}`, 25)));
+        assert.equal(eight.reduce((n, r) => n + r.committed, 0), 200);
+        assert.deepEqual(await store.read((tx) => tx.series.of('shared')), { 'S-#': { last: 1200, lastIssueDate: '2026-12-01' } });
+        const seen: number[] = [];
+        for await (const e of store.auditEntries({ clientId: 'shared' })) seen.push(Number(e.details?.number));
+        assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 1200 }, (_, i) => i + 1), 'each number committed once, none lost');
+      });
+    });
+
+    it('keeps what a killed process committed: its after-commit work is finished by the next process', async () => {
+      await withStore(async (store, ctx) => {
+        const killed = await runWorker({ ...ctx.env, MAILBOT_FAILPOINT: `${backend.name}-after-commit` }, 'killed', 1, 'file');
+        assert.equal(killed.signal, 'SIGKILL');
+        // Killed before its commit: nothing of it exists.
+        const never = await runWorker({ ...ctx.env, MAILBOT_FAILPOINT: `${backend.name}-before-commit` }, 'never', 1, 'file');
+        assert.equal(never.signal, 'SIGKILL');
+        const next = await ctx.reopen();
+        try {
+          await next.transact((tx) => Promise.resolve(tx.audit({ time: now(), action: 'daemon-started', outcome: 'info' })));
+          assert.equal((await next.files.read('batches/killed/report.csv')).toString(), 'written by killed');
+          assert.equal(await next.files.exists('batches/never/report.csv'), false);
+          assert.deepEqual(readdirSync(join(ctx.dataDir, '.staging')), [], 'no staged copy left behind');
+        } finally {
+          await next.close();
+        }
       });
     });
   });

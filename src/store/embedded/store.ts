@@ -26,7 +26,7 @@ import { errorMessage, MailbotError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoints.js';
 import { OPEN_STATUSES } from '../../gdpr/requests.js';
 import { ensurePrivateDir, isSymlinkSync, readPrivateFile, shredFile, symlinkRefused, writePrivateFile } from '../files.js';
-import type { AuditFilter, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
+import type { AuditFilter, DaemonStatus, FileStore, LedgerEntry, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
 import { AttemptJournal } from './attempts.js';
 import { BatchIndex } from './batch-index.js';
 import { emptyDoc, parseDoc, type Doc, type PendingWork } from './doc.js';
@@ -450,6 +450,20 @@ export class EmbeddedStore implements Store {
       if (entries.length >= 1000) break;
     }
     return { entries, cursor: `${ptr.file}:${end}` };
+  }
+
+  /**
+   * Everything this store holds, for `mailbot migrate --to postgres`: the
+   * document as committed now, and the journals streamed up to it.
+   */
+  async exportAll(): Promise<{ doc: Doc; batches: AsyncIterable<BatchRecord>; ledger: AsyncIterable<LedgerEntry>; audit: AsyncIterable<AuditEntry> }> {
+    await this.refresh();
+    const doc = structuredClone(this.doc);
+    const stream = <T>(ptr: { file: string; length: number }) =>
+      (async function* (dataDir: string) {
+        for await (const line of readLines(dataDir, ptr.file, 0, ptr.length)) yield JSON.parse(line.text) as T;
+      })(this.dataDir);
+    return { doc, batches: stream<BatchRecord>(doc.journals.batches), ledger: stream<LedgerEntry>(doc.journals.ledger), audit: stream<AuditEntry>(doc.journals.audit) };
   }
 
   async reportStatus(status: DaemonStatus): Promise<void> {

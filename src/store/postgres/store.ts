@@ -117,6 +117,22 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** One transaction with the raw connection: for `mailbot migrate`, which copies a whole store. */
+  async bulk<T>(fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+    const db = await this.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const value = await fn(db);
+      await db.query('COMMIT');
+      return value;
+    } catch (err) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      db.release();
+    }
+  }
+
   readonly files: FileStore = {
     stage: () => LocalStaging.create(this.dataDir),
     read: async (name) => {

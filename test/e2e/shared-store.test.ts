@@ -1,0 +1,192 @@
+/**
+ * Several daemons sharing one PostgreSQL store, end to end through Dovecot
+ * and an SMTP relay on 127.0.0.1: two mailboxes, one mailbox read by two
+ * daemons, a daemon killed in the middle of a 500-invoice batch, and an
+ * embedded store migrated into the database.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { unzipSync } from 'fflate';
+import { generateBatchCsv } from '../../bench/generate.js';
+import { mailbot, mailbotAsync } from '../helpers/cli.js';
+import { BOT, CLIENT, prepareData, startDaemon } from '../helpers/daemon.js';
+import { Dovecot, e2eSkipReason, SmtpRelay, waitFor } from '../helpers/mailservers.js';
+import { PrivatePostgres, postgresSkipReason } from '../helpers/postgres.js';
+import { tempDir } from '../helpers/tools.js';
+
+const skip = e2eSkipReason() || postgresSkipReason();
+if (skip) console.log(`# SKIPPED shared-store end-to-end tests: ${skip}`);
+
+const AUDIT_KEY = 'a'.repeat(64);
+const compose = (opts: ConstructorParameters<typeof MailComposer>[0]) => new MailComposer(opts).compile().build();
+const csvMail = (tag: string, invoices: number) =>
+  compose({ from: CLIENT, to: BOT, subject: `Lot ${tag}`, text: 'ci-joint', attachments: [{ filename: `lot-${tag}.csv`, content: Buffer.from(generateBatchCsv(invoices, 2).replaceAll('B-0', `${tag}-`)), contentType: 'text/csv' }] });
+
+/** Invoice numbers in the replies, PDFs attached directly or in a ZIP. */
+function numbersIn(mails: ParsedMail[]): string[] {
+  const names: string[] = [];
+  for (const m of mails) {
+    for (const a of m.attachments) {
+      if (a.contentType === 'application/zip') names.push(...Object.keys(unzipSync(new Uint8Array(a.content))));
+      else names.push(a.filename ?? '');
+    }
+  }
+  return names.filter((n) => n.endsWith('.pdf')).map((n) => n.replace('.pdf', ''));
+}
+
+const series = (n: number) => Array.from({ length: n }, (_, i) => `FA-2026-${String(i + 1).padStart(5, '0')}`);
+
+describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 600_000 }, () => {
+  let pg: PrivatePostgres;
+  before(async () => {
+    pg = new PrivatePostgres();
+    await pg.start();
+  });
+  after(async () => {
+    await pg?.stop();
+  });
+
+  async function world(fn: (w: { dovecot: Dovecot; smtp: SmtpRelay; dir: string; env: NodeJS.ProcessEnv; storeConfig: Record<string, unknown> }) => Promise<void>): Promise<void> {
+    const dovecot = new Dovecot();
+    const smtp = new SmtpRelay(dovecot);
+    const dir = tempDir('mailbot-shared-');
+    try {
+      await dovecot.start();
+      for (const user of ['factures', 'factures2', 'compta', 'jane']) dovecot.addUser(user);
+      await smtp.start();
+      const env = { TEST_DB_URL: await pg.database(), MAILBOT_AUDIT_KEY: AUDIT_KEY };
+      await fn({ dovecot, smtp, dir: dir.path, env, storeConfig: { store: { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 5 } } });
+    } finally {
+      await smtp.stop();
+      await dovecot.destroy();
+      dir.cleanup();
+    }
+  }
+
+  const messages = async (dovecot: Dovecot, user: string, folder = 'INBOX') => Promise.all((await dovecot.messages(user, folder)).map((m) => simpleParser(m.source ?? Buffer.alloc(0))));
+
+  it('two daemons on two mailboxes number one seller gaplessly and answer each mail once', async () => {
+    await world(async ({ dovecot, smtp, dir, env, storeConfig }) => {
+      const a = join(dir, 'a');
+      const b = join(dir, 'b');
+      prepareData(a, dovecot, smtp, storeConfig, {}, { user: 'factures', env });
+      prepareData(b, dovecot, smtp, storeConfig, null, { user: 'factures2', env });
+      for (let i = 0; i < 4; i++) {
+        await dovecot.append('factures', await csvMail(`A${i}`, 3));
+        await dovecot.append('factures2', await csvMail(`B${i}`, 3));
+      }
+      const da = startDaemon(a, env);
+      const db = startDaemon(b, env);
+      try {
+        await waitFor('8 replies', async () => ((await dovecot.count('compta')) >= 8 ? true : undefined), 90_000, 250).catch((err: Error) => {
+          throw new Error(`${err.message}\n--- daemon a:\n${da.output().slice(-3000)}\n--- daemon b:\n${db.output().slice(-3000)}`);
+        });
+        await waitFor('both inboxes empty', async () => ((await dovecot.count('factures')) + (await dovecot.count('factures2')) === 0 ? true : undefined), 30_000);
+        await new Promise((r) => setTimeout(r, 2000));
+        const replies = await messages(dovecot, 'compta');
+        assert.equal(replies.length, 8, 'each mail answered once');
+        assert.deepEqual(numbersIn(replies).sort(), series(24), 'one series, no gap, no number twice');
+        assert.equal(await dovecot.count('factures', 'Processed'), 4);
+        assert.equal(await dovecot.count('factures2', 'Processed'), 4);
+        const status = JSON.parse((await mailbotAsync(a, ['status', '--json'], env)).stdout) as { backend: string; batches: number; invoices: number; daemons: unknown[] };
+        assert.deepEqual([status.backend, status.batches, status.invoices, status.daemons.length], ['postgres', 8, 24, 2]);
+      } finally {
+        await da.stop();
+        await db.stop();
+      }
+    });
+  });
+
+  it('two daemons on one mailbox never handle a mail twice', async () => {
+    await world(async ({ dovecot, smtp, dir, env, storeConfig }) => {
+      const a = join(dir, 'a');
+      const b = join(dir, 'b');
+      prepareData(a, dovecot, smtp, storeConfig, {}, { env });
+      prepareData(b, dovecot, smtp, storeConfig, null, { env });
+      for (let i = 0; i < 10; i++) await dovecot.append('factures', await csvMail(`S${i}`, 3));
+      for (let i = 0; i < 20; i++) await dovecot.append('factures', await compose({ from: 'jane@example.org', to: BOT, subject: `Question ${i}`, text: 'Bonjour, à quoi sert cette adresse ?' }));
+      const da = startDaemon(a, env);
+      const db = startDaemon(b, env);
+      try {
+        await waitFor('every mail answered', async () => ((await dovecot.count('compta')) >= 10 && (await dovecot.count('jane')) >= 20 ? true : undefined), 120_000, 250);
+        await waitFor('the inbox empty', async () => ((await dovecot.count('factures')) === 0 ? true : undefined), 30_000);
+        await new Promise((r) => setTimeout(r, 3000)); // further rounds must answer nothing again
+        const toClient = await messages(dovecot, 'compta');
+        const toJane = await messages(dovecot, 'jane');
+        assert.equal(toClient.length, 10);
+        assert.equal(toJane.length, 20);
+        assert.equal(new Set(toJane.map((m) => m.inReplyTo)).size, 20, 'one answer per question');
+        assert.deepEqual(numbersIn(toClient).sort(), series(30));
+        assert.equal(await dovecot.count('factures', 'Processed'), 30);
+        // Both daemons took part.
+        const logs = [da.output(), db.output()].map((o) => (o.match(/"msg":"mail handled"/g) ?? []).length);
+        assert.equal(logs[0]! + logs[1]!, 30);
+        assert.ok(logs.every((n) => n > 0), `both daemons handled mails: ${logs.join(' + ')}`);
+      } finally {
+        await da.stop();
+        await db.stop();
+      }
+    });
+  });
+
+  it('a daemon killed in the middle of a 500-invoice batch: the other takes the mail over, no number missing or twice, one reply', async () => {
+    await world(async ({ dovecot, smtp, dir, env, storeConfig }) => {
+      const a = join(dir, 'a');
+      const b = join(dir, 'b');
+      prepareData(a, dovecot, smtp, { ...storeConfig, replies: { zipAboveCount: 5 } }, {}, { env });
+      prepareData(b, dovecot, smtp, { ...storeConfig, replies: { zipAboveCount: 5 } }, null, { env });
+      await dovecot.append('factures', await csvMail('BIG', 500));
+      const daemons = { a: startDaemon(a, env), b: startDaemon(b, env) };
+      const rendering = (data: string) => existsSync(join(data, '.staging')) && readdirSync(join(data, '.staging')).some((n) => existsSync(join(data, '.staging', n, 'batches')));
+      const victim = await waitFor('a daemon rendering the batch', () => (rendering(a) ? 'a' : rendering(b) ? 'b' : undefined), 60_000, 20);
+      await daemons[victim].stop('SIGKILL');
+      const survivor = victim === 'a' ? daemons.b : daemons.a;
+      try {
+        await waitFor('the reply', async () => ((await dovecot.count('compta')) >= 1 ? true : undefined), 180_000, 500);
+        await waitFor('the mail moved', async () => ((await dovecot.count('factures')) === 0 ? true : undefined), 30_000);
+        await new Promise((r) => setTimeout(r, 3000));
+        const replies = await messages(dovecot, 'compta');
+        assert.equal(replies.length, 1, 'one reply');
+        assert.deepEqual(numbersIn(replies).sort(), series(500));
+        assert.equal(await dovecot.count('factures', 'Processed'), 1);
+        const status = JSON.parse((await mailbotAsync(victim === 'a' ? b : a, ['status', '--json'], env)).stdout) as { batches: number; invoices: number; outcomes: Record<string, number> };
+        assert.deepEqual([status.batches, status.invoices, status.outcomes['invoices-issued']], [1, 500, 1]);
+      } finally {
+        await survivor.stop();
+      }
+    });
+  });
+
+  it('migrates an embedded store into PostgreSQL, checked, and the daemon goes on from it', async () => {
+    await world(async ({ dovecot, smtp, dir, env, storeConfig }) => {
+      const data = join(dir, 'data');
+      prepareData(data, dovecot, smtp, {}, {});
+      const csv = join(dir, 'lot.csv');
+      await import('node:fs/promises').then((fs) => fs.writeFile(csv, generateBatchCsv(3, 2)));
+      assert.equal(mailbot(data, ['invoice', csv, '--client', 'atelier-dupont']).status, 0);
+      // The configuration now names the database; the migration copies the store into it.
+      const config = JSON.parse(readFileSync(join(data, 'config.json'), 'utf8')) as Record<string, unknown>;
+      await import('node:fs/promises').then((fs) => fs.writeFile(join(data, 'config.json'), JSON.stringify({ ...config, ...storeConfig })));
+      const migrated = mailbot(data, ['migrate', '--to', 'postgres'], env);
+      assert.equal(migrated.status, 0, migrated.stderr);
+      assert.match(migrated.stdout, /copied 1 client\(s\), 1 batch\(es\) with 3 invoice\(s\), 5 file\(s\)/);
+      assert.match(migrated.stdout, /verified: .* SHA-256 [0-9a-f]{64}/);
+      assert.equal(mailbot(data, ['migrate', '--to', 'postgres'], env).status, 2, 'never into a database that holds a store');
+      // From the database: the same file is known, the next numbers follow.
+      const again = JSON.parse(mailbot(data, ['invoice', csv, '--client', 'atelier-dupont', '--json'], env).stdout) as { status: string; invoices: { number: string }[] };
+      assert.deepEqual([again.status, again.invoices.map((i) => i.number)], ['duplicate', series(3)]);
+      await dovecot.append('factures', await csvMail('AFTER', 2));
+      const daemon = startDaemon(data, env);
+      try {
+        await waitFor('the reply', async () => ((await dovecot.count('compta')) >= 1 ? true : undefined), 60_000, 250);
+        assert.deepEqual(numbersIn(await messages(dovecot, 'compta')), ['FA-2026-00004', 'FA-2026-00005']);
+      } finally {
+        await daemon.stop();
+      }
+    });
+  });
+});
