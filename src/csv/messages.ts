@@ -2,6 +2,7 @@
  * What each CSV issue means, in French and English: what was found and what
  * is expected, so the client can fix the file without writing back.
  */
+import { ruleText } from '../invoice/brfr.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 
 export type Lang = 'fr' | 'en';
@@ -73,6 +74,19 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
   UNIT_INVALID: { fr: () => 'unité inconnue : utilisez un code UN/ECE (C62, HUR, DAY, KGM…) ou heure, jour, kg, m, forfait…', en: () => 'unknown unit: use a UN/ECE code (C62, HUR, DAY, KGM…) or hour, day, kg, m…' },
   OPERATION_TYPE_INVALID: { fr: () => 'nature attendue : biens, services ou mixte.', en: () => 'operation type expected: goods, services or mixed.' },
   EMAIL_INVALID: { fr: () => 'adresse e-mail invalide.', en: () => 'invalid email address.' },
+  ELECTRONIC_ADDRESS_INVALID: {
+    fr: (p) => `adresse électronique invalide : ${ADDRESS_PROBLEM.fr[p.problem ?? 'shape']?.(p) ?? ''}`,
+    en: (p) => `invalid electronic address: ${ADDRESS_PROBLEM.en[p.problem ?? 'shape']?.(p) ?? ''}`,
+  },
+  ELECTRONIC_ADDRESS_UNRECOGNISED: {
+    fr: () => 'adresse électronique non reconnue : donnez un SIREN (annuaire, 0225), un SIRET, un GLN, un e-mail ou un n° de TVA FR, ou son schéma dans la colonne buyer_electronic_address_scheme.',
+    en: () => 'electronic address not recognised: give a SIREN (directory, 0225), a SIRET, a GLN, an e-mail or a French VAT number, or its scheme in the column buyer_electronic_address_scheme.',
+  },
+  ELECTRONIC_ADDRESS_SCHEME_INVALID: {
+    fr: () => 'schéma d’adresse électronique attendu : 0225 (annuaire), 0009 (SIRET), 0002 (SIREN), 0088 (GLN), 9957 (n° de TVA) ou EM (e-mail).',
+    en: () => 'electronic address scheme expected: 0225 (directory), 0009 (SIRET), 0002 (SIREN), 0088 (GLN), 9957 (VAT number) or EM (e-mail).',
+  },
+  EINVOICE_RULE: { fr: (p) => ruleText(p.rule ?? '', 'fr'), en: (p) => ruleText(p.rule ?? '', 'en') },
   INVOICE_FIELD_CONFLICT: {
     fr: (p) => `valeur différente de celle de la ligne ${p.firstLine} (« ${p.first} ») pour la même facture.`,
     en: (p) => `differs from line ${p.firstLine} ("${p.first}") for the same invoice.`,
@@ -80,6 +94,40 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
   ISSUE_DATE_BEFORE_LAST: {
     fr: (p) => `la numérotation doit rester chronologique : la dernière facture émise est datée du ${p.lastDate}.`,
     en: (p) => `numbering must stay chronological: the last invoice issued is dated ${p.lastDate}.`,
+  },
+};
+
+/** What a scheme looks like, to say what was expected (BT-49-1). */
+const SCHEME_FORM: Record<Lang, Record<string, string>> = {
+  fr: {
+    '0225': 'le SIREN, suivi éventuellement de « _ » et d’un suffixe (lettres, chiffres, + - _ /)',
+    '0009': 'un SIRET de 14 chiffres',
+    '0002': 'un SIREN de 9 chiffres',
+    '0088': 'un GLN de 13 chiffres',
+    '9957': 'un n° de TVA français, FR + clé + SIREN',
+    EM: 'une adresse e-mail',
+  },
+  en: {
+    '0225': 'the SIREN, optionally followed by "_" and a suffix (letters, digits, + - _ /)',
+    '0009': 'a SIRET of 14 digits',
+    '0002': 'a SIREN of 9 digits',
+    '0088': 'a GLN of 13 digits',
+    '9957': 'a French VAT number, FR + key + SIREN',
+    EM: 'an e-mail address',
+  },
+};
+const ADDRESS_PROBLEM: Record<Lang, Record<string, Text>> = {
+  fr: {
+    length: () => 'au plus 125 caractères (règle BR-FR-25).',
+    shape: (p) => `le schéma ${p.scheme ?? ''} attend ${SCHEME_FORM.fr[p.scheme ?? ''] ?? ''}${p.scheme === '0225' ? ' (règle BR-FR-23)' : ''}.`,
+    key: (p) => `la clé de contrôle ne correspond pas (schéma ${p.scheme ?? ''}).`,
+    'siren-mismatch': (p) => `elle doit appartenir à l’acheteur : commencer par son SIREN ${p.siren ?? ''} (règle BR-FR-21).`,
+  },
+  en: {
+    length: () => 'at most 125 characters (rule BR-FR-25).',
+    shape: (p) => `scheme ${p.scheme ?? ''} expects ${SCHEME_FORM.en[p.scheme ?? ''] ?? ''}${p.scheme === '0225' ? ' (rule BR-FR-23)' : ''}.`,
+    key: (p) => `the check digit does not match (scheme ${p.scheme ?? ''}).`,
+    'siren-mismatch': (p) => `it must belong to the buyer: start with its SIREN ${p.siren ?? ''} (rule BR-FR-21).`,
   },
 };
 
