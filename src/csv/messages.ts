@@ -22,6 +22,12 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
     fr: () => 'guillemet non refermé à partir de cette ligne : une valeur entre guillemets doit se terminer par un guillemet.',
     en: () => 'unclosed quote from this line on: a quoted value must end with a quote.',
   },
+  FILE_MIXED_ENCODING: {
+    fr: () =>
+      'le fichier mélange deux encodages (UTF-8 et Windows-1252) : des lettres accentuées deviendraient illisibles sur les factures. Ouvrez-le dans votre tableur et enregistrez-le à nouveau en « CSV UTF-8 » ou en « CSV (séparateur: point-virgule) ».',
+    en: () =>
+      'the file mixes two encodings (UTF-8 and Windows-1252): accented letters would be garbled on the invoices. Open it in your spreadsheet and save it again as "CSV UTF-8" or as "CSV (séparateur: point-virgule)".',
+  },
   COLUMN_MISSING: {
     fr: (p) => `colonne obligatoire absente : ${p.column ?? ''}${p.aliases ? ` (ou : ${p.aliases})` : ''}.`,
     en: (p) => `required column missing: ${p.column ?? ''}${p.aliases ? ` (or: ${p.aliases})` : ''}.`,
@@ -33,6 +39,10 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
     en: (p) => `this row has ${p.found} values for ${p.expected} columns: a value containing the separator must be quoted.`,
   },
   FIELD_TOO_LONG: { fr: (p) => `valeur trop longue (au plus ${p.limit} caractères).`, en: (p) => `value too long (at most ${p.limit} characters).` },
+  CONTROL_CHARACTER: {
+    fr: (p) => `caractère de contrôle invisible (${p.char ?? ''}) dans la valeur, souvent venu d’un copier-coller : supprimez-le.`,
+    en: (p) => `invisible control character (${p.char ?? ''}) in the value, often from a copy and paste: remove it.`,
+  },
   VALUE_REQUIRED: { fr: () => 'valeur obligatoire manquante.', en: () => 'required value missing.' },
   NUMBER_INVALID: { fr: () => 'nombre attendu, par exemple 1234,56 ou 1 234,56.', en: () => 'a number is expected, e.g. 1234.56 or 1,234.56.' },
   TOO_MANY_DECIMALS: { fr: (p) => `au plus ${p.max} décimales.`, en: (p) => `at most ${p.max} decimals.` },

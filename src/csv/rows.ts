@@ -34,6 +34,9 @@ const VATEX_TEXT: Record<string, string> = {
 const EXEMPT_CATEGORIES = new Set<V.VatCategory>(['E', 'AE', 'K', 'G', 'O']);
 const MAX_DECIMALS = 6;
 const MAX_LINE_AMOUNT = new Dec('1e12');
+/** C0 controls other than TAB, LF and CR, DEL and C1 controls: invisible, and refused by XML or by the reader of the PDF. */
+// eslint-disable-next-line no-control-regex -- finding exactly these characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 const K = Object.fromEntries(COLUMN_KEYS.map((k, i) => [k, i])) as Record<ColumnKey, number>;
 
 /** One CSV row: its physical line and its values by column ordinal ('' when absent). */
@@ -161,6 +164,12 @@ class DraftBuilder {
       let v = raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32 || raw.charCodeAt(0) === 160) ? raw.trim() : raw;
       if (v.length > this.limits.maxFieldChars) {
         this.report('FIELD_TOO_LONG', rec.line, this.label[k], v, { limit: String(this.limits.maxFieldChars) });
+        (rejected ??= []).push(COLUMN_KEYS[k] as ColumnKey);
+        v = '';
+      } else if (CONTROL.test(v)) {
+        const found = CONTROL.exec(v)?.[0] ?? '';
+        const shown = v.replace(new RegExp(CONTROL.source, 'g'), (c) => `<${codePoint(c)}>`);
+        this.report('CONTROL_CHARACTER', rec.line, this.label[k], shown, { char: codePoint(found) });
         (rejected ??= []).push(COLUMN_KEYS[k] as ColumnKey);
         v = '';
       }
@@ -469,6 +478,10 @@ function memo<T>(cache: Map<string, T>, key: string, compute: (key: string) => T
     cache.set(key, value);
   }
   return value;
+}
+
+function codePoint(c: string): string {
+  return `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 function normalizeSpace(s: string): string {
