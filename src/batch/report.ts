@@ -2,7 +2,10 @@
  * The report CSV that travels with the invoices: one row per invoice,
  * invoice_ref → number, buyer, totals. Written for the client's spreadsheet:
  * UTF-8 with BOM, ";" and decimal comma in French, "," and decimal point in
- * English. Cells that a spreadsheet would run as formulas are neutralised.
+ * English. Cells that a spreadsheet would run as formulas are neutralised,
+ * and every cell is quoted: opened with the other separator convention, a
+ * value such as "Dupont, =1+1" stays inside its quotes instead of starting
+ * a cell of its own.
  */
 import { neutraliseCell } from '../core/text.js';
 import type { IssuedInvoice } from './types.js';
@@ -15,11 +18,8 @@ const HEADERS = {
 export function renderReportCsv(invoices: readonly IssuedInvoice[], lang: 'fr' | 'en'): string {
   const sep = lang === 'fr' ? ';' : ',';
   const num = (s: string) => (lang === 'fr' ? s.replace('.', ',') : s);
-  const cell = (value: string) => {
-    const safe = neutraliseCell(value);
-    return safe.includes(sep) || /["\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-  };
-  const rows = [HEADERS[lang].join(sep)];
+  const cell = (value: string) => `"${neutraliseCell(value).replaceAll('"', '""')}"`;
+  const rows = [HEADERS[lang].map(cell).join(sep)];
   for (const i of invoices) {
     rows.push(
       [i.ref, i.number, i.issueDate, i.dueDate, i.buyerName, i.buyerSiren ?? '', i.currency, num(i.totalExclVat), num(i.totalVat), num(i.totalInclVat), num(i.amountDue), i.pdfFile]

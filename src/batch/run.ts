@@ -26,6 +26,7 @@ import { formatNumber, numberFileStem, parsePattern, seriesKey } from '../invoic
 import { selfCheck } from '../invoice/selfcheck.js';
 import type { SeriesState, Staging, Store, Tx } from '../store/port.js';
 import { renderReportCsv } from './report.js';
+import { csvRuleIssues } from './rules.js';
 import type { BatchRecord, BatchResult, IssuedInvoice } from './types.js';
 
 export interface BatchInput {
@@ -107,7 +108,7 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
   const read = await readCsv(input.bytes, limits);
   const rows = recordsToDrafts(read, client, today, limits);
   const format = { ...(read.encoding ? { encoding: read.encoding } : {}), ...(read.delimiter ? { delimiter: read.delimiter } : {}) };
-  let issues = sortIssues([...read.issues, ...rows.issues]);
+  let issues = sortIssues([...read.issues, ...rows.issues, ...csvRuleIssues(client, rows.drafts, rows.labels)]);
   const rejected = (all: CsvIssue[]): PreparedBatch => ({
     result: {
       ...base,

@@ -4,8 +4,10 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
+import { EAS_SCHEMES, electronicAddressProblem, normaliseAddress, parseScheme } from '../core/eaddress.js';
 import { compactId, frenchVatId, isBic, isIban, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
-import { parsePattern } from '../invoice/numbering.js';
+import { FRENCH_VAT_RATES, isFrenchVatRate } from '../invoice/brfr.js';
+import { numberPatternProblem, parsePattern } from '../invoice/numbering.js';
 
 /** Legal forms French law asks to show next to the name (C. com. R123-237; "EI" since 2022). */
 const LEGAL_FORMS = ['SARL', 'SAS', 'SASU', 'SA', 'EURL', 'EI', 'EIRL', 'SCI', 'SNC', 'SCOP', 'SELARL', 'SELAS', 'SCM', 'SCP', 'GIE', 'SEM', 'SCA', 'ASSOCIATION'];
@@ -32,6 +34,15 @@ export const addressSchema = z.object({
     .regex(/^[A-Z]{2}$/, 'an ISO 3166 two-letter code, e.g. FR')
     .default('FR'),
 });
+
+/** BT-34: where the seller receives invoice traffic; the scheme may be given by name (siret, email…). */
+const electronicAddressSchema = z.object({
+  value: trimmed.min(1, 'must not be empty'),
+  scheme: z
+    .string()
+    .transform((v) => parseScheme(v) ?? v)
+    .pipe(z.enum(EAS_SCHEMES, { message: `one of ${EAS_SCHEMES.join(', ')}` })),
+}).transform((a) => ({ ...a, value: normaliseAddress(a.value, a.scheme) }));
 
 export const clientInputSchema = z
   .object({
@@ -61,6 +72,9 @@ export const clientInputSchema = z
     numberPattern: trimmed.default('{YYYY}-{SEQ:5}').refine((p) => parsePattern(p) !== null, 'a pattern with one {SEQ:n} (n = 1 to 9), optional {YYYY} {YY} {MM}, and letters, digits, - _ . / around them'),
     language: z.enum(['fr', 'en']).default('fr'),
     defaultOperationType: z.enum(['goods', 'services', 'mixed']).default('services'),
+    electronicAddress: electronicAddressSchema.optional(),
+    /** The seller opted to pay VAT on debits (CGI art. 269-2-c): services then carry BT-8 and the mention. */
+    vatOnDebits: z.preprocess((v) => (typeof v === 'string' ? ['true', 'yes', 'oui', '1'].includes(v.trim().toLowerCase()) : v), z.boolean()).default(false),
     contactName: trimmed.max(100).optional(),
     phone: trimmed.max(30).optional(),
   })
@@ -72,11 +86,41 @@ export const clientInputSchema = z
     if (c.vatId?.startsWith('FR') && /^FR\d{2}/.test(c.vatId) && c.vatId !== frenchVatId(siren)) {
       ctx.addIssue({ code: 'custom', path: ['vatId'], message: `does not match SIREN ${siren} (expected ${frenchVatId(siren)})` });
     }
+    if (c.electronicAddress) {
+      const problem = electronicAddressProblem(c.electronicAddress, siren);
+      if (problem) ctx.addIssue({ code: 'custom', path: ['electronicAddress', 'value'], message: ADDRESS_PROBLEM[problem](c.electronicAddress.scheme, siren) });
+    } else if (c.address.country !== 'FR') {
+      // BR-FR-13: BT-34 is mandatory; the directory default only fits a seller established in France.
+      ctx.addIssue({ code: 'custom', path: ['electronicAddress'], message: 'required for a seller outside France (BR-FR-13): give its electronic address and scheme' });
+    }
+    if (c.vatOnDebits && c.vatRegime === 'franchise') {
+      ctx.addIssue({ code: 'custom', path: ['vatOnDebits'], message: 'a seller under franchise en base charges no VAT, so it cannot opt for VAT on debits' });
+    }
+    c.allowedVatRates.forEach((rate, i) => {
+      if (!isFrenchVatRate(rate)) ctx.addIssue({ code: 'custom', path: ['allowedVatRates', i], message: `${rate} is not a French VAT rate (BR-FR-16: ${FRENCH_VAT_RATES.join(', ')})` });
+    });
+    const patternProblem = numberPatternProblem(c.numberPattern);
+    if (patternProblem) ctx.addIssue({ code: 'custom', path: ['numberPattern'], message: patternProblem });
     if (c.vatRegime === 'franchise' && !c.vatId) {
       // EN 16931 BR-E-2 needs a seller VAT id (or tax registration) on category E invoices.
       ctx.addIssue({ code: 'custom', path: ['vatId'], message: 'required even under franchise en base: EN 16931 (BR-E-2) asks for the seller VAT id on exempt invoices' });
     }
   });
+
+const ADDRESS_PROBLEM: Record<'length' | 'shape' | 'key' | 'siren-mismatch', (scheme: string, siren: string) => string> = {
+  length: () => 'at most 125 characters (BR-FR-25)',
+  shape: (scheme) => `does not have the form of scheme ${scheme} (${SCHEME_FORM[scheme] ?? ''})`,
+  key: (scheme) => `the check digit does not match (scheme ${scheme})`,
+  'siren-mismatch': (_s, siren) => `must be an address of SIREN ${siren}, the seller's own (BR-FR-22)`,
+};
+const SCHEME_FORM: Record<string, string> = {
+  '0225': 'the SIREN, optionally followed by _ and a suffix, letters, digits, + - _ / only (BR-FR-23)',
+  '0009': 'a SIRET of 14 digits',
+  '0002': 'a SIREN of 9 digits',
+  '0088': 'a GLN of 13 digits',
+  '9957': 'a French VAT number, FR + key + SIREN',
+  EM: 'an email address',
+};
 
 export type ClientInput = z.input<typeof clientInputSchema>;
 export type ClientData = z.output<typeof clientInputSchema>;

@@ -23,8 +23,9 @@ export function compactId(value: string): string {
   return value.replace(/[\s.\u00a0\u202f-]/g, '').toUpperCase();
 }
 
+/** All zeros passes Luhn but names no company: INSEE never issues it. */
 export function isSiren(value: string): boolean {
-  return /^\d{9}$/.test(value) && luhnValid(value);
+  return /^\d{9}$/.test(value) && value !== '000000000' && luhnValid(value);
 }
 
 /**

@@ -11,7 +11,9 @@ export type Sniffed =
   | { kind: 'text'; encoding: Encoding; text: string }
   | { kind: 'empty' }
   | { kind: 'spreadsheet'; format: 'xlsx' | 'xls' | 'ods' }
-  | { kind: 'binary' };
+  | { kind: 'binary' }
+  /** UTF-8 and single-byte text in one file (an edit in another program): no single decoding is right. */
+  | { kind: 'mixed' };
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -29,9 +31,13 @@ export function decodeCsvBytes(bytes: Uint8Array): Sniffed {
 
   let encoding: Encoding;
   let text: string;
+  let mixed = false;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) {
+    // A BOM promises UTF-8: bytes that are not are Windows-1252 pasted in, which would become U+FFFD.
+    const decoded = decodeUtf8(buf.subarray(3));
+    if (decoded === null) return { kind: 'mixed' };
     encoding = 'utf-8';
-    text = decodeUtf8(buf.subarray(3));
+    text = decoded;
   } else if (buf[0] === 0xff && buf[1] === 0xfe) {
     encoding = 'utf-16le';
     text = iconv.decode(buf.subarray(2), 'utf-16le');
@@ -46,6 +52,8 @@ export function decodeCsvBytes(bytes: Uint8Array): Sniffed {
       text = strictUtf8.decode(buf);
       encoding = 'utf-8';
     } catch {
+      // Valid UTF-8 letters beside bytes that are not UTF-8: whichever decoding is chosen garbles one part.
+      mixed = hasUtf8Letters(buf);
       // Not UTF-8: a single-byte Western encoding. ISO-8859-15 puts "€" at 0xA4
       // where Windows-1252 has "¤"; 1252 uses 0x80–0x9F, which 8859-15 leaves to controls.
       encoding = hasByteIn(buf, 0x80, 0x9f) || !buf.includes(0xa4) ? 'windows-1252' : 'iso-8859-15';
@@ -54,17 +62,33 @@ export function decodeCsvBytes(bytes: Uint8Array): Sniffed {
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   if (isBinaryText(text)) return { kind: 'binary' };
+  if (mixed) return { kind: 'mixed' };
   if (text.trim() === '') return { kind: 'empty' };
   return { kind: 'text', encoding, text };
 }
 
-function decodeUtf8(buf: Buffer): string {
+function decodeUtf8(buf: Buffer): string | null {
   try {
     return strictUtf8.decode(buf);
   } catch {
-    // A BOM promised UTF-8 but the bytes disagree: keep going, the bad bytes become U+FFFD.
-    return buf.toString('utf8');
+    return null;
   }
+}
+
+/**
+ * Whether the bytes hold a UTF-8 encoded letter or typographic sign of a
+ * Western text (U+00A0–U+024F: accents, NBSP, «»; U+2000–U+20AC: ’ – … € and
+ * the narrow NBSP). Two or three Windows-1252 characters almost never form
+ * one by chance ("Ã©" is the sign of UTF-8 read as 1252, not of 1252 text).
+ */
+function hasUtf8Letters(buf: Buffer): boolean {
+  for (let i = 0; i < buf.length - 1; i++) {
+    const b = buf[i] ?? 0;
+    const c1 = buf[i + 1] ?? 0;
+    if (b >= 0xc2 && b <= 0xc9 && c1 >= 0x80 && c1 <= 0xbf) return true; // U+0080–U+027F
+    if (b === 0xe2 && (c1 === 0x80 || c1 === 0x82) && (buf[i + 2] ?? 0) >= 0x80 && (buf[i + 2] ?? 0) <= 0xbf) return true; // U+2000–U+20BF
+  }
+  return false;
 }
 
 function hasByteIn(buf: Buffer, lo: number, hi: number): boolean {

@@ -2,6 +2,7 @@
  * What each CSV issue means, in French and English: what was found and what
  * is expected, so the client can fix the file without writing back.
  */
+import { ruleText } from '../invoice/brfr.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 
 export type Lang = 'fr' | 'en';
@@ -21,6 +22,12 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
     fr: () => 'guillemet non refermé à partir de cette ligne : une valeur entre guillemets doit se terminer par un guillemet.',
     en: () => 'unclosed quote from this line on: a quoted value must end with a quote.',
   },
+  FILE_MIXED_ENCODING: {
+    fr: () =>
+      'le fichier mélange deux encodages (UTF-8 et Windows-1252) : des lettres accentuées deviendraient illisibles sur les factures. Ouvrez-le dans votre tableur et enregistrez-le à nouveau en « CSV UTF-8 » ou en « CSV (séparateur: point-virgule) ».',
+    en: () =>
+      'the file mixes two encodings (UTF-8 and Windows-1252): accented letters would be garbled on the invoices. Open it in your spreadsheet and save it again as "CSV UTF-8" or as "CSV (séparateur: point-virgule)".',
+  },
   COLUMN_MISSING: {
     fr: (p) => `colonne obligatoire absente : ${p.column ?? ''}${p.aliases ? ` (ou : ${p.aliases})` : ''}.`,
     en: (p) => `required column missing: ${p.column ?? ''}${p.aliases ? ` (or: ${p.aliases})` : ''}.`,
@@ -32,6 +39,10 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
     en: (p) => `this row has ${p.found} values for ${p.expected} columns: a value containing the separator must be quoted.`,
   },
   FIELD_TOO_LONG: { fr: (p) => `valeur trop longue (au plus ${p.limit} caractères).`, en: (p) => `value too long (at most ${p.limit} characters).` },
+  CONTROL_CHARACTER: {
+    fr: (p) => `caractère de contrôle invisible (${p.char ?? ''}) dans la valeur, souvent venu d’un copier-coller : supprimez-le.`,
+    en: (p) => `invisible control character (${p.char ?? ''}) in the value, often from a copy and paste: remove it.`,
+  },
   VALUE_REQUIRED: { fr: () => 'valeur obligatoire manquante.', en: () => 'required value missing.' },
   NUMBER_INVALID: { fr: () => 'nombre attendu, par exemple 1234,56 ou 1 234,56.', en: () => 'a number is expected, e.g. 1234.56 or 1,234.56.' },
   TOO_MANY_DECIMALS: { fr: (p) => `au plus ${p.max} décimales.`, en: (p) => `at most ${p.max} decimals.` },
@@ -73,6 +84,19 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
   UNIT_INVALID: { fr: () => 'unité inconnue : utilisez un code UN/ECE (C62, HUR, DAY, KGM…) ou heure, jour, kg, m, forfait…', en: () => 'unknown unit: use a UN/ECE code (C62, HUR, DAY, KGM…) or hour, day, kg, m…' },
   OPERATION_TYPE_INVALID: { fr: () => 'nature attendue : biens, services ou mixte.', en: () => 'operation type expected: goods, services or mixed.' },
   EMAIL_INVALID: { fr: () => 'adresse e-mail invalide.', en: () => 'invalid email address.' },
+  ELECTRONIC_ADDRESS_INVALID: {
+    fr: (p) => `adresse électronique invalide : ${ADDRESS_PROBLEM.fr[p.problem ?? 'shape']?.(p) ?? ''}`,
+    en: (p) => `invalid electronic address: ${ADDRESS_PROBLEM.en[p.problem ?? 'shape']?.(p) ?? ''}`,
+  },
+  ELECTRONIC_ADDRESS_UNRECOGNISED: {
+    fr: () => 'adresse électronique non reconnue : donnez un SIREN (annuaire, 0225), un SIRET, un GLN, un e-mail ou un n° de TVA FR, ou son schéma dans la colonne buyer_electronic_address_scheme.',
+    en: () => 'electronic address not recognised: give a SIREN (directory, 0225), a SIRET, a GLN, an e-mail or a French VAT number, or its scheme in the column buyer_electronic_address_scheme.',
+  },
+  ELECTRONIC_ADDRESS_SCHEME_INVALID: {
+    fr: () => 'schéma d’adresse électronique attendu : 0225 (annuaire), 0009 (SIRET), 0002 (SIREN), 0088 (GLN), 9957 (n° de TVA) ou EM (e-mail).',
+    en: () => 'electronic address scheme expected: 0225 (directory), 0009 (SIRET), 0002 (SIREN), 0088 (GLN), 9957 (VAT number) or EM (e-mail).',
+  },
+  EINVOICE_RULE: { fr: (p) => ruleText(p.rule ?? '', 'fr'), en: (p) => ruleText(p.rule ?? '', 'en') },
   INVOICE_FIELD_CONFLICT: {
     fr: (p) => `valeur différente de celle de la ligne ${p.firstLine} (« ${p.first} ») pour la même facture.`,
     en: (p) => `differs from line ${p.firstLine} ("${p.first}") for the same invoice.`,
@@ -80,6 +104,40 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
   ISSUE_DATE_BEFORE_LAST: {
     fr: (p) => `la numérotation doit rester chronologique : la dernière facture émise est datée du ${p.lastDate}.`,
     en: (p) => `numbering must stay chronological: the last invoice issued is dated ${p.lastDate}.`,
+  },
+};
+
+/** What a scheme looks like, to say what was expected (BT-49-1). */
+const SCHEME_FORM: Record<Lang, Record<string, string>> = {
+  fr: {
+    '0225': 'le SIREN, suivi éventuellement de « _ » et d’un suffixe (lettres, chiffres, + - _ /)',
+    '0009': 'un SIRET de 14 chiffres',
+    '0002': 'un SIREN de 9 chiffres',
+    '0088': 'un GLN de 13 chiffres',
+    '9957': 'un n° de TVA français, FR + clé + SIREN',
+    EM: 'une adresse e-mail',
+  },
+  en: {
+    '0225': 'the SIREN, optionally followed by "_" and a suffix (letters, digits, + - _ /)',
+    '0009': 'a SIRET of 14 digits',
+    '0002': 'a SIREN of 9 digits',
+    '0088': 'a GLN of 13 digits',
+    '9957': 'a French VAT number, FR + key + SIREN',
+    EM: 'an e-mail address',
+  },
+};
+const ADDRESS_PROBLEM: Record<Lang, Record<string, Text>> = {
+  fr: {
+    length: () => 'au plus 125 caractères (règle BR-FR-25).',
+    shape: (p) => `le schéma ${p.scheme ?? ''} attend ${SCHEME_FORM.fr[p.scheme ?? ''] ?? ''}${p.scheme === '0225' ? ' (règle BR-FR-23)' : ''}.`,
+    key: (p) => `la clé de contrôle ne correspond pas (schéma ${p.scheme ?? ''}).`,
+    'siren-mismatch': (p) => `elle doit appartenir à l’acheteur : commencer par son SIREN ${p.siren ?? ''} (règle BR-FR-21).`,
+  },
+  en: {
+    length: () => 'at most 125 characters (rule BR-FR-25).',
+    shape: (p) => `scheme ${p.scheme ?? ''} expects ${SCHEME_FORM.en[p.scheme ?? ''] ?? ''}${p.scheme === '0225' ? ' (rule BR-FR-23)' : ''}.`,
+    key: (p) => `the check digit does not match (scheme ${p.scheme ?? ''}).`,
+    'siren-mismatch': (p) => `it must belong to the buyer: start with its SIREN ${p.siren ?? ''} (rule BR-FR-21).`,
   },
 };
 

@@ -42,6 +42,7 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   const sniffed = decodeCsvBytes(bytes);
   if (sniffed.kind === 'empty') return empty(fileIssue('FILE_EMPTY'));
   if (sniffed.kind === 'binary') return empty(fileIssue('FILE_BINARY'));
+  if (sniffed.kind === 'mixed') return empty(fileIssue('FILE_MIXED_ENCODING'));
   if (sniffed.kind === 'spreadsheet') return empty(fileIssue('FILE_SPREADSHEET', 0, { format: sniffed.format }));
 
   // One record delimiter for csv-parse: CRLF and lone CR become LF, inside quotes too.

@@ -7,10 +7,11 @@
  * 100,000-row file must not allocate a map and a handful of closures per row.
  */
 import type { ClientRecord } from '../clients/record.js';
+import { electronicAddressProblem, normaliseAddress, parseScheme, recogniseAddress, type ElectronicAddress } from '../core/eaddress.js';
 import { compactId, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
 import { Dec } from '../core/money.js';
 import { truncate } from '../core/text.js';
-import type { Buyer, InvoiceDraft, LineDraft } from '../invoice/model.js';
+import type { Buyer, DeliverTo, InvoiceDraft, LineDraft, PostalAddress } from '../invoice/model.js';
 import { COLUMN_KEYS, COLUMNS, REQUIRED_COLUMNS, columnForHeader, type ColumnKey } from './columns.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 import type { CsvLimits, RawRecord, ReadResult } from './read.js';
@@ -33,6 +34,9 @@ const VATEX_TEXT: Record<string, string> = {
 const EXEMPT_CATEGORIES = new Set<V.VatCategory>(['E', 'AE', 'K', 'G', 'O']);
 const MAX_DECIMALS = 6;
 const MAX_LINE_AMOUNT = new Dec('1e12');
+/** C0 controls other than TAB, LF and CR, DEL and C1 controls: invisible, and refused by XML or by the reader of the PDF. */
+// eslint-disable-next-line no-control-regex -- finding exactly these characters is the point
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 const K = Object.fromEntries(COLUMN_KEYS.map((k, i) => [k, i])) as Record<ColumnKey, number>;
 
 /** One CSV row: its physical line and its values by column ordinal ('' when absent). */
@@ -52,10 +56,12 @@ interface Located {
 export interface RowsResult {
   drafts: InvoiceDraft[];
   issues: CsvIssue[];
+  /** Each column this file has, as its header names it: rule violations found later point at it. */
+  labels: Partial<Record<ColumnKey, string>>;
 }
 
 export function recordsToDrafts(read: ReadResult, seller: SellerTerms, today: string, limits: CsvLimits): RowsResult {
-  if (!read.header) return { drafts: [], issues: [] };
+  if (!read.header) return { drafts: [], issues: [], labels: {} };
   return new DraftBuilder(read.header, seller, today, limits).run(read.records);
 }
 
@@ -74,6 +80,8 @@ class DraftBuilder {
   private readonly rateCache = new Map<string, V.Parsed<Dec>>();
   private readonly unitCache = new Map<string, V.Parsed<string>>();
   private readonly numberCache = new Map<string, V.Parsed<Dec>>();
+  /** Lines the current invoice's invoice-level values came from. */
+  private origins: Partial<Record<ColumnKey, number>> = {};
 
   constructor(
     private readonly header: RawRecord,
@@ -123,7 +131,9 @@ class DraftBuilder {
     }
     // With a required column missing, rows are still checked (every error at once) but no invoice can be built.
     const complete = this.required.every((key) => this.has(key));
-    return { drafts: complete ? drafts : [], issues: this.issues };
+    const labels: Partial<Record<ColumnKey, string>> = {};
+    for (const k of this.present) labels[COLUMN_KEYS[k] as ColumnKey] = this.label[k] ?? '';
+    return { drafts: complete ? drafts : [], issues: this.issues, labels };
   }
 
   private has(key: ColumnKey): boolean {
@@ -156,6 +166,12 @@ class DraftBuilder {
         this.report('FIELD_TOO_LONG', rec.line, this.label[k], v, { limit: String(this.limits.maxFieldChars) });
         (rejected ??= []).push(COLUMN_KEYS[k] as ColumnKey);
         v = '';
+      } else if (CONTROL.test(v)) {
+        const found = CONTROL.exec(v)?.[0] ?? '';
+        const shown = v.replace(new RegExp(CONTROL.source, 'g'), (c) => `<${codePoint(c)}>`);
+        this.report('CONTROL_CHARACTER', rec.line, this.label[k], shown, { char: codePoint(found) });
+        (rejected ??= []).push(COLUMN_KEYS[k] as ColumnKey);
+        v = '';
       }
       values[k] = v;
     }
@@ -177,6 +193,7 @@ class DraftBuilder {
       if (raw === '') continue;
       if (!chosen) {
         chosen = { raw, line: row.line };
+        this.origins[key] = row.line;
       } else if (raw !== chosen.raw && normalizeSpace(raw) !== normalizeSpace(chosen.raw)) {
         this.report(key === 'currency' ? 'CURRENCY_MIXED' : 'INVOICE_FIELD_CONFLICT', row.line, this.label[K[key]], raw, { first: truncate(chosen.raw), firstLine: String(chosen.line) });
       }
@@ -203,6 +220,7 @@ class DraftBuilder {
   private invoice(ref: string, rows: readonly Row[]): InvoiceDraft | null {
     const firstLine = rows[0]?.line ?? 0;
     this.ok = true;
+    this.origins = {};
     let valid = true;
 
     // Dates (BT-2, BT-9, BT-72), nature of the operation, currency (BT-5).
@@ -240,13 +258,16 @@ class DraftBuilder {
     }
     const email = this.parsed(this.invoiceValue(rows, 'buyer_email'), 'buyer_email', V.parseEmail);
     const line2 = this.invoiceValue(rows, 'buyer_address2')?.raw;
+    const electronicAddress = this.electronicAddress(rows, country, siren, email);
     const buyer: Buyer = {
       name: name?.raw ?? '',
       ...(siren ? { siren } : {}),
       ...(vatId ? { vatId } : {}),
       address: { line1: line1?.raw ?? '', ...(line2 ? { line2 } : {}), postcode: postcode?.raw ?? '', city: city?.raw ?? '', country },
       ...(email ? { email } : {}),
+      ...(electronicAddress ? { electronicAddress } : {}),
     };
+    const deliverTo = this.deliverTo(rows, buyer.address, firstLine);
     valid &&= this.ok;
 
     // Lines (BG-25). One exemption reason per VAT category on an invoice: BT-120 sits on the breakdown (BG-23).
@@ -292,8 +313,57 @@ class DraftBuilder {
       ...(buyerReference ? { buyerReference } : {}),
       ...(purchaseOrder ? { purchaseOrder } : {}),
       buyer,
+      ...(deliverTo ? { deliverTo } : {}),
       lines,
+      origins: { ...this.origins },
     };
+  }
+
+  /**
+   * BT-49 and its scheme. The scheme comes from its own column or from the
+   * form of the value (see recogniseAddress). Without a value: a buyer in
+   * France is reached at its SIREN in the directory (0225), a buyer abroad
+   * at its e-mail (EM); with neither, BR-FR-12 refuses the invoice later.
+   */
+  private electronicAddress(rows: readonly Row[], country: string, siren: string | undefined, email: string | undefined): ElectronicAddress | undefined {
+    const value = this.invoiceValue(rows, 'buyer_electronic_address');
+    const schemeValue = this.invoiceValue(rows, 'buyer_electronic_address_scheme');
+    const scheme = schemeValue ? parseScheme(schemeValue.raw) : null;
+    if (schemeValue && !scheme) this.report('ELECTRONIC_ADDRESS_SCHEME_INVALID', schemeValue.line, this.label[K.buyer_electronic_address_scheme], schemeValue.raw);
+    if (!value) {
+      if (schemeValue) this.report('VALUE_REQUIRED', schemeValue.line, this.label[K.buyer_electronic_address]);
+      if (country === 'FR' && siren) return { value: siren, scheme: '0225' };
+      if (country !== 'FR' && email) return { value: email, scheme: 'EM' };
+      return undefined;
+    }
+    if (schemeValue && !scheme) return undefined;
+    const address = scheme ? { scheme, value: normaliseAddress(value.raw, scheme) } : recogniseAddress(value.raw);
+    const label = this.label[K.buyer_electronic_address];
+    if (!address) return void this.report('ELECTRONIC_ADDRESS_UNRECOGNISED', value.line, label, value.raw);
+    const problem = electronicAddressProblem(address, siren);
+    if (problem) this.report('ELECTRONIC_ADDRESS_INVALID', value.line, label, value.raw, { scheme: address.scheme, problem, ...(siren ? { siren } : {}) });
+    return address;
+  }
+
+  /**
+   * BG-15, a French reform mention when the goods or services go elsewhere
+   * than the buyer's address. Any delivery value asks for a whole address;
+   * its country defaults to the buyer's. The buyer's own address is not repeated.
+   */
+  private deliverTo(rows: readonly Row[], buyerAddress: PostalAddress, firstLine: number): DeliverTo | undefined {
+    const keys = ['delivery_name', 'delivery_address', 'delivery_address2', 'delivery_postcode', 'delivery_city', 'delivery_country'] as const;
+    const [name, line1, line2, postcode, city, countryValue] = keys.map((k) => this.invoiceValue(rows, k));
+    if (!name && !line1 && !line2 && !postcode && !city && !countryValue) return undefined;
+    for (const [key, value] of [['delivery_address', line1], ['delivery_postcode', postcode], ['delivery_city', city]] as const) {
+      if (!value) this.report('VALUE_REQUIRED', firstLine, this.label[K[key]]);
+    }
+    const country = this.parsed(countryValue, 'delivery_country', V.parseCountry) ?? buyerAddress.country;
+    if (!line1 || !postcode || !city) return undefined;
+    const address: PostalAddress = { line1: line1.raw, ...(line2 ? { line2: line2.raw } : {}), postcode: postcode.raw, city: city.raw, country };
+    const same = (a?: string, b?: string) => normalizeSpace(a ?? '') === normalizeSpace(b ?? '');
+    const fields = ['line1', 'line2', 'postcode', 'city', 'country'] as const;
+    if (fields.every((f) => same(address[f], buyerAddress[f]))) return undefined;
+    return { ...(name ? { name: name.raw } : {}), address };
   }
 
   /** A required line value; reports it missing unless its column is absent (reported once) or already refused. */
@@ -408,6 +478,10 @@ function memo<T>(cache: Map<string, T>, key: string, compute: (key: string) => T
     cache.set(key, value);
   }
   return value;
+}
+
+function codePoint(c: string): string {
+  return `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
 }
 
 function normalizeSpace(s: string): string {

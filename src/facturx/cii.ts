@@ -6,11 +6,15 @@
 import { amount, plain } from '../core/money.js';
 import { xmlEscape as x } from '../core/text.js';
 import type { Invoice, PostalAddress } from '../invoice/model.js';
+import type { ElectronicAddress } from '../core/eaddress.js';
 import {
-  NO_DISCOUNT_FR, OPERATION_LABEL_FR, OPERATION_PROCESS_CODE, RECOVERY_INDEMNITY_FR, sellerLegalInfo, type Seller,
+  NO_DISCOUNT_FR, OPERATION_LABEL_FR, OPERATION_PROCESS_CODE, RECOVERY_INDEMNITY_FR, VAT_ON_DEBITS_DUE_DATE_CODE, VAT_ON_DEBITS_FR,
+  sellerElectronicAddress, sellerLegalInfo, vatOnDebitsApplies, type Seller,
 } from './seller.js';
 
 export const FACTURX_GUIDELINE = 'urn:cen.eu:en16931:2017';
+/** BT-3: commercial invoice (UNTDID 1001), one of the types BR-FR-04 allows. */
+export const INVOICE_TYPE_CODE = '380';
 
 const date102 = (iso: string) => `<udt:DateTimeString format="102">${iso.replaceAll('-', '')}</udt:DateTimeString>`;
 
@@ -26,6 +30,11 @@ function address(a: PostalAddress): string {
   );
 }
 
+/** BT-34 / BT-49 with the scheme (BT-34-1 / BT-49-1): BR-62, BR-63. */
+function electronicAddress(a: ElectronicAddress): string {
+  return `<ram:URIUniversalCommunication><ram:URIID schemeID="${x(a.scheme)}">${x(a.value)}</ram:URIID></ram:URIUniversalCommunication>`;
+}
+
 function note(content: string, subjectCode?: string): string {
   return `<ram:IncludedNote><ram:Content>${x(content)}</ram:Content>${subjectCode ? `<ram:SubjectCode>${subjectCode}</ram:SubjectCode>` : ''}</ram:IncludedNote>`;
 }
@@ -35,7 +44,9 @@ export function invoiceNotes(seller: Seller, inv: Invoice): { content: string; s
   const notes: { content: string; subjectCode?: string }[] = [];
   for (const content of inv.notes) notes.push({ content });
   notes.push({ content: `Nature de l'opération : ${OPERATION_LABEL_FR[inv.operationType]}`, subjectCode: 'AAI' });
+  // TXD appears at most once (BR-FR-06): a franchise seller charges no VAT, so it never has both mentions.
   if (seller.vatRegime === 'franchise') notes.push({ content: 'TVA non applicable, art. 293 B du CGI', subjectCode: 'TXD' });
+  else if (vatOnDebitsApplies(seller, inv)) notes.push({ content: VAT_ON_DEBITS_FR, subjectCode: 'TXD' });
   notes.push({ content: seller.latePenaltyText, subjectCode: 'PMD' });
   notes.push({ content: RECOVERY_INDEMNITY_FR, subjectCode: 'PMT' });
   notes.push({ content: NO_DISCOUNT_FR, subjectCode: 'AAB' });
@@ -65,7 +76,7 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     '</rsm:ExchangedDocumentContext>',
     '<rsm:ExchangedDocument>',
     `<ram:ID>${x(inv.number)}</ram:ID>`, // BT-1
-    '<ram:TypeCode>380</ram:TypeCode>', // BT-3: commercial invoice
+    `<ram:TypeCode>${INVOICE_TYPE_CODE}</ram:TypeCode>`, // BT-3
     `<ram:IssueDateTime>${date102(inv.issueDate)}</ram:IssueDateTime>`, // BT-2
   );
   for (const n of invoiceNotes(seller, inv)) out.push(note(n.content, n.subjectCode)); // BG-1
@@ -98,6 +109,7 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     `<ram:Description>${x(sellerLegalInfo(seller))}</ram:Description>`, // BT-33
     `<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">${seller.siren}</ram:ID></ram:SpecifiedLegalOrganization>`, // BT-30, ICD 0002 = SIREN
     address(seller.address),
+    electronicAddress(sellerElectronicAddress(seller)), // BT-34, BR-FR-13
     seller.vatId && !notSubject ? `<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">${x(seller.vatId)}</ram:ID></ram:SpecifiedTaxRegistration>` : '', // BT-31
     '</ram:SellerTradeParty>',
     '<ram:BuyerTradeParty>',
@@ -105,15 +117,20 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     inv.buyer.siren ? `<ram:SpecifiedLegalOrganization><ram:ID schemeID="0002">${inv.buyer.siren}</ram:ID></ram:SpecifiedLegalOrganization>` : '', // BT-47
     inv.buyer.email ? `<ram:DefinedTradeContact><ram:EmailURIUniversalCommunication><ram:URIID>${x(inv.buyer.email)}</ram:URIID></ram:EmailURIUniversalCommunication></ram:DefinedTradeContact>` : '', // BT-58
     address(inv.buyer.address),
+    inv.buyer.electronicAddress ? electronicAddress(inv.buyer.electronicAddress) : '', // BT-49, BR-FR-12
     inv.buyer.vatId && !notSubject ? `<ram:SpecifiedTaxRegistration><ram:ID schemeID="VA">${x(inv.buyer.vatId)}</ram:ID></ram:SpecifiedTaxRegistration>` : '', // BT-48
     '</ram:BuyerTradeParty>',
   );
   if (inv.purchaseOrder) out.push(`<ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>${x(inv.purchaseOrder)}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>`); // BT-13
   out.push('</ram:ApplicableHeaderTradeAgreement>');
 
-  // BG-13 delivery: BT-72 actual delivery date; BG-15 deliver-to address for intra-community supplies.
+  // BG-13 delivery: BT-72 actual delivery date; BG-15 deliver-to address when it differs from the
+  // buyer's (a French reform mention), and always for intra-community supplies (BR-IC-12).
   out.push('<ram:ApplicableHeaderTradeDelivery>');
-  if (intraCommunity) out.push(`<ram:ShipToTradeParty><ram:Name>${x(inv.buyer.name)}</ram:Name>${address(inv.buyer.address)}</ram:ShipToTradeParty>`);
+  if (inv.deliverTo) {
+    const name = inv.deliverTo.name ? `<ram:Name>${x(inv.deliverTo.name)}</ram:Name>` : ''; // BT-70
+    out.push(`<ram:ShipToTradeParty>${name}${address(inv.deliverTo.address)}</ram:ShipToTradeParty>`); // BT-75..80
+  } else if (intraCommunity) out.push(`<ram:ShipToTradeParty><ram:Name>${x(inv.buyer.name)}</ram:Name>${address(inv.buyer.address)}</ram:ShipToTradeParty>`);
   out.push(`<ram:ActualDeliverySupplyChainEvent><ram:OccurrenceDateTime>${date102(inv.serviceDate)}</ram:OccurrenceDateTime></ram:ActualDeliverySupplyChainEvent>`);
   out.push('</ram:ApplicableHeaderTradeDelivery>');
 
@@ -129,6 +146,7 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     `<ram:PayeeSpecifiedCreditorFinancialInstitution><ram:BICID>${seller.bic}</ram:BICID></ram:PayeeSpecifiedCreditorFinancialInstitution>`, // BT-86
     '</ram:SpecifiedTradeSettlementPaymentMeans>',
   );
+  const debits = vatOnDebitsApplies(seller, inv);
   for (const v of inv.vat) {
     out.push(
       '<ram:ApplicableTradeTax>',
@@ -138,6 +156,8 @@ export function renderCii(seller: Seller, inv: Invoice): string {
       `<ram:BasisAmount>${amount(v.taxableAmount)}</ram:BasisAmount>`, // BT-116
       `<ram:CategoryCode>${v.category}</ram:CategoryCode>`, // BT-118
       v.exemptionCode ? `<ram:ExemptionReasonCode>${x(v.exemptionCode)}</ram:ExemptionReasonCode>` : '', // BT-121
+      // BT-8: VAT on debits, the same code on every breakdown (CII-SR-462), never with BT-7 (BR-CO-03).
+      debits ? `<ram:DueDateTypeCode>${VAT_ON_DEBITS_DUE_DATE_CODE}</ram:DueDateTypeCode>` : '',
       v.category === 'O' ? '' : `<ram:RateApplicablePercent>${plain(v.rate)}</ram:RateApplicablePercent>`, // BT-119
       '</ram:ApplicableTradeTax>',
     );

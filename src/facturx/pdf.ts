@@ -121,7 +121,25 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   font(false, 9).text(t(buyerLines.join('\n')), bx + 8, doc.y + 2, { width: bw - 16 });
   const buyerBottom = doc.y + 6;
   doc.lineWidth(0.6).strokeColor(RULE).rect(bx, y, bw, buyerBottom - y).stroke();
-  y = buyerBottom + 18;
+
+  // Deliver-to (BG-15): a French reform mention when it differs from the buyer's address.
+  let deliverBottom = y;
+  if (inv.deliverTo) {
+    const d = inv.deliverTo;
+    const dw = 250;
+    font(false, 8).fillColor(GREY).text('LIVRÉ À', PAGE.margin + 8, y + 6, { width: dw - 16 });
+    const deliverLines = [
+      d.name,
+      d.address.line1,
+      d.address.line2,
+      `${d.address.postcode} ${d.address.city}`,
+      d.address.country !== 'FR' ? d.address.country : undefined,
+    ].filter((l): l is string => Boolean(l));
+    font(false, 9).fillColor('black').text(t(deliverLines.join('\n')), PAGE.margin + 8, doc.y + 2, { width: dw - 16 });
+    deliverBottom = doc.y + 6;
+    doc.lineWidth(0.6).strokeColor(RULE).rect(PAGE.margin, y, dw, deliverBottom - y).stroke();
+  }
+  y = Math.max(buyerBottom, deliverBottom) + 18;
 
   // Lines table (BG-25), continued on new pages with its header repeated.
   const cols = [

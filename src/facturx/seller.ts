@@ -4,13 +4,37 @@
  * art. 242 nonies A), worded once for the XML and the PDF alike.
  */
 import type { ClientRecord } from '../clients/record.js';
+import type { ElectronicAddress } from '../core/eaddress.js';
 import { displayAmount } from '../core/money.js';
+import type { Invoice } from '../invoice/model.js';
 
 export type Seller = Pick<
   ClientRecord,
   | 'legalName' | 'siren' | 'siret' | 'vatId' | 'address' | 'iban' | 'bic' | 'vatRegime' | 'paymentTermsDays'
   | 'latePenaltyText' | 'shareCapital' | 'rcsCity' | 'language'
->;
+> &
+  Partial<Pick<ClientRecord, 'electronicAddress' | 'vatOnDebits'>>;
+
+/**
+ * BT-34: the record's address, or by default the seller's address in the
+ * French directory, which is its SIREN under scheme 0225 (BR-FR-13).
+ */
+export function sellerElectronicAddress(seller: Seller): ElectronicAddress {
+  return seller.electronicAddress ?? { value: seller.siren, scheme: '0225' };
+}
+
+/** The mention CGI art. 242 nonies A asks of a seller who opted to pay VAT on debits. */
+export const VAT_ON_DEBITS_FR = "Option pour le paiement de la taxe d'après les débits";
+/**
+ * BT-8 "VAT point date code", UNTDID 2475 as CII writes it: 5 = date of the
+ * invoice. The French reform expresses the option for debits this way; it
+ * concerns services only (goods are taxed on delivery in any case), and
+ * only a seller who charges VAT.
+ */
+export const VAT_ON_DEBITS_DUE_DATE_CODE = '5';
+export function vatOnDebitsApplies(seller: Seller, inv: Pick<Invoice, 'operationType' | 'vat'>): boolean {
+  return Boolean(seller.vatOnDebits) && seller.vatRegime !== 'franchise' && inv.operationType !== 'goods' && inv.vat.some((v) => v.category === 'S');
+}
 
 /** BT-33 "Seller additional legal information": capital and registration, e.g. "Capital 10 000,00 € · RCS Lyon 123 456 789". */
 export function sellerLegalInfo(seller: Seller): string {

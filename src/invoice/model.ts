@@ -3,7 +3,9 @@
  * business term each value becomes, so the renderers can be checked against
  * the norm.
  */
+import type { ElectronicAddress } from '../core/eaddress.js';
 import type { Dec } from '../core/money.js';
+import type { ColumnKey } from '../csv/columns.js';
 import type { OperationType, VatCategory } from '../csv/values.js';
 
 export interface PostalAddress {
@@ -20,6 +22,14 @@ export interface Buyer {
   vatId?: string; // BT-48
   address: PostalAddress;
   email?: string; // BT-58
+  /** BT-49 with its scheme BT-49-1; mandatory under the French reform (BR-FR-12). */
+  electronicAddress?: ElectronicAddress;
+}
+
+/** BG-13/BG-15: where the goods or services go, written only when it differs from the buyer's address. */
+export interface DeliverTo {
+  name?: string; // BT-70
+  address: PostalAddress; // BT-75..80
 }
 
 export interface LineDraft {
@@ -48,7 +58,10 @@ export interface InvoiceDraft {
   buyerReference?: string; // BT-10
   purchaseOrder?: string; // BT-13
   buyer: Buyer;
+  deliverTo?: DeliverTo;
   lines: LineDraft[];
+  /** The CSV line each invoice-level value came from, so a rule broken by it names that line. */
+  origins?: Partial<Record<ColumnKey, number>>;
 }
 
 export interface InvoiceLine extends LineDraft {

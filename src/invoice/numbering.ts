@@ -25,6 +25,25 @@ export function parsePattern(source: string): NumberPattern | null {
   return { source, seqWidth: width };
 }
 
+/** BR-FR-01: an invoice number (BT-1) has at most 35 characters. */
+export const MAX_NUMBER_LENGTH = 35;
+/** BR-FR-02: letters, digits and + - _ / only. */
+export const NUMBER_CHARS = /^[A-Za-z0-9+\-_/]+$/;
+
+/**
+ * Why a pattern would give numbers the French reform refuses, or null. The
+ * sequence is counted at its declared width: a series that outgrows it is
+ * still caught by the self-check before anything is issued.
+ */
+export function numberPatternProblem(source: string): string | null {
+  const pattern = parsePattern(source);
+  if (!pattern) return null; // the pattern check itself reports it
+  const longest = formatNumber(pattern, { issueDate: '2099-12-31' }, 0);
+  if (!NUMBER_CHARS.test(longest)) return 'letters, digits and - _ / only in an invoice number (BR-FR-02): no "."';
+  if (longest.length > MAX_NUMBER_LENGTH) return `numbers of at most ${MAX_NUMBER_LENGTH} characters (BR-FR-01)`;
+  return null;
+}
+
 export interface NumberContext {
   /** Issue date (BT-2) as YYYY-MM-DD. */
   issueDate: string;

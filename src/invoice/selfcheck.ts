@@ -1,11 +1,13 @@
 /**
- * The EN 16931 business rules that apply to what this bot generates,
+ * The EN 16931 business rules that apply to what this bot generates, and
+ * the French reform rules of brfr.ts,
  * checked in code before a batch commits. The rule ids are those of
  * EN 16931-1 and of the official schematron, so a failure names the rule.
  * This is a second, independent computation: it does not call compute.ts.
  */
 import { Dec, HUNDRED } from '../core/money.js';
 import type { Seller } from '../facturx/seller.js';
+import { brfrCheck } from './brfr.js';
 import type { Invoice, VatBreakdown } from './model.js';
 
 const EXEMPT = new Set(['E', 'AE', 'K', 'G', 'O']);
@@ -72,6 +74,9 @@ export function selfCheck(seller: Seller, inv: Invoice): string[] {
   for (const l of inv.lines) {
     rule('BR-CO-18', seen.has(`${l.vatCategory}|${l.vatRate.toFixed()}`), `line ${l.id}: its VAT category and rate have a breakdown`);
   }
+
+  // The French reform rules (BR-FR, Flux 2) on top of EN 16931.
+  for (const b of brfrCheck(seller, inv)) v.push(`${b.rule}: ${b.text}`);
   return v;
 }
 

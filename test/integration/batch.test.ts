@@ -22,6 +22,24 @@ async function freshStore() {
 }
 
 describe('batch commit', () => {
+  it('a CSV value that breaks a reform rule refuses the file with its line and column, and consumes no number', async () => {
+    const { dir, store } = await freshStore();
+    try {
+      const bytes = Buffer.from('invoice_ref,buyer_name,buyer_vat_id,buyer_address,buyer_postcode,buyer_city,buyer_country,description,quantity,unit_price,vat_rate,vat_category,vat_exemption_reason\n' +
+        'B-1,Brasserie Van den Bossche SRL,BE0418273601,Rue du Marché 61,1000,Bruxelles,BE,Conseil,2.00005,900,0,AE,Autoliquidation\n');
+      const result = await runBatch(store, { clientId: 'atelier-dupont', fileName: 'b.csv', bytes });
+      assert.equal(result.status, 'rejected');
+      assert.deepEqual(result.errors.map((e) => [e.line, e.column, e.code, e.params?.rule]), [
+        [2, 'buyer_electronic_address', 'EINVOICE_RULE', 'BR-FR-12'],
+        [2, 'quantity', 'EINVOICE_RULE', 'BR-FR-DEC-02'],
+      ]);
+      assert.deepEqual((await viewOf(store)).series['atelier-dupont'], {});
+    } finally {
+      await store.close();
+      dir.cleanup();
+    }
+  });
+
   it('is all or nothing: a failure while writing files consumes no number and leaves nothing', async () => {
     const { dir, store } = await freshStore();
     try {

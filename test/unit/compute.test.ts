@@ -20,7 +20,7 @@ export function draft(lines: LineDraft[]): InvoiceDraft {
     operationType: 'services',
     currency: 'EUR',
   notes: [],
-    buyer: { name: 'Buyer SAS', siren: BUYER_SIREN, address: { line1: '1 rue', postcode: '75001', city: 'Paris', country: 'FR' } },
+    buyer: { name: 'Buyer SAS', siren: BUYER_SIREN, address: { line1: '1 rue', postcode: '75001', city: 'Paris', country: 'FR' }, electronicAddress: { value: BUYER_SIREN, scheme: '0225' } },
     lines,
   };
 }

@@ -150,6 +150,33 @@ describe('CSV fixtures saved by real tools', () => {
     assert.deepEqual(errorsOf(normal.issues).map((i) => [i.code, i.params?.column]), [['COLUMN_MISSING', 'vat_rate']]);
   });
 
+  it('the reform columns in French: directory, SIRET, GLN and e-mail addresses, a deliver-to address', async () => {
+    const { read, issues, invoices } = await load('reform-fr.csv');
+    assert.equal(read.delimiter, ';');
+    assert.deepEqual(issues, []);
+    assertTotals(invoices, [
+      ['RF-01', 2, '5570.00', '1114.00', '6684.00'],
+      ['RF-02', 1, '1250.00', '250.00', '1500.00'],
+      ['RF-03', 1, '1800.00', '0.00', '1800.00'],
+      ['RF-04', 1, '9800.00', '0.00', '9800.00'],
+    ]);
+    assert.deepEqual(
+      invoices.map((i) => i.buyer.electronicAddress),
+      [
+        { scheme: '0225', value: '552081317_COMPTA' }, // scheme given in its column
+        { scheme: '0009', value: '73282932000009' }, // 14 digits: a SIRET
+        { scheme: 'EM', value: 'compta@brasserie-vdb.example' }, // no address, buyer abroad: its e-mail
+        { scheme: '0088', value: '8712345678906' }, // 13 digits: a GLN
+      ],
+    );
+    assert.deepEqual(invoices[0]?.deliverTo, {
+      name: 'Chantier Garnier',
+      address: { line1: '12 allée des Tilleuls', postcode: '21121', city: 'Fontaine-lès-Dijon', country: 'FR' }, // country: the buyer's
+    });
+    assert.equal(invoices[3]?.deliverTo?.address.country, 'NL');
+    assert.equal(invoices[1]?.deliverTo, undefined);
+  });
+
   it('every error in the file at once, with physical lines and columns as written', async () => {
     const { issues, invoices } = await load('errors-every-kind.csv');
     const got = issues.map((i) => [i.line, i.column, i.code, i.severity]).sort((a, b) => Number(a[0]) - Number(b[0]));

@@ -28,7 +28,7 @@ const draft = (over: Partial<InvoiceDraft> = {}, lines: LineDraft[] = [line()]):
   operationType: 'services',
   currency: 'EUR',
   notes: [],
-  buyer: { name: 'Boulangerie Martin SAS', siren: BUYER_SIREN, vatId: 'FR40123456790', address: { line1: '3 place du Marché', postcode: '75001', city: 'Paris', country: 'FR' }, email: 'compta@martin.test' },
+  buyer: { name: 'Boulangerie Martin SAS', siren: BUYER_SIREN, vatId: 'FR40123456790', address: { line1: '3 place du Marché', postcode: '75001', city: 'Paris', country: 'FR' }, email: 'compta@martin.test', electronicAddress: { value: BUYER_SIREN, scheme: '0225' } },
   lines,
   ...over,
 });
@@ -80,7 +80,7 @@ describe('CII XML (Factur-X EN 16931)', () => {
 
   it('writes reverse charge, intra-community and out-of-scope invoices the way their rules ask', () => {
     const k = computeInvoice(
-      draft({ buyer: { name: 'Bakkerij BV', vatId: 'NL123456789B01', address: { line1: 'Dam 1', postcode: '1012 JS', city: 'Amsterdam', country: 'NL' } } }, [
+      draft({ buyer: { name: 'Bakkerij BV', vatId: 'NL123456789B01', address: { line1: 'Dam 1', postcode: '1012 JS', city: 'Amsterdam', country: 'NL' }, electronicAddress: { value: 'factures@bakkerij.test', scheme: 'EM' } } }, [
         line({ vatCategory: 'K', vatRate: new Dec(0), exemptionReason: 'Exonération de TVA, article 262 ter I du CGI', exemptionCode: 'VATEX-EU-IC' }),
       ]),
       'FA-2026-00003',

@@ -9,6 +9,8 @@ describe('identifiers', () => {
     assert.equal(isSiren('123456789'), false);
     assert.equal(isSiren('12345678'), false);
     assert.equal(isSiren('12345678a'), false);
+    assert.ok(luhnValid('000000000'));
+    assert.equal(isSiren('000000000'), false); // passes Luhn, names nobody
   });
 
   it('checks SIRET: Luhn over 14 digits and a valid SIREN, La Poste by digit sum', () => {
@@ -16,6 +18,9 @@ describe('identifiers', () => {
     assert.equal(isSiret('73282932000008'), false);
     assert.ok(isSiret('35600000000010')); // La Poste: digit sum divisible by 5
     assert.equal(luhnValid('35600000000010'), false);
+    assert.ok(luhnValid('00000000000000'));
+    assert.equal(isSiret('00000000000000'), false);
+    assert.equal(isSiret('00000000000018'), false); // a zero SIREN with an establishment number
   });
 
   it('computes and checks the French VAT key', () => {

@@ -23,10 +23,10 @@ describe('report CSV', () => {
 
   it('writes French decimals with ";" and English ones with ","', () => {
     const fr = renderReportCsv([invoice('A')], 'fr');
-    assert.ok(fr.startsWith('\ufeffreference;numero_facture;'));
-    assert.match(fr, /;1234,50;246,90;1481,40;1481,40;/);
+    assert.ok(fr.startsWith('\ufeff"reference";"numero_facture";'));
+    assert.match(fr, /;"1234,50";"246,90";"1481,40";"1481,40";/);
     const en = renderReportCsv([invoice('A')], 'en');
-    assert.match(en, /,1234\.50,246\.90,1481\.40,1481\.40,/);
+    assert.match(en, /,"1234\.50","246\.90","1481\.40","1481\.40",/);
     assert.ok(en.endsWith('\r\n'));
   });
 });

@@ -31,6 +31,9 @@ interface ClientFlags {
   operationType?: string;
   contactName?: string;
   phone?: string;
+  electronicAddress?: string;
+  electronicAddressScheme?: string;
+  vatOnDebits?: string;
   json?: boolean;
 }
 
@@ -58,7 +61,10 @@ function withClientFlags(cmd: Command): Command {
     .option('--language <lang>', 'fr | en')
     .option('--operation-type <type>', 'default nature of operations: goods | services | mixed')
     .option('--contact-name <name>', 'contact person')
-    .option('--phone <phone>', 'phone number');
+    .option('--phone <phone>', 'phone number')
+    .option('--electronic-address <address>', 'electronic address BT-34 (default: the SIREN in the French directory, scheme 0225)')
+    .option('--electronic-address-scheme <scheme>', '0225 | 0009 | 0002 | 0088 | 9957 | EM (default 0225)')
+    .option('--vat-on-debits <yes|no>', 'the seller opted to pay VAT on debits');
 }
 
 /** Flags → the record's field names; only what was given. */
@@ -85,6 +91,8 @@ async function flagsToInput(flags: ClientFlags): Promise<Record<string, unknown>
   set('contactName', flags.contactName);
   set('phone', flags.phone);
   set('emails', flags.email);
+  set('vatOnDebits', flags.vatOnDebits);
+  if (flags.electronicAddress !== undefined) input.electronicAddress = { value: flags.electronicAddress, scheme: flags.electronicAddressScheme ?? '0225' };
   const address: Record<string, unknown> = { ...((input.address as Record<string, unknown> | undefined) ?? {}) };
   if (flags.address !== undefined) address.line1 = flags.address;
   if (flags.address2 !== undefined) address.line2 = flags.address2;
