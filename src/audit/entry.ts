@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = [
   'gdpr-extended',
   'gdpr-restriction-lifted',
   'digest-sent',
+  'deferred',
+  'reply-withheld',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

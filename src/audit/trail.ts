@@ -8,6 +8,8 @@
  * or codes in clear (invariant 10).
  */
 import { createHmac } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import { auditKey } from '../config/secrets.js';
 import type { Store } from '../store/port.js';
 import type { AuditEntry } from './entry.js';
 
@@ -37,4 +39,10 @@ export class AuditTrail {
   async record(input: AuditInput): Promise<void> {
     await this.store.transact((tx) => Promise.resolve(tx.audit(auditEntry(input))));
   }
+}
+
+/** The trail of a store, with the key the configuration names (or the local one). */
+export async function auditTrailFor(store: Store, config: Config): Promise<AuditTrail> {
+  const key = await auditKey(store.dataDir, config);
+  return new AuditTrail(store, key.key, key.keyId);
 }

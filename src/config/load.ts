@@ -54,6 +54,11 @@ export async function loadConfig(dataDir: string, explicit?: string, env: NodeJS
       problems.push(`imap.security: "plain" is only allowed on a loopback host, not ${config.imap.host}; use "tls" or "starttls"`);
     }
     if (!config.smtp) problems.push('smtp: required when imap is set (replies must leave by SMTP)');
+    if (!config.authservId && !config.trustUnauthenticatedSenders) {
+      problems.push(
+        'authservId: not set, so any sender could put a client\'s address in From and have invoices issued in its name. Set it to the authserv-id your mail server writes in Authentication-Results (e.g. "mx.studio.example"), or set "trustUnauthenticatedSenders": true to accept that risk knowingly',
+      );
+    }
   }
   if (config.smtp) {
     checkAuth('smtp', config.smtp.auth);

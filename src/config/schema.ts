@@ -86,14 +86,26 @@ export const configSchema = z
     folders: folders.default({ processed: 'Processed', rejected: 'Rejected', ignored: 'Ignored' }),
     /** When set, the topmost Authentication-Results header with this id must show DMARC (or aligned DKIM/SPF) pass. */
     authservId: z.string().min(1).optional(),
+    /**
+     * Without `authservId`, anyone can put a client's address in From and send
+     * batches. An IMAP mailbox refuses to start that way unless this says so.
+     */
+    trustUnauthenticatedSenders: z.boolean().default(false),
     limits: z
       .object({
         messageBytes: z.number().int().positive().default(25 * 1024 * 1024),
         attachments: z.number().int().positive().default(20),
         attachmentBytes: z.number().int().positive().default(10 * 1024 * 1024),
         mailsPerSenderPerHour: z.number().int().positive().default(30),
+        /**
+         * Replies to senders who are not clients, all of them together, per hour:
+         * forged senders must not turn the bot into a source of backscatter.
+         */
+        repliesToUnknownPerHour: z.number().int().positive().default(200),
         zipEntries: z.number().int().positive().default(20),
         zipBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        /** An issue date (BT-2) may be at most this many days after the processing date. */
+        maxFutureIssueDays: z.number().int().min(0).max(366).default(7),
       })
       .prefault({}),
     replies: z

@@ -62,6 +62,7 @@ export const ISSUE_CODES = [
   'ELECTRONIC_ADDRESS_SCHEME_INVALID',
   'EINVOICE_RULE',
   'INVOICE_FIELD_CONFLICT',
+  'ISSUE_DATE_TOO_FAR',
   'ISSUE_DATE_BEFORE_LAST',
 ] as const;
 export type IssueCode = (typeof ISSUE_CODES)[number];

@@ -101,6 +101,10 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
     fr: (p) => `valeur différente de celle de la ligne ${p.firstLine} (« ${p.first} ») pour la même facture.`,
     en: (p) => `differs from line ${p.firstLine} ("${p.first}") for the same invoice.`,
   },
+  ISSUE_DATE_TOO_FAR: {
+    fr: (p) => `date d’émission trop lointaine : au plus ${p.days} jours après aujourd’hui (le ${p.latest}). Une facture est datée du jour où elle est émise ; la numérotation devant rester chronologique, une date future bloquerait les suivantes.`,
+    en: (p) => `issue date too far ahead: at most ${p.days} days after today (${p.latest}). An invoice is dated the day it is issued; numbering must stay chronological, so a future date would block the next ones.`,
+  },
   ISSUE_DATE_BEFORE_LAST: {
     fr: (p) => `la numérotation doit rester chronologique : la dernière facture émise est datée du ${p.lastDate}.`,
     en: (p) => `numbering must stay chronological: the last invoice issued is dated ${p.lastDate}.`,

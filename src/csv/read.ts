@@ -11,8 +11,14 @@ export interface CsvLimits {
   maxBytes: number;
   maxFieldChars: number;
   maxRows: number;
+  /**
+   * How far past the processing date an issue date (BT-2) may be. Numbering
+   * is chronological, so one invoice dated 31/12/2099 would otherwise
+   * freeze the seller's series until then.
+   */
+  maxFutureIssueDays: number;
 }
-export const DEFAULT_LIMITS: CsvLimits = { maxBytes: 10 * 1024 * 1024, maxFieldChars: 1000, maxRows: 100_000 };
+export const DEFAULT_LIMITS: CsvLimits = { maxBytes: 10 * 1024 * 1024, maxFieldChars: 1000, maxRows: 100_000, maxFutureIssueDays: 7 };
 
 export interface RawRecord {
   line: number;

@@ -224,7 +224,10 @@ class DraftBuilder {
     let valid = true;
 
     // Dates (BT-2, BT-9, BT-72), nature of the operation, currency (BT-5).
-    const issueDate = this.parsed(this.invoiceValue(rows, 'issue_date'), 'issue_date', V.parseDate) ?? this.today;
+    const issued = this.invoiceValue(rows, 'issue_date');
+    const issueDate = this.parsed(issued, 'issue_date', V.parseDate) ?? this.today;
+    const latest = V.addDays(this.today, this.limits.maxFutureIssueDays);
+    if (issued && issueDate > latest) this.report('ISSUE_DATE_TOO_FAR', issued.line, this.label[K.issue_date], issued.raw, { latest, days: String(this.limits.maxFutureIssueDays) });
     const due = this.invoiceValue(rows, 'due_date');
     const dueDate = this.parsed(due, 'due_date', V.parseDate) ?? V.addDays(issueDate, this.seller.paymentTermsDays);
     if (due && dueDate < issueDate) this.report('DUE_BEFORE_ISSUE', due.line, this.label[K.due_date], due.raw, { issueDate });

@@ -9,12 +9,19 @@ import { foldKey } from '../core/text.js';
 export type RightKind = 'access' | 'rectification' | 'erasure' | 'restriction' | 'restriction-lift' | 'portability' | 'objection';
 export type Classification = { kind: RightKind } | { kind: 'unspecified' } | null;
 
-/** The person's own text: no quoted lines, nothing after a signature or a reply header. */
+/**
+ * Where a mail client starts the text it quotes or forwards: "Le … a écrit :",
+ * "On … wrote:", Outlook's "-----Original Message-----" or its "De : … /
+ * From: …" header block, a forwarded message's banner.
+ */
+const QUOTE_START = /^(le .{3,80} a ecrit|on .{3,80} wrote|-{2,}\s*(original message|message d'origine|forwarded message|message transfere)|debut du message (reexpedie|transfere)|begin forwarded message|(de|from) ?: .{0,120}@)/;
+
+/** The person's own text: no quoted lines, nothing after a signature, a reply header or a forwarded message. */
 export function ownText(body: string): string {
   const out: string[] = [];
   for (const line of body.split(/\r?\n/)) {
     if (/^-- ?$/.test(line)) break; // RFC 3676 §4.3 signature separator
-    if (/^(le .{3,80} a ecrit|on .{3,80} wrote|-----\s*(original message|message d'origine))/i.test(foldText(line))) break;
+    if (QUOTE_START.test(foldText(line).trim())) break;
     if (/^\s*>/.test(line)) continue;
     out.push(line);
   }

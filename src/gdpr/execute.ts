@@ -8,9 +8,7 @@ import type { AuditEntry } from '../audit/entry.js';
 import type { AuditTrail } from '../audit/trail.js';
 import { batchFile } from '../batch/run.js';
 import type { ClientRecord } from '../clients/record.js';
-import { updateClient } from '../clients/record.js';
 import type { Config } from '../config/schema.js';
-import { ValidationError } from '../core/errors.js';
 import { neutraliseCell } from '../core/text.js';
 import type { Lang } from '../mail/language.js';
 import type { ReadTx, Store, Tx } from '../store/port.js';
@@ -109,53 +107,6 @@ export async function accessPackage(store: Store, config: Config, audit: AuditTr
   }
   files[req.lang === 'fr' ? 'informations.txt' : 'information.txt'] = strToU8(art15Text(req.lang, config));
   return Buffer.from(zipSync(files, { level: 6 }));
-}
-
-/** Client record fields a person may correct by mail, by the words they would use. */
-const FIELD_MAP: Record<string, string> = {
-  adresse: 'address.line1', address: 'address.line1', rue: 'address.line1',
-  complementadresse: 'address.line2', complement: 'address.line2', address2: 'address.line2',
-  codepostal: 'address.postcode', cp: 'address.postcode', postcode: 'address.postcode', zip: 'address.postcode',
-  ville: 'address.city', city: 'address.city', pays: 'address.country', country: 'address.country',
-  telephone: 'phone', tel: 'phone', phone: 'phone',
-  contact: 'contactName', nomducontact: 'contactName', contactname: 'contactName', nom: 'contactName', name: 'contactName',
-  email: 'emails', emails: 'emails', courriel: 'emails', adresseemail: 'emails', mail: 'emails',
-  iban: 'iban', bic: 'bic',
-};
-
-export interface Rectification {
-  after?: ClientRecord;
-  changes: { field: string; before: string; after: string }[];
-  unknown: string[];
-  error?: string;
-}
-
-export function rectify(client: ClientRecord, fields: { key: string; label: string; value: string }[], now: Date): Rectification {
-  const patch: Record<string, unknown> = {};
-  const address: Record<string, unknown> = {};
-  const unknown: string[] = [];
-  for (const f of fields) {
-    const target = FIELD_MAP[f.key];
-    if (!target) unknown.push(f.label);
-    else if (target.startsWith('address.')) address[target.slice(8)] = f.value;
-    else if (target === 'emails') patch.emails = f.value.split(/[\s,;]+/).filter(Boolean);
-    else patch[target] = f.value;
-  }
-  if (Object.keys(address).length > 0) patch.address = address;
-  if (Object.keys(patch).length === 0) return { changes: [], unknown };
-  let after: ClientRecord;
-  try {
-    after = updateClient(client, patch, now);
-  } catch (err) {
-    return { changes: [], unknown, error: err instanceof ValidationError ? err.message : String(err) };
-  }
-  const show = (v: unknown): string => {
-    if (Array.isArray(v)) return v.join(', ');
-    if (v && typeof v === 'object') return Object.values(v as Record<string, string | undefined>).filter(Boolean).join(', ');
-    return typeof v === 'string' ? v : '';
-  };
-  const changes = Object.keys(patch).map((k) => ({ field: k, before: show((client as unknown as Record<string, unknown>)[k]), after: show((after as unknown as Record<string, unknown>)[k]) }));
-  return { after, changes, unknown };
 }
 
 export interface Erasure {

@@ -7,16 +7,32 @@ import { auditEntry } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { ReplyDraft } from '../mail/compose.js';
 import type { ReadTx, Store } from '../store/port.js';
-import { daysLeft } from './requests.js';
+import { daysLeft, OPEN_STATUSES, type RightsRequest } from './requests.js';
 import { frame } from './texts.js';
 
+/**
+ * A request whose codes expired before the proofs it needs came back. One
+ * that waits only for the operator's approval does not expire: the
+ * operator has until its deadline.
+ */
+function lapsed(r: RightsRequest, now: Date): boolean {
+  if (!OPEN_STATUSES.includes(r.status)) return false;
+  const pending = [r.requesterConfirmedAt ? undefined : r.code, ...(r.parties ?? []).filter((p) => p.role === 'new-address' && !p.confirmedAt).map((p) => p.code)];
+  const recordApproval = r.keyChange && !r.approvedBy && (r.parties ?? []).some((p) => p.role === 'record-address');
+  if (recordApproval) pending.push(...(r.parties ?? []).filter((p) => p.role === 'record-address').map((p) => p.code));
+  const codes = pending.filter((c): c is NonNullable<typeof c> => c !== undefined);
+  return codes.length > 0 && codes.every((c) => Date.parse(c.expiresAt) < now.getTime());
+}
+
 export async function expireRequests(store: Store, now: Date): Promise<string[]> {
-  const expiredNow = (list: Awaited<ReturnType<ReadTx['requests']['list']>>) => list.filter((r) => r.status === 'awaiting-confirmation' && r.code && Date.parse(r.code.expiresAt) < now.getTime()).map((r) => r.ref);
+  const expiredNow = (list: Awaited<ReturnType<ReadTx['requests']['list']>>) => list.filter((r) => lapsed(r, now)).map((r) => r.ref);
   if (expiredNow(await store.read((tx) => tx.requests.list({ open: true }))).length === 0) return [];
   return store.transact(async (tx) => {
-    const expired = expiredNow(await tx.requests.list({ open: true }));
+    const open = await tx.requests.list({ open: true });
+    const expired = expiredNow(open);
     for (const ref of expired) {
-      await tx.requests.update(ref, { status: 'expired', closedAt: now.toISOString(), code: undefined, outcome: 'not confirmed in time' });
+      const parties = open.find((r) => r.ref === ref)?.parties?.map(({ code: _c, ...p }) => p);
+      await tx.requests.update(ref, { status: 'expired', closedAt: now.toISOString(), code: undefined, outcome: 'not confirmed in time', ...(parties ? { parties } : {}) });
       tx.audit(auditEntry({ action: 'gdpr-expired', outcome: 'info', details: { ref } }, now));
     }
     return expired;

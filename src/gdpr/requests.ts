@@ -10,6 +10,27 @@ import type { RightKind } from './classify.js';
 
 export type RequestStatus = 'awaiting-confirmation' | 'confirmed' | 'done' | 'refused' | 'forwarded' | 'expired';
 
+export interface StoredCode {
+  salt: string;
+  hash: string;
+  expiresAt: string;
+  wrongTries: number;
+}
+
+/**
+ * Someone other than the requester whose proof a request needs: a new
+ * address (it must show it receives mail), or an address already on the
+ * record (its confirmation is the second proof of a key change).
+ */
+export interface Party {
+  address: string;
+  role: 'new-address' | 'record-address';
+  code?: StoredCode;
+  confirmedAt?: string;
+  /** The "how to confirm" answer went to this address once: never again, never a loop. */
+  hintSent?: boolean;
+}
+
 export interface RightsRequest {
   ref: string;
   kind: RightKind;
@@ -22,20 +43,35 @@ export interface RightsRequest {
   /** Set when the operator extended the deadline (Art. 12(3)), with the reason given to the person. */
   extendedDueAt?: string;
   extensionReason?: string;
-  code?: { salt: string; hash: string; expiresAt: string; wrongTries: number };
-  /** Message-IDs of the mails that made or joined this request. */
+  /** The requester's code. */
+  code?: StoredCode;
+  /** Keyed hashes of the Message-IDs of the mails that made or joined this request. */
   messageIds: string[];
+  /** Message-IDs of the code mails the bot sent: a reply names one in In-Reply-To or References. */
+  codeMessageIds?: string[];
   role?: 'client' | 'buyer' | 'unknown';
   clientIds?: string[];
-  fields?: { key: string; label: string; value: string }[];
+  /** Rectification: the record patch, and the changes the code mail showed (exactly what a confirmation applies). */
+  patch?: Record<string, unknown>;
+  changes?: { field: string; before: string; after: string }[];
+  unknownFields?: string[];
+  /** An email or IBAN change: the new addresses' proofs and a second proof are needed too. */
+  keyChange?: boolean;
+  parties?: Party[];
+  requesterConfirmedAt?: string;
+  /** The second proof of a key change: another address of the record, or the operator. */
+  approvedBy?: { by: 'record-address' | 'operator'; address?: string; at: string };
+  hintSent?: boolean;
   outcome?: string;
   closedAt?: string;
 }
 
 export const OPEN_STATUSES: readonly RequestStatus[] = ['awaiting-confirmation', 'confirmed'];
 export const MAX_WRONG_TRIES = 5;
+/** Wrong codes allowed per address over a rolling day, whatever the request: opening or joining one never resets it. */
+export const WRONG_CODES_PER_DAY = 5;
+export const DAY_MS = 86_400_000;
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'; // no 0/O, 1/I/L
-export const CODE_PATTERN = /\b[A-HJKMNP-Z2-9]{8}\b/g;
 export const REF_PATTERN = /\bRGPD-\d{4}-\d{4,}\b/;
 
 /** Same day next month; the last day of the month when that day does not exist (31 Jan → 28/29 Feb). */
@@ -51,7 +87,7 @@ export function addCalendarMonths(iso: string, months: number): string {
 const hashCode = (salt: string, code: string) => createHash('sha256').update(`${salt}:${code}`).digest('hex');
 
 /** A fresh code: returned once to be mailed, kept only as a hash. */
-export function newCode(validityHours: number, now: Date): { code: string; stored: NonNullable<RightsRequest['code']> } {
+export function newCode(validityHours: number, now: Date): { code: string; stored: StoredCode } {
   let code = '';
   for (let i = 0; i < 8; i++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
   const salt = randomBytes(16).toString('hex');
@@ -60,13 +96,28 @@ export function newCode(validityHours: number, now: Date): { code: string; store
 
 export type CodeCheck = 'ok' | 'wrong' | 'expired' | 'locked' | 'none';
 
-export function checkCode(req: RightsRequest, candidates: readonly string[], now: Date): CodeCheck {
-  const c = req.code;
+/** One candidate against one stored code: a mail may carry one code, never a list to try. */
+export function checkCode(c: StoredCode | undefined, candidate: string, now: Date): CodeCheck {
   if (!c) return 'none';
   if (c.wrongTries >= MAX_WRONG_TRIES) return 'locked';
   if (now.getTime() > Date.parse(c.expiresAt)) return 'expired';
-  const expected = Buffer.from(c.hash, 'hex');
-  return candidates.some((code) => timingSafeEqual(Buffer.from(hashCode(c.salt, code.toUpperCase()), 'hex'), expected)) ? 'ok' : 'wrong';
+  return timingSafeEqual(Buffer.from(hashCode(c.salt, candidate.toUpperCase()), 'hex'), Buffer.from(c.hash, 'hex')) ? 'ok' : 'wrong';
+}
+
+/**
+ * The distinct code-shaped tokens of a text: written as the code mail shows
+ * them (capitals, no 0/O/1/I/L), or, typed in lower case, with a digit in
+ * them (an ordinary word never has one).
+ */
+export function codeCandidates(text: string): string[] {
+  const found = new Set<string>();
+  for (const m of text.matchAll(/\b[A-Za-z2-9]{8}\b/g)) {
+    const t = m[0];
+    const upper = t.toUpperCase();
+    if (!/^[A-HJKMNP-Z2-9]{8}$/.test(upper)) continue;
+    if (t === upper || /\d/.test(t)) found.add(upper);
+  }
+  return [...found];
 }
 
 export function daysLeft(req: RightsRequest, now: Date): number {

@@ -12,6 +12,12 @@ export const KIND_TEXT: Record<RightKind, Record<Lang, string>> = {
   objection: { fr: 'opposition au traitement de vos données (art. 21)', en: 'objection to the processing of your data (Art. 21)' },
 };
 
+/** "une demande d'accès…", "une demande de rectification…": French elides "de" before a vowel. */
+export function demandeDe(kind: RightKind): string {
+  const what = KIND_TEXT[kind].fr;
+  return /^[aeéèêiouh]/i.test(what) ? `d'${what}` : `de ${what}`;
+}
+
 export function frame(lang: Lang): { greeting: string; footer: string; referenceLabel: string } {
   return lang === 'fr'
     ? { greeting: 'Bonjour,', footer: 'Ce message est envoyé automatiquement par le service de facturation du studio.', referenceLabel: 'Référence de votre demande :' }
@@ -23,7 +29,7 @@ export const T = {
   codeBody: (lang: Lang, kind: RightKind, code: string, hours: number) =>
     lang === 'fr'
       ? [
-          `Nous avons bien reçu une demande de ${KIND_TEXT[kind].fr} envoyée depuis cette adresse.`,
+          `Nous avons bien reçu une demande ${demandeDe(kind)} envoyée depuis cette adresse.`,
           `Pour nous assurer que cette demande vient bien de vous, répondez à ce message en indiquant ce code : ${code}`,
           `Le code est valable ${hours} heures. Sans réponse, la demande sera close sans suite. Si vous n'êtes pas à l'origine de cette demande, ignorez ce message : rien ne sera fait.`,
         ]
@@ -47,6 +53,53 @@ export const T = {
     lang === 'fr'
       ? [why === 'expired' ? 'Le code a expiré : la demande est close. Vous pouvez en faire une nouvelle.' : 'Trop d’essais incorrects : la demande est close. Vous pouvez en faire une nouvelle.']
       : [why === 'expired' ? 'The code has expired: the request is closed. You may make a new one.' : 'Too many wrong attempts: the request is closed. You may make a new one.'],
+  /** The changes a confirmation will apply, each as "field : before → after". */
+  changesIntro: (lang: Lang) =>
+    lang === 'fr' ? ['Si vous confirmez, exactement ces changements seront appliqués à la fiche (champ : avant → après) :'] : ['If you confirm, exactly these changes will be made to the record (field: before → after):'],
+  change: (c: { field: string; before: string; after: string }) => `${c.field} : ${c.before || '—'} → ${c.after || '—'}`,
+  joinedChanges: (lang: Lang) =>
+    lang === 'fr'
+      ? ["Une demande de rectification était déjà en cours pour cette adresse : la liste ci-dessus réunit ses changements et ceux de votre dernier message. Si vous n'avez pas demandé l'un d'eux, ne confirmez pas : la demande sera close sans suite."]
+      : ['A rectification request was already open for this address: the list above joins its changes and those of your last message. If you did not ask for one of them, do not confirm: the request will be closed with nothing done.'],
+  keyChangeNote: (lang: Lang, second: 'record-address' | 'operator') =>
+    lang === 'fr'
+      ? [
+          "Ce changement touche l'adresse e-mail ou l'IBAN de la fiche : il faut aussi la confirmation de chaque nouvelle adresse (un code lui est envoyé) et " +
+            (second === 'record-address' ? "celle d'une autre adresse déjà inscrite sur la fiche (un code lui est envoyé)." : "l'accord de l'opérateur du service, qui en est informé."),
+        ]
+      : [
+          'This change touches the e-mail address or IBAN of the record: it also needs the confirmation of each new address (a code is sent to it) and ' +
+            (second === 'record-address' ? 'that of another address already on the record (a code is sent to it).' : "the approval of the service's operator, who is told."),
+        ],
+  newAddressSubject: (lang: Lang, ref: string) => (lang === 'fr' ? `[${ref}] Confirmez cette adresse` : `[${ref}] Confirm this address`),
+  newAddressBody: (lang: Lang, code: string, hours: number) =>
+    lang === 'fr'
+      ? ["Une demande reçue par le service de facturation du studio veut inscrire cette adresse sur la fiche d'un client, pour y recevoir ses factures et ses données.", `Si c'est bien votre adresse et que vous êtes d'accord, répondez à ce message avec ce code : ${code}`, `Le code est valable ${hours} heures. Sinon, ignorez ce message : rien ne sera fait.`]
+      : ["A request received by the studio's invoicing service wants to put this address on a client's record, where it would receive the client's invoices and data.", `If this is your address and you agree, reply to this message with this code: ${code}`, `The code is valid for ${hours} hours. Otherwise ignore this message: nothing will be done.`],
+  approvalSubject: (lang: Lang, ref: string) => (lang === 'fr' ? `[${ref}] Changement de votre fiche demandé` : `[${ref}] A change of your record was asked`),
+  approvalBody: (lang: Lang, requester: string, code: string, hours: number) =>
+    lang === 'fr'
+      ? [`Un changement de votre fiche client a été demandé depuis l'adresse ${requester}. Il ne sera fait qu'avec votre accord.`, `Si vous êtes d'accord, répondez à ce message avec ce code : ${code}`, `Si vous n'êtes pas d'accord, ne faites rien : sans accord dans les ${hours} heures, rien ne sera changé.`]
+      : [`A change of your client record was asked from the address ${requester}. It will be made only with your agreement.`, `If you agree, reply to this message with this code: ${code}`, `If you do not agree, do nothing: without agreement within ${hours} hours, nothing is changed.`],
+  recorded: (lang: Lang, waiting: string[]) =>
+    lang === 'fr'
+      ? ['Votre confirmation est enregistrée. La demande sera exécutée dès que ces confirmations seront arrivées :', ...waiting.map((w) => `• ${w}`)]
+      : ['Your confirmation is recorded. The request will be carried out once these confirmations have arrived:', ...waiting.map((w) => `• ${w}`)],
+  waitingNewAddress: (lang: Lang, address: string) => (lang === 'fr' ? `celle de la nouvelle adresse ${address}` : `that of the new address ${address}`),
+  waitingRequester: (lang: Lang) => (lang === 'fr' ? "celle de l'adresse qui a fait la demande" : 'that of the address that made the request'),
+  waitingSecond: (lang: Lang, second: 'record-address' | 'operator') =>
+    lang === 'fr' ? (second === 'record-address' ? "celle d'une autre adresse de la fiche" : "l'accord de l'opérateur du service") : second === 'record-address' ? 'that of another address on the record' : "the approval of the service's operator",
+  howToConfirm: (lang: Lang) =>
+    lang === 'fr'
+      ? ['Pour confirmer cette demande, écrivez le code reçu dans le texte de votre réponse (pas seulement dans le message cité). Sans code, rien ne sera fait et la demande sera close à son expiration.']
+      : ['To confirm this request, write the code you received in the text of your reply (not only in the quoted message). Without the code nothing is done, and the request is closed when it expires.'],
+  oneCode: (lang: Lang) => (lang === 'fr' ? 'Un message ne peut porter qu’un seul code.' : 'A message may carry one code only.'),
+  noMoreTries: (lang: Lang) =>
+    lang === 'fr' ? ["Trop de codes incorrects ont été envoyés depuis cette adresse : aucun autre essai n'est possible avant 24 heures."] : ['Too many wrong codes were sent from this address: no other attempt is possible for 24 hours.'],
+  stale: (lang: Lang, fields: string[]) =>
+    lang === 'fr'
+      ? [`La fiche a changé depuis que le code vous a été envoyé (${fields.join(', ')}) : la rectification n'a pas été faite, pour ne pas appliquer autre chose que ce que vous avez confirmé. Envoyez une nouvelle demande si elle est toujours utile.`]
+      : [`The record changed after the code was sent to you (${fields.join(', ')}): the rectification was not made, so as not to apply anything but what you confirmed. Send a new request if it is still needed.`],
   joined: (lang: Lang) =>
     lang === 'fr' ? ['Une demande du même type est déjà en cours pour cette adresse : votre message y a été joint. Un nouveau code vous est envoyé ci-dessous.'] : ['A request of the same kind is already open for this address: your message was added to it. A new code follows.'],
   resultSubject: (lang: Lang, ref: string) => (lang === 'fr' ? `[${ref}] Réponse à votre demande` : `[${ref}] Answer to your request`),

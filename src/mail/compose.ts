@@ -28,6 +28,13 @@ export interface ReplyDraft {
   attachments?: ReplyAttachment[];
   /** A tag the subject must carry, e.g. a request reference "[RGPD-2026-0001]": replies keep it, so answers find their request. */
   subjectTag?: string;
+  /** The Message-ID to give it (see `newMessageId`), when the caller records it to recognise the answers. */
+  messageId?: string;
+}
+
+/** A Message-ID of the bot: a random UUID at the bot's domain (guard.ts recognises them coming back). */
+export function newMessageId(botAddress: string): string {
+  return `<${randomUUID()}@${botAddress.split('@')[1] ?? 'localhost'}>`;
 }
 
 export interface ComposedMail {
@@ -50,8 +57,7 @@ export function replySubject(original: string, fallback: string): string {
 
 export async function composeReply(original: ParsedMessage | undefined, draft: ReplyDraft, me: Identity, templates: Templates): Promise<ComposedMail> {
   const rendered = templates.render(draft.template, draft.lang, draft.data);
-  const domain = me.botAddress.split('@')[1] ?? 'localhost';
-  const messageId = `<${randomUUID()}@${domain}>`;
+  const messageId = draft.messageId ?? newMessageId(me.botAddress);
   let subject = original ? replySubject(original.subject, rendered.subject) : rendered.subject;
   if (draft.subjectTag && !subject.includes(draft.subjectTag)) subject = `${subject} ${draft.subjectTag}`;
   const references = original ? [...original.references, ...(original.messageId ? [original.messageId] : [])] : [];

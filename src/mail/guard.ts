@@ -14,14 +14,23 @@ export type GuardReason =
   | 'mailing-list'
   | 'null-return-path'
   | 'system-sender'
-  | 'bounce';
+  | 'bounce'
+  | 'own-message';
 
 const SYSTEM_LOCAL_PARTS = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounce[s]?|.*-request|owner-.*)$/i;
+
+/** Message-IDs the bot makes (compose.ts): a random UUID at the bot's domain. */
+export function isBotMessageId(id: string | undefined, botAddress: string): boolean {
+  const domain = botAddress.split('@')[1]?.toLowerCase() ?? '';
+  return /^<?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@([^>]+)>?$/i.exec(id?.trim() ?? '')?.[1]?.toLowerCase() === domain;
+}
 
 export function guard(m: ParsedMessage, botAddress: string): GuardReason | null {
   const from = m.from?.address;
   if (!from) return 'no-sender';
   if (from === botAddress.toLowerCase()) return 'own-address';
+  // One of the bot's own mails coming back (redirected or bounced without its headers): never an answer, never a request.
+  if (isBotMessageId(m.messageId, botAddress)) return 'own-message';
   // RFC 3834 §5: anything but "no" marks an automatic message.
   const autoSubmitted = header(m, 'auto-submitted');
   if (autoSubmitted && autoSubmitted.split(';')[0]?.trim().toLowerCase() !== 'no') return 'auto-submitted';

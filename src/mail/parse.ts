@@ -21,6 +21,8 @@ export interface MailAttachment {
 
 export interface ParsedMessage {
   messageId?: string;
+  /** The keyed hash of the Message-ID, as the audit trail and the ledger name the mail. */
+  messageRef?: string;
   from?: { address: string; name: string };
   replyTo?: string;
   subject: string;

@@ -21,13 +21,15 @@ import { composeReply } from './compose.js';
 import { guard } from './guard.js';
 import type { FolderRole, HandlerResult, MailContext, MailHandler } from './handlers/types.js';
 import { detectLanguage } from './language.js';
-import { queueReplies, stageReply } from './outbox.js';
+import { notice } from './notices.js';
+import { queueReplies, stageNotices, stageReply } from './outbox.js';
 import { parseMessage, type ParsedMessage } from './parse.js';
 import type { MailRef, MailSource } from './source.js';
 import type { Templates } from './templates.js';
 
 export const MAX_ATTEMPTS = 2;
 const HOUR = 3_600_000;
+const UNKNOWN_REPLIES = 'replies-to-unknown-senders';
 
 /** A mail whose outcome is recorded and that waits to be moved to its folder. */
 export interface PendingMove {
@@ -144,7 +146,37 @@ export class Pipeline {
     return { ref, key, folder };
   }
 
-  private async handle(source: MailSource, ref: MailRef, key: string, before: Promise<void>, release: () => void, attempt: Attempt, trail: AuditInput[]): Promise<PendingMove> {
+  /** Replies to senders who are no client, all together, have reached this hour's cap. */
+  private async overUnknownCap(): Promise<boolean> {
+    const now = Date.now();
+    return (await this.deps.store.read((tx) => tx.rate.recent(UNKNOWN_REPLIES, HOUR, now))) >= this.deps.config.limits.repliesToUnknownPerHour;
+  }
+
+  /**
+   * Leave a client's mail in the inbox for a later round, the attempt not
+   * counted; the operator hears of it once an hour per client.
+   */
+  private async defer(key: string, clientId: string, trail: AuditInput[], now: Date): Promise<null> {
+    const { store, config, templates } = this.deps;
+    await store.mail.defer(key);
+    const tell = config.operatorAddress
+      ? [notice(config.operatorAddress, 'fr', `Courriers du client ${clientId} mis en attente`, [`Le client ${clientId} a envoyé plus de ${config.limits.mailsPerSenderPerHour} courriers en une heure. Les suivants restent dans la boîte de réception et seront traités à mesure que la limite le permet (limits.mailsPerSenderPerHour).`], [], undefined, 'operator-notice')]
+      : [];
+    const staged = tell.length > 0 ? await stageNotices(store, { botAddress: config.botAddress, botName: config.botName }, templates, tell) : undefined;
+    try {
+      await store.transact(async (tx) => {
+        for (const a of trail) tx.audit(auditEntry(a, now));
+        tx.audit(auditEntry({ action: 'deferred', outcome: 'info', mailKey: key, clientId, details: { reason: 'rate-limit' } }, now));
+        if (staged && (await tx.rate.hit(`deferral-notice:${clientId}`, HOUR, 1, now.getTime()))) await queueReplies(tx, staged.staging, staged.entries);
+      });
+    } finally {
+      // Adopted, the staging is gone already; not adopted (this hour's notice went earlier), it goes now.
+      await staged?.staging.discard();
+    }
+    return null;
+  }
+
+  private async handle(source: MailSource, ref: MailRef, key: string, before: Promise<void>, release: () => void, attempt: Attempt, trail: AuditInput[]): Promise<PendingMove | null> {
     const { store, config, audit } = this.deps;
     const raw = await source.fetch(ref);
     const parsed = await parseMessage(raw, config.limits);
@@ -153,6 +185,8 @@ export class Pipeline {
       return this.finish(ref, key, attempt, undefined, { outcome: 'unparseable', folder: 'rejected', audit: [] }, trail);
     }
     const message = parsed.message;
+    // A Message-ID can carry personal data (<jane.doe+0612345678@…>): the trail and the ledger keep its keyed hash.
+    if (message.messageId) message.messageRef = audit.hash(message.messageId);
     const from = message.from?.address;
     const ip = clientIp(message.headers.get('received') ?? []);
     const now = new Date();
@@ -170,7 +204,7 @@ export class Pipeline {
       action: 'received',
       outcome: 'info',
       mailKey: key,
-      ...(message.messageId ? { messageId: message.messageId } : {}),
+      ...(message.messageRef ? { messageId: message.messageRef } : {}),
       ...(from && traced ? { sender: audit.hash(from) } : {}),
       ...(ip && traced ? { ip: audit.hash(ip) } : {}),
       details: { bytes: raw.length, attachments: message.attachments.length },
@@ -181,6 +215,8 @@ export class Pipeline {
       return this.finish(ref, key, attempt, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] }, trail);
     }
     if (senderKey && seen.recent >= config.limits.mailsPerSenderPerHour) {
+      // A client's mail is never dropped: it waits in the inbox until the window allows it.
+      if (client) return this.defer(key, client.id, trail, now);
       return this.finish(ref, key, attempt, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] }, trail);
     }
     const lang = detectLanguage(message, client?.language);
@@ -192,7 +228,7 @@ export class Pipeline {
         folder: 'rejected',
         reply: { kind: 'too-large', template: 'too-large', lang, to: from ?? '', data: { reason, messageMb: Math.round(l.messageBytes / 1048576), maxAttachments: l.attachments, attachmentMb: Math.round(l.attachmentBytes / 1048576) } },
         audit: [{ action: 'routed', outcome: 'refused', details: { reason: message.oversize } }],
-      }, trail, senderKey);
+      }, trail, { senderKey, unknownSender: !client });
     }
     const ctx: MailContext = {
       message,
@@ -213,20 +249,23 @@ export class Pipeline {
       }
     }
     if (!handler) throw new Error('no handler accepts this mail');
-    trail.push({ action: 'routed', outcome: 'info', mailKey: key, ...(message.messageId ? { messageId: message.messageId } : {}), ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
+    trail.push({ action: 'routed', outcome: 'info', mailKey: key, ...(message.messageRef ? { messageId: message.messageRef } : {}), ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
     if (!handler.exclusive) {
       release(); // mails behind this one need not wait for it
-      return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, senderKey);
+      return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey, unknownSender: !client });
     }
     await before;
-    return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, senderKey);
+    return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey, unknownSender: !client });
   }
 
   /** Commit the outcome, what the handler wants written and the queued replies, together; the move comes after. */
-  private async finish(ref: MailRef, key: string, attempt: Attempt, message: ParsedMessage | undefined, result: HandlerResult, trail: readonly AuditInput[], senderKey?: string): Promise<PendingMove> {
+  private async finish(ref: MailRef, key: string, attempt: Attempt, message: ParsedMessage | undefined, handled: HandlerResult, trail: readonly AuditInput[], sender: { senderKey?: string | undefined; unknownSender?: boolean } = {}): Promise<PendingMove> {
     const { store, config, templates } = this.deps;
+    const { senderKey } = sender;
+    const capped = sender.unknownSender && handled.reply ? await this.overUnknownCap() : false;
+    const result: HandlerResult = capped ? { ...handled, reply: undefined, audit: [...handled.audit, { action: 'reply-withheld', outcome: 'refused', details: { reason: 'replies-to-unknown-senders-per-hour' } }] } : handled;
     const folder = this.folder(result.folder);
-    const ids = { mailKey: key, ...(message?.messageId ? { messageId: message.messageId } : {}) };
+    const ids = { mailKey: key, ...(message?.messageRef ? { messageId: message.messageRef } : {}) };
     const me = { botAddress: config.botAddress, botName: config.botName };
     const drafts = [...(result.reply && result.reply.to !== '' ? [{ draft: result.reply, original: message }] : []), ...(result.notify ?? []).map((draft) => ({ draft, original: undefined }))];
     let staging: Staging | undefined;
@@ -244,6 +283,7 @@ export class Pipeline {
         await result.commit?.(tx);
         if (staging) await queueReplies(tx, staging, entries, ids);
         if (senderKey) await tx.rate.hit(senderKey, HOUR, config.limits.mailsPerSenderPerHour, now.getTime());
+        if (sender.unknownSender && result.reply) await tx.rate.hit(UNKNOWN_REPLIES, HOUR, config.limits.repliesToUnknownPerHour, now.getTime());
         await tx.ledger.record({
           ...ref.key,
           state: 'handled',
@@ -252,7 +292,7 @@ export class Pipeline {
           folder,
           firstSeenAt: attempt.firstSeenAt,
           updatedAt: now.toISOString(),
-          ...(message?.messageId ? { messageId: message.messageId } : {}),
+          ...(message?.messageRef ? { messageId: message.messageRef } : {}),
           ...(result.clientId ? { clientId: result.clientId } : {}),
         });
         for (const a of trail) tx.audit(auditEntry(a, now));
@@ -264,6 +304,6 @@ export class Pipeline {
       throw err;
     }
     this.deps.log.info({ key, outcome: result.outcome, folder }, 'mail handled');
-    return { ref, key, folder, ...(message?.messageId ? { messageId: message.messageId } : {}) };
+    return { ref, key, folder, ...(message?.messageRef ? { messageId: message.messageRef } : {}) };
   }
 }

@@ -1,12 +1,11 @@
 /** Wiring: configuration and store → source, transport, pipeline, daemon. */
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { AuditTrail } from '../audit/trail.js';
+import { auditTrailFor, type AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
-import { auditKey } from '../config/secrets.js';
 import type { Store } from '../store/port.js';
 import { Daemon } from './daemon.js';
-import { gdprHandler } from './handlers/gdpr.js';
+import { gdprHandler } from './handlers/gdpr/index.js';
 import { helpHandler } from './handlers/help.js';
 import { invoiceHandler } from './handlers/invoice.js';
 import type { MailHandler } from './handlers/types.js';
@@ -44,11 +43,6 @@ export function buildSourceAndTransport(dataDir: string, config: Config, log: Lo
     ? new SmtpTransport(config.smtp, env, smtpAuth?.type === 'oauth2' ? new OAuthTokens(smtpAuth, dataDir, env) : undefined)
     : new FolderTransport(join(dataDir, 'outbox'));
   return { source, transport };
-}
-
-export async function auditTrailFor(store: Store, config: Config): Promise<AuditTrail> {
-  const key = await auditKey(store.dataDir, config);
-  return new AuditTrail(store, key.key, key.keyId);
 }
 
 export async function buildRuntime(store: Store, config: Config, options: { log?: Logger } = {}): Promise<Runtime> {

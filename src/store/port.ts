@@ -153,7 +153,10 @@ export interface AuditFilter {
   since?: number;
   actions?: readonly string[];
   clientId?: string;
+  /** A mail key, or a Message-ID (ours in clear, a received one by `messageRef`). */
   message?: string;
+  /** The keyed hash of `message`, as received mails' Message-IDs are kept. */
+  messageRef?: string;
 }
 
 /** What the running daemon says about itself, for `mailbot status`. */
@@ -186,6 +189,8 @@ export interface Store {
     claim(key: string, mail: MailKey): Promise<MailClaim>;
     /** The attempt failed with this error (the mail stays in the inbox). */
     failed(key: string, error: string): Promise<void>;
+    /** Give the claim back without counting the attempt: the mail waits in the inbox for a later round. */
+    defer(key: string): Promise<void>;
   };
   readonly outbox: {
     /** Replies due now, taken for sending by this process (another daemon will not send them meanwhile). */

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -62,6 +62,9 @@ describe('processes sharing a data directory', () => {
     try {
       const data = join(dir.path, 'data');
       const inbox = join(data, 'mailbox');
+      mkdirSync(data, { recursive: true });
+      // 1,500 different people write: above the default hourly cap on replies to unknown senders.
+      writeFileSync(join(data, 'config.json'), JSON.stringify({ limits: { repliesToUnknownPerHour: 10_000 } }));
       for (let i = 0; i < 1500; i++) {
         await deliverToMaildir(inbox, await new MailComposer({ from: `person${i}@example.org`, to: 'factures@mailbot.localhost', subject: `Question ${i}`, text: 'Bonjour, à quoi sert cette adresse ?' }).compile().build());
       }

@@ -3,83 +3,17 @@
  * recognised, proven by a code round-trip, carried out, answered, tracked.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { unzipSync } from 'fflate';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import MailComposer from 'nodemailer/lib/mail-composer';
 import { addCalendarMonths } from '../../src/gdpr/requests.js';
-import { deliverToMaildir } from '../../src/mail/maildir.js';
 import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/mailservers.js';
 import { mailbot } from '../helpers/cli.js';
-import { readState, type StateView } from '../helpers/state.js';
-import { sellerInput } from '../helpers/sample.js';
-import { tempDir } from '../helpers/tools.js';
-
-const BOT = 'factures@studio.test';
-const CLIENT = 'compta@atelier-dupont.test';
-const CSV = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'csv', 'libreoffice-en.csv'));
-
-class World {
-  readonly dir = tempDir('mailbot-gdpr-');
-  readonly data = join(this.dir.path, 'data');
-  private seen = new Set<string>();
-
-  constructor(config: Record<string, unknown> = {}, language: 'fr' | 'en' = 'fr') {
-    writeFileSync(join(this.dir.path, 'client.json'), JSON.stringify({ ...sellerInput, emails: [CLIENT], contactName: 'Claire Dupont', phone: '0478000000', language }));
-    assert.equal(mailbot(this.data, ['client', 'add', '--file', join(this.dir.path, 'client.json')]).status, 0);
-    writeFileSync(join(this.data, 'config.json'), JSON.stringify({ botAddress: BOT, operatorAddress: 'ops@studio.test', ...config }));
-  }
-
-  async send(from: string, subject: string, text: string, extra: Partial<ConstructorParameters<typeof MailComposer>[0]> = {}): Promise<void> {
-    const raw = await new MailComposer({ from, to: BOT, subject, text, ...extra }).compile().build();
-    await deliverToMaildir(join(this.data, 'mailbox'), raw);
-  }
-
-  /** Run the daemon over what is in the mailbox; return the mails it sent this time. */
-  async run(): Promise<ParsedMail[]> {
-    const r = mailbot(this.data, ['start', '--once']);
-    assert.equal(r.status, 0, r.stderr);
-    const dir = join(this.data, 'outbox');
-    const fresh = existsSync(dir) ? readdirSync(dir).filter((f) => !this.seen.has(f)).sort() : [];
-    for (const f of fresh) this.seen.add(f);
-    return Promise.all(fresh.map((f) => simpleParser(readFileSync(join(dir, f)))));
-  }
-
-  state(): Promise<StateView> {
-    return readState(this.data);
-  }
-
-  cleanup(): void {
-    this.dir.cleanup();
-  }
-}
-
-const to = (m: ParsedMail) => m.to && !Array.isArray(m.to) ? m.to.value[0]?.address : undefined;
-const codeOf = (m: ParsedMail) => /code ?: ([A-Z2-9]{8})/.exec(m.text ?? '')?.[1] ?? assert.fail(`no code in: ${m.text}`);
-const refOf = (m: ParsedMail) => /RGPD-\d{4}-\d{4}/.exec(m.subject ?? '')?.[0] ?? assert.fail(`no ref in: ${m.subject}`);
-
-/** Ask, get the code, answer with it (after optional wrong tries); returns the final answer. */
-async function confirmed(w: World, from: string, subject: string, body: string, wrong = 0): Promise<ParsedMail> {
-  await w.send(from, subject, body);
-  const [codeMail] = await w.run();
-  assert.ok(codeMail);
-  assert.equal(to(codeMail), from);
-  const ref = refOf(codeMail);
-  for (let i = 0; i < wrong; i++) {
-    await w.send(from, `Re: ${codeMail.subject}`, 'Voici le code : ZZZZZZZZ');
-    const [answer] = await w.run();
-    assert.match(answer?.text ?? '', /ne correspond pas|does not match/);
-  }
-  await w.send(from, `Re: ${codeMail.subject}`, `${codeOf(codeMail)}\n\n> ${ref}`, { inReplyTo: codeMail.messageId ?? '' });
-  const mails = await w.run();
-  const answer = mails.find((m) => to(m) === from);
-  assert.ok(answer, 'an answer to the requester');
-  return answer;
-}
+import { CLIENT, codeOf, confirmed, CSV, to, World } from '../helpers/gdpr-world.js';
 
 describe('GDPR rights requests', () => {
   it('access: a code first (nothing personal in it), a wrong code refused, then every piece of data in a ZIP with the Art. 15 information', async () => {
@@ -171,11 +105,23 @@ describe('GDPR rights requests', () => {
 
       assert.equal(mailbot(w.data, ['client', 'update', 'atelier-dupont', '--email', CLIENT, 'direction@atelier-dupont.test']).status, 0);
       await w.send(CLIENT, 'RGPD : rectification', 'Bonjour,\nadresse : 5 rue Neuve\ntéléphone : 0499999999\niban : DE89370400440532013000\ncouleur : bleu\n');
-      const [code] = await w.run();
-      await w.send(CLIENT, `Re: ${code?.subject ?? ''}`, codeOf(code as ParsedMail));
+      const asked = await w.run();
+      const code = asked.find((m) => to(m) === CLIENT) ?? assert.fail('no code mail');
+      // The code mail shows exactly what a confirmation will change.
+      assert.match(code.text ?? '', /iban : FR7630006000011234567890189 → DE89370400440532013000/);
+      assert.match(code.text ?? '', /phone : 0478000000 → 0499999999/);
+      assert.match(code.text ?? '', /couleur : champ non reconnu, ne sera pas modifié/);
+      // An IBAN change also needs the agreement of the record's other address, which gets its own code.
+      const approval = asked.find((m) => to(m) === 'direction@atelier-dupont.test') ?? assert.fail('no approval mail');
+      assert.match(approval.text ?? '', /iban : FR7630006000011234567890189 → DE89370400440532013000/);
+      await w.send(CLIENT, `Re: ${code.subject ?? ''}`, codeOf(code));
+      const [waiting] = await w.run();
+      assert.match(waiting?.text ?? '', /confirmation est enregistrée[\s\S]*autre adresse de la fiche/);
+      assert.equal(((await w.state()).clients[0] as { iban: string }).iban, 'FR7630006000011234567890189', 'nothing changed on one proof');
+      await w.send('direction@atelier-dupont.test', `Re: ${approval.subject ?? ''}`, codeOf(approval));
       const sent = await w.run();
       const answer = sent.find((m) => to(m) === CLIENT) ?? assert.fail('no answer');
-      const notice = sent.find((m) => to(m) === 'direction@atelier-dupont.test');
+      const notice = sent.filter((m) => to(m) === 'direction@atelier-dupont.test').find((m) => /ont été modifiées/.test(m.text ?? ''));
       assert.match(notice?.text ?? '', /iban : FR7630006000011234567890189 → DE89370400440532013000/, 'the other address is told of the IBAN change');
       assert.match(answer.text ?? '', /address : 12 rue des Lilas, 69003, Lyon, FR → 5 rue Neuve, 69003, Lyon, FR/);
       assert.match(answer.text ?? '', /phone : 0478000000 → 0499999999/);

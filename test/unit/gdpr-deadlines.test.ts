@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { configSchema } from '../../src/config/schema.js';
 import { digest } from '../../src/gdpr/maintenance.js';
-import { addCalendarMonths, checkCode, daysLeft, newCode, type RightsRequest } from '../../src/gdpr/requests.js';
+import { addCalendarMonths, checkCode, codeCandidates, daysLeft, newCode, type RightsRequest } from '../../src/gdpr/requests.js';
 import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { tempDir } from '../helpers/tools.js';
 
@@ -26,11 +26,20 @@ describe('rights request deadlines and codes', () => {
     const { code, stored } = newCode(72, now);
     assert.match(code, /^[A-HJKMNP-Z2-9]{8}$/);
     assert.ok(!JSON.stringify(stored).includes(code), 'only a hash is kept');
-    const r = request({ code: stored });
-    assert.equal(checkCode(r, ['ZZZZZZZZ'], now), 'wrong');
-    assert.equal(checkCode(r, ['NOPE', code.toLowerCase()], now), 'ok');
-    assert.equal(checkCode(r, [code], new Date(now.getTime() + 73 * 3_600_000)), 'expired');
-    assert.equal(checkCode(request({ code: { ...stored, wrongTries: 5 } }), [code], now), 'locked');
+    assert.equal(checkCode(stored, 'ZZZZZZZZ', now), 'wrong');
+    assert.equal(checkCode(stored, code.toLowerCase(), now), 'ok');
+    assert.equal(checkCode(stored, code, new Date(now.getTime() + 73 * 3_600_000)), 'expired');
+    assert.equal(checkCode({ ...stored, wrongTries: 5 }, code, now), 'locked');
+    assert.equal(checkCode(undefined, code, now), 'none');
+  });
+
+  it('finds the code-shaped tokens a person wrote: capitals as shown, lower case only with a digit', () => {
+    assert.deepEqual(codeCandidates('Voici le code : K7PQ2MZX, merci'), ['K7PQ2MZX']);
+    assert.deepEqual(codeCandidates('code k7pq2mzx'), ['K7PQ2MZX']);
+    assert.deepEqual(codeCandidates('je souhaite partager, regarder et vérifier'), [], 'ordinary words are not codes');
+    assert.deepEqual(codeCandidates('K7PQ2MZX K7PQ2MZX'), ['K7PQ2MZX'], 'the same code twice is one');
+    assert.deepEqual(codeCandidates('AAAAAAAA BBBBBBBB').length, 2);
+    assert.deepEqual(codeCandidates('OOOOOOOO IIIIIIII 11111111'), [], 'never 0, O, 1, I or L');
   });
 
   it('mails the operator the requests due within seven days or overdue, and nothing when none is', async () => {

@@ -31,10 +31,12 @@ export function registerInvoiceCommand(program: Command, globals: () => GlobalOp
       const bytes = await readFile(file);
       // The invoice core (PDF, fonts) is loaded only by the command that uses it.
       const { runBatch } = await import('../../batch/run.js');
-      await withStore(globals(), async (store) => {
+      const { DEFAULT_LIMITS } = await import('../../csv/read.js');
+      await withStore(globals(), async (store, config) => {
         const client = await getClient(store, flags.client);
         const lang: Lang = flags.lang ?? client.language;
-        const result = await runBatch(store, { clientId: client.id, fileName: basename(file), bytes, ...(flags.today ? { today: flags.today } : {}) });
+        const limits = { ...DEFAULT_LIMITS, maxFutureIssueDays: config.limits.maxFutureIssueDays };
+        const result = await runBatch(store, { clientId: client.id, fileName: basename(file), bytes, limits, ...(flags.today ? { today: flags.today } : {}) });
         if (flags.out && result.files) {
           const out = resolve(flags.out);
           await ensurePrivateDir(out);

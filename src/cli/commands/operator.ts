@@ -62,7 +62,12 @@ export function registerOperatorCommands(program: Command, globals: () => Global
         ...(f.client ? { clientId: f.client } : {}),
         ...(f.message ? { message: f.message } : {}),
       };
-      await withStore(globals(), async (store) => {
+      await withStore(globals(), async (store, config) => {
+        if (f.message) {
+          // The trail keeps a mail's Message-ID as its keyed hash: look for both.
+          const { auditTrailFor } = await import('../../audit/trail.js');
+          filter.messageRef = (await auditTrailFor(store, config)).hash(f.message);
+        }
         if (!f.json) console.log(line(HEADER));
         const print = (e: AuditEntry) => console.log(f.json ? JSON.stringify(e) : line(row(e)));
         if (!f.follow) {

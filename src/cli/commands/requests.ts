@@ -122,6 +122,41 @@ export function registerRequestsCommands(program: Command, globals: () => Global
     });
 
   requests
+    .command('approve <ref>')
+    .description('approve a change of e-mail address or IBAN that no other address of the record can confirm (check it with the client first)')
+    .action(async (ref: string) => {
+      const said = await withStore(globals(), async (store, config) => {
+        const { proven, waitingFor } = await import('../../mail/handlers/gdpr/confirm.js');
+        const { carryOut } = await import('../../mail/handlers/gdpr/carry-out.js');
+        const { auditTrailFor } = await import('../../audit/trail.js');
+        const req = await store.read((tx) => tx.requests.get(ref));
+        if (!req) throw new MailbotError('NOT_FOUND', `no request ${ref}`);
+        if (!['awaiting-confirmation', 'confirmed'].includes(req.status)) throw new MailbotError('BAD_VALUE', `${ref} is ${req.status}: nothing to approve`);
+        if (!req.keyChange) throw new MailbotError('BAD_VALUE', `${ref} changes no e-mail address or IBAN: the requester's code is its proof`);
+        if (req.approvedBy) throw new MailbotError('BAD_VALUE', `${ref} was approved already (${req.approvedBy.by})`);
+        const now = new Date();
+        const next = { ...req, approvedBy: { by: 'operator' as const, at: now.toISOString() } };
+        const approved = auditEntry({ action: 'gdpr-confirmed', outcome: 'ok', details: { ref, by: 'operator' } }, now);
+        if (!proven(next)) {
+          await store.transact(async (tx) => {
+            await tx.requests.update(ref, { approvedBy: next.approvedBy });
+            tx.audit(approved);
+          });
+          return `${ref}: approved; still waiting for ${waitingFor(next).join(', ')}`;
+        }
+        const done = await carryOut({ store, config, audit: await auditTrailFor(store, config) }, next, now);
+        await withNotices(store, config, [done.answer, ...done.notify], async (tx) => {
+          await tx.requests.update(ref, { approvedBy: next.approvedBy });
+          await done.commit(tx);
+          tx.audit(approved);
+          for (const a of done.audit) tx.audit(auditEntry(a, now));
+        });
+        return `${ref}: approved and carried out (${done.outcome}); the answer and the notices leave with the daemon's next outbox round`;
+      });
+      console.log(said);
+    });
+
+  requests
     .command('grounds <client>')
     .description('record compelling legitimate grounds that override an objection (Art. 21(1))')
     .requiredOption('--text <grounds>', 'the grounds, as they will be told to the person')

@@ -30,6 +30,8 @@ export function registerStartCommand(program: Command, globals: () => GlobalOpti
         say(`data directory ${dataDir}; store ${store.backend}`);
         say(`watching ${rt.source.description}`);
         if (rt.embedded) say('no IMAP configured: running on the local embedded mailbox; put .eml files in its new/ folder, or run `mailbot demo`');
+        if (rt.embedded) say('the embedded mailbox is a local drop: its senders are not authenticated, so whoever can write into it is trusted as the From it gives');
+        else if (!config.authservId) say('WARNING: trustUnauthenticatedSenders is set: a forged From is taken at its word');
         say(`replies go ${rt.transport.name === 'smtp' ? 'out by SMTP' : `to ${dataDir}/outbox as .eml files`}`);
         say(`${(await store.stats()).clients} client(s) configured`);
         // Signals are taken from the start: one that arrives while connecting still stops cleanly.

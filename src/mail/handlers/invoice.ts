@@ -10,6 +10,7 @@ import { prepareBatch, type PreparedBatch } from '../../batch/run.js';
 import type { BatchResult } from '../../batch/types.js';
 import { displayAmount } from '../../core/money.js';
 import { describeIssue } from '../../csv/messages.js';
+import { DEFAULT_LIMITS } from '../../csv/read.js';
 import type { SeriesState, Store } from '../../store/port.js';
 import { bodyLooksLikeCsv, classifyAttachments } from '../attachments.js';
 import type { ReplyAttachment } from '../compose.js';
@@ -60,7 +61,8 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
   let sequences: Record<string, SeriesState> | undefined;
   try {
     for (const csv of csvs) {
-      const p = await prepareBatch(ctx.store, { clientId: client.id, fileName: csv.filename, bytes: csv.content, now: ctx.now, mailKey: ctx.key }, sequences);
+      const limits = { ...DEFAULT_LIMITS, maxFutureIssueDays: ctx.config.limits.maxFutureIssueDays };
+      const p = await prepareBatch(ctx.store, { clientId: client.id, fileName: csv.filename, bytes: csv.content, now: ctx.now, mailKey: ctx.key, limits }, sequences);
       if (p.sequencesAfter) sequences = p.sequencesAfter;
       prepared.push(p);
     }

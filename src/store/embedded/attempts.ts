@@ -34,9 +34,9 @@ export class AttemptJournal {
     if (existsSync(journal.path)) {
       for (const line of (await readPrivateFile(journal.path)).toString('utf8').split('\n')) {
         if (!line) continue;
-        let rec: { k?: string; e?: string; t?: string; done?: boolean };
+        let rec: { k?: string; e?: string; t?: string; done?: boolean; undo?: boolean };
         try {
-          rec = JSON.parse(line) as { k?: string; e?: string; t?: string; done?: boolean };
+          rec = JSON.parse(line) as { k?: string; e?: string; t?: string; done?: boolean; undo?: boolean };
         } catch {
           continue; // a line cut by a crash
         }
@@ -47,6 +47,7 @@ export class AttemptJournal {
         }
         const cur = journal.entries.get(rec.k) ?? { attempts: 0, firstSeenAt: rec.t ?? new Date().toISOString() };
         if (rec.e !== undefined) cur.error = rec.e;
+        else if (rec.undo) cur.attempts = Math.max(0, cur.attempts - 1);
         else cur.attempts++;
         journal.entries.set(rec.k, cur);
       }
@@ -91,6 +92,14 @@ export class AttemptJournal {
     const cur = this.entries.get(key);
     if (cur) cur.error = error;
     await this.append({ k: key, e: error });
+  }
+
+  /** The attempt did not count (the mail was deferred, untouched). */
+  async undo(key: string): Promise<void> {
+    const cur = this.entries.get(key);
+    if (!cur) return;
+    cur.attempts = Math.max(0, cur.attempts - 1);
+    await this.append({ k: key, undo: true });
   }
 
   /** The mail reached its folder: nothing more to count. */

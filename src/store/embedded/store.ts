@@ -379,6 +379,10 @@ export class EmbeddedStore implements Store {
     failed: async (key: string, error: string): Promise<void> => {
       await (await this.attemptJournal()).fail(key, error);
     },
+    defer: async (key: string): Promise<void> => {
+      await (await this.attemptJournal()).undo(key);
+      this.claims.delete(key);
+    },
   };
 
   readonly outbox = {

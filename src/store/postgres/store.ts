@@ -164,6 +164,10 @@ export class PostgresStore implements Store {
     failed: async (key: string, error: string): Promise<void> => {
       await this.pool.query('UPDATE ledger SET error = $2, updated_at = now() WHERE key = $1', [key, error]);
     },
+    defer: async (key: string): Promise<void> => {
+      // No owner: any daemon may claim it at a later round, and this attempt is not counted.
+      await this.pool.query("UPDATE ledger SET attempts = greatest(attempts - 1, 0), node = NULL, updated_at = now() WHERE key = $1 AND node = $2 AND state = 'claimed'", [key, this.node]);
+    },
   };
 
   readonly outbox = {
