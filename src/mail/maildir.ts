@@ -101,10 +101,16 @@ export class MaildirSource implements MailSource {
   }
 }
 
-/** Deliver a message the Maildir way: write in tmp/, rename into new/. */
+let delivered = 0;
+
+/**
+ * Deliver a message the Maildir way: write in tmp/, rename into new/. The
+ * unique name starts with the time and a counter, so that mails delivered
+ * in the same millisecond keep their order.
+ */
 export async function deliverToMaildir(root: string, raw: Buffer): Promise<string> {
   for (const sub of ['new', 'cur', 'tmp']) await ensurePrivateDir(join(root, sub));
-  const name = `${Date.now()}.M${randomBytes(6).toString('hex')}P${process.pid}.${hostname().replace(/[/:]/g, '_')}`;
+  const name = `${Date.now()}.M${String(delivered++ % 1e6).padStart(6, '0')}${randomBytes(4).toString('hex')}P${process.pid}.${hostname().replace(/[/:]/g, '_')}`;
   await writePrivateFile(join(root, 'tmp', name), raw);
   await rename(join(root, 'tmp', name), join(root, 'new', name));
   return name;

@@ -56,6 +56,25 @@ interface Attempt {
 export class Pipeline {
   /** Resolves when every mail started before the next one has finished or proved not exclusive. */
   private order: Promise<void> = Promise.resolve();
+  /**
+   * Places taken in a rate window by mails still in hand: the store counts
+   * a mail at its commit, and the mails handled together must not all read
+   * the same count.
+   */
+  private readonly held = new Map<string, number>();
+
+  /** Take a place in `key`'s window if `recent` plus those in hand stay under `limit`; returns its release. */
+  private take(key: string, recent: number, limit: number, releases: (() => void)[]): boolean {
+    const inHand = this.held.get(key) ?? 0;
+    if (recent + inHand >= limit) return false;
+    this.held.set(key, inHand + 1);
+    releases.push(() => {
+      const n = (this.held.get(key) ?? 1) - 1;
+      if (n <= 0) this.held.delete(key);
+      else this.held.set(key, n);
+    });
+    return true;
+  }
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -110,13 +129,15 @@ export class Pipeline {
     }
     if (claim.attempts > MAX_ATTEMPTS) return this.setAside(ref, key, claim);
     const trail: AuditInput[] = [];
+    const releases: (() => void)[] = [];
     try {
       for (let round = 1; ; round++) {
         try {
-          return await this.handle(source, ref, key, before, release, claim, trail);
+          return await this.handle(source, ref, key, before, release, claim, trail, releases);
         } catch (err) {
           if (!isRetryableConflict(err) || round >= 3) throw err;
           trail.length = 0;
+          for (const r of releases.splice(0)) r();
         }
       }
     } catch (err) {
@@ -131,6 +152,8 @@ export class Pipeline {
         })
         .catch(() => undefined);
       return null;
+    } finally {
+      for (const r of releases) r();
     }
   }
 
@@ -146,10 +169,11 @@ export class Pipeline {
     return { ref, key, folder };
   }
 
-  /** Replies to senders who are no client, all together, have reached this hour's cap. */
-  private async overUnknownCap(): Promise<boolean> {
+  /** A place among this hour's replies to senders who are no client, or false when they reached their cap. */
+  private async placeForUnknown(releases: (() => void)[]): Promise<boolean> {
     const now = Date.now();
-    return (await this.deps.store.read((tx) => tx.rate.recent(UNKNOWN_REPLIES, HOUR, now))) >= this.deps.config.limits.repliesToUnknownPerHour;
+    const recent = await this.deps.store.read((tx) => tx.rate.recent(UNKNOWN_REPLIES, HOUR, now));
+    return this.take(UNKNOWN_REPLIES, recent, this.deps.config.limits.repliesToUnknownPerHour, releases);
   }
 
   /**
@@ -176,7 +200,7 @@ export class Pipeline {
     return null;
   }
 
-  private async handle(source: MailSource, ref: MailRef, key: string, before: Promise<void>, release: () => void, attempt: Attempt, trail: AuditInput[]): Promise<PendingMove | null> {
+  private async handle(source: MailSource, ref: MailRef, key: string, before: Promise<void>, release: () => void, attempt: Attempt, trail: AuditInput[], releases: (() => void)[]): Promise<PendingMove | null> {
     const { store, config, audit } = this.deps;
     const raw = await source.fetch(ref);
     const parsed = await parseMessage(raw, config.limits);
@@ -214,7 +238,7 @@ export class Pipeline {
     if (guarded) {
       return this.finish(ref, key, attempt, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] }, trail);
     }
-    if (senderKey && seen.recent >= config.limits.mailsPerSenderPerHour) {
+    if (senderKey && !this.take(senderKey, seen.recent, config.limits.mailsPerSenderPerHour, releases)) {
       // A client's mail is never dropped: it waits in the inbox until the window allows it.
       if (client) return this.defer(key, client.id, trail, now);
       return this.finish(ref, key, attempt, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] }, trail);
@@ -228,7 +252,7 @@ export class Pipeline {
         folder: 'rejected',
         reply: { kind: 'too-large', template: 'too-large', lang, to: from ?? '', data: { reason, messageMb: Math.round(l.messageBytes / 1048576), maxAttachments: l.attachments, attachmentMb: Math.round(l.attachmentBytes / 1048576) } },
         audit: [{ action: 'routed', outcome: 'refused', details: { reason: message.oversize } }],
-      }, trail, { senderKey, unknownSender: !client });
+      }, trail, { senderKey, unknownSender: !client, releases });
     }
     const ctx: MailContext = {
       message,
@@ -252,17 +276,17 @@ export class Pipeline {
     trail.push({ action: 'routed', outcome: 'info', mailKey: key, ...(message.messageRef ? { messageId: message.messageRef } : {}), ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
     if (!handler.exclusive) {
       release(); // mails behind this one need not wait for it
-      return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey, unknownSender: !client });
+      return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey, unknownSender: !client, releases });
     }
     await before;
-    return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey, unknownSender: !client });
+    return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey, unknownSender: !client, releases });
   }
 
   /** Commit the outcome, what the handler wants written and the queued replies, together; the move comes after. */
-  private async finish(ref: MailRef, key: string, attempt: Attempt, message: ParsedMessage | undefined, handled: HandlerResult, trail: readonly AuditInput[], sender: { senderKey?: string | undefined; unknownSender?: boolean } = {}): Promise<PendingMove> {
+  private async finish(ref: MailRef, key: string, attempt: Attempt, message: ParsedMessage | undefined, handled: HandlerResult, trail: readonly AuditInput[], sender: { senderKey?: string | undefined; unknownSender?: boolean; releases?: (() => void)[] } = {}): Promise<PendingMove> {
     const { store, config, templates } = this.deps;
     const { senderKey } = sender;
-    const capped = sender.unknownSender && handled.reply ? await this.overUnknownCap() : false;
+    const capped = sender.unknownSender && handled.reply ? !(await this.placeForUnknown(sender.releases ?? [])) : false;
     const result: HandlerResult = capped ? { ...handled, reply: undefined, audit: [...handled.audit, { action: 'reply-withheld', outcome: 'refused', details: { reason: 'replies-to-unknown-senders-per-hour' } }] } : handled;
     const folder = this.folder(result.folder);
     const ids = { mailKey: key, ...(message?.messageRef ? { messageId: message.messageRef } : {}) };
