@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'gdpr-restriction-lifted',
   'digest-sent',
   'deferred',
+  'mails-purged',
   'reply-withheld',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -141,7 +141,7 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
       const pdfFile = `${numberFileStem(inv.number)}.pdf`;
       // Written as it is made: a big batch never holds its PDFs together in memory.
       await staging.write(batchFile(batchId, pdfFile), pdf);
-      issued.push({ ...summarise(inv, pdfFile), ...numbered.places.get(inv.number) });
+      issued.push({ ...summarise(inv, pdfFile), ...numbered.places.get(inv.number), pdfSha256: createHash('sha256').update(pdf).digest('hex') });
     }
     const reportFile = client.language === 'en' ? 'report.csv' : 'rapport.csv';
     await staging.write(batchFile(batchId, reportFile), renderReportCsv(issued, client.language));

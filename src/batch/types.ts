@@ -19,7 +19,16 @@ export interface IssuedInvoice {
   /** The series (invoice/numbering.ts) and the number's place in it: the register keeps both. */
   series?: string;
   seq?: number;
+  /** SHA-256 of the PDF as sent: the register proves which invoice bore the number. */
+  pdfSha256?: string;
 }
+
+/**
+ * What the numbering register keeps of an invoice once the studio's copies
+ * are gone: no buyer, no line, nothing personal; enough to keep the series
+ * gapless and to prove which invoice bore each number.
+ */
+export type RegisterEntry = Pick<IssuedInvoice, 'number' | 'issueDate' | 'currency' | 'totalExclVat' | 'totalVat' | 'totalInclVat' | 'pdfFile' | 'series' | 'seq' | 'pdfSha256'>;
 
 /** A committed batch as the store keeps it. */
 export interface BatchRecord {
@@ -35,6 +44,34 @@ export interface BatchRecord {
   mailKey?: string;
   /** Files of the batch that were shredded since (GDPR erasure, retention). */
   filesRemoved?: string[];
+  /** Set when only the register is left of the batch (see `registerOnly`). */
+  minimizedAt?: string;
+}
+
+/**
+ * The batch as the register keeps it: the file's hash (invariant 8 still
+ * holds), the dates, the numbers and totals with each PDF's hash; the file
+ * name, the warnings, the buyers and the references go.
+ */
+export function registerOnly(b: BatchRecord, at: string): BatchRecord {
+  const keep = (i: IssuedInvoice): IssuedInvoice => {
+    const { number, issueDate, currency, totalExclVat, totalVat, totalInclVat, pdfFile, series, seq, pdfSha256 } = i;
+    const entry: RegisterEntry = { number, issueDate, currency, totalExclVat, totalVat, totalInclVat, pdfFile, ...(series !== undefined ? { series } : {}), ...(seq !== undefined ? { seq } : {}), ...(pdfSha256 ? { pdfSha256 } : {}) };
+    return { ...entry, ref: '', dueDate: '', buyerName: '', amountDue: totalInclVat, lineCount: 0 };
+  };
+  return {
+    id: b.id,
+    clientId: b.clientId,
+    fileName: '',
+    fileSha256: b.fileSha256,
+    committedAt: b.committedAt,
+    invoices: b.invoices.map(keep),
+    warnings: [],
+    reportFile: b.reportFile,
+    sourceFile: b.sourceFile,
+    filesRemoved: [...new Set([...(b.filesRemoved ?? []), b.sourceFile, b.reportFile, ...b.invoices.map((i) => i.pdfFile)])],
+    minimizedAt: at,
+  };
 }
 
 export type BatchStatus = 'issued' | 'duplicate' | 'rejected';

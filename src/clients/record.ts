@@ -135,8 +135,10 @@ export interface ClientRecord extends ClientData {
   restricted?: { since: string; ref: string };
   /** GDPR Art. 21: objection recorded, with the operator's compelling grounds if any. */
   objection?: { since: string; ref: string; compellingGrounds?: string };
-  /** GDPR Art. 17: contact data erased; what the legal hold keeps stays. */
+  /** GDPR Art. 17: the personal data erased; the identity the numbering register refers to stays. */
   erased?: { at: string; ref: string };
+  /** The contract ended (`mailbot client close`): the record goes after the retention's `clientRecords`. */
+  closedAt?: string;
 }
 
 /** Validate raw input into a record. Throws a ValidationError naming the first bad field. */
@@ -162,10 +164,10 @@ export function validateClient(input: unknown, now = new Date()): ClientRecord {
 
 /** Merge a partial update onto a record and validate the whole again. */
 export function updateClient(current: ClientRecord, patch: Record<string, unknown>, now = new Date()): ClientRecord {
-  const { createdAt, siret, restricted, objection, erased, ...rest } = current;
+  const { createdAt, siret, restricted, objection, erased, closedAt, ...rest } = current;
   const merged: Record<string, unknown> = { ...rest, siren: siret ?? rest.siren, ...patch };
   if (patch.address && typeof patch.address === 'object') merged.address = { ...current.address, ...patch.address };
   if ('id' in patch && patch.id !== current.id) throw new ValidationError('id', 'the id of a client cannot change');
   const next = validateClient(merged, now);
-  return { ...next, createdAt, ...(restricted ? { restricted } : {}), ...(objection ? { objection } : {}), ...(erased ? { erased } : {}) };
+  return { ...next, createdAt, ...(restricted ? { restricted } : {}), ...(objection ? { objection } : {}), ...(erased ? { erased } : {}), ...(closedAt ? { closedAt } : {}) };
 }

@@ -5,6 +5,7 @@
  * (invariant 14).
  */
 import { z } from 'zod';
+import { retentionSchema } from '../retention/settings.js';
 
 const port = z.number().int().min(1).max(65535);
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable, e.g. MAILBOT_IMAP_PASSWORD');
@@ -123,10 +124,10 @@ export const configSchema = z
         recipients: z.array(z.string()).default(['Hébergeur du serveur du studio (France)', 'Fournisseur de messagerie du studio']),
         /** When the operator digest of open requests is mailed (node-cron). */
         digestCron: z.string().default('0 8 * * *'),
-        /** Years the invoice register is kept (C. com. L123-22: ten years). */
-        invoiceRetentionYears: z.number().int().positive().default(10),
       })
       .prefault({}),
+    /** How long each category of data is kept (see src/retention/settings.ts and `mailbot retention policy`). */
+    retention: retentionSchema,
     /** node-cron expression of the safety-net poll (IDLE is the main path). */
     pollCron: z.string().default('* * * * *'),
     /** IDLE restarts this often (ms) so the server sees activity; new mail still arrives within ~1 s. */

@@ -3,12 +3,14 @@
  * can be (what to change, what to say); the file work (erasure, the access
  * package) is here too, kept small and explicit.
  */
+import { randomUUID } from 'node:crypto';
 import { strToU8, zipSync } from 'fflate';
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditTrail } from '../audit/trail.js';
 import { batchFile } from '../batch/run.js';
 import type { ClientRecord } from '../clients/record.js';
 import type { Config } from '../config/schema.js';
+import { after, spell } from '../retention/settings.js';
 import { neutraliseCell } from '../core/text.js';
 import type { Lang } from '../mail/language.js';
 import type { ReadTx, Store, Tx } from '../store/port.js';
@@ -34,7 +36,7 @@ export async function roleOf(tx: ReadTx, address: string): Promise<Role> {
 
 /** Art. 15(1) a–h, in the person's language. */
 export function art15Text(lang: Lang, config: Config): string {
-  const years = config.gdpr.invoiceRetentionYears;
+  const r = config.retention;
   const recipients = config.gdpr.recipients.join('; ');
   return lang === 'fr'
     ? [
@@ -43,7 +45,7 @@ export function art15Text(lang: Lang, config: Config): string {
         "a) Finalités : émettre pour votre compte les factures que vous nous transmettez, vous les renvoyer, tenir le registre des factures, répondre à vos demandes, assurer la sécurité du service (journal d'audit).",
         "b) Catégories de données : identité de l'entreprise et de son représentant (raison sociale, SIREN, TVA), coordonnées (adresse postale, adresses e-mail, téléphone), coordonnées bancaires (IBAN, BIC), fichiers de facturation transmis et factures émises (dont les données de vos clients), journal des messages (identités sous forme d'empreintes).",
         `c) Destinataires : ${recipients}. Les factures sont envoyées à vous seul.`,
-        `d) Durée de conservation : factures et registre des factures ${years} ans (C. com. art. L123-22) ; fichiers CSV reçus et journaux le temps du service ; demandes RGPD 5 ans.`,
+        `d) Durée de conservation : fichiers CSV reçus ${spell(r.sourceFiles, 'fr')} ; copies des factures émises et des rapports ${spell(r.issuedCopies, 'fr')} (le studio n'archive pas vos factures pour vous : vous conservez les vôtres) ; courriers ${spell(r.mails, 'fr')} ; journal d'audit ${spell(r.auditTrail, 'fr')} ; registre de numérotation (numéros, dates, montants, empreintes, sans données de vos clients) ${spell(r.register, 'fr')} ; fiche client ${spell(r.clientRecords, 'fr')} après la fin du contrat ; demandes RGPD ${spell(r.requestContent, 'fr')} après leur clôture, puis une preuve minimale ${spell(r.requestProof, 'fr')}. Détail : notre politique de conservation des données.`,
         "e) Vos droits : rectification, effacement, limitation, opposition, portabilité, en écrivant à cette adresse.",
         "f) Vous pouvez introduire une réclamation auprès de la CNIL (3 place de Fontenoy, 75007 Paris, www.cnil.fr).",
         "g) Source : les données viennent de vous (fiche client, fichiers transmis) ; celles de vos clients viennent des fichiers que vous transmettez.",
@@ -55,7 +57,7 @@ export function art15Text(lang: Lang, config: Config): string {
         'a) Purposes: issuing on your behalf the invoices you send us, sending them back to you, keeping the invoice register, answering your requests, keeping the service secure (audit trail).',
         "b) Categories of data: identity of the company and its representative (legal name, SIREN, VAT number), contact details (postal address, email addresses, phone), bank details (IBAN, BIC), invoicing files sent and invoices issued (including your customers' data), message log (identities as keyed hashes).",
         `c) Recipients: ${recipients}. Invoices are sent to you only.`,
-        `d) Retention: invoices and the invoice register ${years} years (French Commercial Code art. L123-22); CSV files received and logs for the duration of the service; GDPR requests 5 years.`,
+        `d) Retention: CSV files received ${spell(r.sourceFiles, 'en')}; copies of the invoices issued and of the reports ${spell(r.issuedCopies, 'en')} (the studio does not archive your invoices for you: you keep your own); mails ${spell(r.mails, 'en')}; audit trail ${spell(r.auditTrail, 'en')}; numbering register (numbers, dates, amounts, hashes, no data about your customers) ${spell(r.register, 'en')}; client record ${spell(r.clientRecords, 'en')} after the contract ends; GDPR requests ${spell(r.requestContent, 'en')} after they close, then a minimal proof ${spell(r.requestProof, 'en')}. Details: our data retention policy.`,
         'e) Your rights: rectification, erasure, restriction, objection, portability, by writing to this address.',
         'f) You may lodge a complaint with the CNIL, the French supervisory authority (3 place de Fontenoy, 75007 Paris, www.cnil.fr).',
         "g) Source: the data comes from you (client record, files sent); your customers' data comes from the files you send.",
@@ -112,36 +114,59 @@ export async function accessPackage(store: Store, config: Config, audit: AuditTr
 export interface Erasure {
   erased: string[];
   kept: { what: string; basis: string; until: string }[];
-  /** The writes of the erasure, in the request's transaction; the files are shredded after its commit. */
+  /** The writes of the erasure, in the request's transaction; files are shredded and mails purged after its commit. */
   commit: (tx: Tx) => Promise<void>;
 }
 
 /**
- * Art. 17 for a client: contact data, received CSV files and reports go; the
- * invoices and the invoice register stay under the legal hold (Art. 17(3)(b):
- * C. com. L123-22 keeps accounting documents ten years), with the seller
- * identity printed on them.
+ * Art. 17 for a client. The studio keeps no archive for its clients, so
+ * everything goes: the contact data, the files received, the studio's copies
+ * of the invoices and reports, the batch details, the earlier requests and
+ * ledger entries, and every mail from or to the person's addresses in the
+ * bot's folders (Processed, Rejected, Ignored, Sent). What stays is named in
+ * the answer, with its reason and its end, from the retention settings: the
+ * numbering register (no personal data about buyers), the seller's identity
+ * it refers to, this request's proof, the audit trail (identities hashed).
  */
 export async function eraseClient(store: Store, config: Config, client: ClientRecord, req: RightsRequest, now: Date): Promise<Erasure> {
   const fr = req.lang === 'fr';
-  const erased: string[] = [];
-  const batches = await store.read((tx) => tx.batches.ofClient(client.id));
+  const r = config.retention;
+  const { batches, outbox, requests } = await store.read(async (tx) => ({ batches: await tx.batches.ofClient(client.id), outbox: await tx.outbox.list(), requests: await tx.requests.list() }));
+  const addresses = [...new Set([...client.emails, req.requester])];
   const gone = (b: (typeof batches)[number], f: string) => (b.filesRemoved ?? []).includes(f);
-  const sources = batches.filter((b) => !gone(b, b.sourceFile)).map((b) => batchFile(b.id, b.sourceFile));
-  const reports = batches.filter((b) => !gone(b, b.reportFile)).map((b) => batchFile(b.id, b.reportFile));
-  erased.push(fr ? `fichiers CSV reçus : ${sources.length}` : `CSV files received: ${sources.length}`);
-  erased.push(fr ? `rapports de lots : ${reports.length}` : `batch reports: ${reports.length}`);
-  erased.push(fr ? 'adresses e-mail, nom du contact, téléphone de la fiche client' : 'email addresses, contact name, phone of the client record');
-  erased.push(fr ? 'demandes RGPD antérieures et entrées du registre des courriers qui vous concernent' : 'earlier GDPR requests and mail ledger entries about you');
-  const lastIssue = batches.flatMap((b) => b.invoices.map((i) => i.issueDate)).sort().at(-1) ?? now.toISOString().slice(0, 10);
-  const until = `${Number(lastIssue.slice(0, 4)) + config.gdpr.invoiceRetentionYears}${lastIssue.slice(4)}`;
+  const files = batches.flatMap((b) => [b.sourceFile, b.reportFile, ...b.invoices.map((i) => i.pdfFile)].filter((f) => !gone(b, f)).map((f) => batchFile(b.id, f)));
+  const invoices = batches.reduce((n, b) => n + b.invoices.length, 0);
+  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const lastIssue = batches.flatMap((b) => b.invoices.map((i) => i.issueDate)).sort().at(-1);
+  const erased = fr
+    ? [
+        `les fichiers CSV reçus, les copies des factures (${invoices}) et les rapports que nous gardions (${files.length} fichiers), et le détail des lots (noms de fichiers, acheteurs, références)`,
+        'les adresses e-mail, le nom du contact, le téléphone, l’adresse postale et les coordonnées bancaires de la fiche client',
+        'vos demandes antérieures et les entrées du registre des courriers qui vous concernent',
+        `vos courriers et nos réponses dans nos dossiers de messagerie (${addresses.join(', ')})`,
+      ]
+    : [
+        `the CSV files received, our copies of the invoices (${invoices}) and reports (${files.length} files), and the batch details (file names, buyers, references)`,
+        'the e-mail addresses, contact name, phone, postal address and bank details of the client record',
+        'your earlier requests and the mail ledger entries about you',
+        `your mails and our replies in our mail folders (${addresses.join(', ')})`,
+      ];
   const kept = [
     {
-      what: fr ? `factures émises (${batches.reduce((n, b) => n + b.invoices.length, 0)}) et registre des factures, avec l'identité du vendeur qui y figure (raison sociale, SIREN, TVA, adresse, IBAN)` : `issued invoices (${batches.reduce((n, b) => n + b.invoices.length, 0)}) and the invoice register, with the seller identity printed on them (name, SIREN, VAT, address, IBAN)`,
-      basis: fr ? 'obligation légale de conservation (RGPD art. 17(3)(b) ; C. com. art. L123-22, 10 ans)' : 'legal retention duty (GDPR Art. 17(3)(b); French Commercial Code art. L123-22, 10 years)',
-      until,
+      what: fr ? 'le registre de numérotation de vos factures (numéros, dates, montants, empreintes des PDF ; aucune donnée sur vos clients), avec la raison sociale et le SIREN auxquels il se rapporte' : 'the numbering register of your invoices (numbers, dates, amounts, PDF hashes; no data about your customers), with the legal name and SIREN it refers to',
+      basis: fr ? 'preuve d’une numérotation continue et chronologique (CGI, ann. II, art. 242 nonies A) ; le studio n’archive pas vos factures : conservez les vôtres' : 'proof of a continuous, chronological numbering (French Tax Code, annex II, art. 242 nonies A); the studio does not archive your invoices: keep your own',
+      until: day(after(new Date(lastIssue ?? now.toISOString()), r.register)),
     },
-    { what: fr ? 'la présente demande et sa réponse' : 'this request and its answer', basis: fr ? 'preuve du respect de vos droits (art. 5(2))' : 'proof that your rights were honoured (Art. 5(2))', until: `${now.getUTCFullYear() + 5}${now.toISOString().slice(4, 10)}` },
+    {
+      what: fr ? 'la présente demande et sa réponse (votre adresse en clair), puis une preuve minimale (référence, type, dates, résultat, adresse sous forme d’empreinte)' : 'this request and its answer (your address in clear), then a minimal proof (reference, kind, dates, outcome, address as a keyed hash)',
+      basis: fr ? 'preuve du respect de vos droits (RGPD art. 5(2))' : 'proof that your rights were honoured (GDPR Art. 5(2))',
+      until: `${day(after(now, r.requestContent))} / ${day(after(now, r.requestProof))}`,
+    },
+    {
+      what: fr ? 'le journal d’audit (actions du service ; adresses et IP sous forme d’empreintes)' : 'the audit trail (what the service did; addresses and IPs as keyed hashes)',
+      basis: fr ? 'sécurité du service (intérêt légitime)' : 'security of the service (legitimate interest)',
+      until: day(after(now, r.auditTrail)),
+    },
   ];
   return {
     erased,
@@ -150,15 +175,22 @@ export async function eraseClient(store: Store, config: Config, client: ClientRe
       const at = now.toISOString();
       const current = await tx.clients.get(client.id);
       if (current) {
-        const { contactName: _n, phone: _p, ...rest } = current;
-        await tx.clients.put({ ...rest, emails: [], erased: { at, ref: req.ref }, updatedAt: at });
+        const { contactName: _n, phone: _p, siret: _s, ...rest } = current;
+        await tx.clients.put({ ...rest, emails: [], iban: '', bic: '', address: { line1: '', postcode: '', city: '', country: current.address.country }, erased: { at, ref: req.ref }, closedAt: current.closedAt ?? at, updatedAt: at });
       }
-      const addresses = new Set([...client.emails, req.requester]);
-      const earlier = (await tx.requests.list()).filter((r) => r.ref !== req.ref && addresses.has(r.requester)).map((r) => r.ref);
-      await tx.requests.remove(earlier);
-      for (const b of batches) await tx.batches.amend([b.id], { fileName: '(effacé / erased)', filesRemoved: [b.sourceFile, b.reportFile] });
+      const lower = new Set(addresses.map((a) => a.toLowerCase()));
+      await tx.requests.remove(requests.filter((x) => x.ref !== req.ref && lower.has(x.requester)).map((x) => x.ref));
+      await tx.batches.minimize(batches.map((b) => b.id), at);
+      tx.files.shred(files);
       await tx.ledger.forgetClient(client.id);
-      tx.files.shred([...sources, ...reports]);
+      for (const e of outbox) if (e.clientId === client.id || e.envelope.to.some((t) => lower.has(t.toLowerCase()))) await tx.outbox.cancel(e.id);
+      // Mails before this commit: the answer to this request, sent after it, is kept with the request as its proof.
+      await tx.tasks.add({ id: randomUUID(), kind: 'mailbox-purge', purge: { folders: mailFolders(config), addresses, before: at }, reason: `erasure ${req.ref}`, createdAt: at, attempts: 0 });
     },
   };
+}
+
+/** Every folder where the bot keeps mail: its three folders and Sent (never the inbox). */
+export function mailFolders(config: Config): string[] {
+  return [config.folders.processed, config.folders.rejected, config.folders.ignored, ...(config.imap ? (config.imap.sentFolder ? [config.imap.sentFolder] : []) : ['Sent'])];
 }

@@ -1,5 +1,6 @@
 /** The daemon's recurring jobs, in one list: adding one is adding an entry here. */
 import { digest, expireRequests } from '../gdpr/maintenance.js';
+import { runTasks } from './tasks.js';
 import type { RecurringJob } from './types.js';
 
 /** The safety net under IDLE: a look at the mailbox on `pollCron`. */
@@ -39,4 +40,14 @@ const requestDigest: RecurringJob = {
   },
 };
 
-export const JOBS: readonly RecurringJob[] = [poll, outbox, requestExpiry, requestDigest];
+/** Mailbox work decided by commits (an erasure's purge of the person's mails). */
+const tasks: RecurringJob = {
+  name: 'tasks',
+  schedule: (config) => ({ cron: config.pollCron }),
+  afterEachRound: true,
+  run: async (ctx) => {
+    await runTasks(ctx.store, ctx.source, ctx.transport, ctx.log);
+  },
+};
+
+export const JOBS: readonly RecurringJob[] = [poll, outbox, requestExpiry, requestDigest, tasks];

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { ReplyDraft } from '../mail/compose.js';
+import type { MailSource } from '../mail/source.js';
+import type { MailTransport } from '../mail/transport.js';
 import type { Store } from '../store/port.js';
 
 export interface JobContext {
@@ -16,6 +18,8 @@ export interface JobContext {
   audit: AuditTrail;
   log: Logger;
   now: Date;
+  source: MailSource;
+  transport: MailTransport;
   /** Look at the mailbox now. */
   pollMailbox(): void;
   /** Send what is due in the outbox. */

@@ -79,6 +79,8 @@ export class Daemon {
       audit: this.audit,
       log: this.log,
       now: new Date(),
+      source: this.source,
+      transport: this.transport,
       pollMailbox: () => this.kick(),
       sendOutbox: () => this.sendOutbox(),
       queueMail: (draft, audit) => this.queueMail(draft, audit),

@@ -10,6 +10,8 @@ import { lstat, readdir, readFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { ensurePrivateDir, readPrivateFile, writePrivateFile } from '../store/files.js';
+import type { MailboxPurge } from '../store/records.js';
+import { purgeMessageFiles, type FolderPurge } from './purge.js';
 import type { MailRef, MailSource } from './source.js';
 
 export class MaildirSource implements MailSource {
@@ -84,6 +86,14 @@ export class MaildirSource implements MailSource {
 
   async saveSent(raw: Buffer): Promise<void> {
     await deliverToMaildir(join(this.root, '.Sent'), raw);
+  }
+
+  async purge(spec: MailboxPurge, dryRun: boolean): Promise<FolderPurge[]> {
+    const folders = spec.folders.map((folder) => {
+      const dir = join(this.root, `.${folder.replace(/[/\\]/g, '.')}`);
+      return { folder, dirs: [join(dir, 'cur'), join(dir, 'new')] };
+    });
+    return purgeMessageFiles(folders, spec, dryRun);
   }
 
   onActivity(listener: () => void): void {

@@ -1,5 +1,6 @@
 /** Where mails come from: one small interface, an IMAP mailbox or a local Maildir. */
-import type { MailKey } from '../store/records.js';
+import type { MailboxPurge, MailKey } from '../store/records.js';
+import type { FolderPurge } from './purge.js';
 
 export interface MailRef {
   key: MailKey;
@@ -18,6 +19,13 @@ export interface MailSource {
   moveMany(refs: readonly MailRef[], folder: string): Promise<void>;
   /** Keep a copy of a sent reply (IMAP Sent folder); a no-op where there is none. */
   saveSent(raw: Buffer): Promise<void>;
+  /**
+   * Remove mails from the bot's folders (the folders named, never the
+   * inbox): by age, by address, or both (IMAP: flagged \Deleted, then
+   * UID EXPUNGE; Maildir: overwritten, then unlinked). With `dryRun`, only
+   * count them.
+   */
+  purge(spec: MailboxPurge, dryRun: boolean): Promise<FolderPurge[]>;
   /** Called when new mail may have arrived (IDLE, a new file). */
   onActivity(listener: () => void): void;
   close(): Promise<void>;

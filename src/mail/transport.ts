@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { SmtpConfig } from '../config/schema.js';
+import type { MailboxPurge } from '../store/records.js';
+import { purgeMessageFiles, type FolderPurge } from './purge.js';
 import { writePrivateFile } from '../store/files.js';
 import type { TokenProvider } from './oauth.js';
 import { SENDERS } from './outbox.js';
@@ -16,6 +18,8 @@ export interface MailTransport {
   send(raw: Buffer, envelope: { from: string; to: string[] }): Promise<void>;
   verify(): Promise<void>;
   close(): void;
+  /** Copies of sent mail this transport keeps itself (the embedded outbox folder), purged like a folder. */
+  purge?(spec: MailboxPurge, dryRun: boolean): Promise<FolderPurge[]>;
 }
 
 /** Embedded mode: each outgoing mail becomes data/outbox/<time>-<id>.eml. */
@@ -34,6 +38,11 @@ export class FolderTransport implements MailTransport {
   async verify(): Promise<void> {}
 
   close(): void {}
+
+  /** The .eml files of sent replies count as the embedded mailbox's Sent folder. */
+  purge(spec: MailboxPurge, dryRun: boolean): Promise<FolderPurge[]> {
+    return purgeMessageFiles([{ folder: 'outbox', dirs: [this.dir] }], spec, dryRun);
+  }
 }
 
 export class SmtpTransport implements MailTransport {

@@ -20,10 +20,20 @@ import type { BatchRecord } from '../batch/types.js';
 import type { ClientRecord } from '../clients/record.js';
 import type { RightKind } from '../gdpr/classify.js';
 import type { RightsRequest } from '../gdpr/requests.js';
-import type { LedgerEntry, MailClaim, MailKey, OutboxEntry, SeriesState, SetAsideEntry, StoreStats } from './records.js';
+import type { LedgerEntry, MailboxPurge, MailClaim, MailKey, OutboxEntry, SeriesState, SetAsideEntry, StoreStats, Task } from './records.js';
 
-export type { LedgerEntry, MailClaim, MailKey, OutboxEntry, SeriesState, SetAsideEntry, StoreStats };
+export type { LedgerEntry, MailboxPurge, MailClaim, MailKey, OutboxEntry, SeriesState, SetAsideEntry, StoreStats, Task };
 export { ledgerKey, parseLedgerKey } from './records.js';
+
+/** A batch as the retention needs it: its date, its files, what is gone already. */
+export interface BatchSummary {
+  id: string;
+  clientId: string;
+  committedAt: string;
+  files: string[];
+  filesRemoved: string[];
+  minimized: boolean;
+}
 
 export interface ReadTx {
   clients: {
@@ -41,6 +51,8 @@ export interface ReadTx {
     /** The batch made from these exact bytes (SHA-256) for this seller, if any (invariant 8). */
     byFile(clientId: string, fileSha256: string): Promise<BatchRecord | undefined>;
     ofClient(clientId: string): Promise<BatchRecord[]>;
+    /** Every batch committed before a date, oldest first (retention), without their invoice lines. */
+    committedBefore(before: string): Promise<BatchSummary[]>;
     /** Sellers whose invoices name this address as the buyer's (BT-58). */
     sellersOfBuyer(email: string): Promise<string[]>;
   };
@@ -62,6 +74,9 @@ export interface ReadTx {
   rate: {
     /** How many events `key` had in the window (at most the limit they were counted with). */
     recent(key: string, windowMs: number, now: number): Promise<number>;
+  };
+  tasks: {
+    list(): Promise<Task[]>;
   };
 }
 
@@ -85,8 +100,10 @@ export interface Tx extends ReadTx {
   batches: ReadTx['batches'] & {
     /** Record a committed batch; its files must be in `files` (adopted by the same commit). */
     record(batch: BatchRecord): Promise<void>;
-    /** Change what may change of recorded batches (GDPR erasure): the file name shown, the files that are gone. */
-    amend(ids: readonly string[], change: { fileName?: string; filesRemoved?: readonly string[] }): Promise<void>;
+    /** Note files of recorded batches as gone (the caller shreds them with `files.shred` in the same commit). */
+    filesRemoved(id: string, files: readonly string[]): Promise<void>;
+    /** Keep only the register of these batches (`registerOnly`): retention, erasure. */
+    minimize(ids: readonly string[], at: string): Promise<void>;
   };
   requests: ReadTx['requests'] & {
     /**
@@ -110,6 +127,8 @@ export interface Tx extends ReadTx {
     /** A reply to send; its raw message (`entry.file`) must be staged in `files` and is adopted with it. */
     queue(entry: OutboxEntry): Promise<void>;
     sent(id: string): Promise<void>;
+    /** A reply that must not leave any more (its recipient's data was erased): gone, its message shredded. */
+    cancel(id: string): Promise<void>;
     retry(id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }): Promise<void>;
   };
   rate: ReadTx['rate'] & {
@@ -119,6 +138,11 @@ export interface Tx extends ReadTx {
      * flood costs no more than a sender at the limit.
      */
     hit(key: string, windowMs: number, limit: number, now: number): Promise<boolean>;
+  };
+  tasks: ReadTx['tasks'] & {
+    add(task: Task): Promise<void>;
+    done(id: string): Promise<void>;
+    failed(id: string, error: string): Promise<void>;
   };
   files: {
     /** The staged files become stored files under their names, with this commit. */

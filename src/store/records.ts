@@ -102,3 +102,28 @@ export interface StoreStats {
   requestsOpen: number;
   setAside: SetAsideEntry[];
 }
+
+/** Mails to remove from the bot's folders: by age (retention), by address (erasure), or both. */
+export interface MailboxPurge {
+  /** Folder names (the bot's folders and Sent; never the inbox). */
+  folders: string[];
+  /** Only mails that arrived before this instant (ISO). */
+  before?: string;
+  /** Only mails from, to or copied to one of these addresses. */
+  addresses?: string[];
+}
+
+/**
+ * Work outside the store that a commit decided (the mailbox is the daemon's
+ * to touch): kept in the store until done, so a crash only delays it.
+ */
+export interface Task {
+  id: string;
+  kind: 'mailbox-purge';
+  purge: MailboxPurge;
+  /** Why: "erasure RGPD-2026-0007", "retention". */
+  reason: string;
+  createdAt: string;
+  attempts: number;
+  lastError?: string;
+}

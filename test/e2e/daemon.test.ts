@@ -215,7 +215,7 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
     });
   });
 
-  it('through the real servers: a restricted client gets no invoices, a buyer request goes to the client, erasure keeps the register', async () => {
+  it('through the real servers: a restricted client gets no invoices, a buyer request goes to the client, erasure leaves the register and expunges the person\'s mails', async () => {
     await withWorld(async (w) => {
       const daemon = startDaemon(w.data);
       const seen = new Map<string, number>();
@@ -250,13 +250,21 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
         assert.match(refused.text ?? '', /traitement de vos données est limité/);
         assert.equal(refused.attachments.length, 0);
 
+        assert.ok((await w.dovecot.messages('factures', 'Processed')).length > 0);
         const erased = await request(CLIENT, 'compta', 'RGPD : effacement', 'Merci de supprimer mes données.');
         assert.match(erased.text ?? '', /Nous avons effacé/);
-        assert.match(erased.text ?? '', /jusqu'au 2036-/);
+        assert.match(erased.text ?? '', /registre de numérotation .* jusqu'au 20\d\d-/s);
         const db = await readState(w.data);
         const batch = db.batches[0] ?? assert.fail('no batch');
-        assert.ok(existsSync(join(w.data, 'batches', batch.id, batch.invoices[0]?.pdfFile ?? '')), 'the held invoice stays');
-        assert.equal(existsSync(join(w.data, 'batches', batch.id, 'source.csv')), false);
+        assert.deepEqual(batch.invoices.map((i) => [i.number, i.buyerName]), [['FA-2026-00001', '']], 'the register, nothing more');
+        assert.equal(existsSync(join(w.data, 'batches', batch.id)), false, 'no copy of the invoices');
+        // The person's mails and the bot's replies to them are expunged from every folder (IMAP UID EXPUNGE);
+        // the answer to this request, sent after it, stays as its proof.
+        const about = (m: { source?: Buffer }) => (m.source ?? Buffer.alloc(0)).toString('latin1').includes(CLIENT);
+        await waitFor('the mails expunged', async () => ((await w.dovecot.messages('factures', 'Processed')).filter(about).length === 0 ? true : undefined), 30_000, 250);
+        for (const folder of ['Rejected', 'Ignored']) assert.equal((await w.dovecot.messages('factures', folder)).filter(about).length, 0, folder);
+        await waitFor('only the answer in Sent', async () => ((await w.dovecot.messages('factures', 'Sent')).filter(about).length === 1 ? true : undefined), 30_000, 250);
+        assert.ok((await w.dovecot.messages('factures', 'Processed')).some((m) => (m.source ?? Buffer.alloc(0)).toString('latin1').includes('jane@example.org')), "others' mails stay");
       } finally {
         await daemon.stop();
       }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { deliverToMaildir } from '../../src/mail/maildir.js';
@@ -51,6 +51,28 @@ export class World {
 
   state(): Promise<StateView> {
     return readState(this.data);
+  }
+
+  /**
+   * Which files under the data directory hold one of these strings (read as
+   * bytes, whatever the file): a message folder counts as one place.
+   */
+  grep(needles: string[]): { file: string; needle: string }[] {
+    const out = new Map<string, { file: string; needle: string }>();
+    const walk = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) walk(path);
+        else if (entry.isFile()) {
+          const bytes = readFileSync(path).toString('latin1') + readFileSync(path).toString('utf8');
+          const rel = relative(this.data, path);
+          const place = /^(mailbox\/[^/]*\/|outbox\/)/.exec(rel.replace(/(cur|new)\/[^/]+$/, ''))?.[1] ?? rel;
+          for (const n of needles) if (bytes.includes(n)) out.set(`${place}|${n}`, { file: place, needle: n });
+        }
+      }
+    };
+    walk(this.data);
+    return [...out.values()];
   }
 
   cleanup(): void {

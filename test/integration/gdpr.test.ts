@@ -56,26 +56,34 @@ describe('GDPR rights requests', () => {
     }
   });
 
-  it('erasure in English keeps the invoice register under legal hold and says until when', async () => {
+  it('erasure in English leaves only what the answer says is kept, and says why and until when', async () => {
     const w = new World({}, 'en');
     try {
       await w.send(CLIENT, 'Invoices', 'attached', { attachments: [{ filename: 'march.csv', content: CSV }] });
       await w.run();
+      await w.send(CLIENT, 'Question', 'What is this address for?');
+      await w.run();
       const answer = await confirmed(w, CLIENT, 'GDPR request', 'Hello, please delete my personal data. Thanks');
-      assert.match(answer.text ?? '', /We erased the following data/);
-      assert.match(answer.text ?? '', /CSV files received: 1/);
-      assert.match(answer.text ?? '', /L123-22, 10 years\) — until 2036-03-03/);
-      const db = (await w.state());
-      const client = db.clients[0] as { emails: string[]; phone?: string; contactName?: string; erased?: unknown };
-      assert.deepEqual(client.emails, []);
-      assert.equal(client.phone, undefined);
-      assert.equal(client.contactName, undefined);
+      const text = (answer.text ?? '').replace(/\s+/g, ' ');
+      assert.match(text, /We erased the following data/);
+      assert.match(text, /our copies of the invoices \(2\) and reports \(4 files\)/);
+      assert.match(text, /the numbering register of your invoices .* the studio does not archive your invoices: keep your own — until 2036-03-03/);
+      assert.match(text, /the audit trail .* until \d{4}-\d\d-\d\d/);
+      const db = await w.state();
+      const client = db.clients[0] ?? assert.fail('the record the register refers to');
+      assert.deepEqual([client.emails, client.phone, client.contactName, client.iban, client.legalName], [[], undefined, undefined, '', 'Atelier Dupont SARL']);
       assert.ok(client.erased);
-      const batch = db.batches[0];
-      assert.ok(batch);
-      const dir = join(w.data, 'batches', batch.id);
-      assert.equal(existsSync(join(dir, batch.sourceFile)), false, 'the CSV received is gone');
-      for (const i of batch.invoices) assert.ok(existsSync(join(dir, i.pdfFile)), 'invoices are kept');
+      const batch = db.batches[0] ?? assert.fail('the register');
+      assert.deepEqual(batch.invoices.map((i) => [i.number, i.buyerName]), [['FA-2026-00001', ''], ['FA-2026-00002', '']]);
+      assert.equal(existsSync(join(w.data, 'batches', batch.id)), false, 'no copy left');
+
+      // What remains anywhere in the data directory and the mailbox: exactly what the answer names.
+      const remaining = w.grep([CLIENT, 'Claire Dupont', '0478000000', 'FR7630006000011234567890189', 'Nordlys', 'Atelier de cadrage', 'march.csv']);
+      assert.deepEqual(
+        remaining.map((r) => `${r.file}: ${r.needle}`).sort(),
+        [`mailbot.json: ${CLIENT}`, `mailbox/.Sent/: ${CLIENT}`, `outbox/: ${CLIENT}`].sort(),
+        'the request (with the address) and its answer, nothing else',
+      );
     } finally {
       w.cleanup();
     }

@@ -23,6 +23,8 @@ export class BatchIndex {
   readonly buyers = new Map<string, Set<string>>();
   /** `${clientId}\0${seriesKey}` → the highest sequence number recorded in a batch. */
   readonly maxSeq = new Map<string, number>();
+  /** Batches with something left for the retention to remove, and their date. */
+  readonly unminimized = new Map<string, string>();
   invoices = 0;
 
   reset(file: string): void {
@@ -33,6 +35,7 @@ export class BatchIndex {
     this.byClient.clear();
     this.buyers.clear();
     this.maxSeq.clear();
+    this.unminimized.clear();
     this.invoices = 0;
   }
 
@@ -55,6 +58,8 @@ export class BatchIndex {
       }
     }
     this.invoices += b.invoices.length;
+    if (b.minimizedAt) this.unminimized.delete(b.id);
+    else this.unminimized.set(b.id, b.committedAt);
   }
 }
 

@@ -6,7 +6,7 @@
  * caller then writes the document that points to the new lengths: until it
  * does, none of this is visible.
  */
-import type { BatchRecord } from '../../batch/types.js';
+import { registerOnly, type BatchRecord } from '../../batch/types.js';
 import type { LedgerEntry } from '../records.js';
 import type { Doc, JournalPointer } from './doc.js';
 import { readLines, writeLines } from './journal.js';
@@ -45,11 +45,11 @@ export async function commitJournals(dataDir: string, doc: Doc, outs: readonly T
   const amendments = outs.flatMap((o) => o.amendments);
   if (amendments.length > 0) {
     const next = await rewrite(dataDir, journals.batches, `batches.${doc.commit}.jsonl`, (text) => {
-      const b = JSON.parse(text) as BatchRecord & { filesRemoved?: string[] };
+      let b = JSON.parse(text) as BatchRecord;
       for (const a of amendments) {
         if (!a.ids.includes(b.id)) continue;
-        if (a.change.fileName !== undefined) b.fileName = a.change.fileName;
-        if (a.change.filesRemoved) b.filesRemoved = [...new Set([...(b.filesRemoved ?? []), ...a.change.filesRemoved])];
+        if (a.filesRemoved) b = { ...b, filesRemoved: [...new Set([...(b.filesRemoved ?? []), ...a.filesRemoved])] };
+        if (a.minimizedAt) b = registerOnly(b, a.minimizedAt);
       }
       return JSON.stringify(b);
     });

@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { ClientRecord } from '../../clients/record.js';
 import type { RightsRequest } from '../../gdpr/requests.js';
 import { MailbotError } from '../../core/errors.js';
-import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry } from '../records.js';
+import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry, Task } from '../records.js';
 
 export const SCHEMA_VERSION = 2;
 export const JOURNALS = ['batches', 'ledger', 'audit'] as const;
@@ -44,6 +44,8 @@ export interface Doc {
   /** Sliding-window counters: the window (ms) and the times (ms) of the events still in it. */
   rates: Record<string, { window: number; times: number[] }>;
   counters: Record<string, number>;
+  /** Work outside the store decided by a commit (a mailbox purge), until done. */
+  tasks: Record<string, Task>;
   /**
    * After-commit work, by the process that committed it: staged folders to
    * promote, stored files to shred. The process clears its own entries once
@@ -72,6 +74,7 @@ export function emptyDoc(): Doc {
     outbox: {},
     rates: {},
     counters: {},
+    tasks: {},
     pending: { promote: [], shred: [] },
   };
 }
@@ -94,6 +97,7 @@ const docSchema = z.object({
   outbox: keyed({ id: z.string(), file: z.string(), state: z.string(), messageId: z.string() }),
   rates: z.record(z.string(), z.object({ window: z.number().positive(), times: z.array(z.number()) })),
   counters: z.record(z.string(), z.number()),
+  tasks: keyed({ id: z.string(), kind: z.string() }).default({}),
   pending: z.object({ promote: z.array(pendingWork), shred: z.array(pendingWork) }),
 });
 
@@ -111,7 +115,7 @@ export function parseDoc(path: string, text: string): Doc | { upgradeFrom: 1; da
   if (version !== SCHEMA_VERSION) throw invalid(path, `schemaVersion is ${JSON.stringify(version)}; this version of mailbot reads ${SCHEMA_VERSION} (and upgrades 1)`);
   const parsed = docSchema.safeParse(raw);
   if (!parsed.success) throw invalid(path, parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
-  return raw as Doc;
+  return { ...(raw as Doc), tasks: (raw as Partial<Doc>).tasks ?? {} };
 }
 
 function invalid(path: string, why: string): MailbotError {

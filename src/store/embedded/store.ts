@@ -16,8 +16,8 @@
  * cost of a commit depends on the small state and on what it adds, never on
  * how much history came before.
  */
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rmdir, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import lockfile from 'proper-lockfile';
 import type { AuditEntry } from '../../audit/entry.js';
@@ -328,15 +328,19 @@ export class EmbeddedStore implements Store {
         this.warn(`staged files ${id} could not be put in place: ${errorMessage(err)}`);
       }
     }
+    const emptied = new Set<string>();
     for (const name of shredAll) {
       try {
         await shredFile(join(this.dataDir, checkStoredName(name)));
         this.finished.shred.add(name);
+        if (name.includes('/')) emptied.add(dirname(join(this.dataDir, name)));
       } catch (err) {
         this.retry.shred.push(name);
         this.warn(`${name} could not be shredded: ${errorMessage(err)}`);
       }
     }
+    // A batch folder left empty goes too (a folder with files left in it stays).
+    for (const dir of emptied) if (dir !== this.dataDir && !dir.endsWith('/queue')) await rmdir(dir).catch(() => undefined);
     try {
       if (after.moved.length > 0 && this.attempts) await (await this.attempts).done(after.moved);
     } catch (err) {

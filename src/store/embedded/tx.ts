@@ -12,17 +12,18 @@ import { MailbotError } from '../../core/errors.js';
 import type { RightKind } from '../../gdpr/classify.js';
 import { OPEN_STATUSES, type RightsRequest } from '../../gdpr/requests.js';
 import { checkClientAddresses, checkSeriesAdvance, normaliseAddress, requestAlreadyOpen, requestRef } from '../invariants.js';
-import type { Staging, Tx } from '../port.js';
-import type { LedgerEntry, OutboxEntry, SeriesState } from '../records.js';
+import type { BatchSummary, Staging, Tx } from '../port.js';
+import { summaryOf } from '../batch-summary.js';
+import type { LedgerEntry, OutboxEntry, SeriesState, Task } from '../records.js';
 import { fileKey, type BatchIndex } from './batch-index.js';
 import type { Doc } from './doc.js';
 
-type Collections = 'clients' | 'series' | 'requests' | 'requestSeq' | 'ledger' | 'setAside' | 'outbox' | 'rates' | 'counters';
+type Collections = 'clients' | 'series' | 'requests' | 'requestSeq' | 'ledger' | 'setAside' | 'outbox' | 'rates' | 'counters' | 'tasks';
 
 /** What a finished transaction adds beyond the document: journal lines and after-commit work. */
 export interface TxOutput {
   batches: BatchRecord[];
-  amendments: { ids: readonly string[]; change: { fileName?: string; filesRemoved?: readonly string[] } }[];
+  amendments: BatchAmendment[];
   moved: LedgerEntry[];
   forgetClients: string[];
   audit: AuditEntry[];
@@ -32,6 +33,13 @@ export interface TxOutput {
   movedKeys: string[];
   /** Replies whose sending ended (this process may take others). */
   outboxDone: string[];
+}
+
+/** A change to recorded batches, applied by rewriting the journal at the commit. */
+export interface BatchAmendment {
+  ids: readonly string[];
+  filesRemoved?: readonly string[];
+  minimizedAt?: string;
 }
 
 export interface TxEnv {
@@ -159,9 +167,24 @@ export class EmbeddedTx implements Tx {
       this.count('invoices', batch.invoices.length);
       this.out.batches.push(clone(batch));
     },
-    amend: (ids: readonly string[], change: { fileName?: string; filesRemoved?: readonly string[] }) => {
+    committedBefore: async (before: string) => {
+      const index = await this.env.index();
+      const out: BatchSummary[] = [];
+      const old = [...index.unminimized].filter(([, at]) => at < before).sort((a, b) => a[1].localeCompare(b[1]));
+      for (const [id] of old) {
+        const b = await this.env.readBatch(id);
+        if (b) out.push(summaryOf(b));
+      }
+      return out;
+    },
+    filesRemoved: (id: string, files: readonly string[]) => {
       this.mustWrite();
-      this.out.amendments.push({ ids: [...ids], change: clone(change) });
+      this.out.amendments.push({ ids: [id], filesRemoved: [...files] });
+      return Promise.resolve();
+    },
+    minimize: (ids: readonly string[], at: string) => {
+      this.mustWrite();
+      this.out.amendments.push({ ids: [...ids], minimizedAt: at });
       return Promise.resolve();
     },
   };
@@ -251,6 +274,14 @@ export class EmbeddedTx implements Tx {
       this.count('repliesSent');
       return Promise.resolve();
     },
+    cancel: (id: string) => {
+      const entry = this.r('outbox')[id];
+      if (!entry) return Promise.resolve();
+      delete this.w('outbox')[id];
+      this.out.shred.push(entry.file);
+      this.out.outboxDone.push(id);
+      return Promise.resolve();
+    },
     retry: (id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }) => {
       const entry = this.r('outbox')[id];
       if (entry) this.w('outbox')[id] = { ...entry, ...patch };
@@ -270,6 +301,23 @@ export class EmbeddedTx implements Tx {
       // Counters whose window ended are dropped as they are met: the document keeps live ones only.
       for (const [k, r] of Object.entries(rates)) if ((r.times.at(-1) ?? 0) <= now - r.window) delete rates[k];
       return Promise.resolve(allowed);
+    },
+  };
+
+  tasks = {
+    list: () => Promise.resolve(Object.values(this.r('tasks')).sort((a, b) => a.createdAt.localeCompare(b.createdAt)).map(clone)),
+    add: (task: Task) => {
+      this.w('tasks')[task.id] = clone(task);
+      return Promise.resolve();
+    },
+    done: (id: string) => {
+      delete this.w('tasks')[id];
+      return Promise.resolve();
+    },
+    failed: (id: string, error: string) => {
+      const t = this.r('tasks')[id];
+      if (t) this.w('tasks')[id] = { ...t, attempts: t.attempts + 1, lastError: error.slice(0, 300) };
+      return Promise.resolve();
     },
   };
 

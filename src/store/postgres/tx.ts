@@ -7,14 +7,15 @@
 import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
 import type { AuditEntry } from '../../audit/entry.js';
-import type { BatchRecord } from '../../batch/types.js';
+import { registerOnly, type BatchRecord } from '../../batch/types.js';
 import type { ClientRecord } from '../../clients/record.js';
 import { MailbotError } from '../../core/errors.js';
 import type { RightKind } from '../../gdpr/classify.js';
 import { OPEN_STATUSES, type RightsRequest } from '../../gdpr/requests.js';
 import { checkClientAddresses, checkSeriesAdvance, normaliseAddress, requestAlreadyOpen, requestRef } from '../invariants.js';
+import { summaryOf } from '../batch-summary.js';
 import type { Staging, Tx } from '../port.js';
-import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry } from '../records.js';
+import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry, Task } from '../records.js';
 
 type Row = Record<string, unknown>;
 
@@ -121,16 +122,23 @@ export class PgTx implements Tx {
       await this.count('batches', 1);
       await this.count('invoices', inv.length);
     },
-    amend: async (ids: readonly string[], change: { fileName?: string; filesRemoved?: readonly string[] }) => {
+    committedBefore: async (before: string) =>
+      (await this.q<{ record: BatchRecord }>("SELECT record FROM batches WHERE committed_at < $1 AND NOT (record ? 'minimizedAt') ORDER BY committed_at, id", [before])).map((r) => summaryOf(r.record)),
+    filesRemoved: async (id: string, files: readonly string[]) => {
       this.mustWrite();
-      for (const r of await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE id = ANY($1) FOR UPDATE', [ids])) {
-        const b = r.record;
-        if (change.fileName !== undefined) b.fileName = change.fileName;
-        if (change.filesRemoved) b.filesRemoved = [...new Set([...(b.filesRemoved ?? []), ...change.filesRemoved])];
-        await this.q('UPDATE batches SET record = $2 WHERE id = $1', [b.id, b]);
-      }
+      await this.amend([id], (b) => ({ ...b, filesRemoved: [...new Set([...(b.filesRemoved ?? []), ...files])] }));
+    },
+    minimize: async (ids: readonly string[], at: string) => {
+      this.mustWrite();
+      await this.amend(ids, (b) => registerOnly(b, at));
     },
   };
+
+  private async amend(ids: readonly string[], change: (b: BatchRecord) => BatchRecord): Promise<void> {
+    for (const r of await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE id = ANY($1) FOR UPDATE', [ids])) {
+      await this.q('UPDATE batches SET record = $2 WHERE id = $1', [r.record.id, change(r.record)]);
+    }
+  }
 
   private async count(name: string, by: number): Promise<void> {
     await this.q('INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value', [name, by]);
@@ -207,6 +215,11 @@ export class PgTx implements Tx {
       this.shredded.push(row.entry.file);
       await this.count('repliesSent', 1);
     },
+    cancel: async (id: string) => {
+      this.mustWrite();
+      const [row] = await this.q<{ entry: OutboxEntry }>('DELETE FROM outbox WHERE id = $1 RETURNING entry', [id]);
+      if (row) this.shredded.push(row.entry.file);
+    },
     retry: async (id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }) => {
       this.mustWrite();
       await this.q("UPDATE outbox SET next_attempt_at = $2, taken_by = NULL, taken_until = NULL, entry = entry || $3::jsonb WHERE id = $1", [id, patch.nextAttemptAt, JSON.stringify(patch)]);
@@ -226,6 +239,22 @@ export class PgTx implements Tx {
       // Counters whose window ended go, so the table keeps live ones only.
       await this.q('DELETE FROM rates WHERE times[cardinality(times)] <= $1::bigint - window_ms', [now]);
       return allowed;
+    },
+  };
+
+  tasks = {
+    list: async () => (await this.q<{ record: Task }>('SELECT record FROM tasks ORDER BY created_at, id')).map((r) => r.record),
+    add: async (task: Task) => {
+      this.mustWrite();
+      await this.q('INSERT INTO tasks (id, created_at, record) VALUES ($1, $2, $3)', [task.id, task.createdAt, task]);
+    },
+    done: async (id: string) => {
+      this.mustWrite();
+      await this.q('DELETE FROM tasks WHERE id = $1', [id]);
+    },
+    failed: async (id: string, error: string) => {
+      this.mustWrite();
+      await this.q("UPDATE tasks SET record = record || jsonb_build_object('attempts', (record->>'attempts')::int + 1, 'lastError', $2::text) WHERE id = $1", [id, error.slice(0, 300)]);
     },
   };
 
