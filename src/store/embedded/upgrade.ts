@@ -2,9 +2,9 @@
  * From the first format (everything, history included, in mailbot.json) to
  * the current one: batches move to batches.jsonl, lists become keyed
  * collections, the counters of `mailbot status` are computed once from the
- * history. The legacy document is kept beside, private, as
- * mailbot.json.v1-backup. Runs under the store lock; the write of the new
- * document is the commit, so an interrupted upgrade simply runs again.
+ * history. Runs under the store lock; the write of the new document is the
+ * commit, so an interrupted upgrade simply runs again. No copy of the old
+ * document is kept: it would hold personal data past every retention.
  */
 import { readdir, rename, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -68,6 +68,5 @@ export async function upgradeLegacy(dataDir: string, docPath: string): Promise<v
     else await shredTree(join(dir, name));
   }
 
-  await writePrivateFile(`${docPath}.v1-backup`, text, dataDir);
   await writePrivateFile(docPath, JSON.stringify(doc), dataDir);
 }
