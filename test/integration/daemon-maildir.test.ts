@@ -89,6 +89,9 @@ describe('daemon on the embedded mailbox', () => {
       assert.match(r2.stderr, /"plain" is only allowed on a loopback host/);
       // A mailbox whose senders nobody authenticates is refused unless the configuration accepts it in so many words.
       assert.match(r2.stderr, /authservId: not set, so any sender could put a client's address in From/);
+      const refused = mailbot(data, ['start', '--once'], { UNSET_VAR_X: 'x' });
+      assert.equal(refused.status, 2, 'the daemon does not start either');
+      assert.match(refused.stderr, /authservId: not set/);
       writeFileSync(join(data, 'config.json'), JSON.stringify({ imap: { host: '127.0.0.1', security: 'plain', auth: { type: 'password', user: 'x', passwordEnv: 'HOME' } }, smtp: { host: '127.0.0.1', security: 'plain' }, trustUnauthenticatedSenders: true }));
       assert.doesNotMatch(mailbot(data, ['check-config']).stderr, /authservId/);
     } finally {

@@ -47,6 +47,19 @@ describe('hostile mail and files', () => {
     }
   });
 
+  it('refuses a batch dated far ahead, so that one row cannot freeze a seller\'s numbering', async () => {
+    const w = new World();
+    try {
+      await w.send(CLIENT, 'Lot', 'ci-joint', { attachments: [{ filename: 'futur.csv', content: Buffer.from(CSV.toString('utf8').replaceAll('2026-03-02', '2099-12-31')) }] });
+      const [reply] = await w.run();
+      assert.match(reply?.text ?? '', /date d’émission trop lointaine/);
+      assert.equal((await w.state()).batches.length, 0);
+      assert.deepEqual((await w.state()).series['atelier-dupont'], {});
+    } finally {
+      w.cleanup();
+    }
+  });
+
   it('caps the replies to strangers per hour, so forged senders cannot make it a source of backscatter', async () => {
     const w = new World({ limits: { repliesToUnknownPerHour: 3 } });
     try {
