@@ -103,8 +103,12 @@ export const configSchema = z
          * forged senders must not turn the bot into a source of backscatter.
          */
         repliesToUnknownPerHour: z.number().int().positive().default(200),
+        /** Files inside ZIPs, all the mail's ZIPs together. */
         zipEntries: z.number().int().positive().default(20),
+        /** Bytes once inflated, all the mail's ZIPs together (checked before inflating). */
         zipBytes: z.number().int().positive().default(20 * 1024 * 1024),
+        /** Bytes of mail handled at the same time: a big mail is handled alone, small ones together. */
+        inFlightBytes: z.number().int().positive().default(24 * 1024 * 1024),
         /** An issue date (BT-2) may be at most this many days after the processing date. */
         maxFutureIssueDays: z.number().int().min(0).max(366).default(7),
       })
@@ -114,6 +118,8 @@ export const configSchema = z
         /** Beyond this many PDFs, or this many bytes, they travel as one ZIP. */
         zipAboveCount: z.number().int().nonnegative().default(5),
         zipAboveBytes: z.number().int().positive().default(5 * 1024 * 1024),
+        /** No reply is bigger: above it the invoices travel in several mails, 1/N, 2/N… (servers refuse 25–35 MB). */
+        maxMessageBytes: z.number().int().min(1024 * 1024).default(20 * 1024 * 1024),
       })
       .prefault({}),
     gdpr: z

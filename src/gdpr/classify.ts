@@ -51,8 +51,11 @@ const PATTERNS: [RightKind, RegExp][] = [
 
 const PERSONAL_DATA = /\b(donnees personnelles|donnees|rgpd|gdpr|personal data|vie privee|privacy|cnil|data protection|protection des donnees)\b/;
 
+/** The own text the classifiers read: a person's request fits well within its first 64 KB. */
+const OWN_TEXT_READ = 64 * 1024;
+
 export function classifyRequest(subject: string, body: string): Classification {
-  const text = foldText(`${subject}\n${ownText(body)}`);
+  const text = foldText(`${subject.slice(0, 1000)}\n${ownText(body).slice(0, OWN_TEXT_READ)}`);
   for (const [kind, re] of PATTERNS) if (re.test(text)) return { kind };
   return PERSONAL_DATA.test(text) ? { kind: 'unspecified' } : null;
 }
@@ -60,7 +63,7 @@ export function classifyRequest(subject: string, body: string): Classification {
 /** "champ : valeur" / "field: value" lines of a rectification request, keys folded. */
 export function fieldLines(body: string): { key: string; label: string; value: string }[] {
   const out: { key: string; label: string; value: string }[] = [];
-  for (const line of ownText(body).split('\n')) {
+  for (const line of ownText(body).slice(0, OWN_TEXT_READ).split('\n')) {
     const m = /^\s*[-*•]?\s*([\p{L}][\p{L} '’_-]{1,40}?)\s*:\s*(.+?)\s*$/u.exec(line);
     if (m?.[1] && m[2]) out.push({ key: foldKey(m[1]), label: m[1].trim(), value: m[2] });
   }

@@ -4,7 +4,6 @@
  * package) is here too, kept small and explicit.
  */
 import { randomUUID } from 'node:crypto';
-import { strToU8, zipSync } from 'fflate';
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditTrail } from '../audit/trail.js';
 import { batchFile } from '../batch/run.js';
@@ -13,7 +12,8 @@ import type { Config } from '../config/schema.js';
 import { after, spell } from '../retention/settings.js';
 import { neutraliseCell } from '../core/text.js';
 import type { Lang } from '../mail/language.js';
-import type { ReadTx, Store, Tx } from '../store/port.js';
+import { zipStream, type ZipEntry } from '../core/zip.js';
+import type { ReadTx, Staging, Store, Tx } from '../store/port.js';
 import type { RightsRequest } from './requests.js';
 
 export interface Role {
@@ -72,16 +72,19 @@ function csvOf(rows: (string | number | undefined)[][]): string {
   }).join(';')).join('\r\n')}\r\n`;
 }
 
-/** Everything held about a client, as JSON and CSV, with the invoices and (portability) the files they provided. */
-export async function accessPackage(store: Store, config: Config, audit: AuditTrail, req: RightsRequest, client: ClientRecord, portability: boolean): Promise<Buffer> {
+/**
+ * Everything held about a client, as JSON and CSV, with the invoices and
+ * (portability) the files they provided: a ZIP streamed into `scratch`,
+ * entry by entry; returns where it is.
+ */
+export async function accessPackage(store: Store, config: Config, audit: AuditTrail, req: RightsRequest, client: ClientRecord, portability: boolean, scratch: Staging): Promise<string> {
   const { batches, requests } = await store.read(async (tx) => ({
     batches: await tx.batches.ofClient(client.id),
-    requests: (await tx.requests.list()).filter((r) => r.requester === req.requester || client.emails.includes(r.requester)).map(({ code: _code, ...r }) => r),
+    requests: (await tx.requests.list()).filter((r) => r.requester === req.requester || client.emails.includes(r.requester)).map(({ code: _code, parties, ...r }) => ({ ...r, ...(parties ? { parties: parties.map(({ code: _c, ...p }) => p) } : {}) })),
   }));
   const hashes = new Set(client.emails.concat(req.requester).map((e) => audit.hash(e)));
   const auditEntries: AuditEntry[] = [];
   for await (const e of store.auditEntries({})) if (e.clientId === client.id || (typeof e.sender === 'string' && hashes.has(e.sender))) auditEntries.push(e);
-  const files: Record<string, Uint8Array> = {};
   const data = {
     generatedAt: new Date().toISOString(),
     request: req.ref,
@@ -92,23 +95,35 @@ export async function accessPackage(store: Store, config: Config, audit: AuditTr
     requests,
     auditEntries,
   };
-  files['donnees.json'] = strToU8(JSON.stringify(data, null, 2));
-  files['factures.csv'] = strToU8(csvOf([
-    ['invoice_ref', 'number', 'issue_date', 'due_date', 'buyer', 'currency', 'total_excl_vat', 'total_vat', 'total_incl_vat', 'file'],
-    ...data.invoices.map((i) => [i.ref, i.number, i.issueDate, i.dueDate, i.buyerName, i.currency, i.totalExclVat, i.totalVat, i.totalInclVat, i.pdfFile]),
-  ]));
-  files['fiche-client.csv'] = strToU8(csvOf([['field', 'value'], ...Object.entries(client).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])]));
-  const readIfThere = async (name: string) => ((await store.files.exists(name)) ? store.files.read(name) : undefined);
+  const entries: ZipEntry[] = [
+    { name: 'donnees.json', data: JSON.stringify(data, null, 2), deflate: true },
+    {
+      name: 'factures.csv',
+      data: csvOf([['invoice_ref', 'number', 'issue_date', 'due_date', 'buyer', 'currency', 'total_excl_vat', 'total_vat', 'total_incl_vat', 'file'], ...data.invoices.map((i) => [i.ref, i.number, i.issueDate, i.dueDate, i.buyerName, i.currency, i.totalExclVat, i.totalVat, i.totalInclVat, i.pdfFile])]),
+      deflate: true,
+    },
+    { name: 'fiche-client.csv', data: csvOf([['field', 'value'], ...Object.entries(client).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])]), deflate: true },
+  ];
+  // Each stored file as a local file: in place (embedded) or copied out one at a time (a shared store).
+  const local = async (name: string): Promise<string | undefined> => {
+    if (!(await store.files.exists(name))) return undefined;
+    const onDisk = store.files.localPath(name);
+    if (onDisk) return onDisk;
+    await scratch.write(`copies/${name}`, await store.files.read(name));
+    return scratch.path(`copies/${name}`);
+  };
   for (const b of batches) {
     for (const i of b.invoices) {
-      const pdf = await readIfThere(batchFile(b.id, i.pdfFile));
-      if (pdf) files[`factures/${i.pdfFile}`] = pdf;
+      const path = await local(batchFile(b.id, i.pdfFile));
+      if (path) entries.push({ name: `factures/${i.pdfFile}`, path });
     }
-    const source = portability ? await readIfThere(batchFile(b.id, b.sourceFile)) : undefined;
-    if (source) files[`fichiers-transmis/${b.id.slice(0, 8)}-${b.fileName}`] = source;
+    const source = portability ? await local(batchFile(b.id, b.sourceFile)) : undefined;
+    if (source) entries.push({ name: `fichiers-transmis/${b.id.slice(0, 8)}-${b.fileName}`, path: source, deflate: true });
   }
-  files[req.lang === 'fr' ? 'informations.txt' : 'information.txt'] = strToU8(art15Text(req.lang, config));
-  return Buffer.from(zipSync(files, { level: 6 }));
+  entries.push({ name: req.lang === 'fr' ? 'informations.txt' : 'information.txt', data: art15Text(req.lang, config), deflate: true });
+  const file = `scratch/access-${req.ref}.zip`;
+  await scratch.pipe(file, zipStream(entries));
+  return scratch.path(file);
 }
 
 export interface Erasure {

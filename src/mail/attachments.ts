@@ -36,12 +36,18 @@ export interface Classified {
   badZips: string[];
 }
 
+/**
+ * The limits hold for the whole mail, across all its ZIPs: twenty ZIPs of
+ * nineteen files each are refused like one ZIP of 380, before anything is
+ * inflated.
+ */
 export function classifyAttachments(attachments: readonly MailAttachment[], limits: ZipLimits): Classified {
   const csvs: MailAttachment[] = [];
   const badZips: string[] = [];
+  const budget = { entries: limits.zipEntries, bytes: limits.zipBytes };
   for (const a of attachments) {
     if (/\.zip$/i.test(a.filename) || a.contentType === 'application/zip' || a.contentType === 'application/x-zip-compressed') {
-      const entries = openZip(a.content, limits);
+      const entries = openZip(a.content, budget);
       if (!entries) badZips.push(a.filename);
       else csvs.push(...entries.filter((e) => CSV_EXT.test(e.filename) && csvContent(e)));
       continue;
@@ -55,7 +61,8 @@ export function classifyAttachments(attachments: readonly MailAttachment[], limi
   return { csvs, badZips };
 }
 
-function openZip(content: Buffer, limits: ZipLimits): MailAttachment[] | null {
+/** Open a ZIP within what is left of the mail's budget, and take its share from it. */
+function openZip(content: Buffer, budget: { entries: number; bytes: number }): MailAttachment[] | null {
   let count = 0;
   let total = 0;
   let refused = false;
@@ -65,11 +72,13 @@ function openZip(content: Buffer, limits: ZipLimits): MailAttachment[] | null {
       filter: (f) => {
         count++;
         total += f.originalSize;
-        if (count > limits.zipEntries || total > limits.zipBytes) refused = true;
+        if (count > budget.entries || total > budget.bytes) refused = true;
         return !refused && !f.name.endsWith('/');
       },
     });
     if (refused) return null;
+    budget.entries -= count;
+    budget.bytes -= total;
     return Object.entries(files).map(([name, data]) => ({ filename: safeFilename(name), contentType: 'application/octet-stream', content: Buffer.from(data) }));
   } catch {
     return null;

@@ -1,7 +1,8 @@
 /**
  * A reply, composed apart from sending (as nodemailer does): the raw
- * RFC 5322 bytes are built once, stored in the outbox, then handed to
- * whichever transport sends them. Threaded with In-Reply-To and References
+ * RFC 5322 bytes are streamed once into a staged file of the outbox (the
+ * attachments read from their files as they are encoded, never all held in
+ * memory), then handed to whichever transport sends them. Threaded with In-Reply-To and References
  * (RFC 5322 §3.6.4), marked Auto-Submitted: auto-replied (RFC 3834 §5) so
  * that well-behaved robots do not answer it.
  */
@@ -9,12 +10,15 @@ import { randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Lang } from './language.js';
 import type { ParsedMessage } from './parse.js';
+import type { Staging } from '../store/port.js';
 import type { Templates } from './templates.js';
 
+/** An attachment: its bytes, or (for anything big) the file they are in. */
 export interface ReplyAttachment {
   filename: string;
-  content: Buffer;
   contentType: string;
+  content?: Buffer;
+  path?: string;
 }
 
 export interface ReplyDraft {
@@ -38,10 +42,11 @@ export function newMessageId(botAddress: string): string {
 }
 
 export interface ComposedMail {
-  raw: Buffer;
   messageId: string;
   envelope: { from: string; to: string[] };
   subject: string;
+  /** Size of the raw message written. */
+  bytes: number;
 }
 
 export interface Identity {
@@ -55,7 +60,8 @@ export function replySubject(original: string, fallback: string): string {
   return /^re\s*:/i.test(s) ? s : `Re: ${s}`;
 }
 
-export async function composeReply(original: ParsedMessage | undefined, draft: ReplyDraft, me: Identity, templates: Templates): Promise<ComposedMail> {
+/** Compose a reply and stream its raw message into `staging` under the stored name `file`. */
+export async function composeReply(original: ParsedMessage | undefined, draft: ReplyDraft, me: Identity, templates: Templates, out: { staging: Staging; file: string }): Promise<ComposedMail> {
   const rendered = templates.render(draft.template, draft.lang, draft.data);
   const messageId = draft.messageId ?? newMessageId(me.botAddress);
   let subject = original ? replySubject(original.subject, rendered.subject) : rendered.subject;
@@ -76,8 +82,8 @@ export async function composeReply(original: ParsedMessage | undefined, draft: R
     },
     text: rendered.text,
     html: rendered.html,
-    attachments: (draft.attachments ?? []).map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+    attachments: (draft.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, ...(a.path ? { path: a.path } : { content: a.content ?? Buffer.alloc(0) }) })),
   });
-  const raw = await composer.compile().build();
-  return { raw, messageId, envelope: { from: me.botAddress, to: [draft.to] }, subject };
+  const bytes = await out.staging.pipe(out.file, composer.compile().createReadStream());
+  return { messageId, envelope: { from: me.botAddress, to: [draft.to] }, subject, bytes };
 }

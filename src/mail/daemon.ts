@@ -27,6 +27,31 @@ const MOVE_CHUNK = 50;
 /** Mails handled at the same time. */
 const MAILS_IN_FLIGHT = 8;
 
+/**
+ * Bytes of mail in hand at once. A mail waits until its size fits; one
+ * bigger than the whole budget waits until nothing else is in hand, then
+ * runs alone.
+ */
+export class ByteBudget {
+  private used = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly max: number) {}
+
+  async take(bytes: number): Promise<() => void> {
+    const n = Math.min(bytes, this.max);
+    while (this.used > 0 && this.used + n > this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.used += n;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.used -= n;
+      for (const w of this.waiting.splice(0)) w();
+    };
+  }
+}
+
 export class Daemon {
   private running?: Promise<void>;
   private again = false;
@@ -100,10 +125,9 @@ export class Daemon {
   }
 
   private async queueMail(draft: ReplyDraft, audit: { action: 'digest-sent'; details?: Record<string, string | number> }): Promise<void> {
-    const mail = await composeReply(undefined, draft, { botAddress: this.config.botAddress, botName: this.config.botName }, this.templates);
     const staging = await this.store.files.stage();
     try {
-      const entry = await stageReply(staging, mail, { kind: draft.kind });
+      const entry = await stageReply(staging, (out) => composeReply(undefined, draft, { botAddress: this.config.botAddress, botName: this.config.botName }, this.templates, out), { kind: draft.kind });
       await this.store.transact(async (tx) => {
         await queueReplies(tx, staging, [entry]);
         tx.audit(auditEntry({ action: audit.action, outcome: 'ok', ...(audit.details ? { details: audit.details } : {}) }));
@@ -143,9 +167,12 @@ export class Daemon {
         const queue = [...refs];
         // A few mails in flight: each waits on the servers more than on the CPU. Mails are
         // independent; invoice and rights-request mails keep their order (pipeline.ts).
+        const budget = new ByteBudget(this.config.limits.inFlightBytes);
         const worker = async () => {
           for (let ref = queue.shift(); ref && !this.stopping; ref = queue.shift()) {
-            const move = await this.pipeline.process(this.source, ref);
+            // Memory is bounded by design: the mails in hand never weigh more than the budget together.
+            const release = await budget.take(ref.size ?? 0);
+            const move = await this.pipeline.process(this.source, ref).finally(release);
             if (move) pending.push(move);
             this.status.lastMailAt = new Date().toISOString();
             void this.sendOutbox(); // replies leave while the next mails are read

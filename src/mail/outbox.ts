@@ -24,11 +24,11 @@ export function backoffMs(attempts: number): number {
   return Math.min(5_000 * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
 }
 
-/** Stage the raw reply; the entry it returns is queued by the caller's commit (with `queueReplies`). */
-export async function stageReply(staging: Staging, mail: ComposedMail, meta: { kind: string; inReplyTo?: string; clientId?: string }, now = new Date()): Promise<OutboxEntry> {
+/** Compose a reply into the staging; the entry it returns is queued by the caller's commit (with `queueReplies`). */
+export async function stageReply(staging: Staging, compose: (out: { staging: Staging; file: string }) => Promise<ComposedMail>, meta: { kind: string; inReplyTo?: string; clientId?: string }, now = new Date()): Promise<OutboxEntry> {
   const id = randomUUID();
   const file = `queue/${id}.eml`;
-  await staging.write(file, mail.raw);
+  const mail = await compose({ staging, file });
   return {
     id,
     createdAt: now.toISOString(),
@@ -136,7 +136,7 @@ export async function stageNotices(store: Store, me: Identity, templates: Templa
   const staging = await store.files.stage();
   try {
     const entries: OutboxEntry[] = [];
-    for (const draft of drafts) entries.push(await stageReply(staging, await composeReply(undefined, draft, me, templates), { kind: draft.kind, ...(clientId ? { clientId } : {}) }));
+    for (const draft of drafts) entries.push(await stageReply(staging, (out) => composeReply(undefined, draft, me, templates, out), { kind: draft.kind, ...(clientId ? { clientId } : {}) }));
     return { staging, entries };
   } catch (err) {
     await staging.discard();

@@ -37,6 +37,13 @@ export interface ParsedMessage {
   oversize?: 'message' | 'attachment-count' | 'attachment-size';
 }
 
+/**
+ * How much of the body's text the bot reads: what recognises a request, a
+ * language or pasted invoice lines never needs more, and a 10 MB body must
+ * not cost 10 MB to every classifier.
+ */
+export const TEXT_READ_LIMIT = 256 * 1024;
+
 export type ParseResult = { ok: true; message: ParsedMessage } | { ok: false; reason: 'unparseable'; error: string };
 
 function firstAddress(a: AddressObject | AddressObject[] | undefined): { address: string; name: string } | undefined {
@@ -99,7 +106,7 @@ export async function parseMessage(raw: Buffer, limits: MailLimits): Promise<Par
       ...(from ? { from } : {}),
       ...(replyTo ? { replyTo } : {}),
       subject: mail.subject ?? '',
-      text: mail.text ?? '',
+      text: (mail.text ?? '').slice(0, TEXT_READ_LIMIT),
       ...(mail.inReplyTo ? { inReplyTo: mail.inReplyTo } : {}),
       references: refs,
       headers,

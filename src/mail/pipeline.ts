@@ -291,17 +291,19 @@ export class Pipeline {
     const folder = this.folder(result.folder);
     const ids = { mailKey: key, ...(message?.messageRef ? { messageId: message.messageRef } : {}) };
     const me = { botAddress: config.botAddress, botName: config.botName };
-    const drafts = [...(result.reply && result.reply.to !== '' ? [{ draft: result.reply, original: message }] : []), ...(result.notify ?? []).map((draft) => ({ draft, original: undefined }))];
+    const replies = result.reply && result.reply.to !== '' ? [result.reply, ...(result.moreReplies ?? [])] : [];
+    const drafts = [...replies.map((draft) => ({ draft, original: message })), ...(result.notify ?? []).map((draft) => ({ draft, original: undefined }))];
     let staging: Staging | undefined;
     try {
       const entries: OutboxEntry[] = [];
       if (drafts.length > 0) {
         staging = await store.files.stage();
         for (const { draft, original } of drafts) {
-          const mail = await composeReply(original, draft, me, templates);
-          entries.push(await stageReply(staging, mail, { kind: draft.kind, ...(original ? { inReplyTo: key } : {}), ...(result.clientId ? { clientId: result.clientId } : {}) }));
+          const into = staging;
+          entries.push(await stageReply(into, (out) => composeReply(original, draft, me, templates, out), { kind: draft.kind, ...(original ? { inReplyTo: key } : {}), ...(result.clientId ? { clientId: result.clientId } : {}) }));
         }
       }
+      await result.scratch?.discard();
       const now = new Date();
       await store.transact(async (tx: Tx) => {
         await result.commit?.(tx);
@@ -325,6 +327,7 @@ export class Pipeline {
     } catch (err) {
       await result.abort?.();
       await staging?.discard();
+      await result.scratch?.discard();
       throw err;
     }
     this.deps.log.info({ key, outcome: result.outcome, folder }, 'mail handled');

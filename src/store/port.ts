@@ -158,6 +158,8 @@ export interface Tx extends ReadTx {
 export interface Staging {
   /** Write a file under its stored name (e.g. "batches/<id>/FA-2026-00001.pdf"). */
   write(name: string, data: Uint8Array | string): Promise<void>;
+  /** Write a file from a stream, chunk by chunk; returns its size. */
+  pipe(name: string, from: NodeJS.ReadableStream): Promise<number>;
   /** Where a staged file is on the local disk, to read it back before the commit. */
   path(name: string): string;
   readonly names: readonly string[];

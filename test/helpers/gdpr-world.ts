@@ -46,7 +46,21 @@ export class World {
     const dir = join(this.data, 'outbox');
     const fresh = existsSync(dir) ? readdirSync(dir).filter((f) => !this.seen.has(f)).sort() : [];
     for (const f of fresh) this.seen.add(f);
-    return Promise.all(fresh.map((f) => simpleParser(readFileSync(join(dir, f)))));
+    return Promise.all(
+      fresh.map(async (f) => {
+        const raw = readFileSync(join(dir, f));
+        const mail = await simpleParser(raw);
+        this.sizes.set(mail, raw.length);
+        return mail;
+      }),
+    );
+  }
+
+  private readonly sizes = new WeakMap<ParsedMail, number>();
+
+  /** The size of a mail as it was sent (its raw bytes). */
+  rawSize(mail: ParsedMail): number {
+    return this.sizes.get(mail) ?? NaN;
   }
 
   state(): Promise<StateView> {

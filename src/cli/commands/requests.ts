@@ -145,12 +145,16 @@ export function registerRequestsCommands(program: Command, globals: () => Global
           return `${ref}: approved; still waiting for ${waitingFor(next).join(', ')}`;
         }
         const done = await carryOut({ store, config, audit: await auditTrailFor(store, config) }, next, now);
-        await withNotices(store, config, [done.answer, ...done.notify], async (tx) => {
-          await tx.requests.update(ref, { approvedBy: next.approvedBy });
-          await done.commit(tx);
-          tx.audit(approved);
-          for (const a of done.audit) tx.audit(auditEntry(a, now));
-        });
+        try {
+          await withNotices(store, config, [done.answer, ...done.notify], async (tx) => {
+            await tx.requests.update(ref, { approvedBy: next.approvedBy });
+            await done.commit(tx);
+            tx.audit(approved);
+            for (const a of done.audit) tx.audit(auditEntry(a, now));
+          });
+        } finally {
+          await done.scratch?.discard();
+        }
         return `${ref}: approved and carried out (${done.outcome}); the answer and the notices leave with the daemon's next outbox round`;
       });
       console.log(said);

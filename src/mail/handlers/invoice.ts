@@ -4,16 +4,17 @@
  * configured. Each CSV is judged on its own; the mail gets one answer.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { zipSync } from 'fflate';
 import { prepareBatch, type PreparedBatch } from '../../batch/run.js';
 import type { BatchResult } from '../../batch/types.js';
 import { displayAmount } from '../../core/money.js';
 import { describeIssue } from '../../csv/messages.js';
 import { DEFAULT_LIMITS } from '../../csv/read.js';
-import type { SeriesState, Store } from '../../store/port.js';
+import { after } from '../../retention/settings.js';
+import type { SeriesState, Staging } from '../../store/port.js';
 import { bodyLooksLikeCsv, classifyAttachments } from '../attachments.js';
-import type { ReplyAttachment } from '../compose.js';
+import type { ReplyAttachment, ReplyDraft } from '../compose.js';
+import { renderIssuesCsv } from '../../csv/issues-csv.js';
+import { ERRORS_IN_BODY, ERRORS_SHOWN, planReply } from './invoice-reply.js';
 import type { HandlerResult, MailContext, MailHandler } from './types.js';
 
 export const invoiceHandler: MailHandler = {
@@ -72,7 +73,15 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
   }
   const results = prepared.map((p) => p.result);
   const files = results.map((r) => fileView(r, lang));
-  const attachments = await replyAttachments(ctx.store, prepared, ctx.config.replies, lang, ctx.now);
+  const scratch = await ctx.store.files.stage();
+  let reply: { drafts: ReplyDraft[] };
+  try {
+    reply = await batchReply(ctx, prepared, files, lang, from, scratch);
+  } catch (err) {
+    await scratch.discard();
+    for (const p of prepared) await p.abort();
+    throw err;
+  }
   const issued = results.filter((r) => r.status === 'issued');
   const outcome = issued.length > 0 ? 'invoices-issued' : results.every((r) => r.status === 'duplicate') ? 'batch-duplicate' : 'batch-rejected';
   const audit: HandlerResult['audit'] = results.map((r) => ({
@@ -91,16 +100,48 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     abort: async () => {
       for (const p of prepared) await p.abort();
     },
-    reply: {
-      kind: 'batch-result',
-      template: 'batch-result',
-      lang,
-      to: from,
-      data: { files, attachedNote: attachments.note },
-      attachments: attachments.files,
-    },
+    ...(reply.drafts[0] ? { reply: reply.drafts[0] } : {}),
+    moreReplies: reply.drafts.slice(1),
+    scratch,
     audit,
   };
+}
+
+/**
+ * The answer to a mail of batches: the text, and the files in as many mails
+ * as their size needs (invoice-reply.ts). An error list too long to read in
+ * a mail comes whole as a CSV, its first lines in the text.
+ */
+async function batchReply(ctx: MailContext, prepared: PreparedBatch[], files: ReturnType<typeof fileView>[], lang: 'fr' | 'en', to: string, scratch: Staging): Promise<{ drafts: ReplyDraft[] }> {
+  const fr = lang === 'fr';
+  const day = ctx.now.toISOString().slice(0, 10);
+  const base = fr ? `factures-${day}` : `invoices-${day}`;
+  const plan = await planReply(ctx.store, prepared, ctx.config.replies, (i, n) => (n === 1 ? `${base}.zip` : `${base}-${i}-${fr ? 'de' : 'of'}-${n}.zip`), scratch);
+  const errorFiles: ReplyAttachment[] = [];
+  for (const [i, p] of prepared.entries()) {
+    const errors = p.result.errors;
+    if (errors.length <= ERRORS_IN_BODY) continue;
+    const name = `${fr ? 'erreurs' : 'errors'}-${p.result.fileName.replace(/\.[^.]+$/, '')}.csv`;
+    await scratch.write(`scratch/${i}-${name}`, renderIssuesCsv(errors, lang));
+    errorFiles.push({ filename: name, path: scratch.path(`scratch/${i}-${name}`), contentType: 'text/csv; charset=utf-8' });
+  }
+  const n = plan.parts.length;
+  const kept = after(ctx.now, ctx.config.retention.issuedCopies).toISOString().slice(0, 10);
+  const issuedAny = prepared.some((p) => p.result.status === 'issued');
+  const note = !plan.zipped ? '' : n === 1
+    ? fr ? `Les ${plan.pdfCount} factures et le rapport sont réunis dans le fichier ${base}.zip.` : `The ${plan.pdfCount} invoices and the report are in the file ${base}.zip.`
+    : fr ? `Les ${plan.pdfCount} factures sont réparties en ${n} messages (celui-ci est le 1/${n}, avec le rapport), chacun avec son fichier ZIP.` : `The ${plan.pdfCount} invoices come in ${n} mails (this one is 1/${n}, with the report), each with its ZIP file.`;
+  const first: ReplyDraft = {
+    kind: 'batch-result',
+    template: 'batch-result',
+    lang,
+    to,
+    data: { files, attachedNote: note, ...(issuedAny ? { keptUntil: kept } : {}), ...(n > 1 ? { part: `1/${n}` } : {}) },
+    attachments: [...(plan.parts[0] ?? []), ...errorFiles],
+    ...(n > 1 ? { subjectTag: `(1/${n})` } : {}),
+  };
+  const more = plan.parts.slice(1).map((attachments, i): ReplyDraft => ({ kind: 'batch-result-part', template: 'batch-part', lang, to, data: { part: `${i + 2}/${n}`, count: n }, attachments, subjectTag: `(${i + 2}/${n})` }));
+  return { drafts: [first, ...more] };
 }
 
 function fileView(r: BatchResult, lang: 'fr' | 'en') {
@@ -119,30 +160,10 @@ function fileView(r: BatchResult, lang: 'fr' | 'en') {
       totalVat: displayAmount(i.totalVat, lang),
       totalInclVat: displayAmount(i.totalInclVat, lang),
     })),
-    errors: r.errors.map((e) => describeIssue(e, lang)),
+    // A list too long for a mail: its first lines here, all of it in the attached CSV.
+    errors: (r.errors.length > ERRORS_IN_BODY ? r.errors.slice(0, ERRORS_SHOWN) : r.errors).map((e) => describeIssue(e, lang)),
+    errorCount: r.errors.length,
+    errorsAttached: r.errors.length > ERRORS_IN_BODY,
     warnings: r.warnings.map((w) => describeIssue(w, lang)),
   };
-}
-
-/** The PDFs and reports of the mail's batches; one ZIP beyond the configured count or size. */
-async function replyAttachments(store: Store, prepared: PreparedBatch[], limits: { zipAboveCount: number; zipAboveBytes: number }, lang: 'fr' | 'en', now: Date): Promise<{ files: ReplyAttachment[]; note: string }> {
-  const files: ReplyAttachment[] = [];
-  for (const p of prepared) {
-    const names = p.result.files;
-    if (!names) continue;
-    // A new batch is read from its staging (not committed yet); an earlier one from the store.
-    const staging = p.staging;
-    const read = (name: string) => (staging ? readFile(staging.path(name)) : store.files.read(name));
-    for (const pdf of names.pdfs) files.push({ filename: pdf.split('/').pop() ?? 'facture.pdf', content: await read(pdf), contentType: 'application/pdf' });
-    const reportName = names.report.split('/').pop() ?? 'report.csv';
-    const reportFile = prepared.length > 1 ? `${p.result.fileName.replace(/\.[^.]+$/, '')}-${reportName}` : reportName;
-    files.push({ filename: reportFile, content: await read(names.report), contentType: 'text/csv; charset=utf-8' });
-  }
-  const pdfCount = files.filter((f) => f.contentType === 'application/pdf').length;
-  const bytes = files.reduce((n, f) => n + f.content.length, 0);
-  if (pdfCount <= limits.zipAboveCount && bytes <= limits.zipAboveBytes) return { files, note: '' };
-  const name = `${lang === 'fr' ? 'factures' : 'invoices'}-${now.toISOString().slice(0, 10)}.zip`;
-  const zip = zipSync(Object.fromEntries(files.map((f) => [f.filename, new Uint8Array(f.content)])), { level: 6 });
-  const note = lang === 'fr' ? `Les ${pdfCount} factures et le rapport sont réunis dans le fichier ${name}.` : `The ${pdfCount} invoices and the report are in the file ${name}.`;
-  return { files: [{ filename: name, content: Buffer.from(zip), contentType: 'application/zip' }], note };
 }

@@ -9,7 +9,7 @@
 import type { AuditInput, AuditTrail } from '../../audit/trail.js';
 import type { ClientRecord } from '../../clients/record.js';
 import type { Config } from '../../config/schema.js';
-import type { Store, Tx } from '../../store/port.js';
+import type { Staging, Store, Tx } from '../../store/port.js';
 import type { TrustVerdict } from '../authresults.js';
 import type { ReplyDraft } from '../compose.js';
 import type { Lang } from '../language.js';
@@ -36,6 +36,10 @@ export interface HandlerResult {
   outcome: string;
   folder: FolderRole;
   reply?: ReplyDraft;
+  /** Further parts of the reply, threaded like it (a batch too big for one mail: 2/N, 3/N…). */
+  moreReplies?: ReplyDraft[];
+  /** Files made only to be attached (ZIPs): removed once the replies are composed. */
+  scratch?: Staging;
   /** Store writes of the mail's transaction (batches, rights requests, client records). Checks first, then writes. */
   commit?: (tx: Tx) => Promise<void>;
   /** Undo what was prepared outside the store (staged files) when the transaction failed. */

@@ -6,10 +6,11 @@
  * otherwise.
  */
 import { randomUUID } from 'node:crypto';
-import { lstat, readdir, rmdir } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { constants } from 'node:fs';
+import { lstat, open, readdir, rmdir } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { MailbotError } from '../../core/errors.js';
-import { ensurePrivateDir, moveInto, shredTree, writePrivateFile } from '../files.js';
+import { ensurePrivateDir, FILE_MODE, moveInto, shredTree, writePrivateFile } from '../files.js';
 import type { Staging } from '../port.js';
 
 export const STAGING_DIR = '.staging';
@@ -43,6 +44,24 @@ export class LocalStaging implements Staging {
   async write(name: string, data: Uint8Array | string): Promise<void> {
     await writePrivateFile(join(this.root, checkStoredName(name)), data, this.root);
     if (!this.names.includes(name)) this.names.push(name);
+  }
+
+  async pipe(name: string, from: NodeJS.ReadableStream): Promise<number> {
+    const path = join(this.root, checkStoredName(name));
+    await ensurePrivateDir(dirname(path), this.root);
+    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, FILE_MODE);
+    let bytes = 0;
+    try {
+      for await (const chunk of from) {
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        await handle.write(buf);
+        bytes += buf.length;
+      }
+    } finally {
+      await handle.close();
+    }
+    if (!this.names.includes(name)) this.names.push(name);
+    return bytes;
   }
 
   path(name: string): string {

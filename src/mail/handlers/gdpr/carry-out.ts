@@ -13,7 +13,7 @@ import { accessPackage, eraseClient, roleOf } from '../../../gdpr/execute.js';
 import { applyConfirmed } from '../../../gdpr/rectification.js';
 import type { RightsRequest } from '../../../gdpr/requests.js';
 import { KIND_TEXT, T } from '../../../gdpr/texts.js';
-import type { Store, Tx } from '../../../store/port.js';
+import type { Staging, Store, Tx } from '../../../store/port.js';
 import type { ReplyDraft } from '../../compose.js';
 import { notice } from '../../notices.js';
 
@@ -31,6 +31,8 @@ export interface CarriedOut {
   notify: ReplyDraft[];
   commit: (tx: Tx) => Promise<void>;
   audit: Omit<AuditInput, 'messageId' | 'mailKey'>[];
+  /** Files made only to be attached (the access ZIP): the caller removes them once the answer is composed. */
+  scratch?: Staging;
 }
 
 /** Change a client record as it is at the commit (not as it was read before). */
@@ -76,11 +78,15 @@ export async function carryOut(env: CarryOutEnv, req: RightsRequest, now: Date):
   switch (req.kind) {
     case 'access':
     case 'portability': {
-      const zip = await accessPackage(store, config, env.audit, req, client, req.kind === 'portability');
+      const scratch = await store.files.stage();
+      const zip = await accessPackage(store, config, env.audit, req, client, req.kind === 'portability', scratch).catch(async (err: unknown) => {
+        await scratch.discard();
+        throw err;
+      });
       const name = `${fr ? 'mes-donnees' : 'my-data'}-${req.ref}.zip`;
-      return done({ ...base, outcome: 'data sent' }, fr
+      return { ...done({ ...base, outcome: 'data sent' }, fr
         ? [req.kind === 'portability' ? 'Voici, dans un format structuré et lisible par machine (JSON, CSV), les données que vous nous avez fournies, avec les fichiers transmis (RGPD art. 20).' : 'Voici toutes les données que nous détenons à votre sujet (RGPD art. 15), en JSON et CSV, avec les factures émises et les informations prévues à l’article 15(1).']
-        : [req.kind === 'portability' ? 'Here, in a structured, machine-readable format (JSON, CSV), is the data you provided, with the files you sent (GDPR Art. 20).' : 'Here is all the data we hold about you (GDPR Art. 15), as JSON and CSV, with the invoices issued and the information Article 15(1) lists.'], [name], { attachments: [{ filename: name, content: zip, contentType: 'application/zip' }] });
+        : [req.kind === 'portability' ? 'Here, in a structured, machine-readable format (JSON, CSV), is the data you provided, with the files you sent (GDPR Art. 20).' : 'Here is all the data we hold about you (GDPR Art. 15), as JSON and CSV, with the invoices issued and the information Article 15(1) lists.'], [name], { attachments: [{ filename: name, path: zip, contentType: 'application/zip' }] }), scratch };
     }
     case 'rectification': {
       // An address that belongs to another client, to the bot or to the operator is never given to this one.

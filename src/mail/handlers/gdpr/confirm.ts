@@ -122,6 +122,7 @@ export async function confirmRequest(ctx: MailContext, req: RightsRequest, who: 
     outcome: done.outcome,
     reply: fromRequester ? done.answer : answer(lang === 'fr' ? ['Merci : votre confirmation était la dernière attendue, la demande est exécutée.'] : ['Thank you: yours was the last confirmation awaited; the request is carried out.']),
     notify: [...(fromRequester ? [] : [done.answer]), ...done.notify],
+    ...(done.scratch ? { scratch: done.scratch } : {}),
     commit: async (tx: Tx) => {
       await tx.requests.update(req.ref, proofFields(next));
       await done.commit(tx);
