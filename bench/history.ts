@@ -1,0 +1,338 @@
+/**
+ * `npm run bench:history`: what a long history costs. Printed, never asserted.
+ *
+ * 1. Per-mail cost against history size: a store seeded through the store
+ *    port (bench/seed.ts) with 1,000 and with 50,000 handled mails and
+ *    invoices; the compiled daemon (`bin/mailbot.js start`) then handles
+ *    200 mails of one kind (questions, or 3-invoice CSVs from the client)
+ *    through Dovecot, timed from its start to the inbox being empty (also
+ *    shown: its own span from the audit trail, and its CPU time, which
+ *    other load on the machine disturbs less). Both backends (embedded,
+ *    PostgreSQL); each run on a fresh copy of the seed, the sizes in turn.
+ * 2. Non-CSV throughput: 1,000 questions, embedded, no history. Below its
+ *    target, one more run under --cpu-prof says where the time goes
+ *    (BENCH_PROFILE_OUT=FILE keeps the .cpuprofile).
+ * 3. Operator commands on the 50,000-mail embedded data directory: start-up
+ *    time of `--help` and `status`, peak RSS of `status` and of `log`.
+ *
+ * Loopback only (Dovecot, the SMTP relay and PostgreSQL on 127.0.0.1).
+ * Scale it down with BENCH_HISTORY=5000 BENCH_REPEAT=1; other knobs:
+ * BENCH_HISTORY_SMALL, BENCH_HISTORY_MAILS, BENCH_THROUGHPUT_MAILS,
+ * BENCH_BACKENDS=embedded,postgres, BENCH_PARTS=history,throughput,commands,
+ * BENCH_PROFILE=auto|1|0.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import pg from 'pg';
+import { EmbeddedStore } from '../src/store/embedded/store.js';
+import { PostgresStore } from '../src/store/postgres/store.js';
+import type { Store } from '../src/store/port.js';
+import { mailbotAsync } from '../test/helpers/cli.js';
+import { BOT, CLIENT, prepareData, startDaemon, type DaemonHandle } from '../test/helpers/daemon.js';
+import { Dovecot, dovecotAvailable, SmtpRelay } from '../test/helpers/mailservers.js';
+import { PrivatePostgres, postgresSkipReason } from '../test/helpers/postgres.js';
+import { sellerInput } from '../test/helpers/sample.js';
+import { tempDir } from '../test/helpers/tools.js';
+import { ensureBuilt } from './build.js';
+import { summariseProfile } from './cpuprofile.js';
+import { generateBatchCsv } from './generate.js';
+import { seedHistory } from './seed.js';
+
+const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
+const BIG = num('BENCH_HISTORY', 50_000);
+const SMALL = num('BENCH_HISTORY_SMALL', 1_000);
+const RUN_MAILS = num('BENCH_HISTORY_MAILS', 200);
+const REPEAT = Math.max(1, num('BENCH_REPEAT', 3));
+const THROUGHPUT_MAILS = num('BENCH_THROUGHPUT_MAILS', 1_000);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'history,throughput,commands').split(','));
+const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
+const ROOT = join(import.meta.dirname, '..');
+const BIN = join(ROOT, 'bin', 'mailbot.js');
+const AUDIT_KEY = 'b7'.repeat(32);
+/** Every question is answered: no per-sender limit, no cap on replies to unknown senders (older versions ignore the key). */
+const LIMITS = { limits: { mailsPerSenderPerHour: 1_000_000, repliesToUnknownPerHour: 1_000_000 } };
+
+type Backend = 'embedded' | 'postgres';
+type Kind = 'question' | 'csv';
+/** One daemon run: wall seconds from its start to the inbox empty, its own span (audit trail), its CPU seconds, the load average before it. */
+interface Run {
+  seconds: number;
+  span: number;
+  cpu: number;
+  load: number;
+}
+interface Seed {
+  backend: Backend;
+  history: number;
+  dataDir: string;
+  db?: string;
+}
+
+const fmt = (n: number, digits = 1) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const int = (n: number) => n.toLocaleString('en-GB');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const verdict = (ok: boolean) => (ok ? 'met' : 'NOT MET');
+const describe = (r: Run, mails: number) =>
+  `${fmt(mails / r.seconds)} mails/s start→empty, ${fmt(mails / r.span)} handling, ${fmt((r.cpu * 1000) / mails, 2)} ms CPU/mail (load average before: ${fmt(r.load, 2)})`;
+const build = (opts: ConstructorParameters<typeof MailComposer>[0]) => new MailComposer(opts).compile().build();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+/** A live process's CPU time (user + system), from /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / TICK;
+  } catch {
+    return NaN;
+  }
+}
+
+async function main(): Promise<void> {
+  if (!dovecotAvailable()) {
+    console.log('history bench: Dovecot is not installed (apt-get install dovecot-imapd dovecot-lmtpd); nothing measured');
+    return;
+  }
+  ensureBuilt(); // the daemon and the commands run dist/, as in production
+  const wanted = (process.env.BENCH_BACKENDS ?? 'embedded,postgres').split(',') as Backend[];
+  const pgSkip = wanted.includes('postgres') && PARTS.has('history') ? postgresSkipReason() : 'not asked for';
+  const backends = wanted.filter((b) => b === 'embedded' || (b === 'postgres' && !pgSkip));
+  if (wanted.includes('postgres') && pgSkip && PARTS.has('history')) console.log(`PostgreSQL not measured: ${pgSkip}`);
+
+  const dir = tempDir('mailbot-histbench-');
+  const dovecot = new Dovecot();
+  const smtp = new SmtpRelay(dovecot);
+  const server = backends.includes('postgres') ? new PrivatePostgres() : undefined;
+  let runs = 0;
+  let daemon: DaemonHandle | undefined;
+  const teardown = async () => {
+    await daemon?.stop();
+    await smtp.stop();
+    await dovecot.destroy();
+    await server?.stop();
+    dir.cleanup();
+  };
+  // Interrupted (Ctrl-C): the servers and the temporary directory go all the same.
+  const onSignal = () => void teardown().finally(() => process.exit(130));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await dovecot.start();
+    // Every mailbox is made now: Dovecot may not notice a passwd file changed twice within a second.
+    const planned = backends.length * 8 * REPEAT + REPEAT + 1;
+    for (const u of ['factures', 'compta', 'jane', ...Array.from({ length: planned }, (_, i) => `run${i + 1}`)]) dovecot.addUser(u);
+    await smtp.start();
+    await server?.start();
+    const admin = async <T>(fn: (c: pg.Client) => Promise<T>, db?: string): Promise<T> => {
+      const c = new pg.Client({ connectionString: server?.url(db) });
+      await c.connect();
+      try {
+        return await fn(c);
+      } finally {
+        await c.end();
+      }
+    };
+
+    const storeConfig = (db: string) => ({ store: { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 5 } as const, env: { TEST_DB_URL: server?.url(db) ?? '' } });
+    const seeds = new Map<string, Seed>();
+    /** A data directory (and database) with `history` mails and invoices behind it, made once. */
+    const seed = async (backend: Backend, history: number): Promise<Seed> => {
+      const id = `${backend}-${history}`;
+      const known = seeds.get(id);
+      if (known) return known;
+      const dataDir = join(dir.path, `seed-${id}`, 'data');
+      const db = backend === 'postgres' ? `seed_${history}` : undefined;
+      if (db) await admin((c) => c.query(`CREATE DATABASE ${db}`));
+      const pgc = db ? storeConfig(db) : undefined;
+      const env = { MAILBOT_AUDIT_KEY: AUDIT_KEY, ...pgc?.env };
+      prepareData(dataDir, dovecot, smtp, { ...LIMITS, ...(pgc ? { store: pgc.store } : {}) }, {}, { env });
+      const reserved = [BOT];
+      const store: Store = pgc ? await PostgresStore.open(dataDir, { ...pgc.store, poolSize: 8 }, pgc.env, { reserved }) : await EmbeddedStore.open(dataDir, { reserved });
+      try {
+        const r = await seedHistory(store, { clientId: sellerInput.id, mails: history, auditKey: Buffer.from(AUDIT_KEY, 'hex'), mailbox: `imap://factures@127.0.0.1:${dovecot.imapPort}/INBOX` });
+        console.log(`  seeded ${backend} store: ${int(r.mails)} mails, ${int(r.batches)} batches, ${int(r.invoices)} invoices, ${int(r.auditLines)} audit lines in ${fmt(r.seconds)} s`);
+      } finally {
+        await store.close();
+      }
+      // As autovacuum would have left a database that old: the dead row versions of the seeding go.
+      if (db) await admin((c) => c.query('VACUUM ANALYZE'), db);
+      const s: Seed = { backend, history, dataDir, ...(db ? { db } : {}) };
+      seeds.set(id, s);
+      return s;
+    };
+
+    /**
+     * The daemon on a fresh copy of `seed`, with `mails` of one kind in a new inbox: seconds from
+     * its start to the inbox empty, and the daemon's own span from its audit trail (first mail
+     * received → last mail moved, its start-up left out). Every mail must have had the outcome of
+     * its kind (help sent, or invoices issued), or the run is refused.
+     */
+    const runOnce = async (s: Seed, kind: Kind, mails: readonly Buffer[], nodeArgs?: string): Promise<Run> => {
+      const n = ++runs;
+      const user = `run${n}`;
+      const dataDir = join(dir.path, `run-${n}`, 'data');
+      cpSync(s.dataDir, dataDir, { recursive: true });
+      const configFile = join(dataDir, 'config.json');
+      const config = JSON.parse(readFileSync(configFile, 'utf8')) as { imap: { auth: { user: string } } };
+      config.imap.auth.user = user;
+      writeFileSync(configFile, JSON.stringify(config, null, 2));
+      const db = s.db ? `run_${n}` : undefined;
+      if (db) await admin((c) => c.query(`CREATE DATABASE ${db} TEMPLATE ${s.db} STRATEGY FILE_COPY`));
+      const env = { MAILBOT_AUDIT_KEY: AUDIT_KEY, ...(db ? storeConfig(db).env : {}) };
+      const imap = dovecot.client(user);
+      try {
+        await imap.connect();
+        for (const raw of mails) await imap.append('INBOX', raw);
+        spawnSync('sync'); // the copy's dirty pages are written now, not during the daemon's first fsyncs
+        const load = loadavg()[0] ?? 0;
+        const since = new Date().toISOString();
+        const before = process.env.MAILBOT_NODE_ARGS;
+        if (nodeArgs) process.env.MAILBOT_NODE_ARGS = nodeArgs;
+        const t0 = performance.now();
+        const d = startDaemon(dataDir, env);
+        daemon = d;
+        if (nodeArgs) process.env.MAILBOT_NODE_ARGS = before ?? '';
+        let seconds: number;
+        let cpu: number;
+        try {
+          const deadline = Date.now() + 30 * 60_000;
+          for (;;) {
+            const st = await imap.status('INBOX', { messages: true });
+            const left = st === false ? -1 : (st.messages ?? 0);
+            if (left === 0) break;
+            if (d.child.exitCode !== null || Date.now() > deadline) throw new Error(`the daemon stopped or stalled with ${left} mails left:\n${d.output().slice(-3000)}`);
+            await sleep(25);
+          }
+          seconds = (performance.now() - t0) / 1000;
+          cpu = cpuSeconds(d.child.pid);
+        } finally {
+          await d.stop();
+          daemon = undefined;
+        }
+        const log = await mailbotAsync(dataDir, ['log', '--json', '--since', since], env);
+        const trail = log.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; time: string; details?: { kind?: string } });
+        const expected = trail.filter((e) => (kind === 'csv' ? e.action === 'invoices-issued' : e.action === 'reply-queued' && e.details?.kind === 'help')).length;
+        if (expected !== mails.length) throw new Error(`${s.backend} ${kind} run: ${expected} of ${mails.length} mails had the expected outcome\n${log.stderr}${d.output().slice(-3000)}`);
+        const first = Date.parse(trail.find((e) => e.action === 'received')?.time ?? '');
+        const last = Date.parse(trail.filter((e) => e.action === 'moved').at(-1)?.time ?? '');
+        return { seconds, span: (last - first) / 1000, cpu, load };
+      } finally {
+        await imap.logout().catch(() => undefined);
+        rmSync(join(dir.path, `run-${n}`), { recursive: true, force: true });
+        if (db) await admin((c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`));
+      }
+    };
+
+    const questions = (count: number, tag: string) => Promise.all(Array.from({ length: count }, (_, i) => build({ from: 'jane@example.org', to: BOT, subject: `Question ${tag}${i}`, text: 'Bonjour, à quoi sert cette adresse ?' })));
+    const csvs = (count: number) =>
+      Promise.all(Array.from({ length: count }, (_, i) => build({ from: CLIENT, to: BOT, subject: `Lot ${i}`, text: 'ci-joint', attachments: [{ filename: `lot-${i}.csv`, content: Buffer.from(generateBatchCsv(3, 3).replace(/B-0000/g, `H${i}-`)), contentType: 'text/csv' }] })));
+
+    // 1. Per-mail cost against history size.
+    if (PARTS.has('history')) {
+      console.log(`\nhistory bench: ${int(RUN_MAILS)} mails per run, histories ${int(SMALL)} and ${int(BIG)} mails (as many invoices), ${REPEAT} run(s) each, Node ${process.version}`);
+      const mailsOf: Record<Kind, Buffer[]> = { question: await questions(RUN_MAILS, 'h'), csv: await csvs(RUN_MAILS) };
+      const times = new Map<string, Run[]>();
+      for (const b of backends) for (const h of [SMALL, BIG]) await seed(b, h);
+      for (let rep = 1; rep <= REPEAT; rep++) {
+        for (const b of backends) {
+          for (const kind of ['question', 'csv'] as const) {
+            // The two sizes back to back: whatever else loads the machine weighs on both.
+            for (const h of [SMALL, BIG]) {
+              const run = await runOnce(await seed(b, h), kind, mailsOf[kind]);
+              const key = `${b} ${kind} ${h}`;
+              times.set(key, [...(times.get(key) ?? []), run]);
+              console.log(`  run ${rep}/${REPEAT} ${key.padEnd(24)} ${describe(run, RUN_MAILS)}`);
+            }
+          }
+        }
+      }
+      console.log(`\nper-mail cost against history size (${int(RUN_MAILS)} mails per run, median of ${REPEAT} runs)`);
+      console.log('  start→empty: from the daemon\'s start to the inbox empty (the target\'s measure); handling: first mail received → last moved');
+      console.log('  (audit trail); daemon CPU: user + system time of the daemon process (PostgreSQL\'s own time not included)');
+      console.log('                               ------- start→empty --------------------   -- handling --   - daemon CPU -');
+      console.log('backend    kind      history   mails/s  ms/mail  ratio  [target ≤ 1.5]   ms/mail  ratio   ms/mail  ratio');
+      for (const b of backends) {
+        for (const kind of ['question', 'csv'] as const) {
+          const ms = (h: number, f: 'seconds' | 'span' | 'cpu') => (median((times.get(`${b} ${kind} ${h}`) ?? []).map((r) => r[f])) * 1000) / RUN_MAILS;
+          for (const h of [SMALL, BIG]) {
+            const big = h === BIG;
+            const ratio = (f: 'seconds' | 'span' | 'cpu') => (big ? fmt(ms(BIG, f) / ms(SMALL, f), 2) : '');
+            const verdictCol = big ? verdict(ms(BIG, 'seconds') / ms(SMALL, 'seconds') <= 1.5) : '';
+            console.log(
+              `${b.padEnd(10)} ${kind.padEnd(9)} ${int(h).padStart(7)} ${fmt(1000 / ms(h, 'seconds')).padStart(9)} ${fmt(ms(h, 'seconds'), 2).padStart(8)} ${ratio('seconds').padStart(6)}  ${verdictCol.padEnd(14)} ` +
+                `${fmt(ms(h, 'span'), 2).padStart(9)} ${ratio('span').padStart(6)} ${fmt(ms(h, 'cpu'), 2).padStart(9)} ${ratio('cpu').padStart(6)}`,
+            );
+          }
+        }
+      }
+    }
+
+    // 2. Non-CSV throughput, embedded, no history.
+    if (PARTS.has('throughput')) {
+      console.log(`\nnon-CSV throughput: ${int(THROUGHPUT_MAILS)} questions, embedded store, no history, ${REPEAT} run(s)`);
+      const empty = await seed('embedded', 0);
+      const mails = await questions(THROUGHPUT_MAILS, 't');
+      const runsOf: Run[] = [];
+      for (let rep = 1; rep <= REPEAT; rep++) {
+        const run = await runOnce(empty, 'question', mails);
+        runsOf.push(run);
+        console.log(`  run ${rep}/${REPEAT}: ${describe(run, THROUGHPUT_MAILS)}`);
+      }
+      const rate = THROUGHPUT_MAILS / median(runsOf.map((r) => r.seconds));
+      const handling = THROUGHPUT_MAILS / median(runsOf.map((r) => r.span));
+      console.log(`non-CSV mails       ${fmt(rate)} mails/s from the daemon's start to the inbox empty (median)   [target ≥ 300]  ${verdict(rate >= 300)}`);
+      console.log(`                    ${fmt(handling)} mails/s from the first mail received to the last moved (start-up left out)   [target ≥ 300]  ${verdict(handling >= 300)}`);
+      console.log(`                    the daemon used ${fmt((median(runsOf.map((r) => r.cpu)) * 1000) / THROUGHPUT_MAILS, 2)} ms of CPU per mail (median); ${fmt(THROUGHPUT_MAILS / median(runsOf.map((r) => r.cpu)))} mails per CPU-second`);
+      if (PROFILE === '1' || (PROFILE === 'auto' && rate < 300)) {
+        const profDir = join(dir.path, 'profile');
+        mkdirSync(profDir);
+        const run = await runOnce(empty, 'question', mails, `--cpu-prof --cpu-prof-dir=${profDir}`);
+        const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+        console.log(`profiled run (the daemon under --cpu-prof): ${describe(run, THROUGHPUT_MAILS)}`);
+        console.log(file ? summariseProfile(join(profDir, file)).join('\n') : '  no profile was written (the daemon did not exit normally)');
+        if (file && process.env.BENCH_PROFILE_OUT) cpSync(join(profDir, file), process.env.BENCH_PROFILE_OUT);
+      }
+    }
+
+    // 3. Operator commands on a big embedded data directory.
+    if (PARTS.has('commands')) {
+      const big = await seed('embedded', BIG);
+      const env = { ...process.env };
+      delete env.MAILBOT_FROM_SOURCE;
+      const run = (args: string[], wrap: string[] = []) => {
+        const cmd = [...wrap, process.execPath, BIN, ...args];
+        const t0 = performance.now();
+        const r = spawnSync(cmd[0] ?? '', cmd.slice(1), { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
+        if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);
+        return { seconds: (performance.now() - t0) / 1000, stderr: r.stderr };
+      };
+      const timeBin = existsSync('/usr/bin/time') ? ['/usr/bin/time', '-f', '%M'] : undefined;
+      // /usr/bin/time -f %M: the child's peak RSS in KB, on the last line of its stderr.
+      const peakMb = (args: string[], wrap: string[]) => Number(run(args, wrap).stderr.trim().split('\n').pop()) / 1024;
+      const data = ['--data', big.dataDir];
+      console.log(`\noperator commands on an embedded data directory with ${int(BIG)} invoices and ${int(BIG)} handled mails (dist/, median of 5)`);
+      const help = median(Array.from({ length: 5 }, () => run(['--help']).seconds));
+      const status = median(Array.from({ length: 5 }, () => run([...data, 'status']).seconds));
+      const log = median(Array.from({ length: 3 }, () => run([...data, 'log']).seconds));
+      console.log(`mailbot --help      ${fmt(help, 3)} s   [target ≤ 0.4]  ${verdict(help <= 0.4)}`);
+      console.log(`mailbot status      ${fmt(status, 3)} s   [target ≤ 0.4]  ${verdict(status <= 0.4)}`);
+      if (timeBin) {
+        const statusRss = Math.max(...Array.from({ length: 3 }, () => peakMb([...data, 'status'], timeBin)));
+        const logRss = Math.max(...Array.from({ length: 3 }, () => peakMb([...data, 'log'], timeBin)));
+        console.log(`status peak RSS     ${fmt(statusRss, 0)} MB (highest of 3)   [target ≤ 120]  ${verdict(statusRss <= 120)}`);
+        console.log(`log peak RSS        ${fmt(logRss, 0)} MB (highest of 3; the whole trail to /dev/null, ${fmt(log, 2)} s)   [target ≤ 120]  ${verdict(logRss <= 120)}`);
+      } else {
+        console.log('peak RSS            not measured: /usr/bin/time is not installed (apt-get install time)');
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await teardown();
+  }
+}
+
+await main();
