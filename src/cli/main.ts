@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { MailbotError, ValidationError, errorMessage } from '../core/errors.js';
+import { setPrivateUmask } from '../store/files.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerInvoiceCommand } from './commands/invoice.js';
 import { registerMigrateCommand } from './commands/migrate.js';
@@ -16,7 +17,7 @@ import { registerStartCommand } from './commands/start.js';
 import type { GlobalOptions } from './context.js';
 
 // Files the bot creates are private to its user (invariant 12), whatever the shell's umask.
-process.umask(0o077);
+setPrivateUmask();
 
 const program = new Command('mailbot')
   .description('Mail bot of the invoicing studio: Factur-X invoices from CSV batches')

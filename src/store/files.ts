@@ -27,6 +27,14 @@ export function symlinkRefused(path: string): MailbotError {
 /** Folders this process already checked: a hot path (one reply per mail) skips the syscalls. */
 const privateDirs = new Set<string>();
 
+/** Set once the process umask is 077 (the command does it first): mkdir with 0700 then needs no chmod. */
+let umaskPrivate = false;
+
+export function setPrivateUmask(): void {
+  process.umask(0o077);
+  umaskPrivate = true;
+}
+
 /**
  * Make a folder (and its parents) if missing: a folder the bot creates is
  * 0700. A folder that exists keeps its mode (it may be the operator's, such
@@ -48,9 +56,10 @@ export async function ensurePrivateDir(dir: string, root?: string): Promise<void
     await mkdir(dir, { mode: DIR_MODE }).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'EEXIST') throw err;
     });
-    await chmod(dir, DIR_MODE);
+    if (!umaskPrivate) await chmod(dir, DIR_MODE);
   }
-  privateDirs.add(dir);
+  // Staging folders live for one commit: remembering them would only grow the set.
+  if (!dir.includes('/.staging/')) privateDirs.add(dir);
 }
 
 /** Open an existing file for reading, refusing a symbolic link. */

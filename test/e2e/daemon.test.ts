@@ -484,7 +484,7 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
 /** A staging folder holds files of a batch being written. */
 function stagingExists(dir: string): boolean {
   try {
-    return readdirSync(dir).some((n) => existsSync(join(dir, n, 'batches')));
+    return readdirSync(dir).some((n) => readdirSync(join(dir, n)).some((f) => f.startsWith('batches~')));
   } catch {
     return false;
   }

@@ -141,7 +141,8 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
       prepareData(b, dovecot, smtp, { ...storeConfig, replies: { zipAboveCount: 5 } }, null, { env });
       await dovecot.append('factures', await csvMail('BIG', 500));
       const daemons = { a: startDaemon(a, env), b: startDaemon(b, env) };
-      const rendering = (data: string) => existsSync(join(data, '.staging')) && readdirSync(join(data, '.staging')).some((n) => existsSync(join(data, '.staging', n, 'batches')));
+      const staged = (dir: string) => readdirSync(dir).some((f) => f.startsWith('batches~'));
+      const rendering = (data: string) => existsSync(join(data, '.staging')) && readdirSync(join(data, '.staging')).some((n) => staged(join(data, '.staging', n)));
       const victim = await waitFor('a daemon rendering the batch', () => (rendering(a) ? 'a' : rendering(b) ? 'b' : undefined), 60_000, 20);
       await daemons[victim].stop('SIGKILL');
       const survivor = victim === 'a' ? daemons.b : daemons.a;

@@ -7,8 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, readdir, rmdir } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { lstat, open, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MailbotError } from '../../core/errors.js';
 import { ensurePrivateDir, FILE_MODE, moveInto, shredTree, writePrivateFile } from '../files.js';
 import type { Staging } from '../port.js';
@@ -42,21 +42,32 @@ export class LocalStaging implements Staging {
   }
 
   async write(name: string, data: Uint8Array | string): Promise<void> {
-    await writePrivateFile(join(this.root, checkStoredName(name)), data, this.root);
+    await writePrivateFile(this.path(name), data, this.root);
     if (!this.names.includes(name)) this.names.push(name);
   }
 
   async pipe(name: string, from: NodeJS.ReadableStream): Promise<number> {
-    const path = join(this.root, checkStoredName(name));
-    await ensurePrivateDir(dirname(path), this.root);
+    const path = this.path(name);
     const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, FILE_MODE);
     let bytes = 0;
+    // Streams give small chunks (a mail composer, a line at a time): written 64 KB at a time.
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    const flush = async () => {
+      if (heldBytes === 0) return;
+      await handle.write(held.length === 1 ? (held[0] ?? Buffer.alloc(0)) : Buffer.concat(held, heldBytes));
+      held = [];
+      heldBytes = 0;
+    };
     try {
       for await (const chunk of from) {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        await handle.write(buf);
+        held.push(buf);
+        heldBytes += buf.length;
         bytes += buf.length;
+        if (heldBytes >= 65_536) await flush();
       }
+      await flush();
     } finally {
       await handle.close();
     }
@@ -64,8 +75,9 @@ export class LocalStaging implements Staging {
     return bytes;
   }
 
+  /** Staged files lie flat in the staging folder ("/" written "~"): no folder to make per file. */
   path(name: string): string {
-    return join(this.root, checkStoredName(name));
+    return join(this.root, checkStoredName(name).replaceAll('/', '~'));
   }
 
   async discard(): Promise<void> {
@@ -73,25 +85,20 @@ export class LocalStaging implements Staging {
   }
 }
 
-/** Every file under a staging folder moves to the same name under the data directory. */
+/** Every file of a staging folder moves to its stored name under the data directory. */
 export async function promote(dataDir: string, stagingRoot: string): Promise<number> {
   const st = await lstat(stagingRoot).catch(() => null);
   if (!st?.isDirectory()) return 0; // promoted already
   let moved = 0;
-  const walk = async (dir: string): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const from = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        await walk(from);
-        await rmdir(from).catch(() => undefined);
-      } else if (entry.isFile()) {
-        await moveInto(from, join(dataDir, checkStoredName(relative(stagingRoot, from))), dataDir);
-        moved++;
-      }
-    }
-  };
-  await walk(stagingRoot);
-  await rmdir(stagingRoot).catch(() => undefined);
+  for (const entry of await readdir(stagingRoot, { withFileTypes: true })) {
+    if (!entry.isFile()) continue; // the scratch of a failed write, a planted link: never followed
+    const name = checkStoredName(entry.name.replaceAll('~', '/'));
+    // Files made only to be attached (scratch/) are not stored.
+    if (name.startsWith('scratch/')) continue;
+    await moveInto(join(stagingRoot, entry.name), join(dataDir, name), dataDir);
+    moved++;
+  }
+  await shredTree(stagingRoot);
   return moved;
 }
 

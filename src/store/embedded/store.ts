@@ -33,7 +33,7 @@ import { emptyDoc, parseDoc, type Doc, type PendingWork } from './doc.js';
 import { readLineAt, readLines } from './journal.js';
 import { commitJournals } from './commit.js';
 import { LocalStaging, checkStoredName, discardOrphan, processAlive, promote, stagingFolders } from './staging.js';
-import { EmbeddedTx, type TxEnv } from './tx.js';
+import { EmbeddedTx, type Collections, type TxEnv } from './tx.js';
 import { upgradeLegacy } from './upgrade.js';
 import { auditMatches } from '../audit-filter.js';
 
@@ -127,6 +127,11 @@ export class EmbeddedStore implements Store {
     return this.db.data;
   }
 
+  /** Set while this process holds the commit lock: no other process can write, the memory is the truth. */
+  private holding = false;
+  /** When the document was last compared with the disk (a read between commits looks at most this often). */
+  private lastLook = 0;
+
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
     const release = await lockfile.lock(this.docPath, {
       realpath: false,
@@ -139,15 +144,25 @@ export class EmbeddedStore implements Store {
         process.emitWarning(`mailbot: the store lock was taken over: ${err.message}`);
       },
     });
+    this.holding = true;
     try {
       return await fn();
     } finally {
+      this.holding = false;
       await release().catch(() => undefined);
     }
   }
 
-  /** Take what another process committed: the document if it changed, the index's journal tail. */
-  private async refresh(): Promise<void> {
+  /**
+   * Take what another process committed. Under the commit lock (`force`),
+   * always look; otherwise not while this process commits (nobody else can)
+   * and at most every few milliseconds: a read may be that much behind
+   * another process, a commit never is.
+   */
+  private async refresh(force = false): Promise<void> {
+    const now = Date.now();
+    if (!force && (this.holding || now - this.lastLook < 25)) return;
+    this.lastLook = now;
     const st = await stat(this.docPath, { bigint: true });
     const stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
     if (stamp !== this.stamp) {
@@ -205,6 +220,8 @@ export class EmbeddedStore implements Store {
   }
 
   private async commitLoop(): Promise<void> {
+    // Let the transactions started in the same turn join this commit.
+    await new Promise((resolve) => setImmediate(resolve));
     while (this.queue.length > 0) {
       const jobs = this.queue;
       this.queue = [];
@@ -218,14 +235,16 @@ export class EmbeddedStore implements Store {
     const after: { promote: string[]; shred: string[]; moved: string[]; outboxDone: string[] } = { promote: [], shred: [], moved: [], outboxDone: [] };
     try {
       await this.withLock(async () => {
-        await this.refresh();
-        let working = this.doc;
+        await this.refresh(true);
+        // The group's own document: collections are copied once when first written, then changed in place.
+        let working: Doc = { ...this.doc };
+        const copied = new Set<Collections>();
         const groupBatches: BatchRecord[] = [];
         for (const job of jobs) {
           const tx = new EmbeddedTx(working, this.env(groupBatches), true);
           try {
             const value = await job.fn(tx);
-            working = tx.applyTo(working);
+            tx.applyTo(working, copied);
             groupBatches.push(...tx.out.batches);
             done.push({ job, value, tx });
           } catch (err) {
@@ -254,7 +273,7 @@ export class EmbeddedStore implements Store {
     } catch (err) {
       // Nothing was committed (or we cannot tell): read the state back from disk.
       this.stamp = '';
-      await this.refresh().catch(() => undefined);
+      await this.refresh(true).catch(() => undefined);
       for (const d of done) d.job.reject(err);
       return;
     }

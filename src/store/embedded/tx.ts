@@ -1,9 +1,10 @@
 /**
- * A transaction of the embedded store: reads see the committed document
- * plus this transaction's own writes; writes go to copies of the parts they
- * touch (copy-on-write per collection), so a transaction that throws leaves
- * nothing behind. The store applies a finished transaction to its working
- * document and writes everything at the commit (store.ts).
+ * A transaction of the embedded store: reads see the document plus this
+ * transaction's own writes, which go to an overlay per collection (the keys
+ * it set or deleted), so a transaction that throws leaves nothing behind and
+ * costs what it touches, not what the collections hold. The store applies a
+ * finished transaction to the group commit's own copy of the document and
+ * writes everything at the commit (store.ts).
  */
 import type { AuditEntry } from '../../audit/entry.js';
 import type { BatchRecord } from '../../batch/types.js';
@@ -18,7 +19,7 @@ import type { LedgerEntry, OutboxEntry, SeriesState, Task } from '../records.js'
 import { fileKey, type BatchIndex } from './batch-index.js';
 import type { Doc } from './doc.js';
 
-type Collections = 'clients' | 'series' | 'requests' | 'requestSeq' | 'ledger' | 'setAside' | 'outbox' | 'rates' | 'counters' | 'tasks';
+export type Collections = 'clients' | 'series' | 'requests' | 'requestSeq' | 'ledger' | 'setAside' | 'outbox' | 'rates' | 'counters' | 'tasks';
 
 /** What a finished transaction adds beyond the document: journal lines and after-commit work. */
 export interface TxOutput {
@@ -55,8 +56,31 @@ export interface TxEnv {
 
 const clone = <T>(v: T): T => structuredClone(v);
 
+const DELETED = Symbol('deleted');
+type Overlay = Map<string, unknown>;
+
+/** A collection as the transaction sees it: its overlay over the document's, read and written like a plain object. */
+function view<T>(base: Record<string, T>, overlay: Overlay): Record<string, T> {
+  const has = (k: string) => (overlay.has(k) ? overlay.get(k) !== DELETED : Object.hasOwn(base, k));
+  const get = (k: string) => (overlay.has(k) ? (overlay.get(k) === DELETED ? undefined : (overlay.get(k) as T)) : base[k]);
+  return new Proxy({}, {
+    get: (_t, k) => (typeof k === 'string' ? get(k) : undefined),
+    set: (_t, k, v) => {
+      overlay.set(String(k), v);
+      return true;
+    },
+    deleteProperty: (_t, k) => {
+      overlay.set(String(k), DELETED);
+      return true;
+    },
+    has: (_t, k) => typeof k === 'string' && has(k),
+    ownKeys: () => [...new Set([...Object.keys(base), ...overlay.keys()])].filter(has),
+    getOwnPropertyDescriptor: (_t, k) => (typeof k === 'string' && has(k) ? { value: get(k), writable: true, enumerable: true, configurable: true } : undefined),
+  });
+}
+
 export class EmbeddedTx implements Tx {
-  private readonly copies: Partial<Pick<Doc, Collections>> = {};
+  private readonly overlays = new Map<Collections, Overlay>();
   readonly out: TxOutput = { batches: [], amendments: [], moved: [], forgetClients: [], audit: [], adopt: [], shred: [], movedKeys: [], outboxDone: [] };
   private readonly writable: boolean;
 
@@ -69,7 +93,8 @@ export class EmbeddedTx implements Tx {
   }
 
   private r<K extends Collections>(name: K): Doc[K] {
-    return (this.copies[name] as Doc[K] | undefined) ?? this.base[name];
+    const overlay = this.overlays.get(name);
+    return overlay ? (view(this.base[name] as Record<string, unknown>, overlay) as Doc[K]) : this.base[name];
   }
 
   private mustWrite(): void {
@@ -78,12 +103,12 @@ export class EmbeddedTx implements Tx {
 
   private w<K extends Collections>(name: K): Doc[K] {
     this.mustWrite();
-    let c = this.copies[name] as Doc[K] | undefined;
-    if (!c) {
-      c = { ...this.base[name] };
-      (this.copies as Record<string, unknown>)[name] = c;
+    let overlay = this.overlays.get(name);
+    if (!overlay) {
+      overlay = new Map();
+      this.overlays.set(name, overlay);
     }
-    return c;
+    return view(this.base[name] as Record<string, unknown>, overlay) as Doc[K];
   }
 
   private count(name: string, by = 1): void {
@@ -91,9 +116,24 @@ export class EmbeddedTx implements Tx {
     c[name] = (c[name] ?? 0) + by;
   }
 
-  /** The document with this transaction's writes. */
-  applyTo(doc: Doc): Doc {
-    return { ...doc, ...this.copies };
+  /**
+   * Apply this transaction's writes to a group commit's document (its own
+   * top-level object). A collection is copied the first time the group
+   * writes it (`copied`), never again: the document being read meanwhile is
+   * not touched.
+   */
+  applyTo(doc: Doc, copied: Set<Collections>): void {
+    for (const [name, overlay] of this.overlays) {
+      if (!copied.has(name)) {
+        (doc as unknown as Record<string, unknown>)[name] = { ...doc[name] };
+        copied.add(name);
+      }
+      const target = doc[name] as Record<string, unknown>;
+      for (const [k, v] of overlay) {
+        if (v === DELETED) delete target[k];
+        else target[k] = v;
+      }
+    }
   }
 
   clients = {

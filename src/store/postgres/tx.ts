@@ -93,10 +93,11 @@ export class PgTx implements Tx {
       // The client's row is the lock of its series: two batches of one seller commit one after the other.
       if ((await this.q('SELECT 1 FROM clients WHERE id = $1 FOR UPDATE', [clientId])).length === 0) throw new MailbotError('NOT_FOUND', `client "${clientId}" not found`);
       checkSeriesAdvance(clientId, await this.series.of(clientId), expected, next);
-      const recorded = await this.q<{ series: string; max: number }>('SELECT series, max(seq) AS max FROM invoices WHERE client_id = $1 AND series = ANY($2) GROUP BY series', [clientId, Object.keys(next)]);
+      // One index probe per series (invoices_series), not a scan of the register.
+      const recorded = await this.q<{ series: string; max: number | null }>('SELECT s.series, (SELECT max(seq) FROM invoices i WHERE i.client_id = $1 AND i.series = s.series) AS max FROM unnest($2::text[]) AS s(series)', [clientId, Object.keys(next)]);
       for (const r of recorded) {
         const s = next[r.series];
-        if (s && s.last < r.max) throw new MailbotError('SEQUENCE_BEHIND_REGISTER', `series ${r.series} of ${clientId} is at ${s.last} but invoice ${r.max} exists`);
+        if (s && r.max !== null && s.last < r.max) throw new MailbotError('SEQUENCE_BEHIND_REGISTER', `series ${r.series} of ${clientId} is at ${s.last} but invoice ${r.max} exists`);
       }
       for (const [key, s] of Object.entries(next)) {
         await this.q('INSERT INTO series (client_id, series_key, last, last_issue_date) VALUES ($1, $2, $3, $4) ON CONFLICT (client_id, series_key) DO UPDATE SET last = EXCLUDED.last, last_issue_date = EXCLUDED.last_issue_date', [clientId, key, s.last, s.lastIssueDate]);
