@@ -34,6 +34,7 @@ export const AUDIT_ACTIONS = [
   'digest-sent',
   'deferred',
   'mails-purged',
+  'retried',
   'reply-withheld',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -35,6 +35,15 @@ export class AuditTrail {
     return `hmac:${this.keyId}:${mac}`;
   }
 
+  /**
+   * A text (an error message, a server's answer) with every address in it
+   * replaced by its keyed hash: "550 <jane@x.org>: no such user" must not
+   * carry the address into a log or an error field.
+   */
+  redact(text: string): string {
+    return text.replace(/[^\s<>"'(),;:[\]]+@[^\s<>"'(),;:[\]]+\.[A-Za-z]{2,}/g, (a) => this.hash(a));
+  }
+
   /** An entry on its own (daemon start and stop, an error): its own small commit. */
   async record(input: AuditInput): Promise<void> {
     await this.store.transact((tx) => Promise.resolve(tx.audit(auditEntry(input))));

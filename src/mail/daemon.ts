@@ -14,11 +14,12 @@ import type { Config } from '../config/schema.js';
 import { errorMessage } from '../core/errors.js';
 import { JOBS } from '../jobs/registry.js';
 import type { JobContext, RecurringJob } from '../jobs/types.js';
-import type { DaemonStatus, Store } from '../store/port.js';
+import { ledgerKey, type DaemonStatus, type Store } from '../store/port.js';
 import { composeReply, type ReplyDraft } from './compose.js';
 import { Outbox, queueReplies, stageReply } from './outbox.js';
+import { faultBackoffMs, faultName } from './faults.js';
 import type { PendingMove, Pipeline } from './pipeline.js';
-import type { MailSource } from './source.js';
+import type { MailRef, MailSource } from './source.js';
 import type { Templates } from './templates.js';
 import type { MailTransport } from './transport.js';
 
@@ -160,34 +161,9 @@ export class Daemon {
   private async loop(): Promise<void> {
     do {
       this.again = false;
+      if (this.faultUntil > Date.now()) break; // the environment is at fault: the timer kicks again
       try {
-        const refs = await this.source.list();
-        this.status.lastPollAt = new Date().toISOString();
-        let pending: PendingMove[] = [];
-        const queue = [...refs];
-        // A few mails in flight: each waits on the servers more than on the CPU. Mails are
-        // independent; invoice and rights-request mails keep their order (pipeline.ts).
-        const budget = new ByteBudget(this.config.limits.inFlightBytes);
-        const worker = async () => {
-          for (let ref = queue.shift(); ref && !this.stopping; ref = queue.shift()) {
-            // Memory is bounded by design: the mails in hand never weigh more than the budget together.
-            const release = await budget.take(ref.size ?? 0);
-            const move = await this.pipeline.process(this.source, ref).finally(release);
-            if (move) pending.push(move);
-            this.status.lastMailAt = new Date().toISOString();
-            void this.sendOutbox(); // replies leave while the next mails are read
-            if (pending.length >= MOVE_CHUNK) {
-              const chunk = pending;
-              pending = [];
-              await this.pipeline.moveAll(this.source, chunk);
-            }
-          }
-        };
-        try {
-          await Promise.all(Array.from({ length: MAILS_IN_FLIGHT }, worker));
-        } finally {
-          await this.pipeline.moveAll(this.source, pending);
-        }
+        await this.round();
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'mailbox poll failed; will retry');
       }
@@ -195,6 +171,95 @@ export class Daemon {
       void this.sendOutbox(); // replies go out while the next round reads the mailbox
       await this.writeStatus();
     } while (this.again && !this.stopping);
+  }
+
+  /**
+   * One look at the inbox. Mails that were in hand when the last process
+   * died go first, one at a time, alone (invariant 17); then the others, a
+   * few at a time; a mail that turns out to have been beside a crash is
+   * kept for the end of the round, alone too.
+   */
+  private async round(): Promise<void> {
+    const refs = await this.source.list();
+    this.status.lastPollAt = new Date().toISOString();
+    const unfinished = this.unfinished ?? new Set(await this.store.mail.unfinished());
+    this.unfinished = new Set();
+    let pending: PendingMove[] = [];
+    const flushMoves = async (force: boolean) => {
+      if (!force && pending.length < MOVE_CHUNK) return;
+      const chunk = pending;
+      pending = [];
+      await this.pipeline.moveAll(this.source, chunk);
+    };
+    const one = async (ref: MailRef, solo: boolean): Promise<'solo' | undefined> => {
+      const result = await this.pipeline.process(this.source, ref, { solo });
+      if (result === 'solo') return 'solo';
+      if (result) {
+        pending.push(result);
+        this.healed();
+      }
+      this.status.lastMailAt = new Date().toISOString();
+      void this.sendOutbox(); // replies leave while the next mails are read
+      await flushMoves(false);
+      return undefined;
+    };
+    const alone = async (list: readonly MailRef[]) => {
+      for (const ref of list) {
+        if (this.stopping || this.faultUntil > Date.now()) return;
+        await one(ref, true);
+        await flushMoves(true); // moved before the next one: a crash then charges this one only
+      }
+    };
+    try {
+      await alone(refs.filter((r) => unfinished.has(ledgerKey(r.key))));
+      const queue = refs.filter((r) => !unfinished.has(ledgerKey(r.key)));
+      const later: MailRef[] = [];
+      // A few mails in flight: each waits on the servers more than on the CPU. Mails are
+      // independent; invoice and rights-request mails keep their order (pipeline.ts).
+      const budget = new ByteBudget(this.config.limits.inFlightBytes);
+      const worker = async () => {
+        for (let ref = queue.shift(); ref && !this.stopping && this.faultUntil <= Date.now(); ref = queue.shift()) {
+          // Memory is bounded by design: the mails in hand never weigh more than the budget together.
+          const release = await budget.take(ref.size ?? 0);
+          if ((await one(ref, false).finally(release)) === 'solo') later.push(ref);
+        }
+      };
+      await Promise.all(Array.from({ length: MAILS_IN_FLIGHT }, worker));
+      await flushMoves(true);
+      await alone(later);
+    } finally {
+      await flushMoves(true);
+    }
+  }
+
+  /** Mails the last process left in hand (read once, at the first round). */
+  private unfinished?: Set<string>;
+  private faultUntil = 0;
+  private faults = 0;
+  private faultTimer?: NodeJS.Timeout;
+
+  /**
+   * The environment failed (a full disk, the store unreachable): no new mail
+   * is taken until the next try, after a growing delay; said once, not for
+   * every mail.
+   */
+  fault(err: unknown): void {
+    if (this.faultUntil > Date.now()) return;
+    this.faults++;
+    const delay = faultBackoffMs(this.faults);
+    this.faultUntil = Date.now() + delay;
+    this.status.connection = `paused: ${faultName(err)}`;
+    this.log.error({ fault: faultName(err), retryInMs: delay, err: this.audit.redact(errorMessage(err)) }, 'the environment failed (disk, store): not taking new mail until the next try');
+    if (this.faultTimer) clearTimeout(this.faultTimer);
+    this.faultTimer = setTimeout(() => this.kick(), delay);
+    this.faultTimer.unref();
+  }
+
+  /** Called after a mail went through: the environment works again. */
+  private healed(): void {
+    if (this.faults === 0) return;
+    this.log.info({ after: this.faults }, 'the environment works again: taking mail');
+    this.faults = 0;
   }
 
   private async sendOutbox(): Promise<void> {
@@ -206,7 +271,7 @@ export class Daemon {
   }
 
   private async writeStatus(): Promise<void> {
-    if (!this.stopping) this.status.connection = this.source.state();
+    if (!this.stopping) this.status.connection = this.faultUntil > Date.now() ? this.status.connection : this.source.state();
     this.status.updatedAt = new Date().toISOString();
     await this.store.reportStatus({ ...this.status }).catch(() => undefined);
   }
@@ -214,6 +279,7 @@ export class Daemon {
   /** Finish the mails in hand, then close everything. */
   async stop(): Promise<void> {
     this.stopping = true;
+    if (this.faultTimer) clearTimeout(this.faultTimer);
     for (const t of this.tasks) t.stop();
     while (this.running) await this.running;
     await Promise.all(this.jobRuns.values());

@@ -167,6 +167,13 @@ export class ImapSource implements MailSource {
     });
   }
 
+  async fetchHeader(ref: MailRef): Promise<string> {
+    return this.withInbox(async (client) => {
+      const msg = await client.fetchOne(ref.key.uid, { headers: true }, { uid: true });
+      return msg && msg.headers ? msg.headers.toString('latin1') : '';
+    });
+  }
+
   private async ensureFolder(client: ImapFlow, folder: string): Promise<void> {
     if (this.knownFolders.has(folder)) return;
     const list = await client.list();
@@ -226,6 +233,24 @@ export class ImapSource implements MailSource {
       }
     }
     return report;
+  }
+
+  async restore(folder: string, mail: { messageRef?: string }, hash: (messageId: string) => string): Promise<boolean> {
+    if (!mail.messageRef) return false;
+    const client = await this.ready();
+    const lock = await client.getMailboxLock(folder);
+    try {
+      for await (const m of client.fetch('1:*', { uid: true, envelope: true })) {
+        if (m.envelope?.messageId && hash(m.envelope.messageId) === mail.messageRef) {
+          // MOVE gives it a new UID in the inbox: a new mail to the bot, its attempts counted afresh.
+          await client.messageMove(String(m.uid), this.config.inbox, { uid: true });
+          return true;
+        }
+      }
+      return false;
+    } finally {
+      lock.release();
+    }
   }
 
   onActivity(listener: () => void): void {

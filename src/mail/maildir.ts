@@ -9,7 +9,7 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, readFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ensurePrivateDir, readPrivateFile, writePrivateFile } from '../store/files.js';
+import { ensurePrivateDir, openNoFollow, readPrivateFile, writePrivateFile } from '../store/files.js';
 import type { MailboxPurge } from '../store/records.js';
 import { purgeMessageFiles, type FolderPurge } from './purge.js';
 import type { MailRef, MailSource } from './source.js';
@@ -69,6 +69,19 @@ export class MaildirSource implements MailSource {
     return readPrivateFile(this.pathOf(ref));
   }
 
+  async fetchHeader(ref: MailRef): Promise<string> {
+    const handle = await openNoFollow(this.pathOf(ref));
+    try {
+      const buf = Buffer.alloc(65_536);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      const text = buf.subarray(0, bytesRead).toString('latin1');
+      const end = text.search(/\r?\n\r?\n/);
+      return end >= 0 ? text.slice(0, end) : text;
+    } finally {
+      await handle.close();
+    }
+  }
+
   async move(ref: MailRef, folder: string): Promise<void> {
     const name = this.files.get(ref.key.uid);
     if (!name) return; // already moved (a retry after a crash)
@@ -94,6 +107,16 @@ export class MaildirSource implements MailSource {
       return { folder, dirs: [join(dir, 'cur'), join(dir, 'new')] };
     });
     return purgeMessageFiles(folders, spec, dryRun);
+  }
+
+  async restore(folder: string, mail: { uid: string }): Promise<boolean> {
+    const dir = join(this.root, `.${folder.replace(/[/\\]/g, '.')}`, 'cur');
+    const name = (await readdir(dir).catch(() => [] as string[])).find((n) => (n.split(':')[0] ?? n) === mail.uid);
+    if (!name) return false;
+    // A new unique name: to the bot it is a new mail, with its attempts counted afresh.
+    const fresh = `${Date.now()}.M${String(delivered++ % 1e6).padStart(6, '0')}${randomBytes(4).toString('hex')}P${process.pid}.${hostname().replace(/[/:]/g, '_')}`;
+    await rename(join(dir, name), join(this.root, 'new', fresh));
+    return true;
   }
 
   onActivity(listener: () => void): void {

@@ -15,13 +15,16 @@ import { auditEntry, type AuditInput, type AuditTrail } from '../audit/trail.js'
 import { isRetryableConflict } from '../batch/run.js';
 import type { Config } from '../config/schema.js';
 import { errorMessage } from '../core/errors.js';
+import { failpoint } from '../core/failpoints.js';
 import { ledgerKey, type OutboxEntry, type Staging, type Store, type Tx } from '../store/port.js';
 import { clientIp, senderTrust } from './authresults.js';
 import { composeReply } from './compose.js';
 import { guard } from './guard.js';
 import type { FolderRole, HandlerResult, MailContext, MailHandler } from './handlers/types.js';
 import { detectLanguage } from './language.js';
+import { isEnvironmentFault } from './faults.js';
 import { notice } from './notices.js';
+import { setAside as setAsideMail } from './set-aside.js';
 import { queueReplies, stageNotices, stageReply } from './outbox.js';
 import { parseMessage, type ParsedMessage } from './parse.js';
 import type { MailRef, MailSource } from './source.js';
@@ -46,6 +49,8 @@ export interface PipelineDeps {
   templates: Templates;
   handlers: readonly MailHandler[];
   log: Logger;
+  /** Told of a fault of the environment (a full disk, the store unreachable): the daemon pauses. */
+  onFault?: (err: unknown) => void;
 }
 
 interface Attempt {
@@ -106,28 +111,42 @@ export class Pipeline {
    * they run one at a time and in the order `process` was called, so that
    * invoice batches are numbered in the order the mails arrived.
    */
-  async process(source: MailSource, ref: MailRef): Promise<PendingMove | null> {
+  async process(source: MailSource, ref: MailRef, options: { solo?: boolean } = {}): Promise<PendingMove | 'solo' | null> {
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
     const before = this.order;
     this.order = before.then(() => mine);
     try {
-      return await this.processInOrder(source, ref, before, release);
+      return await this.processInOrder(source, ref, before, release, Boolean(options.solo));
     } finally {
       release();
     }
   }
 
-  private async processInOrder(source: MailSource, ref: MailRef, before: Promise<void>, release: () => void): Promise<PendingMove | null> {
-    const { store } = this.deps;
+  private async processInOrder(source: MailSource, ref: MailRef, before: Promise<void>, release: () => void, solo: boolean): Promise<PendingMove | 'solo' | null> {
+    const { store, audit } = this.deps;
     const key = ledgerKey(ref.key);
-    const claim = await store.mail.claim(key, ref.key);
+    let claim;
+    try {
+      claim = await store.mail.claim(key, ref.key, { solo });
+    } catch (err) {
+      if (!isEnvironmentFault(err)) throw err;
+      this.deps.onFault?.(err);
+      return null;
+    }
     if (claim.status === 'taken') return null;
     if (claim.status === 'handled') {
       // Handled before (the move did not happen, or the server shows it again): only the move is left.
       return { ref, key, folder: claim.folder, ...(claim.messageId ? { messageId: claim.messageId } : {}) };
     }
-    if (claim.attempts > MAX_ATTEMPTS) return this.setAside(ref, key, claim);
+    // Invariant 17: a crash is charged to the mail that caused it, and to no other.
+    if (claim.soloCrash) return this.setAside(source, ref, key, claim, 'the process stopped (a crash or out of memory) while handling this mail alone');
+    if (claim.errors >= MAX_ATTEMPTS) return this.setAside(source, ref, key, claim, claim.error ?? 'the handler failed twice on this mail');
+    if (claim.crashes > 0 && !solo) {
+      // It was in hand when a process died: it goes again, alone, so that if it was the cause it is known.
+      await store.mail.defer(key);
+      return 'solo';
+    }
     const trail: AuditInput[] = [];
     const releases: (() => void)[] = [];
     try {
@@ -141,7 +160,13 @@ export class Pipeline {
         }
       }
     } catch (err) {
-      const message = errorMessage(err);
+      if (isEnvironmentFault(err)) {
+        // The disk, the store: not the mail's fault. It is not counted, and waits in the inbox.
+        await store.mail.defer(key).catch(() => undefined);
+        this.deps.onFault?.(err);
+        return null;
+      }
+      const message = audit.redact(errorMessage(err));
       this.deps.log.error({ key, err: message }, 'mail handling failed; it will be retried once, then set aside');
       await store.mail.failed(key, message.slice(0, 500)).catch(() => undefined);
       await store
@@ -157,15 +182,9 @@ export class Pipeline {
     }
   }
 
-  private async setAside(ref: MailRef, key: string, claim: Attempt & { error?: string }): Promise<PendingMove> {
-    const folder = this.folder('rejected');
-    const error = claim.error ?? 'the handler stopped twice on this mail';
-    const now = new Date().toISOString();
-    await this.deps.store.transact(async (tx) => {
-      await tx.ledger.record({ ...ref.key, state: 'handled', attempts: claim.attempts - 1, outcome: 'set-aside', folder, error, firstSeenAt: claim.firstSeenAt, updatedAt: now });
-      tx.audit(auditEntry({ action: 'set-aside', outcome: 'failed', mailKey: key, details: { attempts: claim.attempts - 1, error: error.slice(0, 200) } }));
-    });
-    this.deps.log.error({ key, attempts: claim.attempts - 1 }, 'mail set aside after repeated failures');
+  private async setAside(source: MailSource, ref: MailRef, key: string, claim: Attempt, why: string): Promise<PendingMove> {
+    const folder = await setAsideMail(this.deps, source, ref, key, { attempts: claim.attempts - 1, firstSeenAt: claim.firstSeenAt }, why);
+    this.deps.log.error({ key, attempts: claim.attempts - 1, err: this.deps.audit.redact(why) }, 'mail set aside');
     return { ref, key, folder };
   }
 
@@ -209,6 +228,7 @@ export class Pipeline {
       return this.finish(ref, key, attempt, undefined, { outcome: 'unparseable', folder: 'rejected', audit: [] }, trail);
     }
     const message = parsed.message;
+    failpoint('handle', message.subject);
     // A Message-ID can carry personal data (<jane.doe+0612345678@…>): the trail and the ledger keep its keyed hash.
     if (message.messageId) message.messageRef = audit.hash(message.messageId);
     const from = message.from?.address;
@@ -238,9 +258,8 @@ export class Pipeline {
     if (guarded) {
       return this.finish(ref, key, attempt, message, { outcome: `ignored:${guarded}`, folder: 'ignored', audit: [{ action: 'guarded', outcome: 'ignored', details: { reason: guarded } }] }, trail);
     }
-    if (senderKey && !this.take(senderKey, seen.recent, config.limits.mailsPerSenderPerHour, releases)) {
-      // A client's mail is never dropped: it waits in the inbox until the window allows it.
-      if (client) return this.defer(key, client.id, trail, now);
+    // A stranger over the hourly limit is filed away; a client's mail is never dropped (below).
+    if (!client && senderKey && !this.take(senderKey, seen.recent, config.limits.mailsPerSenderPerHour, releases)) {
       return this.finish(ref, key, attempt, message, { outcome: 'ignored:rate-limited', folder: 'ignored', audit: [{ action: 'rate-limited', outcome: 'ignored' }] }, trail);
     }
     const lang = detectLanguage(message, client?.language);
@@ -274,11 +293,14 @@ export class Pipeline {
     }
     if (!handler) throw new Error('no handler accepts this mail');
     trail.push({ action: 'routed', outcome: 'info', mailKey: key, ...(message.messageRef ? { messageId: message.messageRef } : {}), ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
-    if (!handler.exclusive) {
-      release(); // mails behind this one need not wait for it
-      return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey, unknownSender: !client, releases });
+    if (!handler.exclusive) release(); // mails behind this one need not wait for it
+    else await before;
+    // A client over the hourly limit: the mail waits in the inbox until the window allows it,
+    // counted in arrival order (after the wait above, for the batches).
+    if (client && senderKey) {
+      const recent = await store.read((tx) => tx.rate.recent(senderKey, HOUR, Date.now()));
+      if (!this.take(senderKey, recent, config.limits.mailsPerSenderPerHour, releases)) return this.defer(key, client.id, trail, now);
     }
-    await before;
     return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey, unknownSender: !client, releases });
   }
 

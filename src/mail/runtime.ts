@@ -50,7 +50,10 @@ export async function buildRuntime(store: Store, config: Config, options: { log?
   const audit = await auditTrailFor(store, config);
   const { source, transport } = buildSourceAndTransport(store.dataDir, config, log);
   const templates = new Templates();
-  const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, log });
+  // The pipeline tells the daemon of a fault of the environment; the daemon owns the pipeline.
+  const faults: { to?: Daemon } = {};
+  const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, log, onFault: (err) => faults.to?.fault(err) });
   const daemon = new Daemon(store, config, source, transport, pipeline, audit, log, templates);
+  faults.to = daemon;
   return { audit, source, transport, daemon, log, embedded: !config.imap };
 }

@@ -15,6 +15,8 @@ export interface MailSource {
   /** Every message now in the inbox, oldest first. */
   list(): Promise<MailRef[]>;
   fetch(ref: MailRef): Promise<Buffer>;
+  /** The header block only (at most 64 KB): enough to know who wrote, without reading the mail. */
+  fetchHeader(ref: MailRef): Promise<string>;
   /** Move to a folder (created if absent), several at once (one IMAP MOVE with a UID set). Never deletes. */
   moveMany(refs: readonly MailRef[], folder: string): Promise<void>;
   /** Keep a copy of a sent reply (IMAP Sent folder); a no-op where there is none. */
@@ -26,6 +28,12 @@ export interface MailSource {
    * count them.
    */
   purge(spec: MailboxPurge, dryRun: boolean): Promise<FolderPurge[]>;
+  /**
+   * Put a mail set aside back in the inbox, as a new message (`mailbot
+   * retry`): found in `folder` by the unique part of its old key (Maildir)
+   * or by the keyed hash of its Message-ID. false when it is not there.
+   */
+  restore(folder: string, mail: { uid: string; messageRef?: string }, hash: (messageId: string) => string): Promise<boolean>;
   /** Called when new mail may have arrived (IDLE, a new file). */
   onActivity(listener: () => void): void;
   close(): Promise<void>;

@@ -122,6 +122,8 @@ export interface Tx extends ReadTx {
     moved(keys: readonly string[], at: string): Promise<void>;
     /** Drop the history entries of mails about these clients (GDPR erasure); returns how many. */
     forgetClient(clientId: string): Promise<number>;
+    /** A mail set aside was put back in the inbox (`mailbot retry`): it is no longer listed. */
+    unsetAside(key: string): Promise<void>;
   };
   outbox: ReadTx['outbox'] & {
     /** A reply to send; its raw message (`entry.file`) must be staged in `files` and is adopted with it. */
@@ -212,7 +214,9 @@ export interface Store {
      * Take a mail to handle, counting the attempt durably before any work
      * (a mail that crashes the process is counted too, invariant 4).
      */
-    claim(key: string, mail: MailKey): Promise<MailClaim>;
+    claim(key: string, mail: MailKey, options?: { solo?: boolean }): Promise<MailClaim>;
+    /** Mails this daemon was handling when it last stopped without finishing them: they go first, one at a time. */
+    unfinished(): Promise<string[]>;
     /** The attempt failed with this error (the mail stays in the inbox). */
     failed(key: string, error: string): Promise<void>;
     /** Give the claim back without counting the attempt: the mail waits in the inbox for a later round. */

@@ -55,8 +55,12 @@ export interface LedgerEntry extends MailKey {
 
 /** What a claim on a mail found (store.mail.claim). */
 export type MailClaim =
-  /** Ours to handle; `attempts` counts this one. */
-  | { status: 'claimed'; attempts: number; firstSeenAt: string; error?: string }
+  /**
+   * Ours to handle; `attempts` counts this one. `errors`: earlier attempts
+   * that failed with an error; `crashes`: earlier attempts the process did
+   * not survive, `soloCrash` when one of them had the mail alone.
+   */
+  | { status: 'claimed'; attempts: number; errors: number; crashes: number; soloCrash: boolean; firstSeenAt: string; error?: string }
   /** Handled already (the move is what is left). */
   | { status: 'handled'; folder: string; messageId?: string }
   /** Another live daemon is handling it. */
@@ -87,6 +91,8 @@ export interface SetAsideEntry {
   key: string;
   error: string;
   at: string;
+  /** The keyed hash of its Message-ID, to find it again in the folder it was set aside in. */
+  messageId?: string;
 }
 
 /** What `mailbot status` counts, kept as counters so that it never reads the history. */

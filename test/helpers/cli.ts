@@ -6,6 +6,7 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js');
 
 export interface CliResult {
   status: number | null;
+  signal?: string | null;
   stdout: string;
   stderr: string;
 }
@@ -17,7 +18,7 @@ export function mailbot(dataDir: string, args: string[], env: NodeJS.ProcessEnv 
     timeout: 60_000,
   });
   if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The same, without blocking the event loop: needed when the test process itself serves SMTP. */

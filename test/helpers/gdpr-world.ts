@@ -58,6 +58,14 @@ export class World {
 
   private readonly sizes = new WeakMap<ParsedMail, number>();
 
+  /** Every mail the bot sent so far, in order. */
+  async collect(): Promise<ParsedMail[]> {
+    const dir = join(this.data, 'outbox');
+    const all = existsSync(dir) ? readdirSync(dir).sort() : [];
+    for (const f of all) this.seen.add(f);
+    return Promise.all(all.map((f) => simpleParser(readFileSync(join(dir, f)))));
+  }
+
   /** The size of a mail as it was sent (its raw bytes). */
   rawSize(mail: ParsedMail): number {
     return this.sizes.get(mail) ?? NaN;

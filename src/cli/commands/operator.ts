@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { AuditEntry } from '../../audit/entry.js';
+import { MailbotError } from '../../core/errors.js';
 import { processAlive } from '../../store/embedded/staging.js';
 import type { AuditFilter } from '../../store/port.js';
 import { resolveDataDir } from '../../store/files.js';
@@ -142,5 +143,40 @@ export function registerOperatorCommands(program: Command, globals: () => Global
         transport.close();
       }
       if (failed) process.exitCode = 2;
+    });
+}
+
+/** `mailbot retry KEY`: a mail set aside goes back to the inbox, once its cause is fixed. */
+export function registerRetryCommand(program: Command, globals: () => GlobalOptions): void {
+  program
+    .command('retry <key>')
+    .description('put a mail set aside back in the inbox (after fixing its cause); `mailbot status` lists them')
+    .option('--config <file>', 'configuration file (default $MAILBOT_CONFIG or DATA/config.json)')
+    .action(async (key: string, f: { config?: string }) => {
+      const { loadConfig } = await import('../../config/load.js');
+      const dataDir = resolveDataDir(globals().data);
+      const config = await loadConfig(dataDir, f.config);
+      await withStore(globals(), async (store) => {
+        const entry = (await store.read((tx) => tx.ledger.setAside())).find((s) => s.key === key);
+        if (!entry) throw new MailbotError('NOT_FOUND', `no mail set aside under ${key} (mailbot status lists them)`);
+        const { buildSourceAndTransport, createLogger } = await import('../../mail/runtime.js');
+        const { auditTrailFor, auditEntry } = await import('../../audit/trail.js');
+        const audit = await auditTrailFor(store, config);
+        const { source, transport } = buildSourceAndTransport(dataDir, config, createLogger());
+        transport.close();
+        await source.open();
+        try {
+          const uid = key.split('|').pop() ?? '';
+          const found = await source.restore(config.folders.rejected, { uid, ...(entry.messageId ? { messageRef: entry.messageId } : {}) }, (id) => audit.hash(id));
+          if (!found) throw new MailbotError('NOT_FOUND', `the mail ${key} is no longer in ${config.folders.rejected}`);
+          await store.transact(async (tx) => {
+            await tx.ledger.unsetAside(key);
+            tx.audit(auditEntry({ action: 'retried', outcome: 'ok', mailKey: key }));
+          });
+        } finally {
+          await source.close();
+        }
+      }, f.config);
+      console.log(`${key}: back in the inbox; the daemon handles it at its next round`);
     });
 }

@@ -1,27 +1,55 @@
 /**
- * The embedded store's claims on mails: how many times handling a mail has
- * started, and its last error, in an append-only journal (data/attempts.log). Appending a line before each
- * attempt costs one write, where rewriting the store would cost a whole
- * file; it is what lets a mail that crashed the handler, or the process,
- * twice be set aside (invariant 4). A mail that reached its folder gets a
- * "done" line; done mails are dropped when the journal is loaded, so start-up
- * reads the journal only, never the whole mail history.
+ * The embedded store's claims on mails, in an append-only journal
+ * (data/attempts.log): a line when handling starts (and whether the mail is
+ * handled alone), a line when it fails with an error, a line when the
+ * attempt is given back, a line when the mail reached its folder.
+ *
+ * An attempt with no line after its start is one the process did not
+ * survive (a crash, the out-of-memory killer). Such a mail is retried
+ * alone, before the others; one that ends the process while handled alone
+ * is the cause, and is set aside. A mail that fails with an error twice is
+ * set aside too (invariant 4); the mails that were merely beside a crash
+ * are not charged for it (invariant 17).
+ *
+ * Done mails are dropped when the journal is loaded, so start-up reads the
+ * journal only, never the whole mail history.
  */
 import { existsSync } from 'node:fs';
 import { type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openForWriting, readPrivateFile, writePrivateFile } from '../files.js';
 
-interface Attempt {
+export interface Attempt {
+  /** Attempts started and not given back. */
   attempts: number;
+  /** Attempts that ended with an error. */
+  errors: number;
+  /** Attempts the process did not survive. */
+  crashes: number;
+  /** One of them while the mail was handled alone. */
+  soloCrash: boolean;
   error?: string;
   firstSeenAt: string;
+  /** The current attempt has started and not ended. */
+  open: boolean;
+  solo: boolean;
+}
+
+interface Line {
+  k?: string;
+  t?: string;
+  solo?: boolean;
+  e?: string;
+  undo?: boolean;
+  done?: boolean;
 }
 
 export class AttemptJournal {
   private readonly entries = new Map<string, Attempt>();
   private handle?: Promise<FileHandle>;
   private size = 0;
+  /** Mails whose attempt the last process did not finish: retried alone first. */
+  readonly unfinished: string[] = [];
 
   private constructor(
     private readonly path: string,
@@ -31,41 +59,66 @@ export class AttemptJournal {
   /** Read the journal, keep the mails not yet done, and rewrite it that small. */
   static async load(dataDir: string): Promise<AttemptJournal> {
     const journal = new AttemptJournal(join(dataDir, 'attempts.log'), dataDir);
-    if (existsSync(journal.path)) {
-      for (const line of (await readPrivateFile(journal.path)).toString('utf8').split('\n')) {
-        if (!line) continue;
-        let rec: { k?: string; e?: string; t?: string; done?: boolean; undo?: boolean };
-        try {
-          rec = JSON.parse(line) as { k?: string; e?: string; t?: string; done?: boolean; undo?: boolean };
-        } catch {
-          continue; // a line cut by a crash
-        }
-        if (!rec.k) continue;
-        if (rec.done) {
-          journal.entries.delete(rec.k);
-          continue;
-        }
-        const cur = journal.entries.get(rec.k) ?? { attempts: 0, firstSeenAt: rec.t ?? new Date().toISOString() };
-        if (rec.e !== undefined) cur.error = rec.e;
-        else if (rec.undo) cur.attempts = Math.max(0, cur.attempts - 1);
-        else cur.attempts++;
-        journal.entries.set(rec.k, cur);
+    if (!existsSync(journal.path)) return journal;
+    for (const line of (await readPrivateFile(journal.path)).toString('utf8').split('\n')) {
+      if (!line) continue;
+      let rec: Line;
+      try {
+        rec = JSON.parse(line) as Line;
+      } catch {
+        continue; // a line cut by a crash
       }
-      const lines: string[] = [];
-      for (const [k, a] of journal.entries) {
-        for (let i = 0; i < a.attempts; i++) lines.push(JSON.stringify({ k, t: a.firstSeenAt }));
-        if (a.error !== undefined) lines.push(JSON.stringify({ k, e: a.error }));
-      }
-      await writePrivateFile(journal.path, lines.map((l) => `${l}\n`).join(''), dataDir);
+      if (rec.k) journal.replay(rec.k, rec);
     }
+    const lines: Line[] = [];
+    for (const [k, a] of journal.entries) {
+      // An attempt left open was one the process did not survive.
+      if (a.open) {
+        a.crashes++;
+        if (a.solo) a.soloCrash = true;
+        a.open = false;
+        journal.unfinished.push(k);
+      }
+      lines.push({ k, t: a.firstSeenAt, ...compact(a) });
+    }
+    await writePrivateFile(journal.path, lines.map((l) => `${JSON.stringify(l)}\n`).join(''), dataDir);
     return journal;
+  }
+
+  private replay(k: string, rec: Line & { n?: number; errs?: number; crashes?: number; soloCrash?: boolean }): void {
+    if (rec.done) {
+      this.entries.delete(k);
+      return;
+    }
+    const cur = this.entries.get(k) ?? { attempts: 0, errors: 0, crashes: 0, soloCrash: false, firstSeenAt: rec.t ?? new Date().toISOString(), open: false, solo: false };
+    if (rec.n !== undefined) {
+      // A line of a compacted journal: the counts as they were.
+      Object.assign(cur, { attempts: rec.n, errors: rec.errs ?? 0, crashes: rec.crashes ?? 0, soloCrash: Boolean(rec.soloCrash), ...(rec.e !== undefined ? { error: rec.e } : {}) });
+    } else if (rec.e !== undefined) {
+      cur.errors++;
+      cur.error = rec.e;
+      cur.open = false;
+    } else if (rec.undo) {
+      cur.attempts = Math.max(0, cur.attempts - 1);
+      cur.open = false;
+    } else {
+      if (cur.open) {
+        // A new start while the last one never ended: that one died with its process.
+        cur.crashes++;
+        if (cur.solo) cur.soloCrash = true;
+      }
+      cur.attempts++;
+      cur.open = true;
+      cur.solo = Boolean(rec.solo);
+    }
+    this.entries.set(k, cur);
   }
 
   get(key: string): Attempt | undefined {
     return this.entries.get(key);
   }
 
-  private async append(record: object): Promise<void> {
+  private async append(record: Line): Promise<void> {
     // Lines are appended at the end: only the daemon that holds the data directory writes here.
     this.handle ??= openForWriting(this.path, this.dataDir).then(async (h) => {
       this.size = (await h.stat()).size;
@@ -79,27 +132,24 @@ export class AttemptJournal {
   }
 
   /** Count an attempt, written before the work starts. */
-  async begin(key: string): Promise<Attempt> {
-    const now = new Date().toISOString();
-    const cur = this.entries.get(key) ?? { attempts: 0, firstSeenAt: now };
-    cur.attempts++;
-    this.entries.set(key, cur);
-    await this.append({ k: key, t: cur.firstSeenAt });
-    return cur;
+  async begin(key: string, solo: boolean): Promise<Attempt> {
+    const line: Line = { k: key, t: this.entries.get(key)?.firstSeenAt ?? new Date().toISOString(), ...(solo ? { solo: true } : {}) };
+    await this.append(line);
+    this.replay(key, line);
+    return { ...(this.entries.get(key) as Attempt) };
   }
 
   async fail(key: string, error: string): Promise<void> {
-    const cur = this.entries.get(key);
-    if (cur) cur.error = error;
-    await this.append({ k: key, e: error });
+    const line: Line = { k: key, e: error };
+    await this.append(line);
+    this.replay(key, line);
   }
 
   /** The attempt did not count (the mail was deferred, untouched). */
   async undo(key: string): Promise<void> {
-    const cur = this.entries.get(key);
-    if (!cur) return;
-    cur.attempts = Math.max(0, cur.attempts - 1);
+    if (!this.entries.has(key)) return;
     await this.append({ k: key, undo: true });
+    this.replay(key, { undo: true });
   }
 
   /** The mail reached its folder: nothing more to count. */
@@ -113,4 +163,8 @@ export class AttemptJournal {
     this.handle = undefined;
     if (h) await (await h).close();
   }
+}
+
+function compact(a: Attempt): Record<string, unknown> {
+  return { n: a.attempts, errs: a.errors, crashes: a.crashes, ...(a.soloCrash ? { soloCrash: true } : {}), ...(a.error !== undefined ? { e: a.error } : {}) };
 }

@@ -276,7 +276,7 @@ export class EmbeddedTx implements Tx {
       if (this.r('ledger')[ledgerId(entry)]?.folder || !this.env.claimed(ledgerId(entry))) throw new MailbotError('MAIL_NOT_CLAIMED', `mail ${ledgerId(entry)} is not claimed by this process (handled already?)`);
       this.w('ledger')[ledgerId(entry)] = clone(entry);
       this.count(`outcome:${entry.outcome ?? 'unknown'}`);
-      if (entry.outcome === 'set-aside') this.w('setAside')[ledgerId(entry)] = { key: ledgerId(entry), error: entry.error ?? '', at: entry.updatedAt };
+      if (entry.outcome === 'set-aside') this.w('setAside')[ledgerId(entry)] = { key: ledgerId(entry), error: entry.error ?? '', at: entry.updatedAt, ...(entry.messageId ? { messageId: entry.messageId } : {}) };
       return Promise.resolve();
     },
     moved: (keys: readonly string[], at: string) => {
@@ -288,6 +288,10 @@ export class EmbeddedTx implements Tx {
         delete ledger[key];
         this.out.movedKeys.push(key);
       }
+      return Promise.resolve();
+    },
+    unsetAside: (key: string) => {
+      delete this.w('setAside')[key];
       return Promise.resolve();
     },
     forgetClient: (clientId: string) => {

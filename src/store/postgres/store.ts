@@ -145,29 +145,34 @@ export class PostgresStore implements Store {
   };
 
   readonly mail = {
-    claim: async (key: string, mail: MailKey): Promise<MailClaim> => {
-      const claimed = await this.pool.query<{ attempts: number; first_seen_at: Date; error: string | null }>(
-        `INSERT INTO ledger (key, state, node, attempts, first_seen_at, updated_at, entry)
-         VALUES ($1, 'claimed', $2, 1, now(), now(), $4)
-         ON CONFLICT (key) DO UPDATE SET node = EXCLUDED.node, attempts = ledger.attempts + 1, updated_at = now()
-           WHERE ledger.state = 'claimed' AND (ledger.node = EXCLUDED.node OR NOT EXISTS (
+    claim: async (key: string, mail: MailKey, options: { solo?: boolean } = {}): Promise<MailClaim> => {
+      // An attempt still open (its daemon died with it) counts as a crash, a solo one if it had the mail alone.
+      const claimed = await this.pool.query<{ attempts: number; errors: number; crashes: number; solo_crash: boolean; first_seen_at: Date; error: string | null }>(
+        `INSERT INTO ledger (key, state, node, attempts, first_seen_at, updated_at, entry, in_attempt, solo)
+         VALUES ($1, 'claimed', $2, 1, now(), now(), $4, true, $5)
+         ON CONFLICT (key) DO UPDATE SET node = EXCLUDED.node, attempts = ledger.attempts + 1, updated_at = now(),
+             crashes = ledger.crashes + (CASE WHEN ledger.in_attempt THEN 1 ELSE 0 END),
+             solo_crash = ledger.solo_crash OR (ledger.in_attempt AND ledger.solo),
+             in_attempt = true, solo = EXCLUDED.solo
+           WHERE ledger.state = 'claimed' AND (ledger.node = EXCLUDED.node OR ledger.node IS NULL OR NOT EXISTS (
              SELECT 1 FROM nodes n WHERE n.node = ledger.node AND n.heartbeat_at > now() - make_interval(secs => $3)))
-         RETURNING attempts, first_seen_at, error`,
-        [key, this.node, this.leaseSeconds, { ...mail }],
+         RETURNING attempts, errors, crashes, solo_crash, first_seen_at, error`,
+        [key, this.node, this.leaseSeconds, { ...mail }, Boolean(options.solo)],
       );
       const row = claimed.rows[0];
-      if (row) return { status: 'claimed', attempts: row.attempts, firstSeenAt: row.first_seen_at.toISOString(), ...(row.error !== null ? { error: row.error } : {}) };
+      if (row) return { status: 'claimed', attempts: row.attempts, errors: row.errors, crashes: row.crashes, soloCrash: row.solo_crash, firstSeenAt: row.first_seen_at.toISOString(), ...(row.error !== null ? { error: row.error } : {}) };
       const known = (await this.pool.query<{ state: string; folder: string | null; message_id: string | null }>('SELECT state, folder, message_id FROM ledger WHERE key = $1', [key])).rows[0];
       if (known && known.state !== 'claimed' && known.folder) return { status: 'handled', folder: known.folder, ...(known.message_id ? { messageId: known.message_id } : {}) };
       return { status: 'taken' };
     },
     failed: async (key: string, error: string): Promise<void> => {
-      await this.pool.query('UPDATE ledger SET error = $2, updated_at = now() WHERE key = $1', [key, error]);
+      await this.pool.query('UPDATE ledger SET error = $2, errors = errors + 1, in_attempt = false, updated_at = now() WHERE key = $1', [key, error]);
     },
     defer: async (key: string): Promise<void> => {
       // No owner: any daemon may claim it at a later round, and this attempt is not counted.
-      await this.pool.query("UPDATE ledger SET attempts = greatest(attempts - 1, 0), node = NULL, updated_at = now() WHERE key = $1 AND node = $2 AND state = 'claimed'", [key, this.node]);
+      await this.pool.query("UPDATE ledger SET attempts = greatest(attempts - 1, 0), node = NULL, in_attempt = false, updated_at = now() WHERE key = $1 AND node = $2 AND state = 'claimed'", [key, this.node]);
     },
+    unfinished: async (): Promise<string[]> => (await this.pool.query<{ key: string }>("SELECT key FROM ledger WHERE state = 'claimed' AND node = $1 AND in_attempt ORDER BY first_seen_at", [this.node])).rows.map((r) => r.key),
   };
 
   readonly outbox = {

@@ -178,23 +178,27 @@ export class PgTx implements Tx {
 
   ledger = {
     get: async (key: string) => (await this.q<{ entry: LedgerEntry }>("SELECT entry FROM ledger WHERE key = $1 AND state = 'handled'", [key]))[0]?.entry,
-    setAside: async () => (await this.q<{ key: string; error: string; at: Date }>('SELECT key, error, at FROM set_aside ORDER BY at')).map((r): SetAsideEntry => ({ key: r.key, error: r.error, at: r.at.toISOString() })),
+    setAside: async () => (await this.q<{ key: string; error: string; at: Date; message_id: string | null }>('SELECT key, error, at, message_id FROM set_aside ORDER BY at')).map((r): SetAsideEntry => ({ key: r.key, error: r.error, at: r.at.toISOString(), ...(r.message_id ? { messageId: r.message_id } : {}) })),
     record: async (entry: LedgerEntry) => {
       this.mustWrite();
       const key = `${entry.mailbox}|${entry.uidValidity}|${entry.uid}`;
       // Only the daemon that holds the claim records the outcome: one that lost it (taken over
       // after its heartbeat stopped) must not commit what it did.
       const done = await this.q(
-        "UPDATE ledger SET state = 'handled', outcome = $3, folder = $4, client_id = $5, message_id = $6, attempts = $7, error = $8, updated_at = $9, entry = $10 WHERE key = $1 AND state = 'claimed' AND node = $2 RETURNING key",
+        "UPDATE ledger SET state = 'handled', outcome = $3, folder = $4, client_id = $5, message_id = $6, attempts = $7, error = $8, updated_at = $9, entry = $10, in_attempt = false WHERE key = $1 AND state = 'claimed' AND node = $2 RETURNING key",
         [key, this.node, entry.outcome ?? null, entry.folder ?? null, entry.clientId ?? null, entry.messageId ?? null, entry.attempts, entry.error ?? null, entry.updatedAt, entry],
       );
       if (done.length === 0) throw new MailbotError('MAIL_NOT_CLAIMED', `mail ${key} is not claimed by this daemon (handled already, or taken over)`);
       await this.count(`outcome:${entry.outcome ?? 'unknown'}`, 1);
-      if (entry.outcome === 'set-aside') await this.q('INSERT INTO set_aside (key, error, at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET error = EXCLUDED.error, at = EXCLUDED.at', [key, entry.error ?? '', entry.updatedAt]);
+      if (entry.outcome === 'set-aside') await this.q('INSERT INTO set_aside (key, error, at, message_id) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET error = EXCLUDED.error, at = EXCLUDED.at, message_id = EXCLUDED.message_id', [key, entry.error ?? '', entry.updatedAt, entry.messageId ?? null]);
     },
     moved: async (keys: readonly string[], at: string) => {
       this.mustWrite();
       await this.q("UPDATE ledger SET state = 'moved', updated_at = $2, entry = jsonb_set(entry, '{state}', '\"moved\"') WHERE key = ANY($1) AND state = 'handled'", [keys, at]);
+    },
+    unsetAside: async (key: string) => {
+      this.mustWrite();
+      await this.q('DELETE FROM set_aside WHERE key = $1', [key]);
     },
     forgetClient: async (clientId: string) => {
       this.mustWrite();
