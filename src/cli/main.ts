@@ -6,6 +6,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { MailbotError, ValidationError, errorMessage } from '../core/errors.js';
+import { isEnvironmentFault } from '../mail/faults.js';
 import { setPrivateUmask } from '../store/files.js';
 import { registerClientCommands } from './commands/client.js';
 import { registerInvoiceCommand } from './commands/invoice.js';
@@ -50,6 +51,11 @@ try {
   } else if (err instanceof MailbotError) {
     console.error(`mailbot: ${err.message} [${err.code}]`);
     process.exitCode = err.code === 'SELF_CHECK_FAILED' ? 3 : 2;
+  } else if (isEnvironmentFault(err)) {
+    // A full disk, a read-only volume, too many open files: the machine, not mailbot, needs a hand.
+    const e = err as NodeJS.ErrnoException;
+    console.error(`mailbot: the machine refused (${e.code ?? 'fault'}${e.path ? ` on ${e.path}` : ''}): ${errorMessage(err)}; free space or fix the volume, then run the command again`);
+    process.exitCode = 2;
   } else if (err instanceof SyntaxError || (err as NodeJS.ErrnoException).code === 'ENOENT') {
     console.error(`mailbot: ${errorMessage(err)}`);
     process.exitCode = 2;

@@ -73,16 +73,16 @@ export class Daemon {
     private readonly templates: Templates,
     private readonly jobs: readonly RecurringJob[] = JOBS,
   ) {
-    this.outbox = new Outbox(store, transport, source, log);
+    this.outbox = new Outbox(store, transport, source, log, { me: { botAddress: config.botAddress, botName: config.botName }, templates, operatorAddress: config.operatorAddress, redact: (t) => audit.redact(t), hash: (a) => audit.hash(a) });
     const now = new Date().toISOString();
     this.status = { pid: process.pid, node: hostname(), startedAt: now, source: source.description, transport: transport.name, connection: 'starting', updatedAt: now };
   }
 
-  async start(): Promise<void> {
+  async start(options: { connectDeadlineMs?: number } = {}): Promise<void> {
     // The first commit of the process also finishes what a killed one left (store recovery).
     await this.audit.record({ action: 'daemon-started', outcome: 'info', details: { source: this.source.name, transport: this.transport.name } });
     this.source.onActivity(() => this.kick());
-    await this.source.open();
+    await this.source.open(options.connectDeadlineMs !== undefined ? { deadlineMs: options.connectDeadlineMs } : {});
     // Said before the first mail: with a shared store, the status is also this daemon's heartbeat.
     await this.writeStatus();
     for (const job of this.jobs) {

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ImapFlow, type SearchObject } from 'imapflow';
+import { MailbotError } from '../core/errors.js';
 import type { Logger } from 'pino';
 import type { ImapConfig } from '../config/schema.js';
 import type { TokenProvider } from './oauth.js';
@@ -52,9 +53,17 @@ export class ImapSource implements MailSource {
     return this.connState;
   }
 
-  async open(): Promise<void> {
-    await this.ready();
+  async open(options: { deadlineMs?: number } = {}): Promise<void> {
+    this.deadline = options.deadlineMs !== undefined ? Date.now() + options.deadlineMs : undefined;
+    try {
+      await this.ready();
+    } finally {
+      this.deadline = undefined;
+    }
   }
+
+  /** While opening with a deadline: when to give up. */
+  private deadline?: number;
 
   private async build(): Promise<ImapFlow> {
     const auth = this.config.auth;
@@ -116,6 +125,10 @@ export class ImapSource implements MailSource {
       } catch (err) {
         const delay = BACKOFF_MS[Math.min(this.attempts, BACKOFF_MS.length - 1)] ?? 60_000;
         this.attempts++;
+        if (this.deadline !== undefined && Date.now() + delay > this.deadline) {
+          this.connState = 'unreachable';
+          throw new MailbotError('MAILBOX_UNREACHABLE', `the IMAP server ${this.config.host}:${this.config.port} could not be reached (${this.attempts} attempt(s)): ${err instanceof Error ? err.message : String(err)}. Check that it runs and the configuration (mailbot check-config)`);
+        }
         this.log.warn({ attempt: this.attempts, delayMs: delay, err: err instanceof Error ? err.message : String(err) }, 'imap connection failed; retrying');
         await new Promise((r) => setTimeout(r, delay));
       }

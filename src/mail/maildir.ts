@@ -26,7 +26,7 @@ export class MaildirSource implements MailSource {
     return `local Maildir ${this.root}`;
   }
 
-  async open(): Promise<void> {
+  async open(_options: { deadlineMs?: number } = {}): Promise<void> {
     for (const sub of ['new', 'cur', 'tmp']) await ensurePrivateDir(join(this.root, sub));
     const file = join(this.root, '.uidvalidity');
     if (!existsSync(file)) await writePrivateFile(file, String(Math.floor(Date.now() / 1000)));

@@ -12,6 +12,7 @@ import { auditEntry } from '../audit/trail.js';
 import { errorMessage } from '../core/errors.js';
 import type { OutboxEntry, Staging, Store, Tx } from '../store/port.js';
 import { composeReply, type ComposedMail, type Identity, type ReplyDraft } from './compose.js';
+import { notice } from './notices.js';
 import type { MailSource } from './source.js';
 import type { Templates } from './templates.js';
 import type { MailTransport } from './transport.js';
@@ -54,6 +55,21 @@ export async function queueReplies(tx: Tx, staging: Staging, entries: readonly O
   }
 }
 
+/** What the outbox needs besides the store and the transport: to compose the operator's notice, and to hash addresses. */
+export interface OutboxContext {
+  me: Identity;
+  templates: Templates;
+  operatorAddress?: string | undefined;
+  redact(text: string): string;
+  hash(identity: string): string;
+}
+
+/** A 5xx answer of the SMTP server: refused for good (RFC 5321 §4.2.1), no retry. */
+function permanent(err: unknown): number | undefined {
+  const code = (err as { responseCode?: unknown }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600 ? code : undefined;
+}
+
 export class Outbox {
   private flushing?: Promise<void>;
 
@@ -62,6 +78,7 @@ export class Outbox {
     private readonly transport: MailTransport,
     private readonly source: MailSource | undefined,
     private readonly log: Logger,
+    private readonly ctx: OutboxContext,
   ) {}
 
   /** Send what is due. Concurrent calls share one run. */
@@ -92,7 +109,7 @@ export class Outbox {
     try {
       raw = await this.store.files.read(entry.file);
     } catch (err) {
-      this.log.error({ id: entry.id, err: errorMessage(err) }, 'queued reply file unreadable');
+      this.log.error({ id: entry.id, err: this.ctx.redact(errorMessage(err)) }, 'queued reply file unreadable');
       await this.store.transact((tx) => tx.outbox.retry(entry.id, { attempts: entry.attempts + 1, nextAttemptAt: new Date(Date.now() + backoffMs(entry.attempts + 1)).toISOString(), lastError: 'message file unreadable' }));
       return true;
     }
@@ -100,9 +117,14 @@ export class Outbox {
       await this.transport.send(raw, entry.envelope);
     } catch (err) {
       const attempts = entry.attempts + 1;
-      const message = errorMessage(err);
+      const message = this.ctx.redact(errorMessage(err)).slice(0, 300);
+      const code = permanent(err);
+      if (code !== undefined) {
+        await this.failForGood(entry, code, message);
+        return true; // the server answered: the other replies may go
+      }
       await this.store.transact(async (tx) => {
-        await tx.outbox.retry(entry.id, { attempts, lastError: message.slice(0, 200), nextAttemptAt: new Date(Date.now() + backoffMs(attempts)).toISOString() });
+        await tx.outbox.retry(entry.id, { attempts, lastError: message, nextAttemptAt: new Date(Date.now() + backoffMs(attempts)).toISOString() });
         tx.audit(auditEntry({ action: 'reply-failed', outcome: 'failed', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { attempts, kind: entry.kind } }));
       });
       this.log.warn({ id: entry.id, attempts, err: message }, 'reply not sent; will retry');
@@ -116,7 +138,7 @@ export class Outbox {
         await this.source.saveSent(raw);
         savedToSent = true;
       } catch (err) {
-        this.log.warn({ id: entry.id, err: errorMessage(err) }, 'could not copy the reply to the Sent folder');
+        this.log.warn({ id: entry.id, err: this.ctx.redact(errorMessage(err)) }, 'could not copy the reply to the Sent folder');
       }
     }
     await this.store.transact(async (tx) => {
@@ -124,6 +146,27 @@ export class Outbox {
       tx.audit(auditEntry({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1, savedToSent } }));
     });
     return true;
+  }
+
+  /** Refused for good: marked failed, and the operator told (unless it is the operator's own notice). */
+  private async failForGood(entry: OutboxEntry, code: number, message: string): Promise<void> {
+    const operator = this.ctx.operatorAddress;
+    const tell = operator && entry.kind !== 'operator-notice' && !entry.envelope.to.includes(operator);
+    const staged = tell
+      ? await stageNotices(this.store, this.ctx.me, this.ctx.templates, [
+          notice(operator, 'fr', `Réponse refusée par le serveur (${code})`, [`Le serveur d'envoi a refusé définitivement une réponse (${entry.kind}, ${entry.id})${entry.inReplyTo ? ` au courrier ${entry.inReplyTo}` : ''} : ${message}`, 'Elle ne sera pas renvoyée. La liste : mailbot status.'], [], undefined, 'operator-notice'),
+        ])
+      : undefined;
+    try {
+      await this.store.transact(async (tx) => {
+        await tx.outbox.fail(entry.id, { error: message, recipientHashes: entry.envelope.to.map((a) => this.ctx.hash(a)) });
+        tx.audit(auditEntry({ action: 'reply-failed', outcome: 'failed', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { attempts: entry.attempts + 1, kind: entry.kind, permanent: true, code } }));
+        if (staged) await queueReplies(tx, staged.staging, staged.entries);
+      });
+    } finally {
+      await staged?.staging.discard();
+    }
+    this.log.error({ id: entry.id, code, err: message }, 'reply refused for good by the SMTP server; the operator is told');
   }
 }
 

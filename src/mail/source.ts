@@ -11,7 +11,8 @@ export interface MailRef {
 export interface MailSource {
   readonly name: string;
   readonly description: string;
-  open(): Promise<void>;
+  /** Connect. With `deadlineMs`, give up after that long (MAILBOX_UNREACHABLE) instead of retrying forever. */
+  open(options?: { deadlineMs?: number }): Promise<void>;
   /** Every message now in the inbox, oldest first. */
   list(): Promise<MailRef[]>;
   fetch(ref: MailRef): Promise<Buffer>;

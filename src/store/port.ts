@@ -131,6 +131,12 @@ export interface Tx extends ReadTx {
     sent(id: string): Promise<void>;
     /** A reply that must not leave any more (its recipient's data was erased): gone, its message shredded. */
     cancel(id: string): Promise<void>;
+    /**
+     * Refused for good by the server (5xx): marked failed, never tried again.
+     * The record stays for the operator with its recipients as keyed hashes;
+     * the message itself is shredded, it has nowhere to go.
+     */
+    fail(id: string, failure: { error: string; recipientHashes: string[] }): Promise<void>;
     retry(id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }): Promise<void>;
   };
   rate: ReadTx['rate'] & {
@@ -229,6 +235,12 @@ export interface Store {
     release(ids: readonly string[]): Promise<void>;
   };
   stats(): Promise<StoreStats>;
+  /**
+   * Check what a reader of one record cannot: no number series stands
+   * behind an invoice the register holds (a series restarting at 1 would
+   * issue numbers a second time). STORE_INVALID otherwise.
+   */
+  check(): Promise<void>;
   /** The audit trail in order, entry by entry, in constant memory. */
   auditEntries(filter: AuditFilter): AsyncIterable<AuditEntry>;
   /**

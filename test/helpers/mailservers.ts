@@ -230,10 +230,14 @@ export class SmtpRelay {
   received = 0;
   private server?: SMTPServer;
 
-  /** With `tls`, STARTTLS with the Dovecot instance's certificate. */
+  /**
+   * With `tls`, STARTTLS with the Dovecot instance's certificate. With
+   * `rcpt`, the answer to each RCPT TO: a reply code (e.g. 550, 451) refuses
+   * the recipient, undefined accepts it.
+   */
   constructor(
     private readonly dovecot: Dovecot,
-    private readonly options: { tls?: boolean } = {},
+    private readonly options: { tls?: boolean; rcpt?: (address: string) => number | undefined } = {},
   ) {}
 
   async start(): Promise<void> {
@@ -245,6 +249,11 @@ export class SmtpRelay {
       authOptional: true,
       allowInsecureAuth: true,
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        const code = this.options.rcpt?.(address.address);
+        if (code === undefined) return callback();
+        callback(Object.assign(new Error(`${code} ${code >= 500 ? '5.1.1' : '4.2.0'} <${address.address}>: ${code >= 500 ? 'no such user' : 'try again later'}`), { responseCode: code }));
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));

@@ -98,9 +98,17 @@ describe('one mail cannot stop the bot for everyone', () => {
         }
         assert.equal(readFileSync(doc, 'utf8'), text, 'left as it is');
       }
-      // A lost document with history beside it is not a new store either.
+      // A document whose series stand behind the register (an old backup put back) is refused too.
       writeFileSync(doc, good);
       assert.equal(mailbot(data, ['invoice', join(import.meta.dirname, '..', 'fixtures', 'csv', 'libreoffice-en.csv'), '--client', 'atelier-dupont']).status, 0);
+      const issued = readFileSync(doc, 'utf8');
+      writeFileSync(doc, JSON.stringify({ ...(JSON.parse(issued) as object), series: {} }));
+      const behind = mailbot(data, ['start', '--once']);
+      assert.equal(behind.status, 2);
+      assert.match(behind.stderr, /series FA-2026-# of atelier-dupont is at 0 but the register holds invoice 2/);
+      assert.equal(mailbot(data, ['invoice', join(import.meta.dirname, '..', 'fixtures', 'csv', 'google-sheets.csv'), '--client', 'atelier-dupont']).status, 2, 'no number issued a second time');
+      writeFileSync(doc, issued);
+      // A lost document with history beside it is not a new store either.
       unlinkSync(doc);
       const lost = mailbot(data, ['client', 'list']);
       assert.equal(lost.status, 2);

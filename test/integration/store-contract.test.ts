@@ -239,6 +239,28 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
+    it('keeps a reply refused for good as a record without its message or its address, never handed out again', async () => {
+      await withStore(async (store) => {
+        const entry = { id: '00000000-0000-4000-8000-0000000000ab', createdAt: now(), messageId: '<f@x>', envelope: { from: 'factures@studio.test', to: ['gone@b.test'] }, file: 'queue/00000000-0000-4000-8000-0000000000ab.eml', state: 'queued' as const, attempts: 0, nextAttemptAt: now(), kind: 'help' };
+        const staging = await store.files.stage();
+        await staging.write(entry.file, 'Subject: hi\r\n\r\nhello');
+        await store.transact(async (tx) => {
+          tx.files.adopt(staging);
+          await tx.outbox.queue(entry);
+        });
+        assert.equal((await store.outbox.takeDue(new Date(Date.now() + 1000), 10)).length, 1);
+        await store.transact((tx) => tx.outbox.fail(entry.id, { error: '550 no such user', recipientHashes: ['hmac:k1:00ff'] }));
+        assert.equal(await store.files.exists(entry.file), false, 'the message is shredded');
+        const [kept] = await store.read((tx) => tx.outbox.list());
+        assert.equal(kept?.state, 'failed');
+        assert.equal(kept?.attempts, 1);
+        assert.equal(kept?.lastError, '550 no such user');
+        assert.deepEqual(kept?.envelope.to, ['hmac:k1:00ff']);
+        assert.deepEqual(await store.outbox.takeDue(new Date(Date.now() + 86_400_000), 10), [], 'never tried again');
+        assert.deepEqual((await store.stats()).outbox, { queued: 0, failed: 1, sent: 0 });
+      });
+    });
+
     it('counts events in sliding windows that survive a reopening', async () => {
       await withStore(async (store, ctx) => {
         const t = 1_800_000_000_000;

@@ -33,6 +33,7 @@ export function registerInvoiceCommand(program: Command, globals: () => GlobalOp
       const { runBatch } = await import('../../batch/run.js');
       const { DEFAULT_LIMITS } = await import('../../csv/read.js');
       await withStore(globals(), async (store, config) => {
+        await store.check();
         const client = await getClient(store, flags.client);
         const lang: Lang = flags.lang ?? client.language;
         const limits = { ...DEFAULT_LIMITS, maxFutureIssueDays: config.limits.maxFutureIssueDays };

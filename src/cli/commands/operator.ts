@@ -91,13 +91,14 @@ export function registerOperatorCommands(program: Command, globals: () => Global
     .option('--json', 'JSON output')
     .action(async (f: { json?: boolean }) => {
       await withStore(globals(), async (store) => {
-        const [stats, daemons] = await Promise.all([store.stats(), store.daemons()]);
+        const [stats, daemons, failed] = await Promise.all([store.stats(), store.daemons(), store.read(async (tx) => (await tx.outbox.list()).filter((e) => e.state === 'failed'))]);
         const live = daemons.filter((d) => (store.backend === 'embedded' ? processAlive(d.pid) && d.connection !== 'stopped' : Date.now() - Date.parse(d.updatedAt) < 120_000));
         const summary = {
           backend: store.backend,
           daemon: live.length > 0 ? live.map((d) => `running (pid ${d.pid} on ${d.node})`).join('; ') : 'not running',
           daemons,
           ...stats,
+          failedReplies: failed.map((e) => ({ id: e.id, kind: e.kind, createdAt: e.createdAt, error: e.lastError ?? '' })),
         };
         if (f.json) return void console.log(JSON.stringify(summary, null, 2));
         console.log(`daemon      ${summary.daemon}`);
@@ -106,7 +107,8 @@ export function registerOperatorCommands(program: Command, globals: () => Global
         console.log(`mails       ${stats.inHand} in hand; outcomes ${JSON.stringify(stats.outcomes)}`);
         console.log(`outbox      ${stats.outbox.queued} queued, ${stats.outbox.failed} failed, ${stats.outbox.sent} sent`);
         console.log(`requests    ${stats.requestsOpen} open (mailbot requests)`);
-        for (const s of stats.setAside) console.log(`set aside   ${printable(s.key)}: ${printable(s.error)}`);
+        for (const s of stats.setAside) console.log(`set aside   ${printable(s.key)}: ${printable(s.error)} (mailbot retry ${printable(s.key)})`);
+        for (const f of summary.failedReplies) console.log(`failed      reply ${f.id} (${f.kind}, ${f.createdAt.slice(0, 10)}): ${printable(f.error)}`);
       });
     });
 

@@ -16,7 +16,8 @@ export function registerStartCommand(program: Command, globals: () => GlobalOpti
     .description('run the mail daemon')
     .option('--config <file>', 'configuration file (default $MAILBOT_CONFIG or DATA/config.json)')
     .option('--once', 'handle what is in the mailbox now, send the outbox, and exit')
-    .action(async (opts: { config?: string; once?: boolean }) => {
+    .option('--timeout <seconds>', 'with --once: give up when the mail server cannot be reached for this long', '60')
+    .action(async (opts: { config?: string; once?: boolean; timeout: string }) => {
       const dataDir = resolveDataDir(globals().data);
       // The whole configuration, secrets included, is checked before anything starts (invariant 14).
       const config = await loadConfig(dataDir, opts.config);
@@ -24,6 +25,7 @@ export function registerStartCommand(program: Command, globals: () => GlobalOpti
       let store: Awaited<ReturnType<typeof openStore>> | undefined;
       try {
         store = await openStore(dataDir, config);
+        await store.check();
         const { buildRuntime } = await import('../../mail/runtime.js');
         const rt = await buildRuntime(store, config);
         const say = (line: string) => console.log(`mailbot: ${line}`);
@@ -40,7 +42,14 @@ export function registerStartCommand(program: Command, globals: () => GlobalOpti
         const onSignal = (name: string) => () => signalled(name);
         process.once('SIGTERM', onSignal('SIGTERM'));
         process.once('SIGINT', onSignal('SIGINT'));
-        await rt.daemon.start();
+        try {
+          await rt.daemon.start(opts.once ? { connectDeadlineMs: Number(opts.timeout) * 1000 } : {});
+        } catch (err) {
+          // Nothing keeps trying in the background: the source and the transport close before the error is told.
+          await rt.source.close().catch(() => undefined);
+          rt.transport.close();
+          throw err;
+        }
         if (opts.once) {
           await rt.daemon.drain();
         } else {

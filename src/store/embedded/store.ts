@@ -425,6 +425,16 @@ export class EmbeddedStore implements Store {
     },
   };
 
+  async check(): Promise<void> {
+    await this.refresh(true);
+    const index = await this.ensureIndex();
+    for (const [k, max] of index.maxSeq) {
+      const [clientId = '', series = ''] = k.split('\0');
+      const last = this.doc.series[clientId]?.[series]?.last ?? 0;
+      if (last < max) throw new MailbotError('STORE_INVALID', `${this.docPath}: series ${series} of ${clientId} is at ${last} but the register holds invoice ${max}: the document does not match the history (restored from an old backup?). Nothing was changed; restore a matching document`);
+    }
+  }
+
   async stats(): Promise<StoreStats> {
     await this.refresh();
     const d = this.doc;

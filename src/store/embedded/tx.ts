@@ -326,6 +326,15 @@ export class EmbeddedTx implements Tx {
       this.out.outboxDone.push(id);
       return Promise.resolve();
     },
+    fail: (id: string, failure: { error: string; recipientHashes: string[] }) => {
+      const entry = this.r('outbox')[id];
+      if (entry) {
+        this.w('outbox')[id] = { ...entry, envelope: { from: entry.envelope.from, to: failure.recipientHashes }, state: 'failed', attempts: entry.attempts + 1, lastError: failure.error };
+        this.out.shred.push(entry.file);
+      }
+      this.out.outboxDone.push(id);
+      return Promise.resolve();
+    },
     retry: (id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }) => {
       const entry = this.r('outbox')[id];
       if (entry) this.w('outbox')[id] = { ...entry, ...patch };

@@ -191,6 +191,14 @@ export class PostgresStore implements Store {
     },
   };
 
+  async check(): Promise<void> {
+    const behind = await this.pool.query<{ client_id: string; series: string; max: number; last: number | null }>(
+      'SELECT i.client_id, i.series, max(i.seq) AS max, s.last FROM invoices i LEFT JOIN series s ON s.client_id = i.client_id AND s.series_key = i.series WHERE i.series IS NOT NULL GROUP BY i.client_id, i.series, s.last HAVING max(i.seq) > coalesce(s.last, 0)',
+    );
+    const r = behind.rows[0];
+    if (r) throw new MailbotError('STORE_INVALID', `series ${r.series} of ${r.client_id} is at ${r.last ?? 0} but the register holds invoice ${r.max}: the database does not match its history`);
+  }
+
   async stats(): Promise<StoreStats> {
     const one = async <T extends Record<string, unknown>>(sql: string, params: unknown[] = []) => (await this.pool.query<T>(sql, params)).rows;
     const [counters, clients, inHand, outbox, open, setAside] = await Promise.all([

@@ -225,6 +225,14 @@ export class PgTx implements Tx {
       const [row] = await this.q<{ entry: OutboxEntry }>('DELETE FROM outbox WHERE id = $1 RETURNING entry', [id]);
       if (row) this.shredded.push(row.entry.file);
     },
+    fail: async (id: string, failure: { error: string; recipientHashes: string[] }) => {
+      this.mustWrite();
+      const [row] = await this.q<{ entry: OutboxEntry }>(
+        "UPDATE outbox SET state = 'failed', taken_by = NULL, taken_until = NULL, entry = entry || jsonb_build_object('state', 'failed', 'lastError', $2::text, 'attempts', (entry->>'attempts')::int + 1, 'envelope', jsonb_build_object('from', entry->'envelope'->'from', 'to', $3::jsonb)) WHERE id = $1 RETURNING entry",
+        [id, failure.error, JSON.stringify(failure.recipientHashes)],
+      );
+      if (row) this.shredded.push(row.entry.file);
+    },
     retry: async (id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }) => {
       this.mustWrite();
       await this.q("UPDATE outbox SET next_attempt_at = $2, taken_by = NULL, taken_until = NULL, entry = entry || $3::jsonb WHERE id = $1", [id, patch.nextAttemptAt, JSON.stringify(patch)]);

@@ -1,0 +1,147 @@
+/**
+ * Faults of the environment through the real daemon: the mail server down
+ * for a `--once` run, an SMTP server that refuses a recipient for good
+ * (550) or for now (451), a disk that fills up. None is charged to a mail,
+ * each is named once with the way out, and no address is written in clear.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { simpleParser } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { generateBatchCsv } from '../../bench/generate.js';
+import { deliverToMaildir } from '../../src/mail/maildir.js';
+import { mailbot, mailbotAsync } from '../helpers/cli.js';
+import { BOT, CLIENT, prepareData, startDaemon } from '../helpers/daemon.js';
+import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay, waitFor } from '../helpers/mailservers.js';
+import { sellerInput } from '../helpers/sample.js';
+import { tempDir } from '../helpers/tools.js';
+
+const skip = e2eSkipReason();
+const compose = (opts: ConstructorParameters<typeof MailComposer>[0]) => new MailComposer(opts).compile().build();
+
+/** A small tmpfs needs root; in CI the tests run as root and the skip would hide a failure. */
+function tmpfsSkip(): string | false {
+  if (process.getuid?.() === 0) return false;
+  if (process.env.CI === 'true') throw new Error('the disk-full test needs root in CI (it mounts a small tmpfs)');
+  return 'not root: cannot mount a small tmpfs for the disk-full test';
+}
+
+describe('faults of the environment', { skip: skip || false, timeout: 300_000 }, () => {
+  it('start --once gives up with a clear message when the IMAP server cannot be reached', async () => {
+    const dovecot = new Dovecot();
+    const smtp = new SmtpRelay(dovecot);
+    const dir = tempDir('mailbot-faults-');
+    try {
+      await dovecot.start();
+      dovecot.addUser('factures');
+      await smtp.start();
+      const data = join(dir.path, 'data');
+      prepareData(data, dovecot, smtp);
+      await dovecot.stop();
+      const t0 = Date.now();
+      const r = await mailbotAsync(data, ['start', '--once', '--timeout', '5'], { MAILBOT_IMAP_PASSWORD: PASSWORD });
+      const seconds = (Date.now() - t0) / 1000;
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /the IMAP server 127\.0\.0\.1:\d+ could not be reached .*mailbot check-config/);
+      assert.ok(seconds < 30, `gave up after ${seconds} s`);
+    } finally {
+      await smtp.stop();
+      await dovecot.destroy();
+      dir.cleanup();
+    }
+  });
+
+  it('a reply refused for good (550) fails once and the operator is told; one refused for now (451) is retried until sent; no address in clear', async () => {
+    const dovecot = new Dovecot();
+    let later = 0;
+    const smtp = new SmtpRelay(dovecot, {
+      rcpt: (a) => {
+        if (a === 'gone@example.org') return 550;
+        if (a === 'busy@example.org' && later++ < 2) return 451;
+        return undefined;
+      },
+    });
+    const dir = tempDir('mailbot-faults-');
+    try {
+      await dovecot.start();
+      for (const u of ['factures', 'ops', 'busy']) dovecot.addUser(u);
+      await smtp.start();
+      const data = join(dir.path, 'data');
+      prepareData(data, dovecot, smtp, { operatorAddress: 'ops@studio.test' });
+      for (const from of ['gone@example.org', 'busy@example.org']) await dovecot.append('factures', await compose({ from, to: BOT, subject: 'Question', text: 'À quoi sert cette adresse ?' }));
+      const daemon = startDaemon(data);
+      try {
+        await waitFor('the operator told', async () => ((await dovecot.count('ops')) >= 1 ? true : undefined), 60_000, 250);
+        await waitFor('the 451 reply sent at last', async () => ((await dovecot.count('busy')) >= 1 ? true : undefined), 90_000, 500);
+        const [told] = await dovecot.messages('ops');
+        const parsed = await simpleParser(told?.source ?? Buffer.alloc(0));
+        assert.match(parsed.subject ?? '', /Réponse refusée par le serveur \(550\)/);
+        assert.ok(!(parsed.text ?? '').includes('gone@example.org'), 'the operator reads a keyed hash, not the address');
+        const status = JSON.parse((await mailbotAsync(data, ['status', '--json'])).stdout) as { outbox: { failed: number; queued: number }; failedReplies: { error: string }[] };
+        assert.equal(status.outbox.failed, 1);
+        assert.equal(status.outbox.queued, 0);
+        assert.match(status.failedReplies[0]?.error ?? '', /550 .*hmac:/);
+        assert.ok(smtp.received >= 2);
+        await new Promise((r) => setTimeout(r, 3000)); // the 550 is not tried again
+        assert.equal((JSON.parse((await mailbotAsync(data, ['status', '--json'])).stdout) as { outbox: { failed: number } }).outbox.failed, 1);
+      } finally {
+        await daemon.stop();
+      }
+      const everything = daemon.output() + readFileSync(join(data, 'audit.log'), 'utf8') + readFileSync(join(data, 'mailbot.json'), 'utf8');
+      const at = everything.indexOf('gone@example.org');
+      assert.ok(at < 0, `the refused address is nowhere in clear: ${everything.slice(Math.max(0, at - 300), at + 100)}`);
+    } finally {
+      await smtp.stop();
+      await dovecot.destroy();
+      dir.cleanup();
+    }
+  });
+
+  const noTmpfs = tmpfsSkip();
+  it('a full disk pauses the intake without charging the mail, and it is handled once there is room', { skip: noTmpfs || false }, async () => {
+    const dir = tempDir('mailbot-enospc-');
+    const mount = join(dir.path, 'small');
+    mkdirSync(mount);
+    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=40m', 'tmpfs', mount]);
+    assert.equal(mounted.status, 0, mounted.stderr?.toString());
+    try {
+      const data = join(mount, 'data');
+      writeFileSync(join(dir.path, 'client.json'), JSON.stringify({ ...sellerInput, emails: [CLIENT] }));
+      assert.equal(mailbot(data, ['client', 'add', '--file', join(dir.path, 'client.json')]).status, 0);
+      await deliverToMaildir(join(data, 'mailbox'), await compose({ from: CLIENT, to: 'factures@mailbot.localhost', subject: 'Lot', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(generateBatchCsv(150, 2)) }] }));
+      // Fill the disk but for a few hundred KB: enough to start, not enough for the batch's PDFs.
+      const filler = join(mount, 'filler');
+      const free = statfsSync(mount);
+      const leave = 400 * 1024;
+      const fill = Math.max(0, free.bavail * free.bsize - leave);
+      spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=4096', `count=${Math.floor(fill / 4096)}`], { stdio: 'ignore' });
+      // Quite full: a command that must write says what the machine refused, without a stack.
+      const last = join(mount, 'last');
+      spawnSync('dd', ['if=/dev/zero', `of=${last}`, 'bs=4096'], { stdio: 'ignore' });
+      writeFileSync(join(dir.path, 'other.json'), JSON.stringify({ ...sellerInput, id: 'autre-client', emails: ['compta@autre.example'] }));
+      const refused = mailbot(data, ['client', 'add', '--file', join(dir.path, 'other.json')]);
+      rmSync(last);
+      assert.equal(refused.status, 2, refused.stderr);
+      assert.match(refused.stderr, /the machine refused \(ENOSPC/);
+      assert.doesNotMatch(refused.stderr, /\n\s+at /);
+      const daemon = startDaemon(data);
+      try {
+        await waitFor('the fault named', () => (/not taking new mail/.test(daemon.output()) ? true : undefined), 60_000, 200);
+        assert.match(daemon.output(), /"fault":"ENOSPC"/);
+        rmSync(filler);
+        await waitFor('the batch answered once there is room', () => (/"outcome":"invoices-issued"/.test(daemon.output()) ? true : undefined), 120_000, 500).catch((e: unknown) => { process.stderr.write(daemon.output().slice(-6000)); throw e; });
+      } finally {
+        await daemon.stop();
+      }
+      const status = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { setAside: unknown[]; outcomes: Record<string, number> };
+      assert.deepEqual(status.setAside, [], 'the full disk was not the mail\'s fault');
+      assert.equal(status.outcomes['invoices-issued'], 1);
+    } finally {
+      spawnSync('umount', ['-l', mount]);
+      dir.cleanup();
+    }
+  });
+});
