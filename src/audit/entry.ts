@@ -36,6 +36,10 @@ export const AUDIT_ACTIONS = [
   'mails-purged',
   'retried',
   'reply-withheld',
+  'reply-sending',
+  'audit-checkpoint',
+  'retention-run',
+  'client-closed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -52,4 +56,7 @@ export interface AuditEntry {
   ip?: string;
   /** Short, non-personal facts: counts, numbers, codes, folder names. */
   details?: Record<string, string | number | boolean>;
+  /** Its place in the trail and its keyed hash, chained to the line before (chain.ts); set by the store when it commits the line. */
+  seq?: number;
+  mac?: string;
 }

@@ -113,6 +113,8 @@ export async function migrateToPostgres(source: EmbeddedStore, target: PostgresS
       await db.query('INSERT INTO audit (at, action, client_id, entry) VALUES ($1, $2, $3, $4)', [e.time, e.action, e.clientId ?? null, e]);
       report.auditEntries++;
     }
+    // The chain goes on from where the embedded trail stopped (the same key seals both).
+    if (doc.auditHead) await db.query('UPDATE audit_chain SET seq = $1, mac = $2 WHERE id = 1', [doc.auditHead.seq, doc.auditHead.mac]);
   });
   const [from, to] = await Promise.all([registerDigest(source), registerDigest(target)]);
   for (const k of ['clients', 'batches', 'invoices', 'requests', 'outbox', 'sha256'] as const) {

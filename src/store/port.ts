@@ -15,6 +15,7 @@
  * transactions wait, and PostgreSQL may run it again after a serialisation
  * conflict): it reads and writes through `tx`, nothing else.
  */
+import type { ChainHead } from '../audit/chain.js';
 import type { AuditEntry } from '../audit/entry.js';
 import type { BatchRecord } from '../batch/types.js';
 import type { ClientRecord } from '../clients/record.js';
@@ -55,6 +56,8 @@ export interface ReadTx {
     committedBefore(before: string): Promise<BatchSummary[]>;
     /** Sellers whose invoices name this address as the buyer's (BT-58). */
     sellersOfBuyer(email: string): Promise<string[]>;
+    /** Every batch, minimized or not, committed before a date (the register's retention). */
+    registerBefore(before: string): Promise<{ id: string; clientId: string; committedAt: string }[]>;
   };
   requests: {
     get(ref: string): Promise<RightsRequest | undefined>;
@@ -104,6 +107,8 @@ export interface Tx extends ReadTx {
     filesRemoved(id: string, files: readonly string[]): Promise<void>;
     /** Keep only the register of these batches (`registerOnly`): retention, erasure. */
     minimize(ids: readonly string[], at: string): Promise<void>;
+    /** The register's own end (retention): these batches are forgotten; their series keep their last numbers. */
+    drop(ids: readonly string[]): Promise<void>;
   };
   requests: ReadTx['requests'] & {
     /**
@@ -124,6 +129,8 @@ export interface Tx extends ReadTx {
     forgetClient(clientId: string): Promise<number>;
     /** A mail set aside was put back in the inbox (`mailbot retry`): it is no longer listed. */
     unsetAside(key: string): Promise<void>;
+    /** Drop the history of mails moved before `before`, and the set-aside notes as old (retention). */
+    prune(before: string): Promise<void>;
   };
   outbox: ReadTx['outbox'] & {
     /** A reply to send; its raw message (`entry.file`) must be staged in `files` and is adopted with it. */
@@ -158,8 +165,13 @@ export interface Tx extends ReadTx {
     /** Overwrite then delete these stored files, after the commit. */
     shred(names: readonly string[]): void;
   };
-  /** Append to the audit trail in the same commit as the action it records. */
+  /** Append to the audit trail in the same commit as the action it records; the store chains it (audit/chain.ts). */
   audit(entry: AuditEntry): void;
+  /**
+   * Drop the lines at the start of the trail older than `before` (retention),
+   * after a checkpoint line, committed with them, that anchors what stays.
+   */
+  pruneAudit(before: string): void;
 }
 
 /** A private place to write files before the commit that adopts them. */
@@ -179,6 +191,8 @@ export interface FileStore {
   stage(): Promise<Staging>;
   read(name: string): Promise<Buffer>;
   exists(name: string): Promise<boolean>;
+  /** A stored file's size in bytes; undefined if there is none. */
+  size(name: string): Promise<number | undefined>;
   /** The file on the local disk, where the backend keeps files there (embedded); undefined otherwise. */
   localPath(name: string): string | undefined;
 }
@@ -241,6 +255,10 @@ export interface Store {
    * issue numbers a second time). STORE_INVALID otherwise.
    */
   check(): Promise<void>;
+  /** How much history is older than `before`: moved mails in the ledger, or lines of the audit trail (the retention's dry run). */
+  historyBefore(kind: 'ledger' | 'audit', before: string): Promise<{ count: number; oldest?: string; newest?: string }>;
+  /** The last line of the audit trail's chain: its seq and mac (the daily digest sends it out). */
+  auditHead(): Promise<ChainHead>;
   /** The audit trail in order, entry by entry, in constant memory. */
   auditEntries(filter: AuditFilter): AsyncIterable<AuditEntry>;
   /**

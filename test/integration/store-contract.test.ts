@@ -8,7 +8,10 @@ import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import type { AuditEntry } from '../../src/audit/entry.js';
+import { verifyTrail } from '../../src/audit/verify.js';
 import type { BatchRecord } from '../../src/batch/types.js';
+import { localAuditSeal } from '../../src/config/secrets.js';
 import { validateClient, type ClientRecord } from '../../src/clients/record.js';
 import type { RightsRequest } from '../../src/gdpr/requests.js';
 import type { Store } from '../../src/store/port.js';
@@ -308,6 +311,39 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         const seen: number[] = [];
         for await (const e of store.auditEntries({ clientId: 'shared' })) seen.push(Number(e.details?.number));
         assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 1200 }, (_, i) => i + 1), 'each number committed once, none lost');
+        const chain = await verifyTrail(store, await localAuditSeal(ctx.dataDir));
+        assert.equal(chain.ok, true, JSON.stringify(chain.problem));
+        assert.deepEqual([chain.lines, chain.head.seq], [1200, 1200], 'ten processes wrote one chain');
+      });
+    });
+
+    it('chains the audit trail; a prune drops only the old run at its start behind a checkpoint, and the rest still verifies', async () => {
+      await withStore(async (store, ctx) => {
+        const seal = await localAuditSeal(ctx.dataDir);
+        const at = (day: number) => new Date(Date.UTC(2026, 0, day)).toISOString();
+        for (let day = 1; day <= 10; day++) await store.transact((tx) => Promise.resolve(tx.audit({ time: at(day), action: 'received', outcome: 'ok', details: { day } })));
+        const head = await store.auditHead();
+        assert.equal(head.seq, 10);
+        assert.match(head.mac, /^local:[0-9a-f]{64}$/);
+        await store.transact((tx) => {
+          tx.pruneAudit(at(4));
+          tx.audit({ time: at(20), action: 'retention-run', outcome: 'ok' });
+          return Promise.resolve();
+        });
+        const kept: AuditEntry[] = [];
+        for await (const e of store.auditEntries({})) kept.push(e);
+        assert.deepEqual(kept.map((e) => e.details?.day ?? e.action), [4, 5, 6, 7, 8, 9, 10, 'audit-checkpoint', 'retention-run']);
+        assert.deepEqual(kept[7]?.details && [kept[7].details.firstKeptSeq, kept[7].details.dropped], [4, 3]);
+        const report = await verifyTrail(store, seal);
+        assert.equal(report.ok, true, JSON.stringify(report.problem));
+        assert.deepEqual(report.start, { seq: 4, anchoredBy: 'checkpoint' });
+        // A second prune that drops everything old leaves the checkpoint as the whole anchor.
+        await store.transact((tx) => Promise.resolve(tx.pruneAudit(new Date(Date.now() + 60_000).toISOString())));
+        const again = await verifyTrail(store, seal);
+        assert.equal(again.ok, true, JSON.stringify(again.problem));
+        assert.equal(again.lines, 1);
+        // Another key cannot verify (nor forge) it.
+        assert.equal((await verifyTrail(store, { key: Buffer.alloc(32, 7), keyId: 'local' })).ok, false);
       });
     });
 

@@ -21,8 +21,10 @@ export function registerMigrateCommand(program: Command, globals: () => GlobalOp
       const { PostgresStore } = await import('../../store/postgres/store.js');
       const { migrateToPostgres } = await import('../../store/migrate-to-postgres.js');
       const reserved = [config.botAddress, ...(config.operatorAddress ? [config.operatorAddress] : [])];
-      const source = await EmbeddedStore.open(dataDir, { reserved });
-      const target = await PostgresStore.open(dataDir, config.store, process.env, { reserved });
+      const { auditKey } = await import('../../config/secrets.js');
+      const { key, keyId } = await auditKey(dataDir, config);
+      const source = await EmbeddedStore.open(dataDir, { reserved, seal: { key, keyId } });
+      const target = await PostgresStore.open(dataDir, config.store, process.env, { reserved, seal: { key, keyId } });
       try {
         const r = await migrateToPostgres(source, target, (line) => console.log(`mailbot: ${line}`));
         console.log(`mailbot: copied ${r.clients} client(s), ${r.batches} batch(es) with ${r.invoices} invoice(s), ${r.files} file(s), ${r.requests} request(s), ${r.outbox} queued repl(ies), ${r.mails} mail ledger entries, ${r.auditEntries} audit entries`);

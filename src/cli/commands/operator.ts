@@ -22,6 +22,7 @@ interface LogFilters {
   message?: string;
   json?: boolean;
   follow?: boolean;
+  verify?: boolean;
 }
 
 /** "2h", "3d", "30m" or an ISO date. */
@@ -46,6 +47,23 @@ function line(cells: string[]): string {
   return cells.map((c, i) => (WIDTHS[i] ? c.padEnd(WIDTHS[i] ?? 0) : c)).join('  ').trimEnd();
 }
 
+async function verify(opts: GlobalOptions, json: boolean): Promise<void> {
+  await withStore(opts, async (store, config) => {
+    const { auditKey } = await import('../../config/secrets.js');
+    const { verifyTrail } = await import('../../audit/verify.js');
+    const { key, keyId } = await auditKey(store.dataDir, config);
+    const r = await verifyTrail(store, { key, keyId });
+    if (json) console.log(JSON.stringify(r, null, 2));
+    else if (r.ok) {
+      console.log(`mailbot: the audit trail is intact: ${r.lines} line(s)${r.unsealed ? ` (the first ${r.unsealed} written before the chain began)` : ''}, from seq ${r.start?.seq ?? '-'} (${r.start?.anchoredBy ?? 'empty'})`);
+      console.log(`mailbot: head seq ${r.head.seq} mac ${r.head.mac}`);
+    } else {
+      console.error(`mailbot: the audit trail was altered at line ${r.problem?.position ?? '?'}${r.problem?.seq !== undefined ? ` (seq ${r.problem.seq})` : ''}: ${r.problem?.problem ?? ''}`);
+    }
+    if (!r.ok) process.exitCode = 1;
+  });
+}
+
 export function registerOperatorCommands(program: Command, globals: () => GlobalOptions): void {
   program
     .command('log')
@@ -56,7 +74,9 @@ export function registerOperatorCommands(program: Command, globals: () => Global
     .option('--message <id>', 'only entries about this Message-ID or mail key')
     .option('--json', 'JSON lines instead of a table')
     .option('--follow', 'keep printing new entries')
+    .option('--verify', 'check the hash chain of the whole trail and name the first line edited, removed or moved (exit 1 if any)')
     .action(async (f: LogFilters) => {
+      if (f.verify) return verify(globals(), Boolean(f.json));
       const filter: AuditFilter = {
         ...(f.since ? { since: parseSince(f.since) } : {}),
         ...(f.action ? { actions: f.action.split(',') } : {}),

@@ -25,6 +25,8 @@ export class BatchIndex {
   readonly maxSeq = new Map<string, number>();
   /** Batches with something left for the retention to remove, and their date. */
   readonly unminimized = new Map<string, string>();
+  /** Every batch: its seller and date (the register's retention). */
+  readonly committed = new Map<string, { clientId: string; committedAt: string }>();
   invoices = 0;
 
   reset(file: string): void {
@@ -36,11 +38,13 @@ export class BatchIndex {
     this.buyers.clear();
     this.maxSeq.clear();
     this.unminimized.clear();
+    this.committed.clear();
     this.invoices = 0;
   }
 
   add(b: BatchRecord, at: LineRef): void {
     this.byId.set(b.id, at);
+    this.committed.set(b.id, { clientId: b.clientId, committedAt: b.committedAt });
     this.byFile.set(fileKey(b.clientId, b.fileSha256), b.id);
     const list = this.byClient.get(b.clientId);
     if (list) list.push(b.id);

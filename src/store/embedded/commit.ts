@@ -6,6 +6,8 @@
  * caller then writes the document that points to the new lengths: until it
  * does, none of this is visible.
  */
+import { checkpointEntry, EMPTY_HEAD, GENESIS, sealEntries, type AuditSeal, type ChainHead } from '../../audit/chain.js';
+import type { AuditEntry } from '../../audit/entry.js';
 import { registerOnly, type BatchRecord } from '../../batch/types.js';
 import type { LedgerEntry } from '../records.js';
 import type { Doc, JournalPointer } from './doc.js';
@@ -37,7 +39,37 @@ async function rewrite(dataDir: string, from: JournalPointer, file: string, map:
   return { file, length };
 }
 
-export async function commitJournals(dataDir: string, doc: Doc, outs: readonly TxOutput[]): Promise<JournalCommit> {
+/**
+ * The audit trail without its lines older than `cutoff` (only the run at its
+ * start: the trail is in commit order), in a new file, and the checkpoint
+ * that anchors the first line kept; undefined when no line is that old.
+ */
+async function pruneAudit(dataDir: string, from: JournalPointer, file: string, cutoff: string, head: ChainHead): Promise<{ pointer: JournalPointer; checkpoint: AuditEntry } | undefined> {
+  for await (const line of readLines(dataDir, from.file, 0, from.length)) {
+    if ((JSON.parse(line.text) as AuditEntry).time >= cutoff) return undefined;
+    break;
+  }
+  if (from.length === 0) return undefined;
+  let dropping = true;
+  let dropped = 0;
+  let anchor = GENESIS;
+  let firstKept: number | undefined;
+  const pointer = await rewrite(dataDir, from, file, (text) => {
+    if (!dropping && firstKept !== undefined) return text;
+    const e = JSON.parse(text) as AuditEntry;
+    if (dropping && e.time < cutoff) {
+      dropped += 1;
+      if (e.mac) anchor = e.mac;
+      return null;
+    }
+    dropping = false;
+    if (typeof e.seq === 'number') firstKept ??= e.seq;
+    return text;
+  });
+  return { pointer, checkpoint: checkpointEntry(new Date().toISOString(), firstKept ?? head.seq + 1, anchor, dropped, cutoff) };
+}
+
+export async function commitJournals(dataDir: string, doc: Doc, outs: readonly TxOutput[], seal: AuditSeal): Promise<JournalCommit> {
   const journals = { ...doc.journals };
   const retired: string[] = [];
   let rewroteBatches = false;
@@ -48,6 +80,7 @@ export async function commitJournals(dataDir: string, doc: Doc, outs: readonly T
       let b = JSON.parse(text) as BatchRecord;
       for (const a of amendments) {
         if (!a.ids.includes(b.id)) continue;
+        if (a.drop) return null;
         if (a.filesRemoved) b = { ...b, filesRemoved: [...new Set([...(b.filesRemoved ?? []), ...a.filesRemoved])] };
         if (a.minimizedAt) b = registerOnly(b, a.minimizedAt);
       }
@@ -59,10 +92,12 @@ export async function commitJournals(dataDir: string, doc: Doc, outs: readonly T
   }
 
   const forget = new Set(outs.flatMap((o) => o.forgetClients));
-  if (forget.size > 0) {
+  const ledgerCutoff = outs.reduce<string | undefined>((c, o) => (o.ledgerPrune && (!c || o.ledgerPrune > c) ? o.ledgerPrune : c), undefined);
+  if (forget.size > 0 || ledgerCutoff) {
     const next = await rewrite(dataDir, journals.ledger, `ledger.${doc.commit}.jsonl`, (text) => {
-      const clientId = (JSON.parse(text) as LedgerEntry).clientId;
-      return clientId !== undefined && forget.has(clientId) ? null : text;
+      const e = JSON.parse(text) as LedgerEntry;
+      if (ledgerCutoff && e.updatedAt < ledgerCutoff) return null;
+      return e.clientId !== undefined && forget.has(e.clientId) ? null : text;
     });
     retired.push(journals.ledger.file);
     journals.ledger = next;
@@ -81,12 +116,23 @@ export async function commitJournals(dataDir: string, doc: Doc, outs: readonly T
   journals.batches = { ...journals.batches, length: await writeLines(dataDir, journals.batches.file, journals.batches.length, batchTexts) };
   const moved = outs.flatMap((o) => o.moved).map((e) => JSON.stringify(e));
   journals.ledger = { ...journals.ledger, length: await writeLines(dataDir, journals.ledger.file, journals.ledger.length, moved) };
-  const audit = outs.flatMap((o) => o.audit).map((e) => JSON.stringify(e));
-  journals.audit = { ...journals.audit, length: await writeLines(dataDir, journals.audit.file, journals.audit.length, audit) };
+  let audit = outs.flatMap((o) => o.audit);
+  const head = doc.auditHead ?? EMPTY_HEAD;
+  const cutoff = outs.reduce<string | undefined>((c, o) => (o.auditPrune && (!c || o.auditPrune > c) ? o.auditPrune : c), undefined);
+  if (cutoff) {
+    const pruned = await pruneAudit(dataDir, journals.audit, `audit.${doc.commit}.log`, cutoff, head);
+    if (pruned) {
+      retired.push(journals.audit.file);
+      journals.audit = pruned.pointer;
+      audit = [pruned.checkpoint, ...audit];
+    }
+  }
+  const chained = sealEntries(seal, head, audit);
+  journals.audit = { ...journals.audit, length: await writeLines(dataDir, journals.audit.file, journals.audit.length, chained.sealed.map((e) => JSON.stringify(e))) };
 
   const pid = process.pid;
   return {
-    doc: { ...doc, journals, pending: { ...doc.pending, shred: [...doc.pending.shred, ...retired.map((name) => ({ pid, name }))] } },
+    doc: { ...doc, journals, auditHead: chained.head, pending: { ...doc.pending, shred: [...doc.pending.shred, ...retired.map((name) => ({ pid, name }))] } },
     batchLines,
     rewroteBatches,
     retired,

@@ -11,6 +11,7 @@
  * would issue invoice numbers a second time).
  */
 import { z } from 'zod';
+import type { ChainHead } from '../../audit/chain.js';
 import type { ClientRecord } from '../../clients/record.js';
 import type { RightsRequest } from '../../gdpr/requests.js';
 import { MailbotError } from '../../core/errors.js';
@@ -52,6 +53,8 @@ export interface Doc {
    * done; another process finishes those of a process that died.
    */
   pending: { promote: PendingWork[]; shred: PendingWork[] };
+  /** The audit chain's last line (audit/chain.ts); absent until the first sealed line. */
+  auditHead?: ChainHead;
 }
 
 export interface PendingWork {
@@ -99,6 +102,7 @@ const docSchema = z.object({
   counters: z.record(z.string(), z.number()),
   tasks: keyed({ id: z.string(), kind: z.string() }).default({}),
   pending: z.object({ promote: z.array(pendingWork), shred: z.array(pendingWork) }),
+  auditHead: z.object({ seq: z.number().int().nonnegative(), mac: z.string() }).optional(),
 });
 
 /** Parse and check a document's text; throws STORE_INVALID naming the file and the problem. */

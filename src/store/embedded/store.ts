@@ -20,7 +20,10 @@ import { rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import lockfile from 'proper-lockfile';
+import type { AuditSeal, ChainHead } from '../../audit/chain.js';
+import { EMPTY_HEAD } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
+import { localAuditSeal } from '../../config/secrets.js';
 import type { BatchRecord } from '../../batch/types.js';
 import { errorMessage, MailbotError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoints.js';
@@ -50,6 +53,8 @@ export interface EmbeddedOptions {
   reserved?: readonly string[];
   /** Where to report a problem that fails no transaction (after-commit work to retry). */
   onWarning?: (message: string) => void;
+  /** The key that chains the audit trail; the data directory's own key (secrets/audit.key) by default. */
+  seal?: AuditSeal;
 }
 
 export class EmbeddedStore implements Store {
@@ -73,6 +78,7 @@ export class EmbeddedStore implements Store {
   private constructor(
     readonly dataDir: string,
     private readonly options: EmbeddedOptions,
+    private readonly seal: AuditSeal,
   ) {
     this.docPath = join(dataDir, DOC_FILE);
     this.db = new Low<Doc>(
@@ -92,7 +98,7 @@ export class EmbeddedStore implements Store {
   /** Open (and create, or upgrade from the first format) the store of a data directory. */
   static async open(dataDir: string, options: EmbeddedOptions = {}): Promise<EmbeddedStore> {
     await ensurePrivateDir(dataDir);
-    const store = new EmbeddedStore(dataDir, options);
+    const store = new EmbeddedStore(dataDir, options, options.seal ?? (await localAuditSeal(dataDir)));
     if (isSymlinkSync(store.docPath)) throw symlinkRefused(store.docPath);
     const exists = await stat(store.docPath).then(() => true, () => false);
     if (!exists || (await store.needsUpgrade())) {
@@ -256,7 +262,7 @@ export class EmbeddedStore implements Store {
         if (done.length === 0 && recovery.promote.length + recovery.shred.length === 0 && this.finished.promote.size + this.finished.shred.size === 0) return;
         const outs = done.map((d) => d.tx.out);
         const pending = this.pendingAfter(working, outs.flatMap((o) => o.adopt), outs.flatMap((o) => o.shred));
-        const next = await commitJournals(this.dataDir, { ...working, commit: working.commit + 1, pending: pending.doc }, outs);
+        const next = await commitJournals(this.dataDir, { ...working, commit: working.commit + 1, pending: pending.doc }, outs, this.seal);
         failpoint('embedded-before-commit');
         this.db.data = next.doc;
         await this.db.write();
@@ -379,6 +385,7 @@ export class EmbeddedStore implements Store {
     stage: () => LocalStaging.create(this.dataDir),
     read: async (name) => readPrivateFile(join(this.dataDir, checkStoredName(name))),
     exists: async (name) => stat(join(this.dataDir, checkStoredName(name))).then(() => true, () => false),
+    size: async (name) => stat(join(this.dataDir, checkStoredName(name))).then((st) => st.size, () => undefined),
     localPath: (name) => join(this.dataDir, checkStoredName(name)),
   };
 
@@ -435,6 +442,11 @@ export class EmbeddedStore implements Store {
     }
   }
 
+  async auditHead(): Promise<ChainHead> {
+    await this.refresh();
+    return this.doc.auditHead ?? EMPTY_HEAD;
+  }
+
   async stats(): Promise<StoreStats> {
     await this.refresh();
     const d = this.doc;
@@ -451,6 +463,25 @@ export class EmbeddedStore implements Store {
       requestsOpen: Object.values(d.requests).filter((r) => OPEN_STATUSES.includes(r.status)).length,
       setAside: Object.values(d.setAside),
     };
+  }
+
+  async historyBefore(kind: 'ledger' | 'audit', before: string): Promise<{ count: number; oldest?: string; newest?: string }> {
+    await this.refresh();
+    const ptr = this.doc.journals[kind];
+    const out: { count: number; oldest?: string; newest?: string } = { count: 0 };
+    for await (const line of readLines(this.dataDir, ptr.file, 0, ptr.length)) {
+      const e = JSON.parse(line.text) as { time?: string; updatedAt?: string };
+      const at = (kind === 'audit' ? e.time : e.updatedAt) ?? '';
+      // The trail is dropped from its start only (see commit.ts): stop at its first recent line.
+      if (at >= before) {
+        if (kind === 'audit') break;
+        continue;
+      }
+      out.count++;
+      if (!out.oldest || at < out.oldest) out.oldest = at;
+      if (!out.newest || at > out.newest) out.newest = at;
+    }
+    return out;
   }
 
   async *auditEntries(filter: AuditFilter): AsyncIterable<AuditEntry> {

@@ -34,6 +34,10 @@ export interface TxOutput {
   movedKeys: string[];
   /** Replies whose sending ended (this process may take others). */
   outboxDone: string[];
+  /** Drop the audit lines older than this (retention). */
+  auditPrune?: string;
+  /** Drop the moved-mail history older than this (retention). */
+  ledgerPrune?: string;
 }
 
 /** A change to recorded batches, applied by rewriting the journal at the commit. */
@@ -41,6 +45,8 @@ export interface BatchAmendment {
   ids: readonly string[];
   filesRemoved?: readonly string[];
   minimizedAt?: string;
+  /** The batch leaves the journal (the register's retention). */
+  drop?: boolean;
 }
 
 export interface TxEnv {
@@ -227,6 +233,15 @@ export class EmbeddedTx implements Tx {
       this.out.amendments.push({ ids: [...ids], minimizedAt: at });
       return Promise.resolve();
     },
+    drop: (ids: readonly string[]) => {
+      this.mustWrite();
+      if (ids.length > 0) this.out.amendments.push({ ids: [...ids], drop: true });
+      return Promise.resolve();
+    },
+    registerBefore: async (before: string) => {
+      const index = await this.env.index();
+      return [...index.committed].filter(([, b]) => b.committedAt < before).map(([id, b]) => ({ id, ...b })).sort((a, b) => a.committedAt.localeCompare(b.committedAt));
+    },
   };
 
   requests = {
@@ -298,6 +313,17 @@ export class EmbeddedTx implements Tx {
       this.mustWrite();
       this.out.forgetClients.push(clientId);
       return Promise.resolve(0);
+    },
+    prune: (before: string) => {
+      this.mustWrite();
+      if (!this.out.ledgerPrune || before > this.out.ledgerPrune) this.out.ledgerPrune = before;
+      const setAside = this.r('setAside');
+      const old = Object.values(setAside).filter((e) => e.at < before);
+      if (old.length > 0) {
+        const w = this.w('setAside');
+        for (const e of old) delete w[e.key];
+      }
+      return Promise.resolve();
     },
   };
 
@@ -388,6 +414,11 @@ export class EmbeddedTx implements Tx {
   audit(entry: AuditEntry): void {
     this.mustWrite();
     this.out.audit.push(entry);
+  }
+
+  pruneAudit(before: string): void {
+    this.mustWrite();
+    if (!this.out.auditPrune || before > this.out.auditPrune) this.out.auditPrune = before;
   }
 }
 

@@ -16,7 +16,9 @@
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import pg from 'pg';
+import { EMPTY_HEAD, type AuditSeal, type ChainHead } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
+import { localAuditSeal } from '../../config/secrets.js';
 import type { StoreConfig } from '../../config/schema.js';
 import { errorMessage, MailbotError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoints.js';
@@ -58,9 +60,10 @@ export class PostgresStore implements Store {
     private readonly node: string,
     private readonly leaseSeconds: number,
     private readonly reserved: readonly string[],
+    private readonly seal: AuditSeal,
   ) {}
 
-  static async open(dataDir: string, config: PostgresConfig, env: NodeJS.ProcessEnv, options: { reserved?: readonly string[] } = {}): Promise<PostgresStore> {
+  static async open(dataDir: string, config: PostgresConfig, env: NodeJS.ProcessEnv, options: { reserved?: readonly string[]; seal?: AuditSeal } = {}): Promise<PostgresStore> {
     const url = env[config.urlEnv];
     if (!url) throw new MailbotError('CONFIG_INVALID', `store.urlEnv: environment variable ${config.urlEnv} is not set`);
     const pool = new pg.Pool({ connectionString: url, max: config.poolSize, application_name: 'mailbot' });
@@ -74,14 +77,14 @@ export class PostgresStore implements Store {
     // Staged copies of a process that died: whatever they held is committed in the database or was never committed.
     for (const f of await stagingFolders(dataDir)) if (!processAlive(f.pid)) await discardOrphan(f.root);
     const node = config.node ?? `${hostname()}:${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
-    return new PostgresStore(dataDir, pool, node, config.leaseSeconds, options.reserved ?? []);
+    return new PostgresStore(dataDir, pool, node, config.leaseSeconds, options.reserved ?? [], options.seal ?? (await localAuditSeal(dataDir)));
   }
 
   async read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
     const db = await this.pool.connect();
     try {
       await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const value = await fn(new PgTx(db, this.node, this.reserved, false));
+      const value = await fn(new PgTx(db, this.node, this.reserved, false, this.seal));
       await db.query('COMMIT');
       return value;
     } catch (err) {
@@ -97,7 +100,7 @@ export class PostgresStore implements Store {
       const db = await this.pool.connect();
       try {
         await db.query('BEGIN');
-        const tx = new PgTx(db, this.node, this.reserved, true);
+        const tx = new PgTx(db, this.node, this.reserved, true, this.seal);
         const value = await fn(tx);
         const stagings = await tx.flush();
         failpoint('postgres-before-commit');
@@ -141,6 +144,7 @@ export class PostgresStore implements Store {
       return row.content;
     },
     exists: async (name) => (await this.pool.query('SELECT 1 FROM files WHERE name = $1', [checkStoredName(name)])).rows.length > 0,
+    size: async (name) => (await this.pool.query<{ size: number }>('SELECT octet_length(content) AS size FROM files WHERE name = $1', [checkStoredName(name)])).rows[0]?.size,
     localPath: () => undefined,
   };
 
@@ -233,6 +237,21 @@ export class PostgresStore implements Store {
       [after, filter.since !== undefined ? new Date(filter.since) : null, filter.actions?.length ? filter.actions : null, filter.clientId ?? null, limit],
     );
     return rows.rows;
+  }
+
+  async historyBefore(kind: 'ledger' | 'audit', before: string): Promise<{ count: number; oldest?: string; newest?: string }> {
+    const sql =
+      kind === 'ledger'
+        ? "SELECT count(*)::int AS count, min(updated_at) AS oldest, max(updated_at) AS newest FROM ledger WHERE state = 'moved' AND updated_at < $1"
+        : // The trail is dropped from its start only (tx.ts): up to its first recent line.
+          'SELECT count(*)::int AS count, min(at) AS oldest, max(at) AS newest FROM audit WHERE seq < coalesce((SELECT min(seq) FROM audit WHERE at >= $1), 9223372036854775807)';
+    const row = (await this.pool.query<{ count: number; oldest: Date | null; newest: Date | null }>(sql, [before])).rows[0];
+    return { count: row?.count ?? 0, ...(row?.oldest ? { oldest: row.oldest.toISOString() } : {}), ...(row?.newest ? { newest: row.newest.toISOString() } : {}) };
+  }
+
+  async auditHead(): Promise<ChainHead> {
+    const row = (await this.pool.query<{ seq: number; mac: string }>('SELECT seq, mac FROM audit_chain WHERE id = 1')).rows[0];
+    return row ?? EMPTY_HEAD;
   }
 
   async *auditEntries(filter: AuditFilter): AsyncIterable<AuditEntry> {

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
+import { checkpointEntry, EMPTY_HEAD, GENESIS, sealEntries, type AuditSeal, type ChainHead } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
 import { registerOnly, type BatchRecord } from '../../batch/types.js';
 import type { ClientRecord } from '../../clients/record.js';
@@ -23,12 +24,14 @@ export class PgTx implements Tx {
   private readonly adopted: Staging[] = [];
   private readonly shredded: string[] = [];
   private readonly entries: AuditEntry[] = [];
+  private pruneBefore?: string;
 
   constructor(
     private readonly db: pg.PoolClient,
     private readonly node: string,
     private readonly reserved: readonly string[],
     private readonly writable: boolean,
+    private readonly seal: AuditSeal,
   ) {}
 
   private async q<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
@@ -47,13 +50,37 @@ export class PgTx implements Tx {
       }
     }
     if (this.shredded.length > 0) await this.q('DELETE FROM files WHERE name = ANY($1)', [this.shredded]);
-    if (this.entries.length > 0) {
-      await this.q(
-        'INSERT INTO audit (at, action, client_id, entry) SELECT (e->>\'time\')::timestamptz, e->>\'action\', e->>\'clientId\', e FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n',
-        [JSON.stringify(this.entries)],
-      );
-    }
+    if (this.entries.length > 0 || this.pruneBefore) await this.flushAudit();
     return this.adopted;
+  }
+
+  /** The trail's new lines, chained after the head this transaction locks (so every daemon's lines form one chain). */
+  private async flushAudit(): Promise<void> {
+    const [locked] = await this.q<{ seq: number; mac: string }>('SELECT seq, mac FROM audit_chain WHERE id = 1 FOR UPDATE');
+    const head = locked ?? EMPTY_HEAD;
+    let entries = this.entries;
+    if (this.pruneBefore) {
+      const checkpoint = await this.dropAuditBefore(this.pruneBefore, head);
+      if (checkpoint) entries = [checkpoint, ...entries];
+    }
+    const chained = sealEntries(this.seal, head, entries);
+    await this.q(
+      'INSERT INTO audit (at, action, client_id, entry) SELECT (e->>\'time\')::timestamptz, e->>\'action\', e->>\'clientId\', e FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n',
+      [JSON.stringify(chained.sealed)],
+    );
+    await this.q('UPDATE audit_chain SET seq = $1, mac = $2 WHERE id = 1', [chained.head.seq, chained.head.mac]);
+  }
+
+  /** Drop the run of lines at the start of the trail older than `cutoff`; the checkpoint that anchors the rest. */
+  private async dropAuditBefore(cutoff: string, head: ChainHead): Promise<AuditEntry | undefined> {
+    const [first] = await this.q<{ at: Date }>('SELECT at FROM audit ORDER BY seq LIMIT 1');
+    if (!first || first.at.toISOString() >= cutoff) return undefined;
+    const [kept] = await this.q<{ seq: number }>('SELECT min(seq) AS seq FROM audit WHERE at >= $1', [cutoff]);
+    const limit = kept?.seq ?? Number.MAX_SAFE_INTEGER;
+    const [last] = await this.q<{ mac: string }>("SELECT entry->>'mac' AS mac FROM audit WHERE seq < $1 AND entry ? 'mac' ORDER BY seq DESC LIMIT 1", [limit]);
+    const [firstKept] = await this.q<{ seq: number }>("SELECT (entry->>'seq')::bigint AS seq FROM audit WHERE seq >= $1 AND entry ? 'seq' ORDER BY seq LIMIT 1", [limit]);
+    const dropped = (await this.db.query('DELETE FROM audit WHERE seq < $1', [limit])).rowCount ?? 0;
+    return checkpointEntry(new Date().toISOString(), firstKept?.seq ?? head.seq + 1, last?.mac ?? GENESIS, dropped, cutoff);
   }
 
   clients = {
@@ -133,6 +160,13 @@ export class PgTx implements Tx {
       this.mustWrite();
       await this.amend(ids, (b) => registerOnly(b, at));
     },
+    drop: async (ids: readonly string[]) => {
+      this.mustWrite();
+      await this.q('DELETE FROM invoices WHERE batch_id = ANY($1)', [ids]);
+      await this.q('DELETE FROM batches WHERE id = ANY($1)', [ids]);
+    },
+    registerBefore: async (before: string) =>
+      (await this.q<{ id: string; client_id: string; committed_at: Date }>('SELECT id, client_id, committed_at FROM batches WHERE committed_at < $1 ORDER BY committed_at, id', [before])).map((r) => ({ id: r.id, clientId: r.client_id, committedAt: r.committed_at.toISOString() })),
   };
 
   private async amend(ids: readonly string[], change: (b: BatchRecord) => BatchRecord): Promise<void> {
@@ -168,7 +202,7 @@ export class PgTx implements Tx {
       if (!row) throw new MailbotError('NOT_FOUND', `request ${ref} not found`);
       const next = { ...row.record, ...patch, ref };
       for (const [k, v] of Object.entries(patch)) if (v === undefined) delete (next as Record<string, unknown>)[k];
-      await this.q('UPDATE requests SET status = $2, record = $3 WHERE ref = $1', [ref, next.status, next]);
+      await this.q('UPDATE requests SET status = $2, requester = $4, record = $3 WHERE ref = $1', [ref, next.status, next, next.requester]);
     },
     remove: async (refs: readonly string[]) => {
       this.mustWrite();
@@ -199,6 +233,11 @@ export class PgTx implements Tx {
     unsetAside: async (key: string) => {
       this.mustWrite();
       await this.q('DELETE FROM set_aside WHERE key = $1', [key]);
+    },
+    prune: async (before: string) => {
+      this.mustWrite();
+      await this.q("DELETE FROM ledger WHERE state = 'moved' AND updated_at < $1", [before]);
+      await this.q('DELETE FROM set_aside WHERE at < $1', [before]);
     },
     forgetClient: async (clientId: string) => {
       this.mustWrite();
@@ -285,5 +324,10 @@ export class PgTx implements Tx {
   audit(entry: AuditEntry): void {
     this.mustWrite();
     this.entries.push(entry);
+  }
+
+  pruneAudit(before: string): void {
+    this.mustWrite();
+    if (!this.pruneBefore || before > this.pruneBefore) this.pruneBefore = before;
   }
 }
