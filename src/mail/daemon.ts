@@ -17,6 +17,7 @@ import type { JobContext, RecurringJob } from '../jobs/types.js';
 import { ledgerKey, type DaemonStatus, type Store } from '../store/port.js';
 import { composeReply, type ReplyDraft } from './compose.js';
 import { Outbox, queueReplies, stageReply } from './outbox.js';
+import { sweepLeftovers } from '../store/leftovers.js';
 import { faultBackoffMs, faultName } from './faults.js';
 import type { PendingMove, Pipeline } from './pipeline.js';
 import type { MailRef, MailSource } from './source.js';
@@ -81,6 +82,9 @@ export class Daemon {
   async start(options: { connectDeadlineMs?: number } = {}): Promise<void> {
     // The first commit of the process also finishes what a killed one left (store recovery).
     await this.audit.record({ action: 'daemon-started', outcome: 'info', details: { source: this.source.name, transport: this.transport.name } });
+    // Files a killed process wrote aside and never renamed may hold a reply or a mail: they go now.
+    const swept = await sweepLeftovers(this.store.dataDir);
+    if (swept > 0) this.log.info({ files: swept }, 'temporary files left by a stopped process shredded');
     this.source.onActivity(() => this.kick());
     await this.source.open(options.connectDeadlineMs !== undefined ? { deadlineMs: options.connectDeadlineMs } : {});
     // Said before the first mail: with a shared store, the status is also this daemon's heartbeat.

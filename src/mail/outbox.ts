@@ -51,7 +51,8 @@ export async function queueReplies(tx: Tx, staging: Staging, entries: readonly O
   tx.files.adopt(staging);
   for (const e of entries) {
     await tx.outbox.queue(e);
-    tx.audit(auditEntry({ action: 'reply-queued', outcome: 'ok', ...ids, ...(e.clientId ? { clientId: e.clientId } : {}), details: { kind: e.kind } }));
+    // The line names the mail answered (messageId) and the reply itself (our own Message-ID).
+    tx.audit(auditEntry({ action: 'reply-queued', outcome: 'ok', ...ids, ...(e.clientId ? { clientId: e.clientId } : {}), details: { kind: e.kind, reply: e.messageId } }));
   }
 }
 
@@ -91,6 +92,14 @@ export class Outbox {
 
   private async run(): Promise<void> {
     const due = await this.store.outbox.takeDue(new Date(), 200);
+    if (due.length === 0) return;
+    // Written ahead of the sending: a process killed after the server took a reply and before
+    // its `reply-sent` commit still leaves the reply's line (and the reply goes again at the next
+    // start, with the same Message-ID: at least once, never silently).
+    await this.store.transact((tx) => {
+      for (const e of due) tx.audit(auditEntry({ action: 'reply-sending', outcome: 'info', messageId: e.messageId, ...(e.clientId ? { clientId: e.clientId } : {}), details: { attempt: e.attempts + 1, kind: e.kind } }));
+      return Promise.resolve();
+    });
     // A few at a time, as many as the SMTP pool has connections; the first failure stops the round.
     let down = false;
     const worker = async () => {

@@ -88,7 +88,7 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     action: r.status === 'issued' ? 'invoices-issued' : r.status === 'duplicate' ? 'batch-duplicate' : 'batch-rejected',
     outcome: r.status === 'rejected' ? 'refused' : 'ok',
     clientId: client.id,
-    details: { invoices: r.invoices.length, errors: r.errors.length, ...(r.invoices.length > 0 ? { numbers: `${r.invoices[0]?.number}…${r.invoices.at(-1)?.number}` } : {}) },
+    details: { invoices: r.invoices.length, errors: r.errors.length, ...(r.batchId ? { batchId: r.batchId } : {}), ...(r.invoices.length > 0 ? { numbers: `${r.invoices[0]?.number}…${r.invoices.at(-1)?.number}` } : {}) },
   }));
   return {
     outcome,
