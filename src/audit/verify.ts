@@ -4,12 +4,29 @@
  * the last line read (a trail cut short at its end, or a head moved back).
  */
 import type { Store } from '../store/port.js';
-import { ChainVerifier, type AuditSeal, type ChainReport } from './chain.js';
+import { ChainVerifier, type AuditSeal, type ChainHead, type ChainReport } from './chain.js';
 
-export async function verifyTrail(store: Store, seal: AuditSeal): Promise<ChainReport & { recordedHead: { seq: number; mac: string } }> {
+/** How a head kept outside (the daily digest) compares with the trail. */
+export type KnownHeadCheck = 'matches' | 'differs' | 'purged' | 'beyond-end';
+
+export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHead): Promise<ChainReport & { recordedHead: ChainHead; knownHead?: KnownHeadCheck }> {
   const verifier = new ChainVerifier(seal);
-  for await (const e of store.auditEntries({})) verifier.push(e);
-  const report = verifier.finish();
+  let knownHead: KnownHeadCheck | undefined = known ? 'beyond-end' : undefined;
+  for await (const e of store.auditEntries({})) {
+    verifier.push(e);
+    if (!known) continue;
+    // A line still in the trail must bear the mac sent out; the line a checkpoint anchors to is named by it.
+    if (e.seq === known.seq) knownHead = e.mac === known.mac ? 'matches' : 'differs';
+    else if (e.action === 'audit-checkpoint' && knownHead === 'beyond-end') {
+      const first = Number(e.details?.firstKeptSeq);
+      if (known.seq === first - 1) knownHead = e.details?.anchor === known.mac ? 'matches' : 'differs';
+      else if (known.seq < first - 1) knownHead = 'purged';
+    }
+  }
+  const base = verifier.finish();
+  const lost = knownHead === 'differs' ? `the line of seq ${known?.seq ?? 0} no longer bears the mac sent out (${known?.mac ?? ''}): the trail was rewritten` : knownHead === 'beyond-end' ? `the trail ends at seq ${base.head.seq}, before the head sent out (seq ${known?.seq ?? 0}): lines at the end were removed` : undefined;
+  const report = lost && base.ok ? { ...base, ok: false, problem: { position: base.lines, seq: known?.seq ?? 0, problem: lost } } : base;
+  if (knownHead) Object.assign(report, { knownHead });
   const recordedHead = await store.auditHead();
   if (report.ok && (recordedHead.seq !== report.head.seq || recordedHead.mac !== report.head.mac)) {
     return {
@@ -19,5 +36,5 @@ export async function verifyTrail(store: Store, seal: AuditSeal): Promise<ChainR
       recordedHead,
     };
   }
-  return { ...report, recordedHead };
+  return { ...report, recordedHead, ...(knownHead ? { knownHead } : {}) };
 }

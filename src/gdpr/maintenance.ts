@@ -39,20 +39,32 @@ export async function expireRequests(store: Store, now: Date): Promise<string[]>
   });
 }
 
+/**
+ * The operator's daily mail: the rights requests due within seven days or
+ * overdue, and the audit trail's chain head (kept in the operator's
+ * mailbox, outside the server, it lets `mailbot log --verify --head` prove
+ * later that no line up to it was edited or removed).
+ */
 export async function digest(store: Store, config: Config, now: Date): Promise<ReplyDraft | null> {
   if (!config.operatorAddress) return null;
   const open = await store.read((tx) => tx.requests.list({ open: true }));
+  const head = await store.auditHead();
   const urgent = open.filter((r) => daysLeft(r, now) <= 7).sort((a, b) => daysLeft(a, now) - daysLeft(b, now));
-  if (urgent.length === 0) return null;
   const items = urgent.map((r) => {
     const left = daysLeft(r, now);
     return `${r.ref} — ${r.kind} — ${r.status} — ${left < 0 ? `EN RETARD de ${-left} j` : `${left} j restant(s)`} (échéance ${(r.extendedDueAt ?? r.dueAt).slice(0, 10)})`;
   });
+  const chain = `Tête de la chaîne du journal d'audit au ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC : ${head.seq}:${head.mac}. Conservez ce message : « mailbot log --verify --head ${head.seq}:${head.mac} » prouvera plus tard que rien n'a été modifié ni retiré jusqu'à cette ligne.`;
   return {
     kind: 'operator-digest',
     template: 'gdpr-message',
     lang: 'fr',
     to: config.operatorAddress,
-    data: { ...frame('fr'), subject: `Demandes RGPD : ${urgent.length} à traiter sous 7 jours ou en retard`, paragraphs: [`${open.length} demande(s) ouverte(s). À traiter en priorité :`, 'Détails : mailbot requests'], items },
+    data: {
+      ...frame('fr'),
+      subject: urgent.length > 0 ? `Demandes RGPD : ${urgent.length} à traiter sous 7 jours ou en retard` : 'Rapport quotidien : aucune demande RGPD urgente',
+      paragraphs: [urgent.length > 0 ? `${open.length} demande(s) ouverte(s). À traiter en priorité :` : `${open.length} demande(s) ouverte(s), aucune à échéance sous 7 jours.`, 'Détails : mailbot requests', chain],
+      items,
+    },
   };
 }

@@ -35,7 +35,7 @@ describe('mailbot log --verify', () => {
       const r = mailbot(t.data, ['log', '--verify']);
       assert.equal(r.status, 0, r.stderr);
       assert.match(r.stdout, /intact: 8 line\(s\)/);
-      assert.match(r.stdout, /head seq 8 mac local:[0-9a-f]{64}/);
+      assert.match(r.stdout, /head 8:local:[0-9a-f]{64}/);
     } finally {
       t.cleanup();
     }
@@ -70,4 +70,32 @@ describe('mailbot log --verify', () => {
       }
     });
   }
+
+  it('checks a head kept outside (the daily digest): a trail cut at its end with its head moved back is caught', async () => {
+    const t = await trail(8);
+    try {
+      const head = /head (\d+:\S+)/.exec(mailbot(t.data, ['log', '--verify']).stdout)?.[1] ?? '';
+      assert.match(head, /^8:local:/);
+      const fine = mailbot(t.data, ['log', '--verify', '--head', head]);
+      assert.equal(fine.status, 0, fine.stderr);
+      assert.match(fine.stdout, /the head sent out \(seq 8\) is in the chain, unchanged/);
+      // A forger drops the last two lines and sets the store's head to the new last line.
+      rewrite(t.file, (l) => l.slice(0, -2));
+      const last = JSON.parse(readFileSync(t.file, 'utf8').trim().split('\n').at(-1) ?? '{}') as { seq: number; mac: string };
+      const docPath = join(t.data, 'mailbot.json');
+      const doc = JSON.parse(readFileSync(docPath, 'utf8')) as { journals: { audit: { length: number } }; auditHead: unknown };
+      doc.journals.audit.length = readFileSync(t.file).length;
+      doc.auditHead = { seq: last.seq, mac: last.mac };
+      writeFileSync(docPath, JSON.stringify(doc));
+      assert.equal(mailbot(t.data, ['log', '--verify']).status, 0, 'without the outside copy the cut cannot be seen');
+      const caught = mailbot(t.data, ['log', '--verify', '--head', head]);
+      assert.equal(caught.status, 1);
+      assert.match(caught.stderr, /ends at seq 6, before the head sent out \(seq 8\)/);
+      const edited = mailbot(t.data, ['log', '--verify', '--head', `${last.seq}:local:${'0'.repeat(64)}`]);
+      assert.equal(edited.status, 1);
+      assert.match(edited.stderr, /no longer bears the mac sent out/);
+    } finally {
+      t.cleanup();
+    }
+  });
 });

@@ -42,7 +42,7 @@ describe('rights request deadlines and codes', () => {
     assert.deepEqual(codeCandidates('OOOOOOOO IIIIIIII 11111111'), [], 'never 0, O, 1, I or L');
   });
 
-  it('mails the operator the requests due within seven days or overdue, and nothing when none is', async () => {
+  it('mails the operator the requests due within seven days or overdue, and the audit chain head every day', async () => {
     const dir = tempDir();
     try {
       const store = await EmbeddedStore.open(join(dir.path, 'data'));
@@ -60,7 +60,13 @@ describe('rights request deadlines and codes', () => {
       assert.match(items[0] ?? '', /RGPD-2026-0002 .* EN RETARD de 6 j/);
       assert.match(items[1] ?? '', /RGPD-2026-0001 .* 4 j restant/);
       await store.transact((tx) => tx.requests.remove(['RGPD-2026-0001', 'RGPD-2026-0002', 'RGPD-2026-0004']));
-      assert.equal(await digest(store, config, now), null);
+      const quiet = await digest(store, config, now);
+      assert.deepEqual(quiet?.data.items, [], 'no request listed when none is due');
+      assert.match(String(quiet?.data.subject), /aucune demande RGPD urgente/);
+      // The chain head goes out every day: an outside copy of it proves later edits.
+      const head = await store.auditHead();
+      assert.ok((quiet?.data.paragraphs as string[]).some((p) => p.includes(`--head ${head.seq}:${head.mac}`)));
+      assert.equal(await digest(store, configSchema.parse({}), now), null, 'no operator address, no digest');
       await store.close();
     } finally {
       dir.cleanup();

@@ -23,6 +23,7 @@ interface LogFilters {
   json?: boolean;
   follow?: boolean;
   verify?: boolean;
+  head?: string;
 }
 
 /** "2h", "3d", "30m" or an ISO date. */
@@ -47,16 +48,26 @@ function line(cells: string[]): string {
   return cells.map((c, i) => (WIDTHS[i] ? c.padEnd(WIDTHS[i] ?? 0) : c)).join('  ').trimEnd();
 }
 
-async function verify(opts: GlobalOptions, json: boolean): Promise<void> {
+/** "SEQ:MAC" as the daily digest gives it ("1234:k1:ab…"). */
+function parseHead(value: string): { seq: number; mac: string } {
+  const m = /^(\d+):(\S+)$/.exec(value.trim());
+  if (!m?.[1] || !m[2]) throw new Error(`--head: "${value}" is not SEQ:MAC as the daily digest gives it`);
+  return { seq: Number(m[1]), mac: m[2] };
+}
+
+async function verify(opts: GlobalOptions, json: boolean, head?: string): Promise<void> {
+  const known = head ? parseHead(head) : undefined;
   await withStore(opts, async (store, config) => {
     const { auditKey } = await import('../../config/secrets.js');
     const { verifyTrail } = await import('../../audit/verify.js');
     const { key, keyId } = await auditKey(store.dataDir, config);
-    const r = await verifyTrail(store, { key, keyId });
+    const r = await verifyTrail(store, { key, keyId }, known);
     if (json) console.log(JSON.stringify(r, null, 2));
     else if (r.ok) {
       console.log(`mailbot: the audit trail is intact: ${r.lines} line(s)${r.unsealed ? ` (the first ${r.unsealed} written before the chain began)` : ''}, from seq ${r.start?.seq ?? '-'} (${r.start?.anchoredBy ?? 'empty'})`);
-      console.log(`mailbot: head seq ${r.head.seq} mac ${r.head.mac}`);
+      console.log(`mailbot: head ${r.head.seq}:${r.head.mac}`);
+      if (r.knownHead === 'matches') console.log(`mailbot: the head sent out (seq ${known?.seq ?? ''}) is in the chain, unchanged`);
+      if (r.knownHead === 'purged') console.log(`mailbot: the head sent out (seq ${known?.seq ?? ''}) is older than the trail kept (retention): the checkpoint anchors what stays`);
     } else {
       console.error(`mailbot: the audit trail was altered at line ${r.problem?.position ?? '?'}${r.problem?.seq !== undefined ? ` (seq ${r.problem.seq})` : ''}: ${r.problem?.problem ?? ''}`);
     }
@@ -75,8 +86,9 @@ export function registerOperatorCommands(program: Command, globals: () => Global
     .option('--json', 'JSON lines instead of a table')
     .option('--follow', 'keep printing new entries')
     .option('--verify', 'check the hash chain of the whole trail and name the first line edited, removed or moved (exit 1 if any)')
+    .option('--head <seq:mac>', 'with --verify: also check a head kept outside (the daily digest gives it)')
     .action(async (f: LogFilters) => {
-      if (f.verify) return verify(globals(), Boolean(f.json));
+      if (f.verify) return verify(globals(), Boolean(f.json), f.head);
       const filter: AuditFilter = {
         ...(f.since ? { since: parseSince(f.since) } : {}),
         ...(f.action ? { actions: f.action.split(',') } : {}),
