@@ -14,6 +14,7 @@ import { registerMigrateCommand } from './commands/migrate.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerOperatorCommands, registerRetryCommand } from './commands/operator.js';
 import { registerRequestsCommands } from './commands/requests.js';
+import { registerRetentionCommand } from './commands/retention.js';
 import { registerStartCommand } from './commands/start.js';
 import type { GlobalOptions } from './context.js';
 
@@ -35,6 +36,7 @@ registerRequestsCommands(program, globals);
 registerClientCommands(program, globals);
 registerInvoiceCommand(program, globals);
 registerMigrateCommand(program, globals);
+registerRetentionCommand(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -141,6 +141,17 @@ export interface ClientRecord extends ClientData {
   closedAt?: string;
 }
 
+/**
+ * What stays of a client once its personal data must go (erasure, Art. 17;
+ * the end of `clientRecords` after its contract ended): the identity the
+ * numbering register refers to (id, legal name, SIREN, VAT number, country)
+ * and its series, nothing to reach a person by.
+ */
+export function tombstone(current: ClientRecord, at: string, ref: string): ClientRecord {
+  const { contactName: _n, phone: _p, siret: _s, electronicAddress: _e, ...rest } = current;
+  return { ...rest, emails: [], iban: '', bic: '', address: { line1: '', postcode: '', city: '', country: current.address.country }, erased: { at, ref }, closedAt: current.closedAt ?? at, updatedAt: at };
+}
+
 /** Validate raw input into a record. Throws a ValidationError naming the first bad field. */
 export function validateClient(input: unknown, now = new Date()): ClientRecord {
   const parsed = clientInputSchema.safeParse(input);

@@ -1,5 +1,6 @@
 /** Client records through the store: add, change, find. Validation lives in record.ts, the invariants in the store. */
-import { NotFoundError } from '../core/errors.js';
+import { auditEntry } from '../audit/trail.js';
+import { MailbotError, NotFoundError } from '../core/errors.js';
 import type { Store } from '../store/port.js';
 import { updateClient, validateClient, type ClientRecord } from './record.js';
 
@@ -32,5 +33,22 @@ export async function changeClient(store: Store, id: string, patch: Record<strin
     const after = updateClient(before, patch);
     await tx.clients.put(after);
     return { before, after };
+  });
+}
+
+/**
+ * The contract ended on `at`: no batch is issued for the client any more,
+ * and its record goes (reduced to what the register refers to) once the
+ * retention's `clientRecords` has passed since.
+ */
+export async function closeClient(store: Store, id: string, at: Date, now = new Date()): Promise<ClientRecord> {
+  return store.transact(async (tx) => {
+    const current = await tx.clients.get(id);
+    if (!current) throw new NotFoundError('client', id);
+    if (current.closedAt) throw new MailbotError('CLIENT_CLOSED', `client ${id} is closed since ${current.closedAt.slice(0, 10)}`);
+    const closed = { ...current, closedAt: at.toISOString(), updatedAt: now.toISOString() };
+    await tx.clients.put(closed);
+    tx.audit(auditEntry({ action: 'client-closed', outcome: 'ok', clientId: id, details: { closedAt: closed.closedAt.slice(0, 10) } }, now));
+    return closed;
   });
 }

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { AuditEntry } from '../audit/entry.js';
 import type { AuditTrail } from '../audit/trail.js';
 import { batchFile } from '../batch/run.js';
-import type { ClientRecord } from '../clients/record.js';
+import { tombstone, type ClientRecord } from '../clients/record.js';
 import type { Config } from '../config/schema.js';
 import { after, spell } from '../retention/settings.js';
 import { neutraliseCell } from '../core/text.js';
@@ -189,10 +189,7 @@ export async function eraseClient(store: Store, config: Config, client: ClientRe
     commit: async (tx) => {
       const at = now.toISOString();
       const current = await tx.clients.get(client.id);
-      if (current) {
-        const { contactName: _n, phone: _p, siret: _s, ...rest } = current;
-        await tx.clients.put({ ...rest, emails: [], iban: '', bic: '', address: { line1: '', postcode: '', city: '', country: current.address.country }, erased: { at, ref: req.ref }, closedAt: current.closedAt ?? at, updatedAt: at });
-      }
+      if (current) await tx.clients.put(tombstone(current, at, req.ref));
       const lower = new Set(addresses.map((a) => a.toLowerCase()));
       await tx.requests.remove(requests.filter((x) => x.ref !== req.ref && lower.has(x.requester)).map((x) => x.ref));
       await tx.batches.minimize(batches.map((b) => b.id), at);

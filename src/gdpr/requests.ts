@@ -64,6 +64,8 @@ export interface RightsRequest {
   hintSent?: boolean;
   outcome?: string;
   closedAt?: string;
+  /** Set when the retention reduced the request to its proof (no content, the requester as a keyed hash). */
+  proofSince?: string;
 }
 
 export const OPEN_STATUSES: readonly RequestStatus[] = ['awaiting-confirmation', 'confirmed'];

@@ -1,5 +1,6 @@
 /** The daemon's recurring jobs, in one list: adding one is adding an entry here. */
 import { digest, expireRequests } from '../gdpr/maintenance.js';
+import { runRetention } from '../retention/run.js';
 import { runTasks } from './tasks.js';
 import type { RecurringJob } from './types.js';
 
@@ -50,4 +51,18 @@ const tasks: RecurringJob = {
   },
 };
 
-export const JOBS: readonly RecurringJob[] = [poll, outbox, requestExpiry, requestDigest, tasks];
+/**
+ * Every night, what the retention policy says must go: the store's part in
+ * one commit with its audit line, the mail folders by a task that the
+ * `tasks` job runs after the next round.
+ */
+const retention: RecurringJob = {
+  name: 'retention',
+  schedule: (config) => ({ cron: config.retention.cron }),
+  run: async (ctx) => {
+    const report = await runRetention(ctx.store, ctx.config, ctx.now, (s) => ctx.audit.hash(s));
+    ctx.log.info({ purged: Object.fromEntries(report.categories.filter((c) => c.count > 0).map((c) => [c.category, c.count])) }, 'retention purge done');
+  },
+};
+
+export const JOBS: readonly RecurringJob[] = [poll, outbox, requestExpiry, requestDigest, retention, tasks];

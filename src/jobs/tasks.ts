@@ -10,24 +10,38 @@ import { auditEntry } from '../audit/trail.js';
 import { errorMessage } from '../core/errors.js';
 import type { MailSource } from '../mail/source.js';
 import type { MailTransport } from '../mail/transport.js';
-import type { Store } from '../store/port.js';
+import type { FolderPurge } from '../mail/purge.js';
+import type { Store, Task } from '../store/port.js';
 
-export async function runTasks(store: Store, source: MailSource, transport: MailTransport, log: Logger): Promise<number> {
+/** What one task did: its folders' counts, or why it could not run. */
+export interface TaskResult {
+  task: Task;
+  folders: FolderPurge[];
+  error?: string;
+}
+
+export async function runTasks(store: Store, source: MailSource, transport: MailTransport, log: Logger): Promise<TaskResult[]> {
   const tasks = await store.read((tx) => tx.tasks.list());
-  let done = 0;
+  const results: TaskResult[] = [];
   for (const t of tasks) {
     try {
       const report = [...(await source.purge(t.purge, false)), ...(transport.purge ? await transport.purge(t.purge, false) : [])];
       const count = report.reduce((n, f) => n + f.count, 0);
+      const failed = report.filter((f) => f.errors);
+      const folders = report.filter((f) => f.count > 0).map((f) => `${f.folder}:${f.count}`).join(' ');
       await store.transact(async (tx) => {
-        await tx.tasks.done(t.id);
-        tx.audit(auditEntry({ action: 'mails-purged', outcome: 'ok', details: { reason: t.reason, count, folders: report.filter((f) => f.count > 0).map((f) => `${f.folder}:${f.count}`).join(' ') } }));
+        // What could not go stays in the task, tried again at the next round; what went is recorded now.
+        if (failed.length > 0) await tx.tasks.failed(t.id, failed.map((f) => `${f.folder}: ${f.errors} left (${f.error ?? ''})`).join('; '));
+        else await tx.tasks.done(t.id);
+        tx.audit(auditEntry({ action: 'mails-purged', outcome: failed.length > 0 ? 'failed' : 'ok', details: { reason: t.reason, count, folders, ...(failed.length > 0 ? { left: failed.reduce((n, f) => n + (f.errors ?? 0), 0) } : {}) } }));
       });
-      done++;
+      if (failed.length > 0) log.warn({ task: t.id, reason: t.reason, folders: failed.map((f) => f.folder) }, 'some mails could not be purged; the task is tried again at the next round');
+      results.push({ task: t, folders: report });
     } catch (err) {
       log.warn({ task: t.id, reason: t.reason, err: errorMessage(err) }, 'mailbox task failed; it is tried again at the next round');
       await store.transact((tx) => tx.tasks.failed(t.id, errorMessage(err))).catch(() => undefined);
+      results.push({ task: t, folders: [], error: errorMessage(err) });
     }
   }
-  return done;
+  return results;
 }

@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { ImapConfig } from '../config/schema.js';
 import type { TokenProvider } from './oauth.js';
 import type { MailboxPurge } from '../store/records.js';
-import type { FolderPurge } from './purge.js';
+import { noteFailure, type FolderPurge } from './purge.js';
 import type { MailRef, MailSource } from './source.js';
 
 const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
@@ -219,33 +219,42 @@ export class ImapSource implements MailSource {
       const r: FolderPurge = { folder, count: 0, bytes: 0 };
       report.push(r);
       if (!existing.has(folder) || folder === this.config.inbox) continue;
-      const lock = await client.getMailboxLock(folder);
+      // One folder that fails (a lock, a server error) is reported; the next is still purged.
       try {
-        const query: SearchObject = {};
-        // BEFORE compares dates only: ask for a day more, then keep what arrived before the instant.
-        if (spec.before) query.before = new Date(Date.parse(spec.before) + 86_400_000);
-        if (spec.addresses?.length) query.or = spec.addresses.flatMap((a) => [{ from: a }, { to: a }, { cc: a }]);
-        const found = await client.search(query, { uid: true });
-        if (!found || found.length === 0) continue;
-        // INTERNALDATE has whole seconds: a mail of the cutoff's own second is kept.
-        const cutoff = spec.before ? new Date(Math.floor(Date.parse(spec.before) / 1000) * 1000).toISOString() : undefined;
-        const uids: number[] = [];
-        for await (const m of client.fetch(found, { uid: true, size: true, internalDate: true }, { uid: true })) {
-          const at = m.internalDate ? new Date(m.internalDate).toISOString() : undefined;
-          if (cutoff && at && at >= cutoff) continue;
-          uids.push(m.uid);
-          r.count++;
-          r.bytes += m.size ?? 0;
-          if (at && (!r.oldest || at < r.oldest)) r.oldest = at;
-          if (at && (!r.newest || at > r.newest)) r.newest = at;
-        }
-        // STORE +FLAGS (\Deleted) then UID EXPUNGE of these UIDs only (RFC 4315).
-        if (!dryRun && uids.length > 0) await client.messageDelete(uids.join(','), { uid: true });
-      } finally {
-        lock.release();
+        await this.purgeFolder(client, folder, spec, dryRun, r);
+      } catch (err) {
+        noteFailure(r, err);
       }
     }
     return report;
+  }
+
+  private async purgeFolder(client: ImapFlow, folder: string, spec: MailboxPurge, dryRun: boolean, r: FolderPurge): Promise<void> {
+    const lock = await client.getMailboxLock(folder);
+    try {
+      const query: SearchObject = {};
+      // BEFORE compares dates only: ask for a day more, then keep what arrived before the instant.
+      if (spec.before) query.before = new Date(Date.parse(spec.before) + 86_400_000);
+      if (spec.addresses?.length) query.or = spec.addresses.flatMap((a) => [{ from: a }, { to: a }, { cc: a }]);
+      const found = await client.search(query, { uid: true });
+      if (!found || found.length === 0) return;
+      // INTERNALDATE has whole seconds: a mail of the cutoff's own second is kept.
+      const cutoff = spec.before ? new Date(Math.floor(Date.parse(spec.before) / 1000) * 1000).toISOString() : undefined;
+      const uids: number[] = [];
+      for await (const m of client.fetch(found, { uid: true, size: true, internalDate: true }, { uid: true })) {
+        const at = m.internalDate ? new Date(m.internalDate).toISOString() : undefined;
+        if (cutoff && at && at >= cutoff) continue;
+        uids.push(m.uid);
+        r.count++;
+        r.bytes += m.size ?? 0;
+        if (at && (!r.oldest || at < r.oldest)) r.oldest = at;
+        if (at && (!r.newest || at > r.newest)) r.newest = at;
+      }
+      // STORE +FLAGS (\Deleted) then UID EXPUNGE of these UIDs only (RFC 4315).
+      if (!dryRun && uids.length > 0) await client.messageDelete(uids.join(','), { uid: true });
+    } finally {
+      lock.release();
+    }
   }
 
   async restore(folder: string, mail: { messageRef?: string }, hash: (messageId: string) => string): Promise<boolean> {

@@ -15,6 +15,15 @@ export interface FolderPurge {
   bytes: number;
   oldest?: string;
   newest?: string;
+  /** Mails that could not be removed (or a folder that could not be read), and the first error: the rest went on. */
+  errors?: number;
+  error?: string;
+}
+
+/** Note a failure on one item of a folder; the purge goes on with the next. */
+export function noteFailure(r: FolderPurge, err: unknown): void {
+  r.errors = (r.errors ?? 0) + 1;
+  r.error ??= err instanceof Error ? err.message : String(err);
 }
 
 /** The addresses a message's header names as sender or recipient (From, Sender, To, Cc, Bcc, the envelope). */
@@ -60,15 +69,19 @@ export async function purgeMessageFiles(folders: readonly { folder: string; dirs
       for (const name of await readdir(dir).catch(() => [] as string[])) {
         if (name.startsWith('.')) continue;
         const path = join(dir, name);
-        const st = await lstat(path).catch(() => null);
-        if (!st?.isFile()) continue; // a link or a folder is not a mail
-        if (!(await matches(path, st.mtimeMs, spec))) continue;
-        const at = new Date(st.mtimeMs).toISOString();
-        r.count++;
-        r.bytes += st.size;
-        if (!r.oldest || at < r.oldest) r.oldest = at;
-        if (!r.newest || at > r.newest) r.newest = at;
-        if (!dryRun) await shredFile(path);
+        try {
+          const st = await lstat(path).catch(() => null);
+          if (!st?.isFile()) continue; // a link or a folder is not a mail
+          if (!(await matches(path, st.mtimeMs, spec))) continue;
+          if (!dryRun) await shredFile(path);
+          const at = new Date(st.mtimeMs).toISOString();
+          r.count++;
+          r.bytes += st.size;
+          if (!r.oldest || at < r.oldest) r.oldest = at;
+          if (!r.newest || at > r.newest) r.newest = at;
+        } catch (err) {
+          noteFailure(r, err);
+        }
       }
     }
     report.push(r);

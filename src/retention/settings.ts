@@ -8,6 +8,7 @@
  * A duration is written "30d", "12m" or "5y" (days, calendar months,
  * calendar years).
  */
+import cron from 'node-cron';
 import { z } from 'zod';
 
 export const duration = z.string().regex(/^\d{1,4}[dmy]$/, 'a duration such as "30d", "12m" or "5y" (days, months, years)');
@@ -31,8 +32,11 @@ export const retentionSchema = z
     /** The numbering register (series, number, issue date, totals, each PDF's hash) and the hashes of files received. */
     register: duration.default('10y'),
     /** When the daily purge runs (node-cron). */
-    cron: z.string().default('30 3 * * *'),
+    cron: z.string().refine((v) => cron.validate(v), 'a node-cron expression, e.g. "30 3 * * *" (every night at 03:30)').default('30 3 * * *'),
   })
+  // A copy cannot outlive what it is a copy of, nor a proof come before the content it proves.
+  .refine((r) => !longer(r.sourceFiles, r.issuedCopies) && !longer(r.issuedCopies, r.register), { message: 'sourceFiles ≤ issuedCopies ≤ register: a source file is not kept longer than the invoices made from it, nor these longer than the register' })
+  .refine((r) => !longer(r.requestContent, r.requestProof), { message: 'requestContent ≤ requestProof: the minimal proof of a request outlives its content' })
   .prefault({});
 
 export type RetentionSettings = z.infer<typeof retentionSchema>;
@@ -46,6 +50,21 @@ export function before(at: Date, d: string): Date {
   if (unit === 'd') out.setUTCDate(out.getUTCDate() - n);
   if (unit === 'm') out.setUTCMonth(out.getUTCMonth() - n);
   if (unit === 'y') out.setUTCFullYear(out.getUTCFullYear() - n);
+  return out;
+}
+
+/** Whether duration `a` is longer than `b` (counted back from one fixed day). */
+function longer(a: string, b: string): boolean {
+  const from = new Date(Date.UTC(2024, 0, 31));
+  return before(from, a).getTime() < before(from, b).getTime();
+}
+
+export const CATEGORIES: readonly RetentionCategory[] = ['sourceFiles', 'issuedCopies', 'mails', 'auditTrail', 'requestContent', 'requestProof', 'clientRecords', 'register'];
+
+/** For each category, the instant before which its data goes, at `now`. */
+export function cutoffs(settings: RetentionSettings, now: Date): Record<RetentionCategory, string> {
+  const out = {} as Record<RetentionCategory, string>;
+  for (const c of CATEGORIES) out[c] = before(now, settings[c]).toISOString();
   return out;
 }
 

@@ -178,13 +178,13 @@ export class Dovecot {
     return c;
   }
 
-  /** Put a raw message straight into a user's folder (as a delivery would). */
-  async append(user: string, raw: Buffer | string, folder = 'INBOX'): Promise<void> {
+  /** Put a raw message straight into a user's folder (as a delivery would), with its arrival date if given (INTERNALDATE). */
+  async append(user: string, raw: Buffer | string, folder = 'INBOX', internalDate?: Date): Promise<void> {
     const c = this.client(user);
     await c.connect();
     try {
       if (folder !== 'INBOX') await c.mailboxCreate(folder).catch(() => undefined);
-      await c.append(folder, raw);
+      await c.append(folder, raw, [], internalDate);
     } finally {
       await c.logout();
     }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +15,8 @@ import type { BatchRecord } from '../../src/batch/types.js';
 import { localAuditSeal } from '../../src/config/secrets.js';
 import { validateClient, type ClientRecord } from '../../src/clients/record.js';
 import type { RightsRequest } from '../../src/gdpr/requests.js';
+import { configSchema } from '../../src/config/schema.js';
+import { runRetention } from '../../src/retention/run.js';
 import type { Store } from '../../src/store/port.js';
 import { sellerInput } from '../helpers/sample.js';
 import { embeddedBackend, postgresBackend, type Backend } from '../helpers/store-backends.js';
@@ -344,6 +347,50 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         assert.equal(again.lines, 1);
         // Another key cannot verify (nor forge) it.
         assert.equal((await verifyTrail(store, { key: Buffer.alloc(32, 7), keyId: 'local' })).ok, false);
+      });
+    });
+
+    it('ages the history for the retention: the source file, then the copies, then the register; the ledger and the requests by date', async () => {
+      await withStore(async (store) => {
+        const config = configSchema.parse({});
+        const B1 = randomUUID();
+        const hash = (s: string) => `hmac:t:${s.length}`;
+        await store.transact((tx) => tx.clients.add(client()));
+        const staged = await store.files.stage();
+        for (const f of ['source.csv', 'report.csv', 'N1.pdf']) await staged.write(`batches/${B1}/${f}`, `content of ${f}`);
+        await store.transact(async (tx) => {
+          tx.files.adopt(staged);
+          await tx.batches.record(batch(B1, 'atelier-dupont', 'f'.repeat(64), ['N1']));
+          await tx.requests.open({ ...request('RGPD-2026-0001', 'jane@example.org'), status: 'done', closedAt: '2026-11-01T10:00:00.000Z', outcome: 'sent' });
+        });
+        const mk = { mailbox: 'INBOX', uidValidity: '7', uid: '1' };
+        assert.equal((await store.mail.claim('INBOX|7|1', mk)).status, 'claimed');
+        await store.transact((tx) => tx.ledger.record({ ...mk, state: 'handled', attempts: 1, outcome: 'help-sent', folder: 'Processed', firstSeenAt: now(), updatedAt: now() }));
+        await store.transact((tx) => tx.ledger.moved(['INBOX|7|1'], now()));
+        const exists = (f: string) => store.files.exists(`batches/${B1}/${f}`);
+
+        // Thirty days and a second after the batch: its source file only; the request's content too.
+        await runRetention(store, config, new Date('2026-12-02T10:00:01Z'), hash);
+        assert.deepEqual([await exists('source.csv'), await exists('report.csv'), await exists('N1.pdf')], [false, true, true]);
+        const proof = await store.read((tx) => tx.requests.get('RGPD-2026-0001'));
+        assert.deepEqual([proof?.requester, proof?.outcome, proof?.kind, Boolean(proof?.proofSince)], ['hmac:t:16', 'sent', 'access', true]);
+        assert.equal((await store.read((tx) => tx.batches.get(B1)))?.invoices[0]?.buyerName, 'B SAS');
+
+        // Ninety days: the copies go, the batch keeps its register.
+        await runRetention(store, config, new Date('2027-02-01T10:00:01Z'), hash);
+        assert.deepEqual([await exists('report.csv'), await exists('N1.pdf')], [false, false]);
+        const reg = await store.read((tx) => tx.batches.get(B1));
+        assert.deepEqual([reg?.invoices[0]?.number, reg?.invoices[0]?.buyerName, reg?.fileName, Boolean(reg?.minimizedAt)], ['N1', '', '', true]);
+        assert.ok(await store.read((tx) => tx.batches.byFile('atelier-dupont', 'f'.repeat(64))), 'the file hash still refuses the same file');
+
+        // Past the ledger's, the proof's and the register's ends.
+        assert.equal((await store.historyBefore('ledger', '2100-01-01T00:00:00Z')).count, 1);
+        await runRetention(store, config, new Date('2036-11-03T10:00:01Z'), hash);
+        assert.equal(await store.read((tx) => tx.batches.get(B1)), undefined);
+        assert.equal(await store.read((tx) => tx.batches.byFile('atelier-dupont', 'f'.repeat(64))), undefined);
+        assert.equal((await store.read((tx) => tx.requests.list({}))).length, 0);
+        assert.equal((await store.historyBefore('ledger', '2100-01-01T00:00:00Z')).count, 0);
+        await store.check();
       });
     });
 

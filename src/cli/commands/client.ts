@@ -1,7 +1,7 @@
 /** `mailbot client add|list|show|update`: the seller records, from flags or a JSON file. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { addClient, changeClient, getClient } from '../../clients/service.js';
+import { addClient, changeClient, closeClient, getClient } from '../../clients/service.js';
 import type { ClientRecord } from '../../clients/record.js';
 import { table } from '../table.js';
 import { withStore, type GlobalOptions } from '../context.js';
@@ -149,6 +149,18 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
     .action(async (id: string, flags: { json?: boolean }) => {
       const c = await withStore(globals(), (store) => getClient(store, id));
       console.log(flags.json ? JSON.stringify(c, null, 2) : show(c));
+    });
+
+  client
+    .command('close <id>')
+    .description('the contract ended: no batch is issued any more; the record goes after retention.clientRecords')
+    .option('--date <date>', 'the day the contract ended (YYYY-MM-DD, default today)')
+    .action(async (id: string, flags: { date?: string }) => {
+      const at = flags.date ? new Date(`${flags.date}T00:00:00Z`) : new Date();
+      if (Number.isNaN(at.getTime()) || (flags.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.date))) throw new Error(`--date: "${flags.date ?? ''}" is not a date YYYY-MM-DD`);
+      const { after } = await import('../../retention/settings.js');
+      const { closed, until } = await withStore(globals(), async (store, config) => ({ closed: await closeClient(store, id, at), until: after(at, config.retention.clientRecords) }));
+      console.log(`client ${closed.id} closed on ${at.toISOString().slice(0, 10)}; its record is reduced to the register's identity after ${until.toISOString().slice(0, 10)}`);
     });
 
   withClientFlags(client.command('update <id>').description('change fields of a client')).action(async (id: string, flags: ClientFlags) => {

@@ -9,6 +9,7 @@ import type { BatchResult } from '../../batch/types.js';
 import { displayAmount } from '../../core/money.js';
 import { describeIssue } from '../../csv/messages.js';
 import { DEFAULT_LIMITS } from '../../csv/read.js';
+import { frame } from '../../gdpr/texts.js';
 import { after } from '../../retention/settings.js';
 import type { SeriesState, Staging } from '../../store/port.js';
 import { bodyLooksLikeCsv, classifyAttachments } from '../attachments.js';
@@ -44,6 +45,12 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
   if (client.restricted) {
     // GDPR Art. 18: while restricted, the client's data is only stored.
     return { outcome: 'restricted', folder: 'processed', clientId: client.id, reply: { kind: 'restricted', template: 'restricted', lang, data: { reference: client.restricted.ref }, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason: 'restricted' } }] };
+  }
+  if (client.closedAt && client.closedAt <= ctx.now.toISOString()) {
+    // The contract ended (`mailbot client close`): its data is only kept until the retention removes it.
+    const fr = lang === 'fr';
+    const paragraphs = [fr ? `Votre envoi n'a pas été traité : votre contrat avec le studio a pris fin le ${client.closedAt.slice(0, 10)}. Aucune facture n'est plus émise pour votre compte.` : `Your mail was not processed: your contract with the studio ended on ${client.closedAt.slice(0, 10)}. No invoice is issued on your behalf any more.`, fr ? 'Pour reprendre le service, contactez le studio.' : 'To resume the service, contact the studio.'];
+    return { outcome: 'client-closed', folder: 'processed', clientId: client.id, reply: { kind: 'client-closed', template: 'gdpr-message', lang, data: { ...frame(lang), subject: fr ? 'Envoi non traité : contrat terminé' : 'Mail not processed: contract ended', paragraphs }, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason: 'client-closed' } }] };
   }
   const { csvs: attached, badZips } = classifyAttachments(message.attachments, ctx.config.limits);
   // The same file twice in one mail is one batch.

@@ -1,0 +1,78 @@
+/**
+ * The retention purge of the bot's mail folders on a real Dovecot: mails
+ * older than `retention.mails` (by their arrival, INTERNALDATE) are flagged
+ * \Deleted and removed with UID EXPUNGE in Processed, Rejected, Ignored and
+ * Sent; recent ones and the inbox are left alone. The dry run counts the
+ * same mails and removes none.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { mailbotAsync } from '../helpers/cli.js';
+import { BOT, CLIENT, prepareData } from '../helpers/daemon.js';
+import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay } from '../helpers/mailservers.js';
+import { tempDir } from '../helpers/tools.js';
+
+const skip = e2eSkipReason();
+if (skip) console.log(`# SKIPPED retention against Dovecot: ${skip}`);
+
+const FOLDERS = ['Processed', 'Rejected', 'Ignored', 'Sent'];
+const DAY = 86_400_000;
+
+const mail = (subject: string) => new MailComposer({ from: CLIENT, to: BOT, subject, text: `Texte de ${subject}` }).compile().build();
+
+interface Report {
+  categories: { category: string; count: number; error?: string }[];
+}
+
+describe('retention of the mail folders, through a real IMAP server', { skip: skip || false, timeout: 120_000 }, () => {
+  it('expunges the old mails of each bot folder, keeps the recent ones and the inbox', async () => {
+    const dovecot = new Dovecot();
+    const smtp = new SmtpRelay(dovecot);
+    const dir = tempDir('mailbot-retention-imap-');
+    try {
+      await dovecot.start();
+      dovecot.addUser('factures');
+      await smtp.start();
+      const data = join(dir.path, 'data');
+      prepareData(data, dovecot, smtp, { retention: { mails: '60d' } });
+      const configPath = join(data, 'config.json');
+      const config = JSON.parse(readFileSync(configPath, 'utf8')) as { imap: Record<string, unknown> };
+      writeFileSync(configPath, JSON.stringify({ ...config, imap: { ...config.imap, sentFolder: 'Sent' } }));
+      const now = Date.now();
+      for (const folder of FOLDERS) {
+        await dovecot.append('factures', await mail(`${folder} ancien`), folder, new Date(now - 61 * DAY));
+        await dovecot.append('factures', await mail(`${folder} limite`), folder, new Date(now - 59 * DAY));
+        await dovecot.append('factures', await mail(`${folder} récent`), folder, new Date(now - DAY));
+      }
+      await dovecot.append('factures', await mail('INBOX ancien'), 'INBOX', new Date(now - 400 * DAY));
+      const env = { MAILBOT_IMAP_PASSWORD: PASSWORD };
+
+      const dry = await mailbotAsync(data, ['retention', '--dry-run', '--json'], env);
+      assert.equal(dry.status, 0, dry.stderr);
+      const planned = (JSON.parse(dry.stdout) as Report).categories.filter((c) => c.category.startsWith('mailbox:'));
+      assert.deepEqual(planned.map((c) => [c.category, c.count]), FOLDERS.map((f) => [`mailbox:${f}`, 1]));
+      for (const folder of FOLDERS) assert.equal(await dovecot.count('factures', folder), 3, `the dry run removed nothing from ${folder}`);
+
+      const run = await mailbotAsync(data, ['retention', 'run', '--json'], env);
+      assert.equal(run.status, 0, run.stderr + run.stdout);
+      const done = (JSON.parse(run.stdout) as Report).categories.filter((c) => c.category.startsWith('mailbox:'));
+      assert.deepEqual(done.map((c) => [c.category, c.count, c.error]), FOLDERS.map((f) => [`mailbox:${f}`, 1, undefined]));
+      for (const folder of FOLDERS) {
+        const subjects = (await dovecot.messages('factures', folder)).map((m) => m.envelope?.subject).sort();
+        assert.deepEqual(subjects, [`${folder} limite`, `${folder} récent`], `${folder}: the old mail is expunged, the others stay`);
+      }
+      assert.equal(await dovecot.count('factures', 'INBOX'), 1, 'the inbox is never purged');
+      const log = await mailbotAsync(data, ['log', '--json', '--action', 'retention-run,mails-purged'], env);
+      const lines = log.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; details: Record<string, unknown> });
+      assert.deepEqual(lines.map((l) => l.action), ['retention-run', 'mails-purged']);
+      assert.equal(lines[1]?.details.count, 4);
+    } finally {
+      await smtp.stop();
+      await dovecot.destroy();
+      dir.cleanup();
+    }
+  });
+});
