@@ -60,6 +60,7 @@ export interface RowsResult {
   labels: Partial<Record<ColumnKey, string>>;
 }
 
+/** Rows and invoice drafts from a file's records; `read.records` is consumed (emptied) on the way. */
 export function recordsToDrafts(read: ReadResult, seller: SellerTerms, today: string, limits: CsvLimits): RowsResult {
   if (!read.header) return { drafts: [], issues: [], labels: {} };
   return new DraftBuilder(read.header, seller, today, limits).run(read.records);
@@ -110,10 +111,15 @@ class DraftBuilder {
     }
   }
 
-  run(records: readonly RawRecord[]): RowsResult {
+  /** Consumes `records`: each raw record is let go once its row is built, so a big file is not held twice. */
+  run(records: RawRecord[]): RowsResult {
     const groups = new Map<string, Row[]>();
     const width = this.header.fields.length;
-    for (const rec of records) {
+    const pending = records as (RawRecord | undefined)[];
+    for (let i = 0; i < pending.length; i++) {
+      const rec = pending[i];
+      if (!rec) continue;
+      pending[i] = undefined;
       const row = this.toRow(rec, width);
       const ref = row.values[K.invoice_ref] ?? '';
       if (ref === '') {
@@ -124,6 +130,7 @@ class DraftBuilder {
       if (list) list.push(row);
       else groups.set(ref, [row]);
     }
+    records.length = 0;
     const drafts: InvoiceDraft[] = [];
     for (const [ref, rows] of groups) {
       const draft = this.invoice(ref, rows);

@@ -16,6 +16,7 @@ import { JOBS } from '../jobs/registry.js';
 import type { JobContext, RecurringJob } from '../jobs/types.js';
 import { ledgerKey, type DaemonStatus, type Store } from '../store/port.js';
 import { composeReply, type ReplyDraft } from './compose.js';
+import { ByteBudget } from '../core/budget.js';
 import { Outbox, queueReplies, stageReply } from './outbox.js';
 import { sweepLeftovers } from '../store/leftovers.js';
 import { faultBackoffMs, faultName } from './faults.js';
@@ -28,31 +29,6 @@ import type { MailTransport } from './transport.js';
 const MOVE_CHUNK = 50;
 /** Mails handled at the same time. */
 const MAILS_IN_FLIGHT = 8;
-
-/**
- * Bytes of mail in hand at once. A mail waits until its size fits; one
- * bigger than the whole budget waits until nothing else is in hand, then
- * runs alone.
- */
-export class ByteBudget {
-  private used = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly max: number) {}
-
-  async take(bytes: number): Promise<() => void> {
-    const n = Math.min(bytes, this.max);
-    while (this.used > 0 && this.used + n > this.max) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.used += n;
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      this.used -= n;
-      for (const w of this.waiting.splice(0)) w();
-    };
-  }
-}
 
 export class Daemon {
   private running?: Promise<void>;
@@ -91,11 +67,14 @@ export class Daemon {
     await this.writeStatus();
     for (const job of this.jobs) {
       const when = job.schedule(this.config);
+      // A job that also runs after each round waits for the round in progress: its work (a mailbox
+      // purge) must see the mails that round moves, which its own after-round run does.
+      const onTime = () => void (job.afterEachRound && this.running ? undefined : this.runJob(job));
       if ('cron' in when) {
-        const task: ScheduledTask = cron.schedule(when.cron, () => void this.runJob(job), { noOverlap: true });
+        const task: ScheduledTask = cron.schedule(when.cron, onTime, { noOverlap: true });
         this.tasks.push({ stop: () => void task.stop() });
       } else {
-        const timer = setInterval(() => void this.runJob(job), when.everyMs);
+        const timer = setInterval(onTime, when.everyMs);
         this.tasks.push({ stop: () => clearInterval(timer) });
       }
     }
@@ -118,9 +97,10 @@ export class Daemon {
   }
 
   /** One run of a job at a time; a failure is logged and stops nothing else. */
-  runJob(job: RecurringJob): Promise<void> {
+  runJob(job: RecurringJob, options: { fresh?: boolean } = {}): Promise<void> {
     const running = this.jobRuns.get(job.name);
-    if (running) return running;
+    // A fresh run starts after the one in progress, which may have begun before the last round's moves.
+    if (running) return options.fresh ? running.then(() => this.runJob(job)) : running;
     const run = job
       .run(this.jobContext())
       .catch((err: unknown) => this.log.warn({ job: job.name, err: errorMessage(err) }, 'recurring job failed; it runs again at its next time'))
@@ -171,7 +151,7 @@ export class Daemon {
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'mailbox poll failed; will retry');
       }
-      for (const job of this.jobs) if (job.afterEachRound) await this.runJob(job);
+      for (const job of this.jobs) if (job.afterEachRound) await this.runJob(job, { fresh: true });
       void this.sendOutbox(); // replies go out while the next round reads the mailbox
       await this.writeStatus();
     } while (this.again && !this.stopping);

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { ByteBudget } from '../core/budget.js';
 import { auditEntry } from '../audit/trail.js';
 import { errorMessage } from '../core/errors.js';
 import type { OutboxEntry, Staging, Store, Tx } from '../store/port.js';
@@ -71,8 +72,16 @@ function permanent(err: unknown): number | undefined {
   return typeof code === 'number' && code >= 500 && code < 600 ? code : undefined;
 }
 
+/**
+ * Bytes of replies read for sending at once: small replies go side by side,
+ * a big one (up to replies.maxMessageBytes) goes alone, so memory does not
+ * grow with the number of SMTP connections.
+ */
+export const SENDING_BYTES = 24 * 1024 * 1024;
+
 export class Outbox {
   private flushing?: Promise<void>;
+  private readonly budget = new ByteBudget(SENDING_BYTES);
 
   constructor(
     private readonly store: Store,
@@ -114,6 +123,15 @@ export class Outbox {
 
   /** false when the server refused or could not be reached. */
   private async sendOne(entry: OutboxEntry): Promise<boolean> {
+    const release = await this.budget.take((await this.store.files.size(entry.file).catch(() => undefined)) ?? 0);
+    try {
+      return await this.sendHeld(entry);
+    } finally {
+      release();
+    }
+  }
+
+  private async sendHeld(entry: OutboxEntry): Promise<boolean> {
     let raw: Buffer;
     try {
       raw = await this.store.files.read(entry.file);

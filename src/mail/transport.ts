@@ -32,7 +32,7 @@ export class FolderTransport implements MailTransport {
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
     const id = Math.random().toString(36).slice(2, 10);
     const head = Buffer.from(`X-Envelope-From: ${envelope.from}\r\nX-Envelope-To: ${envelope.to.join(', ')}\r\n`);
-    await writePrivateFile(join(this.dir, `${stamp}-${id}.eml`), Buffer.concat([head, raw]));
+    await writePrivateFile(join(this.dir, `${stamp}-${id}.eml`), [head, raw]);
   }
 
   async verify(): Promise<void> {}

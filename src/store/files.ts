@@ -108,12 +108,14 @@ export function isSymlinkSync(path: string): boolean {
  * fsync: the guarantees hold for a process killed at any point (the page
  * cache survives it); power loss is left to the filesystem's ordering.
  */
-export async function writePrivateFile(path: string, data: Uint8Array | string, root?: string): Promise<void> {
+export async function writePrivateFile(path: string, data: Uint8Array | string | readonly Uint8Array[], root?: string): Promise<void> {
   await ensurePrivateDir(dirname(path), root);
   const tmp = join(dirname(path), `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
   try {
-    await handle.writeFile(data);
+    // Parts are written one after the other: a big message is never copied into one more buffer.
+    if (Array.isArray(data)) for (const part of data as readonly Uint8Array[]) await handle.write(part);
+    else await handle.writeFile(data as Uint8Array | string);
   } catch (err) {
     await handle.close();
     await unlink(tmp).catch(() => undefined);

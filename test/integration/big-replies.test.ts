@@ -11,11 +11,11 @@ import { generateBatchCsv } from '../../bench/generate.js';
 import { CLIENT, World } from '../helpers/gdpr-world.js';
 
 describe('big answers', () => {
-  it('splits a batch too big for one mail into numbered mails, each under replies.maxMessageBytes', async () => {
+  it('splits a batch too big for one mail into numbered mails, each under replies.maxMessageBytes, and lists the first 200 invoices in the text', async () => {
     const max = 1024 * 1024;
     const w = new World({ replies: { maxMessageBytes: max } });
     try {
-      await w.send(CLIENT, 'Gros lot', 'ci-joint', { attachments: [{ filename: 'gros.csv', content: Buffer.from(generateBatchCsv(120, 3)) }] });
+      await w.send(CLIENT, 'Gros lot', 'ci-joint', { attachments: [{ filename: 'gros.csv', content: Buffer.from(generateBatchCsv(230, 1)) }] });
       const mails = await w.run();
       const n = mails.length;
       assert.ok(n >= 2, `${n} mail(s)`);
@@ -32,9 +32,13 @@ describe('big answers', () => {
         reports += names.filter((f) => f.endsWith('.csv')).length;
       }
       assert.equal(reports, 1, 'the report once, in the first mail');
-      assert.deepEqual(pdfs.sort(), Array.from({ length: 120 }, (_, i) => `FA-2026-${String(i + 1).padStart(5, '0')}.pdf`));
+      assert.deepEqual(pdfs.sort(), Array.from({ length: 230 }, (_, i) => `FA-2026-${String(i + 1).padStart(5, '0')}.pdf`));
       const first = mails.find((m) => /\(1\//.test(m.subject ?? ''));
-      assert.match(first?.text ?? '', new RegExp(`120 factures sont réparties en ${n} messages`));
+      assert.match(first?.text ?? '', new RegExp(`230 factures sont réparties en ${n} messages`));
+      // The text lists the first 200; the report in the ZIP lists every one.
+      assert.match(first?.text ?? '', /230 facture\(s\) émise\(s\)/);
+      assert.equal((first?.text?.match(/^ {2}- B-\d{5} → n° /gm) ?? []).length, 200);
+      assert.match(first?.text ?? '', /… et 30 autre\(s\) : le rapport joint les liste toutes\./);
       assert.match(first?.text ?? '', /Nous gardons une copie de ces factures jusqu'au \d{4}-\d\d-\d\d/);
     } finally {
       w.cleanup();

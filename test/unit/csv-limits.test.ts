@@ -23,13 +23,14 @@ describe('CSV limits and malformed files', () => {
   it('refuses an issue date beyond the processing date plus the allowed days, so one row cannot freeze a series', async () => {
     const dated = (ref: string, date: string) => `${ref};${date};Client SAS;123456790;1 rue;75001;Paris;Conseil;1;10;20`;
     const head = 'invoice_ref;issue_date;buyer_name;buyer_siren;buyer_address;buyer_postcode;buyer_city;description;quantity;unit_price;vat_rate';
-    const read = await readCsv(Buffer.from(`${head}\n${dated('A', '31/12/2099')}\n${dated('B', '03/12/2026')}\n${dated('C', '04/12/2026')}\n`), DEFAULT_LIMITS);
-    const rows = recordsToDrafts(read, seller(), '2026-11-26', DEFAULT_LIMITS);
+    const file = Buffer.from(`${head}\n${dated('A', '31/12/2099')}\n${dated('B', '03/12/2026')}\n${dated('C', '04/12/2026')}\n`);
+    const rows = recordsToDrafts(await readCsv(file, DEFAULT_LIMITS), seller(), '2026-11-26', DEFAULT_LIMITS);
     assert.deepEqual(rows.issues.map((i) => [i.code, i.line, i.column, i.params?.latest]), [
       ['ISSUE_DATE_TOO_FAR', 2, 'issue_date', '2026-12-03'],
       ['ISSUE_DATE_TOO_FAR', 4, 'issue_date', '2026-12-03'],
     ]);
-    const wider = recordsToDrafts(read, seller(), '2026-11-26', { ...DEFAULT_LIMITS, maxFutureIssueDays: 8 });
+    // The records are consumed as rows are built: the file is read again for the second setting.
+    const wider = recordsToDrafts(await readCsv(file, DEFAULT_LIMITS), seller(), '2026-11-26', { ...DEFAULT_LIMITS, maxFutureIssueDays: 8 });
     assert.deepEqual(wider.issues.map((i) => i.line), [2]);
   });
 

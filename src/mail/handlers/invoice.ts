@@ -151,6 +151,9 @@ async function batchReply(ctx: MailContext, prepared: PreparedBatch[], files: Re
   return { drafts: [first, ...more] };
 }
 
+/** Invoices listed in the reply's text; the report attached to the first mail lists every one. */
+const INVOICES_IN_BODY = 200;
+
 function fileView(r: BatchResult, lang: 'fr' | 'en') {
   return {
     fileName: r.fileName,
@@ -158,7 +161,10 @@ function fileView(r: BatchResult, lang: 'fr' | 'en') {
     duplicate: r.status === 'duplicate',
     rejected: r.status === 'rejected',
     committedAt: r.committedAt ? new Date(r.committedAt).toLocaleString(lang === 'fr' ? 'fr-FR' : 'en-GB', { timeZone: 'Europe/Paris' }) : '',
-    invoices: r.invoices.map((i) => ({
+    // A batch of thousands lists its first invoices here; the attached report lists them all.
+    invoiceCount: r.invoices.length,
+    invoicesMore: Math.max(0, r.invoices.length - INVOICES_IN_BODY),
+    invoices: r.invoices.slice(0, INVOICES_IN_BODY).map((i) => ({
       ref: i.ref,
       number: i.number,
       buyerName: i.buyerName,
