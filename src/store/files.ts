@@ -108,8 +108,9 @@ export function isSymlinkSync(path: string): boolean {
  * fsync: the guarantees hold for a process killed at any point (the page
  * cache survives it); power loss is left to the filesystem's ordering.
  */
-export async function writePrivateFile(path: string, data: Uint8Array | string | readonly Uint8Array[], root?: string): Promise<void> {
-  await ensurePrivateDir(dirname(path), root);
+export async function writePrivateFile(path: string, data: Uint8Array | string | readonly Uint8Array[], root?: string, options: { folderExists?: boolean } = {}): Promise<void> {
+  // A caller that made the folder itself (a staging folder) spares the look at it.
+  if (!options.folderExists) await ensurePrivateDir(dirname(path), root);
   const tmp = join(dirname(path), `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const handle = await open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
   try {

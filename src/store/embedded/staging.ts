@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
-import { lstat, open, readdir } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailbotError } from '../../core/errors.js';
-import { ensurePrivateDir, FILE_MODE, moveInto, shredTree, writePrivateFile } from '../files.js';
+import { DIR_MODE, ensurePrivateDir, FILE_MODE, moveInto, shredTree, writePrivateFile } from '../files.js';
 import type { Staging } from '../port.js';
 
 export const STAGING_DIR = '.staging';
@@ -37,12 +37,14 @@ export class LocalStaging implements Staging {
   static async create(dataDir: string): Promise<LocalStaging> {
     const id = `${process.pid}-${randomUUID()}`;
     const root = join(dataDir, STAGING_DIR, id);
-    await ensurePrivateDir(root, dataDir);
+    // The id is new: its folder is made, not looked for (ensurePrivateDir checks the parents once per process).
+    await ensurePrivateDir(join(dataDir, STAGING_DIR), dataDir);
+    await mkdir(root, { mode: DIR_MODE });
     return new LocalStaging(root, id);
   }
 
   async write(name: string, data: Uint8Array | string): Promise<void> {
-    await writePrivateFile(this.path(name), data, this.root);
+    await writePrivateFile(this.path(name), data, this.root, { folderExists: true });
     if (!this.names.includes(name)) this.names.push(name);
   }
 
