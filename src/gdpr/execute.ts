@@ -130,7 +130,7 @@ export interface Erasure {
   erased: string[];
   kept: { what: string; basis: string; until: string }[];
   /** The writes of the erasure, in the request's transaction; files are shredded and mails purged after its commit. */
-  commit: (tx: Tx) => Promise<void>;
+  commit: (tx: Tx, queued: { messageIds: string[] }) => Promise<void>;
 }
 
 /**
@@ -186,7 +186,7 @@ export async function eraseClient(store: Store, config: Config, client: ClientRe
   return {
     erased,
     kept,
-    commit: async (tx) => {
+    commit: async (tx, queued) => {
       const at = now.toISOString();
       const current = await tx.clients.get(client.id);
       if (current) await tx.clients.put(tombstone(current, at, req.ref));
@@ -196,8 +196,11 @@ export async function eraseClient(store: Store, config: Config, client: ClientRe
       tx.files.shred(files);
       await tx.ledger.forgetClient(client.id);
       for (const e of outbox) if (e.clientId === client.id || e.envelope.to.some((t) => lower.has(t.toLowerCase()))) await tx.outbox.cancel(e.id);
-      // Mails before this commit: the answer to this request, sent after it, is kept with the request as its proof.
-      await tx.tasks.add({ id: randomUUID(), kind: 'mailbox-purge', purge: { folders: mailFolders(config), addresses, before: at }, reason: `erasure ${req.ref}`, createdAt: at, attempts: 0 });
+      // Every mail of the person up to this commit, the confirmation included (arrival dates have whole
+      // seconds: up to the end of this one), but the answers queued with it: the answer to this
+      // request is kept with the request as its proof.
+      const endOfSecond = new Date(Math.floor(Date.parse(at) / 1000) * 1000 + 1000).toISOString();
+      await tx.tasks.add({ id: randomUUID(), kind: 'mailbox-purge', purge: { folders: mailFolders(config), addresses, before: endOfSecond, keepMessageIds: queued.messageIds }, reason: `erasure ${req.ref}`, createdAt: at, attempts: 0 });
     },
   };
 }

@@ -3,7 +3,9 @@
  * erasure or the retention), done by whoever holds the mailbox: the daemon
  * after each round, `mailbot retention run` by hand. Each task is removed
  * in the commit that records what it did; a failed one is kept, with its
- * error, and tried again.
+ * error, and tried again. With a shared store, daemons read different
+ * mailboxes: each purges its own, and the task goes once every mailbox
+ * whose daemon was alive in the last week has done it.
  */
 import type { Logger } from 'pino';
 import { auditEntry } from '../audit/trail.js';
@@ -20,8 +22,15 @@ export interface TaskResult {
   error?: string;
 }
 
+/** A daemon silent this long no longer holds a task back (a mailbox taken out of service). */
+const ALIVE_MS = 7 * 86_400_000;
+
 export async function runTasks(store: Store, source: MailSource, transport: MailTransport, log: Logger): Promise<TaskResult[]> {
-  const tasks = await store.read((tx) => tx.tasks.list());
+  const me = source.description;
+  const tasks = (await store.read((tx) => tx.tasks.list())).filter((t) => !t.doneBy?.includes(me));
+  if (tasks.length === 0) return [];
+  const now = Date.now();
+  const mailboxes = new Set([me, ...(await store.daemons()).filter((d) => now - Date.parse(d.updatedAt) < ALIVE_MS).map((d) => d.source)]);
   const results: TaskResult[] = [];
   for (const t of tasks) {
     try {
@@ -32,7 +41,12 @@ export async function runTasks(store: Store, source: MailSource, transport: Mail
       await store.transact(async (tx) => {
         // What could not go stays in the task, tried again at the next round; what went is recorded now.
         if (failed.length > 0) await tx.tasks.failed(t.id, failed.map((f) => `${f.folder}: ${f.errors} left (${f.error ?? ''})`).join('; '));
-        else await tx.tasks.done(t.id);
+        else {
+          const current = (await tx.tasks.list()).find((x) => x.id === t.id);
+          const done = new Set([...(current?.doneBy ?? []), me]);
+          if ([...mailboxes].every((m) => done.has(m))) await tx.tasks.done(t.id);
+          else await tx.tasks.doneIn(t.id, me);
+        }
         tx.audit(auditEntry({ action: 'mails-purged', outcome: failed.length > 0 ? 'failed' : 'ok', details: { reason: t.reason, count, folders, ...(failed.length > 0 ? { left: failed.reduce((n, f) => n + (f.errors ?? 0), 0) } : {}) } }));
       });
       if (failed.length > 0) log.warn({ task: t.id, reason: t.reason, folders: failed.map((f) => f.folder) }, 'some mails could not be purged; the task is tried again at the next round');

@@ -241,9 +241,11 @@ export class ImapSource implements MailSource {
       // INTERNALDATE has whole seconds: a mail of the cutoff's own second is kept.
       const cutoff = spec.before ? new Date(Math.floor(Date.parse(spec.before) / 1000) * 1000).toISOString() : undefined;
       const uids: number[] = [];
-      for await (const m of client.fetch(found, { uid: true, size: true, internalDate: true }, { uid: true })) {
+      const keep = new Set(spec.keepMessageIds ?? []);
+      for await (const m of client.fetch(found, { uid: true, size: true, internalDate: true, ...(keep.size > 0 ? { envelope: true } : {}) }, { uid: true })) {
         const at = m.internalDate ? new Date(m.internalDate).toISOString() : undefined;
         if (cutoff && at && at >= cutoff) continue;
+        if (m.envelope?.messageId && keep.has(m.envelope.messageId)) continue;
         uids.push(m.uid);
         r.count++;
         r.bytes += m.size ?? 0;

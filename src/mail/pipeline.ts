@@ -328,7 +328,7 @@ export class Pipeline {
       await result.scratch?.discard();
       const now = new Date();
       await store.transact(async (tx: Tx) => {
-        await result.commit?.(tx);
+        await result.commit?.(tx, { messageIds: entries.map((e) => e.messageId) });
         if (staging) await queueReplies(tx, staging, entries, ids);
         if (senderKey) await tx.rate.hit(senderKey, HOUR, config.limits.mailsPerSenderPerHour, now.getTime());
         if (sender.unknownSender && result.reply) await tx.rate.hit(UNKNOWN_REPLIES, HOUR, config.limits.repliesToUnknownPerHour, now.getTime());

@@ -52,11 +52,21 @@ async function headerOf(path: string): Promise<string> {
   }
 }
 
-/** Whether a stored message falls under a purge: old enough, and about one of the addresses when some are given. */
+/** The Message-ID a header block gives, as written between its angle brackets. */
+export function headerMessageId(header: string): string | undefined {
+  return /^message-id\s*:\s*(<[^>\r\n]*>)/im.exec(header.replace(/\r?\n[ \t]+/g, ' '))?.[1];
+}
+
+/** Whether a stored message falls under a purge: old enough, about one of the addresses when some are given, not one to keep. */
 async function matches(path: string, mtimeMs: number, spec: MailboxPurge): Promise<boolean> {
   if (spec.before && mtimeMs >= Date.parse(spec.before)) return false;
+  const narrowed = (spec.addresses?.length ?? 0) > 0 || (spec.keepMessageIds?.length ?? 0) > 0;
+  if (!narrowed) return true;
+  const header = await headerOf(path);
+  const id = headerMessageId(header);
+  if (id && spec.keepMessageIds?.includes(id)) return false;
   if (!spec.addresses || spec.addresses.length === 0) return true;
-  const named = headerAddresses(await headerOf(path));
+  const named = headerAddresses(header);
   return spec.addresses.some((a) => named.has(a.toLowerCase()));
 }
 

@@ -157,6 +157,8 @@ export interface Tx extends ReadTx {
   tasks: ReadTx['tasks'] & {
     add(task: Task): Promise<void>;
     done(id: string): Promise<void>;
+    /** One mailbox did it; others sharing the store still have to. */
+    doneIn(id: string, mailbox: string): Promise<void>;
     failed(id: string, error: string): Promise<void>;
   };
   files: {

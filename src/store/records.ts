@@ -115,6 +115,8 @@ export interface MailboxPurge {
   folders: string[];
   /** Only mails that arrived before this instant (ISO). */
   before?: string;
+  /** Mails kept whatever they match, by Message-ID: an erasure keeps its own answer, its proof. */
+  keepMessageIds?: string[];
   /** Only mails from, to or copied to one of these addresses. */
   addresses?: string[];
 }
@@ -132,4 +134,6 @@ export interface Task {
   createdAt: string;
   attempts: number;
   lastError?: string;
+  /** The mailboxes (source descriptions) that did it: with a shared store, each daemon purges its own. */
+  doneBy?: string[];
 }

@@ -14,7 +14,7 @@ import { unzipSync } from 'fflate';
 import { generateBatchCsv } from '../../bench/generate.js';
 import { mailbot, mailbotAsync } from '../helpers/cli.js';
 import { BOT, CLIENT, prepareData, startDaemon } from '../helpers/daemon.js';
-import { Dovecot, e2eSkipReason, SmtpRelay, waitFor } from '../helpers/mailservers.js';
+import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay, waitFor } from '../helpers/mailservers.js';
 import { PrivatePostgres, postgresSkipReason } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/tools.js';
 
@@ -69,7 +69,7 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
 
   const messages = async (dovecot: Dovecot, user: string, folder = 'INBOX') => Promise.all((await dovecot.messages(user, folder)).map((m) => simpleParser(m.source ?? Buffer.alloc(0))));
 
-  it('two daemons on two mailboxes number one seller gaplessly and answer each mail once', async () => {
+  it('two daemons on two mailboxes number one seller gaplessly, answer each mail once, and each purges its own mailbox', async () => {
     await world(async ({ dovecot, smtp, dir, env, storeConfig }) => {
       const a = join(dir, 'a');
       const b = join(dir, 'b');
@@ -94,6 +94,21 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
         assert.equal(await dovecot.count('factures2', 'Processed'), 4);
         const status = JSON.parse((await mailbotAsync(a, ['status', '--json'], env)).stdout) as { backend: string; batches: number; invoices: number; daemons: unknown[] };
         assert.deepEqual([status.backend, status.batches, status.invoices, status.daemons.length], ['postgres', 8, 24, 2]);
+
+        // A purge decided once is carried out in each mailbox: the retention run by hand from a's side
+        // purges a's mailbox at once, and daemon b purges its own at its next round.
+        const old = new Date(Date.now() - 200 * 86_400_000);
+        for (const user of ['factures', 'factures2']) await dovecot.append(user, await compose({ from: CLIENT, to: BOT, subject: `Ancien ${user}`, text: 'vieux' }), 'Processed', old);
+        const withImap = { ...env, MAILBOT_IMAP_PASSWORD: PASSWORD };
+        const run = await mailbotAsync(a, ['retention', 'run', '--json'], withImap);
+        assert.equal(run.status, 0, run.stderr + run.stdout);
+        await waitFor('the old mail gone from both mailboxes', async () => ((await dovecot.count('factures', 'Processed')) + (await dovecot.count('factures2', 'Processed')) === 8 ? true : undefined), 30_000, 250);
+        await waitFor('the task done by both, then gone', async () => {
+          const lines = (await mailbotAsync(a, ['log', '--json', '--action', 'mails-purged'], env)).stdout.trim().split('\n').filter(Boolean);
+          return lines.length === 2 ? lines : undefined;
+        }, 30_000, 250);
+        const dry = JSON.parse((await mailbotAsync(b, ['retention', '--dry-run', '--json'], withImap)).stdout) as { categories: { category: string; count: number }[] };
+        assert.equal(dry.categories.find((c) => c.category === 'mailbox:Processed')?.count, 0);
       } finally {
         await da.stop();
         await db.stop();

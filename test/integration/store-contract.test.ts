@@ -350,6 +350,19 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
+    it('keeps a mailbox task until each mailbox did it, each counted once', async () => {
+      await withStore(async (store) => {
+        const task = { id: randomUUID(), kind: 'mailbox-purge' as const, purge: { folders: ['Processed'], before: now() }, reason: 'retention', createdAt: now(), attempts: 0 };
+        await store.transact((tx) => tx.tasks.add(task));
+        await store.transact((tx) => tx.tasks.doneIn(task.id, 'IMAP a@h:1 (tls)'));
+        await store.transact((tx) => tx.tasks.doneIn(task.id, 'IMAP a@h:1 (tls)'));
+        await store.transact((tx) => tx.tasks.doneIn(task.id, 'IMAP b@h:1 (tls)'));
+        assert.deepEqual((await store.read((tx) => tx.tasks.list()))[0]?.doneBy, ['IMAP a@h:1 (tls)', 'IMAP b@h:1 (tls)']);
+        await store.transact((tx) => tx.tasks.done(task.id));
+        assert.deepEqual(await store.read((tx) => tx.tasks.list()), []);
+      });
+    });
+
     it('ages the history for the retention: the source file, then the copies, then the register; the ledger and the requests by date', async () => {
       await withStore(async (store) => {
         const config = configSchema.parse({});

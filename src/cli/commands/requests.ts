@@ -17,13 +17,13 @@ import { withStore, type GlobalOptions } from '../context.js';
 import { table } from '../table.js';
 
 /** Stage the mails, then run `write` and queue them in one transaction. */
-async function withNotices(store: Store, config: Config, drafts: ReplyDraft[], write: (tx: Tx) => Promise<void>): Promise<void> {
+async function withNotices(store: Store, config: Config, drafts: ReplyDraft[], write: (tx: Tx, queued: { messageIds: string[] }) => Promise<void>): Promise<void> {
   const { stageNotices, queueReplies } = await import('../../mail/outbox.js');
   const { Templates } = await import('../../mail/templates.js');
   const { staging, entries } = await stageNotices(store, { botAddress: config.botAddress, botName: config.botName }, new Templates(), drafts);
   try {
     await store.transact(async (tx) => {
-      await write(tx);
+      await write(tx, { messageIds: entries.map((e) => e.messageId) });
       await queueReplies(tx, staging, entries);
     });
   } catch (err) {
@@ -146,9 +146,9 @@ export function registerRequestsCommands(program: Command, globals: () => Global
         }
         const done = await carryOut({ store, config, audit: await auditTrailFor(store, config) }, next, now);
         try {
-          await withNotices(store, config, [done.answer, ...done.notify], async (tx) => {
+          await withNotices(store, config, [done.answer, ...done.notify], async (tx, queued) => {
             await tx.requests.update(ref, { approvedBy: next.approvedBy });
-            await done.commit(tx);
+            await done.commit(tx, queued);
             tx.audit(approved);
             for (const a of done.audit) tx.audit(auditEntry(a, now));
           });

@@ -40,8 +40,11 @@ export interface HandlerResult {
   moreReplies?: ReplyDraft[];
   /** Files made only to be attached (ZIPs): removed once the replies are composed. */
   scratch?: Staging;
-  /** Store writes of the mail's transaction (batches, rights requests, client records). Checks first, then writes. */
-  commit?: (tx: Tx) => Promise<void>;
+  /**
+   * Store writes of the mail's transaction (batches, rights requests, client records). Checks first, then writes.
+   * `queued` names the replies committed with them (an erasure keeps its own answer).
+   */
+  commit?: (tx: Tx, queued: QueuedReplies) => Promise<void>;
   /** Undo what was prepared outside the store (staged files) when the transaction failed. */
   abort?: () => Promise<void>;
   /** Further mails, not replies to this one (the controller told of a request, an old address told of a change). */
@@ -56,4 +59,9 @@ export interface MailHandler {
   readonly exclusive?: boolean;
   accepts(ctx: MailContext): boolean | Promise<boolean>;
   handle(ctx: MailContext): Promise<HandlerResult>;
+}
+
+/** The replies a transaction queues, by their Message-IDs. */
+export interface QueuedReplies {
+  messageIds: string[];
 }

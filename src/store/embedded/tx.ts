@@ -393,6 +393,11 @@ export class EmbeddedTx implements Tx {
       delete this.w('tasks')[id];
       return Promise.resolve();
     },
+    doneIn: (id: string, mailbox: string) => {
+      const t = this.r('tasks')[id];
+      if (t && !t.doneBy?.includes(mailbox)) this.w('tasks')[id] = { ...t, doneBy: [...(t.doneBy ?? []), mailbox] };
+      return Promise.resolve();
+    },
     failed: (id: string, error: string) => {
       const t = this.r('tasks')[id];
       if (t) this.w('tasks')[id] = { ...t, attempts: t.attempts + 1, lastError: error.slice(0, 300) };

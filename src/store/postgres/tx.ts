@@ -304,6 +304,13 @@ export class PgTx implements Tx {
       this.mustWrite();
       await this.q('DELETE FROM tasks WHERE id = $1', [id]);
     },
+    doneIn: async (id: string, mailbox: string) => {
+      this.mustWrite();
+      await this.q(
+        "UPDATE tasks SET record = record || jsonb_build_object('doneBy', COALESCE(record->'doneBy', '[]'::jsonb) || to_jsonb($2::text)) WHERE id = $1 AND NOT COALESCE(record->'doneBy', '[]'::jsonb) ? $2",
+        [id, mailbox],
+      );
+    },
     failed: async (id: string, error: string) => {
       this.mustWrite();
       await this.q("UPDATE tasks SET record = record || jsonb_build_object('attempts', (record->>'attempts')::int + 1, 'lastError', $2::text) WHERE id = $1", [id, error.slice(0, 300)]);

@@ -16,6 +16,7 @@ import { KIND_TEXT, T } from '../../../gdpr/texts.js';
 import type { Staging, Store, Tx } from '../../../store/port.js';
 import type { ReplyDraft } from '../../compose.js';
 import { notice } from '../../notices.js';
+import type { QueuedReplies } from '../types.js';
 
 export interface CarryOutEnv {
   store: Store;
@@ -29,7 +30,7 @@ export interface CarriedOut {
   answer: ReplyDraft;
   /** To others: the controller, the record's other addresses. */
   notify: ReplyDraft[];
-  commit: (tx: Tx) => Promise<void>;
+  commit: (tx: Tx, queued: QueuedReplies) => Promise<void>;
   audit: Omit<AuditInput, 'messageId' | 'mailKey'>[];
   /** Files made only to be attached (the access ZIP): the caller removes them once the answer is composed. */
   scratch?: Staging;
@@ -48,12 +49,12 @@ export async function carryOut(env: CarryOutEnv, req: RightsRequest, now: Date):
   const to = req.requester;
   const subject = T.resultSubject(lang, req.ref);
   const finish = (patch: Partial<RightsRequest>) => (tx: Tx) => tx.requests.update(req.ref, { status: 'done', closedAt: now.toISOString(), code: undefined, parties: (req.parties ?? []).map(({ code: _c, ...p }) => p), ...patch });
-  const done = (patch: Partial<RightsRequest>, paragraphs: string[], items: string[] = [], extra: { attachments?: ReplyDraft['attachments']; notify?: ReplyDraft[]; commit?: (tx: Tx) => Promise<void>; outcome?: string } = {}): CarriedOut => ({
+  const done = (patch: Partial<RightsRequest>, paragraphs: string[], items: string[] = [], extra: { attachments?: ReplyDraft['attachments']; notify?: ReplyDraft[]; commit?: (tx: Tx, queued: QueuedReplies) => Promise<void>; outcome?: string } = {}): CarriedOut => ({
     outcome: extra.outcome ?? `gdpr-${req.kind}-done`,
     answer: { ...notice(to, lang, subject, paragraphs, items, req.ref, `gdpr-${req.kind}`), ...(extra.attachments ? { attachments: extra.attachments } : {}) },
     notify: extra.notify ?? [],
-    commit: async (tx) => {
-      await extra.commit?.(tx);
+    commit: async (tx, queued) => {
+      await extra.commit?.(tx, queued);
       await finish(patch)(tx);
     },
     audit: [{ action: patch.status === 'forwarded' ? 'gdpr-forwarded' : patch.status === 'refused' ? 'gdpr-refused' : 'gdpr-done', outcome: patch.status === 'refused' ? 'refused' : 'ok', details: { ref: req.ref, kind: req.kind, role: patch.role ?? '' } }],

@@ -123,9 +123,9 @@ export async function confirmRequest(ctx: MailContext, req: RightsRequest, who: 
     reply: fromRequester ? done.answer : answer(lang === 'fr' ? ['Merci : votre confirmation était la dernière attendue, la demande est exécutée.'] : ['Thank you: yours was the last confirmation awaited; the request is carried out.']),
     notify: [...(fromRequester ? [] : [done.answer]), ...done.notify],
     ...(done.scratch ? { scratch: done.scratch } : {}),
-    commit: async (tx: Tx) => {
+    commit: async (tx: Tx, queued) => {
       await tx.requests.update(req.ref, proofFields(next));
-      await done.commit(tx);
+      await done.commit(tx, queued);
     },
     audit: [confirmed, ...done.audit],
   };
