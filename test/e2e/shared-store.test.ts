@@ -116,6 +116,38 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
     });
   });
 
+  it('the store unreachable pauses the intake without charging the mails, and they are answered once it is back', async () => {
+    await world(async ({ dovecot, smtp, dir, env, storeConfig }) => {
+      const a = join(dir, 'a');
+      prepareData(a, dovecot, smtp, storeConfig, {}, { env });
+      const daemon = startDaemon(a, env);
+      let paused = false;
+      try {
+        await dovecot.append('factures', await csvMail('P0', 2));
+        await waitFor('the first reply', async () => ((await dovecot.count('compta')) >= 1 ? true : undefined), 60_000, 250);
+        pg.pause();
+        paused = true;
+        await dovecot.append('factures', await csvMail('P1', 2));
+        await dovecot.append('factures', await compose({ from: 'jane@example.org', to: BOT, subject: 'Question', text: 'Bonjour, à quoi sert cette adresse ?' }));
+        await waitFor('the intake paused', () => (/the environment failed \(disk, store\)/.test(daemon.output()) ? true : undefined), 60_000, 250);
+        assert.equal(await dovecot.count('factures'), 2, 'the mails wait in the inbox');
+        assert.equal(daemon.child.exitCode, null, 'the daemon is still running');
+        pg.resume();
+        paused = false;
+        await waitFor('both answered', async () => ((await dovecot.count('compta')) >= 2 && (await dovecot.count('jane')) >= 1 ? true : undefined), 120_000, 500).catch((err: Error) => {
+          throw new Error(`${err.message}\n${daemon.output().slice(-3000)}`);
+        });
+        await waitFor('the inbox empty', async () => ((await dovecot.count('factures')) === 0 ? true : undefined), 30_000);
+        const status = JSON.parse((await mailbotAsync(a, ['status', '--json'], env)).stdout) as { setAside: unknown[]; outcomes: Record<string, number>; batches: number };
+        assert.deepEqual([status.setAside.length, status.batches], [0, 2], 'nothing set aside, each batch once');
+        assert.deepEqual(numbersIn(await messages(dovecot, 'compta')).sort(), series(4));
+      } finally {
+        if (paused) pg.resume(); // the next tests need it
+        await daemon.stop();
+      }
+    });
+  });
+
   it('two daemons on one mailbox never handle a mail twice', async () => {
     await world(async ({ dovecot, smtp, dir, env, storeConfig }) => {
       const a = join(dir, 'a');

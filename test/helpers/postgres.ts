@@ -51,6 +51,20 @@ export class PrivatePostgres {
       chownSync(this.dir.path, uid, gid);
     }
     run(join(bin, 'initdb'), ['-D', join(this.dir.path, 'db'), '-A', 'trust', '-U', 'mailbot', '--no-sync', '-E', 'UTF8']);
+    this.resume();
+  }
+
+  /** The server goes away (a crash, a maintenance): clients get refused connections until `resume`. */
+  pause(): void {
+    const bin = binDir();
+    if (bin && this.started) run(join(bin, 'pg_ctl'), ['-D', join(this.dir.path, 'db'), '-m', 'immediate', 'stop']);
+    this.started = false;
+  }
+
+  /** The server back, on the same port, with its data. */
+  resume(): void {
+    const bin = binDir();
+    if (!bin) throw new Error('PostgreSQL is not installed');
     run(join(bin, 'pg_ctl'), ['-D', join(this.dir.path, 'db'), '-l', join(this.dir.path, 'log'), '-w', 'start', '-o', `-p ${this.port} -k ${this.dir.path} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`]);
     this.started = true;
   }
