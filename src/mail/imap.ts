@@ -242,10 +242,15 @@ export class ImapSource implements MailSource {
       const cutoff = spec.before ? new Date(Math.floor(Date.parse(spec.before) / 1000) * 1000).toISOString() : undefined;
       const uids: number[] = [];
       const keep = new Set(spec.keepMessageIds ?? []);
-      for await (const m of client.fetch(found, { uid: true, size: true, internalDate: true, ...(keep.size > 0 ? { envelope: true } : {}) }, { uid: true })) {
+      const except = new Set((spec.exceptAddresses ?? []).map((a) => a.toLowerCase()));
+      const envelope = keep.size > 0 || except.size > 0;
+      for await (const m of client.fetch(found, { uid: true, size: true, internalDate: true, ...(envelope ? { envelope: true } : {}) }, { uid: true })) {
         const at = m.internalDate ? new Date(m.internalDate).toISOString() : undefined;
         if (cutoff && at && at >= cutoff) continue;
         if (m.envelope?.messageId && keep.has(m.envelope.messageId)) continue;
+        const e = m.envelope;
+        const named = [...(e?.from ?? []), ...(e?.sender ?? []), ...(e?.to ?? []), ...(e?.cc ?? []), ...(e?.bcc ?? []), ...(e?.replyTo ?? [])].map((x) => x.address?.toLowerCase());
+        if (named.some((a) => a !== undefined && except.has(a))) continue;
         uids.push(m.uid);
         r.count++;
         r.bytes += m.size ?? 0;

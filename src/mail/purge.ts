@@ -60,13 +60,14 @@ export function headerMessageId(header: string): string | undefined {
 /** Whether a stored message falls under a purge: old enough, about one of the addresses when some are given, not one to keep. */
 async function matches(path: string, mtimeMs: number, spec: MailboxPurge): Promise<boolean> {
   if (spec.before && mtimeMs >= Date.parse(spec.before)) return false;
-  const narrowed = (spec.addresses?.length ?? 0) > 0 || (spec.keepMessageIds?.length ?? 0) > 0;
+  const narrowed = (spec.addresses?.length ?? 0) > 0 || (spec.keepMessageIds?.length ?? 0) > 0 || (spec.exceptAddresses?.length ?? 0) > 0;
   if (!narrowed) return true;
   const header = await headerOf(path);
   const id = headerMessageId(header);
   if (id && spec.keepMessageIds?.includes(id)) return false;
-  if (!spec.addresses || spec.addresses.length === 0) return true;
   const named = headerAddresses(header);
+  if (spec.exceptAddresses?.some((a) => named.has(a.toLowerCase()))) return false;
+  if (!spec.addresses || spec.addresses.length === 0) return true;
   return spec.addresses.some((a) => named.has(a.toLowerCase()));
 }
 

@@ -32,6 +32,12 @@ export interface Due {
   clientRecords: ClientRecord[];
   /** Batches whose register is older than `register`. */
   register: { id: string; clientId: string; committedAt: string }[];
+  /**
+   * Clients under a restriction (GDPR Art. 18): their data is only stored,
+   * never destroyed by the retention while it holds (the person may need it
+   * for a claim, Art. 18(1)(c)); the purge takes it up again once lifted.
+   */
+  held: { clientIds: string[]; addresses: string[]; items: number };
 }
 
 /** A request reduced to its proof keeps only these fields (and its requester as a keyed hash). */
@@ -40,7 +46,17 @@ export const PROOF_FIELDS = ['ref', 'kind', 'status', 'requester', 'lang', 'rece
 export async function collectDue(tx: ReadTx, cutoffs: Record<RetentionCategory, string>): Promise<Due> {
   const sourceFiles: DueBatchFiles[] = [];
   const issuedCopies: DueBatchFiles[] = [];
-  for (const b of await tx.batches.committedBefore(cutoffs.sourceFiles)) {
+  const clients = await tx.clients.list();
+  const restricted = clients.filter((c) => c.restricted);
+  const heldIds = new Set(restricted.map((c) => c.id));
+  let heldItems = 0;
+  const hold = <T extends { clientId?: string | undefined }>(list: T[]): T[] =>
+    list.filter((x) => {
+      const kept = x.clientId !== undefined && heldIds.has(x.clientId);
+      if (kept) heldItems++;
+      return !kept;
+    });
+  for (const b of hold(await tx.batches.committedBefore(cutoffs.sourceFiles))) {
     const gone = new Set([...b.filesRemoved]);
     const left = b.files.filter((f) => !gone.has(f));
     if (b.committedAt < cutoffs.issuedCopies) {
@@ -53,16 +69,27 @@ export async function collectDue(tx: ReadTx, cutoffs: Record<RetentionCategory, 
   }
   const requests = await tx.requests.list({});
   const closed = (r: RightsRequest) => r.closedAt !== undefined && !['awaiting-confirmation', 'confirmed'].includes(r.status);
-  const clients = await tx.clients.list();
+  const heldAddresses = restricted.flatMap((c) => c.emails.map((e) => e.toLowerCase()));
+  const aboutHeld = (r: RightsRequest) => {
+    const kept = heldAddresses.includes(r.requester.toLowerCase()) || (r.clientIds ?? []).some((id) => heldIds.has(id));
+    if (kept) heldItems++;
+    return kept;
+  };
+  const clientRecords = clients.filter((c) => c.closedAt !== undefined && c.closedAt < cutoffs.clientRecords && c.erased?.ref !== 'retention' && !isTombstone(c));
   return {
     cutoffs,
     sourceFiles,
     issuedCopies,
-    failedReplies: (await tx.outbox.list()).filter((e) => e.state === 'failed' && e.createdAt < cutoffs.mails),
-    requestContent: requests.filter((r) => closed(r) && !r.proofSince && (r.closedAt ?? '') < cutoffs.requestContent),
-    requestProof: requests.filter((r) => closed(r) && (r.closedAt ?? '') < cutoffs.requestProof),
-    clientRecords: clients.filter((c) => c.closedAt !== undefined && c.closedAt < cutoffs.clientRecords && c.erased?.ref !== 'retention' && !isTombstone(c)),
-    register: await tx.batches.registerBefore(cutoffs.register),
+    failedReplies: hold((await tx.outbox.list()).filter((e) => e.state === 'failed' && e.createdAt < cutoffs.mails)),
+    requestContent: requests.filter((r) => closed(r) && !r.proofSince && (r.closedAt ?? '') < cutoffs.requestContent && !aboutHeld(r)),
+    requestProof: requests.filter((r) => closed(r) && (r.closedAt ?? '') < cutoffs.requestProof && !aboutHeld(r)),
+    clientRecords: clientRecords.filter((c) => {
+      const kept = heldIds.has(c.id);
+      if (kept) heldItems++;
+      return !kept;
+    }),
+    register: hold(await tx.batches.registerBefore(cutoffs.register)),
+    held: { clientIds: [...heldIds], addresses: heldAddresses, items: heldItems },
   };
 }
 

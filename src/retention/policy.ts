@@ -90,8 +90,8 @@ function document(config: Config, lang: Lang, now: Date): Doc {
       {
         title: fr ? 'Effacement et limitation sur demande' : 'Erasure and restriction on request',
         paragraphs: fr
-          ? ['Une demande d’effacement confirmée (RGPD art. 17) applique sans attendre les mêmes destructions : fichiers reçus, copies, courriers, fiche. La réponse indique ce qui reste (le registre, la preuve de la demande, le journal d’audit), jusqu’à quand et pourquoi, à partir des durées ci-dessus. Une limitation (art. 18) suspend tout traitement : les données sont seulement conservées.']
-          : ['A confirmed erasure request (GDPR Art. 17) applies the same destruction at once: files received, copies, mails, the record. The answer states what stays (the register, the request’s proof, the audit trail), until when and why, from the durations above. A restriction (Art. 18) stops all processing: the data is only stored.'],
+          ? ['Une demande d’effacement confirmée (RGPD art. 17) applique sans attendre les mêmes destructions : fichiers reçus, copies, courriers, fiche. La réponse indique ce qui reste (le registre, la preuve de la demande, le journal d’audit), jusqu’à quand et pourquoi, à partir des durées ci-dessus.', 'Une limitation (art. 18) suspend tout traitement : les données sont seulement conservées. Tant qu’elle dure, la purge ne détruit ni les fichiers, ni les copies, ni la fiche, ni les courriers du client concerné (la personne peut en avoir besoin pour faire valoir un droit, art. 18(1)(c)) ; elle les reprend dès la levée de la limitation.']
+          : ['A confirmed erasure request (GDPR Art. 17) applies the same destruction at once: files received, copies, mails, the record. The answer states what stays (the register, the request’s proof, the audit trail), until when and why, from the durations above.', 'A restriction (Art. 18) stops all processing: the data is only stored. While it holds, the purge destroys none of the client’s files, copies, record or mails (the person may need them for a claim, Art. 18(1)(c)); it takes them up again once the restriction is lifted.'],
       },
     ],
   };

@@ -23,7 +23,7 @@ import { cutoffs as cutoffsAt, type RetentionCategory } from './settings.js';
 
 /** One line of a report: a kind of data, its cutoff, how much goes (or went). */
 export interface CategoryReport {
-  category: RetentionCategory | 'ledger' | 'failedReplies' | `mailbox:${string}`;
+  category: RetentionCategory | 'ledger' | 'failedReplies' | 'restricted' | `mailbox:${string}`;
   /** Everything from this instant on is kept. */
   keptFrom: string;
   count: number;
@@ -74,6 +74,8 @@ async function storeLines(store: Store, due: Due): Promise<CategoryReport[]> {
     { category: 'requestProof', keptFrom: c.requestProof, count: due.requestProof.length, unit: 'requests', ...closedAt(due.requestProof) },
     { category: 'clientRecords', keptFrom: c.clientRecords, count: due.clientRecords.length, unit: 'clients', ...span(due.clientRecords.map((x) => x.closedAt ?? '')) },
     { category: 'register', keptFrom: c.register, count: due.register.length, unit: 'batches', ...span(due.register.map((b) => b.committedAt)) },
+    // Not purged: what would have gone of clients under restriction (Art. 18), with their mails.
+    { category: 'restricted', keptFrom: '', count: due.held.items, unit: `held for ${due.held.clientIds.length} client(s) under restriction (GDPR Art. 18), their mails too` },
   ];
 }
 
@@ -87,7 +89,7 @@ export async function planRetention(store: Store, config: Config, now: Date, mai
   const due = await store.read((tx) => collectDue(tx, c));
   const categories = await storeLines(store, due);
   if (mailbox) {
-    const spec = { folders: mailFolders(config), before: c.mails };
+    const spec = { folders: mailFolders(config), before: c.mails, ...(due.held.addresses.length > 0 ? { exceptAddresses: due.held.addresses } : {}) };
     try {
       categories.push(...mailboxLines(c.mails, [...(await mailbox.source.purge(spec, true)), ...(mailbox.transport.purge ? await mailbox.transport.purge(spec, true) : [])]));
     } catch (err) {
@@ -124,7 +126,8 @@ async function purgeStore(tx: Tx, due: Due, at: string, hash: (s: string) => str
   await tx.batches.drop([...dropped]);
   // One mailbox task for the retention: a newer cutoff replaces a task still waiting (a mail server down for days).
   for (const t of await tx.tasks.list()) if (t.reason === 'retention') await tx.tasks.done(t.id);
-  await tx.tasks.add({ id: randomUUID(), kind: 'mailbox-purge', purge: { folders, before: due.cutoffs.mails }, reason: 'retention', createdAt: at, attempts: 0 });
+  const held = due.held.addresses.length > 0 ? { exceptAddresses: due.held.addresses } : {};
+  await tx.tasks.add({ id: randomUUID(), kind: 'mailbox-purge', purge: { folders, before: due.cutoffs.mails, ...held }, reason: 'retention', createdAt: at, attempts: 0 });
 }
 
 /**
@@ -142,7 +145,7 @@ export async function runRetention(store: Store, config: Config, now: Date, hash
     await purgeStore(tx, due, at, hash, mailFolders(config));
     const counts: Record<string, string | number> = {};
     for (const l of lines) counts[l.category] = l.count;
-    for (const l of lines) counts[`${l.category}.keptFrom`] = l.keptFrom.slice(0, 10);
+    for (const l of lines) if (l.keptFrom) counts[`${l.category}.keptFrom`] = l.keptFrom.slice(0, 10);
     tx.audit(auditEntry({ action: 'retention-run', outcome: 'ok', details: counts }, now));
   });
   return { at, dryRun: false, categories: lines };

@@ -117,6 +117,8 @@ export interface MailboxPurge {
   before?: string;
   /** Mails kept whatever they match, by Message-ID: an erasure keeps its own answer, its proof. */
   keepMessageIds?: string[];
+  /** Mails from, to or copied to these addresses are kept (a client under restriction, GDPR Art. 18). */
+  exceptAddresses?: string[];
   /** Only mails from, to or copied to one of these addresses. */
   addresses?: string[];
 }

@@ -198,6 +198,51 @@ describe('the retention policy', { timeout: 300_000 }, () => {
     }
   });
 
+  it('destroys nothing of a client under restriction (GDPR Art. 18) while it holds, and takes it up once lifted', async () => {
+    const dir = tempDir('mailbot-restricted-');
+    let store: Store | undefined;
+    try {
+      const data = join(dir.path, 'data');
+      mkdirSync(data, { recursive: true, mode: 0o700 });
+      writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: BOT }));
+      writeFileSync(join(dir.path, 'client.json'), JSON.stringify({ ...sellerInput, emails: [CLIENT] }));
+      assert.equal(mailbot(data, ['client', 'add', '--file', join(dir.path, 'client.json')]).status, 0);
+      await deliverToMaildir(join(data, 'mailbox'), await new MailComposer({ from: CLIENT, to: BOT, subject: 'Factures', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(generateBatchCsv(2, 1), 'utf8') }] }).compile().build());
+      assert.equal(mailbot(data, ['start', '--once']).status, 0);
+      const config = await loadConfig(data, undefined, process.env, { secrets: false });
+      store = await openStore(data, config);
+      const audit = await auditTrailFor(store, config);
+      const later = after(new Date(), '1y');
+      const restrict = (on: boolean) =>
+        (store as Store).transact(async (tx) => {
+          const c = await tx.clients.get(sellerInput.id);
+          if (!c) throw new Error('no client');
+          const { restricted: _r, ...rest } = c;
+          await tx.clients.put(on ? { ...rest, restricted: { since: new Date().toISOString(), ref: 'RGPD-2026-0001' } } : rest);
+        });
+      const files = () => walk(data).filter((p) => p.startsWith('batches/')).length;
+      const processed = () => readdirSync(join(data, 'mailbox', '.Processed', 'cur')).length;
+      const before = { files: files(), mails: processed() };
+      assert.ok(before.files >= 4 && before.mails === 1);
+
+      await restrict(true);
+      const held = await runRetention(store, config, later, (x) => audit.hash(x));
+      await withMailbox(data, config, (m) => runTasks(store as Store, m.source, m.transport, pino({ level: 'silent' })));
+      assert.deepEqual([count(held, 'sourceFiles'), count(held, 'issuedCopies')], [0, 0], 'nothing of it is due while restricted');
+      assert.ok(count(held, 'restricted') > 0, 'the run says what it held back');
+      assert.deepEqual({ files: files(), mails: processed() }, before, 'its files and its mail are still there');
+
+      await restrict(false);
+      const lifted = await runRetention(store, config, later, (x) => audit.hash(x));
+      await withMailbox(data, config, (m) => runTasks(store as Store, m.source, m.transport, pino({ level: 'silent' })));
+      assert.ok(count(lifted, 'issuedCopies') >= 4 && count(lifted, 'restricted') === 0);
+      assert.deepEqual({ files: files(), mails: processed() }, { files: 0, mails: 0 }, 'once lifted, the purge takes them');
+    } finally {
+      await store?.close();
+      dir.cleanup();
+    }
+  });
+
   it('issues no invoice for a client whose contract ended, and says so', async () => {
     const dir = tempDir('mailbot-closed-');
     try {
