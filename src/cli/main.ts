@@ -5,7 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
-import { MailbotError, ValidationError, errorMessage } from '../core/errors.js';
+import { MailbotError, UsageError, ValidationError, errorMessage } from '../core/errors.js';
 import { isEnvironmentFault } from '../mail/faults.js';
 import { setPrivateUmask } from '../store/files.js';
 import { registerClientCommands } from './commands/client.js';
@@ -48,6 +48,9 @@ try {
     console.error(`mailbot: refused, fix these fields:\n${lines.map((l) => `  - ${l}`).join('\n')}`);
     process.exitCode = 2;
   } else if (err instanceof ConfigError) {
+    console.error(`mailbot: ${err.message}`);
+    process.exitCode = 2;
+  } else if (err instanceof UsageError) {
     console.error(`mailbot: ${err.message}`);
     process.exitCode = 2;
   } else if (err instanceof MailbotError) {

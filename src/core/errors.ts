@@ -50,3 +50,10 @@ export class SelfCheckError extends MailbotError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A command given wrong options or values: exit 2 with the message, never a stack. */
+export class UsageError extends MailbotError {
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}

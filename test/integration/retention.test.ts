@@ -255,6 +255,8 @@ describe('the retention policy', { timeout: 300_000 }, () => {
       assert.equal(close.status, 0, close.stderr);
       assert.match(close.stdout, /closed on 2026-11-30; its record is reduced to the register's identity after 2031-11-30/);
       assert.equal(mailbot(data, ['client', 'close', sellerInput.id]).status, 2, 'closed once');
+      const badDate = mailbot(data, ['client', 'close', sellerInput.id, '--date', '30/11/2026']);
+      assert.deepEqual([badDate.status, badDate.stderr.trim()], [2, 'mailbot: --date: "30/11/2026" is not a date YYYY-MM-DD'], 'a usage error, no stack');
       await deliverToMaildir(join(data, 'mailbox'), await new MailComposer({ from: CLIENT, to: BOT, subject: 'Factures', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(generateBatchCsv(2, 1), 'utf8') }] }).compile().build());
       assert.equal(mailbot(data, ['start', '--once']).status, 0);
       const replies = readdirSync(join(data, 'outbox')).map((f) => readFileSync(join(data, 'outbox', f), 'utf8'));

@@ -1,6 +1,7 @@
-/** `mailbot client add|list|show|update`: the seller records, from flags or a JSON file. */
+/** `mailbot client add|list|show|update|close`: the seller records, from flags or a JSON file. */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { UsageError } from '../../core/errors.js';
 import { addClient, changeClient, closeClient, getClient } from '../../clients/service.js';
 import type { ClientRecord } from '../../clients/record.js';
 import { table } from '../table.js';
@@ -157,7 +158,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
     .option('--date <date>', 'the day the contract ended (YYYY-MM-DD, default today)')
     .action(async (id: string, flags: { date?: string }) => {
       const at = flags.date ? new Date(`${flags.date}T00:00:00Z`) : new Date();
-      if (Number.isNaN(at.getTime()) || (flags.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.date))) throw new Error(`--date: "${flags.date ?? ''}" is not a date YYYY-MM-DD`);
+      if (Number.isNaN(at.getTime()) || (flags.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.date))) throw new UsageError(`--date: "${flags.date ?? ''}" is not a date YYYY-MM-DD`);
       const { after } = await import('../../retention/settings.js');
       const { closed, until } = await withStore(globals(), async (store, config) => ({ closed: await closeClient(store, id, at), until: after(at, config.retention.clientRecords) }));
       console.log(`client ${closed.id} closed on ${at.toISOString().slice(0, 10)}; its record is reduced to the register's identity after ${until.toISOString().slice(0, 10)}`);
@@ -165,7 +166,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
 
   withClientFlags(client.command('update <id>').description('change fields of a client')).action(async (id: string, flags: ClientFlags) => {
     const patch = await flagsToInput(flags);
-    if (Object.keys(patch).length === 0) throw new Error('nothing to change: give at least one field flag or --file');
+    if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give at least one field flag or --file');
     const { after } = await withStore(globals(), (store) => changeClient(store, id, patch));
     console.log(`client ${after.id} updated`);
   });

@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { AuditEntry } from '../../audit/entry.js';
-import { MailbotError } from '../../core/errors.js';
+import { MailbotError, UsageError } from '../../core/errors.js';
 import { processAlive } from '../../store/embedded/staging.js';
 import type { AuditFilter } from '../../store/port.js';
 import { resolveDataDir } from '../../store/files.js';
@@ -31,7 +31,7 @@ export function parseSince(value: string, now = Date.now()): number {
   const rel = /^(\d+)\s*([mhdw])$/.exec(value.trim());
   if (rel) return now - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[rel[2] as 'm' | 'h' | 'd' | 'w'];
   const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new Error(`--since: "${value}" is neither a duration (30m, 2h, 7d) nor a date (2026-11-01)`);
+  if (Number.isNaN(t)) throw new UsageError(`--since: "${value}" is neither a duration (30m, 2h, 7d) nor a date (2026-11-01)`);
   return t;
 }
 
@@ -51,7 +51,7 @@ function line(cells: string[]): string {
 /** "SEQ:MAC" as the daily digest gives it ("1234:k1:ab…"). */
 function parseHead(value: string): { seq: number; mac: string } {
   const m = /^(\d+):(\S+)$/.exec(value.trim());
-  if (!m?.[1] || !m[2]) throw new Error(`--head: "${value}" is not SEQ:MAC as the daily digest gives it`);
+  if (!m?.[1] || !m[2]) throw new UsageError(`--head: "${value}" is not SEQ:MAC as the daily digest gives it`);
   return { seq: Number(m[1]), mac: m[2] };
 }
 

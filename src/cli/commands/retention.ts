@@ -3,6 +3,7 @@
  * nothing), the purge by hand (the store's part, then the mail folders),
  * and the policy document written from the same settings.
  */
+import { UsageError } from '../../core/errors.js';
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { RetentionReport } from '../../retention/run.js';
@@ -13,7 +14,7 @@ import { table } from '../table.js';
 function parseAt(value: string | undefined): Date {
   if (value === undefined) return new Date();
   const at = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(at.getTime())) throw new Error(`--at: "${value}" is not a date (YYYY-MM-DD or an ISO instant)`);
+  if (Number.isNaN(at.getTime())) throw new UsageError(`--at: "${value}" is not a date (YYYY-MM-DD or an ISO instant)`);
   return at;
 }
 
@@ -35,7 +36,7 @@ export function registerRetentionCommand(program: Command, globals: () => Global
     .option('--json', 'JSON output')
     .option('--config <file>', 'configuration file (default $MAILBOT_CONFIG or DATA/config.json)')
     .action(async (f: { dryRun?: boolean; at?: string; json?: boolean; config?: string }) => {
-      if (!f.dryRun) throw new Error('say what to do: mailbot retention --dry-run, mailbot retention run, or mailbot retention policy');
+      if (!f.dryRun) throw new UsageError('say what to do: mailbot retention --dry-run, mailbot retention run, or mailbot retention policy');
       const at = parseAt(f.at);
       const { planRetention } = await import('../../retention/run.js');
       const { buildSourceAndTransport, createLogger } = await import('../../mail/runtime.js');
@@ -108,8 +109,8 @@ export function registerRetentionCommand(program: Command, globals: () => Global
     .option('--config <file>', 'configuration file (default $MAILBOT_CONFIG or DATA/config.json)')
     .action(async (own: { lang: string; format: string; out?: string; config?: string }) => {
       const f = { ...retention.opts<{ config?: string }>(), ...own };
-      if (f.lang !== 'fr' && f.lang !== 'en') throw new Error(`--lang: "${f.lang}" is not fr or en`);
-      if (f.format !== 'md' && f.format !== 'html') throw new Error(`--format: "${f.format}" is not md or html`);
+      if (f.lang !== 'fr' && f.lang !== 'en') throw new UsageError(`--lang: "${f.lang}" is not fr or en`);
+      if (f.format !== 'md' && f.format !== 'html') throw new UsageError(`--format: "${f.format}" is not md or html`);
       const { commandConfig } = await import('../context.js');
       const { retentionPolicy } = await import('../../retention/policy.js');
       const { config } = await commandConfig(globals(), f.config);
