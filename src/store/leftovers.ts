@@ -51,7 +51,8 @@ export async function sweepLeftovers(dataDir: string, now = Date.now()): Promise
       const path = join(dir, name);
       const st = await lstat(path).catch(() => null);
       if (!st?.isFile()) continue;
-      const writer = DELIVERY.exec(name);
+      // A delivery's own name (…P<pid>…), or a file written aside before it (.<pid>.<random>.tmp).
+      const writer = ASIDE.exec(name) ?? DELIVERY.exec(name);
       const dead = writer ? !processAlive(Number(writer[1])) : false;
       if (dead || now - st.mtimeMs > MAILDIR_TMP_MS) await shred(path);
     }
