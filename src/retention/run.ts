@@ -79,7 +79,8 @@ async function storeLines(store: Store, due: Due): Promise<CategoryReport[]> {
   ];
 }
 
-function mailboxLines(keptFrom: string, folders: readonly FolderPurge[]): CategoryReport[] {
+/** The report lines of the mail folders, from what the mailbox's purge counted. */
+export function mailboxLines(keptFrom: string, folders: readonly FolderPurge[]): CategoryReport[] {
   return folders.map((f) => ({ category: `mailbox:${f.folder}` as const, keptFrom, count: f.count, unit: 'mails', bytes: f.bytes, ...(f.oldest ? { oldest: f.oldest } : {}), ...(f.newest ? { newest: f.newest } : {}), ...(f.errors ? { error: `${f.errors} could not be removed: ${f.error ?? ''}` } : {}) }));
 }
 
@@ -150,5 +151,3 @@ export async function runRetention(store: Store, config: Config, now: Date, hash
   });
   return { at, dryRun: false, categories: lines };
 }
-
-export { mailboxLines };
