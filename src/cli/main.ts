@@ -20,6 +20,11 @@ import type { GlobalOptions } from './context.js';
 
 // Files the bot creates are private to its user (invariant 12), whatever the shell's umask.
 setPrivateUmask();
+// `mailbot log | head`: the reader has what it wanted once it closes the pipe; that is no error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
 
 const program = new Command('mailbot')
   .description('Mail bot of the invoicing studio: Factur-X invoices from CSV batches')

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BatchResult } from '../../src/batch/types.js';
@@ -117,5 +118,14 @@ describe('mailbot CLI', () => {
     const pdf = join(out, 'MM260001.pdf');
     assert.match(pdfText(pdf), /TVA non applicable, art\. 293 B du CGI/);
     assert.match(pdfAttachment(pdf), /VATEX-FR-FRANCHISE/);
+  });
+
+  it('stops quietly when the reader of its output goes away (mailbot log | head)', async () => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js'), '--data', data, 'retention', 'policy', '--format', 'html'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first line is written
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    assert.deepEqual([status, stderr], [0, '']);
   });
 });
