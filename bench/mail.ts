@@ -8,8 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { auditActions, BOT, CLIENT, prepareData, startDaemon } from '../test/helpers/daemon.js';
-import { Dovecot, dovecotAvailable, SmtpRelay, waitFor } from '../test/helpers/mailservers.js';
-import { tempDir } from '../test/helpers/tools.js';
+import { dovecotAvailable, waitFor, withMailServers } from '../test/helpers/mailservers.js';
 import { ensureBuilt } from './build.js';
 import { generateBatchCsv } from './generate.js';
 
@@ -25,14 +24,8 @@ async function main(): Promise<void> {
     return;
   }
   ensureBuilt();
-  const dovecot = new Dovecot();
-  const smtp = new SmtpRelay(dovecot);
-  const dir = tempDir('mailbot-mailbench-');
-  try {
-    await dovecot.start();
-    for (const u of ['factures', 'compta', 'jane']) dovecot.addUser(u);
-    await smtp.start();
-    const data = join(dir.path, 'data');
+  await withMailServers(['factures', 'compta', 'jane'], async ({ dovecot, smtp, dir }) => {
+    const data = join(dir, 'data');
     prepareData(data, dovecot, smtp, { limits: { mailsPerSenderPerHour: 100_000, repliesToUnknownPerHour: 100_000 } });
 
     // The mix: every 10th mail a 3-invoice CSV batch from the client, the rest questions and automatic mails.
@@ -94,11 +87,7 @@ async function main(): Promise<void> {
     } finally {
       await daemon.stop();
     }
-  } finally {
-    await smtp.stop();
-    await dovecot.destroy();
-    dir.cleanup();
-  }
+  }, { prefix: 'mailbot-mailbench-' });
 }
 
 await main();

@@ -26,15 +26,15 @@ export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHe
   const base = verifier.finish();
   const lost = knownHead === 'differs' ? `the line of seq ${known?.seq ?? 0} no longer bears the mac sent out (${known?.mac ?? ''}): the trail was rewritten` : knownHead === 'beyond-end' ? `the trail ends at seq ${base.head.seq}, before the head sent out (seq ${known?.seq ?? 0}): lines at the end were removed` : undefined;
   const report = lost && base.ok ? { ...base, ok: false, problem: { position: base.lines, seq: known?.seq ?? 0, problem: lost } } : base;
-  if (knownHead) Object.assign(report, { knownHead });
   const recordedHead = await store.auditHead();
+  const extra = { recordedHead, ...(knownHead ? { knownHead } : {}) };
   if (report.ok && (recordedHead.seq !== report.head.seq || recordedHead.mac !== report.head.mac)) {
     return {
       ...report,
+      ...extra,
       ok: false,
       problem: { position: report.lines, seq: report.head.seq, problem: `the store's head is seq ${recordedHead.seq} but the trail ends at seq ${report.head.seq}: lines at the end were removed` },
-      recordedHead,
     };
   }
-  return { ...report, recordedHead, ...(knownHead ? { knownHead } : {}) };
+  return { ...report, ...extra };
 }

@@ -248,9 +248,11 @@ export class ImapSource implements MailSource {
         const at = m.internalDate ? new Date(m.internalDate).toISOString() : undefined;
         if (cutoff && at && at >= cutoff) continue;
         if (m.envelope?.messageId && keep.has(m.envelope.messageId)) continue;
-        const e = m.envelope;
-        const named = [...(e?.from ?? []), ...(e?.sender ?? []), ...(e?.to ?? []), ...(e?.cc ?? []), ...(e?.bcc ?? []), ...(e?.replyTo ?? [])].map((x) => x.address?.toLowerCase());
-        if (named.some((a) => a !== undefined && except.has(a))) continue;
+        if (except.size > 0) {
+          const e = m.envelope;
+          const named = [...(e?.from ?? []), ...(e?.sender ?? []), ...(e?.to ?? []), ...(e?.cc ?? []), ...(e?.bcc ?? []), ...(e?.replyTo ?? [])].map((x) => x.address?.toLowerCase());
+          if (named.some((a) => a !== undefined && except.has(a))) continue;
+        }
         uids.push(m.uid);
         r.count++;
         r.bytes += m.size ?? 0;

@@ -9,9 +9,9 @@ import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, readFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { ensurePrivateDir, openNoFollow, readPrivateFile, writePrivateFile } from '../store/files.js';
+import { ensurePrivateDir, readPrivateFile, writePrivateFile } from '../store/files.js';
 import type { MailboxPurge } from '../store/records.js';
-import { purgeMessageFiles, type FolderPurge } from './purge.js';
+import { purgeMessageFiles, readHeaderBlock, type FolderPurge } from './purge.js';
 import type { MailRef, MailSource } from './source.js';
 
 export class MaildirSource implements MailSource {
@@ -69,17 +69,8 @@ export class MaildirSource implements MailSource {
     return readPrivateFile(this.pathOf(ref));
   }
 
-  async fetchHeader(ref: MailRef): Promise<string> {
-    const handle = await openNoFollow(this.pathOf(ref));
-    try {
-      const buf = Buffer.alloc(65_536);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-      const text = buf.subarray(0, bytesRead).toString('latin1');
-      const end = text.search(/\r?\n\r?\n/);
-      return end >= 0 ? text.slice(0, end) : text;
-    } finally {
-      await handle.close();
-    }
+  fetchHeader(ref: MailRef): Promise<string> {
+    return readHeaderBlock(this.pathOf(ref));
   }
 
   async move(ref: MailRef, folder: string): Promise<void> {

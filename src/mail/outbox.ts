@@ -37,6 +37,7 @@ export async function stageReply(staging: Staging, compose: (out: { staging: Sta
     messageId: mail.messageId,
     envelope: mail.envelope,
     file,
+    bytes: mail.bytes,
     state: 'queued',
     attempts: 0,
     nextAttemptAt: now.toISOString(),
@@ -123,7 +124,9 @@ export class Outbox {
 
   /** false when the server refused or could not be reached. */
   private async sendOne(entry: OutboxEntry): Promise<boolean> {
-    const release = await this.budget.take((await this.store.files.size(entry.file).catch(() => undefined)) ?? 0);
+    // Entries queued by an older version have no size: their file tells it.
+    const bytes = entry.bytes ?? (await this.store.files.size(entry.file).catch(() => undefined)) ?? 0;
+    const release = await this.budget.take(bytes);
     try {
       return await this.sendHeld(entry);
     } finally {

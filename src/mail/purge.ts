@@ -39,7 +39,7 @@ export function headerAddresses(header: string): Set<string> {
 }
 
 /** The header block of a stored message (at most 64 KB), read without following a link. */
-async function headerOf(path: string): Promise<string> {
+export async function readHeaderBlock(path: string): Promise<string> {
   const handle = await openNoFollow(path);
   try {
     const buf = Buffer.alloc(65_536);
@@ -62,7 +62,7 @@ async function matches(path: string, mtimeMs: number, spec: MailboxPurge): Promi
   if (spec.before && mtimeMs >= Date.parse(spec.before)) return false;
   const narrowed = (spec.addresses?.length ?? 0) > 0 || (spec.keepMessageIds?.length ?? 0) > 0 || (spec.exceptAddresses?.length ?? 0) > 0;
   if (!narrowed) return true;
-  const header = await headerOf(path);
+  const header = await readHeaderBlock(path);
   const id = headerMessageId(header);
   if (id && spec.keepMessageIds?.includes(id)) return false;
   const named = headerAddresses(header);

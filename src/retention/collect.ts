@@ -5,7 +5,7 @@
  * item older than its cutoff goes, one of the cutoff's own instant stays.
  */
 import type { ClientRecord } from '../clients/record.js';
-import type { RightsRequest } from '../gdpr/requests.js';
+import { OPEN_STATUSES, type RightsRequest } from '../gdpr/requests.js';
 import type { OutboxEntry, ReadTx } from '../store/port.js';
 import type { RetentionCategory } from './settings.js';
 
@@ -44,51 +44,43 @@ export interface Due {
 export const PROOF_FIELDS = ['ref', 'kind', 'status', 'requester', 'lang', 'receivedAt', 'dueAt', 'extendedDueAt', 'role', 'outcome', 'closedAt', 'proofSince'] as const;
 
 export async function collectDue(tx: ReadTx, cutoffs: Record<RetentionCategory, string>): Promise<Due> {
-  const sourceFiles: DueBatchFiles[] = [];
-  const issuedCopies: DueBatchFiles[] = [];
   const clients = await tx.clients.list();
   const restricted = clients.filter((c) => c.restricted);
   const heldIds = new Set(restricted.map((c) => c.id));
+  const heldAddresses = restricted.flatMap((c) => c.emails.map((e) => e.toLowerCase()));
   let heldItems = 0;
-  const hold = <T extends { clientId?: string | undefined }>(list: T[]): T[] =>
+  /** What is due, less what belongs to a client under restriction (counted as held). */
+  const unlessHeld = <T>(list: readonly T[], belongsToHeld: (x: T) => boolean): T[] =>
     list.filter((x) => {
-      const kept = x.clientId !== undefined && heldIds.has(x.clientId);
-      if (kept) heldItems++;
-      return !kept;
+      const held = belongsToHeld(x);
+      if (held) heldItems++;
+      return !held;
     });
-  for (const b of hold(await tx.batches.committedBefore(cutoffs.sourceFiles))) {
-    const gone = new Set([...b.filesRemoved]);
-    const left = b.files.filter((f) => !gone.has(f));
+  const ofHeldClient = (x: { clientId?: string | undefined }) => x.clientId !== undefined && heldIds.has(x.clientId);
+
+  const sourceFiles: DueBatchFiles[] = [];
+  const issuedCopies: DueBatchFiles[] = [];
+  for (const b of unlessHeld(await tx.batches.committedBefore(cutoffs.sourceFiles), ofHeldClient)) {
+    const gone = new Set(b.filesRemoved);
     if (b.committedAt < cutoffs.issuedCopies) {
-      issuedCopies.push({ batchId: b.id, committedAt: b.committedAt, files: left });
+      issuedCopies.push({ batchId: b.id, committedAt: b.committedAt, files: b.files.filter((f) => !gone.has(f)) });
     } else {
       // committedBefore lists the source file first (batch-summary.ts).
       const source = b.files[0];
       if (source && !gone.has(source)) sourceFiles.push({ batchId: b.id, committedAt: b.committedAt, files: [source] });
     }
   }
-  const requests = await tx.requests.list({});
-  const closed = (r: RightsRequest) => r.closedAt !== undefined && !['awaiting-confirmation', 'confirmed'].includes(r.status);
-  const heldAddresses = restricted.flatMap((c) => c.emails.map((e) => e.toLowerCase()));
-  const aboutHeld = (r: RightsRequest) => {
-    const kept = heldAddresses.includes(r.requester.toLowerCase()) || (r.clientIds ?? []).some((id) => heldIds.has(id));
-    if (kept) heldItems++;
-    return kept;
-  };
-  const clientRecords = clients.filter((c) => c.closedAt !== undefined && c.closedAt < cutoffs.clientRecords && c.erased?.ref !== 'retention' && !isTombstone(c));
+  const closed = (await tx.requests.list({})).filter((r) => r.closedAt !== undefined && !OPEN_STATUSES.includes(r.status));
+  const aboutHeld = (r: RightsRequest) => heldAddresses.includes(r.requester.toLowerCase()) || (r.clientIds ?? []).some((id) => heldIds.has(id));
   return {
     cutoffs,
     sourceFiles,
     issuedCopies,
-    failedReplies: hold((await tx.outbox.list()).filter((e) => e.state === 'failed' && e.createdAt < cutoffs.mails)),
-    requestContent: requests.filter((r) => closed(r) && !r.proofSince && (r.closedAt ?? '') < cutoffs.requestContent && !aboutHeld(r)),
-    requestProof: requests.filter((r) => closed(r) && (r.closedAt ?? '') < cutoffs.requestProof && !aboutHeld(r)),
-    clientRecords: clientRecords.filter((c) => {
-      const kept = heldIds.has(c.id);
-      if (kept) heldItems++;
-      return !kept;
-    }),
-    register: hold(await tx.batches.registerBefore(cutoffs.register)),
+    failedReplies: unlessHeld((await tx.outbox.list()).filter((e) => e.state === 'failed' && e.createdAt < cutoffs.mails), ofHeldClient),
+    requestContent: unlessHeld(closed.filter((r) => !r.proofSince && (r.closedAt ?? '') < cutoffs.requestContent), aboutHeld),
+    requestProof: unlessHeld(closed.filter((r) => (r.closedAt ?? '') < cutoffs.requestProof), aboutHeld),
+    clientRecords: unlessHeld(clients.filter((c) => c.closedAt !== undefined && c.closedAt < cutoffs.clientRecords && !isTombstone(c)), (c) => heldIds.has(c.id)),
+    register: unlessHeld(await tx.batches.registerBefore(cutoffs.register), ofHeldClient),
     held: { clientIds: [...heldIds], addresses: heldAddresses, items: heldItems },
   };
 }

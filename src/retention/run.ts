@@ -52,24 +52,26 @@ const span = (dates: readonly string[]) => {
   return { ...(sorted[0] ? { oldest: sorted[0] } : {}), ...(sorted.at(-1) ? { newest: sorted.at(-1) } : {}) };
 };
 
-async function bytesOf(store: Store, names: readonly string[]): Promise<number> {
-  let total = 0;
-  for (const n of names) total += (await store.files.size(n)) ?? 0;
-  return total;
+type History = Awaited<ReturnType<Store['historyBefore']>>;
+
+/** What the ledger and the audit trail hold before their cutoffs (read outside a transaction: they are journals). */
+async function historyDue(store: Store, c: Due['cutoffs']): Promise<{ ledger: History; audit: History }> {
+  const [ledger, audit] = await Promise.all([store.historyBefore('ledger', c.mails), store.historyBefore('audit', c.auditTrail)]);
+  return { ledger, audit };
 }
 
 /** The report lines of the store's part, from the list of what is due. */
-async function storeLines(store: Store, due: Due): Promise<CategoryReport[]> {
+function dueLines(due: Due, history: { ledger: History; audit: History }): CategoryReport[] {
   const c = due.cutoffs;
   const files = (list: Due['sourceFiles']) => list.flatMap((b) => b.files);
-  const [ledger, audit] = await Promise.all([store.historyBefore('ledger', c.mails), store.historyBefore('audit', c.auditTrail)]);
   const closedAt = (list: readonly RightsRequest[]) => span(list.map((r) => r.closedAt ?? ''));
+  const dated = (h: History) => span([h.oldest, h.newest].filter((d): d is string => d !== undefined));
   return [
-    { category: 'sourceFiles', keptFrom: c.sourceFiles, count: files(due.sourceFiles).length, unit: 'files', bytes: await bytesOf(store, files(due.sourceFiles)), ...span(due.sourceFiles.map((b) => b.committedAt)) },
-    { category: 'issuedCopies', keptFrom: c.issuedCopies, count: files(due.issuedCopies).length, unit: `files of ${due.issuedCopies.length} batches`, bytes: await bytesOf(store, files(due.issuedCopies)), ...span(due.issuedCopies.map((b) => b.committedAt)) },
+    { category: 'sourceFiles', keptFrom: c.sourceFiles, count: files(due.sourceFiles).length, unit: 'files', ...span(due.sourceFiles.map((b) => b.committedAt)) },
+    { category: 'issuedCopies', keptFrom: c.issuedCopies, count: files(due.issuedCopies).length, unit: `files of ${due.issuedCopies.length} batches`, ...span(due.issuedCopies.map((b) => b.committedAt)) },
     { category: 'failedReplies', keptFrom: c.mails, count: due.failedReplies.length, unit: 'records', ...span(due.failedReplies.map((e) => e.createdAt)) },
-    { category: 'ledger', keptFrom: c.mails, count: ledger.count, unit: 'entries', ...span([ledger.oldest, ledger.newest].filter((d): d is string => d !== undefined)) },
-    { category: 'auditTrail', keptFrom: c.auditTrail, count: audit.count, unit: 'lines', ...span([audit.oldest, audit.newest].filter((d): d is string => d !== undefined)) },
+    { category: 'ledger', keptFrom: c.mails, count: history.ledger.count, unit: 'entries', ...dated(history.ledger) },
+    { category: 'auditTrail', keptFrom: c.auditTrail, count: history.audit.count, unit: 'lines', ...dated(history.audit) },
     { category: 'requestContent', keptFrom: c.requestContent, count: due.requestContent.length, unit: 'requests', ...closedAt(due.requestContent) },
     { category: 'requestProof', keptFrom: c.requestProof, count: due.requestProof.length, unit: 'requests', ...closedAt(due.requestProof) },
     { category: 'clientRecords', keptFrom: c.clientRecords, count: due.clientRecords.length, unit: 'clients', ...span(due.clientRecords.map((x) => x.closedAt ?? '')) },
@@ -77,6 +79,17 @@ async function storeLines(store: Store, due: Due): Promise<CategoryReport[]> {
     // Not purged: what would have gone of clients under restriction (Art. 18), with their mails.
     { category: 'restricted', keptFrom: '', count: due.held.items, unit: `held for ${due.held.clientIds.length} client(s) under restriction (GDPR Art. 18), their mails too` },
   ];
+}
+
+/** The bytes of the files a dry run lists (the run itself has shredded them by the time it reports). */
+async function withBytes(store: Store, due: Due, lines: CategoryReport[]): Promise<CategoryReport[]> {
+  const bytesOf = async (list: Due['sourceFiles']) => {
+    let total = 0;
+    for (const n of list.flatMap((b) => b.files)) total += (await store.files.size(n)) ?? 0;
+    return total;
+  };
+  const bytes: Partial<Record<CategoryReport['category'], number>> = { sourceFiles: await bytesOf(due.sourceFiles), issuedCopies: await bytesOf(due.issuedCopies) };
+  return lines.map((l) => (bytes[l.category] !== undefined ? { ...l, bytes: bytes[l.category] } : l));
 }
 
 /** The report lines of the mail folders, from what the mailbox's purge counted. */
@@ -88,7 +101,7 @@ export function mailboxLines(keptFrom: string, folders: readonly FolderPurge[]):
 export async function planRetention(store: Store, config: Config, now: Date, mailbox?: MailboxAccess): Promise<RetentionReport> {
   const c = cutoffsAt(config.retention, now);
   const due = await store.read((tx) => collectDue(tx, c));
-  const categories = await storeLines(store, due);
+  const categories = await withBytes(store, due, dueLines(due, await historyDue(store, c)));
   if (mailbox) {
     const spec = { folders: mailFolders(config), before: c.mails, ...(due.held.addresses.length > 0 ? { exceptAddresses: due.held.addresses } : {}) };
     try {
@@ -139,15 +152,17 @@ async function purgeStore(tx: Tx, due: Due, at: string, hash: (s: string) => str
 export async function runRetention(store: Store, config: Config, now: Date, hash: (s: string) => string): Promise<RetentionReport> {
   const c = cutoffsAt(config.retention, now);
   const at = now.toISOString();
-  // The counts of history are read first: the purge itself rewrites those journals.
-  const lines = await storeLines(store, await store.read((tx) => collectDue(tx, c)));
-  await store.transact(async (tx) => {
+  // The journals' counts are read first: the purge itself rewrites them.
+  const history = await historyDue(store, c);
+  const lines = await store.transact(async (tx) => {
     const due = await collectDue(tx, c);
     await purgeStore(tx, due, at, hash, mailFolders(config));
+    const report = dueLines(due, history);
     const counts: Record<string, string | number> = {};
-    for (const l of lines) counts[l.category] = l.count;
-    for (const l of lines) if (l.keptFrom) counts[`${l.category}.keptFrom`] = l.keptFrom.slice(0, 10);
+    for (const l of report) counts[l.category] = l.count;
+    for (const l of report) if (l.keptFrom) counts[`${l.category}.keptFrom`] = l.keptFrom.slice(0, 10);
     tx.audit(auditEntry({ action: 'retention-run', outcome: 'ok', details: counts }, now));
+    return report;
   });
   return { at, dryRun: false, categories: lines };
 }

@@ -42,15 +42,20 @@ export const retentionSchema = z
 export type RetentionSettings = z.infer<typeof retentionSchema>;
 export type RetentionCategory = Exclude<keyof RetentionSettings, 'cron'>;
 
-/** The instant `d` before `at`: calendar months and years, as a person counts them. */
-export function before(at: Date, d: string): Date {
-  const n = Number(d.slice(0, -1));
-  const unit = d.slice(-1);
+/** `at` moved by `n` times the duration `d`: calendar months and years, as a person counts them. */
+function shift(at: Date, d: string, n: 1 | -1): Date {
+  const count = n * Number(d.slice(0, -1));
   const out = new Date(at.getTime());
-  if (unit === 'd') out.setUTCDate(out.getUTCDate() - n);
-  if (unit === 'm') out.setUTCMonth(out.getUTCMonth() - n);
-  if (unit === 'y') out.setUTCFullYear(out.getUTCFullYear() - n);
+  const unit = d.slice(-1);
+  if (unit === 'd') out.setUTCDate(out.getUTCDate() + count);
+  if (unit === 'm') out.setUTCMonth(out.getUTCMonth() + count);
+  if (unit === 'y') out.setUTCFullYear(out.getUTCFullYear() + count);
   return out;
+}
+
+/** The instant `d` before `at`. */
+export function before(at: Date, d: string): Date {
+  return shift(at, d, -1);
 }
 
 /** Whether duration `a` is longer than `b` (counted back from one fixed day). */
@@ -70,13 +75,7 @@ export function cutoffs(settings: RetentionSettings, now: Date): Record<Retentio
 
 /** The instant `d` after `from` (when something kept since `from` goes). */
 export function after(from: Date, d: string): Date {
-  const n = Number(d.slice(0, -1));
-  const unit = d.slice(-1);
-  const out = new Date(from.getTime());
-  if (unit === 'd') out.setUTCDate(out.getUTCDate() + n);
-  if (unit === 'm') out.setUTCMonth(out.getUTCMonth() + n);
-  if (unit === 'y') out.setUTCFullYear(out.getUTCFullYear() + n);
-  return out;
+  return shift(from, d, 1);
 }
 
 /** "30 jours", "12 mois", "5 ans" / "30 days", "12 months", "5 years". */

@@ -78,6 +78,8 @@ export interface OutboxEntry {
   envelope: { from: string; to: string[] };
   /** The raw RFC 5322 message, a stored file name (see store.files). */
   file: string;
+  /** Its size, as composed: the senders' byte budget needs no look at the file. */
+  bytes?: number;
   state: OutboxState;
   attempts: number;
   nextAttemptAt: string;

@@ -13,7 +13,7 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { generateBatchCsv } from '../../bench/generate.js';
 import { auditActions, BOT, CLIENT, fixtureMail, prepareData, startDaemon } from '../helpers/daemon.js';
 import { mailbotAsync } from '../helpers/cli.js';
-import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay, waitFor } from '../helpers/mailservers.js';
+import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay, waitFor, withMailServers } from '../helpers/mailservers.js';
 import { readState } from '../helpers/state.js';
 import { pdfAttachment, tempDir, xsdErrors } from '../helpers/tools.js';
 
@@ -27,22 +27,16 @@ interface World {
   tmp: string;
 }
 
-async function withWorld(fn: (w: World) => Promise<void>, extraConfig: Record<string, unknown> = {}, client: Record<string, unknown> = {}): Promise<void> {
-  const dovecot = new Dovecot();
-  const smtp = new SmtpRelay(dovecot);
-  const dir = tempDir('mailbot-e2e-');
-  try {
-    await dovecot.start();
-    for (const user of ['factures', 'compta', 'jane', 'someone']) dovecot.addUser(user);
-    await smtp.start();
-    const data = join(dir.path, 'data');
-    prepareData(data, dovecot, smtp, extraConfig, client);
-    await fn({ dovecot, smtp, data, tmp: dir.path });
-  } finally {
-    await smtp.stop();
-    await dovecot.destroy();
-    dir.cleanup();
-  }
+function withWorld(fn: (w: World) => Promise<void>, extraConfig: Record<string, unknown> = {}, client: Record<string, unknown> = {}): Promise<void> {
+  return withMailServers(
+    ['factures', 'compta', 'jane', 'someone'],
+    async ({ dovecot, smtp, dir }) => {
+      const data = join(dir, 'data');
+      prepareData(data, dovecot, smtp, extraConfig, client);
+      await fn({ dovecot, smtp, data, tmp: dir });
+    },
+    { prefix: 'mailbot-e2e-' },
+  );
 }
 
 async function replies(w: World, user: string): Promise<ParsedMail[]> {

@@ -15,7 +15,7 @@ import { generateBatchCsv } from '../../bench/generate.js';
 import { deliverToMaildir } from '../../src/mail/maildir.js';
 import { mailbot, mailbotAsync } from '../helpers/cli.js';
 import { BOT, CLIENT, prepareData, startDaemon } from '../helpers/daemon.js';
-import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay, waitFor } from '../helpers/mailservers.js';
+import { e2eSkipReason, PASSWORD, waitFor, withMailServers } from '../helpers/mailservers.js';
 import { sellerInput } from '../helpers/sample.js';
 import { tempDir } from '../helpers/tools.js';
 
@@ -31,14 +31,8 @@ function tmpfsSkip(): string | false {
 
 describe('faults of the environment', { skip: skip || false, timeout: 300_000 }, () => {
   it('start --once gives up with a clear message when the IMAP server cannot be reached', async () => {
-    const dovecot = new Dovecot();
-    const smtp = new SmtpRelay(dovecot);
-    const dir = tempDir('mailbot-faults-');
-    try {
-      await dovecot.start();
-      dovecot.addUser('factures');
-      await smtp.start();
-      const data = join(dir.path, 'data');
+    await withMailServers(['factures'], async ({ dovecot, smtp, dir }) => {
+      const data = join(dir, 'data');
       prepareData(data, dovecot, smtp);
       await dovecot.stop();
       const t0 = Date.now();
@@ -47,29 +41,18 @@ describe('faults of the environment', { skip: skip || false, timeout: 300_000 },
       assert.equal(r.status, 2);
       assert.match(r.stderr, /the IMAP server 127\.0\.0\.1:\d+ could not be reached .*mailbot check-config/);
       assert.ok(seconds < 30, `gave up after ${seconds} s`);
-    } finally {
-      await smtp.stop();
-      await dovecot.destroy();
-      dir.cleanup();
-    }
+    }, { prefix: 'mailbot-faults-' });
   });
 
   it('a reply refused for good (550) fails once and the operator is told; one refused for now (451) is retried until sent; no address in clear', async () => {
-    const dovecot = new Dovecot();
     let later = 0;
-    const smtp = new SmtpRelay(dovecot, {
-      rcpt: (a) => {
-        if (a === 'gone@example.org') return 550;
-        if (a === 'busy@example.org' && later++ < 2) return 451;
-        return undefined;
-      },
-    });
-    const dir = tempDir('mailbot-faults-');
-    try {
-      await dovecot.start();
-      for (const u of ['factures', 'ops', 'busy']) dovecot.addUser(u);
-      await smtp.start();
-      const data = join(dir.path, 'data');
+    const rcpt = (a: string) => {
+      if (a === 'gone@example.org') return 550;
+      if (a === 'busy@example.org' && later++ < 2) return 451;
+      return undefined;
+    };
+    await withMailServers(['factures', 'ops', 'busy'], async ({ dovecot, smtp, dir }) => {
+      const data = join(dir, 'data');
       prepareData(data, dovecot, smtp, { operatorAddress: 'ops@studio.test' });
       for (const from of ['gone@example.org', 'busy@example.org']) await dovecot.append('factures', await compose({ from, to: BOT, subject: 'Question', text: 'À quoi sert cette adresse ?' }));
       const daemon = startDaemon(data);
@@ -93,11 +76,7 @@ describe('faults of the environment', { skip: skip || false, timeout: 300_000 },
       const everything = daemon.output() + readFileSync(join(data, 'audit.log'), 'utf8') + readFileSync(join(data, 'mailbot.json'), 'utf8');
       const at = everything.indexOf('gone@example.org');
       assert.ok(at < 0, `the refused address is nowhere in clear: ${everything.slice(Math.max(0, at - 300), at + 100)}`);
-    } finally {
-      await smtp.stop();
-      await dovecot.destroy();
-      dir.cleanup();
-    }
+    }, { prefix: 'mailbot-faults-', rcpt });
   });
 
   const noTmpfs = tmpfsSkip();

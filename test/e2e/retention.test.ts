@@ -14,9 +14,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/store/open.js';
 import { mailbot, mailbotAsync } from '../helpers/cli.js';
 import { BOT, CLIENT, prepareData } from '../helpers/daemon.js';
-import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay } from '../helpers/mailservers.js';
+import { e2eSkipReason, PASSWORD, withMailServers } from '../helpers/mailservers.js';
 import { franchiseInput } from '../helpers/sample.js';
-import { tempDir } from '../helpers/tools.js';
 
 const skip = e2eSkipReason();
 if (skip) console.log(`# SKIPPED retention against Dovecot: ${skip}`);
@@ -33,14 +32,8 @@ interface Report {
 
 describe('retention of the mail folders, through a real IMAP server', { skip: skip || false, timeout: 120_000 }, () => {
   it('expunges the old mails of each bot folder, keeps the recent ones and the inbox', async () => {
-    const dovecot = new Dovecot();
-    const smtp = new SmtpRelay(dovecot);
-    const dir = tempDir('mailbot-retention-imap-');
-    try {
-      await dovecot.start();
-      dovecot.addUser('factures');
-      await smtp.start();
-      const data = join(dir.path, 'data');
+    await withMailServers(['factures'], async ({ dovecot, smtp, dir }) => {
+      const data = join(dir, 'data');
       prepareData(data, dovecot, smtp, { retention: { mails: '60d' } });
       const configPath = join(data, 'config.json');
       const config = JSON.parse(readFileSync(configPath, 'utf8')) as { imap: Record<string, unknown> };
@@ -53,8 +46,8 @@ describe('retention of the mail folders, through a real IMAP server', { skip: sk
       }
       await dovecot.append('factures', await mail('INBOX ancien'), 'INBOX', new Date(now - 400 * DAY));
       // A second client, under restriction (GDPR Art. 18): its old mail stays while it holds.
-      writeFileSync(join(dir.path, 'held.json'), JSON.stringify({ ...franchiseInput, emails: [HELD] }));
-      assert.equal(mailbot(data, ['client', 'add', '--file', join(dir.path, 'held.json')]).status, 0);
+      writeFileSync(join(dir, 'held.json'), JSON.stringify({ ...franchiseInput, emails: [HELD] }));
+      assert.equal(mailbot(data, ['client', 'add', '--file', join(dir, 'held.json')]).status, 0);
       const loaded = await loadConfig(data, undefined, process.env, { secrets: false });
       const store = await openStore(data, loaded);
       await store.transact(async (tx) => {
@@ -85,10 +78,6 @@ describe('retention of the mail folders, through a real IMAP server', { skip: sk
       const lines = log.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; details: Record<string, unknown> });
       assert.deepEqual(lines.map((l) => l.action), ['retention-run', 'mails-purged']);
       assert.equal(lines[1]?.details.count, 4);
-    } finally {
-      await smtp.stop();
-      await dovecot.destroy();
-      dir.cleanup();
-    }
+    }, { prefix: 'mailbot-retention-imap-' });
   });
 });

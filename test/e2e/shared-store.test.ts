@@ -14,9 +14,8 @@ import { unzipSync } from 'fflate';
 import { generateBatchCsv } from '../../bench/generate.js';
 import { mailbot, mailbotAsync } from '../helpers/cli.js';
 import { BOT, CLIENT, prepareData, startDaemon } from '../helpers/daemon.js';
-import { Dovecot, e2eSkipReason, PASSWORD, SmtpRelay, waitFor } from '../helpers/mailservers.js';
+import { e2eSkipReason, PASSWORD, waitFor, withMailServers, type Dovecot, type SmtpRelay } from '../helpers/mailservers.js';
 import { PrivatePostgres, postgresSkipReason } from '../helpers/postgres.js';
-import { tempDir } from '../helpers/tools.js';
 
 const skip = e2eSkipReason() || postgresSkipReason();
 if (skip) console.log(`# SKIPPED shared-store end-to-end tests: ${skip}`);
@@ -50,21 +49,15 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
     await pg?.stop();
   });
 
-  async function world(fn: (w: { dovecot: Dovecot; smtp: SmtpRelay; dir: string; env: NodeJS.ProcessEnv; storeConfig: Record<string, unknown> }) => Promise<void>): Promise<void> {
-    const dovecot = new Dovecot();
-    const smtp = new SmtpRelay(dovecot);
-    const dir = tempDir('mailbot-shared-');
-    try {
-      await dovecot.start();
-      for (const user of ['factures', 'factures2', 'compta', 'jane']) dovecot.addUser(user);
-      await smtp.start();
-      const env = { TEST_DB_URL: await pg.database(), MAILBOT_AUDIT_KEY: AUDIT_KEY };
-      await fn({ dovecot, smtp, dir: dir.path, env, storeConfig: { store: { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 5 } } });
-    } finally {
-      await smtp.stop();
-      await dovecot.destroy();
-      dir.cleanup();
-    }
+  function world(fn: (w: { dovecot: Dovecot; smtp: SmtpRelay; dir: string; env: NodeJS.ProcessEnv; storeConfig: Record<string, unknown> }) => Promise<void>): Promise<void> {
+    return withMailServers(
+      ['factures', 'factures2', 'compta', 'jane'],
+      async ({ dovecot, smtp, dir }) => {
+        const env = { TEST_DB_URL: await pg.database(), MAILBOT_AUDIT_KEY: AUDIT_KEY };
+        await fn({ dovecot, smtp, dir, env, storeConfig: { store: { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 5 } } });
+      },
+      { prefix: 'mailbot-shared-' },
+    );
   }
 
   const messages = async (dovecot: Dovecot, user: string, folder = 'INBOX') => Promise.all((await dovecot.messages(user, folder)).map((m) => simpleParser(m.source ?? Buffer.alloc(0))));

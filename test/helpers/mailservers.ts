@@ -277,3 +277,24 @@ export class SmtpRelay {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 }
+
+/**
+ * A Dovecot with these users, an SMTP relay delivering into it and a
+ * temporary folder, for one test: all stopped and removed afterwards,
+ * whatever the test did.
+ */
+export async function withMailServers<T>(users: readonly string[], fn: (w: { dovecot: Dovecot; smtp: SmtpRelay; dir: string }) => Promise<T>, options: { prefix?: string; rcpt?: (address: string) => number | undefined } = {}): Promise<T> {
+  const dovecot = new Dovecot();
+  const smtp = new SmtpRelay(dovecot, options.rcpt ? { rcpt: options.rcpt } : {});
+  const dir = tempDir(options.prefix ?? 'mailbot-servers-');
+  try {
+    await dovecot.start();
+    for (const user of users) dovecot.addUser(user);
+    await smtp.start();
+    return await fn({ dovecot, smtp, dir: dir.path });
+  } finally {
+    await smtp.stop();
+    await dovecot.destroy();
+    dir.cleanup();
+  }
+}

@@ -78,20 +78,31 @@ async function withMailbox<T>(dataDir: string, config: Config, fn: (m: ReturnTyp
   }
 }
 
+/** A data directory with the test client added, as an operator sets one up. */
+function clientDataDir(root: string): string {
+  const data = join(root, 'data');
+  mkdirSync(data, { recursive: true, mode: 0o700 });
+  writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: BOT }));
+  writeFileSync(join(root, 'client.json'), JSON.stringify({ ...sellerInput, emails: [CLIENT] }));
+  assert.equal(mailbot(data, ['client', 'add', '--file', join(root, 'client.json')]).status, 0);
+  return data;
+}
+
+/** The client's mail with a CSV batch, in the embedded mailbox. */
+async function deliverCsv(data: string, csv: string): Promise<void> {
+  await deliverToMaildir(join(data, 'mailbox'), await new MailComposer({ from: CLIENT, to: BOT, subject: 'Factures', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(csv, 'utf8') }] }).compile().build());
+}
+
 describe('the retention policy', { timeout: 300_000 }, () => {
   it('purges each category at its boundary and not before, the dry run changes nothing, and nothing personal outlives it', async () => {
     const dir = tempDir('mailbot-retention-');
     let store: Store | undefined;
     try {
-      const data = join(dir.path, 'data');
-      mkdirSync(data, { recursive: true, mode: 0o700 });
-      writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: BOT }));
-      writeFileSync(join(dir.path, 'client.json'), JSON.stringify({ ...sellerInput, emails: [CLIENT] }));
-      assert.equal(mailbot(data, ['client', 'add', '--file', join(dir.path, 'client.json')]).status, 0);
+      const data = clientDataDir(dir.path);
 
       // A real batch, answered by the real daemon.
       const csv = generateBatchCsv(3, 2).replaceAll('Client ', 'Menuiserie Zyxwv ').replaceAll('Prestation', 'Rabotage Qwerty');
-      await deliverToMaildir(join(data, 'mailbox'), await new MailComposer({ from: CLIENT, to: BOT, subject: 'Factures', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(csv, 'utf8') }] }).compile().build());
+      await deliverCsv(data, csv);
       const once = mailbot(data, ['start', '--once']);
       assert.equal(once.status, 0, once.stderr);
       const config = await loadConfig(data, undefined, process.env, { secrets: false });
@@ -202,12 +213,8 @@ describe('the retention policy', { timeout: 300_000 }, () => {
     const dir = tempDir('mailbot-restricted-');
     let store: Store | undefined;
     try {
-      const data = join(dir.path, 'data');
-      mkdirSync(data, { recursive: true, mode: 0o700 });
-      writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: BOT }));
-      writeFileSync(join(dir.path, 'client.json'), JSON.stringify({ ...sellerInput, emails: [CLIENT] }));
-      assert.equal(mailbot(data, ['client', 'add', '--file', join(dir.path, 'client.json')]).status, 0);
-      await deliverToMaildir(join(data, 'mailbox'), await new MailComposer({ from: CLIENT, to: BOT, subject: 'Factures', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(generateBatchCsv(2, 1), 'utf8') }] }).compile().build());
+      const data = clientDataDir(dir.path);
+      await deliverCsv(data, generateBatchCsv(2, 1));
       assert.equal(mailbot(data, ['start', '--once']).status, 0);
       const config = await loadConfig(data, undefined, process.env, { secrets: false });
       store = await openStore(data, config);
@@ -246,18 +253,14 @@ describe('the retention policy', { timeout: 300_000 }, () => {
   it('issues no invoice for a client whose contract ended, and says so', async () => {
     const dir = tempDir('mailbot-closed-');
     try {
-      const data = join(dir.path, 'data');
-      mkdirSync(data, { recursive: true, mode: 0o700 });
-      writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: BOT }));
-      writeFileSync(join(dir.path, 'client.json'), JSON.stringify({ ...sellerInput, emails: [CLIENT] }));
-      assert.equal(mailbot(data, ['client', 'add', '--file', join(dir.path, 'client.json')]).status, 0);
+      const data = clientDataDir(dir.path);
       const close = mailbot(data, ['client', 'close', sellerInput.id, '--date', '2026-11-30']);
       assert.equal(close.status, 0, close.stderr);
       assert.match(close.stdout, /closed on 2026-11-30; its record is reduced to the register's identity after 2031-11-30/);
       assert.equal(mailbot(data, ['client', 'close', sellerInput.id]).status, 2, 'closed once');
       const badDate = mailbot(data, ['client', 'close', sellerInput.id, '--date', '30/11/2026']);
       assert.deepEqual([badDate.status, badDate.stderr.trim()], [2, 'mailbot: --date: "30/11/2026" is not a date YYYY-MM-DD'], 'a usage error, no stack');
-      await deliverToMaildir(join(data, 'mailbox'), await new MailComposer({ from: CLIENT, to: BOT, subject: 'Factures', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(generateBatchCsv(2, 1), 'utf8') }] }).compile().build());
+      await deliverCsv(data, generateBatchCsv(2, 1));
       assert.equal(mailbot(data, ['start', '--once']).status, 0);
       const replies = readdirSync(join(data, 'outbox')).map((f) => readFileSync(join(data, 'outbox', f), 'utf8'));
       assert.equal(replies.length, 1);
