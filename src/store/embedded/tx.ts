@@ -335,14 +335,10 @@ export class EmbeddedTx implements Tx {
       this.w('outbox')[entry.id] = clone(entry);
       return Promise.resolve();
     },
-    sent: (id: string) => {
-      const entry = this.r('outbox')[id];
-      if (!entry) return Promise.resolve();
-      delete this.w('outbox')[id];
-      this.out.shred.push(entry.file);
-      this.out.outboxDone.push(id);
-      this.count('repliesSent');
-      return Promise.resolve();
+    // Sent or cancelled, a reply leaves the queue the same way; only a sent one is counted.
+    sent: async (id: string) => {
+      if (this.r('outbox')[id]) this.count('repliesSent');
+      await this.outbox.cancel(id);
     },
     cancel: (id: string) => {
       const entry = this.r('outbox')[id];
