@@ -165,6 +165,7 @@ export class Daemon {
    */
   private async round(): Promise<void> {
     const refs = await this.source.list();
+    await this.noteMovedElsewhere(refs);
     this.status.lastPollAt = new Date().toISOString();
     const unfinished = this.unfinished ?? new Set(await this.store.mail.unfinished());
     this.unfinished = new Set();
@@ -214,6 +215,18 @@ export class Daemon {
     } finally {
       await flushMoves(true);
     }
+  }
+
+  /**
+   * A mail handled and moved by a process killed before it committed the
+   * move stays "in hand" in the ledger: it is no longer in the inbox, so no
+   * round meets it again. Such entries of this mailbox are noted as moved.
+   */
+  private async noteMovedElsewhere(refs: readonly MailRef[]): Promise<void> {
+    const mailbox = this.source.mailboxName;
+    const listed = new Set(refs.map((r) => ledgerKey(r.key)));
+    const gone = (await this.store.read((tx) => tx.ledger.handledIn(mailbox))).filter((k) => !listed.has(k));
+    if (gone.length > 0) await this.store.transact((tx) => tx.ledger.moved(gone, new Date().toISOString()));
   }
 
   /** Mails the last process left in hand (read once, at the first round). */

@@ -22,6 +22,8 @@ export class MaildirSource implements MailSource {
 
   constructor(readonly root: string) {}
 
+  readonly mailboxName = 'maildir:INBOX';
+
   get description(): string {
     return `local Maildir ${this.root}`;
   }
@@ -52,7 +54,7 @@ export class MaildirSource implements MailSource {
       if (!s?.isFile()) continue;
       const uid = name.split(':')[0] ?? name;
       this.files.set(uid, name);
-      refs.push({ key: { mailbox: 'maildir:INBOX', uidValidity: this.uidValidity, uid }, size: s.size, mtime: s.mtimeMs });
+      refs.push({ key: { mailbox: this.mailboxName, uidValidity: this.uidValidity, uid }, size: s.size, mtime: s.mtimeMs });
     }
     return refs.sort((a, b) => a.mtime - b.mtime || a.key.uid.localeCompare(b.key.uid)).map(({ key, size }) => ({ key, ...(size !== undefined ? { size } : {}) }));
   }

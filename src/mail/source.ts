@@ -11,6 +11,8 @@ export interface MailRef {
 export interface MailSource {
   readonly name: string;
   readonly description: string;
+  /** The mailbox part of its mails' ledger keys. */
+  readonly mailboxName: string;
   /** Connect. With `deadlineMs`, give up after that long (MAILBOX_UNREACHABLE) instead of retrying forever. */
   open(options?: { deadlineMs?: number }): Promise<void>;
   /** Every message now in the inbox, oldest first. */

@@ -70,6 +70,8 @@ export interface ReadTx {
   ledger: {
     get(key: string): Promise<LedgerEntry | undefined>;
     setAside(): Promise<SetAsideEntry[]>;
+    /** Keys of the mails of this mailbox recorded as handled and not yet noted as moved. */
+    handledIn(mailbox: string): Promise<string[]>;
   };
   outbox: {
     list(): Promise<OutboxEntry[]>;

@@ -286,6 +286,7 @@ export class EmbeddedTx implements Tx {
   ledger = {
     get: (key: string) => Promise.resolve(this.r('ledger')[key] ? clone(this.r('ledger')[key]) : undefined),
     setAside: () => Promise.resolve(Object.values(this.r('setAside')).map(clone)),
+    handledIn: (mailbox: string) => Promise.resolve(Object.values(this.r('ledger')).filter((e) => e.mailbox === mailbox && e.folder !== undefined).map(ledgerId)),
     record: (entry: LedgerEntry) => {
       // Only the claim's holder records the outcome, once.
       if (this.r('ledger')[ledgerId(entry)]?.folder || !this.env.claimed(ledgerId(entry))) throw new MailbotError('MAIL_NOT_CLAIMED', `mail ${ledgerId(entry)} is not claimed by this process (handled already?)`);

@@ -213,6 +213,7 @@ export class PgTx implements Tx {
   ledger = {
     get: async (key: string) => (await this.q<{ entry: LedgerEntry }>("SELECT entry FROM ledger WHERE key = $1 AND state = 'handled'", [key]))[0]?.entry,
     setAside: async () => (await this.q<{ key: string; error: string; at: Date; message_id: string | null }>('SELECT key, error, at, message_id FROM set_aside ORDER BY at')).map((r): SetAsideEntry => ({ key: r.key, error: r.error, at: r.at.toISOString(), ...(r.message_id ? { messageId: r.message_id } : {}) })),
+    handledIn: async (mailbox: string) => (await this.q<{ key: string }>("SELECT key FROM ledger WHERE state = 'handled' AND entry->>'mailbox' = $1", [mailbox])).map((r) => r.key),
     record: async (entry: LedgerEntry) => {
       this.mustWrite();
       const key = `${entry.mailbox}|${entry.uidValidity}|${entry.uid}`;
