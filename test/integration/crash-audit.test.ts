@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { generateBatchCsv } from '../../bench/generate.js';
 import { deliverToMaildir } from '../../src/mail/maildir.js';
+import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { mailbot } from '../helpers/cli.js';
 import { CLIENT, startDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/mailservers.js';
@@ -99,6 +100,28 @@ describe('the audit trail under kill -9', { timeout: 600_000 }, () => {
 
       const leftovers = walk(data).filter((p) => /(^|\/)\.\d+\.[0-9a-f]{12}\.tmp$/.test(p) || /(^|\/)tmp\/[^/]+$/.test(p) || p.startsWith('.staging/'));
       assert.deepEqual(leftovers, [], 'no temporary file left');
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('does not count in hand forever a mail that a killed process moved before committing the move', async () => {
+    const dir = tempDir('mailbot-moved-');
+    try {
+      const data = join(dir.path, 'data');
+      mkdirSync(data, { recursive: true, mode: 0o700 });
+      writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: 'factures@mailbot.localhost' }));
+      // The state such a process leaves: the mail recorded as handled (with its folder), the move not noted.
+      const store = await EmbeddedStore.open(data);
+      const mail = { mailbox: 'maildir:INBOX', uidValidity: '1', uid: 'gone.M1' };
+      const key = 'maildir:INBOX|1|gone.M1';
+      assert.equal((await store.mail.claim(key, mail)).status, 'claimed');
+      await store.transact((tx) => tx.ledger.record({ ...mail, state: 'handled', attempts: 1, outcome: 'help-sent', folder: 'Processed', firstSeenAt: new Date().toISOString(), updatedAt: new Date().toISOString() }));
+      await store.close();
+      const inHand = () => (JSON.parse(mailbot(data, ['status', '--json']).stdout) as { inHand: number }).inHand;
+      assert.equal(inHand(), 1);
+      assert.equal(mailbot(data, ['start', '--once']).status, 0);
+      assert.equal(inHand(), 0, 'the inbox no longer holds it: noted as moved');
     } finally {
       dir.cleanup();
     }
