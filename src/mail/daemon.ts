@@ -19,7 +19,7 @@ import { composeReply, type ReplyDraft } from './compose.js';
 import { ByteBudget } from '../core/budget.js';
 import { Outbox, queueReplies, stageReply } from './outbox.js';
 import { sweepLeftovers } from '../store/leftovers.js';
-import { faultBackoffMs, faultName } from './faults.js';
+import { faultBackoffMs, faultName, isEnvironmentFault } from './faults.js';
 import type { PendingMove, Pipeline } from './pipeline.js';
 import type { MailRef, MailSource } from './source.js';
 import type { Templates } from './templates.js';
@@ -165,7 +165,14 @@ export class Daemon {
    */
   private async round(): Promise<void> {
     const refs = await this.source.list();
-    await this.noteMovedElsewhere(refs);
+    try {
+      await this.noteMovedElsewhere(refs);
+    } catch (err) {
+      // The store unreachable: the intake pauses like for any fault of the environment.
+      if (!isEnvironmentFault(err)) throw err;
+      this.fault(err);
+      return;
+    }
     this.status.lastPollAt = new Date().toISOString();
     const unfinished = this.unfinished ?? new Set(await this.store.mail.unfinished());
     this.unfinished = new Set();
