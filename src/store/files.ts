@@ -6,14 +6,42 @@
  * link is refused and reported rather than written through, read or zeroed.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, existsSync, lstatSync } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, fsync, ftruncateSync, linkSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { chmod, lstat, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { MailbotError } from '../core/errors.js';
 
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_WRONLY } = constants;
+const fsyncFd = promisify(fsync);
+
+/**
+ * Existing files up to this size (a reply, the store's document) are read
+ * and overwritten with synchronous calls: on a local disk each takes
+ * microseconds, less than a round trip through the thread pool, which the
+ * daemon would otherwise make several times per mail. Creating a file stays
+ * asynchronous: allocating an inode can take most of a millisecond (ext4
+ * looks past recently deleted inodes), which the event loop must not wait
+ * for. Bigger files and flushes to the disk (fsync) stay asynchronous too.
+ */
+export const SMALL_FILE_BYTES = 256 * 1024;
+
+/** openSync, refusing a symbolic link (O_NOFOLLOW). */
+export function openNoFollowSync(path: string, flags: number, mode?: number): number {
+  try {
+    return openSync(path, flags | O_NOFOLLOW, mode);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ELOOP') throw symlinkRefused(path);
+    throw err;
+  }
+}
+
+/** Write every byte of `parts` to an open descriptor (writeSync may write less than asked). */
+export function writeAllSync(fd: number, parts: readonly Uint8Array[]): void {
+  for (const part of parts) for (let at = 0; at < part.length; ) at += writeSync(fd, part, at, part.length - at);
+}
 
 /** The data directory: --data, else $MAILBOT_DATA, else ./data. */
 export function resolveDataDir(option?: string): string {
@@ -84,6 +112,18 @@ export async function openForWriting(path: string, root?: string) {
 }
 
 export async function readPrivateFile(path: string): Promise<Buffer> {
+  const fd = openNoFollowSync(path, O_RDONLY);
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= SMALL_FILE_BYTES) {
+      const buf = Buffer.allocUnsafe(size);
+      let at = 0;
+      for (let n = 1; at < size && n > 0; at += n) n = readSync(fd, buf, at, size - at, null);
+      return at === size ? buf : buf.subarray(0, at);
+    }
+  } finally {
+    closeSync(fd);
+  }
   const handle = await openNoFollow(path);
   try {
     return await handle.readFile();
@@ -127,16 +167,95 @@ export async function writePrivateFile(path: string, data: Uint8Array | string |
 }
 
 /**
+ * Replace a small file that changes at every commit (the store's document)
+ * as atomically as writePrivateFile, without allocating an inode each time:
+ * the content goes into a spare file, the current file is kept by a hard
+ * link as the next spare, and the rename of the spare over the file is the
+ * one atomic step; the version replaced is then overwritten with zeros.
+ * A reader in another process may have that version open when it is
+ * zeroed or rewritten: it must check that what it read is whole (the store's
+ * document carries its commit number at both ends).
+ */
+export async function replaceKeepingInode(path: string, data: string): Promise<void> {
+  const spare = join(dirname(path), `.${basename(path)}.spare`);
+  const next = join(dirname(path), `.${basename(path)}.next`);
+  unlinkIfPresent(next); // a link an interrupted replace left: never written through
+  let fd: number | undefined;
+  try {
+    fd = openNoFollowSync(spare, O_WRONLY);
+    // Never write into the live file: the spare must be an inode of its own.
+    const mine = fstatSync(fd);
+    if (mine.nlink !== 1 || lstatOrNull(path)?.ino === mine.ino || !mine.isFile()) {
+      closeSync(fd);
+      fd = undefined;
+      unlinkSync(spare);
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (fd === undefined) {
+    // The first time only: the inode is made through the thread pool (see SMALL_FILE_BYTES).
+    const handle = await open(spare, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
+    await handle.close();
+    fd = openNoFollowSync(spare, O_WRONLY);
+  }
+  try {
+    // Written over the zeros in place, then cut to length: no block is freed and allocated again.
+    const bytes = Buffer.from(data, 'utf8');
+    writeAllSync(fd, [bytes]);
+    ftruncateSync(fd, bytes.length);
+  } finally {
+    closeSync(fd);
+  }
+  let kept = false;
+  try {
+    linkSync(path, next);
+    kept = true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  renameSync(spare, path);
+  if (!kept) return;
+  renameSync(next, spare);
+  // The version it replaced is overwritten with zeros now: only the live file holds data.
+  const old = openNoFollowSync(spare, O_WRONLY);
+  try {
+    writeAllSync(old, [Buffer.alloc(fstatSync(old).size)]);
+  } finally {
+    closeSync(old);
+  }
+}
+
+function unlinkIfPresent(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}
+
+/**
  * Overwrite a file's bytes with zeros, flush them, then unlink it, so its
  * content does not linger in the free blocks of a simple filesystem (see the
  * README on what this cannot guarantee on journaling or copy-on-write file
  * systems and SSDs). false when there was no file.
  */
 export async function shredFile(path: string): Promise<boolean> {
-  const st = await lstat(path).catch(() => null);
+  const st = lstatOrNull(path);
   if (!st) return false;
   if (st.isSymbolicLink()) throw symlinkRefused(path);
   if (!st.isFile()) return false;
+  if (st.size <= SMALL_FILE_BYTES) {
+    const fd = openNoFollowSync(path, O_RDWR);
+    try {
+      writeAllSync(fd, [Buffer.alloc(st.size)]);
+      await fsyncFd(fd);
+    } finally {
+      closeSync(fd);
+    }
+    unlinkSync(path);
+    return true;
+  }
   const handle = await openNoFollow(path, true);
   try {
     const chunk = Buffer.alloc(Math.min(st.size, 1 << 20));
@@ -151,24 +270,38 @@ export async function shredFile(path: string): Promise<boolean> {
 
 /** Shred every file under a folder, then remove the folders. Links are unlinked, never followed. */
 export async function shredTree(dir: string): Promise<number> {
-  const st = await lstat(dir).catch(() => null);
+  const st = lstatOrNull(dir);
   if (!st) return 0;
   if (!st.isDirectory()) {
     if (st.isSymbolicLink()) {
-      await unlink(dir);
+      unlinkSync(dir);
       return 0;
     }
     return (await shredFile(dir)) ? 1 : 0;
   }
   let count = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  // Listing and removing folders are single quick calls: made synchronously (see SMALL_FILE_BYTES).
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) count += await shredTree(path);
-    else if (entry.isSymbolicLink()) await unlink(path);
+    else if (entry.isSymbolicLink()) unlinkSync(path);
     else if (await shredFile(path)) count++;
   }
-  await rmdir(dir).catch(() => rm(dir, { recursive: true, force: true }));
+  try {
+    rmdirSync(dir);
+  } catch {
+    await rm(dir, { recursive: true, force: true });
+  }
   return count;
+}
+
+/** lstat, or null when there is nothing there. */
+export function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
 }
 
 export async function removeTree(path: string): Promise<void> {
@@ -179,5 +312,5 @@ export async function removeTree(path: string): Promise<void> {
 export async function moveInto(from: string, to: string, root?: string): Promise<void> {
   await ensurePrivateDir(dirname(to), root);
   if (isSymlinkSync(to)) throw symlinkRefused(to);
-  await rename(from, to);
+  renameSync(from, to);
 }

@@ -15,6 +15,7 @@ import type { ChainHead } from '../../audit/chain.js';
 import type { ClientRecord } from '../../clients/record.js';
 import type { RightsRequest } from '../../gdpr/requests.js';
 import { MailbotError } from '../../core/errors.js';
+import { readPrivateFile } from '../files.js';
 import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry, Task } from '../records.js';
 
 export const SCHEMA_VERSION = 2;
@@ -119,7 +120,53 @@ export function parseDoc(path: string, text: string): Doc | { upgradeFrom: 1; da
   if (version !== SCHEMA_VERSION) throw invalid(path, `schemaVersion is ${JSON.stringify(version)}; this version of mailbot reads ${SCHEMA_VERSION} (and upgrades 1)`);
   const parsed = docSchema.safeParse(raw);
   if (!parsed.success) throw invalid(path, parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
-  return { ...(raw as Doc), tasks: (raw as Partial<Doc>).tasks ?? {} };
+  const { commitEnd: _end, ...doc } = raw as Doc & { commitEnd?: number };
+  return { ...doc, tasks: doc.tasks ?? {} };
+}
+
+/**
+ * The document's text: its commit number also closes it (`commitEnd`), so a
+ * reader can tell a whole document from one read while it was being
+ * rewritten (files.ts, replaceKeepingInode).
+ */
+export function documentText(doc: Doc): string {
+  return JSON.stringify({ ...doc, commitEnd: doc.commit });
+}
+
+/** A text read while its file was being rewritten: the commit numbers at its two ends differ, or it ends early. */
+export function tornDocument(text: string): boolean {
+  let raw: { commit?: unknown; commitEnd?: unknown };
+  try {
+    raw = JSON.parse(text) as typeof raw;
+  } catch {
+    return true;
+  }
+  return raw !== null && typeof raw === 'object' && 'commitEnd' in raw && raw.commitEnd !== raw.commit;
+}
+
+/**
+ * Read the document, again while what was read is torn (another process
+ * rewrote it meanwhile); a document that stays unreadable is refused by
+ * parseDoc with the reason.
+ */
+export async function readDocument(path: string): Promise<Doc> {
+  let text = (await readPrivateFile(path)).toString('utf8');
+  for (let attempt = 1; tornDocument(text); attempt++) {
+    // A rewrite takes well under a millisecond: a document still torn after this long is broken.
+    if (attempt >= 50) {
+      try {
+        JSON.parse(text);
+      } catch {
+        break; // parseDoc says what is wrong with it
+      }
+      throw invalid(path, 'its commit numbers at the start and at the end differ (a document cut and pasted from two versions)');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    text = (await readPrivateFile(path)).toString('utf8');
+  }
+  const parsed = parseDoc(path, text);
+  if ('upgradeFrom' in parsed) throw new MailbotError('STORE_UPGRADE_NEEDED', `${path} needs an upgrade`);
+  return parsed;
 }
 
 function invalid(path: string, why: string): MailbotError {

@@ -6,11 +6,11 @@
  * otherwise.
  */
 import { randomUUID } from 'node:crypto';
-import { constants } from 'node:fs';
-import { lstat, mkdir, open, readdir } from 'node:fs/promises';
+import { constants, readdirSync } from 'node:fs';
+import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailbotError } from '../../core/errors.js';
-import { DIR_MODE, ensurePrivateDir, FILE_MODE, moveInto, shredTree, writePrivateFile } from '../files.js';
+import { DIR_MODE, ensurePrivateDir, FILE_MODE, lstatOrNull, moveInto, shredTree, writePrivateFile } from '../files.js';
 import type { Staging } from '../port.js';
 
 export const STAGING_DIR = '.staging';
@@ -89,10 +89,10 @@ export class LocalStaging implements Staging {
 
 /** Every file of a staging folder moves to its stored name under the data directory. */
 export async function promote(dataDir: string, stagingRoot: string): Promise<number> {
-  const st = await lstat(stagingRoot).catch(() => null);
+  const st = lstatOrNull(stagingRoot);
   if (!st?.isDirectory()) return 0; // promoted already
   let moved = 0;
-  for (const entry of await readdir(stagingRoot, { withFileTypes: true })) {
+  for (const entry of readdirSync(stagingRoot, { withFileTypes: true })) {
     if (!entry.isFile()) continue; // the scratch of a failed write, a planted link: never followed
     const name = checkStoredName(entry.name.replaceAll('~', '/'));
     // Files made only to be attached (scratch/) are not stored.

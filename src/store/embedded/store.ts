@@ -28,11 +28,11 @@ import type { BatchRecord } from '../../batch/types.js';
 import { errorMessage, MailbotError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoints.js';
 import { OPEN_STATUSES } from '../../gdpr/requests.js';
-import { ensurePrivateDir, isSymlinkSync, readPrivateFile, shredFile, symlinkRefused, writePrivateFile } from '../files.js';
+import { ensurePrivateDir, isSymlinkSync, readPrivateFile, replaceKeepingInode, shredFile, symlinkRefused, writePrivateFile } from '../files.js';
 import type { AuditFilter, DaemonStatus, FileStore, LedgerEntry, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
 import { AttemptJournal } from './attempts.js';
 import { BatchIndex } from './batch-index.js';
-import { emptyDoc, parseDoc, type Doc, type PendingWork } from './doc.js';
+import { documentText, emptyDoc, parseDoc, readDocument, type Doc, type PendingWork } from './doc.js';
 import { readLineAt, readLines } from './journal.js';
 import { commitJournals } from './commit.js';
 import { LocalStaging, checkStoredName, discardOrphan, processAlive, promote, stagingFolders } from './staging.js';
@@ -41,6 +41,11 @@ import { upgradeLegacy } from './upgrade.js';
 import { auditMatches } from '../audit-filter.js';
 
 export const DOC_FILE = 'mailbot.json';
+/** The longest the commit lock is held for commits that follow one another, and the pause after. */
+const LOCK_HOLD_MS = 100;
+const LOCK_PAUSE_MS = 10;
+
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
@@ -83,13 +88,8 @@ export class EmbeddedStore implements Store {
     this.docPath = join(dataDir, DOC_FILE);
     this.db = new Low<Doc>(
       {
-        read: async () => {
-          const text = (await readPrivateFile(this.docPath)).toString('utf8');
-          const parsed = parseDoc(this.docPath, text);
-          if ('upgradeFrom' in parsed) throw new MailbotError('STORE_UPGRADE_NEEDED', `${this.docPath} needs an upgrade`);
-          return parsed;
-        },
-        write: (data) => writePrivateFile(this.docPath, JSON.stringify(data), dataDir),
+        read: () => readDocument(this.docPath),
+        write: (data) => replaceKeepingInode(this.docPath, documentText(data)),
       },
       emptyDoc(),
     );
@@ -225,23 +225,47 @@ export class EmbeddedStore implements Store {
     });
   }
 
+  /**
+   * Commits follow one another under one take of the lock while more are
+   * waiting, for at most LOCK_HOLD_MS; then the lock is let go for a moment,
+   * so that an operator's command waiting for it gets its turn.
+   */
   private async commitLoop(): Promise<void> {
     // Let the transactions started in the same turn join this commit.
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     while (this.queue.length > 0) {
-      const jobs = this.queue;
-      this.queue = [];
-      await this.commitGroup(jobs);
+      let heldTooLong = false;
+      const locked = this.withLock(async () => {
+        const until = Date.now() + LOCK_HOLD_MS;
+        await this.refresh(true);
+        while (this.queue.length > 0) {
+          const jobs = this.queue;
+          this.queue = [];
+          await this.commitGroup(jobs);
+          if (Date.now() >= until) {
+            heldTooLong = this.queue.length > 0;
+            return;
+          }
+          await nextTurn(); // the transactions this commit let go may queue the next ones
+        }
+      });
+      try {
+        await locked;
+      } catch (err) {
+        // No lock, or the document unreadable under it: nothing was committed; the waiting transactions fail.
+        this.stamp = '';
+        for (const job of this.queue.splice(0)) job.reject(err);
+      }
+      if (heldTooLong) await new Promise((resolve) => setTimeout(resolve, LOCK_PAUSE_MS));
     }
   }
 
-  /** One lock, one document write, for every transaction that was waiting. */
+  /** One document write for every transaction that was waiting; the caller holds the lock. */
   private async commitGroup(jobs: Job[]): Promise<void> {
     const done: { job: Job; value: unknown; tx: EmbeddedTx }[] = [];
     const after: { promote: string[]; shred: string[]; moved: string[]; outboxDone: string[] } = { promote: [], shred: [], moved: [], outboxDone: [] };
     try {
-      await this.withLock(async () => {
-        await this.refresh(true);
+      await (async () => {
         // The group's own document: collections are copied once when first written, then changed in place.
         let working: Doc = { ...this.doc };
         const copied = new Set<Collections>();
@@ -275,7 +299,7 @@ export class EmbeddedStore implements Store {
           after.moved.push(...o.movedKeys);
           after.outboxDone.push(...o.outboxDone);
         }
-      });
+      })();
     } catch (err) {
       // Nothing was committed (or we cannot tell): read the state back from disk.
       this.stamp = '';
@@ -284,9 +308,18 @@ export class EmbeddedStore implements Store {
       return;
     }
     failpoint('embedded-after-commit');
-    await this.runAfterCommit(after);
-    for (const d of done) d.job.resolve(d.value);
+    await this.promoteAfterCommit(after);
+    // Shredding (an overwrite and a flush per file) holds no later commit back: it runs beside
+    // them, and the transactions that asked for it resolve once it is done.
+    const shredding = this.shredAfterCommit(after.shred).finally(() => this.shredding.delete(shredding));
+    this.shredding.add(shredding);
+    void shredding.then(() => {
+      for (const d of done) d.job.resolve(d.value);
+    });
   }
+
+  /** Shreds of committed groups still running (close waits for them). */
+  private readonly shredding = new Set<Promise<void>>();
 
   /** The pending list the document will hold: ours added, ours finished removed. */
   private pendingAfter(working: Doc, adopt: Staging[], shred: string[]): { doc: Doc['pending']; promote: string[]; shred: string[] } {
@@ -338,12 +371,13 @@ export class EmbeddedStore implements Store {
    * The committed work that follows a commit. It never fails the commit: an
    * item that fails (a full disk, a planted link) stays pending in the
    * document, is reported, and is tried again after the next commit of this
-   * process, or by the next process if this one dies.
+   * process, or by the next process if this one dies. Staged files are put
+   * in place before the next commit starts: what a commit queued is there
+   * for whoever reads the document after it.
    */
-  private async runAfterCommit(after: { promote: string[]; shred: string[]; moved: string[]; outboxDone: string[] }): Promise<void> {
+  private async promoteAfterCommit(after: { promote: string[]; moved: string[]; outboxDone: string[] }): Promise<void> {
     const promoteAll = [...new Set([...this.retry.promote, ...after.promote])];
-    const shredAll = [...new Set([...this.retry.shred, ...after.shred])];
-    this.retry = { promote: [], shred: [] };
+    this.retry.promote = [];
     for (const id of promoteAll) {
       try {
         await promote(this.dataDir, join(this.dataDir, '.staging', id));
@@ -353,6 +387,18 @@ export class EmbeddedStore implements Store {
         this.warn(`staged files ${id} could not be put in place: ${errorMessage(err)}`);
       }
     }
+    try {
+      if (after.moved.length > 0 && this.attempts) await (await this.attempts).done(after.moved);
+    } catch (err) {
+      this.warn(`the attempts journal could not be updated: ${errorMessage(err)}`);
+    }
+    for (const id of after.outboxDone) this.sending.delete(id);
+    for (const key of after.moved) this.claims.delete(key);
+  }
+
+  /** Stored files a commit let go, overwritten then unlinked; a failure stays pending (see promoteAfterCommit). */
+  private async shredAfterCommit(names: readonly string[]): Promise<void> {
+    const shredAll = [...new Set([...this.retry.shred.splice(0), ...names])];
     const emptied = new Set<string>();
     for (const name of shredAll) {
       try {
@@ -366,13 +412,6 @@ export class EmbeddedStore implements Store {
     }
     // A batch folder left empty goes too (a folder with files left in it stays).
     for (const dir of emptied) if (dir !== this.dataDir && !dir.endsWith('/queue')) await rmdir(dir).catch(() => undefined);
-    try {
-      if (after.moved.length > 0 && this.attempts) await (await this.attempts).done(after.moved);
-    } catch (err) {
-      this.warn(`the attempts journal could not be updated: ${errorMessage(err)}`);
-    }
-    for (const id of after.outboxDone) this.sending.delete(id);
-    for (const key of after.moved) this.claims.delete(key);
   }
 
   private retry: { promote: string[]; shred: string[] } = { promote: [], shred: [] };
@@ -542,7 +581,10 @@ export class EmbeddedStore implements Store {
   }
 
   async close(): Promise<void> {
-    while (this.committing) await this.committing;
+    while (this.committing || this.shredding.size > 0) {
+      await this.committing;
+      await Promise.all(this.shredding);
+    }
     const a = this.attempts;
     this.attempts = undefined;
     if (a) await (await a).close();
