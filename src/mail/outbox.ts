@@ -112,29 +112,44 @@ export class Outbox {
     });
     // A few at a time, as many as the SMTP pool has connections; the first failure stops the round.
     let down = false;
+    const recording: Promise<void>[] = [];
     const worker = async () => {
       for (let entry = due.shift(); entry && !down; entry = due.shift()) {
-        if (!(await this.sendOne(entry))) down = true;
+        if (!(await this.sendOne(entry, recording))) down = true;
       }
     };
     await Promise.all(Array.from({ length: SENDERS }, worker));
     // What this round did not try is left for the next one.
     await this.store.outbox.release(due.map((e) => e.id));
+    const failed = (await Promise.allSettled(recording)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
-  /** false when the server refused or could not be reached. */
-  private async sendOne(entry: OutboxEntry): Promise<boolean> {
+  /**
+   * false when the server refused or could not be reached. A reply the
+   * server took is copied to Sent and recorded while the next one is sent
+   * (into `recording`); its bytes stay counted until then.
+   */
+  private async sendOne(entry: OutboxEntry, recording: Promise<void>[]): Promise<boolean> {
     // Entries queued by an older version have no size: their file tells it.
     const bytes = entry.bytes ?? (await this.store.files.size(entry.file).catch(() => undefined)) ?? 0;
     const release = await this.budget.take(bytes);
+    let outcome: boolean | { record: () => Promise<void> };
     try {
-      return await this.sendHeld(entry);
-    } finally {
+      outcome = await this.sendHeld(entry);
+    } catch (err) {
       release();
+      throw err;
     }
+    if (typeof outcome === 'boolean') {
+      release();
+      return outcome;
+    }
+    recording.push(outcome.record().finally(release));
+    return true;
   }
 
-  private async sendHeld(entry: OutboxEntry): Promise<boolean> {
+  private async sendHeld(entry: OutboxEntry): Promise<boolean | { record: () => Promise<void> }> {
     let raw: Buffer;
     try {
       raw = await this.store.files.read(entry.file);
@@ -160,8 +175,15 @@ export class Outbox {
       this.log.warn({ id: entry.id, attempts, err: message }, 'reply not sent; will retry');
       return false; // the server is down: the others would fail the same way
     }
-    // The copy in Sent comes before the record, so that one commit says both; a crash in
-    // between sends the reply again, which invariant 3 allows, and never loses it.
+    return { record: () => this.recordSent(entry, raw) };
+  }
+
+  /**
+   * The copy in Sent comes before the record, so that one commit says both; a
+   * crash in between sends the reply again, which invariant 3 allows, and
+   * never loses it.
+   */
+  private async recordSent(entry: OutboxEntry, raw: Buffer): Promise<void> {
     let savedToSent = false;
     if (this.source) {
       try {
@@ -175,7 +197,6 @@ export class Outbox {
       await tx.outbox.sent(entry.id);
       tx.audit(auditEntry({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1, savedToSent } }));
     });
-    return true;
   }
 
   /** Refused for good: marked failed, and the operator told (unless it is the operator's own notice). */
