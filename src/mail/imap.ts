@@ -17,6 +17,10 @@ import { noteFailure, type FolderPurge } from './purge.js';
 import type { MailRef, MailSource } from './source.js';
 
 const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
+/** Connections that copy sent replies to the Sent folder (with the inbox's, within Dovecot's default of 10 per user and address). */
+const SENT_CONNECTIONS = 3;
+/** Mails fetched in one command at most. */
+const FETCH_GROUP = 32;
 
 export class ImapSource implements MailSource {
   readonly name = 'imap';
@@ -171,13 +175,52 @@ export class ImapSource implements MailSource {
     });
   }
 
-  async fetch(ref: MailRef): Promise<Buffer> {
-    return this.withInbox(async (client) => {
-      if (String(client.mailbox ? client.mailbox.uidValidity : '') !== ref.key.uidValidity) throw new Error('UIDVALIDITY changed: the inbox was recreated');
-      const msg = await client.fetchOne(ref.key.uid, { source: true }, { uid: true });
-      if (!msg || !msg.source) throw new Error(`message UID ${ref.key.uid} is no longer in the inbox`);
-      return msg.source;
+  /**
+   * Mails asked for while a FETCH is under way go together in the next one
+   * (a UID set, at most FETCH_GROUP): the connection answers one command at
+   * a time, and a few mails in one round trip cost little more than one.
+   * Their bytes are already counted by the caller's budget (daemon.ts).
+   */
+  fetch(ref: MailRef): Promise<Buffer> {
+    return new Promise<Buffer>((resolve, reject) => {
+      this.wanted.push({ ref, resolve, reject });
+      void this.fetchWanted();
     });
+  }
+
+  private readonly wanted: { ref: MailRef; resolve: (raw: Buffer) => void; reject: (err: unknown) => void }[] = [];
+  private fetchingWanted = false;
+
+  private async fetchWanted(): Promise<void> {
+    if (this.fetchingWanted) return;
+    this.fetchingWanted = true;
+    try {
+      while (this.wanted.length > 0) {
+        const group = this.wanted.splice(0, FETCH_GROUP);
+        try {
+          await this.withInbox(async (client) => {
+            const uidValidity = String(client.mailbox ? client.mailbox.uidValidity : '');
+            const asked = group.filter((w) => w.ref.key.uidValidity === uidValidity);
+            for (const w of group) if (!asked.includes(w)) w.reject(new Error('UIDVALIDITY changed: the inbox was recreated'));
+            const got = new Map<string, Buffer>();
+            if (asked.length > 0) {
+              for await (const msg of client.fetch(asked.map((w) => w.ref.key.uid).join(','), { uid: true, source: true }, { uid: true })) {
+                if (msg.source) got.set(String(msg.uid), msg.source);
+              }
+            }
+            for (const w of asked) {
+              const raw = got.get(w.ref.key.uid);
+              if (raw) w.resolve(raw);
+              else w.reject(new Error(`message UID ${w.ref.key.uid} is no longer in the inbox`));
+            }
+          });
+        } catch (err) {
+          for (const w of group) w.reject(err); // a promise settles once: those already answered keep their answer
+        }
+      }
+    } finally {
+      this.fetchingWanted = false;
+    }
   }
 
   async fetchHeader(ref: MailRef): Promise<string> {
@@ -203,12 +246,51 @@ export class ImapSource implements MailSource {
     });
   }
 
+  /**
+   * Copies of sent replies go over connections of their own (SENT_CONNECTIONS,
+   * each taking the next copy when it has the fewest in hand): an APPEND (a
+   * new file on the server, flushed to its disk) then never waits in line
+   * with the inbox's FETCH and MOVE commands, nor they with it. A failure
+   * drops its connection; the next copy connects again (one attempt, no
+   * backoff: the caller logs a failed copy and goes on).
+   */
   async saveSent(raw: Buffer): Promise<void> {
     if (!this.config.sentFolder) return;
     const folder = this.config.sentFolder;
-    const client = await this.ready();
-    await this.ensureFolder(client, folder);
-    await client.append(folder, raw, ['\\Seen']);
+    const slot = this.sentSlots.reduce((best, s) => (s.busy < best.busy ? s : best));
+    slot.busy++;
+    try {
+      const client = await this.sentConnection(slot);
+      try {
+        await this.ensureFolder(client, folder);
+        await client.append(folder, raw, ['\\Seen']);
+      } catch (err) {
+        if ((await slot.client?.catch(() => undefined)) === client) slot.client = undefined;
+        await client.logout().catch(() => undefined);
+        throw err;
+      }
+    } finally {
+      slot.busy--;
+    }
+  }
+
+  private readonly sentSlots: { client?: Promise<ImapFlow>; busy: number }[] = Array.from({ length: SENT_CONNECTIONS }, () => ({ busy: 0 }));
+
+  private async sentConnection(slot: { client?: Promise<ImapFlow> }): Promise<ImapFlow> {
+    if (this.closed) throw new Error('IMAP source closed');
+    const known = slot.client;
+    if (known) {
+      const client = await known.catch(() => undefined);
+      if (client?.usable) return client;
+      if (slot.client === known) slot.client = undefined;
+    }
+    slot.client ??= (async () => {
+      const client = await this.build();
+      client.on('error', (err: Error) => this.log.warn({ err: err.message }, 'imap error (Sent folder connection)'));
+      await client.connect();
+      return client;
+    })();
+    return slot.client;
   }
 
   async purge(spec: MailboxPurge, dryRun: boolean): Promise<FolderPurge[]> {
@@ -292,5 +374,9 @@ export class ImapSource implements MailSource {
     this.closed = true;
     this.connState = 'closed';
     await this.client?.logout().catch(() => undefined);
+    for (const slot of this.sentSlots) {
+      const sent = await slot.client?.catch(() => undefined);
+      await sent?.logout().catch(() => undefined);
+    }
   }
 }
