@@ -100,7 +100,10 @@ describe('faults of the environment', { skip: skip || false, timeout: 300_000 },
       // Quite full: a command that must write says what the machine refused, without a stack.
       const last = join(mount, 'last');
       spawnSync('dd', ['if=/dev/zero', `of=${last}`, 'bs=4096'], { stdio: 'ignore' });
-      writeFileSync(join(dir.path, 'other.json'), JSON.stringify({ ...sellerInput, id: 'autre-client', emails: ['compta@autre.example'] }));
+      // The store's document is rewritten in place of blocks it already has: a change that needs
+      // no new block (a small client) would still commit. This one needs several.
+      const emails = Array.from({ length: 200 }, (_, i) => `comptabilite-${i}@autre-client.example`);
+      writeFileSync(join(dir.path, 'other.json'), JSON.stringify({ ...sellerInput, id: 'autre-client', emails }));
       const refused = mailbot(data, ['client', 'add', '--file', join(dir.path, 'other.json')]);
       rmSync(last);
       assert.equal(refused.status, 2, refused.stderr);
