@@ -6,7 +6,7 @@
  * link is refused and reported rather than written through, read or zeroed.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, fsync, ftruncateSync, linkSync, lstatSync, openSync, readdirSync, readSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, fsync, ftruncateSync, linkSync, lstatSync, openSync, readdirSync, readFile, readSync, renameSync, rmdirSync, unlinkSync, write as writeCallback, writeSync, type BigIntStats, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,6 +16,8 @@ export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_WRONLY } = constants;
 const fsyncFd = promisify(fsync);
+const readFd = promisify(readFile) as (fd: number) => Promise<Buffer>;
+const writeFd = promisify(writeCallback);
 
 /**
  * Existing files up to this size (a reply, the store's document) are read
@@ -100,6 +102,21 @@ export async function openNoFollow(path: string, write = false) {
   }
 }
 
+/**
+ * A descriptor to write an existing file with synchronous calls (see
+ * SMALL_FILE_BYTES); a missing one is created first through the thread pool
+ * (openForWriting), the only slow step, once.
+ */
+export async function openWritableSync(path: string, root?: string): Promise<number> {
+  try {
+    return openNoFollowSync(path, O_RDWR);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await (await openForWriting(path, root)).close();
+  return openNoFollowSync(path, O_RDWR);
+}
+
 /** Open (or create, 0600) a file to write at chosen offsets, refusing a symbolic link. */
 export async function openForWriting(path: string, root?: string) {
   await ensurePrivateDir(dirname(path), root);
@@ -115,20 +132,14 @@ export async function readPrivateFile(path: string): Promise<Buffer> {
   const fd = openNoFollowSync(path, O_RDONLY);
   try {
     const size = fstatSync(fd).size;
-    if (size <= SMALL_FILE_BYTES) {
-      const buf = Buffer.allocUnsafe(size);
-      let at = 0;
-      for (let n = 1; at < size && n > 0; at += n) n = readSync(fd, buf, at, size - at, null);
-      return at === size ? buf : buf.subarray(0, at);
-    }
+    // A big file is read through the thread pool, from the descriptor already open.
+    if (size > SMALL_FILE_BYTES) return await readFd(fd);
+    const buf = Buffer.allocUnsafe(size);
+    let at = 0;
+    for (let n = 1; at < size && n > 0; at += n) n = readSync(fd, buf, at, size - at, null);
+    return at === size ? buf : buf.subarray(0, at);
   } finally {
     closeSync(fd);
-  }
-  const handle = await openNoFollow(path);
-  try {
-    return await handle.readFile();
-  } finally {
-    await handle.close();
   }
 }
 
@@ -174,36 +185,28 @@ export async function writePrivateFile(path: string, data: Uint8Array | string |
  * one atomic step; the version replaced is then overwritten with zeros.
  * A reader in another process may have that version open when it is
  * zeroed or rewritten: it must check that what it read is whole (the store's
- * document carries its commit number at both ends).
+ * document carries its commit number at both ends). Returns what the new
+ * version's inode looks like (the store's stamp of its own write).
  */
-export async function replaceKeepingInode(path: string, data: string): Promise<void> {
+export async function replaceKeepingInode(path: string, data: string, root?: string): Promise<BigIntStats> {
   const spare = join(dirname(path), `.${basename(path)}.spare`);
   const next = join(dirname(path), `.${basename(path)}.next`);
   unlinkIfPresent(next); // a link an interrupted replace left: never written through
-  let fd: number | undefined;
-  try {
-    fd = openNoFollowSync(spare, O_WRONLY);
-    // Never write into the live file: the spare must be an inode of its own.
-    const mine = fstatSync(fd);
-    if (mine.nlink !== 1 || lstatOrNull(path)?.ino === mine.ino || !mine.isFile()) {
-      closeSync(fd);
-      fd = undefined;
-      unlinkSync(spare);
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  let fd = await openWritableSync(spare, root);
+  // Never write into the live file: the spare must be an inode of its own.
+  const mine = fstatSync(fd);
+  if (mine.nlink !== 1 || lstatOrNull(path)?.ino === mine.ino || !mine.isFile()) {
+    closeSync(fd);
+    unlinkSync(spare);
+    fd = await openWritableSync(spare, root);
   }
-  if (fd === undefined) {
-    // The first time only: the inode is made through the thread pool (see SMALL_FILE_BYTES).
-    const handle = await open(spare, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, FILE_MODE);
-    await handle.close();
-    fd = openNoFollowSync(spare, O_WRONLY);
-  }
+  let written: BigIntStats;
   try {
     // Written over the zeros in place, then cut to length: no block is freed and allocated again.
     const bytes = Buffer.from(data, 'utf8');
     writeAllSync(fd, [bytes]);
     ftruncateSync(fd, bytes.length);
+    written = fstatSync(fd, { bigint: true });
   } finally {
     closeSync(fd);
   }
@@ -215,15 +218,17 @@ export async function replaceKeepingInode(path: string, data: string): Promise<v
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   renameSync(spare, path);
-  if (!kept) return;
-  renameSync(next, spare);
-  // The version it replaced is overwritten with zeros now: only the live file holds data.
-  const old = openNoFollowSync(spare, O_WRONLY);
-  try {
-    writeAllSync(old, [Buffer.alloc(fstatSync(old).size)]);
-  } finally {
-    closeSync(old);
+  if (kept) {
+    renameSync(next, spare);
+    // The version it replaced is overwritten with zeros now: only the live file holds data.
+    const old = openNoFollowSync(spare, O_WRONLY);
+    try {
+      writeAllSync(old, [Buffer.alloc(fstatSync(old).size)]);
+    } finally {
+      closeSync(old);
+    }
   }
+  return written;
 }
 
 function unlinkIfPresent(path: string): void {
@@ -245,26 +250,21 @@ export async function shredFile(path: string): Promise<boolean> {
   if (!st) return false;
   if (st.isSymbolicLink()) throw symlinkRefused(path);
   if (!st.isFile()) return false;
-  if (st.size <= SMALL_FILE_BYTES) {
-    const fd = openNoFollowSync(path, O_RDWR);
-    try {
-      writeAllSync(fd, [Buffer.alloc(st.size)]);
-      await fsyncFd(fd);
-    } finally {
-      closeSync(fd);
-    }
-    unlinkSync(path);
-    return true;
-  }
-  const handle = await openNoFollow(path, true);
+  const fd = openNoFollowSync(path, O_RDWR);
   try {
     const chunk = Buffer.alloc(Math.min(st.size, 1 << 20));
-    for (let at = 0; at < st.size; at += chunk.length) await handle.write(chunk, 0, Math.min(chunk.length, st.size - at), at);
-    await handle.sync();
+    // A small file is zeroed with one quick call (SMALL_FILE_BYTES), a big one through the thread pool.
+    const small = st.size <= SMALL_FILE_BYTES;
+    for (let at = 0; at < st.size; at += chunk.length) {
+      const n = Math.min(chunk.length, st.size - at);
+      if (small) writeSync(fd, chunk, 0, n, at);
+      else await writeFd(fd, chunk, 0, n, at);
+    }
+    await fsyncFd(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-  await unlink(path);
+  unlinkSync(path);
   return true;
 }
 

@@ -9,9 +9,9 @@
  * Readers stream the journal up to the committed length, a chunk at a time:
  * memory stays flat however long the history is.
  */
-import { closeSync, constants, existsSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { openForWriting, openNoFollow, openNoFollowSync } from '../files.js';
+import { openNoFollow, openWritableSync } from '../files.js';
 
 export interface JournalLine {
   text: string;
@@ -23,11 +23,7 @@ export interface JournalLine {
 export async function writeLines(dataDir: string, file: string, committed: number, lines: readonly string[]): Promise<number> {
   if (lines.length === 0) return committed;
   const buf = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
-  const path = join(dataDir, file);
-  // An existing journal is written with quick synchronous calls (files.ts, SMALL_FILE_BYTES); a
-  // new one is made through the thread pool first.
-  if (!existsSync(path)) await (await openForWriting(path, dataDir)).close();
-  const fd = openNoFollowSync(path, constants.O_RDWR);
+  const fd = await openWritableSync(join(dataDir, file), dataDir);
   try {
     for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at, committed + at);
     // Whatever an interrupted writer left beyond the committed length goes.

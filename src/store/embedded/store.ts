@@ -16,6 +16,7 @@
  * cost of a commit depends on the small state and on what it adds, never on
  * how much history came before.
  */
+import type { BigIntStats } from 'node:fs';
 import { rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
@@ -46,6 +47,16 @@ const LOCK_HOLD_MS = 100;
 const LOCK_PAUSE_MS = 10;
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+/** What tells one version of the document from another without reading it. */
+const stampOf = (st: BigIntStats) => `${st.ino}:${st.size}:${st.mtimeNs}`;
+
+type GroupDone = { job: Job; value: unknown; tx: EmbeddedTx }[];
+interface GroupAfter {
+  promote: string[];
+  shred: string[];
+  moved: string[];
+  outboxDone: string[];
+}
 
 interface Job {
   fn: (tx: Tx) => Promise<unknown>;
@@ -89,7 +100,10 @@ export class EmbeddedStore implements Store {
     this.db = new Low<Doc>(
       {
         read: () => readDocument(this.docPath),
-        write: (data) => replaceKeepingInode(this.docPath, documentText(data)),
+        write: async (data) => {
+          // What was written is known: no look at the disk to stamp it.
+          this.stamp = stampOf(await replaceKeepingInode(this.docPath, documentText(data), dataDir));
+        },
       },
       emptyDoc(),
     );
@@ -169,17 +183,11 @@ export class EmbeddedStore implements Store {
     const now = Date.now();
     if (!force && (this.holding || now - this.lastLook < 25)) return;
     this.lastLook = now;
-    const st = await stat(this.docPath, { bigint: true });
-    const stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
+    const stamp = stampOf(await stat(this.docPath, { bigint: true }));
     if (stamp !== this.stamp) {
       await this.db.read();
       this.stamp = stamp;
     }
-  }
-
-  private async stampAfterWrite(): Promise<void> {
-    const st = await stat(this.docPath, { bigint: true });
-    this.stamp = `${st.ino}:${st.size}:${st.mtimeNs}`;
   }
 
   /** The batch index, caught up with the committed journal (built once per process, then by tail). */
@@ -262,44 +270,10 @@ export class EmbeddedStore implements Store {
 
   /** One document write for every transaction that was waiting; the caller holds the lock. */
   private async commitGroup(jobs: Job[]): Promise<void> {
-    const done: { job: Job; value: unknown; tx: EmbeddedTx }[] = [];
-    const after: { promote: string[]; shred: string[]; moved: string[]; outboxDone: string[] } = { promote: [], shred: [], moved: [], outboxDone: [] };
+    const done: GroupDone = [];
+    const after: GroupAfter = { promote: [], shred: [], moved: [], outboxDone: [] };
     try {
-      await (async () => {
-        // The group's own document: collections are copied once when first written, then changed in place.
-        let working: Doc = { ...this.doc };
-        const copied = new Set<Collections>();
-        const groupBatches: BatchRecord[] = [];
-        for (const job of jobs) {
-          const tx = new EmbeddedTx(working, this.env(groupBatches), true);
-          try {
-            const value = await job.fn(tx);
-            tx.applyTo(working, copied);
-            groupBatches.push(...tx.out.batches);
-            done.push({ job, value, tx });
-          } catch (err) {
-            job.reject(err);
-          }
-        }
-        const recovery = this.recovered ? { promote: [], shred: [], pending: working.pending } : await this.takeOverDeadWork(working);
-        working = { ...working, pending: recovery.pending };
-        if (done.length === 0 && recovery.promote.length + recovery.shred.length === 0 && this.finished.promote.size + this.finished.shred.size === 0) return;
-        const outs = done.map((d) => d.tx.out);
-        const pending = this.pendingAfter(working, outs.flatMap((o) => o.adopt), outs.flatMap((o) => o.shred));
-        const next = await commitJournals(this.dataDir, { ...working, commit: working.commit + 1, pending: pending.doc }, outs, this.seal);
-        failpoint('embedded-before-commit');
-        this.db.data = next.doc;
-        await this.db.write();
-        await this.stampAfterWrite();
-        this.recovered = true;
-        this.afterIndex(next.batchLines, next.rewroteBatches);
-        after.promote.push(...pending.promote, ...recovery.promote);
-        after.shred.push(...pending.shred, ...recovery.shred, ...next.retired);
-        for (const o of outs) {
-          after.moved.push(...o.movedKeys);
-          after.outboxDone.push(...o.outboxDone);
-        }
-      })();
+      await this.writeGroup(jobs, done, after);
     } catch (err) {
       // Nothing was committed (or we cannot tell): read the state back from disk.
       this.stamp = '';
@@ -316,6 +290,47 @@ export class EmbeddedStore implements Store {
     void shredding.then(() => {
       for (const d of done) d.job.resolve(d.value);
     });
+  }
+
+  /**
+   * Run the group's transactions on one working copy, append their journal
+   * lines and write the document: that write is the commit. Fills `done`
+   * with the transactions that succeeded and `after` with the work that
+   * follows the commit.
+   */
+  private async writeGroup(jobs: Job[], done: GroupDone, after: GroupAfter): Promise<void> {
+    // The group's own document: collections are copied once when first written, then changed in place.
+    let working: Doc = { ...this.doc };
+    const copied = new Set<Collections>();
+    const groupBatches: BatchRecord[] = [];
+    for (const job of jobs) {
+      const tx = new EmbeddedTx(working, this.env(groupBatches), true);
+      try {
+        const value = await job.fn(tx);
+        tx.applyTo(working, copied);
+        groupBatches.push(...tx.out.batches);
+        done.push({ job, value, tx });
+      } catch (err) {
+        job.reject(err);
+      }
+    }
+    const recovery = this.recovered ? { promote: [], shred: [], pending: working.pending } : await this.takeOverDeadWork(working);
+    working = { ...working, pending: recovery.pending };
+    if (done.length === 0 && recovery.promote.length + recovery.shred.length === 0 && this.finished.promote.size + this.finished.shred.size === 0) return;
+    const outs = done.map((d) => d.tx.out);
+    const pending = this.pendingAfter(working, outs.flatMap((o) => o.adopt), outs.flatMap((o) => o.shred));
+    const next = await commitJournals(this.dataDir, { ...working, commit: working.commit + 1, pending: pending.doc }, outs, this.seal);
+    failpoint('embedded-before-commit');
+    this.db.data = next.doc;
+    await this.db.write();
+    this.recovered = true;
+    this.afterIndex(next.batchLines, next.rewroteBatches);
+    after.promote.push(...pending.promote, ...recovery.promote);
+    after.shred.push(...pending.shred, ...recovery.shred, ...next.retired);
+    for (const o of outs) {
+      after.moved.push(...o.movedKeys);
+      after.outboxDone.push(...o.outboxDone);
+    }
   }
 
   /** Shreds of committed groups still running (close waits for them). */
@@ -375,7 +390,7 @@ export class EmbeddedStore implements Store {
    * in place before the next commit starts: what a commit queued is there
    * for whoever reads the document after it.
    */
-  private async promoteAfterCommit(after: { promote: string[]; moved: string[]; outboxDone: string[] }): Promise<void> {
+  private async promoteAfterCommit(after: GroupAfter): Promise<void> {
     const promoteAll = [...new Set([...this.retry.promote, ...after.promote])];
     this.retry.promote = [];
     for (const id of promoteAll) {
