@@ -18,6 +18,7 @@ import type { RightsRequest } from '../../src/gdpr/requests.js';
 import { configSchema } from '../../src/config/schema.js';
 import { runRetention } from '../../src/retention/run.js';
 import type { Store } from '../../src/store/port.js';
+import { PostgresStore } from '../../src/store/postgres/store.js';
 import { sellerInput } from '../helpers/sample.js';
 import { embeddedBackend, postgresBackend, type Backend } from '../helpers/store-backends.js';
 
@@ -178,6 +179,27 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         await store.transact((tx) => tx.requests.remove(['RGPD-2026-0001']));
         assert.deepEqual((await store.read((tx) => tx.requests.list())).map((r) => r.ref), ['RGPD-2026-0002', 'RGPD-2026-0003']);
         assert.equal((await store.stats()).requestsOpen, 2);
+      });
+    });
+
+    // Only PostgreSQL has more than one daemon on a store.
+    if (backend.name === 'postgres') it('leaves the move of a handled mail to the daemon that handled it while that one beats', async () => {
+      await withStore(async (store, ctx) => {
+        const mk = { mailbox: 'INBOX', uidValidity: '7', uid: '43' };
+        const key = 'INBOX|7|43';
+        await store.reportStatus({ pid: process.pid, node: 'a', startedAt: now(), source: 'test', transport: 'test', connection: 'connected', updatedAt: now() });
+        assert.equal((await store.mail.claim(key, mk)).status, 'claimed');
+        await store.transact((tx) => tx.ledger.record({ ...mk, state: 'handled', attempts: 1, outcome: 'help-sent', folder: 'Processed', firstSeenAt: now(), updatedAt: now() }));
+        const other = await PostgresStore.open(ctx.dataDir, { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 1, poolSize: 2, node: 'node-b' }, ctx.env, {});
+        try {
+          assert.deepEqual(await other.mail.claim(key, mk), { status: 'taken' }, 'the handler is alive: the move is its own');
+          assert.deepEqual(await store.mail.claim(key, mk), { status: 'handled', folder: 'Processed' }, 'the handler itself moves it');
+          await store.close(); // the handler stops beating
+          await new Promise((r) => setTimeout(r, 1_300));
+          assert.deepEqual(await other.mail.claim(key, mk), { status: 'handled', folder: 'Processed' }, 'its handler gone, another daemon moves it');
+        } finally {
+          await other.close();
+        }
       });
     });
 

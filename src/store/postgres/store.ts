@@ -165,8 +165,18 @@ export class PostgresStore implements Store {
       );
       const row = claimed.rows[0];
       if (row) return { status: 'claimed', attempts: row.attempts, errors: row.errors, crashes: row.crashes, soloCrash: row.solo_crash, firstSeenAt: row.first_seen_at.toISOString(), ...(row.error !== null ? { error: row.error } : {}) };
-      const known = (await this.pool.query<{ state: string; folder: string | null; message_id: string | null }>('SELECT state, folder, message_id FROM ledger WHERE key = $1', [key])).rows[0];
-      if (known && known.state !== 'claimed' && known.folder) return { status: 'handled', folder: known.folder, ...(known.message_id ? { messageId: known.message_id } : {}) };
+      // Handled and not moved yet: its move belongs to the daemon that handled it while that one
+      // beats. Two daemons moving one mail at the same instant can leave two copies of it in the
+      // folder (each server session copies, then expunges).
+      const known = (
+        await this.pool.query<{ state: string; folder: string | null; message_id: string | null; others: boolean }>(
+          `SELECT state, folder, message_id, (state = 'handled' AND node IS NOT NULL AND node <> $2 AND EXISTS (
+             SELECT 1 FROM nodes n WHERE n.node = ledger.node AND n.heartbeat_at > now() - make_interval(secs => $3))) AS others
+           FROM ledger WHERE key = $1`,
+          [key, this.node, this.leaseSeconds],
+        )
+      ).rows[0];
+      if (known && known.state !== 'claimed' && known.folder && !known.others) return { status: 'handled', folder: known.folder, ...(known.message_id ? { messageId: known.message_id } : {}) };
       return { status: 'taken' };
     },
     failed: async (key: string, error: string): Promise<void> => {
@@ -295,9 +305,13 @@ export class PostgresStore implements Store {
     return rows.rows.map((r) => ({ ...r.status, updatedAt: r.heartbeat_at.toISOString() }));
   }
 
+  /** Stop beating and close the pool; closing again is a no-op. */
   async close(): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    await this.pool.end();
+    this.ended ??= this.pool.end();
+    await this.ended;
   }
+
+  private ended?: Promise<void>;
 }
