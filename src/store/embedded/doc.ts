@@ -145,11 +145,12 @@ export function tornDocument(text: string): boolean {
 }
 
 /**
- * Read the document, again while what was read is torn (another process
- * rewrote it meanwhile); a document that stays unreadable is refused by
- * parseDoc with the reason.
+ * The document's text, read again while what was read is torn (another
+ * process rewrote it meanwhile); a text that stays unreadable is left for
+ * parseDoc to say what is wrong with it. Every read of the document outside
+ * the commit lock goes through here.
  */
-export async function readDocument(path: string): Promise<Doc> {
+export async function readDocumentText(path: string): Promise<string> {
   let text = (await readPrivateFile(path)).toString('utf8');
   for (let attempt = 1; tornDocument(text); attempt++) {
     // A rewrite takes well under a millisecond: a document still torn after this long is broken.
@@ -164,7 +165,12 @@ export async function readDocument(path: string): Promise<Doc> {
     await new Promise((resolve) => setTimeout(resolve, 2));
     text = (await readPrivateFile(path)).toString('utf8');
   }
-  const parsed = parseDoc(path, text);
+  return text;
+}
+
+/** The document, checked (parseDoc); one of the first format must be upgraded first. */
+export async function readDocument(path: string): Promise<Doc> {
+  const parsed = parseDoc(path, await readDocumentText(path));
   if ('upgradeFrom' in parsed) throw new MailbotError('STORE_UPGRADE_NEEDED', `${path} needs an upgrade`);
   return parsed;
 }

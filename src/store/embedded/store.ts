@@ -33,7 +33,7 @@ import { ensurePrivateDir, isSymlinkSync, readPrivateFile, replaceKeepingInode, 
 import type { AuditFilter, DaemonStatus, FileStore, LedgerEntry, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
 import { AttemptJournal } from './attempts.js';
 import { BatchIndex } from './batch-index.js';
-import { documentText, emptyDoc, parseDoc, readDocument, type Doc, type PendingWork } from './doc.js';
+import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type Doc, type PendingWork } from './doc.js';
 import { readLineAt, readLines } from './journal.js';
 import { commitJournals } from './commit.js';
 import { LocalStaging, checkStoredName, discardOrphan, processAlive, promote, stagingFolders } from './staging.js';
@@ -127,8 +127,8 @@ export class EmbeddedStore implements Store {
   }
 
   private async needsUpgrade(): Promise<boolean> {
-    const text = (await readPrivateFile(this.docPath)).toString('utf8');
-    return 'upgradeFrom' in parseDoc(this.docPath, text);
+    // Read without the lock: another process may be rewriting it.
+    return 'upgradeFrom' in parseDoc(this.docPath, await readDocumentText(this.docPath));
   }
 
   /** A new store; refused if journals exist without their document (it was lost, not never made). */
