@@ -1,0 +1,58 @@
+/**
+ * Where a benchmark's CPU goes on the whole machine: the daemon is one
+ * process among the mail servers it works with (Dovecot, the SMTP relay in
+ * the bench's own process) and the kernel work they cause. Read from
+ * /proc/stat (every CPU, in clock ticks) and /proc/<pid>/stat.
+ */
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
+
+const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU milliseconds of a live process (user + system), or NaN once it is gone. */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / TICK;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy CPU milliseconds of the whole machine so far: every state but idle and waiting for I/O. */
+function machineBusyMs(): number {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already counted in user).
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return ((user + nice + system + irq + softirq + steal) * 1000) / TICK;
+}
+
+export interface CpuShares {
+  /** Busy CPU of the whole machine over the window. */
+  machineMs: number;
+  daemonMs: number;
+  /** This process: the SMTP relay and the bench's own polling. */
+  benchMs: number;
+  wallMs: number;
+}
+
+/** Start counting; the function it returns gives the shares since then (call it while the daemon still runs). */
+export function cpuWindow(daemonPid: number | undefined): () => CpuShares {
+  const t0 = performance.now();
+  const machine0 = machineBusyMs();
+  const daemon0 = processCpuMs(daemonPid);
+  const self0 = process.cpuUsage();
+  return () => {
+    const self = process.cpuUsage(self0);
+    return {
+      machineMs: machineBusyMs() - machine0,
+      daemonMs: processCpuMs(daemonPid) - (Number.isNaN(daemon0) ? 0 : daemon0),
+      benchMs: (self.user + self.system) / 1000,
+      wallMs: performance.now() - t0,
+    };
+  };
+}
+
+export const CORES = availableParallelism();
