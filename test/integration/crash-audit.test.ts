@@ -65,9 +65,11 @@ describe('the audit trail under kill -9', { timeout: 600_000 }, () => {
         await waitFor(
           'every mail handled and every reply sent',
           () => {
-            const s = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { inHand: number; outcomes: Record<string, number>; outbox: { queued: number } };
+            const s = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { daemon: string; inHand: number; outcomes: Record<string, number>; outbox: { queued: number } };
             const handled = Object.values(s.outcomes).reduce((n, v) => n + v, 0);
-            return handled === delivered && s.inHand === 0 && s.outbox.queued === 0 ? true : undefined;
+            // The last daemon must have started (its first commit takes over what the killed ones left), not only the work be done.
+            const started = s.daemon.includes(`pid ${daemon.child.pid} `);
+            return started && handled === delivered && s.inHand === 0 && s.outbox.queued === 0 ? true : undefined;
           },
           120_000,
           500,
