@@ -239,13 +239,20 @@ function unlinkIfPresent(path: string): void {
   }
 }
 
+/** Somewhere a shredded small file may be kept, zeroed, for reuse instead of being unlinked (embedded/spares.ts). */
+export interface SpareKeeper {
+  spareSlot(): string | undefined;
+  unslot(path: string): void;
+}
+
 /**
  * Overwrite a file's bytes with zeros, flush them, then unlink it, so its
  * content does not linger in the free blocks of a simple filesystem (see the
  * README on what this cannot guarantee on journaling or copy-on-write file
- * systems and SSDs). false when there was no file.
+ * systems and SSDs). A small file with no other link may go to `keeper`
+ * instead, zeroed all the same. false when there was no file.
  */
-export async function shredFile(path: string): Promise<boolean> {
+export async function shredFile(path: string, keeper?: SpareKeeper): Promise<boolean> {
   const st = lstatOrNull(path);
   if (!st) return false;
   if (st.isSymbolicLink()) throw symlinkRefused(path);
@@ -263,6 +270,15 @@ export async function shredFile(path: string): Promise<boolean> {
     await fsyncFd(fd);
   } finally {
     closeSync(fd);
+  }
+  const spare = keeper && st.size <= SMALL_FILE_BYTES && st.nlink === 1 ? keeper.spareSlot() : undefined;
+  if (spare !== undefined) {
+    try {
+      renameSync(path, spare);
+      return true;
+    } catch {
+      keeper?.unslot(spare);
+    }
   }
   unlinkSync(path);
   return true;

@@ -3,15 +3,17 @@
  * commit (.staging/<pid>-<id>/, under their stored names), then promoted to
  * their place by renames after it. A folder whose process died is promoted
  * if its commit happened (the document lists it as pending) and shredded
- * otherwise.
+ * otherwise. Folders and reply files are reused when a process can (see
+ * spares.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { constants, readdirSync } from 'node:fs';
+import { constants, readdirSync, renameSync } from 'node:fs';
 import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailbotError } from '../../core/errors.js';
 import { DIR_MODE, ensurePrivateDir, FILE_MODE, lstatOrNull, moveInto, shredTree, writePrivateFile } from '../files.js';
 import type { Staging } from '../port.js';
+import { isSpare, type SparePool } from './spares.js';
 
 export const STAGING_DIR = '.staging';
 
@@ -32,15 +34,21 @@ export class LocalStaging implements Staging {
   private constructor(
     readonly root: string,
     readonly id: string,
+    /** Zeroed files in the folder, to be written over (spares.ts). */
+    private readonly spares: string[],
+    private readonly pool: SparePool | undefined,
   ) {}
 
-  static async create(dataDir: string): Promise<LocalStaging> {
+  static async create(dataDir: string, pool?: SparePool): Promise<LocalStaging> {
     const id = `${process.pid}-${randomUUID()}`;
     const root = join(dataDir, STAGING_DIR, id);
     // The id is new: its folder is made, not looked for (ensurePrivateDir checks the parents once per process).
     await ensurePrivateDir(join(dataDir, STAGING_DIR), dataDir);
+    const kept = pool?.takeFolder(root);
+    if (kept) return new LocalStaging(root, id, kept, pool);
     await mkdir(root, { mode: DIR_MODE });
-    return new LocalStaging(root, id);
+    pool?.made(root);
+    return new LocalStaging(root, id, [], pool);
   }
 
   async write(name: string, data: Uint8Array | string): Promise<void> {
@@ -50,7 +58,9 @@ export class LocalStaging implements Staging {
 
   async pipe(name: string, from: NodeJS.ReadableStream): Promise<number> {
     const path = this.path(name);
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, FILE_MODE);
+    this.reuseSpare(path);
+    // Not truncated on opening: a spare is written over, then cut to length (no block freed and taken again).
+    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE);
     let bytes = 0;
     // Streams give small chunks (a mail composer, a line at a time): written 64 KB at a time.
     let held: Buffer[] = [];
@@ -70,11 +80,23 @@ export class LocalStaging implements Staging {
         if (heldBytes >= 65_536) await flush();
       }
       await flush();
+      await handle.truncate(bytes);
     } finally {
       await handle.close();
     }
     if (!this.names.includes(name)) this.names.push(name);
     return bytes;
+  }
+
+  /** A spare of the folder becomes the file at `path` (none, or gone: the file is made). */
+  private reuseSpare(path: string): void {
+    if (this.spares.length === 0 || lstatOrNull(path)) return; // never renamed over a staged file: its bytes would not be zeroed
+    const spare = this.spares.pop() ?? '';
+    try {
+      renameSync(join(this.root, spare), path);
+    } catch {
+      // a new file then
+    }
   }
 
   /** Staged files lie flat in the staging folder ("/" written "~"): no folder to make per file. */
@@ -83,24 +105,28 @@ export class LocalStaging implements Staging {
   }
 
   async discard(): Promise<void> {
+    this.pool?.forget(this.root);
     await shredTree(this.root);
   }
 }
 
-/** Every file of a staging folder moves to its stored name under the data directory. */
-export async function promote(dataDir: string, stagingRoot: string): Promise<number> {
+/**
+ * Every file of a staging folder moves to its stored name under the data
+ * directory; the folder is then removed, unless `keep` takes it (spares.ts).
+ */
+export async function promote(dataDir: string, stagingRoot: string, keep?: (root: string) => boolean): Promise<number> {
   const st = lstatOrNull(stagingRoot);
   if (!st?.isDirectory()) return 0; // promoted already
   let moved = 0;
   for (const entry of readdirSync(stagingRoot, { withFileTypes: true })) {
-    if (!entry.isFile()) continue; // the scratch of a failed write, a planted link: never followed
+    if (!entry.isFile() || isSpare(entry.name)) continue; // the scratch of a failed write, a planted link (never followed), a spare
     const name = checkStoredName(entry.name.replaceAll('~', '/'));
     // Files made only to be attached (scratch/) are not stored.
     if (name.startsWith('scratch/')) continue;
     await moveInto(join(stagingRoot, entry.name), join(dataDir, name), dataDir);
     moved++;
   }
-  await shredTree(stagingRoot);
+  if (!keep?.(stagingRoot)) await shredTree(stagingRoot);
   return moved;
 }
 

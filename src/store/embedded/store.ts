@@ -36,6 +36,7 @@ import { BatchIndex } from './batch-index.js';
 import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type Doc, type PendingWork } from './doc.js';
 import { readLineAt, readLines } from './journal.js';
 import { commitJournals } from './commit.js';
+import { SparePool } from './spares.js';
 import { LocalStaging, checkStoredName, discardOrphan, processAlive, promote, stagingFolders } from './staging.js';
 import { EmbeddedTx, type Collections, type TxEnv } from './tx.js';
 import { upgradeLegacy } from './upgrade.js';
@@ -333,6 +334,9 @@ export class EmbeddedStore implements Store {
     }
   }
 
+  /** Staging folders and reply files kept for reuse (spares.ts). */
+  private readonly spares = new SparePool();
+
   /** Shreds of committed groups still running (close waits for them). */
   private readonly shredding = new Set<Promise<void>>();
 
@@ -395,7 +399,7 @@ export class EmbeddedStore implements Store {
     this.retry.promote = [];
     for (const id of promoteAll) {
       try {
-        await promote(this.dataDir, join(this.dataDir, '.staging', id));
+        await promote(this.dataDir, join(this.dataDir, '.staging', id), (root) => this.spares.giveFolder(root));
         this.finished.promote.add(id);
       } catch (err) {
         this.retry.promote.push(id);
@@ -417,7 +421,7 @@ export class EmbeddedStore implements Store {
     const emptied = new Set<string>();
     for (const name of shredAll) {
       try {
-        await shredFile(join(this.dataDir, checkStoredName(name)));
+        await shredFile(join(this.dataDir, checkStoredName(name)), this.spares);
         this.finished.shred.add(name);
         if (name.includes('/')) emptied.add(dirname(join(this.dataDir, name)));
       } catch (err) {
@@ -436,7 +440,7 @@ export class EmbeddedStore implements Store {
   }
 
   readonly files: FileStore = {
-    stage: () => LocalStaging.create(this.dataDir),
+    stage: () => LocalStaging.create(this.dataDir, this.spares),
     read: async (name) => readPrivateFile(join(this.dataDir, checkStoredName(name))),
     exists: async (name) => stat(join(this.dataDir, checkStoredName(name))).then(() => true, () => false),
     size: async (name) => stat(join(this.dataDir, checkStoredName(name))).then((st) => st.size, () => undefined),
@@ -600,6 +604,7 @@ export class EmbeddedStore implements Store {
       await this.committing;
       await Promise.all(this.shredding);
     }
+    await this.spares.drain();
     const a = this.attempts;
     this.attempts = undefined;
     if (a) await (await a).close();
