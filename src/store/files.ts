@@ -241,7 +241,8 @@ function unlinkIfPresent(path: string): void {
 
 /** Somewhere a shredded small file may be kept, zeroed, for reuse instead of being unlinked (embedded/spares.ts). */
 export interface SpareKeeper {
-  spareSlot(): string | undefined;
+  /** Where to rename a zeroed file of `bytes`, or undefined: unlink it. */
+  spareSlot(bytes: number): string | undefined;
   unslot(path: string): void;
 }
 
@@ -271,7 +272,7 @@ export async function shredFile(path: string, keeper?: SpareKeeper): Promise<boo
   } finally {
     closeSync(fd);
   }
-  const spare = keeper && st.size <= SMALL_FILE_BYTES && st.nlink === 1 ? keeper.spareSlot() : undefined;
+  const spare = keeper && st.nlink === 1 ? keeper.spareSlot(st.size) : undefined;
   if (spare !== undefined) {
     try {
       renameSync(path, spare);

@@ -77,6 +77,19 @@ describe('staged replies on reused inodes', () => {
     }
   });
 
+  it('keeps no spare of a big file: a batch\'s PDF is zeroed and unlinked', async () => {
+    const dir = tempDir('mailbot-spares-');
+    try {
+      const store = await EmbeddedStore.open(dir.path);
+      await queueFile(store, 'batches/b1/FA-2026-00001.pdf', 'P'.repeat(100_000));
+      await shred(store, 'batches/b1/FA-2026-00001.pdf');
+      assert.deepEqual(kept(dir.path).flatMap((f) => f.files), [], 'nothing kept of it');
+      await store.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('reuses the promoted staging folder itself for the next staging', async () => {
     const dir = tempDir('mailbot-spares-');
     try {

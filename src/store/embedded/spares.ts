@@ -22,6 +22,9 @@ export const SPARE_PREFIX = '.spare-';
 
 export const isSpare = (entry: string): boolean => entry.startsWith(SPARE_PREFIX);
 
+/** A reply is a few kilobytes; a file bigger than this (a batch's PDF) is unlinked as before. */
+export const SPARE_MAX_BYTES = 64 * 1024;
+
 interface FreeFolder {
   root: string;
   spares: string[];
@@ -33,9 +36,14 @@ export class SparePool {
   private readonly mine = new Set<string>();
   private counter = 0;
 
+  /**
+   * A daemon answering a burst has a few hundred replies queued: when they
+   * are sent, their files wait here for the next ones (at most maxSpares,
+   * so at most maxSpares × SPARE_MAX_BYTES of zeros on the disk).
+   */
   constructor(
-    private readonly maxFolders = 8,
-    private readonly maxSparesPerFolder = 8,
+    private readonly maxFolders = 64,
+    private readonly maxSpares = 512,
   ) {}
 
   /**
@@ -89,8 +97,10 @@ export class SparePool {
    * being unlinked; undefined when there is no room. The place is taken at
    * once: the caller renames into it before anything else runs.
    */
-  spareSlot(): string | undefined {
-    const f = this.free.find((x) => x.spares.length < this.maxSparesPerFolder);
+  spareSlot(bytes: number): string | undefined {
+    if (bytes > SPARE_MAX_BYTES || this.kept.spares >= this.maxSpares) return undefined;
+    // Spread over the kept folders: each next staging should find one in the folder it takes.
+    const f = this.free.reduce<FreeFolder | undefined>((best, x) => (best && best.spares.length <= x.spares.length ? best : x), undefined);
     if (!f) return undefined;
     const name = `${SPARE_PREFIX}${++this.counter}`;
     f.spares.push(name);
