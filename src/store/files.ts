@@ -40,9 +40,9 @@ export function openNoFollowSync(path: string, flags: number, mode?: number): nu
   }
 }
 
-/** Write every byte of `parts` to an open descriptor (writeSync may write less than asked). */
-export function writeAllSync(fd: number, parts: readonly Uint8Array[]): void {
-  for (const part of parts) for (let at = 0; at < part.length; ) at += writeSync(fd, part, at, part.length - at);
+/** Write every byte of `data` at `position` of an open descriptor (writeSync may write less than asked). */
+export function writeAllSync(fd: number, data: Uint8Array, position = 0): void {
+  for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at, position + at);
 }
 
 /** The data directory: --data, else $MAILBOT_DATA, else ./data. */
@@ -204,7 +204,7 @@ export async function replaceKeepingInode(path: string, data: string, root?: str
   try {
     // Written over the zeros in place, then cut to length: no block is freed and allocated again.
     const bytes = Buffer.from(data, 'utf8');
-    writeAllSync(fd, [bytes]);
+    writeAllSync(fd, bytes);
     ftruncateSync(fd, bytes.length);
     written = fstatSync(fd, { bigint: true });
   } finally {
@@ -223,7 +223,7 @@ export async function replaceKeepingInode(path: string, data: string, root?: str
     // The version it replaced is overwritten with zeros now: only the live file holds data.
     const old = openNoFollowSync(spare, O_WRONLY);
     try {
-      writeAllSync(old, [Buffer.alloc(fstatSync(old).size)]);
+      writeAllSync(old, Buffer.alloc(fstatSync(old).size));
     } finally {
       closeSync(old);
     }
@@ -265,7 +265,7 @@ export async function shredFile(path: string, keeper?: SpareKeeper): Promise<boo
     const small = st.size <= SMALL_FILE_BYTES;
     for (let at = 0; at < st.size; at += chunk.length) {
       const n = Math.min(chunk.length, st.size - at);
-      if (small) writeSync(fd, chunk, 0, n, at);
+      if (small) writeAllSync(fd, chunk.subarray(0, n), at);
       else await writeFd(fd, chunk, 0, n, at);
     }
     await fsyncFd(fd);

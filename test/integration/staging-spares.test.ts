@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { EmbeddedStore } from '../../src/store/embedded/store.js';
@@ -24,7 +24,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 /** Stage one file through a stream (as a composed reply is), and commit it. */
 async function queueFile(store: EmbeddedStore, name: string, content: string): Promise<{ stagedIno: number; stagingIno: number }> {
   const staging = await store.files.stage();
-  const stagingIno = statSync(join(store.dataDir, '.staging', staging.path(name).split('/').at(-2) ?? '')).ino;
+  const stagingIno = statSync(dirname(staging.path(name))).ino;
   const bytes = await staging.pipe(name, Readable.from([Buffer.from(content.slice(0, 100)), Buffer.from(content.slice(100))]));
   assert.equal(bytes, content.length);
   const stagedIno = statSync(staging.path(name)).ino;
@@ -37,83 +37,82 @@ async function shred(store: EmbeddedStore, name: string): Promise<void> {
   await until(() => !existsSync(join(store.dataDir, name)), `${name} is shredded`);
 }
 
+/** A store on a fresh data directory for one test, closed (closing twice is harmless) and removed after. */
+async function withStore(fn: (store: EmbeddedStore, dataDir: string) => Promise<void>): Promise<void> {
+  const dir = tempDir('mailbot-spares-');
+  try {
+    const store = await EmbeddedStore.open(dir.path);
+    try {
+      await fn(store, dir.path);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    dir.cleanup();
+  }
+}
+
 /** The kept folders under .staging and the files in each. */
 const kept = (dataDir: string) => readdirSync(join(dataDir, '.staging')).map((f) => ({ folder: f, files: readdirSync(join(dataDir, '.staging', f)) }));
 
 describe('staged replies on reused inodes', () => {
   it('writes the next reply over the last one shredded, cut to its length, and leaves nothing of the old one', async () => {
-    const dir = tempDir('mailbot-spares-');
-    try {
-      const store = await EmbeddedStore.open(dir.path);
+    await withStore(async (store, dataDir) => {
       const first = 'A'.repeat(3000);
       const a = await queueFile(store, 'queue/a.eml', first);
-      const aIno = statSync(join(dir.path, 'queue/a.eml')).ino;
+      const aIno = statSync(join(dataDir, 'queue/a.eml')).ino;
       assert.equal(aIno, a.stagedIno, 'the staged file is the stored one (renamed)');
       await shred(store, 'queue/a.eml');
       // The promoted folder is kept, with the shredded file in it as a spare: zeros, nothing else.
-      const folders = kept(dir.path);
+      const folders = kept(dataDir);
       assert.equal(folders.length, 1);
       const [spareName] = folders[0]?.files ?? [];
       assert.match(spareName ?? '', /^\.spare-\d+$/);
-      const sparePath = join(dir.path, '.staging', folders[0]?.folder ?? '', spareName ?? '');
+      const sparePath = join(dataDir, '.staging', folders[0]?.folder ?? '', spareName ?? '');
       assert.equal(statSync(sparePath).ino, aIno, 'the shredded file is the spare');
       const zeros = readFileSync(sparePath);
       assert.equal(zeros.length, 3000);
       assert.ok(zeros.every((b) => b === 0), 'the spare holds only zeros');
 
-      const keptIno = statSync(join(dir.path, '.staging', folders[0]?.folder ?? '')).ino;
+      const keptIno = statSync(join(dataDir, '.staging', folders[0]?.folder ?? '')).ino;
       assert.equal(keptIno, a.stagingIno, 'the folder kept is the one the first reply was staged in');
       const second = 'B'.repeat(1000);
       const b = await queueFile(store, 'queue/b.eml', second);
       assert.equal(b.stagedIno, aIno, 'the next reply is written on the spare');
       assert.equal(b.stagingIno, keptIno, 'in the kept folder, renamed');
-      assert.equal(readFileSync(join(dir.path, 'queue/b.eml')).toString(), second, 'the new reply alone, cut to its length');
+      assert.equal(readFileSync(join(dataDir, 'queue/b.eml')).toString(), second, 'the new reply alone, cut to its length');
       assert.equal(await store.files.size('queue/b.eml'), 1000);
       await store.close();
-      assert.deepEqual(readdirSync(join(dir.path, '.staging')), [], 'closing removes what was kept');
-      assert.equal(readFileSync(join(dir.path, 'queue/b.eml')).toString(), second, 'the stored reply stays');
-    } finally {
-      dir.cleanup();
-    }
+      assert.deepEqual(readdirSync(join(dataDir, '.staging')), [], 'closing removes what was kept');
+      assert.equal(readFileSync(join(dataDir, 'queue/b.eml')).toString(), second, 'the stored reply stays');
+    });
   });
 
   it('keeps no spare of a big file: a batch\'s PDF is zeroed and unlinked', async () => {
-    const dir = tempDir('mailbot-spares-');
-    try {
-      const store = await EmbeddedStore.open(dir.path);
+    await withStore(async (store, dataDir) => {
       await queueFile(store, 'batches/b1/FA-2026-00001.pdf', 'P'.repeat(100_000));
       await shred(store, 'batches/b1/FA-2026-00001.pdf');
-      assert.deepEqual(kept(dir.path).flatMap((f) => f.files), [], 'nothing kept of it');
-      await store.close();
-    } finally {
-      dir.cleanup();
-    }
+      assert.deepEqual(kept(dataDir).flatMap((f) => f.files), [], 'nothing kept of it');
+    });
   });
 
   it('reuses the promoted staging folder itself for the next staging', async () => {
-    const dir = tempDir('mailbot-spares-');
-    try {
-      const store = await EmbeddedStore.open(dir.path);
+    await withStore(async (store, dataDir) => {
       const one = await queueFile(store, 'queue/one.eml', 'x'.repeat(500));
       const two = await queueFile(store, 'queue/two.eml', 'y'.repeat(500));
       assert.equal(two.stagingIno, one.stagingIno, 'one folder, renamed from staging to staging');
-      assert.equal(readFileSync(join(dir.path, 'queue/one.eml')).toString(), 'x'.repeat(500));
-      assert.equal(readFileSync(join(dir.path, 'queue/two.eml')).toString(), 'y'.repeat(500));
-      await store.close();
-    } finally {
-      dir.cleanup();
-    }
+      assert.equal(readFileSync(join(dataDir, 'queue/one.eml')).toString(), 'x'.repeat(500));
+      assert.equal(readFileSync(join(dataDir, 'queue/two.eml')).toString(), 'y'.repeat(500));
+    });
   });
 
   it('never keeps a discarded staging, and never writes a spare over a file already staged', async () => {
-    const dir = tempDir('mailbot-spares-');
-    try {
-      const store = await EmbeddedStore.open(dir.path);
+    await withStore(async (store, dataDir) => {
       await queueFile(store, 'queue/a.eml', 'A'.repeat(2000));
       await queueFile(store, 'queue/a2.eml', 'A'.repeat(2000));
       await shred(store, 'queue/a.eml');
       await shred(store, 'queue/a2.eml');
-      assert.equal(kept(dir.path)[0]?.files.length, 2, 'two spares kept');
+      assert.equal(kept(dataDir)[0]?.files.length, 2, 'two spares kept');
       const staging = await store.files.stage();
       await staging.pipe('queue/c.eml', Readable.from([Buffer.from('first text of c')]));
       // The same name again: written over in place; the other spare is not renamed over it.
@@ -121,14 +120,11 @@ describe('staged replies on reused inodes', () => {
       assert.equal(readFileSync(staging.path('queue/c.eml')).toString(), 'c');
       assert.equal(readdirSync(join(staging.path('queue/c.eml'), '..')).length, 2, 'c, and the spare left alone');
       await staging.discard();
-      assert.deepEqual(kept(dir.path), [], 'a discarded staging is shredded, not kept');
+      assert.deepEqual(kept(dataDir), [], 'a discarded staging is shredded, not kept');
       // The next staging makes a folder of its own.
       await queueFile(store, 'queue/d.eml', 'D'.repeat(10));
-      assert.equal(readFileSync(join(dir.path, 'queue/d.eml')).toString(), 'D'.repeat(10));
-      await store.close();
-    } finally {
-      dir.cleanup();
-    }
+      assert.equal(readFileSync(join(dataDir, 'queue/d.eml')).toString(), 'D'.repeat(10));
+    });
   });
 
   it('leaves spares where they are when a folder is promoted, and removes the folder (a killed process\'s)', async () => {

@@ -9,9 +9,9 @@
  * Readers stream the journal up to the committed length, a chunk at a time:
  * memory stays flat however long the history is.
  */
-import { closeSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, ftruncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { openNoFollow, openWritableSync } from '../files.js';
+import { openNoFollow, openWritableSync, writeAllSync } from '../files.js';
 
 export interface JournalLine {
   text: string;
@@ -25,7 +25,7 @@ export async function writeLines(dataDir: string, file: string, committed: numbe
   const buf = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
   const fd = await openWritableSync(join(dataDir, file), dataDir);
   try {
-    for (let at = 0; at < buf.length; ) at += writeSync(fd, buf, at, buf.length - at, committed + at);
+    writeAllSync(fd, buf, committed);
     // Whatever an interrupted writer left beyond the committed length goes.
     ftruncateSync(fd, committed + buf.length);
   } finally {

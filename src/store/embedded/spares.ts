@@ -14,7 +14,7 @@
  * the next, which shreds it as the orphan it is. Closing the store removes
  * what is kept.
  */
-import { readdirSync, renameSync } from 'node:fs';
+import { renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { shredTree } from '../files.js';
 
@@ -38,8 +38,9 @@ export class SparePool {
 
   /**
    * A daemon answering a burst has a few hundred replies queued: when they
-   * are sent, their files wait here for the next ones (at most maxSpares,
-   * so at most maxSpares × SPARE_MAX_BYTES of zeros on the disk).
+   * are sent, their files wait here for the next ones. The kept folders
+   * hold at most maxSpares (of SPARE_MAX_BYTES at most); the stagings in
+   * progress carry the few left in the folder each took.
    */
   constructor(
     private readonly maxFolders = 64,
@@ -69,20 +70,12 @@ export class SparePool {
   }
 
   /**
-   * A staging folder whose files were put in place, with the spares left in
-   * it. true: kept for the next staging; false: the caller removes it.
+   * A staging folder whose files were put in place, holding nothing but
+   * these spares (promote checks). true: kept for the next staging; false:
+   * the caller removes it.
    */
-  giveFolder(root: string): boolean {
-    if (!this.mine.delete(root)) return false;
-    if (this.free.length >= this.maxFolders) return false;
-    let spares: string[];
-    try {
-      spares = readdirSync(root);
-    } catch {
-      return false;
-    }
-    // Anything but spares (a file a failed promotion left) and the folder is not reused.
-    if (!spares.every(isSpare)) return false;
+  giveFolder(root: string, spares: string[]): boolean {
+    if (!this.mine.delete(root) || this.free.length >= this.maxFolders) return false;
     this.free.push({ root, spares });
     return true;
   }
@@ -98,7 +91,7 @@ export class SparePool {
    * once: the caller renames into it before anything else runs.
    */
   spareSlot(bytes: number): string | undefined {
-    if (bytes > SPARE_MAX_BYTES || this.kept.spares >= this.maxSpares) return undefined;
+    if (bytes > SPARE_MAX_BYTES || this.keptSpares() >= this.maxSpares) return undefined;
     // Spread over the kept folders: each next staging should find one in the folder it takes.
     const f = this.free.reduce<FreeFolder | undefined>((best, x) => (best && best.spares.length <= x.spares.length ? best : x), undefined);
     if (!f) return undefined;
@@ -118,8 +111,7 @@ export class SparePool {
     for (let f = this.free.pop(); f; f = this.free.pop()) await shredTree(f.root);
   }
 
-  /** What is kept, for tests and the benchmark. */
-  get kept(): { folders: number; spares: number } {
-    return { folders: this.free.length, spares: this.free.reduce((n, f) => n + f.spares.length, 0) };
+  private keptSpares(): number {
+    return this.free.reduce((n, f) => n + f.spares.length, 0);
   }
 }

@@ -112,21 +112,35 @@ export class LocalStaging implements Staging {
 
 /**
  * Every file of a staging folder moves to its stored name under the data
- * directory; the folder is then removed, unless `keep` takes it (spares.ts).
+ * directory; the folder is then removed, unless it holds nothing but spares
+ * and `keep` takes it with them (spares.ts).
  */
-export async function promote(dataDir: string, stagingRoot: string, keep?: (root: string) => boolean): Promise<number> {
+export async function promote(dataDir: string, stagingRoot: string, keep?: (root: string, spares: string[]) => boolean): Promise<number> {
   const st = lstatOrNull(stagingRoot);
   if (!st?.isDirectory()) return 0; // promoted already
   let moved = 0;
+  const spares: string[] = [];
+  let leftOver = false;
   for (const entry of readdirSync(stagingRoot, { withFileTypes: true })) {
-    if (!entry.isFile() || isSpare(entry.name)) continue; // the scratch of a failed write, a planted link (never followed), a spare
+    if (entry.isFile() && isSpare(entry.name)) {
+      spares.push(entry.name);
+      continue;
+    }
+    // The scratch of a failed write, a planted link: never followed, shredded with the folder.
+    if (!entry.isFile()) {
+      leftOver = true;
+      continue;
+    }
     const name = checkStoredName(entry.name.replaceAll('~', '/'));
     // Files made only to be attached (scratch/) are not stored.
-    if (name.startsWith('scratch/')) continue;
+    if (name.startsWith('scratch/')) {
+      leftOver = true;
+      continue;
+    }
     await moveInto(join(stagingRoot, entry.name), join(dataDir, name), dataDir);
     moved++;
   }
-  if (!keep?.(stagingRoot)) await shredTree(stagingRoot);
+  if (leftOver || !keep?.(stagingRoot, spares)) await shredTree(stagingRoot);
   return moved;
 }
 

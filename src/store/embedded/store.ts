@@ -399,7 +399,7 @@ export class EmbeddedStore implements Store {
     this.retry.promote = [];
     for (const id of promoteAll) {
       try {
-        await promote(this.dataDir, join(this.dataDir, '.staging', id), (root) => this.spares.giveFolder(root));
+        await promote(this.dataDir, join(this.dataDir, '.staging', id), (root, spares) => this.spares.giveFolder(root, spares));
         this.finished.promote.add(id);
       } catch (err) {
         this.retry.promote.push(id);
@@ -415,7 +415,7 @@ export class EmbeddedStore implements Store {
     for (const key of after.moved) this.claims.delete(key);
   }
 
-  /** Stored files a commit let go, overwritten then unlinked; a failure stays pending (see promoteAfterCommit). */
+  /** Stored files a commit let go, overwritten then unlinked or kept as spares; a failure stays pending (see promoteAfterCommit). */
   private async shredAfterCommit(names: readonly string[]): Promise<void> {
     const shredAll = [...new Set([...this.retry.shred.splice(0), ...names])];
     const emptied = new Set<string>();
