@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runBatch } from '../../src/batch/run.js';
 import { addClient } from '../../src/clients/service.js';
+import { documentText, readDocument } from '../../src/store/embedded/doc.js';
 import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { sellerInput } from '../helpers/sample.js';
 import { viewOf } from '../helpers/state.js';
@@ -101,6 +102,39 @@ describe('batch commit', () => {
       const again = await runBatch(next, { clientId: 'atelier-dupont', fileName: 'b.csv', bytes: Buffer.from(csv.toString('utf8').replaceAll('2026-03-0', '2026-03-1').replaceAll('2026-04-0', '2026-04-1')) });
       assert.deepEqual(again.invoices.map((i) => i.number), ['FA-2026-00003', 'FA-2026-00004'], JSON.stringify(again.errors));
       await next.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('finishes the work of an earlier process that had this same pid (a container restarted: PID 1 again)', async () => {
+    const { dir, store } = await freshStore();
+    await store.close();
+    try {
+      // What a process with our pid, started at another time and killed after its commit, leaves:
+      // a staging folder its commit lists as pending, and one no commit adopted.
+      const earlier = `${process.pid}.1`;
+      const listed = join(store.dataDir, '.staging', `${earlier}-committed`);
+      const orphan = join(store.dataDir, '.staging', `${earlier}-never-committed`);
+      for (const root of [listed, orphan]) mkdirSync(root, { recursive: true });
+      writeFileSync(join(listed, 'queue~r.eml'), 'a reply its commit queued');
+      writeFileSync(join(orphan, 'queue~s.eml'), 'a reply staged, never committed');
+      const docPath = join(store.dataDir, 'mailbot.json');
+      const doc = await readDocument(docPath);
+      writeFileSync(docPath, documentText({ ...doc, pending: { promote: [{ pid: process.pid, started: 1, name: `${earlier}-committed` }], shred: [] } }));
+
+      const next = await EmbeddedStore.open(store.dataDir);
+      try {
+        await next.transact((tx) => Promise.resolve(tx.audit({ time: new Date().toISOString(), action: 'daemon-started', outcome: 'info' })));
+        assert.equal(readFileSync(join(store.dataDir, 'queue', 'r.eml'), 'utf8'), 'a reply its commit queued');
+        assert.ok(!existsSync(orphan), 'the folder no commit adopted is shredded');
+        assert.ok(!existsSync(join(store.dataDir, 'queue', 's.eml')));
+        // Its next commit drops the finished work from the pending list.
+        await next.transact((tx) => Promise.resolve(tx.audit({ time: new Date().toISOString(), action: 'daemon-started', outcome: 'info' })));
+        assert.deepEqual((await readDocument(docPath)).pending.promote, []);
+      } finally {
+        await next.close();
+      }
     } finally {
       dir.cleanup();
     }

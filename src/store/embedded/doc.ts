@@ -60,6 +60,8 @@ export interface Doc {
 
 export interface PendingWork {
   pid: number;
+  /** When that process started (staging.ts, PROCESS_STARTED); absent in documents of older versions. */
+  started?: number;
   /** A staging folder (promote) or a stored file name (shred). */
   name: string;
 }
@@ -85,7 +87,7 @@ export function emptyDoc(): Doc {
 
 const pointer = z.object({ file: z.string().regex(/^[a-z0-9.]+$/), length: z.number().int().nonnegative() });
 const keyed = (fields: z.ZodRawShape) => z.record(z.string(), z.looseObject(fields));
-const pendingWork = z.object({ pid: z.number().int(), name: z.string() });
+const pendingWork = z.object({ pid: z.number().int(), started: z.number().int().optional(), name: z.string() });
 const seriesState = z.object({ last: z.number().int().nonnegative(), lastIssueDate: z.string() });
 
 const docSchema = z.object({

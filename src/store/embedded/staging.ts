@@ -1,7 +1,7 @@
 /**
  * Staged files: written to a private folder of the process before the
- * commit (.staging/<pid>-<id>/, under their stored names), then promoted to
- * their place by renames after it. A folder whose process died is promoted
+ * commit (.staging/<pid>.<started>-<id>/, under their stored names), then
+ * promoted to their place by renames after it. A folder whose process died is promoted
  * if its commit happened (the document lists it as pending) and shredded
  * otherwise. Folders and reply files are reused when a process can (see
  * spares.ts).
@@ -16,6 +16,14 @@ import type { Staging } from '../port.js';
 import { isSpare, type SparePool } from './spares.js';
 
 export const STAGING_DIR = '.staging';
+
+/**
+ * When this process started (ms since the epoch). With the pid, it tells
+ * this process from an earlier one that had the same pid, such as a
+ * container's PID 1 after a restart: that one's work is a dead process's
+ * work, not ours. Staging ids begin with `<pid>.<started>-`.
+ */
+export const PROCESS_STARTED = Math.round(performance.timeOrigin);
 
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 
@@ -40,7 +48,7 @@ export class LocalStaging implements Staging {
   ) {}
 
   static async create(dataDir: string, pool?: SparePool): Promise<LocalStaging> {
-    const id = `${process.pid}-${randomUUID()}`;
+    const id = `${process.pid}.${PROCESS_STARTED}-${randomUUID()}`;
     const root = join(dataDir, STAGING_DIR, id);
     // The id is new: its folder is made, not looked for (ensurePrivateDir checks the parents once per process).
     await ensurePrivateDir(join(dataDir, STAGING_DIR), dataDir);
@@ -144,16 +152,20 @@ export async function promote(dataDir: string, stagingRoot: string, keep?: (root
   return moved;
 }
 
-/** Staging folders of this data directory: their id and owning pid. */
-export async function stagingFolders(dataDir: string): Promise<{ id: string; pid: number; root: string }[]> {
+/** Staging folders of this data directory: their id and owning process (`<pid>-` in ids of older versions). */
+export async function stagingFolders(dataDir: string): Promise<{ id: string; pid: number; started?: number; root: string }[]> {
   const dir = join(dataDir, STAGING_DIR);
   const names = await readdir(dir).catch(() => [] as string[]);
-  return names.map((id) => ({ id, pid: Number(id.split('-')[0]), root: join(dir, id) }));
+  return names.map((id) => {
+    const [pid = '', started] = (id.split('-')[0] ?? '').split('.');
+    return { id, pid: Number(pid), ...(started !== undefined ? { started: Number(started) } : {}), root: join(dir, id) };
+  });
 }
 
-export function processAlive(pid: number): boolean {
+/** Whether the process `pid` still runs; for this process's pid, whether `started` (when known) is this process's. */
+export function processAlive(pid: number, started?: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
+  if (pid === process.pid) return started === undefined || started === PROCESS_STARTED;
   try {
     process.kill(pid, 0);
     return true;

@@ -37,7 +37,7 @@ import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type 
 import { readLineAt, readLines } from './journal.js';
 import { commitJournals } from './commit.js';
 import { SparePool } from './spares.js';
-import { LocalStaging, checkStoredName, discardOrphan, processAlive, promote, stagingFolders } from './staging.js';
+import { LocalStaging, PROCESS_STARTED, checkStoredName, discardOrphan, processAlive, promote, stagingFolders } from './staging.js';
 import { EmbeddedTx, type Collections, type TxEnv } from './tx.js';
 import { upgradeLegacy } from './upgrade.js';
 import { auditMatches } from '../audit-filter.js';
@@ -46,6 +46,10 @@ export const DOC_FILE = 'mailbot.json';
 /** The longest the commit lock is held for commits that follow one another, and the pause after. */
 const LOCK_HOLD_MS = 100;
 const LOCK_PAUSE_MS = 10;
+
+/** After-commit work this process owns, and whether a listed item is its own. */
+const ownedBy = (name: string): PendingWork => ({ pid: process.pid, started: PROCESS_STARTED, name });
+const ownWork = (w: PendingWork) => w.pid === process.pid && w.started === PROCESS_STARTED;
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 /** What tells one version of the document from another without reading it. */
@@ -342,12 +346,11 @@ export class EmbeddedStore implements Store {
 
   /** The pending list the document will hold: ours added, ours finished removed. */
   private pendingAfter(working: Doc, adopt: Staging[], shred: string[]): { doc: Doc['pending']; promote: string[]; shred: string[] } {
-    const pid = process.pid;
-    const keep = (list: PendingWork[], doneSet: Set<string>) => list.filter((w) => !(w.pid === pid && doneSet.has(w.name)));
+    const keep = (list: PendingWork[], doneSet: Set<string>) => list.filter((w) => !(ownWork(w) && doneSet.has(w.name)));
     const promoteNames = adopt.map((s) => (s as LocalStaging).id);
     const docPending = {
-      promote: [...keep(working.pending.promote, this.finished.promote), ...promoteNames.map((name) => ({ pid, name }))],
-      shred: [...keep(working.pending.shred, this.finished.shred), ...shred.map((name) => ({ pid, name }))],
+      promote: [...keep(working.pending.promote, this.finished.promote), ...promoteNames.map(ownedBy)],
+      shred: [...keep(working.pending.shred, this.finished.shred), ...shred.map(ownedBy)],
     };
     this.finished.promote.clear();
     this.finished.shred.clear();
@@ -360,12 +363,12 @@ export class EmbeddedStore implements Store {
    * folders of dead processes that no commit adopted are shredded.
    */
   private async takeOverDeadWork(working: Doc): Promise<{ promote: string[]; shred: string[]; pending: Doc['pending'] }> {
-    const dead = (w: PendingWork) => !processAlive(w.pid);
+    const dead = (w: PendingWork) => !processAlive(w.pid, w.started);
     const listed = new Set(working.pending.promote.map((w) => w.name));
     for (const f of await stagingFolders(this.dataDir)) {
-      if (!listed.has(f.id) && !processAlive(f.pid)) await discardOrphan(f.root);
+      if (!listed.has(f.id) && !processAlive(f.pid, f.started)) await discardOrphan(f.root);
     }
-    const reown = (w: PendingWork) => (dead(w) ? { pid: process.pid, name: w.name } : w);
+    const reown = (w: PendingWork) => (dead(w) ? ownedBy(w.name) : w);
     return {
       promote: working.pending.promote.filter(dead).map((w) => w.name),
       shred: working.pending.shred.filter(dead).map((w) => w.name),

@@ -75,7 +75,7 @@ export class PostgresStore implements Store {
       throw err instanceof MailbotError ? err : new MailbotError('STORE_UNREACHABLE', `PostgreSQL (${config.urlEnv}): ${errorMessage(err)}`);
     }
     // Staged copies of a process that died: whatever they held is committed in the database or was never committed.
-    for (const f of await stagingFolders(dataDir)) if (!processAlive(f.pid)) await discardOrphan(f.root);
+    for (const f of await stagingFolders(dataDir)) if (!processAlive(f.pid, f.started)) await discardOrphan(f.root);
     const node = config.node ?? `${hostname()}:${createHash('sha256').update(dataDir).digest('hex').slice(0, 12)}`;
     return new PostgresStore(dataDir, pool, node, config.leaseSeconds, options.reserved ?? [], options.seal ?? (await localAuditSeal(dataDir)));
   }
