@@ -8,12 +8,17 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { processAlive } from './embedded/staging.js';
+import { PROCESS_STARTED, processAlive } from './embedded/staging.js';
 import { shredFile } from './files.js';
 
 const ASIDE = /^\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 const DELIVERY = /P(\d+)\./;
 const MAILDIR_TMP_MS = 36 * 3_600_000;
+
+/** The writer `pid` is gone: not running, or an earlier process with this process's pid (the file is older than it). */
+function writerGone(pid: number, mtimeMs: number): boolean {
+  return !processAlive(pid) || (pid === process.pid && mtimeMs < PROCESS_STARTED);
+}
 
 async function names(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => [] as string[]);
@@ -43,7 +48,9 @@ export async function sweepLeftovers(dataDir: string, now = Date.now()): Promise
   for (const dir of asides) {
     for (const name of await names(dir)) {
       const m = ASIDE.exec(name);
-      if (m && !processAlive(Number(m[1]))) await shred(join(dir, name));
+      if (!m) continue;
+      const st = await lstat(join(dir, name)).catch(() => null);
+      if (st && writerGone(Number(m[1]), st.mtimeMs)) await shred(join(dir, name));
     }
   }
   for (const dir of maildirTmp) {
@@ -53,7 +60,7 @@ export async function sweepLeftovers(dataDir: string, now = Date.now()): Promise
       if (!st?.isFile()) continue;
       // A delivery's own name (…P<pid>…), or a file written aside before it (.<pid>.<random>.tmp).
       const writer = ASIDE.exec(name) ?? DELIVERY.exec(name);
-      const dead = writer ? !processAlive(Number(writer[1])) : false;
+      const dead = writer ? writerGone(Number(writer[1]), st.mtimeMs) : false;
       if (dead || now - st.mtimeMs > MAILDIR_TMP_MS) await shred(path);
     }
   }

@@ -1,6 +1,6 @@
 /** What a killed process leaves aside is shredded at the next start; what a living one writes is not touched. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sweepLeftovers } from '../../src/store/leftovers.js';
@@ -23,6 +23,26 @@ describe('leftovers of a killed process', () => {
       assert.equal(await sweepLeftovers(data), files.dead.length);
       for (const f of files.dead) assert.equal(existsSync(join(data, f)), false, `${f} is gone`);
       for (const f of files.alive) assert.equal(existsSync(join(data, f)), true, `${f} stays`);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  it('shreds what an earlier process with this same pid left (written before this process started), not what this one writes', async () => {
+    const dir = tempDir('mailbot-leftovers-');
+    try {
+      const data = dir.path;
+      mkdirSync(join(data, 'mailbox/tmp'), { recursive: true });
+      const earlier = [aside(process.pid), `mailbox/tmp/1796000000.M000001P${process.pid}.host`];
+      for (const f of earlier) {
+        writeFileSync(join(data, f), 'personal data');
+        const then = new Date(Date.now() - 3_600_000); // an hour ago: before this process started
+        utimesSync(join(data, f), then, then);
+      }
+      writeFileSync(join(data, 'mailbox/tmp', aside(process.pid)), 'being written now');
+      assert.equal(await sweepLeftovers(data), earlier.length);
+      for (const f of earlier) assert.equal(existsSync(join(data, f)), false, `${f} is gone`);
+      assert.equal(existsSync(join(data, 'mailbox/tmp', aside(process.pid))), true, 'this process\'s own file stays');
     } finally {
       dir.cleanup();
     }
