@@ -15,9 +15,12 @@
  *    both servers flush each new mail to disk). The whole machine's CPU
  *    over each run, to the last reply sent, is split between the daemon,
  *    this process (the SMTP relay) and the rest (Dovecot, the kernel): what
- *    the cores allow at those costs. Below its
- *    target, one more run under --cpu-prof says where the time goes
- *    (BENCH_PROFILE_OUT=FILE keeps the .cpuprofile).
+ *    the cores allow at those costs. Then the protocol floor (floor.ts):
+ *    the same inbox handled by a client doing only FETCH, SMTP send, APPEND
+ *    to Sent and MOVE, no bot, for what these servers allow on this machine
+ *    before any bot work. Below its target, one more run under --cpu-prof
+ *    says where the daemon's time goes (BENCH_PROFILE_OUT=FILE keeps the
+ *    .cpuprofile).
  * 3. Operator commands on the 50,000-mail embedded data directory: start-up
  *    time of `--help` and `status`, peak RSS of `status` and of `log`.
  *
@@ -44,6 +47,7 @@ import { sellerInput } from '../test/helpers/sample.js';
 import { tempDir } from '../test/helpers/tools.js';
 import { ensureBuilt } from './build.js';
 import { summariseProfile } from './cpuprofile.js';
+import { protocolFloor, type FloorRun } from './floor.js';
 import { generateBatchCsv } from './generate.js';
 import { CORES, cpuWindow, processCpuMs, type CpuShares } from './machine.js';
 import { seedHistory } from './seed.js';
@@ -124,7 +128,7 @@ async function main(): Promise<void> {
     await dovecot.start();
     // Every mailbox is made now: Dovecot may not notice a passwd file changed twice within a second.
     const planned = backends.length * 8 * REPEAT + REPEAT + 1;
-    for (const u of ['factures', 'compta', 'jane', ...Array.from({ length: planned }, (_, i) => `run${i + 1}`)]) dovecot.addUser(u);
+    for (const u of ['factures', 'compta', 'jane', ...Array.from({ length: planned }, (_, i) => `run${i + 1}`), ...Array.from({ length: REPEAT }, (_, i) => `floor${i + 1}`)]) dovecot.addUser(u);
     await smtp.start();
     await server?.start();
     const admin = async <T>(fn: (c: pg.Client) => Promise<T>, db?: string): Promise<T> => {
@@ -307,6 +311,23 @@ async function main(): Promise<void> {
       console.log(`CPU per mail on the whole machine, daemon's start → last reply sent (median): ${fmt(all, 2)} ms`);
       console.log(`                    daemon ${fmt(daemonMs, 2)}, this bench's process (the SMTP relay, polling) ${fmt(benchMs, 2)}, the rest (Dovecot, kernel, other load) ${fmt(rest, 2)}`);
       console.log(`                    ${CORES} cores: at most ${fmt((CORES * 1000) / all)} mails/s at these costs; with a daemon that cost nothing, ${fmt((CORES * 1000) / (all - daemonMs))}`);
+      // The same inbox handled by a client doing only the protocol work (bench/floor.ts), in turn with nothing else.
+      const floors: FloorRun[] = [];
+      for (let rep = 1; rep <= REPEAT; rep++) {
+        const user = `floor${rep}`;
+        const imap = dovecot.client(user);
+        await imap.connect();
+        for (const raw of mails) await imap.append('INBOX', raw);
+        await imap.logout();
+        spawnSync('sync');
+        const f = await protocolFloor(dovecot, smtp, user);
+        floors.push(f);
+        console.log(`  floor run ${rep}/${REPEAT}: ${fmt(THROUGHPUT_MAILS / f.replied)} mails/s to the last reply sent; machine ${fmt(f.shares.machineMs / THROUGHPUT_MAILS, 2)} ms/mail (this process ${fmt(f.shares.benchMs / THROUGHPUT_MAILS, 2)})`);
+      }
+      const floorRate = THROUGHPUT_MAILS / median(floors.map((f) => f.replied));
+      const floorMs = median(floors.map((f) => f.shares.machineMs)) / THROUGHPUT_MAILS;
+      console.log(`protocol floor      ${fmt(floorRate)} mails/s to the last reply sent (median), by a client doing only FETCH, SMTP send, APPEND to Sent and MOVE (no bot)   [target ≥ 300]  ${verdict(floorRate >= 300)}`);
+      console.log(`                    the whole machine spent ${fmt(floorMs, 2)} ms of CPU per mail on it: ${CORES} cores allow at most ${fmt((CORES * 1000) / floorMs)} mails/s before any bot work`);
       if (PROFILE === '1' || (PROFILE === 'auto' && rate < 300)) {
         const profDir = join(dir.path, 'profile');
         mkdirSync(profDir);
