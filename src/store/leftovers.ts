@@ -15,9 +15,13 @@ const ASIDE = /^\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 const DELIVERY = /P(\d+)\./;
 const MAILDIR_TMP_MS = 36 * 3_600_000;
 
-/** The writer `pid` is gone: not running, or an earlier process with this process's pid (the file is older than it). */
+/**
+ * The writer `pid` is gone: not running, or the pid is now another
+ * process's, one that started after the file was last written (for this
+ * process's own pid: the file is older than this process).
+ */
 function writerGone(pid: number, mtimeMs: number): boolean {
-  return !processAlive(pid) || (pid === process.pid && mtimeMs < PROCESS_STARTED);
+  return pid === process.pid ? mtimeMs < PROCESS_STARTED : !processAlive(pid, mtimeMs);
 }
 
 async function names(dir: string): Promise<string[]> {

@@ -1,5 +1,6 @@
 /**
- * One daemon per data directory. The lock file holds the owner's PID; it is
+ * One daemon per data directory. The lock file holds the owner's PID and
+ * start time (a later process with the same PID, after a reboot, is not it); it is
  * created whole (written to a private temporary file, then hard-linked into
  * place, which fails if the lock exists), so no process ever reads a lock
  * half written. A lock whose process is gone is stale: it is removed only
@@ -9,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailbotError } from '../core/errors.js';
-import { processAlive } from './embedded/staging.js';
+import { PROCESS_STARTED, processAlive } from './embedded/staging.js';
 import { ensurePrivateDir, FILE_MODE } from './files.js';
 
 export interface DataLock {
@@ -18,6 +19,8 @@ export interface DataLock {
 
 interface Holder {
   pid?: number;
+  /** When the holder started (ms since the epoch): a process that has its pid but started later is not it. */
+  started?: number;
   purpose?: string;
   token?: string;
 }
@@ -33,7 +36,7 @@ export async function acquireDataLock(dataDir: string, purpose: string): Promise
   const path = join(dataDir, 'mailbot.lock');
   const token = randomBytes(8).toString('hex');
   const tmp = join(dataDir, `.mailbot.lock.${process.pid}.${token}`);
-  await writeFile(tmp, JSON.stringify({ pid: process.pid, purpose, token, since: new Date().toISOString() }), { mode: FILE_MODE, flag: 'wx' });
+  await writeFile(tmp, JSON.stringify({ pid: process.pid, started: PROCESS_STARTED, purpose, token, since: new Date().toISOString() }), { mode: FILE_MODE, flag: 'wx' });
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -48,7 +51,7 @@ export async function acquireDataLock(dataDir: string, purpose: string): Promise
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
       const holder = await readHolder(path);
-      if (holder?.pid && processAlive(holder.pid) && holder.pid !== process.pid) {
+      if (holder?.pid && holder.pid !== process.pid && processAlive(holder.pid, typeof holder.started === 'number' ? holder.started : undefined)) {
         throw new MailbotError('DATA_LOCKED', `the data directory ${dataDir} is in use by process ${holder.pid} (${holder.purpose ?? 'unknown'}); stop it or use another --data directory`, { pid: holder.pid });
       }
       // Stale: take it aside by renaming (only one process can), check it is still the stale one, drop it.

@@ -124,7 +124,7 @@ export function registerOperatorCommands(program: Command, globals: () => Global
     .action(async (f: { json?: boolean }) => {
       await withStore(globals(), async (store) => {
         const [stats, daemons, failed] = await Promise.all([store.stats(), store.daemons(), store.read(async (tx) => (await tx.outbox.list()).filter((e) => e.state === 'failed'))]);
-        const live = daemons.filter((d) => (store.backend === 'embedded' ? processAlive(d.pid) && d.connection !== 'stopped' : Date.now() - Date.parse(d.updatedAt) < 120_000));
+        const live = daemons.filter((d) => (store.backend === 'embedded' ? processAlive(d.pid, Date.parse(d.startedAt)) && d.connection !== 'stopped' : Date.now() - Date.parse(d.updatedAt) < 120_000));
         const summary = {
           backend: store.backend,
           daemon: live.length > 0 ? live.map((d) => `running (pid ${d.pid} on ${d.node})`).join('; ') : 'not running',

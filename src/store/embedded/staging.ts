@@ -7,7 +7,7 @@
  * spares.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { constants, readdirSync, renameSync } from 'node:fs';
+import { constants, readdirSync, readFileSync, renameSync } from 'node:fs';
 import { mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailbotError } from '../../core/errors.js';
@@ -162,16 +162,48 @@ export async function stagingFolders(dataDir: string): Promise<{ id: string; pid
   });
 }
 
-/** Whether the process `pid` still runs; for this process's pid, whether `started` (when known) is this process's. */
+/**
+ * When process `pid` started (ms since the epoch), from Linux's
+ * /proc/<pid>/stat (field 22, in USER_HZ ticks since boot, a fixed 100 per
+ * second for user space) and the boot time in /proc/stat (whole seconds, so
+ * up to a second early). Undefined where there is no /proc.
+ */
+export function processStartedAt(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    bootTime ??= Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]) * 1000;
+    const at = bootTime + ticks * 10;
+    return Number.isFinite(at) ? at : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let bootTime: number | undefined;
+
+/** Clock rounding and small adjustments: a process started within this of `started` may be the one meant. */
+const START_SLACK_MS = 5000;
+
+/**
+ * Whether the process known to run at `started` (its start, or any time it
+ * was seen running; ms since the epoch) still runs. For this process's pid,
+ * `started` (when known) must be this process's start. For another pid, the
+ * process that has it must have started by then: after a reboot or a
+ * restart, a dead daemon's pid can belong to any other program, which must
+ * not keep its lock or its pending work forever.
+ */
 export function processAlive(pid: number, started?: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return started === undefined || started === PROCESS_STARTED;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  if (started === undefined || !Number.isFinite(started)) return true;
+  const at = processStartedAt(pid);
+  return at === undefined || at <= started + START_SLACK_MS;
 }
 
 /** Shred a staging folder whose process died without committing it. */
