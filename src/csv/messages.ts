@@ -45,6 +45,10 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
   },
   VALUE_REQUIRED: { fr: () => 'valeur obligatoire manquante.', en: () => 'required value missing.' },
   NUMBER_INVALID: { fr: () => 'nombre attendu, par exemple 1234,56 ou 1 234,56.', en: () => 'a number is expected, e.g. 1234.56 or 1,234.56.' },
+  NUMBER_AMBIGUOUS: {
+    fr: (p) => `se lit ${(p.decimal ?? '').replace('.', ',')} ou ${p.thousands ?? ''} selon le pays, et les autres nombres du fichier ne disent pas lequel : écrivez ${(p.decimal ?? '').replace('.', ',')} ou ${p.thousands ?? ''}, sans séparateur de milliers.`,
+    en: (p) => `reads as ${p.decimal ?? ''} or ${p.thousands ?? ''} depending on the country, and the file's other numbers do not say which: write ${p.decimal ?? ''} or ${p.thousands ?? ''}, without a thousands separator.`,
+  },
   TOO_MANY_DECIMALS: { fr: (p) => `au plus ${p.max} décimales.`, en: (p) => `at most ${p.max} decimals.` },
   AMOUNT_TOO_LARGE: { fr: () => 'montant de ligne trop élevé.', en: () => 'line amount too large.' },
   QUANTITY_NOT_POSITIVE: { fr: () => 'la quantité doit être supérieure à 0.', en: () => 'the quantity must be greater than 0.' },

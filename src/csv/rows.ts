@@ -81,6 +81,8 @@ class DraftBuilder {
   private readonly rateCache = new Map<string, V.Parsed<Dec>>();
   private readonly unitCache = new Map<string, V.Parsed<string>>();
   private readonly numberCache = new Map<string, V.Parsed<Dec>>();
+  /** The decimal mark the file's numbers show, if they agree on one. */
+  private decimalMark?: V.DecimalMark;
   /** Lines the current invoice's invoice-level values came from. */
   private origins: Partial<Record<ColumnKey, number>> = {};
 
@@ -115,6 +117,7 @@ class DraftBuilder {
   run(records: RawRecord[]): RowsResult {
     const groups = new Map<string, Row[]>();
     const width = this.header.fields.length;
+    this.decimalMark = V.fileDecimalMark(this.numberCells(records));
     const pending = records as (RawRecord | undefined)[];
     for (let i = 0; i < pending.length; i++) {
       const rec = pending[i];
@@ -141,6 +144,12 @@ class DraftBuilder {
     const labels: Partial<Record<ColumnKey, string>> = {};
     for (const k of this.present) labels[COLUMN_KEYS[k] as ColumnKey] = this.label[k] ?? '';
     return { drafts: complete ? drafts : [], issues: this.issues, labels };
+  }
+
+  /** The cells of the number columns, whose decimal marks settle "1,500" and "1.500" for the whole file. */
+  private *numberCells(records: readonly RawRecord[]): Generator<string> {
+    const columns = (['quantity', 'unit_price', 'vat_rate'] as const).map((key) => this.position[K[key]] ?? -1).filter((p) => p !== -1);
+    for (const rec of records) for (const p of columns) yield rec.fields[p] ?? '';
   }
 
   private has(key: ColumnKey): boolean {
@@ -388,8 +397,8 @@ class DraftBuilder {
   private decimal(row: Row, key: ColumnKey, raw: string | undefined): Dec | undefined {
     if (raw === undefined) return undefined;
     if (this.numberCache.size > 50_000) this.numberCache.clear();
-    const r = memo(this.numberCache, raw, V.parseDecimal);
-    if (!r.ok) return void this.report(r.code, row.line, this.label[K[key]], raw);
+    const r = memo(this.numberCache, raw, (v) => V.parseDecimal(v, { ...(this.decimalMark ? { decimalMark: this.decimalMark } : {}) }));
+    if (!r.ok) return void this.report(r.code, row.line, this.label[K[key]], raw, r.params);
     if (r.value.decimalPlaces() > MAX_DECIMALS) return void this.report('TOO_MANY_DECIMALS', row.line, this.label[K[key]], raw, { max: String(MAX_DECIMALS) });
     return r.value;
   }
@@ -426,7 +435,7 @@ class DraftBuilder {
     let exemptionCode: string | undefined;
     if (this.franchise) {
       // CGI art. 293 B: no VAT; every line is exempt with the legal mention.
-      const r = rateRaw !== '' ? V.parseDecimal(rateRaw, { percent: true }) : undefined;
+      const r = rateRaw !== '' ? V.parseDecimal(rateRaw, { percent: true, ...(this.decimalMark ? { decimalMark: this.decimalMark } : {}) }) : undefined;
       if (r && (!r.ok || !r.value.isZero())) this.report('FRANCHISE_RATE', at, this.label[K.vat_rate], rateRaw);
       if (catRaw !== '' && catRaw.toUpperCase() !== 'E') this.report('FRANCHISE_RATE', at, this.label[K.vat_category], catRaw);
       vatCategory = 'E';
@@ -437,7 +446,7 @@ class DraftBuilder {
       if (rateRaw === '') {
         if (this.has('vat_rate')) this.report('VALUE_REQUIRED', at, this.label[K.vat_rate]);
       } else {
-        const r = memo(this.rateCache, rateRaw, (raw) => V.parseRate(raw, this.seller.allowedVatRates));
+        const r = memo(this.rateCache, rateRaw, (raw) => V.parseRate(raw, this.seller.allowedVatRates, this.decimalMark));
         if (r.ok) {
           vatRate = r.value;
           rateKnown = true;

@@ -14,27 +14,47 @@ const SPACES = /[\s\u00a0\u202f\u2009']/g;
 
 /**
  * Numbers as French and English spreadsheets write them: "1234.56",
- * "1234,56", "1 234,56" (space, NBSP, narrow NBSP), "1.234,56", "1,234.56",
- * with an optional "€"/"EUR" (and "%" when `percent` is allowed).
- * When both "." and "," appear, the last one is the decimal separator; a
- * lone separator followed by exactly three digits and preceded by more
- * groups is read as a thousands separator only when repeated ("1.234.567").
+ * "1234,56", "1 234,56" (space, NBSP, narrow NBSP: groups of three),
+ * "1.234,56", "1,234.56", with an optional "€"/"EUR" (and "%" when
+ * `percent` is allowed). When both "." and "," appear, the last one is the
+ * decimal mark; a separator repeated ("1.234.567") groups thousands.
+ *
+ * "1,500" and "1.500" say nothing by themselves: 1.5 in one locale, 1500 in
+ * the other. They are read with the file's decimal mark (`decimalMark`, from
+ * its other numbers: see decimalMarkOf) and refused as ambiguous when the
+ * file does not tell, never guessed.
  */
 const PLAIN_NUMBER = /^\d{1,15}([.,]\d{1,15})?$/;
+/** One separator, then exactly three digits, after one to three digits not starting with 0: a decimal or a thousands group. */
+const AMBIGUOUS = /^[1-9]\d{0,2}[.,]\d{3}$/;
+/** Groups of three after spaces: "1 234", "12 345 678,5" (a typo like "12 50" is not one). */
+const SPACE_GROUPED = /^\d{1,3}([\s\u00a0\u202f\u2009']\d{3})+([.,]\d*)?$/;
 
-export function parseDecimal(raw: string, opts: { percent?: boolean } = {}): Parsed<Dec> {
+export type DecimalMark = '.' | ',';
+
+export function parseDecimal(raw: string, opts: { percent?: boolean; decimalMark?: DecimalMark } = {}): Parsed<Dec> {
   // Fast path for the common "1234", "12,5", "0.335": most cells of a real file.
-  if (PLAIN_NUMBER.test(raw)) return ok(new Dec(raw.replace(',', '.')));
+  if (PLAIN_NUMBER.test(raw) && !AMBIGUOUS.test(raw)) return ok(new Dec(raw.replace(',', '.')));
   let s = raw.trim();
   if (opts.percent) s = s.replace(/\s*%$/, '');
   s = s.replace(/\s*(€|eur|euros?)$/i, '').replace(/^(€|eur)\s*/i, '');
-  s = s.replace(SPACES, '');
   let sign = '';
   if (s.startsWith('-') || s.startsWith('+')) {
     sign = s[0] === '-' ? '-' : '';
-    s = s.slice(1);
+    s = s.slice(1).trimStart();
+  }
+  if (/[\s\u00a0\u202f\u2009']/.test(s)) {
+    if (!SPACE_GROUPED.test(s)) return fail('NUMBER_INVALID');
+    s = s.replace(SPACES, '');
+    // After space groups, the one "." or "," left is the decimal mark.
+    if (/^\d+[.,]\d*$/.test(s)) return ok(new Dec(sign + s.replace(',', '.')));
   }
   if (!/^[\d.,]+$/.test(s) || !/\d/.test(s)) return fail('NUMBER_INVALID');
+  if (AMBIGUOUS.test(s)) {
+    const sep = s.includes('.') ? '.' : ',';
+    if (!opts.decimalMark) return fail('NUMBER_AMBIGUOUS', { decimal: new Dec(s.replace(sep, '.')).toString(), thousands: s.replace(sep, '') });
+    return ok(new Dec(sign + (sep === opts.decimalMark ? s.replace(',', '.') : s.replace(sep, ''))));
+  }
   const lastDot = s.lastIndexOf('.');
   const lastComma = s.lastIndexOf(',');
   let normalized: string;
@@ -59,6 +79,36 @@ export function parseDecimal(raw: string, opts: { percent?: boolean } = {}): Par
   }
   if (!/^(\d+(\.\d*)?|\.\d+)$/.test(normalized)) return fail('NUMBER_INVALID');
   return ok(new Dec(sign + normalized));
+}
+
+/**
+ * The decimal mark a number shows beyond doubt, if any: the last of "." and
+ * "," when both appear, the other one when one repeats ("1.234.567"), the
+ * one after space groups, or a lone one that cannot group thousands
+ * ("12,5", "0.335", "1234,500").
+ */
+export function decimalMarkOf(raw: string): DecimalMark | undefined {
+  const s = raw.trim().replace(/\s*(%|€|eur|euros?)$/i, '').replace(/^[-+]/, '');
+  const dot = s.split('.').length - 1;
+  const comma = s.split(',').length - 1;
+  if (dot + comma === 0 || !/^\d/.test(s)) return undefined;
+  if (dot > 0 && comma > 0) return s.lastIndexOf('.') > s.lastIndexOf(',') ? '.' : ',';
+  const sep: DecimalMark = dot > 0 ? '.' : ',';
+  if (dot + comma > 1) return sep === '.' ? ',' : '.';
+  if (/[\s\u00a0\u202f\u2009']/.test(s)) return SPACE_GROUPED.test(s) ? sep : undefined;
+  if (!/^\d+[.,]\d+$/.test(s) || AMBIGUOUS.test(s)) return undefined;
+  return sep;
+}
+
+/** The file's decimal mark: the one its numbers show, unless they show both or none. */
+export function fileDecimalMark(values: Iterable<string>): DecimalMark | undefined {
+  const seen = new Set<DecimalMark>();
+  for (const v of values) {
+    const mark = decimalMarkOf(v);
+    if (mark) seen.add(mark);
+    if (seen.size > 1) return undefined;
+  }
+  return seen.size === 1 ? [...seen][0] : undefined;
 }
 
 function validGroups(intPart: string, sep: string): boolean {
@@ -93,8 +143,8 @@ export function addDays(isoDate: string, days: number): string {
 }
 
 /** VAT rate in percent: "20", "20%", "20,00 %", "5,5". A fraction ("0.2") is read as 20 % when that is an allowed rate. */
-export function parseRate(raw: string, allowed: readonly string[]): Parsed<Dec> {
-  const parsed = parseDecimal(raw, { percent: true });
+export function parseRate(raw: string, allowed: readonly string[], decimalMark?: DecimalMark): Parsed<Dec> {
+  const parsed = parseDecimal(raw, { percent: true, ...(decimalMark ? { decimalMark } : {}) });
   if (!parsed.ok) return fail('VAT_RATE_INVALID');
   let rate = parsed.value;
   if (rate.isNegative() || rate.gt(100)) return fail('VAT_RATE_INVALID');

@@ -92,6 +92,19 @@ describe('CSV fixtures saved by real tools', () => {
     ]);
   });
 
+  it('Google Sheets en-US: "1,500" and "1,200" (#,##0) are thousands, as the file\'s "2.50" and "20.00%" show', async () => {
+    const { issues, invoices } = await load('google-sheets-en-us-grouping.csv');
+    assert.deepEqual(issues, []);
+    assertTotals(invoices, [['GU-1', 3, '8252.25', '1275.23', '9527.48']]);
+    assert.deepEqual(invoices[0]?.lines.map((l) => [l.quantity.toFixed(), l.unitPrice.toFixed()]), [['1', '1500'], ['1200', '2.5'], ['3', '1250.75']]);
+  });
+
+  it('"1.500" in a file whose other numbers have no decimal mark is refused as ambiguous, never guessed', async () => {
+    const { issues, invoices } = await load('ambiguous-grouping.csv');
+    assert.deepEqual(invoices, []);
+    assert.deepEqual(errorsOf(issues).map((i) => [i.line, i.code, i.column, i.value]), [[2, 'NUMBER_AMBIGUOUS', 'prix unitaire HT', '1.500']]);
+  });
+
   it('Excel "Unicode text": UTF-16 LE with BOM, TAB, SIRET for the buyer', async () => {
     const { read, issues, invoices } = await load('excel-unicode-utf16le.txt');
     assert.equal(read.encoding, 'utf-16le');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COUNTRY_CODE_COUNT, parseCountry, parseCurrency, parseDate, parseDecimal, parseRate, parseUnit } from '../../src/csv/values.js';
+import { COUNTRY_CODE_COUNT, decimalMarkOf, fileDecimalMark, parseCountry, parseCurrency, parseDate, parseDecimal, parseRate, parseUnit } from '../../src/csv/values.js';
 
 const num = (s: string) => {
   const r = parseDecimal(s);
@@ -25,6 +25,44 @@ describe('cell values', () => {
     ];
     for (const [input, expected] of cases) assert.equal(num(input), expected, input);
     for (const bad of ['12,3,4', 'abc', '1.2.3', '', '12-3', '€']) assert.equal(num(bad), 'NUMBER_INVALID', bad);
+  });
+
+  it('takes spaces, NBSP and narrow NBSP only as groups of three digits', () => {
+    assert.equal(num('12 345 678,9'), '12345678.9');
+    assert.equal(num('- 1 234'), '-1234');
+    assert.equal(num("1'234.50"), '1234.5');
+    for (const typo of ['12 50', '1 5', '1\u00a023,5', "12'5", '1 2345', '1 234 56,7']) assert.equal(num(typo), 'NUMBER_INVALID', typo);
+  });
+
+  it('never guesses "1,500" or "1.500": the file\'s decimal mark settles it, else it is refused', () => {
+    const read = (s: string, decimalMark?: '.' | ',') => {
+      const r = parseDecimal(s, decimalMark ? { decimalMark } : {});
+      return r.ok ? r.value.toFixed() : r.code;
+    };
+    for (const s of ['1,500', '1.500', '12,125', '999.000']) assert.equal(read(s), 'NUMBER_AMBIGUOUS', s);
+    assert.equal(read('1,500', ','), '1.5');
+    assert.equal(read('1.500', ','), '1500');
+    assert.equal(read('1,500', '.'), '1500');
+    assert.equal(read('1.500', '.'), '1.5');
+    assert.equal(read('-1,500 €', ','), '-1.5');
+    // Not ambiguous: a leading 0, four digits before, other than three after, or both marks.
+    for (const [s, v] of [['0,500', '0.5'], ['1234,500', '1234.5'], ['1,50', '1.5'], ['1,5000', '1.5'], ['1.500,25', '1500.25'], ['1 500', '1500']] as const) assert.equal(read(s), v, s);
+    const r = parseDecimal('1,500');
+    assert.deepEqual(r.ok ? undefined : r.params, { decimal: '1.5', thousands: '1500' });
+  });
+
+  it('finds the decimal mark a file\'s numbers show, and none when they show both or none', () => {
+    assert.equal(decimalMarkOf('12,5'), ',');
+    assert.equal(decimalMarkOf('0.335'), '.');
+    assert.equal(decimalMarkOf('1,234.56'), '.');
+    assert.equal(decimalMarkOf('1.234.567'), ',');
+    assert.equal(decimalMarkOf('1 234,5 €'), ',');
+    assert.equal(decimalMarkOf('20,00 %'), ',');
+    for (const none of ['1,500', '1.500', '12', '', 'abc']) assert.equal(decimalMarkOf(none), undefined, none);
+    assert.equal(fileDecimalMark(['1,500', '3', '12,50']), ',');
+    assert.equal(fileDecimalMark(['1,500', '2.5']), '.');
+    assert.equal(fileDecimalMark(['1,500', '2.5', '3,75']), undefined);
+    assert.equal(fileDecimalMark(['1,500', '20']), undefined);
   });
 
   it('reads the four date formats and refuses impossible dates', () => {
