@@ -28,6 +28,10 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
     en: () =>
       'the file mixes two encodings (UTF-8 and Windows-1252): accented letters would be garbled on the invoices. Open it in your spreadsheet and save it again as "CSV UTF-8" or as "CSV (séparateur: point-virgule)".',
   },
+  FILE_ENCODING_UNKNOWN: {
+    fr: () => 'cette ligne contient des octets qui ne sont des caractères dans aucun encodage reconnu : des lettres deviendraient illisibles sur les factures. Ouvrez le fichier dans votre tableur et enregistrez-le en « CSV UTF-8 ».',
+    en: () => 'this line holds bytes that are characters in no supported encoding: letters would be garbled on the invoices. Open the file in your spreadsheet and save it as "CSV UTF-8".',
+  },
   COLUMN_MISSING: {
     fr: (p) => `colonne obligatoire absente : ${p.column ?? ''}${p.aliases ? ` (ou : ${p.aliases})` : ''}.`,
     en: (p) => `required column missing: ${p.column ?? ''}${p.aliases ? ` (or: ${p.aliases})` : ''}.`,

@@ -48,7 +48,11 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   const sniffed = decodeCsvBytes(bytes);
   if (sniffed.kind === 'empty') return empty(fileIssue('FILE_EMPTY'));
   if (sniffed.kind === 'binary') return empty(fileIssue('FILE_BINARY'));
-  if (sniffed.kind === 'mixed') return empty(fileIssue('FILE_MIXED_ENCODING'));
+  // Each line where the bytes go wrong, so the sender knows which to fix (none found: the file as a whole).
+  if (sniffed.kind === 'mixed' || sniffed.kind === 'undecodable') {
+    const code = sniffed.kind === 'mixed' ? 'FILE_MIXED_ENCODING' : 'FILE_ENCODING_UNKNOWN';
+    return { header: null, records: [], issues: (sniffed.lines.length > 0 ? sniffed.lines : [0]).map((line) => fileIssue(code, line)) };
+  }
   if (sniffed.kind === 'spreadsheet') return empty(fileIssue('FILE_SPREADSHEET', 0, { format: sniffed.format }));
 
   // One record delimiter for csv-parse: CRLF and lone CR become LF, inside quotes too.
