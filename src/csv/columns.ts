@@ -94,14 +94,28 @@ export const COLUMNS: readonly ColumnDef[] = [
   { key: 'note', aliases: ['commentaire', 'mention', 'remarque_facture'], scope: 'invoice', bt: 'BT-22' },
 ];
 
+/** Little words a French (or English) header may hold or leave out: "Date d'échéance", "Taux de TVA", "N° de commande". */
+const FILLER = new Set(['d', 'de', 'du', 'des', 'l', 'la', 'le', 'les', 'a', 'au', 'aux', 'en', 'n', 'no', 'of', 'the']);
+
+/** A header or an alias as compared: folded (foldKey) word by word, without the filler words (unless nothing else is left). */
+export function headerKey(header: string): string {
+  const words = header.replace(/['’]/g, ' ').split(/[\s_\-./()°:#]+/).map(foldKey).filter(Boolean);
+  const kept = words.filter((w) => !FILLER.has(w));
+  return (kept.length > 0 ? kept : words).join('');
+}
+
 const BY_FOLDED = new Map<string, ColumnDef>();
 for (const col of COLUMNS) {
-  BY_FOLDED.set(foldKey(col.key), col);
-  for (const alias of col.aliases) BY_FOLDED.set(foldKey(alias), col);
+  for (const name of [col.key, ...col.aliases]) {
+    const key = headerKey(name);
+    const other = BY_FOLDED.get(key);
+    if (other && other !== col) throw new Error(`header "${name}" would match both ${other.key} and ${col.key}`);
+    BY_FOLDED.set(key, col);
+  }
 }
 
 export function columnForHeader(header: string): ColumnDef | undefined {
-  return BY_FOLDED.get(foldKey(header));
+  return BY_FOLDED.get(headerKey(header));
 }
 
 /** Columns every file must have; vat_rate too unless the seller is under franchise en base. */

@@ -93,6 +93,19 @@ describe('CSV limits and malformed files', () => {
     assert.deepEqual(r.records, []);
   });
 
+  it('matches French headers written with their little words ("Date d\'échéance", "Taux de TVA", "N° de commande")', async () => {
+    const head = "Référence;Nom du client;N° SIREN;Adresse;Code postal;Ville;Désignation;Quantité;Prix unitaire HT (€);Taux de TVA;Date d'échéance;Motif d’exonération;N° de commande";
+    const file = Buffer.from(`${head}\nA;Client SAS;123456790;1 rue;75001;Paris;Conseil;1;10;20;30/06/2026;;PO-7\n`);
+    const read = await readCsv(file);
+    const rows = recordsToDrafts(read, seller(), '2026-03-20', DEFAULT_LIMITS);
+    assert.deepEqual(rows.issues, [], 'no column unknown, none missing');
+    assert.equal(rows.drafts[0]?.dueDate, '2026-06-30');
+    assert.equal(rows.drafts[0]?.purchaseOrder, 'PO-7');
+    // A header that only shares little words with a column stays unknown.
+    const other = recordsToDrafts(await readCsv(Buffer.from(`${header};Prix de revient\n${row('A')};8\n`)), seller(), '2026-03-20', DEFAULT_LIMITS);
+    assert.deepEqual(other.issues.map((i) => [i.code, i.column]), [['COLUMN_UNKNOWN', 'Prix de revient']]);
+  });
+
   it('flags a row with more values than the header (an unquoted separator)', async () => {
     const read = await readCsv(Buffer.from(`${header}\n${row('A', 'Conseil; audit')}\n`));
     const rows = recordsToDrafts(read, seller(), '2026-11-26', DEFAULT_LIMITS);
