@@ -23,10 +23,11 @@ export interface ElectronicAddress {
 export const MAX_ELECTRONIC_ADDRESS = 125;
 
 /**
- * BR-FR-23: a 0225 address uses letters, digits and + - _ / only. Its first
- * nine characters are the SIREN the directory knows the company by.
+ * BR-FR-23: a 0225 address uses letters, digits and + - _ . only (the French
+ * schematrons since 1.3.1 refuse "/" and allow "."). Its first nine
+ * characters are the SIREN the directory knows the company by.
  */
-const DIRECTORY_ADDRESS = /^(\d{9})(_[A-Za-z0-9+_/-]+)?$/;
+const DIRECTORY_ADDRESS = /^(\d{9})(_[A-Za-z0-9+_.-]+)?$/;
 const EMAIL = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
 
 export type AddressProblem = 'length' | 'shape' | 'key' | 'siren-mismatch';

@@ -2,6 +2,7 @@
  * Check digits of the identifiers found on French invoices. Pure functions:
  * each answers whether a value is well-formed, nothing else.
  */
+import { isCountryCode } from './countries.js';
 
 /** Luhn (mod 10) key, used by INSEE for SIREN (9 digits) and SIRET (14 digits). */
 export function luhnValid(digits: string): boolean {
@@ -60,6 +61,9 @@ export function frenchVatId(siren: string): string {
 export function vatIdProblem(value: string): string | null {
   const v = compactId(value);
   if (!/^[A-Z]{2}[0-9A-Z+*]{2,13}$/.test(v)) return 'shape';
+  // BR-CO-09: the prefix is an ISO 3166-1 alpha-2 code, or EL (Greece) or XI (Northern Ireland); never UK, EU…
+  const prefix = v.slice(0, 2);
+  if (!isCountryCode(prefix) && prefix !== 'EL' && prefix !== 'XI') return 'prefix';
   if (v.startsWith('FR')) {
     const m = /^FR([0-9A-Z]{2})(\d{9})$/.exec(v);
     if (!m) return 'shape';

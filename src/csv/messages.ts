@@ -71,6 +71,10 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
     en: () => 'a 0 % rate needs a VAT category (E exempt, Z, AE reverse charge, K intra-EU, G export, O out of scope).',
   },
   VAT_CATEGORY_O_MIXED: { fr: () => 'une facture « hors champ de la TVA » (O) ne peut pas contenir d’autre catégorie.', en: () => 'an invoice "not subject to VAT" (O) cannot hold another category.' },
+  VATEX_CODE_UNKNOWN: {
+    fr: () => 'ce code VATEX n’existe pas dans la liste officielle (par exemple VATEX-EU-IC, VATEX-EU-G, VATEX-FR-FRANCHISE) : corrigez-le ou écrivez le motif en toutes lettres.',
+    en: () => 'this VATEX code is not on the official list (e.g. VATEX-EU-IC, VATEX-EU-G, VATEX-FR-FRANCHISE): correct it or write the reason in words.',
+  },
   EXEMPTION_REASON_REQUIRED: {
     fr: (p) => `la catégorie ${p.category} demande un motif d’exonération (texte ou code VATEX).`,
     en: (p) => `category ${p.category} needs an exemption reason (text or VATEX code).`,
@@ -81,7 +85,10 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
   },
   SIREN_INVALID: { fr: () => 'SIREN (9 chiffres) ou SIRET (14 chiffres) invalide : la clé de contrôle ne correspond pas.', en: () => 'invalid SIREN (9 digits) or SIRET (14 digits): the check digit does not match.' },
   SIREN_REQUIRED: { fr: () => 'le SIREN de l’acheteur est obligatoire pour un acheteur en France.', en: () => 'the buyer’s SIREN is required for a buyer in France.' },
-  VAT_ID_INVALID: { fr: (p) => `numéro de TVA intracommunautaire invalide${p.siren ? ` (ne correspond pas au SIREN ${p.siren})` : ''}.`, en: (p) => `invalid intra-EU VAT number${p.siren ? ` (does not match SIREN ${p.siren})` : ''}.` },
+  VAT_ID_INVALID: {
+    fr: (p) => `numéro de TVA intracommunautaire invalide${p.siren ? ` (ne correspond pas au SIREN ${p.siren})` : ''}${p.prefix ? ` : il commence par un code pays ISO, pas « ${p.prefix} » (Royaume-Uni : GB, Grèce : EL, Irlande du Nord : XI)` : ''}.`,
+    en: (p) => `invalid intra-EU VAT number${p.siren ? ` (does not match SIREN ${p.siren})` : ''}${p.prefix ? `: it starts with an ISO country code, not "${p.prefix}" (United Kingdom: GB, Greece: EL, Northern Ireland: XI)` : ''}.`,
+  },
   VAT_ID_REQUIRED: {
     fr: () => 'l’autoliquidation (AE) et la livraison intracommunautaire (K) demandent le numéro de TVA de l’acheteur.',
     en: () => 'reverse charge (AE) and intra-EU supply (K) need the buyer’s VAT number.',
@@ -122,7 +129,7 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
 /** What a scheme looks like, to say what was expected (BT-49-1). */
 const SCHEME_FORM: Record<Lang, Record<string, string>> = {
   fr: {
-    '0225': 'le SIREN, suivi éventuellement de « _ » et d’un suffixe (lettres, chiffres, + - _ /)',
+    '0225': 'le SIREN, suivi éventuellement de « _ » et d’un suffixe (lettres, chiffres, + - _ .)',
     '0009': 'un SIRET de 14 chiffres',
     '0002': 'un SIREN de 9 chiffres',
     '0088': 'un GLN de 13 chiffres',
@@ -130,7 +137,7 @@ const SCHEME_FORM: Record<Lang, Record<string, string>> = {
     EM: 'une adresse e-mail',
   },
   en: {
-    '0225': 'the SIREN, optionally followed by "_" and a suffix (letters, digits, + - _ /)',
+    '0225': 'the SIREN, optionally followed by "_" and a suffix (letters, digits, + - _ .)',
     '0009': 'a SIRET of 14 digits',
     '0002': 'a SIREN of 9 digits',
     '0088': 'a GLN of 13 digits',

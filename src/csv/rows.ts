@@ -6,6 +6,7 @@
  * Written as one class with plain methods and arrays indexed by column: a
  * 100,000-row file must not allocate a map and a handful of closures per row.
  */
+import { isVatexCode } from '../core/vatex.js';
 import type { ClientRecord } from '../clients/record.js';
 import { electronicAddressProblem, normaliseAddress, parseScheme, recogniseAddress, type ElectronicAddress } from '../core/eaddress.js';
 import { compactId, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
@@ -271,7 +272,8 @@ class DraftBuilder {
     let vatId: string | undefined;
     if (vatValue) {
       const v = compactId(vatValue.raw);
-      if (vatIdProblem(v)) this.report('VAT_ID_INVALID', vatValue.line, this.label[K.buyer_vat_id], vatValue.raw);
+      const problem = vatIdProblem(v);
+      if (problem) this.report('VAT_ID_INVALID', vatValue.line, this.label[K.buyer_vat_id], vatValue.raw, problem === 'prefix' ? { prefix: v.slice(0, 2) } : undefined);
       else if (siren && v.startsWith('FR') && v.slice(4) !== siren) this.report('VAT_ID_INVALID', vatValue.line, this.label[K.buyer_vat_id], vatValue.raw, { siren });
       else vatId = v;
     }
@@ -468,9 +470,12 @@ class DraftBuilder {
       if (EXEMPT_CATEGORIES.has(vatCategory)) {
         // BR-E-10, BR-AE-10, BR-IC-10, BR-G-10, BR-O-10: an exemption reason text or code.
         if (reasonRaw === '') this.report('EXEMPTION_REASON_REQUIRED', at, this.label[K.vat_exemption_reason], undefined, { category: vatCategory });
-        else if (/^VATEX-[A-Z0-9-]+$/i.test(reasonRaw)) {
-          exemptionCode = reasonRaw.toUpperCase();
-          exemptionReason = VATEX_TEXT[exemptionCode] ?? exemptionCode;
+        else if (/^VATEX-[A-Z0-9-]+$/i.test(reasonRaw.trim())) {
+          // BT-121 must be on the VATEX list (BR-CL-22).
+          const code = reasonRaw.trim().toUpperCase();
+          if (!isVatexCode(code)) this.report('VATEX_CODE_UNKNOWN', at, this.label[K.vat_exemption_reason], reasonRaw);
+          exemptionCode = code;
+          exemptionReason = VATEX_TEXT[code] ?? code;
         } else exemptionReason = reasonRaw;
       }
     }

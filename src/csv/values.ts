@@ -3,6 +3,7 @@
  * what is wrong; it never throws and never uses binary floating point.
  */
 import { Dec } from '../core/money.js';
+import { COUNTRY_BY_NAME } from '../core/countries.js';
 import { foldKey } from '../core/text.js';
 import type { IssueCode } from './issues.js';
 
@@ -193,37 +194,13 @@ const UNIT_WORDS: Record<string, string> = {
   forfait: 'LS', forfaits: 'LS', lumpsum: 'LS', ls: 'LS', lot: 'LO', lots: 'LO',
   kwh: 'KWH', page: 'ZP', pages: 'ZP', licence: 'C62', licences: 'C62', abonnement: 'C62',
 };
-const UNIT_CODES = new Set(['C62', 'H87', 'HUR', 'DAY', 'MIN', 'WEE', 'MON', 'ANN', 'KGM', 'GRM', 'TNE', 'MTR', 'KMT', 'CMT', 'MMT', 'MTK', 'MTQ', 'LTR', 'MLT', 'CLT', 'LS', 'LO', 'KWH', 'ZP', 'SET', 'PR', 'XPK', 'XBX', 'E48', 'SEC', 'QAN', 'NAR', 'NPR', 'XPP', 'A9', 'E51', 'MWH', 'TNE', 'KMK', 'LM', 'XCT', 'XPA']);
+const UNIT_CODES = new Set(['C62', 'H87', 'HUR', 'DAY', 'MIN', 'WEE', 'MON', 'ANN', 'KGM', 'GRM', 'TNE', 'MTR', 'KMT', 'CMT', 'MMT', 'MTK', 'MTQ', 'LTR', 'MLT', 'CLT', 'LS', 'LO', 'KWH', 'ZP', 'SET', 'PR', 'XPK', 'XBX', 'E48', 'SEC', 'QAN', 'NAR', 'XPP', 'A9', 'E51', 'MWH', 'TNE', 'KMK', 'LM', 'XCT', 'XPA']);
 
 export function parseUnit(raw: string): Parsed<string> {
   const s = raw.trim();
   if (UNIT_CODES.has(s.toUpperCase())) return ok(s.toUpperCase());
   const word = UNIT_WORDS[foldKey(s)];
   return word ? ok(word) : fail('UNIT_INVALID');
-}
-
-/** ISO 3166-1 alpha-2 codes and the country names ICU knows in French and English. */
-const COUNTRY_BY_NAME = buildCountryIndex();
-function buildCountryIndex(): Map<string, string> {
-  const fr = new Intl.DisplayNames(['fr'], { type: 'region', fallback: 'none' });
-  const en = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'none' });
-  // ICU also names codes that are not ISO 3166-1 alpha-2 (EN 16931 BR-CL-14): reserved, withdrawn or groupings.
-  const notCountries = new Set('AC AN BU CP CQ CS DD DG DY EA EU EZ FX HV IC NH QO RH SU TA TP UK UN VD XA XB XK YD YU ZR ZZ'.split(' '));
-  const index = new Map<string, string>();
-  for (let a = 65; a <= 90; a++) {
-    for (let b = 65; b <= 90; b++) {
-      const code = String.fromCharCode(a, b);
-      if (notCountries.has(code)) continue;
-      const nameFr = fr.of(code);
-      if (!nameFr) continue;
-      index.set(foldKey(code), code);
-      for (const name of [nameFr, en.of(code)]) if (name && !index.has(foldKey(name))) index.set(foldKey(name), code);
-    }
-  }
-  for (const [alias, code] of [['angleterre', 'GB'], ['uk', 'GB'], ['usa', 'US'], ['etatsunis', 'US'], ['hollande', 'NL'], ['allemagne', 'DE'], ['el', 'GR']] as const) {
-    index.set(alias, code);
-  }
-  return index;
 }
 
 /** Number of ISO 3166-1 alpha-2 codes known (249 in the standard). */

@@ -141,7 +141,7 @@ export function brfrCheck(seller: Seller, inv: Invoice, notes = invoiceNotes(sel
 
 /**
  * An electronic address as the reform reads it: at most 125 characters
- * (BR-FR-25); a 0225 address made of letters, digits and + - _ / (BR-FR-23)
+ * (BR-FR-25); a 0225 address made of letters, digits and + - _ . (BR-FR-23)
  * that starts with the party's SIREN (BR-FR-21 buyer, BR-FR-22 seller);
  * any other scheme in the form and with the check digit of that scheme.
  */
@@ -165,7 +165,7 @@ export const RULE_TEXT: Record<string, { fr: string; en: string }> = {
     en: 'the buyer’s electronic address is mandatory: give it (column buyer_electronic_address), or the SIREN of a buyer in France, or the e-mail of a buyer abroad.',
   },
   'BR-FR-21': { fr: 'une adresse de l’annuaire (schéma 0225) commence par le SIREN de l’acheteur.', en: 'a directory address (scheme 0225) starts with the buyer’s SIREN.' },
-  'BR-FR-23': { fr: 'une adresse de l’annuaire (schéma 0225) est le SIREN, suivi éventuellement de « _ » et d’un suffixe (lettres, chiffres, + - _ /).', en: 'a directory address (scheme 0225) is the SIREN, optionally followed by "_" and a suffix (letters, digits, + - _ /).' },
+  'BR-FR-23': { fr: 'une adresse de l’annuaire (schéma 0225) est le SIREN, suivi éventuellement de « _ » et d’un suffixe (lettres, chiffres, + - _ .).', en: 'a directory address (scheme 0225) is the SIREN, optionally followed by "_" and a suffix (letters, digits, + - _ .).' },
   'BR-FR-25': { fr: 'une adresse électronique a au plus 125 caractères.', en: 'an electronic address has at most 125 characters.' },
   'BT-49-1': { fr: 'l’adresse électronique n’a pas la forme de son schéma ou sa clé de contrôle est fausse.', en: 'the electronic address does not have the form of its scheme, or its check digit is wrong.' },
   'BR-FR-32': { fr: 'un SIREN a exactement 9 chiffres.', en: 'a SIREN has exactly 9 digits.' },

@@ -66,7 +66,7 @@ const cases: Case[] = [
   ['BR-FR-16', base, computeInvoice(draft({}, [line({ vatRate: new Dec('8') })]), 'FA-2026-00001')],
   ['BR-FR-21', base, withBuyer({ electronicAddress: { value: '123456782', scheme: '0225' } })],
   ['BR-FR-22', { ...base, electronicAddress: { value: BUYER_SIREN, scheme: '0225' } }, ok],
-  ['BR-FR-23', base, withBuyer({ electronicAddress: { value: `${BUYER_SIREN}_ACHATS.PARIS`, scheme: '0225' } })],
+  ['BR-FR-23', base, withBuyer({ electronicAddress: { value: `${BUYER_SIREN}_ACHATS/PARIS`, scheme: '0225' } })],
   ['BR-FR-25', base, withBuyer({ electronicAddress: { value: `${'a'.repeat(120)}@martin.test`, scheme: 'EM' } })],
   ['BT-49-1', base, withBuyer({ electronicAddress: { value: '4012345000008', scheme: '0088' } })],
   ['BR-FR-32', base, withBuyer({ siren: '12345678' })],

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import iconv from 'iconv-lite';
+import { isVatexCode, VATEX_CODE_COUNT } from '../../src/core/vatex.js';
+import { describeIssue } from '../../src/csv/messages.js';
 import { DEFAULT_LIMITS, readCsv } from '../../src/csv/read.js';
 import { recordsToDrafts } from '../../src/csv/rows.js';
 import { seller } from '../helpers/sample.js';
@@ -104,6 +106,24 @@ describe('CSV limits and malformed files', () => {
     // A header that only shares little words with a column stays unknown.
     const other = recordsToDrafts(await readCsv(Buffer.from(`${header};Prix de revient\n${row('A')};8\n`)), seller(), '2026-03-20', DEFAULT_LIMITS);
     assert.deepEqual(other.issues.map((i) => [i.code, i.column]), [['COLUMN_UNKNOWN', 'Prix de revient']]);
+  });
+
+  it('takes a VATEX code only from the official list (BR-CL-22), and a reason in words as it is', async () => {
+    const head = `${header};vat_category;vat_exemption_reason`;
+    const exempt = (ref: string, reason: string) => `${ref};Client SAS;123456790;1 rue;75001;Paris;Formation;1;10;0;E;${reason}`;
+    const file = Buffer.from(`${head}\n${exempt('A', 'VATEX-FR-NOPE')}\n${exempt('B', 'vatex-eu-ic')}\n${exempt('C', 'Exonération, article 261-4-4° du CGI')}\n`);
+    const rows = recordsToDrafts(await readCsv(file), seller(), '2026-11-26', DEFAULT_LIMITS);
+    assert.deepEqual(rows.issues.map((i) => [i.code, i.line, i.value]), [['VATEX_CODE_UNKNOWN', 2, 'VATEX-FR-NOPE']]);
+    assert.equal(VATEX_CODE_COUNT, 88);
+    assert.ok(isVatexCode('VATEX-FR-FRANCHISE') && isVatexCode('VATEX-EU-132-1Q') && !isVatexCode('VATEX-EU-999'));
+  });
+
+  it('refuses a buyer VAT number whose prefix is no ISO country code (BR-CO-09), saying which to use', async () => {
+    const head = `${header};buyer_vat_id`;
+    const file = Buffer.from(`${head}\n${row('A')};UK123456789\n${row('B')};EL123456789\n`);
+    const rows = recordsToDrafts(await readCsv(file), seller(), '2026-11-26', DEFAULT_LIMITS);
+    assert.deepEqual(rows.issues.map((i) => [i.code, i.line, i.params?.prefix]), [['VAT_ID_INVALID', 2, 'UK']]);
+    assert.match(describeIssue(rows.issues[0] as never, 'fr'), /pas « UK » \(Royaume-Uni : GB/);
   });
 
   it('flags a row with more values than the header (an unquoted separator)', async () => {

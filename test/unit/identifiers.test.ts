@@ -30,6 +30,9 @@ describe('identifiers', () => {
     assert.equal(vatIdProblem('FR45732829320'), 'key');
     assert.equal(vatIdProblem('BE0123456749'), null);
     assert.equal(vatIdProblem('12345'), 'shape');
+    // BR-CO-09: an ISO 3166-1 alpha-2 prefix, or EL for Greece and XI for Northern Ireland.
+    for (const ok of ['EL123456789', 'XI123456789', 'GB123456789', 'DE123456789']) assert.equal(vatIdProblem(ok), null, ok);
+    for (const bad of ['UK123456789', 'EU372000041', 'ZZ1234567']) assert.equal(vatIdProblem(bad), 'prefix', bad);
   });
 
   it('checks IBAN mod 97 and BIC shape', () => {

@@ -33,12 +33,12 @@ const S = 'Conseil;1;100;20;S;';
 describe('electronic addresses (BT-34, BT-49)', () => {
   it('checks the form and key of each accepted scheme', () => {
     const good: [string, string][] = [
-      ['0225', BUYER_SIREN], ['0225', `${BUYER_SIREN}_ACHATS-75`], ['0009', '12345679000013'], ['0002', BUYER_SIREN],
+      ['0225', BUYER_SIREN], ['0225', `${BUYER_SIREN}_ACHATS-75`], ['0225', `${BUYER_SIREN}_compta.dijon`], ['0009', '12345679000013'], ['0002', BUYER_SIREN],
       ['0088', '4012345000009'], ['9957', frenchVatId(BUYER_SIREN)], ['EM', 'factures@martin.test'],
     ];
     for (const [scheme, value] of good) assert.equal(electronicAddressProblem({ scheme: scheme as never, value }), null, `${scheme} ${value}`);
     const bad: [string, string, string][] = [
-      ['0225', '123456791', 'key'], ['0225', `${BUYER_SIREN}_A.B`, 'shape'], ['0009', '12345679000014', 'key'],
+      ['0225', '123456791', 'key'], ['0225', `${BUYER_SIREN}_A/B`, 'shape'], ['0009', '12345679000014', 'key'],
       ['0002', '12345679', 'shape'], ['0088', '4012345000008', 'key'], ['9957', 'FR41123456790', 'key'], ['EM', 'factures@', 'shape'],
       ['EM', `${'a'.repeat(120)}@martin.test`, 'length'],
     ];
@@ -63,7 +63,7 @@ describe('electronic addresses (BT-34, BT-49)', () => {
 
   it('refuses a bad address, an unknown scheme and a directory address of another company, with line and column', async () => {
     const { issues } = await parse('Adresse électronique;Schéma adresse électronique', [
-      `${FR};${BUYER_SIREN}_A.B;0225;${S}`,
+      `${FR};${BUYER_SIREN}_COMPTA/DIJON;0225;${S}`,
       `R2;Hôtel du Lac SAS;732829320;1 quai;74000;Annecy;FR;;ACME-1;;${S}`,
       `R3;Hôtel du Lac SAS;732829320;1 quai;74000;Annecy;FR;;123;peppol;${S}`,
       `R4;Hôtel du Lac SAS;732829320;1 quai;74000;Annecy;FR;;${BUYER_SIREN};;${S}`,
@@ -77,7 +77,7 @@ describe('electronic addresses (BT-34, BT-49)', () => {
         [5, 'Adresse électronique', 'ELECTRONIC_ADDRESS_INVALID', 'siren-mismatch'],
       ],
     );
-    assert.match(describeIssue(issues[0] as never, 'fr'), /^Ligne 2, colonne « Adresse électronique », valeur « 123456790_A\.B » : .*BR-FR-23/);
+    assert.match(describeIssue(issues[0] as never, 'fr'), /^Ligne 2, colonne « Adresse électronique », valeur « 123456790_COMPTA\/DIJON » : .*BR-FR-23/);
     assert.match(describeIssue(issues[3] as never, 'en'), /start with its SIREN 732829320 \(rule BR-FR-21\)/);
   });
 

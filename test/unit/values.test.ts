@@ -108,6 +108,8 @@ describe('cell values', () => {
     assert.equal(unit('forfait'), 'LS');
     assert.equal(unit('HUR'), 'HUR');
     assert.equal(unit('boîte de chocolats'), 'UNIT_INVALID');
+    // NPR (number of pairs) left UN/ECE Rec 20: BR-CL-23 refuses it, so it is no unit here either.
+    assert.equal(unit('NPR'), 'UNIT_INVALID');
     const country = (s: string) => {
       const r = parseCountry(s);
       return r.ok ? r.value : r.code;
