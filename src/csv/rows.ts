@@ -211,7 +211,7 @@ class DraftBuilder {
       if (!chosen) {
         chosen = { raw, line: row.line };
         this.origins[key] = row.line;
-      } else if (raw !== chosen.raw && normalizeSpace(raw) !== normalizeSpace(chosen.raw)) {
+      } else if (raw !== chosen.raw && normalizeSpace(raw) !== normalizeSpace(chosen.raw) && !SAME_VALUE[key]?.(raw, chosen.raw)) {
         this.report(key === 'currency' ? 'CURRENCY_MIXED' : 'INVOICE_FIELD_CONFLICT', row.line, this.label[K[key]], raw, { first: truncate(chosen.raw), firstLine: String(chosen.line) });
       }
     }
@@ -494,6 +494,25 @@ class DraftBuilder {
     };
   }
 }
+
+/** Two spellings of one value (a SIREN with spaces, a date in two formats, FR and France) are no conflict. */
+const sameParsed = <T>(parse: (raw: string) => V.Parsed<T>) => (a: string, b: string): boolean => {
+  const x = parse(a);
+  const y = parse(b);
+  return x.ok && y.ok && x.value === y.value;
+};
+const sameId = (a: string, b: string) => compactId(a) === compactId(b);
+const SAME_VALUE: Partial<Record<ColumnKey, (a: string, b: string) => boolean>> = {
+  buyer_siren: sameId,
+  buyer_vat_id: sameId,
+  issue_date: sameParsed(V.parseDate),
+  due_date: sameParsed(V.parseDate),
+  service_date: sameParsed(V.parseDate),
+  buyer_country: sameParsed(V.parseCountry),
+  delivery_country: sameParsed(V.parseCountry),
+  currency: sameParsed(V.parseCurrency),
+  buyer_email: (a, b) => a.trim().toLowerCase() === b.trim().toLowerCase(),
+};
 
 function memo<T>(cache: Map<string, T>, key: string, compute: (key: string) => T): T {
   let value = cache.get(key);

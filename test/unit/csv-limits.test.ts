@@ -126,6 +126,16 @@ describe('CSV limits and malformed files', () => {
     assert.match(describeIssue(rows.issues[0] as never, 'fr'), /pas « UK » \(Royaume-Uni : GB/);
   });
 
+  it('takes two spellings of one invoice value as the same value, and a different value as a conflict', async () => {
+    const head = 'invoice_ref;issue_date;buyer_name;buyer_siren;buyer_address;buyer_postcode;buyer_city;buyer_country;description;quantity;unit_price;vat_rate';
+    const line = (ref: string, date: string, siren: string, country: string) => `${ref};${date};Client SAS;${siren};1 rue;75001;Paris;${country};Conseil;1;10;20`;
+    const file = Buffer.from(
+      [head, line('A', '16/03/2026', '123 456 790', 'FR'), line('A', '2026-03-16', '123456790', 'France'), line('B', '16/03/2026', '123456790', 'FR'), line('B', '17/03/2026', '123456790', 'FR'), ''].join('\n'),
+    );
+    const rows = recordsToDrafts(await readCsv(file), seller(), '2026-03-20', DEFAULT_LIMITS);
+    assert.deepEqual(rows.issues.map((i) => [i.code, i.line, i.column]), [['INVOICE_FIELD_CONFLICT', 5, 'issue_date']]);
+  });
+
   it('flags a row with more values than the header (an unquoted separator)', async () => {
     const read = await readCsv(Buffer.from(`${header}\n${row('A', 'Conseil; audit')}\n`));
     const rows = recordsToDrafts(read, seller(), '2026-11-26', DEFAULT_LIMITS);
