@@ -192,12 +192,13 @@ class DraftBuilder {
       }
       values[k] = v;
     }
-    for (let i = width; i < rec.fields.length; i++) {
-      const extra = rec.fields[i]?.trim() ?? '';
-      if (extra !== '') {
-        this.report('ROW_EXTRA_FIELDS', rec.line, undefined, extra, { expected: String(width), found: String(rec.fields.length) });
-        break;
-      }
+    let filled = rec.fields.length;
+    while (filled > width && (rec.fields[filled - 1]?.trim() ?? '') === '') filled--;
+    if (filled > width) {
+      // An unquoted separator shifted the values: each column holds its neighbour's, so checking them would
+      // only list errors that are not there. The row is refused once, for what it is.
+      this.report('ROW_EXTRA_FIELDS', rec.line, undefined, rec.fields.slice(width, filled).join(' '), { expected: String(width), found: String(filled) });
+      return { line: rec.line, values: values.fill(''), rejected: this.present.map((k) => COLUMN_KEYS[k] as ColumnKey) };
     }
     return rejected ? { line: rec.line, values, rejected } : { line: rec.line, values };
   }

@@ -136,9 +136,11 @@ describe('CSV limits and malformed files', () => {
     assert.deepEqual(rows.issues.map((i) => [i.code, i.line, i.column]), [['INVOICE_FIELD_CONFLICT', 5, 'issue_date']]);
   });
 
-  it('flags a row with more values than the header (an unquoted separator)', async () => {
-    const read = await readCsv(Buffer.from(`${header}\n${row('A', 'Conseil; audit')}\n`));
+  it('flags a row with more values than the header (an unquoted separator) once, without the errors its shifted values would make', async () => {
+    // The shifted row puts " audit" in quantity, 1 in unit_price, 10 in vat_rate: none of that is reported.
+    const read = await readCsv(Buffer.from(`${header}\n${row('A', 'Conseil; audit')};;\n${row('B')};;\n`));
     const rows = recordsToDrafts(read, seller(), '2026-11-26', DEFAULT_LIMITS);
-    assert.ok(rows.issues.some((i) => i.code === 'ROW_EXTRA_FIELDS' && i.line === 2));
+    assert.deepEqual(rows.issues.map((i) => [i.code, i.line, i.value, i.params?.found]), [['ROW_EXTRA_FIELDS', 2, '20', '11']]);
+    assert.deepEqual(rows.drafts.map((d) => d.ref), ['B'], 'no invoice is built from the shifted row (and the error stops the whole file)');
   });
 });
