@@ -83,7 +83,20 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
     fr: () => 'le vendeur est en franchise en base de TVA (art. 293 B du CGI) : aucun taux de TVA ne peut être facturé.',
     en: () => 'the seller is under the VAT franchise (art. 293 B CGI): no VAT rate may be charged.',
   },
-  SIREN_INVALID: { fr: () => 'SIREN (9 chiffres) ou SIRET (14 chiffres) invalide : la clé de contrôle ne correspond pas.', en: () => 'invalid SIREN (9 digits) or SIRET (14 digits): the check digit does not match.' },
+  SIREN_INVALID: {
+    fr: (p) =>
+      p.scientific
+        ? 'le tableur a écrit ce numéro en notation scientifique et en a perdu des chiffres : mettez la colonne au format « Texte », ressaisissez les SIREN (9 chiffres) ou SIRET (14 chiffres) et enregistrez à nouveau.'
+        : 'SIREN (9 chiffres) ou SIRET (14 chiffres) invalide : la clé de contrôle ne correspond pas.',
+    en: (p) =>
+      p.scientific
+        ? 'the spreadsheet wrote this number in scientific notation and lost digits: format the column as "Text", type the SIREN (9 digits) or SIRET (14 digits) again and save.'
+        : 'invalid SIREN (9 digits) or SIRET (14 digits): the check digit does not match.',
+  },
+  POSTCODE_LEADING_ZERO: {
+    fr: (p) => `un code postal français a 5 chiffres : le tableur a sans doute supprimé le 0 du début (${p.fixed ?? ''}). Mettez la colonne au format « Texte » et corrigez-le.`,
+    en: (p) => `a French postcode has 5 digits: the spreadsheet probably dropped its leading 0 (${p.fixed ?? ''}). Format the column as "Text" and correct it.`,
+  },
   SIREN_REQUIRED: { fr: () => 'le SIREN de l’acheteur est obligatoire pour un acheteur en France.', en: () => 'the buyer’s SIREN is required for a buyer in France.' },
   VAT_ID_INVALID: {
     fr: (p) => `numéro de TVA intracommunautaire invalide${p.siren ? ` (ne correspond pas au SIREN ${p.siren})` : ''}${p.prefix ? ` : il commence par un code pays ISO, pas « ${p.prefix} » (Royaume-Uni : GB, Grèce : EL, Irlande du Nord : XI)` : ''}.`,

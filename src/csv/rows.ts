@@ -260,11 +260,15 @@ class DraftBuilder {
     const city = this.requiredValue(rows, 'buyer_city', firstLine);
     const countryValue = this.invoiceValue(rows, 'buyer_country');
     const country = this.parsed(countryValue, 'buyer_country', V.parseCountry) ?? (countryValue ? 'XX' : 'FR');
+    // A French postcode has five digits: four is one whose leading 0 a spreadsheet dropped (01000 → 1000).
+    if (postcode && country === 'FR' && /^\d{4}$/.test(postcode.raw)) this.report('POSTCODE_LEADING_ZERO', postcode.line, this.label[K.buyer_postcode], postcode.raw, { fixed: `0${postcode.raw}` });
     const sirenValue = this.invoiceValue(rows, 'buyer_siren');
     let siren: string | undefined;
     if (sirenValue) {
       const id = compactId(sirenValue.raw);
       if (isSiren(id) || isSiret(id)) siren = id.slice(0, 9);
+      // "8,91047E+13": a spreadsheet showed the number in scientific notation and the CSV kept only what it showed.
+      else if (SCIENTIFIC.test(sirenValue.raw.trim())) this.report('SIREN_INVALID', sirenValue.line, this.label[K.buyer_siren], sirenValue.raw, { scientific: 'yes' });
       else this.report('SIREN_INVALID', sirenValue.line, this.label[K.buyer_siren], sirenValue.raw);
     } else if (country === 'FR') {
       this.report('SIREN_REQUIRED', firstLine, this.label[K.buyer_siren]);
@@ -495,6 +499,8 @@ class DraftBuilder {
     };
   }
 }
+
+const SCIENTIFIC = /^\d+([.,]\d+)?E\+?\d+$/i;
 
 /** Two spellings of one value (a SIREN with spaces, a date in two formats, FR and France) are no conflict. */
 const sameParsed = <T>(parse: (raw: string) => V.Parsed<T>) => (a: string, b: string): boolean => {

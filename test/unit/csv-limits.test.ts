@@ -126,6 +126,14 @@ describe('CSV limits and malformed files', () => {
     assert.match(describeIssue(rows.issues[0] as never, 'fr'), /pas « UK » \(Royaume-Uni : GB/);
   });
 
+  it('says what a spreadsheet did to a SIRET in scientific notation and to a French postcode without its leading 0', async () => {
+    const file = Buffer.from(`${header}\nA;Client SAS;8,91047E+13;1 rue;75001;Paris;Conseil;1;10;20\nB;Client SAS;123456790;1 rue;1000;Bourg-en-Bresse;Conseil;1;10;20\n`);
+    const rows = recordsToDrafts(await readCsv(file), seller(), '2026-11-26', DEFAULT_LIMITS);
+    assert.deepEqual(rows.issues.map((i) => [i.code, i.line, i.value]), [['SIREN_INVALID', 2, '8,91047E+13'], ['POSTCODE_LEADING_ZERO', 3, '1000']]);
+    assert.match(describeIssue(rows.issues[0] as never, 'fr'), /notation scientifique/);
+    assert.match(describeIssue(rows.issues[1] as never, 'en'), /\(01000\)/);
+  });
+
   it('takes two spellings of one invoice value as the same value, and a different value as a conflict', async () => {
     const head = 'invoice_ref;issue_date;buyer_name;buyer_siren;buyer_address;buyer_postcode;buyer_city;buyer_country;description;quantity;unit_price;vat_rate';
     const line = (ref: string, date: string, siren: string, country: string) => `${ref};${date};Client SAS;${siren};1 rue;75001;Paris;${country};Conseil;1;10;20`;
