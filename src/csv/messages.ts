@@ -33,8 +33,16 @@ const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
     en: () => 'this line holds bytes that are characters in no supported encoding: letters would be garbled on the invoices. Open the file in your spreadsheet and save it as "CSV UTF-8".',
   },
   COLUMN_MISSING: {
-    fr: (p) => `colonne obligatoire absente : ${p.column ?? ''}${p.aliases ? ` (ou : ${p.aliases})` : ''}.`,
+    fr: (p) => {
+      // Named by its first French alias, then the others: a French sender looks for "taux_tva", not "vat_rate".
+      const [french, ...others] = (p.aliases ?? '').split(', ').filter(Boolean);
+      return french ? `colonne obligatoire absente : ${french} (ou : ${[p.column ?? '', ...others].join(', ')}).` : `colonne obligatoire absente : ${p.column ?? ''}.`;
+    },
     en: (p) => `required column missing: ${p.column ?? ''}${p.aliases ? ` (or: ${p.aliases})` : ''}.`,
+  },
+  COLUMN_UNNAMED: {
+    fr: (p) => `la colonne n° ${p.position} n’a pas de titre : ses valeurs, comme celle-ci, sont ignorées. Donnez-lui un titre connu ou supprimez-la.`,
+    en: (p) => `column no. ${p.position} has no header: its values, like this one, are ignored. Give it a known header or remove it.`,
   },
   COLUMN_DUPLICATE: { fr: (p) => `cette colonne répète « ${p.first} » : gardez-en une seule.`, en: (p) => `this column repeats "${p.first}": keep only one.` },
   COLUMN_UNKNOWN: { fr: () => 'colonne inconnue, ignorée.', en: () => 'unknown column, ignored.' },

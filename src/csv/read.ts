@@ -56,8 +56,11 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   if (sniffed.kind === 'spreadsheet') return empty(fileIssue('FILE_SPREADSHEET', 0, { format: sniffed.format }));
 
   // One record delimiter for csv-parse: CRLF and lone CR become LF, inside quotes too.
-  const text = sniffed.text.replace(/\r\n?/g, '\n');
-  const delimiter = detectDelimiter(text);
+  let text = sniffed.text.replace(/\r\n?/g, '\n');
+  // "sep=;" on the first line tells Excel the separator: it is taken, and the line left empty (lines keep their numbers).
+  const sep = /^sep=([;,\t|])\n/i.exec(text);
+  if (sep) text = `\n${text.slice(sep[0].length)}`;
+  const delimiter = (sep?.[1] as Delimiter | undefined) ?? detectDelimiter(text);
   // Physical lines are counted here rather than by csv-parse's `info`: with one
   // record delimiter ("\n") and empty lines kept, a record starts one line after
   // the previous one ended, and spans as many lines as its values hold "\n".

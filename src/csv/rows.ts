@@ -84,6 +84,8 @@ class DraftBuilder {
   private readonly numberCache = new Map<string, V.Parsed<Dec>>();
   /** The decimal mark the file's numbers show, if they agree on one. */
   private decimalMark?: V.DecimalMark;
+  /** Columns without a header: values under them are ignored, and said so once (COLUMN_UNNAMED). */
+  private readonly unnamed: number[] = [];
   /** Lines the current invoice's invoice-level values came from. */
   private origins: Partial<Record<ColumnKey, number>> = {};
 
@@ -95,7 +97,10 @@ class DraftBuilder {
   ) {
     header.fields.forEach((name, i) => {
       const label = name.trim();
-      if (label === '') return;
+      if (label === '') {
+        this.unnamed.push(i);
+        return;
+      }
       const def = columnForHeader(label);
       if (!def) this.warn('COLUMN_UNKNOWN', header.line, label);
       else if (this.has(def.key)) this.report('COLUMN_DUPLICATE', header.line, label, undefined, { first: this.label[K[def.key]] ?? '' });
@@ -191,6 +196,13 @@ class DraftBuilder {
         v = '';
       }
       values[k] = v;
+    }
+    for (let u = 0; u < this.unnamed.length; u++) {
+      const at = this.unnamed[u] ?? 0;
+      const value = rec.fields[at]?.trim() ?? '';
+      if (value === '') continue;
+      this.issues.push({ code: 'COLUMN_UNNAMED', severity: 'warning', line: rec.line, value: truncate(value), params: { position: String(at + 1) } });
+      this.unnamed.splice(u--, 1);
     }
     let filled = rec.fields.length;
     while (filled > width && (rec.fields[filled - 1]?.trim() ?? '') === '') filled--;

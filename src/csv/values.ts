@@ -39,6 +39,8 @@ export function parseDecimal(raw: string, opts: { percent?: boolean; decimalMark
   let s = raw.trim();
   if (opts.percent) s = s.replace(/\s*%$/, '');
   s = s.replace(/\s*(€|eur|euros?)$/i, '').replace(/^(€|eur)\s*/i, '');
+  // A spreadsheet's accounting format shows zero as a dash ("  -   € ").
+  if (s === '-') return ok(new Dec(0));
   let sign = '';
   if (s.startsWith('-') || s.startsWith('+')) {
     sign = s[0] === '-' ? '-' : '';

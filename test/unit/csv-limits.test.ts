@@ -134,6 +134,23 @@ describe('CSV limits and malformed files', () => {
     assert.match(describeIssue(rows.issues[1] as never, 'en'), /\(01000\)/);
   });
 
+  it('reads an Excel "sep=;" first line, a zero shown as a dash, and warns once of values under a column without header', async () => {
+    const file = Buffer.from(`sep=;\r\n${header};;\r\n${row('A')};;x\r\nA;Client SAS;123456790;1 rue;75001;Paris;Remise;1;  -   € ;20;;y\r\n`);
+    const read = await readCsv(file);
+    assert.equal(read.delimiter, ';');
+    assert.equal(read.header?.line, 2);
+    const rows = recordsToDrafts(read, seller(), '2026-11-26', DEFAULT_LIMITS);
+    assert.deepEqual(rows.issues.map((i) => [i.code, i.severity, i.line, i.params?.position]), [['COLUMN_UNNAMED', 'warning', 3, '12']]);
+    assert.deepEqual(rows.drafts[0]?.lines.map((l) => l.unitPrice.toFixed()), ['10', '0']);
+  });
+
+  it('names a missing column by its French header first for a French reader', async () => {
+    const rows = recordsToDrafts(await readCsv(Buffer.from(`${header.replace(';vat_rate', '')}\n${row('A').replace(/;20$/, '')}\n`)), seller(), '2026-11-26', DEFAULT_LIMITS);
+    const missing = rows.issues.find((i) => i.code === 'COLUMN_MISSING');
+    assert.match(describeIssue(missing as never, 'fr'), /colonne obligatoire absente : taux_tva \(ou : vat_rate, tva/);
+    assert.match(describeIssue(missing as never, 'en'), /required column missing: vat_rate \(or: taux_tva/);
+  });
+
   it('takes two spellings of one invoice value as the same value, and a different value as a conflict', async () => {
     const head = 'invoice_ref;issue_date;buyer_name;buyer_siren;buyer_address;buyer_postcode;buyer_city;buyer_country;description;quantity;unit_price;vat_rate';
     const line = (ref: string, date: string, siren: string, country: string) => `${ref};${date};Client SAS;${siren};1 rue;75001;Paris;${country};Conseil;1;10;20`;
