@@ -5,6 +5,7 @@
  * not be read as a new request.
  */
 import { foldKey } from '../core/text.js';
+import { INFORMATIONAL, OWN_DATA, PRIVACY, rightsInSentence, type Hit } from './vocabulary.js';
 
 export type RightKind = 'access' | 'rectification' | 'erasure' | 'restriction' | 'restriction-lift' | 'portability' | 'objection';
 export type Classification = { kind: RightKind } | { kind: 'unspecified' } | null;
@@ -19,9 +20,14 @@ const QUOTE_START = /^(le .{3,80} a ecrit|on .{3,80} wrote|-{2,}\s*(original mes
 /** The person's own text: no quoted lines, nothing after a signature, a reply header or a forwarded message. */
 export function ownText(body: string): string {
   const out: string[] = [];
-  for (const line of body.split(/\r?\n/)) {
+  const lines = body.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? '';
     if (/^-- ?$/.test(line)) break; // RFC 3676 §4.3 signature separator
-    if (QUOTE_START.test(foldText(line).trim())) break;
+    const folded = foldText(line).trim();
+    if (QUOTE_START.test(folded) || /^_{5,}$/.test(folded)) break;
+    // Outlook's header block of the quoted mail, even without an address: "De : Service facturation" then "Envoyé : …".
+    if (/^(de|from) ?: /.test(folded) && /^(envoye|sent|date|a|to|objet|subject|cc) ?: /.test(foldText(lines[i + 1] ?? '').trim())) break;
     if (/^\s*>/.test(line)) continue;
     out.push(line);
   }
@@ -38,26 +44,56 @@ export function foldText(text: string): string {
     .replace(/\s+/g, ' ');
 }
 
-/** Checked in order: the more specific rights first (lifting a restriction before restriction, portability before access). */
-const PATTERNS: [RightKind, RegExp][] = [
-  ['restriction-lift', /\b(lever|levee|fin|mettre fin a|annuler) (de )?(la )?(limitation|restriction)\b|\blift(ing)? (the |my )?(restriction|limitation)\b|\b(rgpd|gdpr) ?: ?(levee|lift)/],
-  ['portability', /\bportabilite\b|\bportability\b|\bport(er)? mes donnees\b|\bformat (structure|lisible par machine)|\bmachine[- ]readable\b|\b(rgpd|gdpr) ?: ?portab/],
-  ['erasure', /\b(supprim|effac|oubli|eras|delet|remove|forget)\w*\b.{0,60}\b(donnees|data|information|compte|account|record)|\bdroit a l'oubli\b|\bright to (be forgotten|erasure)\b|\b(rgpd|gdpr) ?: ?(effacement|suppression|erasure|deletion)/],
-  ['rectification', /\b(rectifi|corrig|mettre a jour|modifi|correct|updat|chang)\w*\b.{0,60}\b(donnees|data|adresse|address|coordonnees|details|information|iban|telephone|phone|nom|name|email)|\b(rgpd|gdpr) ?: ?(rectification|correction)/],
-  ['restriction', /\b(limit|restrei|restrict|gel|suspend|freeze)\w*\b.{0,60}\b(traitement|processing|donnees|data)|\b(rgpd|gdpr) ?: ?(limitation|restriction)/],
-  ['objection', /\b(m'?oppose|opposition|object(ion)?|je refuse que|stop (using|processing))\b.{0,80}\b(traitement|processing|donnees|data|utilis)|\b(rgpd|gdpr) ?: ?(opposition|objection)/],
-  ['access', /\b(acces|acceder|copie|communiqu\w*|obtenir|savoir|quelles? donnees|access|copy|subject access request|what (personal )?data|which (personal )?data|dsar)\b.{0,80}\b(donnees|data|informations?)|\bdroit d'acces\b|\bright of access\b|\bsubject access request\b|\b(rgpd|gdpr) ?: ?(acces|access)/],
-];
-
-const PERSONAL_DATA = /\b(donnees personnelles|donnees|rgpd|gdpr|personal data|vie privee|privacy|cnil|data protection|protection des donnees)\b/;
-
 /** The own text the classifiers read: a person's request fits well within its first 64 KB. */
 const OWN_TEXT_READ = 64 * 1024;
 
+const FIRST_PERSON = /\b(je|j'|i|i'm|me|m'|my|mes|mon|ma|moi)\b/;
+
+/** A reply or a forward: its subject is the earlier mail's (often ours), not this person's request. */
+const REPLY_SUBJECT = /^\s*((re|aw|sv|tr|fw|fwd|wg|rif|ref|automatic reply|auto(matic)?[- ]?reply|reponse automatique|réponse automatique|out of office|absence)\s*(\[\d+\])?\s*:\s*)+/i;
+
+/**
+ * Sentences as the vocabulary reads them: folded, "art. 15" kept whole, the
+ * punctuation of subjects ("RGPD : accès", "RGPD - effacement") made spaces.
+ */
+function sentences(subject: string, body: string): { text: string; offset: number }[] {
+  const own = ownText(body).slice(0, OWN_TEXT_READ);
+  const text = foldText(`${REPLY_SUBJECT.test(subject) ? '' : subject.slice(0, 1000)}\n${own}`)
+    .replace(/\bart\.\s*/g, 'article ')
+    .replace(/[:|«»"()[\]*•–—]/g, ' ')
+    .replace(/ {2,}/g, ' ');
+  const out: { text: string; offset: number }[] = [];
+  const splitter = /[.!?;]+(\s+|$)|\n+/g;
+  let start = 0;
+  for (let m = splitter.exec(text); m; m = splitter.exec(text)) {
+    if (m.index > start) out.push({ text: text.slice(start, m.index), offset: start });
+    start = m.index + m[0].length;
+    if (m[0].length === 0) splitter.lastIndex++;
+  }
+  if (start < text.length) out.push({ text: text.slice(start), offset: start });
+  return out;
+}
+
+/**
+ * The right a mail asks for: the first one it asks for when it asks for two
+ * ("send me a copy, then delete it" is an access request first), none for a
+ * mail that asks for nothing, and "unspecified" for one that speaks of the
+ * person's privacy without saying what to do.
+ */
 export function classifyRequest(subject: string, body: string): Classification {
-  const text = foldText(`${subject.slice(0, 1000)}\n${ownText(body).slice(0, OWN_TEXT_READ)}`);
-  for (const [kind, re] of PATTERNS) if (re.test(text)) return { kind };
-  return PERSONAL_DATA.test(text) ? { kind: 'unspecified' } : null;
+  const parts = sentences(subject, body);
+  const hits: Hit[] = [];
+  let ownBefore = false;
+  for (const p of parts) {
+    const r = rightsInSentence(p.text, p.offset, ownBefore);
+    hits.push(...r.hits);
+    ownBefore = r.own;
+  }
+  const first = hits.reduce<(typeof hits)[number] | undefined>((a, h) => (a === undefined || h.at < a.at ? h : a), undefined);
+  if (first) return { kind: first.kind };
+  // Privacy spoken of in the first person ("que faites-vous de mes données ?", "GDPR question: I want…"); not a DPO's signature.
+  const aboutPrivacy = parts.some((p) => !INFORMATIONAL.test(p.text) && ((PRIVACY.test(p.text) && FIRST_PERSON.test(p.text)) || (OWN_DATA.test(p.text) && /\b(donnees|data|datas|informations?|infos?)\b/.test(p.text))));
+  return aboutPrivacy ? { kind: 'unspecified' } : null;
 }
 
 /** "champ : valeur" / "field: value" lines of a rectification request, keys folded. */
