@@ -92,7 +92,8 @@ export function classifyRequest(subject: string, body: string): Classification {
   const first = hits.reduce<(typeof hits)[number] | undefined>((a, h) => (a === undefined || h.at < a.at ? h : a), undefined);
   if (first) return { kind: first.kind };
   // Privacy spoken of in the first person ("que faites-vous de mes données ?", "GDPR question: I want…"); not a DPO's signature.
-  const aboutPrivacy = parts.some((p) => !INFORMATIONAL.test(p.text) && ((PRIVACY.test(p.text) && FIRST_PERSON.test(p.text)) || (OWN_DATA.test(p.text) && /\b(donnees|data|datas|informations?|infos?)\b/.test(p.text))));
+  const ownSubject = REPLY_SUBJECT.test(subject) ? '' : foldText(subject.slice(0, 1000));
+  const aboutPrivacy = PRIVACY.test(ownSubject) || parts.some((p) => !INFORMATIONAL.test(p.text) && ((PRIVACY.test(p.text) && FIRST_PERSON.test(p.text)) || (OWN_DATA.test(p.text) && /\b(donnees|data|datas|informations?|infos?)\b/.test(p.text))));
   return aboutPrivacy ? { kind: 'unspecified' } : null;
 }
 

@@ -30,6 +30,7 @@ describe('recognising a rights request', () => {
 
   it('knows a mail about personal data that names no right, and ignores quoted text and signatures', () => {
     assert.deepEqual(classifyRequest('Question', 'Que faites-vous de mes données personnelles au juste ?'), { kind: 'unspecified' });
+    assert.deepEqual(classifyRequest('RGPD', 'Bonjour'), { kind: 'unspecified' });
     assert.equal(classifyRequest('Factures', 'Voici les factures du mois.'), null);
     assert.equal(kind('Re: Votre demande', 'Merci.\n\nLe 3 mars 2026, Mailbot a écrit :\n> Pour supprimer vos données, répondez avec le code'), null);
     assert.equal(kind('Bonjour', 'Merci pour les factures.\n-- \nJean, DPO — suppression de données sur demande'), null);
