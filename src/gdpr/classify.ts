@@ -5,7 +5,7 @@
  * not be read as a new request.
  */
 import { foldKey } from '../core/text.js';
-import { INFORMATIONAL, OWN_DATA, PRIVACY, rightsInSentence, type Hit } from './vocabulary.js';
+import { FIRST_PERSON, INFORMATIONAL, OWN_DATA, PRIVACY, rightsInSentence, type Hit } from './vocabulary.js';
 
 export type RightKind = 'access' | 'rectification' | 'erasure' | 'restriction' | 'restriction-lift' | 'portability' | 'objection';
 export type Classification = { kind: RightKind } | { kind: 'unspecified' } | null;
@@ -47,7 +47,7 @@ export function foldText(text: string): string {
 /** The own text the classifiers read: a person's request fits well within its first 64 KB. */
 const OWN_TEXT_READ = 64 * 1024;
 
-const FIRST_PERSON = /\b(je|j'|i|i'm|me|m'|my|mes|mon|ma|moi)\b/;
+const MARKETING = /\b(marketing|prospection|publicit\w*|pub|promotion\w*|commerci\w*|newsletters?|sollicitations?)\b/;
 
 /** A reply or a forward: its subject is the earlier mail's (often ours), not this person's request. */
 const REPLY_SUBJECT = /^\s*((re|aw|sv|tr|fw|fwd|wg|rif|ref|automatic reply|auto(matic)?[- ]?reply|reponse automatique|réponse automatique|out of office|absence)\s*(\[\d+\])?\s*:\s*)+/i;
@@ -82,14 +82,24 @@ function sentences(subject: string, body: string): { text: string; offset: numbe
  */
 export function classifyRequest(subject: string, body: string): Classification {
   const parts = sentences(subject, body);
-  const hits: Hit[] = [];
+  let hits: Hit[] = [];
   let ownBefore = false;
+  let negatedErasure = false;
+  let stopUse: number | undefined;
   for (const p of parts) {
     const r = rightsInSentence(p.text, p.offset, ownBefore);
     hits.push(...r.hits);
     ownBefore = r.own;
+    negatedErasure ||= r.negatedErasure;
+    stopUse ??= r.stopUse;
   }
-  const first = hits.reduce<(typeof hits)[number] | undefined>((a, h) => (a === undefined || h.at < a.at ? h : a), undefined);
+  // "Don't delete my data. Just stop using it.": keep but do not use is a restriction (Art. 18(1)(b), (c)), across sentences too.
+  // Not for direct marketing: objecting to it is a right of its own (Art. 21(2)).
+  if (negatedErasure && stopUse !== undefined && !hits.some((h) => h.kind === 'restriction') && !parts.some((p) => MARKETING.test(p.text))) {
+    hits = [...hits.filter((h) => h.kind !== 'objection'), { kind: 'restriction', at: stopUse, strength: 1, word: 'stop' }];
+  }
+  // A right the person names outweighs one read from their wording; between equals, the first asked for.
+  const first = hits.reduce<Hit | undefined>((a, h) => (a === undefined || h.strength > a.strength || (h.strength === a.strength && h.at < a.at) ? h : a), undefined);
   if (first) return { kind: first.kind };
   // Privacy spoken of in the first person ("que faites-vous de mes données ?", "GDPR question: I want…"); not a DPO's signature.
   const ownSubject = REPLY_SUBJECT.test(subject) ? '' : foldText(subject.slice(0, 1000));

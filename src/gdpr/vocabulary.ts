@@ -11,7 +11,7 @@ import type { RightKind } from './classify.js';
 
 /** Words of the person's own data, after "mes/mon/ma/my" (two words may come between: "my old postal address"). */
 const OWN_THINGS =
-  'donnees|donees|donnes|informations?|infos?|coordonnees|adresses?|adress|comptes?|dossiers?|noms?|prenoms?|e-?mails?|mails?|courriels?|telephones?|numeros?|iban|profils?|fiches?|details|data|datas|account|records?|profile|address|addresses|name|surname|phone|number|personal';
+  'donnees|donees|donnes|donnee|donne|informations?|infos?|coordonnees|adresses?|adress|comptes?|dossiers?|noms?|prenoms?|e-?mails?|mails?|courriels?|telephones?|numeros?|iban|profils?|fiches?|details|data|datas|account|records?|profile|address|addresses|name|surname|phone|number|personal';
 
 /** A first-person object: the person's own data, or the person ("forget me", "oubliez-moi"). */
 export const OWN_DATA = new RegExp(
@@ -20,6 +20,7 @@ export const OWN_DATA = new RegExp(
     `\\b(mes|mon|ma|my|son|sa|ses|his|her)\\s+(\\S+\\s+){0,2}(${OWN_THINGS})\\b`,
     `\\b(donnees|informations?|infos?|data|datas|information|details)\\s+(personnelles\\s+|personal\\s+)?(me concernant|qui me concernent|a mon sujet|sur moi|de moi|about me|on me|concerning me|regarding me|relating to me|of mine)\\b`,
     `\\b(me concernant|about me|on me|sur moi)\\b`,
+    `\\b(donnees|informations?|infos?)\\s+(personnelles\\s+)?(le|la|les|lui) concernant\\b`,
     `\\b(moi|me)\\s+(de vos|from your)\\b`,
     `\\b(oubliez|effacez|supprimez|retirez|desinscrivez|desabonnez|rayez)-?\\s?moi\\b`,
     `\\bm'(oublier|effacer|retirer|desinscrire|desabonner)\\b`,
@@ -46,22 +47,22 @@ const NAMED: [RightKind, RegExp][] = [
 const ACTIONS: [RightKind, RegExp][] = [
   ['restriction-lift', /\b(a nouveau|de nouveau|again|resume|reprendre)\b.{0,40}\b(utilis|trait|process|use)\w*|\b(utilis|trait|process|use)\w*\b.{0,40}\b(a nouveau|de nouveau|again)\b/],
   ['portability', /\b(transfer\w*|transmettre a|export\w*|download\w*|telecharg\w*|recuper\w*|retrieve|portabilit\w*|porter|port)\b|\b(send|envoy\w*|transmet\w*)\b.{0,40}\b(to|a|vers) (my|mon|ma|another|un autre|une autre|a new|un nouveau)\b|\bformat (structure|lisible|courant)|\bmachine[- ]readable\b|\bjson\b|\b(to|vers|chez) (another|a new|un autre|un nouveau|mon nouveau|my new) (provider|prestataire|service|fournisseur)/],
-  ['erasure', /\b(supprim\w*|suprim\w*|suppression|effac\w*|efface\w*|eras\w*|delet\w*|remov\w*|wipe\w*|purg\w*|vir(er|ez)|retir(er|ez)|oubli(er|ez)|forget|forgotten|detrui\w*|destroy\w*|rayer|rayez)\b/],
-  ['rectification', /\b(rectifi\w*|corrig\w*|correct\w*|mettre a jour|mise a jour|mettez a jour|updat\w*|modifi\w*|modif(er|ier)|changer|changez|change|fix|inexact\w*|incorrect\w*|erron\w*|wrong|faux|fausse|misspel\w*|mal orthographi\w*|outdated|obsolete|plus a jour|perime\w*)\b/],
+  ['erasure', /\b(supprim\w*|suprim\w*|suppression|supres\w*|supress\w*|effac\w*|efface\w*|eras\w*|delet\w*|remov\w*|wipe\w*|purg\w*|vir(er|ez)|retir(er|ez)|oubli(er|ez)|forget|forgotten|detrui\w*|destroy\w*|rayer|rayez)\b/],
+  ['rectification', /\b(rectifi\w*|corrig\w*|correct\w*|mettre a jour|mise a jour|mettez a jour|updat\w*|modifi\w*|modif(er|ier)|changer|changez|change|fix|inexact\w*|incorrect\w*|erron\w*|wrong|faux|fausse|misspel\w*|mal orthographi\w*|outdated|obsolete|plus a jour|perime\w*|complet(er|ez)|incomplet\w*)\b/],
   ['restriction', /\b(limit(e|er|ez|ation|ing)?|restrei\w*|restrict\w*|gel(er|ez)|suspend\w*|freez\w*|bloqu\w*|block)\b|\b(until|jusqu'a|en attendant|le temps de|pending)\b.{0,60}\b(stop|cess|arret|utilis|use)/],
   ['objection', /\b(m'?oppos\w*|oppos\w*|object\w*|je refuse que|refuse (que|the|to)|stop (using|processing|sending|contacting|emailing)|cesse[rz]? d'utiliser|arrete[rz]? d'utiliser|ne (plus )?(pas )?utiliser|ne plus utiliser|n'utilisez plus|don'?t (use|process)|no longer (use|process)|unsubscribe|desabonn\w*|desinscri\w*|prospection|marketing|profil(ing|age))\b/],
-  ['access', /\b(acces|acceder|access|consulter|copie|copy|obtenir|recevoir|receive|communiquer|communication|transmettre|envoyer|send|savoir|know|quelles?|quoi|which|what|voir|see|liste|list|tell|dites|indiqu\w*|inform\w*|store|stock\w*|detene\w*|detien\w*|hold|conserv\w*|avez|have)\b/],
+  ['access', /\b(acces|acceder|access|consulter|copie|copy|obtenir|recevoir|receive|communiquer|communication|transmettre|envoyer|send|savoir|know|quelles?|quoi|which|what|voir|see|liste|list|tell|dites|indiqu\w*|provide|fournir|fournissez|inform\w*|store|stock\w*|detene\w*|detien\w*|hold|conserv\w*|avez)\b/],
 ];
 
 /** Not said but meant: a person who moved, or whose bank details changed, asks for a rectification. */
 const IMPLICIT: [RightKind, RegExp][] = [
-  ['rectification', /\b(j'ai demenage|i (have )?moved|nouvelle adresse|new address|mon iban a change|my iban (has )?changed|mon nom a change|my name (has )?changed)\b|\b(mes (donnees|informations|coordonnees)|my (data|details|information)) (me concernant |about me )?(sont|is|are) (inexactes?|incorrect|wrong|fausses?|erronees?)\b/],
+  ['rectification', /\b(j'ai demenage|i (have )?moved|(ma|my) (nouvelle|new) (adresse|address)|mon iban a change|my iban (has )?changed|mon nom a change|my name (has )?changed)\b|\b(mes (donnees|informations|coordonnees)|my (data|details|information)) (me concernant |about me )?(sont|is|are) (inexactes?|incorrect|wrong|fausses?|erronees?)\b/],
   ['erasure', /\bne (veux|souhaite) plus (figurer|apparaitre|etre) dans vos (fichiers|bases?|listes?)|\bdon'?t want to be (in|on) your (database|files|lists?|records)|\b(remove|delete|retirez|supprimez) (me|moi) (from|de) (your|vos) (database|files|lists?|records|fichiers|bases?|listes?)/],
-  ['objection', /\bne me (contactez|sollicitez|relancez|ecrivez) plus\b|\bne plus me (contacter|solliciter|envoyer)\b|\bstop (sending|emailing|contacting) me\b|\bdon'?t (contact|email) me\b/],
+  ['objection', /\b(ne )?(veux|souhaite|desire) plus (recevoir|etre (contacte|sollicite)e?)\b|\bne plus recevoir\b|\barrete[rz]? de m'(envoyer|ecrire|contacter|solliciter)\b|\bstop (sms|mails?|e-?mails?|pub)\b|\b(no more|don'?t want (any )?more) (marketing|promotional|emails|newsletters|ads)\b|\bne me (contactez|sollicitez|relancez|ecrivez) plus\b|\bne plus me (contacter|solliciter|envoyer)\b|\bstop (sending|emailing|contacting) me\b|\bdon'?t (contact|email) me\b/],
 ];
 
 /** A sentence that tells rights rather than asks for one: a legal notice, a disclaimer, a newsletter footer. */
-export const INFORMATIONAL = /\b(privacy policy|privacy notice|politique de confidentialite|vous disposez|vous beneficiez|vous pouvez exercer|pour exercer (ces|vos) droits|conformement (a la loi|au rgpd|au reglement|a la reglementation)|you have the right|you have a right|you may exercise|you can exercise|to exercise (these|your) rights|in accordance with (the )?(gdpr|regulation)|ce message (et|est)|this (e-?mail|message) (and|is|may)|confidential|manage your (data|preferences)|update your preferences|se desabonner de cette)\b/;
+export const INFORMATIONAL = /\b(pour ne plus recevoir|cliquez ici|click here|(of|to) your (personal )?data|(de|a) vos donnees|privacy policy|privacy notice|politique de confidentialite|vous disposez|vous beneficiez|vous pouvez exercer|pour exercer (ces|vos) droits|conformement (a la loi|au rgpd|au reglement|a la reglementation)|you have the right|you have a right|you may exercise|you can exercise|to exercise (these|your) rights|in accordance with (the )?(gdpr|regulation)|ce message (et|est)|this (e-?mail|message) (and|is|may)|confidential|manage your (data|preferences)|update your preferences|se desabonner de cette)\b/;
 
 /** The person's first-person voice or a privacy word: needed before a mail with no right recognised is "unspecified". */
 export const PRIVACY = /\b(rgpd|gdpr|cnil|donnees personnelles|personal data|protection des donnees|data protection|vie privee|privacy|dpo)\b/;
@@ -70,7 +71,7 @@ export const PRIVACY = /\b(rgpd|gdpr|cnil|donnees personnelles|personal data|pro
 export const BUSINESS = /\b(on|sur|de|du|des|in|dans|of|for|pour)\s+(the |la |le |l'|les |our |notre |nos |this |cette |ce |these |ces )?(factures?|invoices?|avoirs?|credit notes?|devis|quotes?|lignes?|lines?|rows?|csv|bons? de commande|purchase orders?|commandes?|orders?)\b/;
 
 /** An English negation before an action: "don't delete", "do not yet remove", "never share". */
-const NEGATED_BEFORE = /\b(don'?t|do not|doesn'?t|not|never|without|no need to)\s+(\S+\s+){0,2}$/;
+const NEGATED_BEFORE = /\b(don'?t|do not|doesn'?t|not|never|without|no need to)\s+(\S+\s+){0,3}$|\b(pas|plus|jamais)\s+(de |d'|que vous |qu'on )?(les |l'|la |le |me |m')?$/;
 /** A French one around it: "ne supprimez pas", "ne les effacez pas", "n'effacez rien", "sans les supprimer". */
 const NE_BEFORE = /(\bne\s+|\bn')(les |l'|la |le |me |m'|en |y )?$/;
 const NEGATED_AFTER = /^\s*(\S+\s+){0,1}(pas|plus|rien|jamais)\b/;
@@ -78,6 +79,10 @@ const SANS_BEFORE = /\bsans\s+(les |l'|la |le |me |m')?$/;
 
 export interface Hit {
   kind: RightKind;
+  /** 2: the right named ("droit d'accès", "article 17"); 1: read from what the person asks. A named right wins. */
+  strength: 1 | 2;
+  /** The words it was read from. */
+  word: string;
   /** Where in the text it was found: the earliest request is the person's first. */
   at: number;
 }
@@ -87,9 +92,11 @@ const BARE_NOUN = /^(effacement|erasure|rectification|limitation|restriction|por
 /** "article 15" is the GDPR's only beside the regulation's name or its subject. */
 const ARTICLE = /^article/;
 const DATA_PROTECTION = /\b(rgpd|gdpr|reglement general|general data protection|donnees|data|datas|informations?)\b/;
-const INVOICING = /\b(factures?|invoices?|avoirs?|devis|lignes?|csv|commandes?|orders?|paiements?|payments?|contrat|contract|cgv)\b/;
+const INVOICING = /\b(factures?|invoices?|avoirs?|devis|lignes?|csv|commandes?|orders?|paiements?|payments?|contrat|contract|cgv|tva|vat|declaration|comptab\w*|accounting)\b/;
 /** Words that ask for access itself, not only phrase another request ("send me confirmation", "let me know"). */
 const ACCESS_ITSELF = /\b(copie|copy|acces|access|acceder|consulter|obtenir)\b/;
+/** The person speaking: a request says "I", a notice says "you". */
+export const FIRST_PERSON = /\b(je|j'|i|i'm|me|m'|my|mes|mon|ma|moi)\b/;
 /** "stop using it", "ne faites plus rien avec": a use to stop, which with "don't delete" is a restriction (Art. 18(1)(b), (c)). */
 const STOP_USE = /\b(stop (using|processing)|ne faites plus rien|n'utilisez plus|cesse[rz]? d'utiliser|ne plus (les |l')?utiliser|don'?t use)\b/;
 
@@ -99,9 +106,9 @@ const STOP_USE = /\b(stop (using|processing)|ne faites plus rien|n'utilisez plus
  * "en", "les" here may stand for it ("Please delete my data. Also remove it
  * from backups.").
  */
-export function rightsInSentence(sentence: string, offset: number, ownBefore = false): { hits: Hit[]; own: boolean } {
+export function rightsInSentence(sentence: string, offset: number, ownBefore = false): { hits: Hit[]; own: boolean; negatedErasure: boolean; stopUse?: number | undefined } {
   const own = OWN_DATA.test(sentence);
-  if (INFORMATIONAL.test(sentence)) return { hits: [], own };
+  if (INFORMATIONAL.test(sentence)) return { hits: [], own, negatedErasure: false };
   const hits: Hit[] = [];
   const invoicing = INVOICING.test(sentence) && !PRIVACY.test(sentence) && !own;
   for (const [kind, re] of NAMED) {
@@ -109,11 +116,11 @@ export function rightsInSentence(sentence: string, offset: number, ownBefore = f
     if (!m) continue;
     if (ARTICLE.test(m[0]) && !DATA_PROTECTION.test(sentence)) continue;
     if (invoicing && BARE_NOUN.test(m[0])) continue;
-    hits.push({ kind, at: offset + m.index });
+    hits.push({ kind, at: offset + m.index, strength: 2, word: m[0] });
   }
   for (const [kind, re] of IMPLICIT) {
     const m = re.exec(sentence);
-    if (m) hits.push({ kind, at: offset + m.index });
+    if (m) hits.push({ kind, at: offset + m.index, strength: 1, word: m[0] });
   }
   let negatedErasure = false;
   if ((own || ownBefore) && !BUSINESS.test(sentence)) {
@@ -126,24 +133,29 @@ export function rightsInSentence(sentence: string, offset: number, ownBefore = f
           if (kind === 'erasure') negatedErasure = true;
           continue;
         }
-        hits.push({ kind, at: offset + m.index });
+        hits.push({ kind, at: offset + m.index, strength: 1, word: m[0] });
         break;
       }
     }
   }
   const has = (k: RightKind) => hits.some((h) => h.kind === k);
   // Keep the data but stop using it: a restriction, not an objection nor an erasure.
-  if (negatedErasure && STOP_USE.test(sentence) && !has('restriction')) hits.push({ kind: 'restriction', at: offset + (sentence.search(STOP_USE) + 1 || 1) - 1 });
+  // A list of rights with no "I" in it is a notice or an ad ("droit d'accès, droit à l'effacement, portabilité…").
+  const named = new Set(hits.filter((h) => h.strength === 2).map((h) => (h.kind === 'restriction-lift' ? 'restriction' : h.kind)));
+  if (named.size > 1 && !FIRST_PERSON.test(sentence)) return { hits: [], own, negatedErasure, stopUse: STOP_USE.exec(sentence)?.index };
   const namedAccess = NAMED.some(([k, re]) => k === 'access' && re.test(sentence)) || ACCESS_ITSELF.test(sentence);
+  const stop = STOP_USE.exec(sentence);
   return {
     own,
+    negatedErasure,
+    ...(stop ? { stopUse: offset + stop.index } : {}),
     // The more specific right wins where both are read: lifting over restriction and erasure, portability over
     // access, erasure over an unsubscribe, restriction over "stop using"; access verbs (send, what, know) beside another right are its wording.
     hits: hits.filter(
       (h) =>
         !((h.kind === 'restriction' || h.kind === 'erasure') && has('restriction-lift')) &&
         !(h.kind === 'access' && has('portability')) &&
-        !(h.kind === 'objection' && (has('erasure') || has('restriction'))) &&
+        !(h.kind === 'objection' && /unsubscribe|desabonn|desinscri|stop (using|processing)|utilis/.test(h.word) && (has('erasure') || has('restriction'))) &&
         !(h.kind === 'access' && hits.length > 1 && !namedAccess),
     ),
   };

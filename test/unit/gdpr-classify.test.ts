@@ -60,6 +60,16 @@ describe('recognising a rights request', () => {
       ['', 'I object to you profiling me.', 'objection'],
       ['', 'Please stop using my email address for anything other than invoices.', 'objection'],
       ['', 'Ne me contactez plus pour de la prospection.', 'objection'],
+      ['', 'Je ne vous demande pas de supprimer mes données, je veux juste savoir lesquelles vous avez.', 'access'],
+      ['', "I'm not asking you to erase anything, I only want to know what personal information you hold about me.", 'access'],
+      ['STOP', "Je ne veux plus recevoir vos publicités. Arrêtez de m'envoyer des mails commerciaux.", 'objection'],
+      ['', "Hi, don't delete my account please. I just want you to stop using my details for marketing.", 'objection'],
+      ['', 'Please don\'t delete my personal data. Stop using it and only store it until the claim is settled.', 'restriction'],
+      ['', "Je m'oppose à la prospection, et je vous demande également de supprimer mes données.", 'objection'],
+      ['', 'Mes informations sont inexactes ; merci de ne plus les utiliser en attendant (limitation du traitement).', 'restriction'],
+      ['Décès', 'Merci de supprimer les données personnelles le concernant.', 'erasure'],
+      ['', 'je veux la supresion de mes donné personelle de votre fichié', 'erasure'],
+      ['', 'Please provide me with the recordings of my phone calls.', 'access'],
       ['Re: ma demande', 'Finalement ne supprimez rien, corrigez seulement mon adresse : 8 rue Haute, 59000 Lille.\n> Je souhaite la suppression de mes données', 'rectification'],
     ];
     for (const [subject, body, expected] of cases) assert.equal(kind(subject, body), expected, `${subject} / ${body}`);
@@ -85,6 +95,11 @@ describe('recognising a rights request', () => {
       ['Réponse automatique : Vos droits sur vos données personnelles', "Je suis absent jusqu'au 15 mars."],
       ['Bon de commande', "Ci-joint notre bon de commande.\nJean Morel\nDélégué à la protection des données\nAcme SAS"],
       ['Newsletter', 'Conformément au RGPD, vous disposez d’un droit d’accès, de rectification et d’effacement de vos données.'],
+      ['Webinaire', "Inscrivez-vous : « Droit d'accès, droit à l'effacement, portabilité : ce que le RGPD change »."],
+      ['Invoice batch', 'You may request access to, rectification or erasure of your data at any time.'],
+      ['Rectification TVA', 'Merci de tenir compte de la rectification de notre déclaration de TVA.'],
+      ['Notre siège a déménagé', "Notre siège social a déménagé : merci de modifier l'adresse de facturation."],
+      ['Offre', 'Notre agence vous propose un audit. Pour ne plus recevoir nos messages, cliquez ici.'],
       ['Re: Facture', 'Merci.\n\nDe : Service facturation\nEnvoyé : lundi 2 mars 2026 10:00\nObjet : Facture\nPour supprimer vos données, écrivez-nous.'],
     ];
     for (const [subject, body] of business) assert.equal(kind(subject, body), null, `${subject} / ${body}`);
