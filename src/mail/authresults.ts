@@ -1,8 +1,9 @@
 /**
  * Sender trust from Authentication-Results (RFC 8601). Only the topmost
  * header carrying our own authserv-id counts: headers below it, or with
- * another id, could have been written by anyone. DMARC pass is enough; else
- * a DKIM or SPF pass aligned with the From domain (RFC 7489 §3.1, relaxed).
+ * another id, could have been written by anyone. A DMARC pass for the From
+ * domain is enough; else a DKIM or SPF pass aligned with it (RFC 7489 §3.1,
+ * relaxed).
  */
 export type TrustVerdict = { status: 'pass'; method: 'dmarc' | 'dkim' | 'spf' } | { status: 'fail'; reason: string } | { status: 'unchecked' };
 
@@ -12,29 +13,60 @@ interface MethodResult {
   props: Record<string, string>;
 }
 
-function stripComments(s: string): string {
-  let out = '';
+/**
+ * The header split as RFC 8601 §2.2 reads it: ";" between results and
+ * spaces between tokens count only outside quoted strings and comments. A
+ * quoted value (an envelope sender written as `"x;dmarc=pass;"@evil`) stays
+ * one token, so it can never pass for a result of its own.
+ */
+function tokenize(value: string): string[][] {
+  const sections: string[][] = [[]];
+  let token = '';
+  let quoted = false;
   let depth = 0;
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    else if (ch === ')' && depth > 0) depth--;
-    else if (depth === 0) out += ch;
+  const endToken = () => {
+    if (token !== '') sections[sections.length - 1]?.push(token);
+    token = '';
+  };
+  for (let i = 0; i < value.length; i++) {
+    const ch = value[i] ?? '';
+    if (quoted) {
+      if (ch === '\\') token += value[++i] ?? '';
+      else if (ch === '"') quoted = false;
+      else token += ch;
+    } else if (depth > 0) {
+      if (ch === '\\') i++;
+      else if (ch === '(') depth++;
+      else if (ch === ')') depth--;
+    } else if (ch === '"') quoted = true;
+    else if (ch === '(') {
+      endToken();
+      depth = 1;
+    } else if (ch === ';') {
+      endToken();
+      sections.push([]);
+    } else if (/\s/.test(ch)) endToken();
+    else token += ch;
   }
-  return out;
+  endToken();
+  return sections.filter((t) => t.length > 0);
 }
 
 export function parseAuthResults(value: string): { authservId: string; results: MethodResult[] } {
-  const parts = stripComments(value).split(';').map((p) => p.trim()).filter(Boolean);
-  const authservId = (parts.shift() ?? '').split(/\s+/)[0]?.toLowerCase() ?? '';
+  // A header is small; one made huge is no server's and is read no further than this.
+  const sections = tokenize(value.slice(0, 8192));
+  const authservId = sections.shift()?.[0]?.toLowerCase() ?? '';
   const results: MethodResult[] = [];
-  for (const part of parts) {
-    const tokens = part.split(/\s+/);
-    const [method, result] = (tokens.shift() ?? '').split('=');
-    if (!method || !result) continue;
+  for (const tokens of sections) {
+    const first = tokens.shift() ?? '';
+    const eq = first.indexOf('=');
+    const method = first.slice(0, eq);
+    const result = first.slice(eq + 1);
+    if (eq <= 0 || !result) continue;
     const props: Record<string, string> = {};
     for (const t of tokens) {
-      const eq = t.indexOf('=');
-      if (eq > 0) props[t.slice(0, eq).toLowerCase()] = t.slice(eq + 1).replace(/^"|"$/g, '').toLowerCase();
+      const at = t.indexOf('=');
+      if (at > 0) props[t.slice(0, at).toLowerCase()] = t.slice(at + 1).toLowerCase();
     }
     results.push({ method: method.toLowerCase(), result: result.toLowerCase(), props });
   }
@@ -51,7 +83,8 @@ export function senderTrust(authResultsHeaders: readonly string[], authservId: s
   const ours = authResultsHeaders.map(parseAuthResults).find((h) => h.authservId === authservId.toLowerCase());
   if (!ours) return { status: 'fail', reason: 'no Authentication-Results from our server' };
   const fromDomain = fromAddress.split('@')[1]?.toLowerCase() ?? '';
-  if (ours.results.some((r) => r.method === 'dmarc' && r.result === 'pass')) return { status: 'pass', method: 'dmarc' };
+  // DMARC speaks for the domain it checked (header.from): a pass for another domain says nothing of this From.
+  if (ours.results.some((r) => r.method === 'dmarc' && r.result === 'pass' && (r.props['header.from'] ?? '') === fromDomain)) return { status: 'pass', method: 'dmarc' };
   if (ours.results.some((r) => r.method === 'dkim' && r.result === 'pass' && aligned(r.props['header.d'] ?? r.props['header.i'] ?? '', fromDomain))) return { status: 'pass', method: 'dkim' };
   if (ours.results.some((r) => r.method === 'spf' && r.result === 'pass' && aligned(r.props['smtp.mailfrom'] ?? '', fromDomain))) return { status: 'pass', method: 'spf' };
   const dmarc = ours.results.find((r) => r.method === 'dmarc');
@@ -61,7 +94,8 @@ export function senderTrust(authResultsHeaders: readonly string[], authservId: s
 /** The client IP: from the topmost Received header that names a public address (our MX wrote it). */
 export function clientIp(receivedHeaders: readonly string[]): string | undefined {
   for (const r of receivedHeaders) {
-    const m = /from\s+\S+.*?\[(?:IPv6:)?([0-9a-f:.]+)\]/i.exec(r);
+    // The address is in the header's first line; a header made huge must not cost more than that (no backtracking over it).
+    const m = /from\s+\S{1,255}[^[]{0,255}\[(?:IPv6:)?([0-9a-f:.]{2,45})\]/i.exec(r.slice(0, 1024));
     const ip = m?.[1];
     if (ip && !/^(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|::1$|fe80:|fc|fd)/i.test(ip)) return ip;
   }

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { zipSync } from 'fflate';
 import { bodyLooksLikeCsv, classifyAttachments } from '../../src/mail/attachments.js';
-import { clientIp, senderTrust } from '../../src/mail/authresults.js';
+import { clientIp, parseAuthResults, senderTrust } from '../../src/mail/authresults.js';
 import { guard, RateLimiter } from '../../src/mail/guard.js';
 import { detectLanguage } from '../../src/mail/language.js';
 import { parseMessage, safeFilename } from '../../src/mail/parse.js';
@@ -60,10 +60,23 @@ describe('sender trust (RFC 8601, RFC 7489)', () => {
     assert.deepEqual(senderTrust([], undefined, 'compta@atelier.test'), { status: 'unchecked' });
   });
 
+  it('takes a DMARC pass only for the From domain, and a quoted value never for a result of its own', () => {
+    // A pass for the domain the server checked, when the From the bot reads is another one's.
+    assert.equal(senderTrust(['mx.studio.test; dmarc=pass header.from=evil.example'], 'mx.studio.test', 'compta@atelier.test').status, 'fail');
+    assert.deepEqual(senderTrust(['mx.studio.test; dmarc=pass header.from=ATELIER.test'], 'mx.studio.test', 'compta@atelier.test'), { status: 'pass', method: 'dmarc' });
+    // An envelope sender with ";" and "dmarc=pass" inside its quoted local part, and a comment holding the same.
+    const quoted = 'mx.studio.test; spf=pass smtp.mailfrom="x;dmarc=pass header.from=atelier.test;"@evil.example; dmarc=fail (p=reject; dmarc=pass) header.from=atelier.test';
+    assert.deepEqual(parseAuthResults(quoted).results.map((r) => [r.method, r.result]), [['spf', 'pass'], ['dmarc', 'fail']]);
+    assert.equal(parseAuthResults(quoted).results[0]?.props['smtp.mailfrom'], 'x;dmarc=pass header.from=atelier.test;@evil.example');
+    assert.deepEqual(senderTrust([quoted], 'mx.studio.test', 'compta@atelier.test'), { status: 'fail', reason: 'dmarc=fail' });
+  });
+
   it('takes the client IP from the first Received header with a public address', () => {
     const received = ['from localhost (localhost [127.0.0.1]) by mx.studio.test', 'from mail.atelier.test (mail.atelier.test [203.0.113.7]) by mx.studio.test with ESMTPS', 'from [10.0.0.5] by mail.atelier.test'];
     assert.equal(clientIp(received), '203.0.113.7');
     assert.equal(clientIp(['from x (x [192.168.1.2]) by y']), undefined);
+    // A header made huge is read no further than its beginning.
+    assert.equal(clientIp([`from ${'a'.repeat(1_000_000)}`, 'from mail.atelier.test (mail.atelier.test [203.0.113.7]) by mx']), '203.0.113.7');
   });
 });
 
