@@ -295,13 +295,21 @@ export class Pipeline {
     trail.push({ action: 'routed', outcome: 'info', mailKey: key, ...(message.messageRef ? { messageId: message.messageRef } : {}), ...(client ? { clientId: client.id } : {}), details: { handler: handler.name } });
     if (!handler.exclusive) release(); // mails behind this one need not wait for it
     else await before;
-    // A client over the hourly limit: the mail waits in the inbox until the window allows it,
-    // counted in arrival order (after the wait above, for the batches).
-    if (client && senderKey) {
+    // A mail that claims a client's address but fails our server's check counts on a quota of its own:
+    // forged mails must not use up the client's hour. Over it, such a mail is filed away, not kept waiting.
+    const quotaKey = client && from && ctx.trust.status === 'fail' ? `unverified:${audit.hash(from)}` : senderKey;
+    if (client && quotaKey && quotaKey !== senderKey) {
+      const recent = await store.read((tx) => tx.rate.recent(quotaKey, HOUR, Date.now()));
+      if (!this.take(quotaKey, recent, config.limits.mailsPerSenderPerHour, releases)) {
+        return this.finish(ref, key, attempt, message, { outcome: 'ignored:rate-limited', folder: 'ignored', clientId: client.id, audit: [{ action: 'rate-limited', outcome: 'ignored', details: { unverified: true } }] }, trail);
+      }
+    } else if (client && senderKey) {
+      // A client over the hourly limit: the mail waits in the inbox until the window allows it,
+      // counted in arrival order (after the wait above, for the batches).
       const recent = await store.read((tx) => tx.rate.recent(senderKey, HOUR, Date.now()));
       if (!this.take(senderKey, recent, config.limits.mailsPerSenderPerHour, releases)) return this.defer(key, client.id, trail, now);
     }
-    return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey, unknownSender: !client, releases });
+    return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey: quotaKey, unknownSender: !client, releases });
   }
 
   /** Commit the outcome, what the handler wants written and the queued replies, together; the move comes after. */

@@ -47,6 +47,25 @@ describe('hostile mail and files', () => {
     }
   });
 
+  it('forged mails in a client\'s name use their own quota, not the client\'s: the genuine batch is not kept waiting', async () => {
+    const w = new World({ limits: { mailsPerSenderPerHour: 2 }, authservId: 'mx.studio.test' });
+    const forged = { 'Authentication-Results': 'mx.studio.test; spf=fail smtp.mailfrom=evil.example; dmarc=fail (p=reject) header.from=atelier-dupont.test' };
+    const genuine = { 'Authentication-Results': 'mx.studio.test; dkim=pass header.d=atelier-dupont.test; dmarc=pass (p=reject) header.from=atelier-dupont.test' };
+    try {
+      for (let i = 0; i < 4; i++) await w.send(CLIENT, `Faux ${i}`, 'ci-joint', { headers: forged, attachments: [{ filename: `faux-${i}.csv`, content: batchCsv(`F${i}`, i) }] });
+      await w.run();
+      await w.send(CLIENT, 'Lot', 'ci-joint', { headers: genuine, attachments: [{ filename: 'lot.csv', content: batchCsv('G0', 0) }] });
+      const replies = await w.run();
+      assert.equal(replies.filter((m) => m.attachments.some((a) => a.contentType === 'application/pdf' || a.contentType === 'application/zip')).length, 1, 'the genuine batch is issued at once');
+      const trail = auditLines(w.data);
+      assert.equal(trail.filter((e) => e.action === 'rate-limited' && e.details?.unverified === true).length, 2, 'forged mails over their own quota are filed away');
+      assert.equal(trail.filter((e) => e.action === 'deferred').length, 0, 'nothing of the client waits');
+      assert.equal(readdirSync(join(w.data, 'mailbox', 'cur')).length, 0);
+    } finally {
+      w.cleanup();
+    }
+  });
+
   it('refuses a batch dated far ahead, so that one row cannot freeze a seller\'s numbering', async () => {
     const w = new World();
     try {
