@@ -10,12 +10,15 @@ export type GuardReason =
   | 'own-address'
   | 'auto-submitted'
   | 'auto-reply-header'
+  | 'auto-reply-subject'
   | 'precedence'
   | 'mailing-list'
   | 'null-return-path'
   | 'system-sender'
   | 'bounce'
   | 'own-message';
+
+const AUTO_REPLY_SUBJECT = /^\s*(automatic reply|auto(matic)?[- ]?(reply|response)|autoreply|out of (the )?office|r[ée]ponse automatique|absence du bureau|message d'absence|abwesenheit\w*|automatische antwort|respuesta autom[áa]tica|risposta automatica|automatisch antwoord)\b/i;
 
 const SYSTEM_LOCAL_PARTS = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounce[s]?|.*-request|owner-.*)$/i;
 
@@ -34,9 +37,12 @@ export function guard(m: ParsedMessage, botAddress: string): GuardReason | null 
   // RFC 3834 §5: anything but "no" marks an automatic message.
   const autoSubmitted = header(m, 'auto-submitted');
   if (autoSubmitted && autoSubmitted.split(';')[0]?.trim().toLowerCase() !== 'no') return 'auto-submitted';
-  if (header(m, 'x-autoreply') || header(m, 'x-autorespond') || /\b(all|autoreply|oof)\b/i.test(header(m, 'x-auto-response-suppress') ?? '')) {
+  // Their presence is the mark, whatever the value (some responders leave it empty).
+  if (header(m, 'x-autoreply') !== undefined || header(m, 'x-autorespond') !== undefined || /\b(all|autoreply|oof)\b/i.test(header(m, 'x-auto-response-suppress') ?? '')) {
     return 'auto-reply-header';
   }
+  // An out-of-office reply from a responder that sets none of those headers still says so in its subject.
+  if (AUTO_REPLY_SUBJECT.test(m.subject)) return 'auto-reply-subject';
   if (header(m, 'list-id') || header(m, 'list-unsubscribe') || header(m, 'list-post')) return 'mailing-list';
   if (/^(bulk|junk|list|auto_reply)$/i.test(header(m, 'precedence')?.trim() ?? '')) return 'precedence';
   const returnPath = header(m, 'return-path');

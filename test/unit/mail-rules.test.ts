@@ -38,6 +38,14 @@ describe('guard (RFC 3834, RFC 2369, RFC 3464)', () => {
       assert.equal(guard(await message({ ...base, from }), 'factures@studio.test'), 'system-sender', from);
     }
     assert.equal(guard(await message({ ...base, from: 'Factures@Studio.test' }), 'factures@studio.test'), 'own-address');
+    // An auto-reply header left empty still marks one; so does an out-of-office subject from a responder that sets no header.
+    const emptyHeader = await parseMessage(Buffer.from('From: compta@atelier.test\r\nTo: factures@studio.test\r\nSubject: x\r\nX-Autoreply:\r\n\r\ny\r\n'), LIMITS);
+    assert.ok(emptyHeader.ok);
+    assert.equal(guard(emptyHeader.message, 'factures@studio.test'), 'auto-reply-header');
+    for (const subject of ['Automatic reply: Factures', 'Réponse automatique : Factures', 'Out of Office: back Monday', 'Abwesenheitsnotiz: Rechnungen']) {
+      assert.equal(guard(await message({ ...base, subject }), 'factures@studio.test'), 'auto-reply-subject', subject);
+    }
+    assert.equal(guard(await message({ ...base, subject: 'Re: absence de facture' }), 'factures@studio.test'), null);
   });
 
   it('limits each sender to its hourly quota', () => {
