@@ -43,6 +43,9 @@ export interface RectificationPlan {
   keyChange: boolean;
 }
 
+/** New addresses one request may add (each proves it receives mail with a code of its own). */
+export const MAX_NEW_ADDRESSES = 2;
+
 function show(v: unknown): string {
   if (Array.isArray(v)) return v.join(', ');
   if (v && typeof v === 'object') return Object.values(v as Record<string, string | undefined>).filter(Boolean).join(', ');
@@ -64,6 +67,8 @@ export function planFromPatch(client: ClientRecord, patch: Record<string, unknow
     .map((field) => ({ field, before: show(record(client)[field]), after: show(record(after)[field]) }))
     .filter((c) => c.before !== c.after);
   const newAddresses = after.emails.filter((e) => !client.emails.includes(e));
+  // Each new address gets a code mail: a request must not make the bot mail a list of strangers.
+  if (newAddresses.length > MAX_NEW_ADDRESSES) return { ...empty, error: `at most ${MAX_NEW_ADDRESSES} new addresses in one request / au plus ${MAX_NEW_ADDRESSES} nouvelles adresses par demande` };
   return { patch, changes, unknown, newAddresses, keyChange: changes.some((c) => KEY_FIELDS.has(c.field)) };
 }
 

@@ -73,6 +73,38 @@ describe('rights requests under attack', () => {
     }
   });
 
+  it('mails no list of strangers: a rectification adding more than two addresses is refused, with one mail to the requester', async () => {
+    const w = new World({ authservId: 'mx.studio.test' });
+    try {
+      const strangers = Array.from({ length: 50 }, (_, i) => `v${i}@victim.test`);
+      await w.send(CLIENT, 'RGPD : rectification', `email : ${[CLIENT, ...strangers].join(', ')}`, { headers: { 'Authentication-Results': 'mx.studio.test; dmarc=fail header.from=atelier-dupont.test' } });
+      const sent = await w.run();
+      assert.deepEqual(sent.map(to), [CLIENT], 'no code mail to any of the fifty');
+      assert.match(sent[0]?.text ?? '', /au plus 2 nouvelles adresses/);
+      assert.equal((await w.state()).requests.length, 0);
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  it('wrong codes in forged mails lock nothing: the person confirms afterwards with the code they received', async () => {
+    const w = new World({ authservId: 'mx.studio.test' });
+    const genuine = { 'Authentication-Results': 'mx.studio.test; dkim=pass header.d=atelier-dupont.test; dmarc=pass header.from=atelier-dupont.test' };
+    const forged = { 'Authentication-Results': 'mx.studio.test; spf=fail smtp.mailfrom=evil.example; dmarc=fail header.from=atelier-dupont.test' };
+    try {
+      await w.send(CLIENT, 'RGPD : accès', 'Je souhaite obtenir une copie de mes données.', { headers: genuine });
+      const [codeMail] = await w.run();
+      for (let i = 0; i < 8; i++) await w.send(CLIENT, `Re: ${codeMail?.subject ?? ''}`, 'code : ZZZZZZZZ', { headers: forged });
+      assert.deepEqual(await w.run(), [], 'no answer to the guesses');
+      assert.equal((await w.state()).requests[0]?.status, 'awaiting-confirmation');
+      await w.send(CLIENT, `Re: ${codeMail?.subject ?? ''}`, codeOf(codeMail as ParsedMail), { headers: genuine });
+      const [answer] = await w.run();
+      assert.ok(answer?.attachments.some((a) => a.contentType === 'application/zip'), 'the data, as asked');
+    } finally {
+      w.cleanup();
+    }
+  });
+
   it('refuses an address that belongs to another client, to the bot or to the operator', async () => {
     const w = new World();
     try {

@@ -82,6 +82,11 @@ export async function confirmRequest(ctx: MailContext, req: RightsRequest, who: 
   if (candidates.length === 0) return hintOnce(req, who, sender, answer(T.howToConfirm(lang)), 'gdpr-no-code');
 
   const check = candidates.length > 1 ? 'wrong' : checkCode(stored, candidates[0] ?? '', now);
+  // A wrong code in a mail our server says does not come from this address: a forger's guess. It counts
+  // against nobody (else forged mails would lock the person's request and spend their daily tries).
+  if ((check === 'wrong' || check === 'none') && ctx.trust.status === 'fail') {
+    return { folder: 'ignored' as const, outcome: 'gdpr-code-unverified', audit: [{ action: 'gdpr-code-wrong', outcome: 'ignored', details: { ref: req.ref, reason: 'sender not verified', trust: ctx.trust.reason } }] };
+  }
   if (check === 'wrong' || check === 'none') {
     const tries = stored.wrongTries + 1;
     const locked = tries >= MAX_WRONG_TRIES;
