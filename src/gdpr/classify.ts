@@ -111,6 +111,8 @@ export function classifyRequest(subject: string, body: string): Classification {
 export function fieldLines(body: string): { key: string; label: string; value: string }[] {
   const out: { key: string; label: string; value: string }[] = [];
   for (const line of ownText(body).slice(0, OWN_TEXT_READ).split('\n')) {
+    // A field line is short; a long one is no field, and is not worth a regular expression's time.
+    if (line.length > 1000) continue;
     const m = /^\s*[-*•]?\s*([\p{L}][\p{L} '’_-]{1,40}?)\s*:\s*(.+?)\s*$/u.exec(line);
     if (m?.[1] && m[2]) out.push({ key: foldKey(m[1]), label: m[1].trim(), value: m[2] });
   }

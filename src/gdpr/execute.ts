@@ -67,8 +67,9 @@ export function art15Text(lang: Lang, config: Config): string {
 
 function csvOf(rows: (string | number | undefined)[][]): string {
   return `\ufeff${rows.map((r) => r.map((v) => {
-    const s = neutraliseCell(String(v ?? ''));
-    return /[";\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+    // Every cell quoted, as in the batch report: a spreadsheet that splits on "," instead of ";" still sees one cell,
+    // so "ACME,=cmd|…" can never become a formula cell of its own.
+    return `"${neutraliseCell(String(v ?? '')).replaceAll('"', '""')}"`;
   }).join(';')).join('\r\n')}\r\n`;
 }
 

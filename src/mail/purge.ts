@@ -33,7 +33,8 @@ export function headerAddresses(header: string): Set<string> {
   for (const line of unfolded.split(/\r?\n/)) {
     const m = /^(from|sender|to|cc|bcc|reply-to|x-envelope-to|x-envelope-from|delivered-to|return-path)\s*:(.*)$/i.exec(line);
     if (!m?.[2]) continue;
-    for (const a of m[2].matchAll(/[^\s<>,;:"()[\]]+@[^\s<>,;:"()[\]]+/g)) out.add(a[0].toLowerCase());
+    // Split on the separators, then keep what holds an "@": linear, however long a forged header is.
+    for (const token of m[2].split(/[\s<>,;:"()[\]]+/)) if (/^[^@]+@.*[^@]$/.test(token)) out.add(token.toLowerCase());
   }
   return out;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { headerMessageId, purgeMessageFiles } from '../../src/mail/purge.js';
+import { headerAddresses, headerMessageId, purgeMessageFiles } from '../../src/mail/purge.js';
 import { tempDir } from '../helpers/tools.js';
 
 const mail = (id: string, to: string) => `Message-ID:\r\n <${id}@studio.test>\r\nFrom: factures@studio.test\r\nTo: ${to}\r\nSubject: x\r\n\r\nbody\r\n`;
@@ -37,5 +37,10 @@ describe('purging mail files', () => {
     } finally {
       dir.cleanup();
     }
+  });
+
+  it('reads the addresses of a header block, and a forged long line without backtracking over it', () => {
+    const block = `From: "Claire" <Compta@Atelier.test>\r\nTo: a@x.test,\r\n b@y.test\r\nSubject: c@z.test\r\nCc: ${'a'.repeat(200_000)}\r\n`;
+    assert.deepEqual([...headerAddresses(block)].sort(), ['a@x.test', 'b@y.test', 'compta@atelier.test']);
   });
 });
