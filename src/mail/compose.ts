@@ -36,9 +36,10 @@ export interface ReplyDraft {
   messageId?: string;
 }
 
-/** A Message-ID of the bot: a random UUID at the bot's domain (guard.ts recognises them coming back). */
+/** A Message-ID of the bot: "mailbot." and a random UUID at the bot's domain (guard.ts recognises them coming back). */
 export function newMessageId(botAddress: string): string {
-  return `<${randomUUID()}@${botAddress.split('@')[1] ?? 'localhost'}>`;
+  // "mailbot." tells the bot's own Message-IDs from the plain UUIDs a mail client at the same domain makes (Thunderbird).
+  return `<mailbot.${randomUUID()}@${botAddress.split('@')[1] ?? 'localhost'}>`;
 }
 
 export interface ComposedMail {

@@ -22,10 +22,16 @@ const AUTO_REPLY_SUBJECT = /^\s*(automatic reply|auto(matic)?[- ]?(reply|respons
 
 const SYSTEM_LOCAL_PARTS = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounce[s]?|.*-request|owner-.*)$/i;
 
-/** Message-IDs the bot makes (compose.ts): a random UUID at the bot's domain. */
-export function isBotMessageId(id: string | undefined, botAddress: string): boolean {
+/**
+ * Message-IDs the bot makes (compose.ts): "mailbot." and a random UUID at the
+ * bot's domain. With `earlier`, also the plain UUID of older versions, which
+ * a mail client at the same domain makes too (Thunderbird): fine to tell a
+ * reply to the bot, never to take a person's new mail for the bot's own.
+ */
+export function isBotMessageId(id: string | undefined, botAddress: string, earlier = false): boolean {
   const domain = botAddress.split('@')[1]?.toLowerCase() ?? '';
-  return /^<?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@([^>]+)>?$/i.exec(id?.trim() ?? '')?.[1]?.toLowerCase() === domain;
+  const m = /^<?(mailbot\.)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@([^>]+)>?$/i.exec(id?.trim() ?? '');
+  return m !== null && (earlier || m[1] !== undefined) && m[2]?.toLowerCase() === domain;
 }
 
 export function guard(m: ParsedMessage, botAddress: string): GuardReason | null {

@@ -4,7 +4,8 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { zipSync } from 'fflate';
 import { bodyLooksLikeCsv, classifyAttachments } from '../../src/mail/attachments.js';
 import { clientIp, parseAuthResults, senderTrust } from '../../src/mail/authresults.js';
-import { guard, RateLimiter } from '../../src/mail/guard.js';
+import { newMessageId } from '../../src/mail/compose.js';
+import { guard, isBotMessageId, RateLimiter } from '../../src/mail/guard.js';
 import { detectLanguage } from '../../src/mail/language.js';
 import { parseMessage, safeFilename } from '../../src/mail/parse.js';
 
@@ -46,6 +47,12 @@ describe('guard (RFC 3834, RFC 2369, RFC 3464)', () => {
       assert.equal(guard(await message({ ...base, subject }), 'factures@studio.test'), 'auto-reply-subject', subject);
     }
     assert.equal(guard(await message({ ...base, subject: 'Re: absence de facture' }), 'factures@studio.test'), null);
+    // The bot's own Message-ID coming back, and a person's mail client at the same domain making plain UUIDs (Thunderbird).
+    const bot = newMessageId('factures@studio.test');
+    assert.match(bot, /^<mailbot\.[0-9a-f-]{36}@studio\.test>$/);
+    assert.equal(guard(await message({ ...base, messageId: bot }), 'factures@studio.test'), 'own-message');
+    assert.equal(guard(await message({ ...base, from: 'claire@studio.test', messageId: '<0b6c3e1e-4f0a-4d3b-9a51-6c1f2e3d4a5b@studio.test>' }), 'factures@studio.test'), null);
+    assert.equal(isBotMessageId('<0b6c3e1e-4f0a-4d3b-9a51-6c1f2e3d4a5b@studio.test>', 'factures@studio.test', true), true, 'an earlier version\'s, for telling replies');
   });
 
   it('limits each sender to its hourly quota', () => {

@@ -13,7 +13,7 @@ export const helpHandler: MailHandler = {
   async handle(ctx) {
     const to = ctx.message.from?.address ?? '';
     const m = ctx.message;
-    if ([m.inReplyTo, ...m.references].some((id) => isBotMessageId(id, ctx.config.botAddress))) {
+    if ([m.inReplyTo, ...m.references].some((id) => isBotMessageId(id, ctx.config.botAddress, true))) {
       return Promise.resolve({
         outcome: 'help-not-repeated',
         folder: 'processed' as const,
