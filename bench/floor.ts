@@ -12,11 +12,9 @@ import nodemailer from 'nodemailer';
 import type { ImapFlow } from 'imapflow';
 import { BOT } from '../test/helpers/daemon.js';
 import type { Dovecot, SmtpRelay } from '../test/helpers/mailservers.js';
+import { FETCH_GROUP, SENT_CONNECTIONS } from '../src/mail/imap.js';
 import { SENDERS } from '../src/mail/outbox.js';
 import { cpuWindow, type CpuShares } from './machine.js';
-
-const FETCH_GROUP = 32;
-const SENT_CONNECTIONS = 3;
 
 export interface FloorRun {
   /** From the first command to the last reply sent and copied (the inbox is empty long before: nothing waits for the replies to move a mail). */
@@ -25,14 +23,14 @@ export interface FloorRun {
 }
 
 /** A help reply's shape: text and HTML alternatives of about the daemon's length. */
-function reply(i: number): Promise<Buffer> {
+function reply(): Promise<Buffer> {
   const text = "Bonjour,\n\nCette adresse reçoit les fichiers CSV de factures de nos clients et les demandes relatives à vos données personnelles.\n".repeat(4);
-  return new MailComposer({ from: BOT, to: 'jane@example.org', subject: `Re: Question ${i}`, text, html: `<p>${text.replaceAll('\n', '<br>')}</p>` }).compile().build();
+  return new MailComposer({ from: BOT, to: 'jane@example.org', subject: 'Re: Question', text, html: `<p>${text.replaceAll('\n', '<br>')}</p>` }).compile().build();
 }
 
 /** Runs the floor client on `user`'s inbox (already filled) and returns when every reply is sent. */
 export async function protocolFloor(dovecot: Dovecot, smtp: SmtpRelay, user: string): Promise<FloorRun> {
-  const raw = await reply(0);
+  const raw = await reply();
   const inbox = dovecot.client(user);
   const sentClients: ImapFlow[] = Array.from({ length: SENT_CONNECTIONS }, () => dovecot.client(user));
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, ignoreTLS: true, pool: true, maxConnections: SENDERS });

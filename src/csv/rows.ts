@@ -280,8 +280,7 @@ class DraftBuilder {
       const id = compactId(sirenValue.raw);
       if (isSiren(id) || isSiret(id)) siren = id.slice(0, 9);
       // "8,91047E+13": a spreadsheet showed the number in scientific notation and the CSV kept only what it showed.
-      else if (SCIENTIFIC.test(sirenValue.raw.trim())) this.report('SIREN_INVALID', sirenValue.line, this.label[K.buyer_siren], sirenValue.raw, { scientific: 'yes' });
-      else this.report('SIREN_INVALID', sirenValue.line, this.label[K.buyer_siren], sirenValue.raw);
+      else this.report('SIREN_INVALID', sirenValue.line, this.label[K.buyer_siren], sirenValue.raw, SCIENTIFIC.test(sirenValue.raw.trim()) ? { scientific: 'yes' } : undefined);
     } else if (country === 'FR') {
       this.report('SIREN_REQUIRED', firstLine, this.label[K.buyer_siren]);
     }
@@ -416,7 +415,7 @@ class DraftBuilder {
   private decimal(row: Row, key: ColumnKey, raw: string | undefined): Dec | undefined {
     if (raw === undefined) return undefined;
     if (this.numberCache.size > 50_000) this.numberCache.clear();
-    const r = memo(this.numberCache, raw, (v) => V.parseDecimal(v, { ...(this.decimalMark ? { decimalMark: this.decimalMark } : {}) }));
+    const r = memo(this.numberCache, raw, (v) => V.parseDecimal(v, { decimalMark: this.decimalMark }));
     if (!r.ok) return void this.report(r.code, row.line, this.label[K[key]], raw, r.params);
     if (r.value.decimalPlaces() > MAX_DECIMALS) return void this.report('TOO_MANY_DECIMALS', row.line, this.label[K[key]], raw, { max: String(MAX_DECIMALS) });
     return r.value;
@@ -454,7 +453,7 @@ class DraftBuilder {
     let exemptionCode: string | undefined;
     if (this.franchise) {
       // CGI art. 293 B: no VAT; every line is exempt with the legal mention.
-      const r = rateRaw !== '' ? V.parseDecimal(rateRaw, { percent: true, ...(this.decimalMark ? { decimalMark: this.decimalMark } : {}) }) : undefined;
+      const r = rateRaw !== '' ? V.parseDecimal(rateRaw, { percent: true, decimalMark: this.decimalMark }) : undefined;
       if (r && (!r.ok || !r.value.isZero())) this.report('FRANCHISE_RATE', at, this.label[K.vat_rate], rateRaw);
       if (catRaw !== '' && catRaw.toUpperCase() !== 'E') this.report('FRANCHISE_RATE', at, this.label[K.vat_category], catRaw);
       vatCategory = 'E';

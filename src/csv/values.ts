@@ -22,7 +22,7 @@ const SPACES = /[\s\u00a0\u202f\u2009']/g;
  *
  * "1,500" and "1.500" say nothing by themselves: 1.5 in one locale, 1500 in
  * the other. They are read with the file's decimal mark (`decimalMark`, from
- * its other numbers: see decimalMarkOf) and refused as ambiguous when the
+ * its other numbers: see fileDecimalMark) and refused as ambiguous when the
  * file does not tell, never guessed.
  */
 const PLAIN_NUMBER = /^\d{1,15}([.,]\d{1,15})?$/;
@@ -33,74 +33,83 @@ const SPACE_GROUPED = /^\d{1,3}([\s\u00a0\u202f\u2009']\d{3})+([.,]\d*)?$/;
 
 export type DecimalMark = '.' | ',';
 
-export function parseDecimal(raw: string, opts: { percent?: boolean; decimalMark?: DecimalMark } = {}): Parsed<Dec> {
-  // Fast path for the common "1234", "12,5", "0.335": most cells of a real file.
-  if (PLAIN_NUMBER.test(raw) && !AMBIGUOUS.test(raw)) return ok(new Dec(raw.replace(',', '.')));
-  let s = raw.trim();
-  if (opts.percent) s = s.replace(/\s*%$/, '');
-  s = s.replace(/\s*(€|eur|euros?)$/i, '').replace(/^(€|eur)\s*/i, '');
-  // A spreadsheet's accounting format shows zero as a dash ("  -   € ").
-  if (s === '-') return ok(new Dec(0));
-  let sign = '';
-  if (s.startsWith('-') || s.startsWith('+')) {
-    sign = s[0] === '-' ? '-' : '';
-    s = s.slice(1).trimStart();
-  }
-  if (/[\s\u00a0\u202f\u2009']/.test(s)) {
-    if (!SPACE_GROUPED.test(s)) return fail('NUMBER_INVALID');
-    s = s.replace(SPACES, '');
-    // After space groups, the one "." or "," left is the decimal mark.
-    if (/^\d+[.,]\d*$/.test(s)) return ok(new Dec(sign + s.replace(',', '.')));
-  }
-  if (!/^[\d.,]+$/.test(s) || !/\d/.test(s)) return fail('NUMBER_INVALID');
-  if (AMBIGUOUS.test(s)) {
-    const sep = s.includes('.') ? '.' : ',';
-    if (!opts.decimalMark) return fail('NUMBER_AMBIGUOUS', { decimal: new Dec(s.replace(sep, '.')).toString(), thousands: s.replace(sep, '') });
-    return ok(new Dec(sign + (sep === opts.decimalMark ? s.replace(',', '.') : s.replace(sep, ''))));
-  }
-  const lastDot = s.lastIndexOf('.');
-  const lastComma = s.lastIndexOf(',');
-  let normalized: string;
-  if (lastDot >= 0 && lastComma >= 0) {
-    const decimalSep = lastDot > lastComma ? '.' : ',';
-    const groupSep = decimalSep === '.' ? ',' : '.';
-    const [intPart = '', frac = '', ...rest] = s.split(decimalSep);
-    if (rest.length > 0 || !validGroups(intPart, groupSep)) return fail('NUMBER_INVALID');
-    normalized = `${intPart.split(groupSep).join('')}.${frac}`;
-  } else if (lastDot >= 0 || lastComma >= 0) {
-    const sep = lastDot >= 0 ? '.' : ',';
-    const parts = s.split(sep);
-    if (parts.length === 2) {
-      normalized = `${parts[0]}.${parts[1]}`;
-    } else if (validGroups(s, sep)) {
-      normalized = parts.join('');
-    } else {
-      return fail('NUMBER_INVALID');
-    }
-  } else {
-    normalized = s;
-  }
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(normalized)) return fail('NUMBER_INVALID');
-  return ok(new Dec(sign + normalized));
+export interface NumberOptions {
+  percent?: boolean;
+  /** The file's decimal mark, which settles "1,500" and "1.500" (fileDecimalMark). */
+  decimalMark?: DecimalMark | undefined;
+}
+
+export function parseDecimal(raw: string, opts: NumberOptions = {}): Parsed<Dec> {
+  return scanDecimal(raw, opts).parsed;
 }
 
 /**
  * The decimal mark a number shows beyond doubt, if any: the last of "." and
  * "," when both appear, the other one when one repeats ("1.234.567"), the
  * one after space groups, or a lone one that cannot group thousands
- * ("12,5", "0.335", "1234,500").
+ * ("12,5", "0.335", "1234,500"). It is the mark parseDecimal read it with.
  */
 export function decimalMarkOf(raw: string): DecimalMark | undefined {
-  const s = raw.trim().replace(/\s*(%|€|eur|euros?)$/i, '').replace(/^[-+]/, '');
-  const dot = s.split('.').length - 1;
-  const comma = s.split(',').length - 1;
-  if (dot + comma === 0 || !/^\d/.test(s)) return undefined;
-  if (dot > 0 && comma > 0) return s.lastIndexOf('.') > s.lastIndexOf(',') ? '.' : ',';
-  const sep: DecimalMark = dot > 0 ? '.' : ',';
-  if (dot + comma > 1) return sep === '.' ? ',' : '.';
-  if (/[\s\u00a0\u202f\u2009']/.test(s)) return SPACE_GROUPED.test(s) ? sep : undefined;
-  if (!/^\d+[.,]\d+$/.test(s) || AMBIGUOUS.test(s)) return undefined;
-  return sep;
+  const scanned = scanDecimal(raw, { percent: true });
+  return scanned.parsed.ok ? scanned.mark : undefined;
+}
+
+const markIn = (s: string): DecimalMark | undefined => (s.includes('.') ? '.' : s.includes(',') ? ',' : undefined);
+
+/** The number, and the decimal mark it was read with when its own text shows one. */
+function scanDecimal(raw: string, opts: NumberOptions): { parsed: Parsed<Dec>; mark?: DecimalMark | undefined } {
+  // Fast path for the common "1234", "12,5", "0.335": most cells of a real file.
+  if (PLAIN_NUMBER.test(raw) && !AMBIGUOUS.test(raw)) return { parsed: ok(new Dec(raw.replace(',', '.'))), mark: markIn(raw) };
+  const invalid = { parsed: fail<Dec>('NUMBER_INVALID') };
+  let s = raw.trim();
+  if (opts.percent) s = s.replace(/\s*%$/, '');
+  s = s.replace(/\s*(€|eur|euros?)$/i, '').replace(/^(€|eur)\s*/i, '');
+  // A spreadsheet's accounting format shows zero as a dash ("  -   € ").
+  if (s === '-') return { parsed: ok(new Dec(0)) };
+  let sign = '';
+  if (s.startsWith('-') || s.startsWith('+')) {
+    sign = s[0] === '-' ? '-' : '';
+    s = s.slice(1).trimStart();
+  }
+  if (/[\s\u00a0\u202f\u2009']/.test(s)) {
+    if (!SPACE_GROUPED.test(s)) return invalid;
+    s = s.replace(SPACES, '');
+    // After space groups, the one "." or "," left is the decimal mark.
+    if (/^\d+[.,]\d*$/.test(s)) return { parsed: ok(new Dec(sign + s.replace(',', '.'))), mark: markIn(s) };
+  }
+  if (!/^[\d.,]+$/.test(s) || !/\d/.test(s)) return invalid;
+  if (AMBIGUOUS.test(s)) {
+    const sep = s.includes('.') ? '.' : ',';
+    if (!opts.decimalMark) return { parsed: fail('NUMBER_AMBIGUOUS', { decimal: new Dec(s.replace(sep, '.')).toString(), thousands: s.replace(sep, '') }) };
+    return { parsed: ok(new Dec(sign + (sep === opts.decimalMark ? s.replace(',', '.') : s.replace(sep, '')))) };
+  }
+  const lastDot = s.lastIndexOf('.');
+  const lastComma = s.lastIndexOf(',');
+  let normalized: string;
+  let mark: DecimalMark | undefined;
+  if (lastDot >= 0 && lastComma >= 0) {
+    mark = lastDot > lastComma ? '.' : ',';
+    const groupSep = mark === '.' ? ',' : '.';
+    const [intPart = '', frac = '', ...rest] = s.split(mark);
+    if (rest.length > 0 || !validGroups(intPart, groupSep)) return invalid;
+    normalized = `${intPart.split(groupSep).join('')}.${frac}`;
+  } else if (lastDot >= 0 || lastComma >= 0) {
+    const sep = lastDot >= 0 ? '.' : ',';
+    const parts = s.split(sep);
+    if (parts.length === 2) {
+      normalized = `${parts[0]}.${parts[1]}`;
+      mark = sep;
+    } else if (validGroups(s, sep)) {
+      normalized = parts.join('');
+      mark = sep === '.' ? ',' : '.';
+    } else {
+      return invalid;
+    }
+  } else {
+    normalized = s;
+  }
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(normalized)) return invalid;
+  return { parsed: ok(new Dec(sign + normalized)), mark };
 }
 
 /** The file's decimal mark: the one its numbers show, unless they show both or none. */
@@ -147,7 +156,7 @@ export function addDays(isoDate: string, days: number): string {
 
 /** VAT rate in percent: "20", "20%", "20,00 %", "5,5". A fraction ("0.2") is read as 20 % when that is an allowed rate. */
 export function parseRate(raw: string, allowed: readonly string[], decimalMark?: DecimalMark): Parsed<Dec> {
-  const parsed = parseDecimal(raw, { percent: true, ...(decimalMark ? { decimalMark } : {}) });
+  const parsed = parseDecimal(raw, { percent: true, decimalMark });
   if (!parsed.ok) return fail('VAT_RATE_INVALID');
   let rate = parsed.value;
   if (rate.isNegative() || rate.gt(100)) return fail('VAT_RATE_INVALID');

@@ -5,6 +5,7 @@
  * not be read as a new request.
  */
 import { foldKey } from '../core/text.js';
+import { notOwnSubject } from '../mail/subjects.js';
 import { FIRST_PERSON, INFORMATIONAL, OWN_DATA, PRIVACY, rightsInSentence, type Hit } from './vocabulary.js';
 
 export type RightKind = 'access' | 'rectification' | 'erasure' | 'restriction' | 'restriction-lift' | 'portability' | 'objection';
@@ -49,16 +50,13 @@ const OWN_TEXT_READ = 64 * 1024;
 
 const MARKETING = /\b(marketing|prospection|publicit\w*|pub|promotion\w*|commerci\w*|newsletters?|sollicitations?)\b/;
 
-/** A reply or a forward: its subject is the earlier mail's (often ours), not this person's request. */
-const REPLY_SUBJECT = /^\s*((re|aw|sv|tr|fw|fwd|wg|rif|ref|automatic reply|auto(matic)?[- ]?reply|reponse automatique|réponse automatique|out of office|absence)\s*(\[\d+\])?\s*:\s*)+/i;
-
 /**
  * Sentences as the vocabulary reads them: folded, "art. 15" kept whole, the
  * punctuation of subjects ("RGPD : accès", "RGPD - effacement") made spaces.
  */
-function sentences(subject: string, body: string): { text: string; offset: number }[] {
+function sentences(ownSubject: string, body: string): { text: string; offset: number }[] {
   const own = ownText(body).slice(0, OWN_TEXT_READ);
-  const text = foldText(`${REPLY_SUBJECT.test(subject) ? '' : subject.slice(0, 1000)}\n${own}`)
+  const text = foldText(`${ownSubject}\n${own}`)
     .replace(/\bart\.\s*/g, 'article ')
     .replace(/[:|«»"()[\]*•–—]/g, ' ')
     .replace(/ {2,}/g, ' ');
@@ -81,7 +79,9 @@ function sentences(subject: string, body: string): { text: string; offset: numbe
  * person's privacy without saying what to do.
  */
 export function classifyRequest(subject: string, body: string): Classification {
-  const parts = sentences(subject, body);
+  // A reply's or an auto-reply's subject is not the person's own words (often it is ours).
+  const ownSubject = notOwnSubject(subject) ? '' : subject.slice(0, 1000);
+  const parts = sentences(ownSubject, body);
   let hits: Hit[] = [];
   let ownBefore = false;
   let negatedErasure = false;
@@ -102,8 +102,7 @@ export function classifyRequest(subject: string, body: string): Classification {
   const first = hits.reduce<Hit | undefined>((a, h) => (a === undefined || h.strength > a.strength || (h.strength === a.strength && h.at < a.at) ? h : a), undefined);
   if (first) return { kind: first.kind };
   // Privacy spoken of in the first person ("que faites-vous de mes données ?", "GDPR question: I want…"); not a DPO's signature.
-  const ownSubject = REPLY_SUBJECT.test(subject) ? '' : foldText(subject.slice(0, 1000));
-  const aboutPrivacy = PRIVACY.test(ownSubject) || parts.some((p) => !INFORMATIONAL.test(p.text) && ((PRIVACY.test(p.text) && FIRST_PERSON.test(p.text)) || (OWN_DATA.test(p.text) && /\b(donnees|data|datas|informations?|infos?)\b/.test(p.text))));
+  const aboutPrivacy = PRIVACY.test(foldText(ownSubject)) || parts.some((p) => !INFORMATIONAL.test(p.text) && ((PRIVACY.test(p.text) && FIRST_PERSON.test(p.text)) || (OWN_DATA.test(p.text) && /\b(donnees|data|datas|informations?|infos?)\b/.test(p.text))));
   return aboutPrivacy ? { kind: 'unspecified' } : null;
 }
 

@@ -43,15 +43,15 @@ const NAMED: [RightKind, RegExp][] = [
   ['access', /\bdroit d'acces\b|\bright of access\b|\bsubject access request\b|\bdsar\b|\bart(icle|\.)? ?15\b|\b(demande d'acces|access request)\b|\b(rgpd|gdpr) (acces|access)\b|\bacces (rgpd|gdpr)\b/],
 ];
 
-/** What the person wants done, per right; matched in the same sentence as their own data. */
+/** What the person wants done, per right; matched in the same sentence as their own data (global: each match is checked for a negation). */
 const ACTIONS: [RightKind, RegExp][] = [
-  ['restriction-lift', /\b(a nouveau|de nouveau|again|resume|reprendre)\b.{0,40}\b(utilis|trait|process|use)\w*|\b(utilis|trait|process|use)\w*\b.{0,40}\b(a nouveau|de nouveau|again)\b/],
-  ['portability', /\b(transfer\w*|transmettre a|export\w*|download\w*|telecharg\w*|recuper\w*|retrieve|portabilit\w*|porter|port)\b|\b(send|envoy\w*|transmet\w*)\b.{0,40}\b(to|a|vers) (my|mon|ma|another|un autre|une autre|a new|un nouveau)\b|\bformat (structure|lisible|courant)|\bmachine[- ]readable\b|\bjson\b|\b(to|vers|chez) (another|a new|un autre|un nouveau|mon nouveau|my new) (provider|prestataire|service|fournisseur)/],
-  ['erasure', /\b(supprim\w*|suprim\w*|suppression|supres\w*|supress\w*|effac\w*|efface\w*|eras\w*|delet\w*|remov\w*|wipe\w*|purg\w*|vir(er|ez)|retir(er|ez)|oubli(er|ez)|forget|forgotten|detrui\w*|destroy\w*|rayer|rayez)\b/],
-  ['rectification', /\b(rectifi\w*|corrig\w*|correct\w*|mettre a jour|mise a jour|mettez a jour|updat\w*|modifi\w*|modif(er|ier)|changer|changez|change|fix|inexact\w*|incorrect\w*|erron\w*|wrong|faux|fausse|misspel\w*|mal orthographi\w*|outdated|obsolete|plus a jour|perime\w*|complet(er|ez)|incomplet\w*)\b/],
-  ['restriction', /\b(limit(e|er|ez|ation|ing)?|restrei\w*|restrict\w*|gel(er|ez)|suspend\w*|freez\w*|bloqu\w*|block)\b|\b(until|jusqu'a|en attendant|le temps de|pending)\b.{0,60}\b(stop|cess|arret|utilis|use)/],
-  ['objection', /\b(m'?oppos\w*|oppos\w*|object\w*|je refuse que|refuse (que|the|to)|stop (using|processing|sending|contacting|emailing)|cesse[rz]? d'utiliser|arrete[rz]? d'utiliser|ne (plus )?(pas )?utiliser|ne plus utiliser|n'utilisez plus|don'?t (use|process)|no longer (use|process)|unsubscribe|desabonn\w*|desinscri\w*|prospection|marketing|profil(ing|age))\b/],
-  ['access', /\b(acces|acceder|access|consulter|copie|copy|obtenir|recevoir|receive|communiquer|communication|transmettre|envoyer|send|savoir|know|quelles?|quoi|which|what|voir|see|liste|list|tell|dites|indiqu\w*|provide|fournir|fournissez|inform\w*|store|stock\w*|detene\w*|detien\w*|hold|conserv\w*|avez)\b/],
+  ['restriction-lift', /\b(a nouveau|de nouveau|again|resume|reprendre)\b.{0,40}\b(utilis|trait|process|use)\w*|\b(utilis|trait|process|use)\w*\b.{0,40}\b(a nouveau|de nouveau|again)\b/g],
+  ['portability', /\b(transfer\w*|transmettre a|export\w*|download\w*|telecharg\w*|recuper\w*|retrieve|portabilit\w*|porter|port)\b|\b(send|envoy\w*|transmet\w*)\b.{0,40}\b(to|a|vers) (my|mon|ma|another|un autre|une autre|a new|un nouveau)\b|\bformat (structure|lisible|courant)|\bmachine[- ]readable\b|\bjson\b|\b(to|vers|chez) (another|a new|un autre|un nouveau|mon nouveau|my new) (provider|prestataire|service|fournisseur)/g],
+  ['erasure', /\b(supprim\w*|suprim\w*|suppression|supres\w*|supress\w*|effac\w*|efface\w*|eras\w*|delet\w*|remov\w*|wipe\w*|purg\w*|vir(er|ez)|retir(er|ez)|oubli(er|ez)|forget|forgotten|detrui\w*|destroy\w*|rayer|rayez)\b/g],
+  ['rectification', /\b(rectifi\w*|corrig\w*|correct\w*|mettre a jour|mise a jour|mettez a jour|updat\w*|modifi\w*|modif(er|ier)|changer|changez|change|fix|inexact\w*|incorrect\w*|erron\w*|wrong|faux|fausse|misspel\w*|mal orthographi\w*|outdated|obsolete|plus a jour|perime\w*|complet(er|ez)|incomplet\w*)\b/g],
+  ['restriction', /\b(limit(e|er|ez|ation|ing)?|restrei\w*|restrict\w*|gel(er|ez)|suspend\w*|freez\w*|bloqu\w*|block)\b|\b(until|jusqu'a|en attendant|le temps de|pending)\b.{0,60}\b(stop|cess|arret|utilis|use)/g],
+  ['objection', /\b(m'?oppos\w*|oppos\w*|object\w*|je refuse que|refuse (que|the|to)|stop (using|processing|sending|contacting|emailing)|cesse[rz]? d'utiliser|arrete[rz]? d'utiliser|ne (plus )?(pas )?utiliser|ne plus utiliser|n'utilisez plus|don'?t (use|process)|no longer (use|process)|unsubscribe|desabonn\w*|desinscri\w*|prospection|marketing|profil(ing|age))\b/g],
+  ['access', /\b(acces|acceder|access|consulter|copie|copy|obtenir|recevoir|receive|communiquer|communication|transmettre|envoyer|send|savoir|know|quelles?|quoi|which|what|voir|see|liste|list|tell|dites|indiqu\w*|provide|fournir|fournissez|inform\w*|store|stock\w*|detene\w*|detien\w*|hold|conserv\w*|avez)\b/g],
 ];
 
 /** Not said but meant: a person who moved, or whose bank details changed, asks for a rectification. */
@@ -125,8 +125,8 @@ export function rightsInSentence(sentence: string, offset: number, ownBefore = f
   let negatedErasure = false;
   if ((own || ownBefore) && !BUSINESS.test(sentence)) {
     for (const [kind, re] of ACTIONS) {
-      const g = new RegExp(re.source, 'g');
-      for (let m = g.exec(sentence); m; m = g.exec(sentence)) {
+      re.lastIndex = 0;
+      for (let m = re.exec(sentence); m; m = re.exec(sentence)) {
         const before = sentence.slice(Math.max(0, m.index - 30), m.index);
         const after = sentence.slice(m.index + m[0].length, m.index + m[0].length + 20);
         if (NEGATED_BEFORE.test(before) || SANS_BEFORE.test(before) || (NE_BEFORE.test(before) && NEGATED_AFTER.test(after))) {
@@ -139,16 +139,16 @@ export function rightsInSentence(sentence: string, offset: number, ownBefore = f
     }
   }
   const has = (k: RightKind) => hits.some((h) => h.kind === k);
-  // Keep the data but stop using it: a restriction, not an objection nor an erasure.
+  const stop = STOP_USE.exec(sentence);
+  const stopUse = stop ? offset + stop.index : undefined;
   // A list of rights with no "I" in it is a notice or an ad ("droit d'accès, droit à l'effacement, portabilité…").
   const named = new Set(hits.filter((h) => h.strength === 2).map((h) => (h.kind === 'restriction-lift' ? 'restriction' : h.kind)));
-  if (named.size > 1 && !FIRST_PERSON.test(sentence)) return { hits: [], own, negatedErasure, stopUse: STOP_USE.exec(sentence)?.index };
-  const namedAccess = NAMED.some(([k, re]) => k === 'access' && re.test(sentence)) || ACCESS_ITSELF.test(sentence);
-  const stop = STOP_USE.exec(sentence);
+  if (named.size > 1 && !FIRST_PERSON.test(sentence)) return { hits: [], own, negatedErasure, stopUse };
+  const namedAccess = hits.some((h) => h.kind === 'access' && h.strength === 2) || ACCESS_ITSELF.test(sentence);
   return {
     own,
     negatedErasure,
-    ...(stop ? { stopUse: offset + stop.index } : {}),
+    stopUse,
     // The more specific right wins where both are read: lifting over restriction and erasure, portability over
     // access, erasure over an unsubscribe, restriction over "stop using"; access verbs (send, what, know) beside another right are its wording.
     hits: hits.filter(

@@ -4,6 +4,7 @@
  * logged and filed away, with no reply at all: no loops, ever (invariant 5).
  */
 import { header, type ParsedMessage } from './parse.js';
+import { AUTO_REPLY_SUBJECT } from './subjects.js';
 
 export type GuardReason =
   | 'no-sender'
@@ -17,8 +18,6 @@ export type GuardReason =
   | 'system-sender'
   | 'bounce'
   | 'own-message';
-
-const AUTO_REPLY_SUBJECT = /^\s*(automatic reply|auto(matic)?[- ]?(reply|response)|autoreply|out of (the )?office|r[ée]ponse automatique|absence du bureau|message d'absence|abwesenheit\w*|automatische antwort|respuesta autom[áa]tica|risposta automatica|automatisch antwoord)\b/i;
 
 const SYSTEM_LOCAL_PARTS = /^(mailer-daemon|postmaster|no-?reply|do-?not-?reply|bounce[s]?|.*-request|owner-.*)$/i;
 

@@ -18,9 +18,9 @@ import type { MailRef, MailSource } from './source.js';
 
 const BACKOFF_MS = [1000, 2000, 5000, 10_000, 30_000, 60_000];
 /** Connections that copy sent replies to the Sent folder (with the inbox's, within Dovecot's default of 10 per user and address). */
-const SENT_CONNECTIONS = 3;
+export const SENT_CONNECTIONS = 3;
 /** Mails fetched in one command at most. */
-const FETCH_GROUP = 32;
+export const FETCH_GROUP = 32;
 
 export class ImapSource implements MailSource {
   readonly name = 'imap';

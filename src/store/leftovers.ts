@@ -8,21 +8,15 @@
  */
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PROCESS_STARTED, processAlive } from './embedded/staging.js';
+import { processAlive } from './embedded/staging.js';
 import { shredFile } from './files.js';
 
 const ASIDE = /^\.(\d+)\.[0-9a-f]{12}\.tmp$/;
 const DELIVERY = /P(\d+)\./;
 const MAILDIR_TMP_MS = 36 * 3_600_000;
 
-/**
- * The writer `pid` is gone: not running, or the pid is now another
- * process's, one that started after the file was last written (for this
- * process's own pid: the file is older than this process).
- */
-function writerGone(pid: number, mtimeMs: number): boolean {
-  return pid === process.pid ? mtimeMs < PROCESS_STARTED : !processAlive(pid, mtimeMs);
-}
+/** The writer `pid` is gone: not running, or the pid is now a process that started after the file was last written. */
+const writerGone = (pid: number, mtimeMs: number): boolean => !processAlive(pid, mtimeMs);
 
 async function names(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => [] as string[]);

@@ -187,15 +187,16 @@ const START_SLACK_MS = 5000;
 
 /**
  * Whether the process known to run at `started` (its start, or any time it
- * was seen running; ms since the epoch) still runs. For this process's pid,
- * `started` (when known) must be this process's start. For another pid, the
- * process that has it must have started by then: after a reboot or a
- * restart, a dead daemon's pid can belong to any other program, which must
- * not keep its lock or its pending work forever.
+ * was seen running, such as a file's mtime; ms since the epoch) still runs:
+ * the process that has the pid now must have started by then. After a
+ * reboot or a restart, a dead daemon's pid can belong to any other program,
+ * or to this very process (a container's PID 1), which must not keep its
+ * lock or its pending work forever.
  */
 export function processAlive(pid: number, started?: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return started === undefined || started === PROCESS_STARTED;
+  // This process's own start is known exactly: no slack.
+  if (pid === process.pid) return started === undefined || started >= PROCESS_STARTED;
   try {
     process.kill(pid, 0);
   } catch (err) {
