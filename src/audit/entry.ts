@@ -39,6 +39,7 @@ export const AUDIT_ACTIONS = [
   'reply-sending',
   'audit-checkpoint',
   'retention-run',
+  'store-migrated',
   'client-closed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

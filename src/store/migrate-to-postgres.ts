@@ -48,6 +48,17 @@ export async function registerDigest(store: Store): Promise<{ clients: number; b
   });
 }
 
+/** A database named without its credentials, for messages and the fence: "host:port/database". */
+export function targetName(url: string): string {
+  try {
+    const u = new URL(url);
+    const host = u.hostname || u.searchParams.get('host') || 'localhost';
+    return `${host}${u.port ? `:${u.port}` : ''}${u.pathname || '/'}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
 export async function migrateToPostgres(source: EmbeddedStore, target: PostgresStore, progress: (line: string) => void = () => undefined): Promise<MigrationReport> {
   const before = await registerDigest(target);
   if (before.clients + before.batches + before.requests + before.outbox > 0) {

@@ -205,32 +205,70 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
     });
   });
 
-  it('migrates an embedded store into PostgreSQL, checked, and the daemon goes on from it', async () => {
+  it('migrates an embedded store into PostgreSQL with its audit key, fences the embedded store, and the daemon goes on from the copy', async () => {
     await world(async ({ dovecot, smtp, dir, env, storeConfig }) => {
       const data = join(dir, 'data');
       prepareData(data, dovecot, smtp, {}, {});
+      // The embedded daemon runs first, with no audit key set: its trail is sealed with the data directory's own key.
+      await dovecot.append('factures', await csvMail('BEFORE', 2));
+      const first = await mailbotAsync(data, ['start', '--once'], { MAILBOT_IMAP_PASSWORD: PASSWORD });
+      assert.equal(first.status, 0, first.stderr);
       const csv = join(dir, 'lot.csv');
       await import('node:fs/promises').then((fs) => fs.writeFile(csv, generateBatchCsv(3, 2)));
       assert.equal(mailbot(data, ['invoice', csv, '--client', 'atelier-dupont']).status, 0);
-      // The configuration now names the database; the migration copies the store into it.
-      const config = JSON.parse(readFileSync(join(data, 'config.json'), 'utf8')) as Record<string, unknown>;
-      await import('node:fs/promises').then((fs) => fs.writeFile(join(data, 'config.json'), JSON.stringify({ ...config, ...storeConfig })));
-      const migrated = mailbot(data, ['migrate', '--to', 'postgres'], env);
+      const embeddedConfig = readFileSync(join(data, 'config.json'), 'utf8');
+      const config = JSON.parse(embeddedConfig) as Record<string, unknown>;
+      const writeConfig = (value: Record<string, unknown>) => import('node:fs/promises').then((fs) => fs.writeFile(join(data, 'config.json'), JSON.stringify(value)));
+      await writeConfig({ ...config, ...storeConfig });
+      // Another key than the one that sealed the trail: refused before anything is copied, with the way out.
+      const wrongKey = mailbot(data, ['migrate', '--to', 'postgres'], env);
+      assert.equal(wrongKey.status, 2, wrongKey.stdout);
+      assert.match(wrongKey.stderr, /MIGRATION_AUDIT_KEY/);
+      assert.match(wrongKey.stderr, /secrets\/audit\.key/);
+      assert.match(wrongKey.stderr, /"keyId": "local"/);
+      await import('node:fs/promises').then((fs) => fs.writeFile(join(data, 'config.json'), embeddedConfig));
+      assert.equal(mailbot(data, ['invoice', csv, '--client', 'atelier-dupont', '--json']).status, 0, 'a refused migration leaves the embedded store in use');
+      // The data directory's key, under its id: the copy is made, checked and the source fenced.
+      const key = readFileSync(join(data, 'secrets', 'audit.key'), 'utf8').trim();
+      const pgEnv = { ...env, MAILBOT_AUDIT_KEY: key };
+      await writeConfig({ ...config, ...storeConfig, audit: { keyId: 'local' } });
+      const migrated = mailbot(data, ['migrate', '--to', 'postgres'], pgEnv);
       assert.equal(migrated.status, 0, migrated.stderr);
-      assert.match(migrated.stdout, /copied 1 client\(s\), 1 batch\(es\) with 3 invoice\(s\), 5 file\(s\)/);
+      assert.match(migrated.stdout, /copied 1 client\(s\), 2 batch\(es\) with 5 invoice\(s\)/);
       assert.match(migrated.stdout, /verified: .* SHA-256 [0-9a-f]{64}/);
-      assert.equal(mailbot(data, ['migrate', '--to', 'postgres'], env).status, 2, 'never into a database that holds a store');
-      // From the database: the same file is known, the next numbers follow.
-      const again = JSON.parse(mailbot(data, ['invoice', csv, '--client', 'atelier-dupont', '--json'], env).stdout) as { status: string; invoices: { number: string }[] };
-      assert.deepEqual([again.status, again.invoices.map((i) => i.number)], ['duplicate', series(3)]);
+      assert.match(migrated.stdout, /fenced/);
+      assert.equal(mailbot(data, ['migrate', '--to', 'postgres'], pgEnv).status, 2, 'never twice');
+      // The copy's trail verifies with the configuration migrate named, and records the move.
+      const verified = mailbot(data, ['log', '--verify', '--json'], pgEnv);
+      assert.equal(verified.status, 0, verified.stdout + verified.stderr);
+      assert.match(mailbot(data, ['log', '--action', 'store-migrated', '--json'], pgEnv).stdout, /store-migrated/);
+      // The old configuration: every write and the daemon are refused, naming the new store; reads still work.
+      await import('node:fs/promises').then((fs) => fs.writeFile(join(data, 'config.json'), embeddedConfig));
+      await import('node:fs/promises').then((fs) => fs.writeFile(csv.replace('lot.csv', 'lot2.csv'), generateBatchCsv(2, 2).replaceAll('B-0', 'Z-')));
+      const oldIssue = mailbot(data, ['invoice', csv.replace('lot.csv', 'lot2.csv'), '--client', 'atelier-dupont']);
+      assert.equal(oldIssue.status, 2, oldIssue.stdout);
+      assert.match(oldIssue.stderr, /STORE_MOVED/);
+      assert.match(oldIssue.stderr, /127\.0\.0\.1/);
+      await dovecot.append('factures', await csvMail('OLD', 2));
+      const oldDaemon = await mailbotAsync(data, ['start', '--once'], { MAILBOT_IMAP_PASSWORD: PASSWORD });
+      assert.equal(oldDaemon.status, 2, oldDaemon.stdout);
+      assert.match(oldDaemon.stderr, /STORE_MOVED/);
+      assert.equal(mailbot(data, ['status', '--json']).status, 0, 'the fenced store is still readable');
+      // The configuration migrate named: the same file is known, the next numbers follow, once each.
+      await writeConfig({ ...config, ...storeConfig, audit: { keyId: 'local' } });
+      const again = JSON.parse(mailbot(data, ['invoice', csv, '--client', 'atelier-dupont', '--json'], pgEnv).stdout) as { status: string; invoices: { number: string }[] };
+      assert.deepEqual([again.status, again.invoices.map((i) => i.number)], ['duplicate', ['FA-2026-00003', 'FA-2026-00004', 'FA-2026-00005']]);
       await dovecot.append('factures', await csvMail('AFTER', 2));
-      const daemon = startDaemon(data, env);
+      const daemon = startDaemon(data, pgEnv);
       try {
-        await waitFor('the reply', async () => ((await dovecot.count('compta')) >= 1 ? true : undefined), 60_000, 250);
-        assert.deepEqual(numbersIn(await messages(dovecot, 'compta')), ['FA-2026-00004', 'FA-2026-00005']);
+        await waitFor('the replies', async () => ((await dovecot.count('compta')) >= 3 ? true : undefined), 60_000, 250);
+        // 1–2 by the embedded daemon, 3–5 by the operator's CSV, 6–9 (the mail the fenced daemon left, then the new one) from PostgreSQL.
+        const numbers = numbersIn(await messages(dovecot, 'compta')).sort();
+        assert.deepEqual(numbers, series(9).filter((n) => !/0000[345]$/.test(n)), 'one series, no number twice');
       } finally {
         await daemon.stop();
       }
+      assert.equal(mailbot(data, ['log', '--verify'], pgEnv).status, 0);
     });
   });
 });

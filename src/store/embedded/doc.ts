@@ -56,6 +56,23 @@ export interface Doc {
   pending: { promote: PendingWork[]; shred: PendingWork[] };
   /** The audit chain's last line (audit/chain.ts); absent until the first sealed line. */
   auditHead?: ChainHead;
+  /**
+   * Set by `mailbot migrate`: this store's state lives elsewhere now (or is
+   * being copied there), and it refuses every write (invariant 24).
+   */
+  movedTo?: StoreMove;
+}
+
+export interface StoreMove {
+  backend: 'postgres';
+  /** "moving" while the copy runs (or if it was interrupted), "moved" once it is verified. */
+  state: 'moving' | 'moved';
+  /** When the state was set. */
+  at: string;
+  /** The target, without its password: host, port and database. */
+  target: string;
+  /** The invoice register's SHA-256 both sides agreed on (once moved). */
+  registerSha256?: string;
 }
 
 export interface PendingWork {
@@ -106,6 +123,7 @@ const docSchema = z.object({
   tasks: keyed({ id: z.string(), kind: z.string() }).default({}),
   pending: z.object({ promote: z.array(pendingWork), shred: z.array(pendingWork) }),
   auditHead: z.object({ seq: z.number().int().nonnegative(), mac: z.string() }).optional(),
+  movedTo: z.object({ backend: z.literal('postgres'), state: z.enum(['moving', 'moved']), at: z.string(), target: z.string(), registerSha256: z.string().optional() }).optional(),
 });
 
 /** Parse and check a document's text; throws STORE_INVALID naming the file and the problem. */

@@ -33,7 +33,7 @@ import { ensurePrivateDir, isSymlinkSync, readPrivateFile, replaceKeepingInode, 
 import type { AuditFilter, DaemonStatus, FileStore, LedgerEntry, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
 import { AttemptJournal } from './attempts.js';
 import { BatchIndex } from './batch-index.js';
-import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type Doc, type PendingWork } from './doc.js';
+import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type Doc, type PendingWork, type StoreMove } from './doc.js';
 import { readLineAt, readLines } from './journal.js';
 import { commitJournals } from './commit.js';
 import { SparePool } from './spares.js';
@@ -309,6 +309,10 @@ export class EmbeddedStore implements Store {
     const copied = new Set<Collections>();
     const groupBatches: BatchRecord[] = [];
     for (const job of jobs) {
+      if (working.movedTo) {
+        job.reject(storeMovedError(working.movedTo));
+        continue;
+      }
       const tx = new EmbeddedTx(working, this.env(groupBatches), true);
       try {
         const value = await job.fn(tx);
@@ -495,12 +499,33 @@ export class EmbeddedStore implements Store {
 
   async check(): Promise<void> {
     await this.refresh(true);
+    if (this.doc.movedTo) throw storeMovedError(this.doc.movedTo);
     const index = await this.ensureIndex();
     for (const [k, max] of index.maxSeq) {
       const [clientId = '', series = ''] = k.split('\0');
       const last = this.doc.series[clientId]?.[series]?.last ?? 0;
       if (last < max) throw new MailbotError('STORE_INVALID', `${this.docPath}: series ${series} of ${clientId} is at ${last} but the register holds invoice ${max}: the document does not match the history (restored from an old backup?). Nothing was changed; restore a matching document`);
     }
+  }
+
+  /** Where this store's state went, if `mailbot migrate` moved it (or is moving it). */
+  async movedTo(): Promise<StoreMove | undefined> {
+    await this.refresh(true);
+    return this.doc.movedTo;
+  }
+
+  /**
+   * Fence this store (or lift a fence whose copy failed): one commit of its
+   * own, under the commit lock, so a transaction of another process either
+   * committed before it (and is in the copy) or sees it and is refused.
+   */
+  async setMovedTo(move: StoreMove | undefined): Promise<void> {
+    await this.withLock(async () => {
+      await this.refresh(true);
+      const { movedTo: _old, ...rest } = this.doc;
+      this.db.data = { ...rest, commit: this.doc.commit + 1, ...(move ? { movedTo: move } : {}) };
+      await this.db.write();
+    });
   }
 
   async auditHead(): Promise<ChainHead> {
@@ -612,4 +637,13 @@ export class EmbeddedStore implements Store {
     this.attempts = undefined;
     if (a) await (await a).close();
   }
+}
+
+/** STORE_MOVED: the one message every refused write and start gives. */
+export function storeMovedError(move: StoreMove): MailbotError {
+  const message =
+    move.state === 'moved'
+      ? `this data directory's store was moved to PostgreSQL (${move.target}) on ${move.at} by \`mailbot migrate\`; it issues nothing any more (two stores never number the same series). Run the daemon and the commands with the configuration that names PostgreSQL`
+      : `a migration of this store to PostgreSQL (${move.target}) began on ${move.at} and has not finished; nothing is written here meanwhile. Run \`mailbot migrate --to postgres\` again to finish it`;
+  return new MailbotError('STORE_MOVED', message, { ...move });
 }
