@@ -16,9 +16,9 @@ const csv = Buffer.from(generateBatchCsv(invoices, lines), 'utf8');
 const dir = tempDir('mailbot-bench-');
 try {
   const store = await EmbeddedStore.open(join(dir.path, 'data'));
-  await addClient(store, sellerInput);
+  await addClient(store, sellerInput, { actor: 'bench' });
   const t0 = performance.now();
-  const result = await runBatch(store, { clientId: sellerInput.id, fileName: 'bench.csv', bytes: csv, today: '2026-11-26' });
+  const result = await runBatch(store, { clientId: sellerInput.id, fileName: 'bench.csv', bytes: csv, today: '2026-11-26' }, { actor: 'bench' });
   const seconds = (performance.now() - t0) / 1000;
   if (result.status !== 'issued') throw new Error(`batch ${result.status}`);
   console.log(JSON.stringify({ seconds, rssMb: process.resourceUsage().maxRSS / 1024, invoices: result.invoices.length }));

@@ -38,11 +38,19 @@ export const AUDIT_ACTIONS = [
   'reply-withheld',
   'reply-sending',
   'audit-checkpoint',
+  'audit-legacy-sealed',
   'retention-run',
   'store-migrated',
   'client-closed',
+  'client-added',
+  'client-updated',
+  'gdpr-grounds-recorded',
+  'gdpr-restriction-lift-scheduled',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** The actor of an entry, as `AuditEntry` names it. */
+export type AuditActor = Pick<AuditEntry, 'actor' | 'actorId'>;
 
 export interface AuditEntry {
   time: string;
@@ -52,6 +60,14 @@ export interface AuditEntry {
   messageId?: string;
   mailKey?: string;
   clientId?: string;
+  /**
+   * Who acted, when it was not the bot handling a mail or running a job: the
+   * operator's commands write "operator:cli" (the access traces of a
+   * processing, GDPR Art. 5(2) and 32).
+   */
+  actor?: string;
+  /** The system account that ran the operator's command, as a keyed hash: several people may share the server. */
+  actorId?: string;
   /** Keyed hashes of identities. */
   sender?: string;
   ip?: string;

@@ -8,9 +8,12 @@
  * A failure anywhere before the commit consumes no number and leaves no file
  * behind; a batch whose series moved meanwhile (another process committed a
  * batch of the same seller) is numbered again. The same bytes from the same client are recognised by
- * their SHA-256 and answered with the earlier result.
+ * their SHA-256 and answered with the earlier result. Whether the client may
+ * be invoiced at all (issuing.ts) is checked first, and again in the commit.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import type { AuditActor } from '../audit/entry.js';
+import { auditEntry, type AuditInput } from '../audit/trail.js';
 import type { ClientRecord } from '../clients/record.js';
 import { MailbotError, NotFoundError, SelfCheckError } from '../core/errors.js';
 import { failpoint } from '../core/failpoints.js';
@@ -25,6 +28,7 @@ import type { Invoice, InvoiceDraft } from '../invoice/model.js';
 import { formatNumber, numberFileStem, parsePattern, seriesKey } from '../invoice/numbering.js';
 import { selfCheck } from '../invoice/selfcheck.js';
 import type { SeriesState, Staging, Store, Tx } from '../store/port.js';
+import { assertMayIssue, IssuingRefusedError } from './issuing.js';
 import { renderReportCsv } from './report.js';
 import { csvRuleIssues } from './rules.js';
 import type { BatchRecord, BatchResult, IssuedInvoice } from './types.js';
@@ -75,14 +79,40 @@ export function isRetryableConflict(err: unknown): boolean {
   return err instanceof MailbotError && (err.code === 'SEQUENCE_MOVED' || err.code === 'STORE_CONFLICT');
 }
 
-/** Prepare and commit one file on its own (the `mailbot invoice` command). */
-export async function runBatch(store: Store, input: BatchInput): Promise<BatchResult> {
+/** The audit line of a batch's result, the same on every path (mail, command line). */
+export function batchAudit(r: BatchResult): Omit<AuditInput, 'messageId' | 'mailKey'> {
+  return {
+    action: r.status === 'issued' ? 'invoices-issued' : r.status === 'duplicate' ? 'batch-duplicate' : 'batch-rejected',
+    outcome: r.status === 'rejected' ? 'refused' : 'ok',
+    clientId: r.clientId,
+    details: { invoices: r.invoices.length, errors: r.errors.length, ...(r.batchId ? { batchId: r.batchId } : {}), ...(r.invoices.length > 0 ? { numbers: `${r.invoices[0]?.number}…${r.invoices.at(-1)?.number}` } : {}) },
+  };
+}
+
+/**
+ * Prepare and commit one file on its own (the `mailbot invoice` command),
+ * with its audit line naming `by`: in the batch's own commit when it issues,
+ * on its own when it issues nothing.
+ */
+export async function runBatch(store: Store, input: BatchInput, by: AuditActor): Promise<BatchResult> {
   for (let attempt = 1; ; attempt++) {
-    const prepared = await prepareBatch(store, input);
+    const prepared = await prepareBatch(store, input).catch(async (err: unknown) => {
+      // A refused client is an action on its record too: the attempt is in the trail, with who made it.
+      if (err instanceof IssuingRefusedError) await store.transact((tx) => Promise.resolve(tx.audit(auditEntry({ action: 'batch-rejected', outcome: 'refused', clientId: err.clientId, details: { reason: err.code }, ...by }, input.now))));
+      throw err;
+    });
     const commit = prepared.commit;
-    if (!commit) return prepared.result;
+    const line = (r: BatchResult) => auditEntry({ ...batchAudit(r), ...by }, input.now);
+    if (!commit) {
+      await store.transact((tx) => Promise.resolve(tx.audit(line(prepared.result))));
+      return prepared.result;
+    }
     try {
-      await store.transact((tx) => commit(tx)); // the one commit that makes the batch real
+      // The one commit that makes the batch real, with its audit line.
+      await store.transact(async (tx) => {
+        await commit(tx);
+        tx.audit(line(prepared.result));
+      });
       return prepared.result;
     } catch (err) {
       await prepared.abort();
@@ -100,6 +130,9 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
   }));
   const client = seen.client;
   if (!client) throw new NotFoundError('client', input.clientId);
+  const now = input.now ?? new Date();
+  // Before anything else, even a duplicate's earlier invoices: a restricted or closed client's data is only stored.
+  assertMayIssue(client, now);
   const base = { clientId: client.id, fileName: input.fileName, fileSha256 };
   if (seen.earlier) return { result: { ...base, ...committedView(seen.earlier), status: 'duplicate', errors: [] }, abort: nothing };
 
@@ -130,7 +163,6 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
   const batchId = randomUUID();
   failpoint('batch-render');
   const staging = await store.files.stage();
-  const now = input.now ?? new Date();
   try {
     const issued: IssuedInvoice[] = [];
     for (const inv of numbered.invoices) {
@@ -164,6 +196,10 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
       staging,
       sequencesAfter: numbered.sequences,
       commit: async (tx) => {
+        // The record as it is at the commit: a restriction or a closure committed since the preparation wins.
+        const current = await tx.clients.get(client.id);
+        if (!current) throw new NotFoundError('client', client.id);
+        assertMayIssue(current, now);
         await tx.series.advance(client.id, sequencesBefore, numbered.sequences);
         await tx.batches.record(record);
         tx.files.adopt(staging);

@@ -131,8 +131,12 @@ export interface ClientRecord extends ClientData {
   siret?: string;
   createdAt: string;
   updatedAt: string;
-  /** GDPR Art. 18: while set, the data is only stored; batches are refused. */
-  restricted?: { since: string; ref: string };
+  /**
+   * GDPR Art. 18: while set, the data is only stored; batches are refused.
+   * `liftAt`: the operator lifts it then, the person having been told when
+   * it was scheduled (Art. 18(3)).
+   */
+  restricted?: { since: string; ref: string; liftAt?: string };
   /** GDPR Art. 21: objection recorded, with the operator's compelling grounds if any. */
   objection?: { since: string; ref: string; compellingGrounds?: string };
   /** GDPR Art. 17: the personal data erased; the identity the numbering register refers to stays. */

@@ -18,7 +18,7 @@ const BIN = join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js');
 async function freshStore() {
   const dir = tempDir();
   const store = await EmbeddedStore.open(join(dir.path, 'data'));
-  await addClient(store, sellerInput);
+  await addClient(store, sellerInput, { actor: 'test' });
   return { dir, store };
 }
 
@@ -28,7 +28,7 @@ describe('batch commit', () => {
     try {
       const bytes = Buffer.from('invoice_ref,buyer_name,buyer_vat_id,buyer_address,buyer_postcode,buyer_city,buyer_country,description,quantity,unit_price,vat_rate,vat_category,vat_exemption_reason\n' +
         'B-1,Brasserie Van den Bossche SRL,BE0418273601,Rue du Marché 61,1000,Bruxelles,BE,Conseil,2.00005,900,0,AE,Autoliquidation\n');
-      const result = await runBatch(store, { clientId: 'atelier-dupont', fileName: 'b.csv', bytes });
+      const result = await runBatch(store, { clientId: 'atelier-dupont', fileName: 'b.csv', bytes }, { actor: 'test' });
       assert.equal(result.status, 'rejected');
       assert.deepEqual(result.errors.map((e) => [e.line, e.column, e.code, e.params?.rule]), [
         [2, 'buyer_electronic_address', 'EINVOICE_RULE', 'BR-FR-12'],
@@ -45,7 +45,7 @@ describe('batch commit', () => {
     const { dir, store } = await freshStore();
     try {
       writeFileSync(join(store.dataDir, '.staging'), 'not a folder'); // any I/O failure before the commit
-      await assert.rejects(runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv }));
+      await assert.rejects(runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv }, { actor: 'test' }));
       const view = await viewOf(store);
       assert.deepEqual(view.series['atelier-dupont'], {});
       assert.deepEqual(view.batches, []);
@@ -60,9 +60,9 @@ describe('batch commit', () => {
     const { dir, store } = await freshStore();
     try {
       writeFileSync(join(store.dataDir, '.staging'), 'x');
-      await assert.rejects(runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv }));
+      await assert.rejects(runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv }, { actor: 'test' }));
       await import('node:fs/promises').then((fs) => fs.unlink(join(store.dataDir, '.staging')));
-      const ok = await runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv });
+      const ok = await runBatch(store, { clientId: 'atelier-dupont', fileName: 'a.csv', bytes: csv }, { actor: 'test' });
       assert.deepEqual(ok.invoices.map((i) => i.number), ['FA-2026-00001', 'FA-2026-00002']);
       const reopened = await EmbeddedStore.open(store.dataDir);
       const view = await viewOf(reopened);
@@ -99,7 +99,7 @@ describe('batch commit', () => {
       assert.ok(existsSync(join(store.dataDir, 'batches', id, 'source.csv')));
       assert.deepEqual(readdirSync(join(store.dataDir, '.staging')), []);
       // Numbers go on from the committed batch: nothing issued twice.
-      const again = await runBatch(next, { clientId: 'atelier-dupont', fileName: 'b.csv', bytes: Buffer.from(csv.toString('utf8').replaceAll('2026-03-0', '2026-03-1').replaceAll('2026-04-0', '2026-04-1')) });
+      const again = await runBatch(next, { clientId: 'atelier-dupont', fileName: 'b.csv', bytes: Buffer.from(csv.toString('utf8').replaceAll('2026-03-0', '2026-03-1').replaceAll('2026-04-0', '2026-04-1')) }, { actor: 'test' });
       assert.deepEqual(again.invoices.map((i) => i.number), ['FA-2026-00003', 'FA-2026-00004'], JSON.stringify(again.errors));
       await next.close();
     } finally {

@@ -4,8 +4,11 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BatchResult } from '../../src/batch/types.js';
+import type { AuditEntry } from '../../src/audit/entry.js';
+import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { mailbot } from '../helpers/cli.js';
 import { franchiseInput } from '../helpers/sample.js';
+import { readState } from '../helpers/state.js';
 import { pdfAttachment, pdfText, tempDir, xsdErrors } from '../helpers/tools.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'csv');
@@ -127,5 +130,85 @@ describe('mailbot CLI', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const status = await new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     assert.deepEqual([status, stderr], [0, '']);
+  });
+});
+
+/** The audit lines of these actions, as `mailbot log --json` prints them. */
+function logOf(data: string, actions: string): AuditEntry[] {
+  const r = mailbot(data, ['log', '--action', actions, '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as AuditEntry);
+}
+
+const byOperator = (e: AuditEntry | undefined) => {
+  assert.equal(e?.actor, 'operator:cli');
+  assert.match(e?.actorId ?? '', /^hmac:[\w-]+:[0-9a-f]{64}$/, 'the system account as a keyed hash');
+};
+
+describe('mailbot CLI: one set of issuing rules, every change in the trail', () => {
+  const dir = tempDir();
+  const data = join(dir.path, 'data');
+  after(() => dir.cleanup());
+
+  /** Put the record in a state only the mail path reaches (a confirmed restriction), as the daemon would. */
+  async function patchClient(id: string, patch: Record<string, unknown>): Promise<void> {
+    const store = await EmbeddedStore.open(data);
+    try {
+      await store.transact(async (tx) => {
+        const c = await tx.clients.get(id);
+        assert.ok(c);
+        await tx.clients.put({ ...c, ...patch });
+      });
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('client add and client update are audited with the operator as the actor, naming the fields changed, never their values', () => {
+    assert.equal(mailbot(data, addSeller).status, 0);
+    byOperator(logOf(data, 'client-added')[0]);
+    const r = mailbot(data, ['client', 'update', 'atelier-dupont', '--iban', 'DE89370400440532013000', '--bic', 'COBADEFFXXX']);
+    assert.equal(r.status, 0, r.stderr);
+    const [line] = logOf(data, 'client-updated');
+    byOperator(line);
+    assert.deepEqual([line?.clientId, line?.details], ['atelier-dupont', { fields: 'bic,iban' }]);
+    assert.doesNotMatch(readFileSync(join(data, 'audit.log'), 'utf8'), /DE89370400440532013000|compta@atelier-dupont/, 'no value in clear');
+  });
+
+  it('an invoice from the command line writes the invoices-issued line a mail batch writes, the operator as its actor', () => {
+    const r = mailbot(data, ['invoice', fixture('excel-fr-cp1252.csv'), '--client', 'atelier-dupont', '--json']);
+    assert.equal(r.status, 0, r.stderr);
+    const result = JSON.parse(r.stdout) as BatchResult;
+    const [line] = logOf(data, 'invoices-issued');
+    byOperator(line);
+    assert.deepEqual([line?.clientId, line?.details?.batchId, line?.details?.invoices, line?.details?.numbers], ['atelier-dupont', result.batchId, 3, 'FA-2026-00001…FA-2026-00003']);
+  });
+
+  it('refuses to invoice a client under restriction (Art. 18): exit 2, why, no number taken, the attempt audited', async () => {
+    await patchClient('atelier-dupont', { restricted: { since: new Date().toISOString(), ref: 'RGPD-2026-0007' } });
+    const before = (await readState(data)).series['atelier-dupont'];
+    const r = mailbot(data, ['invoice', fixture('google-sheets.csv'), '--client', 'atelier-dupont']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /under restriction of processing .*GDPR Art\. 18, RGPD-2026-0007.*\[CLIENT_RESTRICTED\]/);
+    assert.equal(r.stdout, '');
+    const state = await readState(data);
+    assert.deepEqual(state.series['atelier-dupont'], before, 'no number used');
+    assert.equal(state.batches.length, 1);
+    // Not even the invoices of a file already processed go out again.
+    const again = mailbot(data, ['invoice', fixture('excel-fr-cp1252.csv'), '--client', 'atelier-dupont']);
+    assert.equal(again.status, 2);
+    const refused = logOf(data, 'batch-rejected');
+    assert.deepEqual(refused.map((e) => e.details?.reason), ['CLIENT_RESTRICTED', 'CLIENT_RESTRICTED']);
+    byOperator(refused[0]);
+    await patchClient('atelier-dupont', { restricted: undefined });
+  });
+
+  it('refuses to invoice a closed client', () => {
+    assert.equal(mailbot(data, ['client', 'close', 'atelier-dupont', '--date', '2026-01-31']).status, 0);
+    byOperator(logOf(data, 'client-closed')[0]);
+    const r = mailbot(data, ['invoice', fixture('google-sheets.csv'), '--client', 'atelier-dupont', '--json']);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /contract ended on 2026-01-31.*\[CLIENT_CLOSED\]/);
+    assert.equal(logOf(data, 'invoices-issued').length, 1);
   });
 });

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { addClient, changeClient, closeClient, getClient } from '../../clients/service.js';
 import type { ClientRecord } from '../../clients/record.js';
+import { operatorActor } from '../actor.js';
 import { table } from '../table.js';
 import { withStore, type GlobalOptions } from '../context.js';
 
@@ -128,7 +129,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
 
   withClientFlags(client.command('add').description('add a client').option('--id <id>', 'short id, e.g. atelier-dupont')).action(async (flags: ClientFlags) => {
     const input = await flagsToInput(flags);
-    const record = await withStore(globals(), (store) => addClient(store, input));
+    const record = await withStore(globals(), async (store, config) => addClient(store, input, await operatorActor(store, config)));
     console.log(`client ${record.id} added`);
   });
 
@@ -160,14 +161,14 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
       const at = flags.date ? new Date(`${flags.date}T00:00:00Z`) : new Date();
       if (Number.isNaN(at.getTime()) || (flags.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.date))) throw new UsageError(`--date: "${flags.date ?? ''}" is not a date YYYY-MM-DD`);
       const { after } = await import('../../retention/settings.js');
-      const { closed, until } = await withStore(globals(), async (store, config) => ({ closed: await closeClient(store, id, at), until: after(at, config.retention.clientRecords) }));
+      const { closed, until } = await withStore(globals(), async (store, config) => ({ closed: await closeClient(store, id, at, await operatorActor(store, config)), until: after(at, config.retention.clientRecords) }));
       console.log(`client ${closed.id} closed on ${at.toISOString().slice(0, 10)}; its record is reduced to the register's identity after ${until.toISOString().slice(0, 10)}`);
     });
 
   withClientFlags(client.command('update <id>').description('change fields of a client')).action(async (id: string, flags: ClientFlags) => {
     const patch = await flagsToInput(flags);
     if (Object.keys(patch).length === 0) throw new UsageError('nothing to change: give at least one field flag or --file');
-    const { after } = await withStore(globals(), (store) => changeClient(store, id, patch));
+    const { after } = await withStore(globals(), async (store, config) => changeClient(store, id, patch, await operatorActor(store, config)));
     console.log(`client ${after.id} updated`);
   });
 }

@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { addClient, findClient } from '../../clients/service.js';
+import { operatorActor } from '../actor.js';
 import { withStore, type GlobalOptions } from '../context.js';
 
 const DEMO_CLIENT = {
@@ -46,8 +47,8 @@ export function registerDemoCommand(program: Command, globals: () => GlobalOptio
     .description('add a demo client and sample mails to the embedded inbox')
     .action(async () => {
       const { deliverToMaildir } = await import('../../mail/maildir.js');
-      const dataDir = await withStore(globals(), async (store) => {
-        if (!(await findClient(store, DEMO_CLIENT.id))) await addClient(store, DEMO_CLIENT);
+      const dataDir = await withStore(globals(), async (store, config) => {
+        if (!(await findClient(store, DEMO_CLIENT.id))) await addClient(store, DEMO_CLIENT, await operatorActor(store, config));
         return store.dataDir;
       });
       const inbox = join(dataDir, 'mailbox');

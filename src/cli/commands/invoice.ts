@@ -37,7 +37,9 @@ export function registerInvoiceCommand(program: Command, globals: () => GlobalOp
         const client = await getClient(store, flags.client);
         const lang: Lang = flags.lang ?? client.language;
         const limits = { ...DEFAULT_LIMITS, maxFutureIssueDays: config.limits.maxFutureIssueDays };
-        const result = await runBatch(store, { clientId: client.id, fileName: basename(file), bytes, limits, ...(flags.today ? { today: flags.today } : {}) });
+        const { operatorActor } = await import('../actor.js');
+        // The same rules and the same audit line as a batch by mail (batch/issuing.ts, batchAudit), the operator as the actor.
+        const result = await runBatch(store, { clientId: client.id, fileName: basename(file), bytes, limits, ...(flags.today ? { today: flags.today } : {}) }, await operatorActor(store, config));
         if (flags.out && result.files) {
           const out = resolve(flags.out);
           await ensurePrivateDir(out);

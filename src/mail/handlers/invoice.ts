@@ -4,8 +4,10 @@
  * configured. Each CSV is judged on its own; the mail gets one answer.
  */
 import { createHash } from 'node:crypto';
-import { prepareBatch, type PreparedBatch } from '../../batch/run.js';
+import { issuingRefusal, IssuingRefusedError } from '../../batch/issuing.js';
+import { batchAudit, prepareBatch, type PreparedBatch } from '../../batch/run.js';
 import type { BatchResult } from '../../batch/types.js';
+import type { ClientRecord } from '../../clients/record.js';
 import { displayAmount } from '../../core/money.js';
 import { describeIssue } from '../../csv/messages.js';
 import { DEFAULT_LIMITS } from '../../csv/read.js';
@@ -14,6 +16,7 @@ import { after } from '../../retention/settings.js';
 import type { SeriesState, Staging } from '../../store/port.js';
 import { bodyLooksLikeCsv, classifyAttachments } from '../attachments.js';
 import type { ReplyAttachment, ReplyDraft } from '../compose.js';
+import type { Lang } from '../language.js';
 import { renderIssuesCsv } from '../../csv/issues-csv.js';
 import { ERRORS_IN_BODY, ERRORS_SHOWN, planReply } from './invoice-reply.js';
 import type { HandlerResult, MailContext, MailHandler } from './types.js';
@@ -42,16 +45,9 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     // A client's address, but the mail did not come from the client's domain: no data goes back.
     return { outcome: 'spoofing-suspected', folder: 'rejected', clientId: client.id, audit: [{ action: 'spoofing-suspected', outcome: 'refused', clientId: client.id, details: { reason: trust.reason } }] };
   }
-  if (client.restricted) {
-    // GDPR Art. 18: while restricted, the client's data is only stored.
-    return { outcome: 'restricted', folder: 'processed', clientId: client.id, reply: { kind: 'restricted', template: 'restricted', lang, data: { reference: client.restricted.ref }, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason: 'restricted' } }] };
-  }
-  if (client.closedAt && client.closedAt <= ctx.now.toISOString()) {
-    // The contract ended (`mailbot client close`): its data is only kept until the retention removes it.
-    const fr = lang === 'fr';
-    const paragraphs = [fr ? `Votre envoi n'a pas été traité : votre contrat avec le studio a pris fin le ${client.closedAt.slice(0, 10)}. Aucune facture n'est plus émise pour votre compte.` : `Your mail was not processed: your contract with the studio ended on ${client.closedAt.slice(0, 10)}. No invoice is issued on your behalf any more.`, fr ? 'Pour reprendre le service, contactez le studio.' : 'To resume the service, contact the studio.'];
-    return { outcome: 'client-closed', folder: 'processed', clientId: client.id, reply: { kind: 'client-closed', template: 'gdpr-message', lang, data: { ...frame(lang), subject: fr ? 'Envoi non traité : contrat terminé' : 'Mail not processed: contract ended', paragraphs }, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason: 'client-closed' } }] };
-  }
+  // The issuing rules are the batch's (batch/issuing.ts); this handler only words their refusal for the client.
+  const refusal = issuingRefusal(client, ctx.now);
+  if (refusal) return refused(refusal, client, lang, from);
   const { csvs: attached, badZips } = classifyAttachments(message.attachments, ctx.config.limits);
   // The same file twice in one mail is one batch.
   const seen = new Set<string>();
@@ -76,6 +72,7 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     }
   } catch (err) {
     for (const p of prepared) await p.abort();
+    if (err instanceof IssuingRefusedError) return refused(err, client, lang, from);
     throw err;
   }
   const results = prepared.map((p) => p.result);
@@ -91,12 +88,7 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
   }
   const issued = results.filter((r) => r.status === 'issued');
   const outcome = issued.length > 0 ? 'invoices-issued' : results.every((r) => r.status === 'duplicate') ? 'batch-duplicate' : 'batch-rejected';
-  const audit: HandlerResult['audit'] = results.map((r) => ({
-    action: r.status === 'issued' ? 'invoices-issued' : r.status === 'duplicate' ? 'batch-duplicate' : 'batch-rejected',
-    outcome: r.status === 'rejected' ? 'refused' : 'ok',
-    clientId: client.id,
-    details: { invoices: r.invoices.length, errors: r.errors.length, ...(r.batchId ? { batchId: r.batchId } : {}), ...(r.invoices.length > 0 ? { numbers: `${r.invoices[0]?.number}…${r.invoices.at(-1)?.number}` } : {}) },
-  }));
+  const audit: HandlerResult['audit'] = results.map(batchAudit);
   return {
     outcome,
     folder: 'processed',
@@ -112,6 +104,20 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     scratch,
     audit,
   };
+}
+
+/** The client's answer when no invoice may be issued for it (the batch's rules said why). */
+function refused(err: IssuingRefusedError, client: ClientRecord, lang: Lang, to: string): HandlerResult {
+  const audit = (reason: string): HandlerResult['audit'] => [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason } }];
+  if (err.code === 'CLIENT_RESTRICTED') {
+    // GDPR Art. 18: while restricted, the client's data is only stored.
+    return { outcome: 'restricted', folder: 'processed', clientId: client.id, reply: { kind: 'restricted', template: 'restricted', lang, data: { reference: err.facts.ref ?? '' }, to }, audit: audit('restricted') };
+  }
+  // The contract ended (`mailbot client close`), or the record was erased: its data is only kept until the retention removes it.
+  const fr = lang === 'fr';
+  const ended = err.facts.at.slice(0, 10);
+  const paragraphs = [fr ? `Votre envoi n'a pas été traité : votre contrat avec le studio a pris fin le ${ended}. Aucune facture n'est plus émise pour votre compte.` : `Your mail was not processed: your contract with the studio ended on ${ended}. No invoice is issued on your behalf any more.`, fr ? 'Pour reprendre le service, contactez le studio.' : 'To resume the service, contact the studio.'];
+  return { outcome: 'client-closed', folder: 'processed', clientId: client.id, reply: { kind: 'client-closed', template: 'gdpr-message', lang, data: { ...frame(lang), subject: fr ? 'Envoi non traité : contrat terminé' : 'Mail not processed: contract ended', paragraphs }, to }, audit: audit(err.code === 'CLIENT_ERASED' ? 'client-erased' : 'client-closed') };
 }
 
 /**
