@@ -130,6 +130,11 @@ export const configSchema = z
         recipients: z.array(z.string()).default(['Hébergeur du serveur du studio (France)', 'Fournisseur de messagerie du studio']),
         /** When the operator digest of open requests is mailed (node-cron). */
         digestCron: z.string().default('0 8 * * *'),
+        /**
+         * Days between telling the person a restriction will be lifted and lifting it
+         * (`mailbot requests unrestrict`; Art. 18(3) asks that they be told before).
+         */
+        restrictionLiftNoticeDays: z.number().positive().max(90).default(7),
       })
       .prefault({}),
     /** How long each category of data is kept (see src/retention/settings.ts and `mailbot retention policy`). */

@@ -102,6 +102,20 @@ export const T = {
       : [`The record changed after the code was sent to you (${fields.join(', ')}): the rectification was not made, so as not to apply anything but what you confirmed. Send a new request if it is still needed.`],
   joined: (lang: Lang) =>
     lang === 'fr' ? ['Une demande du même type est déjà en cours pour cette adresse : votre message y a été joint. Un nouveau code vous est envoyé ci-dessous.'] : ['A request of the same kind is already open for this address: your message was added to it. A new code follows.'],
+  /** Art. 18(3): the person is told before a restriction is lifted, with the day it takes effect. */
+  liftNoticeSubject: (lang: Lang, ref: string) => (lang === 'fr' ? `[${ref}] Levée prochaine de la limitation du traitement` : `[${ref}] The restriction of processing will be lifted`),
+  liftNotice: (lang: Lang, since: string, on: string) =>
+    lang === 'fr'
+      ? [
+          `La limitation du traitement de vos données (RGPD art. 18), en place depuis le ${since}, sera levée le ${on}. Nous vous en informons avant qu'elle le soit, comme le prévoit l'article 18(3).`,
+          'À partir de cette date, vos données seront de nouveau traitées : les fichiers de facturation que vous enverrez seront traités.',
+          "Si la limitation doit être maintenue (par exemple parce que l'exactitude de vos données est contestée, ou parce que vous en avez besoin pour une action en justice), contactez le studio avant cette date.",
+        ]
+      : [
+          `The restriction of processing of your data (GDPR Art. 18), in place since ${since}, will be lifted on ${on}. We tell you before it is, as Article 18(3) requires.`,
+          'From that day your data will be processed again: the invoicing files you send will be processed.',
+          'If the restriction must stay (for instance because the accuracy of your data is contested, or because you need it for a legal claim), contact the studio before that day.',
+        ],
   resultSubject: (lang: Lang, ref: string) => (lang === 'fr' ? `[${ref}] Réponse à votre demande` : `[${ref}] Answer to your request`),
   noData: (lang: Lang) => (lang === 'fr' ? ['Nous ne détenons aucune donnée concernant cette adresse.'] : ['We hold no data about this address.']),
   forwarded: (lang: Lang, controllers: string) =>

@@ -1,5 +1,6 @@
 /** The daemon's recurring jobs, in one list: adding one is adding an entry here. */
 import { digest, expireRequests } from '../gdpr/maintenance.js';
+import { liftDueRestrictions } from '../gdpr/restriction.js';
 import { runRetention } from '../retention/run.js';
 import { runTasks } from './tasks.js';
 import type { RecurringJob } from './types.js';
@@ -28,6 +29,17 @@ const requestExpiry: RecurringJob = {
   afterEachRound: true,
   run: async (ctx) => {
     await expireRequests(ctx.store, ctx.now);
+  },
+};
+
+/** Restrictions whose lift the operator scheduled, once the person's notice period is over (Art. 18(3)). */
+const restrictionLift: RecurringJob = {
+  name: 'restriction-lift',
+  schedule: (config) => ({ cron: config.pollCron }),
+  afterEachRound: true,
+  run: async (ctx) => {
+    const lifted = await liftDueRestrictions(ctx.store, ctx.now);
+    if (lifted.length > 0) ctx.log.info({ clients: lifted }, 'restrictions lifted after their notice');
   },
 };
 
@@ -65,4 +77,4 @@ const retention: RecurringJob = {
   },
 };
 
-export const JOBS: readonly RecurringJob[] = [poll, outbox, requestExpiry, requestDigest, retention, tasks];
+export const JOBS: readonly RecurringJob[] = [poll, outbox, requestExpiry, restrictionLift, requestDigest, retention, tasks];

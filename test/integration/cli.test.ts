@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BatchResult } from '../../src/batch/types.js';
 import type { AuditEntry } from '../../src/audit/entry.js';
+import { addCalendarMonths } from '../../src/gdpr/requests.js';
 import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { mailbot } from '../helpers/cli.js';
 import { franchiseInput } from '../helpers/sample.js';
@@ -210,5 +211,99 @@ describe('mailbot CLI: one set of issuing rules, every change in the trail', () 
     assert.equal(r.status, 2);
     assert.match(r.stderr, /contract ended on 2026-01-31.*\[CLIENT_CLOSED\]/);
     assert.equal(logOf(data, 'invoices-issued').length, 1);
+  });
+});
+
+describe('mailbot CLI: GDPR operator commands check the state they change', () => {
+  const dir = tempDir();
+  const data = join(dir.path, 'data');
+  after(() => dir.cleanup());
+  const outboxFiles = () => (existsSync(join(data, 'outbox')) ? readdirSync(join(data, 'outbox')) : []);
+
+  async function withStore(fn: (store: EmbeddedStore) => Promise<void>): Promise<void> {
+    const store = await EmbeddedStore.open(data);
+    try {
+      await fn(store);
+    } finally {
+      await store.close();
+    }
+  }
+
+  before(async () => {
+    assert.equal(mailbot(data, addSeller).status, 0);
+    // A notice period of about two seconds, so the job's lift can be seen.
+    writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: 'factures@studio.test', operatorAddress: 'ops@studio.test', gdpr: { restrictionLiftNoticeDays: 2 / 86_400 } }));
+    const received = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    await withStore((store) =>
+      store.transact(async (tx) => {
+        await tx.requests.open({ ref: 'RGPD-2026-0001', kind: 'access', status: 'done', requester: 'compta@atelier-dupont.test', lang: 'fr', receivedAt: received, dueAt: addCalendarMonths(received, 1), closedAt: received, messageIds: [] });
+        await tx.requests.open({ ref: 'RGPD-2026-0002', kind: 'erasure', status: 'confirmed', requester: 'jane@example.org', lang: 'en', receivedAt: received, dueAt: addCalendarMonths(received, 1), messageIds: [] });
+      }),
+    );
+  });
+
+  it('extends an open request, audited; refuses a finished one and mails nobody', async () => {
+    const done = mailbot(data, ['requests', 'extend', 'RGPD-2026-0001', '--reason', 'complexité']);
+    assert.equal(done.status, 2);
+    assert.match(done.stderr, /RGPD-2026-0001 is done .*\[REQUEST_CLOSED\]/);
+    assert.deepEqual(outboxFiles(), [], 'no new deadline mailed');
+    assert.equal((await readState(data)).requests.find((r) => r.ref === 'RGPD-2026-0001')?.extendedDueAt, undefined);
+    const open = mailbot(data, ['requests', 'extend', 'RGPD-2026-0002', '--reason', 'many requests', '--months', '1']);
+    assert.equal(open.status, 0, open.stderr);
+    const [line] = logOf(data, 'gdpr-extended');
+    byOperator(line);
+    assert.equal(line?.details?.ref, 'RGPD-2026-0002');
+    assert.equal((await readState(data)).outbox.length, 1);
+  });
+
+  it('refuses grounds against an objection nobody made; records and audits them against one, without their text', async () => {
+    const none = mailbot(data, ['requests', 'grounds', 'atelier-dupont', '--text', 'litige en cours']);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /made no objection .*\[NO_OBJECTION\]/);
+    assert.equal((await readState(data)).clients[0]?.objection, undefined, 'no objection created');
+    await withStore((store) => store.transact(async (tx) => {
+      const c = await tx.clients.get('atelier-dupont');
+      assert.ok(c);
+      await tx.clients.put({ ...c, objection: { since: new Date().toISOString(), ref: 'RGPD-2026-0003' } });
+    }));
+    const r = mailbot(data, ['requests', 'grounds', 'atelier-dupont', '--text', 'litige en cours']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual((await readState(data)).clients[0]?.objection?.compellingGrounds, 'litige en cours');
+    const [line] = logOf(data, 'gdpr-grounds-recorded');
+    byOperator(line);
+    assert.deepEqual(line?.details, { ref: 'RGPD-2026-0003', replaced: false });
+    assert.doesNotMatch(readFileSync(join(data, 'audit.log'), 'utf8'), /litige/);
+  });
+
+  it('unrestrict tells the person first and schedules the lift; batches stay refused until the job lifts it after the notice', async () => {
+    assert.equal(mailbot(data, ['requests', 'unrestrict', 'atelier-dupont']).status, 2, 'not restricted');
+    await withStore((store) => store.transact(async (tx) => {
+      const c = await tx.clients.get('atelier-dupont');
+      assert.ok(c);
+      await tx.clients.put({ ...c, restricted: { since: '2026-03-01T10:00:00.000Z', ref: 'RGPD-2026-0004' } });
+    }));
+    const before = outboxFiles().length;
+    const r = mailbot(data, ['requests', 'unrestrict', 'atelier-dupont']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /restriction to be lifted on .* UTC .*1 notice\(s\) queued/);
+    const state = await readState(data);
+    const liftAt = state.clients[0]?.restricted?.liftAt ?? assert.fail('a scheduled lift');
+    const notice = state.outbox.find((e) => e.kind === 'gdpr-restriction-lift') ?? assert.fail('the notice is queued with the schedule');
+    const text = readFileSync(join(data, notice.file)).toString('utf8').replace(/=\r?\n/g, '');
+    assert.match(text, /en place depuis le 2026-03-01, sera lev=C3=A9e le|en place depuis le 2026-03-01, sera levée le/);
+    byOperator(logOf(data, 'gdpr-restriction-lift-scheduled')[0]);
+    assert.match(mailbot(data, ['requests']).stdout, /restriction of atelier-dupont \(RGPD-2026-0004\): to be lifted on/);
+    assert.equal(mailbot(data, ['requests', 'unrestrict', 'atelier-dupont']).status, 2, 'scheduled once');
+    // Until the lift, the restriction holds in full.
+    assert.equal(mailbot(data, ['invoice', fixture('google-sheets.csv'), '--client', 'atelier-dupont']).status, 2);
+
+    await new Promise((res) => setTimeout(res, Math.max(0, Date.parse(liftAt) - Date.now()) + 200));
+    const daemon = mailbot(data, ['start', '--once']);
+    assert.equal(daemon.status, 0, daemon.stderr);
+    assert.ok(outboxFiles().length > before, 'the notice left');
+    assert.equal((await readState(data)).clients[0]?.restricted, undefined, 'lifted by the job');
+    const [lifted] = logOf(data, 'gdpr-restriction-lifted');
+    assert.deepEqual([lifted?.clientId, lifted?.details?.ref], ['atelier-dupont', 'RGPD-2026-0004']);
+    assert.equal(mailbot(data, ['invoice', fixture('google-sheets.csv'), '--client', 'atelier-dupont']).status, 0);
   });
 });

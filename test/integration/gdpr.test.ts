@@ -98,13 +98,16 @@ describe('GDPR rights requests', () => {
       const [refused] = await w.run();
       assert.match(refused?.text ?? '', /traitement de vos données est limité/);
       assert.equal((await w.state()).batches.length, 0);
-      // The operator may lift it too: the client is told first.
+      // The operator may lift it too: the client is told first, and the lift waits for the notice period.
       const operator = mailbot(w.data, ['requests', 'unrestrict', 'atelier-dupont']);
       assert.equal(operator.status, 0, operator.stderr);
       const [told] = await w.run();
-      assert.match(told?.text ?? '', /limitation du traitement de vos données \(RGPD art\. 18\) est levée/);
+      assert.match(told?.text ?? '', /limitation du traitement de vos données \(RGPD art\. 18\), en place depuis le \d{4}-\d\d-\d\d, sera levée le \d{4}-\d\d-\d\d/);
+      assert.ok((await w.state()).clients[0]?.restricted?.liftAt, 'still restricted until the day told');
+      // A restriction the person confirms again replaces the scheduled lift.
       const again = await confirmed(w, CLIENT, 'RGPD : limitation', 'Merci de limiter le traitement de mes données.');
       assert.match(again.text ?? '', /limité/);
+      assert.equal((await w.state()).clients[0]?.restricted?.liftAt, undefined);
       const lifted = await confirmed(w, CLIENT, 'RGPD : levée de la limitation', 'Vous pouvez lever la limitation.');
       assert.match(lifted.text ?? '', /levée/);
       await w.send(CLIENT, 'Factures', 'ci-joint', { attachments: [{ filename: 'a.csv', content: CSV }] });

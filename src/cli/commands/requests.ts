@@ -1,20 +1,31 @@
 /**
- * `mailbot requests`: the GDPR rights requests with their deadlines;
- * `requests extend REF --reason …` extends one (Art. 12(3): by two months at
- * most) and queues a mail telling the person why; `requests unrestrict` and
- * `requests grounds` act on a client's restriction and objection. Each
- * change and the mails it queues are one commit.
+ * `mailbot requests`: the GDPR rights requests with their deadlines, and the
+ * restrictions waiting to be lifted; `requests extend REF --reason …` extends
+ * an open one (Art. 12(3): by two months at most) and queues a mail telling
+ * the person why; `requests unrestrict` schedules the lift of a restriction
+ * after telling the person (Art. 18(3)); `requests grounds` records grounds
+ * against an objection the person made. Each change, its audit line naming
+ * the operator and the mails it queues are one commit; each checks the
+ * state of what it changes, again inside that commit.
  */
 import type { Command } from 'commander';
 import { auditEntry } from '../../audit/trail.js';
 import { MailbotError, NotFoundError } from '../../core/errors.js';
-import { addCalendarMonths, daysLeft } from '../../gdpr/requests.js';
+import { addCalendarMonths, daysLeft, OPEN_STATUSES, type RightsRequest } from '../../gdpr/requests.js';
 import { frame } from '../../gdpr/texts.js';
 import type { ReplyDraft } from '../../mail/compose.js';
 import type { Store, Tx } from '../../store/port.js';
 import type { Config } from '../../config/schema.js';
+import { operatorActor } from '../actor.js';
 import { withStore, type GlobalOptions } from '../context.js';
 import { table } from '../table.js';
+
+/** A finished request is not extended: its answer is given, or it closed (REQUEST_CLOSED). */
+function assertOpen(req: RightsRequest | undefined, ref: string): RightsRequest {
+  if (!req) throw new MailbotError('NOT_FOUND', `no request ${ref}`);
+  if (!OPEN_STATUSES.includes(req.status)) throw new MailbotError('REQUEST_CLOSED', `${ref} is ${req.status}${req.closedAt ? ` since ${req.closedAt.slice(0, 10)}` : ''}: there is no deadline left to extend`);
+  return req;
+}
 
 /** Stage the mails, then run `write` and queue them in one transaction. */
 async function withNotices(store: Store, config: Config, drafts: ReplyDraft[], write: (tx: Tx, queued: { messageIds: string[] }) => Promise<void>): Promise<void> {
@@ -39,12 +50,14 @@ export function registerRequestsCommands(program: Command, globals: () => Global
     .option('--all', 'closed requests too')
     .option('--json', 'JSON output')
     .action(async (f: { all?: boolean; json?: boolean }) => {
-      const all = await withStore(globals(), (store) => store.read((tx) => tx.requests.list(f.all ? {} : { open: true })));
+      const { all, clients } = await withStore(globals(), (store) => store.read(async (tx) => ({ all: await tx.requests.list(f.all ? {} : { open: true }), clients: await tx.clients.list() })));
       const now = new Date();
       const list = all.map(({ code: _c, ...r }) => ({ ...r, daysLeft: daysLeft({ ...r }, now) }));
       if (f.json) return void console.log(JSON.stringify(list, null, 2));
-      if (list.length === 0) return void console.log(f.all ? 'no request' : 'no open request (--all shows closed ones)');
-      console.log(table(['ref', 'kind', 'status', 'received', 'due', 'days left', 'outcome'], list.map((r) => [r.ref, r.kind, r.status, r.receivedAt.slice(0, 10), (r.extendedDueAt ?? r.dueAt).slice(0, 10), String(r.daysLeft), r.outcome ?? '']), ['l', 'l', 'l', 'l', 'l', 'r']));
+      if (list.length === 0) console.log(f.all ? 'no request' : 'no open request (--all shows closed ones)');
+      else console.log(table(['ref', 'kind', 'status', 'received', 'due', 'days left', 'outcome'], list.map((r) => [r.ref, r.kind, r.status, r.receivedAt.slice(0, 10), (r.extendedDueAt ?? r.dueAt).slice(0, 10), String(r.daysLeft), r.outcome ?? '']), ['l', 'l', 'l', 'l', 'l', 'r']));
+      // Lifts the operator scheduled: the person was told, the restriction holds until then.
+      for (const c of clients) if (c.restricted?.liftAt) console.log(`restriction of ${c.id} (${c.restricted.ref}): to be lifted on ${c.restricted.liftAt.slice(0, 16).replace('T', ' ')} UTC, the person told`);
     });
 
   requests
@@ -56,8 +69,8 @@ export function registerRequestsCommands(program: Command, globals: () => Global
       const months = Number(f.months);
       if (![1, 2].includes(months)) throw new MailbotError('BAD_VALUE', '--months must be 1 or 2');
       const until = await withStore(globals(), async (store, config) => {
-        const req = await store.read((tx) => tx.requests.get(ref));
-        if (!req) throw new MailbotError('NOT_FOUND', `no request ${ref}`);
+        const req = assertOpen(await store.read((tx) => tx.requests.get(ref)), ref);
+        const by = await operatorActor(store, config);
         const extendedDueAt = addCalendarMonths(req.dueAt, months);
         if (req.extendedDueAt && req.extendedDueAt >= extendedDueAt) throw new MailbotError('BAD_VALUE', `already extended to ${req.extendedDueAt.slice(0, 10)}; the law allows two months at most`);
         const fr = req.lang === 'fr';
@@ -77,8 +90,10 @@ export function registerRequestsCommands(program: Command, globals: () => Global
           },
         };
         await withNotices(store, config, [draft], async (tx) => {
+          // Finished meanwhile: nothing is written and the mail is not queued.
+          assertOpen(await tx.requests.get(ref), ref);
           await tx.requests.update(ref, { extendedDueAt, extensionReason: f.reason });
-          tx.audit(auditEntry({ action: 'gdpr-extended', outcome: 'ok', details: { ref, months, until: extendedDueAt.slice(0, 10) } }));
+          tx.audit(auditEntry({ action: 'gdpr-extended', outcome: 'ok', details: { ref, months, until: extendedDueAt.slice(0, 10) }, ...by }));
         });
         return extendedDueAt;
       });
@@ -87,38 +102,21 @@ export function registerRequestsCommands(program: Command, globals: () => Global
 
   requests
     .command('unrestrict <client>')
-    .description('lift a restriction of processing: the client is told in the same commit (Art. 18(3))')
+    .description('lift a restriction of processing after telling the person: notice now, lift after gdpr.restrictionLiftNoticeDays (Art. 18(3))')
     .action(async (id: string) => {
-      const count = await withStore(globals(), async (store, config) => {
+      const { liftAtAfter, liftNotices, scheduleLift } = await import('../../gdpr/restriction.js');
+      const said = await withStore(globals(), async (store, config) => {
         const client = await store.read((tx) => tx.clients.get(id));
         if (!client) throw new NotFoundError('client', id);
-        const restricted = client.restricted;
-        if (!restricted) throw new MailbotError('BAD_VALUE', `client ${id} is not restricted`);
-        const fr = client.language === 'fr';
-        const drafts: ReplyDraft[] = client.emails.map((to) => ({
-          kind: 'gdpr-restriction-lift',
-          template: 'gdpr-message',
-          lang: client.language,
-          to,
-          data: {
-            ...frame(client.language),
-            subject: fr ? `[${restricted.ref}] Levée de la limitation du traitement` : `[${restricted.ref}] Restriction of processing lifted`,
-            paragraphs: fr ? ['Nous vous informons que la limitation du traitement de vos données (RGPD art. 18) est levée : vos fichiers de facturation seront de nouveau traités.'] : ['We inform you that the restriction of processing of your data (GDPR Art. 18) is lifted: your invoicing files will be processed again.'],
-            items: [],
-            reference: restricted.ref,
-          },
-        }));
-        // The notices and the lifting commit together: the person is told of exactly what happened.
-        await withNotices(store, config, drafts, async (tx) => {
-          const current = await tx.clients.get(id);
-          if (!current?.restricted) throw new MailbotError('BAD_VALUE', `client ${id} is not restricted`);
-          const { restricted: _r, ...rest } = current;
-          await tx.clients.put(rest);
-          tx.audit(auditEntry({ action: 'gdpr-restriction-lifted', outcome: 'ok', clientId: id, details: { ref: restricted.ref, notices: drafts.length } }));
-        });
-        return drafts.length;
+        const now = new Date();
+        const liftAt = liftAtAfter(now, config.gdpr.restrictionLiftNoticeDays);
+        const drafts = liftNotices(client, liftAt);
+        const by = await operatorActor(store, config);
+        // The notices and the scheduled lift commit together: the person is told of exactly what will happen.
+        await withNotices(store, config, drafts, (tx) => scheduleLift(tx, id, liftAt, drafts.length, by, now));
+        return `client ${id}: restriction to be lifted on ${liftAt.slice(0, 16).replace('T', ' ')} UTC (gdpr.restrictionLiftNoticeDays: ${config.gdpr.restrictionLiftNoticeDays}); ${drafts.length} notice(s) queued, batches stay refused until then`;
       });
-      console.log(`client ${id}: restriction lifted; ${count} notice(s) queued`);
+      console.log(said);
     });
 
   requests
@@ -136,7 +134,7 @@ export function registerRequestsCommands(program: Command, globals: () => Global
         if (req.approvedBy) throw new MailbotError('BAD_VALUE', `${ref} was approved already (${req.approvedBy.by})`);
         const now = new Date();
         const next = { ...req, approvedBy: { by: 'operator' as const, at: now.toISOString() } };
-        const approved = auditEntry({ action: 'gdpr-confirmed', outcome: 'ok', details: { ref, by: 'operator' } }, now);
+        const approved = auditEntry({ action: 'gdpr-confirmed', outcome: 'ok', details: { ref, by: 'operator' }, ...(await operatorActor(store, config)) }, now);
         if (!proven(next)) {
           await store.transact(async (tx) => {
             await tx.requests.update(ref, { approvedBy: next.approvedBy });
@@ -165,13 +163,18 @@ export function registerRequestsCommands(program: Command, globals: () => Global
     .description('record compelling legitimate grounds that override an objection (Art. 21(1))')
     .requiredOption('--text <grounds>', 'the grounds, as they will be told to the person')
     .action(async (id: string, f: { text: string }) => {
-      await withStore(globals(), (store) =>
-        store.transact(async (tx) => {
+      await withStore(globals(), async (store, config) => {
+        const by = await operatorActor(store, config);
+        await store.transact(async (tx) => {
           const c = await tx.clients.get(id);
           if (!c) throw new NotFoundError('client', id);
-          await tx.clients.put({ ...c, objection: { ...(c.objection ?? { since: new Date().toISOString(), ref: 'operator' }), compellingGrounds: f.text } });
-        }),
-      );
+          // Art. 21(1): grounds answer the person's objection; with none, there is nothing for them to override.
+          if (!c.objection) throw new MailbotError('NO_OBJECTION', `client ${id} made no objection (GDPR Art. 21): there is nothing for grounds to override`);
+          await tx.clients.put({ ...c, objection: { ...c.objection, compellingGrounds: f.text } });
+          // The grounds are the operator's words about the person: the trail keeps that they were recorded, not the text.
+          tx.audit(auditEntry({ action: 'gdpr-grounds-recorded', outcome: 'ok', clientId: id, details: { ref: c.objection.ref, replaced: Boolean(c.objection.compellingGrounds) }, ...by }));
+        });
+      });
       console.log(`client ${id}: compelling grounds recorded`);
     });
 }
