@@ -18,7 +18,8 @@ import { Templates } from './templates.js';
 import { FolderTransport, SmtpTransport, type MailTransport } from './transport.js';
 
 /** Handlers in order: the first that accepts a mail handles it; help takes the rest. */
-export const HANDLERS: readonly MailHandler[] = [invoiceHandler, gdprHandler, helpHandler];
+// A rights request goes before a batch in the same mail (handlers/gdpr/index.ts says why).
+export const HANDLERS: readonly MailHandler[] = [gdprHandler, invoiceHandler, helpHandler];
 
 export interface Runtime {
   audit: AuditTrail;

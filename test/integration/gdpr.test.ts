@@ -145,6 +145,26 @@ describe('GDPR rights requests', () => {
     }
   });
 
+  it('a rights request with a CSV beside it opens the request and issues nothing; the answer says the file waits', async () => {
+    const w = new World();
+    try {
+      await w.send(CLIENT, 'RGPD : effacement', 'Merci de supprimer mes données.', { attachments: [{ filename: 'mars.csv', content: CSV }] });
+      const [codeMail] = await w.run();
+      const text = (codeMail?.text ?? '').replace(/\s+/g, ' ');
+      assert.match(text, /Nous avons bien reçu une demande d'effacement de vos données/);
+      assert.match(text, /fichiers de facturation \(mars\.csv\) : ils n'ont pas été traités, votre demande passant d'abord\. Renvoyez-les dans un message séparé une fois la demande réglée/);
+      assert.equal(codeMail?.attachments.length, 0);
+      const state = await w.state();
+      assert.deepEqual(state.requests.map((r) => [r.kind, r.status]), [['erasure', 'awaiting-confirmation']], 'the request and its deadline are kept');
+      assert.deepEqual([state.batches.length, state.series['atelier-dupont']], [0, {}], 'no invoice, no number');
+      const trail = readFileSync(join(w.data, 'audit.log'), 'utf8');
+      assert.doesNotMatch(trail, /invoices-issued/);
+      assert.match(trail, /"action":"batch-rejected".*"reason":"rights-request-first"/);
+    } finally {
+      w.cleanup();
+    }
+  });
+
   it('a buyer is told who the controller is, and the client is sent the request; an unknown address holds nothing', async () => {
     const w = new World();
     try {
