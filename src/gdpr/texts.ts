@@ -61,15 +61,16 @@ export const T = {
     lang === 'fr'
       ? ["Une demande de rectification était déjà en cours pour cette adresse : la liste ci-dessus réunit ses changements et ceux de votre dernier message. Si vous n'avez pas demandé l'un d'eux, ne confirmez pas : la demande sera close sans suite."]
       : ['A rectification request was already open for this address: the list above joins its changes and those of your last message. If you did not ask for one of them, do not confirm: the request will be closed with nothing done.'],
-  keyChangeNote: (lang: Lang, second: 'record-address' | 'operator') =>
+  /** `operatorTold`: the operator is mailed the request (an `operatorAddress` is set); otherwise the person is asked to reach the studio. */
+  keyChangeNote: (lang: Lang, second: 'record-address' | 'operator', operatorTold = true) =>
     lang === 'fr'
       ? [
           "Ce changement touche l'adresse e-mail ou l'IBAN de la fiche : il faut aussi la confirmation de chaque nouvelle adresse (un code lui est envoyé) et " +
-            (second === 'record-address' ? "celle d'une autre adresse déjà inscrite sur la fiche (un code lui est envoyé)." : "l'accord de l'opérateur du service, qui en est informé."),
+            (second === 'record-address' ? "celle d'une autre adresse déjà inscrite sur la fiche (un code lui est envoyé)." : operatorTold ? "l'accord de l'opérateur du service, qui en est informé." : "l'accord de l'opérateur du service : contactez le studio pour le lui demander."),
         ]
       : [
           'This change touches the e-mail address or IBAN of the record: it also needs the confirmation of each new address (a code is sent to it) and ' +
-            (second === 'record-address' ? 'that of another address already on the record (a code is sent to it).' : "the approval of the service's operator, who is told."),
+            (second === 'record-address' ? 'that of another address already on the record (a code is sent to it).' : operatorTold ? "the approval of the service's operator, who is told." : "the approval of the service's operator: contact the studio to ask for it."),
         ],
   newAddressSubject: (lang: Lang, ref: string) => (lang === 'fr' ? `[${ref}] Confirmez cette adresse` : `[${ref}] Confirm this address`),
   newAddressBody: (lang: Lang, code: string, hours: number) =>

@@ -1,7 +1,8 @@
 /**
  * Setting a mail aside is never silent: the mail goes to Rejected with its
  * error in the ledger; a client who sent it is told its mail could not be
- * processed and that the operator knows; the operator is told which mail
+ * processed and, only when an `operatorAddress` is set, that the operator
+ * knows (otherwise to reach the studio); the operator is told which mail
  * (its key) and why, and how to put it back (`mailbot retry KEY`).
  *
  * The mail is not parsed again (it may be what crashed the parser): only
@@ -45,11 +46,14 @@ export async function setAside(deps: SetAsideDeps, source: MailSource, ref: Mail
   const drafts: ReplyDraft[] = [];
   if (client && head.from) {
     const fr = client.language === 'fr';
-    drafts.push(
-      notice(head.from, client.language, fr ? 'Votre message n’a pas pu être traité' : 'Your message could not be processed', [
-        fr ? `Nous n'avons pas pu traiter votre message reçu le ${received}. L'opérateur du service a été prévenu : il le traitera ou reviendra vers vous. Inutile de le renvoyer.` : `We could not process your message received on ${received}. The service's operator has been told: it will process it or come back to you. There is no need to send it again.`,
-      ]),
-    );
+    // The client is told the operator knows only when the operator is mailed below.
+    const told = fr
+      ? `Nous n'avons pas pu traiter votre message reçu le ${received}. L'opérateur du service a été prévenu : il le traitera ou reviendra vers vous. Inutile de le renvoyer.`
+      : `We could not process your message received on ${received}. The service's operator has been told: it will process it or come back to you. There is no need to send it again.`;
+    const kept = fr
+      ? `Nous n'avons pas pu traiter votre message reçu le ${received}. Il est conservé de côté pour être examiné ; sans nouvelles du studio d'ici quelques jours, contactez-le directement.`
+      : `We could not process your message received on ${received}. It is kept aside to be looked at; if you have no news from the studio within a few days, contact it directly.`;
+    drafts.push(notice(head.from, client.language, fr ? 'Votre message n’a pas pu être traité' : 'Your message could not be processed', [config.operatorAddress ? told : kept]));
   }
   if (config.operatorAddress) {
     drafts.push(

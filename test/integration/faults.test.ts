@@ -81,6 +81,29 @@ describe('one mail cannot stop the bot for everyone', () => {
     }
   });
 
+  it('without an operator address, check-config and status warn, and a client whose mail was set aside is not told the operator knows', async () => {
+    const w = new World({ operatorAddress: undefined });
+    try {
+      const check = mailbot(w.data, ['check-config']);
+      assert.equal(check.status, 0, check.stderr);
+      assert.match(check.stdout, /configuration: valid\nwarning: operatorAddress is not set: nobody is mailed the daily digest/);
+      assert.match(mailbot(w.data, ['status']).stdout, /warning +operatorAddress is not set/);
+      assert.deepEqual((JSON.parse(mailbot(w.data, ['status', '--json']).stdout) as { warnings: string[] }).warnings.map((x) => x.slice(0, 28)), ['operatorAddress is not set: ']);
+      await w.send(CLIENT, 'Lot', 'ci-joint', { attachments: [{ filename: 'a.csv', content: CSV }] });
+      for (let i = 0; i < 3; i++) mailbot(w.data, ['start', '--once'], { MAILBOT_FAILPOINT: 'batch-render=throw' });
+      const mails = await w.collect();
+      assert.deepEqual(mails.map(to), [CLIENT], 'nobody else is mailed');
+      const text = (mails[0]?.text ?? '').replace(/\s+/g, ' ');
+      assert.match(text, /Nous n'avons pas pu traiter votre message reçu le \d{4}-\d\d-\d\d\. Il est conservé de côté pour être examiné ; sans nouvelles du studio d'ici quelques jours, contactez-le directement\./);
+      assert.doesNotMatch(text, /prévenu/);
+      // With the address set, no warning.
+      writeFileSync(join(w.data, 'config.json'), JSON.stringify({ botAddress: 'factures@studio.test', operatorAddress: 'ops@studio.test' }));
+      assert.doesNotMatch(mailbot(w.data, ['check-config']).stdout, /warning/);
+    } finally {
+      w.cleanup();
+    }
+  });
+
   it('refuses a store file that is empty, null, {} or of another version, and never starts empty', () => {
     const dir = tempDir();
     try {

@@ -153,6 +153,8 @@ export function registerOperatorCommands(program: Command, globals: () => Global
       const dataDir = resolveDataDir(globals().data);
       const config = await loadConfig(dataDir, f.config);
       console.log('configuration: valid');
+      const { configWarnings } = await import('../../config/warnings.js');
+      for (const w of configWarnings(config)) console.log(`warning: ${w}`);
       if (!config.imap) {
         console.log(`mailbox: embedded Maildir ${join(dataDir, 'mailbox')} (no IMAP configured)`);
         console.log(`replies: written to ${join(dataDir, 'outbox')} (no SMTP configured)`);

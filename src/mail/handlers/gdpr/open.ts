@@ -88,7 +88,7 @@ export async function openRequest(ctx: MailContext): Promise<HandlerResult> {
   const body = [...(joined ? T.joined(lang) : []), ...T.codeBody(lang, kind, requesterCode.code, hours)];
   const items = plan ? [...plan.changes.map(T.change), ...plan.unknown.map((u) => (lang === 'fr' ? `${u} : champ non reconnu, ne sera pas modifié` : `${u}: unknown field, will not be changed`))] : [];
   const paragraphs = plan && plan.changes.length > 0 ? [...body, ...T.changesIntro(lang)] : body;
-  const after = plan?.keyChange ? T.keyChangeNote(lang, parties.some((p) => p.role === 'record-address') ? 'record-address' : 'operator') : [];
+  const after = plan?.keyChange ? T.keyChangeNote(lang, parties.some((p) => p.role === 'record-address') ? 'record-address' : 'operator', Boolean(config.operatorAddress)) : [];
   const codeMail = notice(from, lang, T.codeSubject(lang, ref), paragraphs, items, ref, 'gdpr-code');
   // Below the list of changes: what else the change needs, and that the list joins two requests.
   codeMail.data.paragraphsAfter = [...after, ...(joined && plan ? T.joinedChanges(lang) : [])];
