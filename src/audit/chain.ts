@@ -8,10 +8,13 @@
  * the hash it follows: the shortened trail still proves itself. Removing
  * lines at the end is what a chain alone cannot show; the head (last seq
  * and mac) goes out in the operator's daily digest, so a copy kept outside
- * can prove it later.
+ * can prove it later. Lines written before the chain existed count only
+ * once a line of the chain seals them (legacy.ts).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AuditEntry } from './entry.js';
+import { LegacyPrefix } from './legacy.js';
+import { readStoredLine } from './line.js';
 
 /** The hash the first line follows. */
 export const GENESIS = '0'.repeat(64);
@@ -72,6 +75,8 @@ export interface ChainProblem {
   position: number;
   seq?: number;
   problem: string;
+  /** Set for the problem a command can resolve (legacy.ts: unsealed lines never sealed). */
+  code?: string;
 }
 
 export interface ChainReport {
@@ -79,12 +84,24 @@ export interface ChainReport {
   lines: number;
   /** Lines written before the chain began (an older version), at the start of the trail. */
   unsealed: number;
+  /** The line that sealed them (`mailbot log --seal-legacy`), if any. */
+  legacySealedBy?: { position: number; seq: number };
   head: ChainHead;
   /** The first line of the chain that is kept, and how it is anchored. */
   start?: { seq: number; anchoredBy: 'genesis' | 'checkpoint' };
   /** The earliest problem in the trail, if any. */
   problem?: ChainProblem;
+  /** How many problems there are in all. */
+  problems: number;
 }
+
+/**
+ * What the verifier makes of a line as it reads it: `sealed` (it carries
+ * the chain and, so far as the lines read show, the key sealed it), `legacy`
+ * (no chain hash, at the start: accepted only if a seal further on covers
+ * it) or `refused`.
+ */
+export type LineStatus = 'sealed' | 'legacy' | 'refused';
 
 function same(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -93,28 +110,43 @@ function same(a: string, b: string): boolean {
 }
 
 /**
- * Checks a trail line by line, in constant memory. The first sealed line
- * is checked against the genesis hash (seq 1) or, when older lines were
- * purged, against the checkpoint that names it, found further on.
+ * Checks a trail line by line as stored, in constant memory (but for the
+ * fingerprints of unsealed lines at its start, legacy.ts). The first sealed
+ * line is checked against the genesis hash (seq 1) or, when older lines
+ * were purged, against the checkpoint that names it, found further on. A
+ * checkpoint anchors only if it is itself sealed and checks; every line is
+ * sealed by the key, or is a problem named by its place (invariant 25).
  */
 export class ChainVerifier {
   private position = 0;
-  private unsealed = 0;
   private head: ChainHead = EMPTY_HEAD;
   private first?: { entry: AuditEntry; seq: number; position: number; anchoredBy?: 'genesis' | 'checkpoint' };
   private problems: ChainProblem[] = [];
+  readonly legacy = new LegacyPrefix();
 
   constructor(private readonly seal: AuditSeal) {}
 
-  push(entry: AuditEntry): void {
+  /** One stored line (its JSON text), in trail order. */
+  push(text: string): LineStatus {
     this.position += 1;
     const at = this.position;
-    const { seq, mac } = entry;
-    if (typeof seq !== 'number' || typeof mac !== 'string') {
-      if (!this.first) this.unsealed += 1;
-      else this.fail({ position: at, problem: 'carries no chain hash: inserted or edited' });
-      return;
+    const line = readStoredLine(text);
+    if ('problem' in line) {
+      this.fail({ position: at, problem: line.problem });
+      return 'refused';
     }
+    const { entry } = line;
+    if (!line.sealed) {
+      if (this.first) {
+        this.fail({ position: at, problem: 'carries no chain hash: inserted or edited' });
+        return 'refused';
+      }
+      this.legacy.add(at, entry);
+      return 'legacy';
+    }
+    const seq = entry.seq ?? 0;
+    const mac = entry.mac ?? '';
+    const before = this.problems.length;
     if (!mac.startsWith(`${this.seal.keyId}:`)) this.fail({ position: at, seq, problem: `sealed with key "${mac.split(':')[0] ?? ''}", not the current audit key "${this.seal.keyId}"` });
     if (!this.first) {
       this.first = { entry, seq, position: at };
@@ -125,10 +157,14 @@ export class ChainVerifier {
     } else if (!same(mac, macOf(this.seal, this.head.mac, seq, entry))) {
       this.fail({ position: at, seq, problem: 'its content does not match its hash: edited' });
     }
+    this.head = { seq, mac };
+    if (this.problems.length > before) return 'refused';
+    // Only a line that checks may anchor the first one or seal the unsealed ones.
     if (entry.action === 'audit-checkpoint' && this.first && !this.first.anchoredBy && entry.details?.firstKeptSeq === this.first.seq) {
       this.anchorFirst(String(entry.details.anchor ?? ''), 'checkpoint');
     }
-    this.head = { seq, mac };
+    this.legacy.sealedLine(at, entry);
+    return 'sealed';
   }
 
   private anchorFirst(prev: string, by: 'genesis' | 'checkpoint'): void {
@@ -147,14 +183,19 @@ export class ChainVerifier {
     if (this.first && !this.first.anchoredBy) {
       this.fail({ position: this.first.position, seq: this.first.seq, problem: `the trail begins at seq ${this.first.seq} and no checkpoint anchors it: the lines before were removed` });
     }
+    const sealedBy = this.legacy.sealedBy;
+    const legacy = this.legacy.check(!sealedBy || !this.problems.some((p) => p.position === sealedBy.position));
+    if (legacy) this.fail(legacy);
     const problem = [...this.problems].sort((a, b) => a.position - b.position)[0];
     return {
       ok: !problem,
       lines: this.position,
-      unsealed: this.unsealed,
+      unsealed: this.legacy.lines,
+      ...(sealedBy ? { legacySealedBy: sealedBy } : {}),
       head: this.head,
       ...(this.first?.anchoredBy ? { start: { seq: this.first.seq, anchoredBy: this.first.anchoredBy } } : {}),
       ...(problem ? { problem } : {}),
+      problems: this.problems.length,
     };
   }
 }

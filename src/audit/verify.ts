@@ -5,16 +5,22 @@
  */
 import type { Store } from '../store/port.js';
 import { ChainVerifier, type AuditSeal, type ChainHead, type ChainReport } from './chain.js';
+import { readStoredLine } from './line.js';
 
 /** How a head kept outside (the daily digest) compares with the trail. */
 export type KnownHeadCheck = 'matches' | 'differs' | 'purged' | 'beyond-end';
 
-export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHead): Promise<ChainReport & { recordedHead: ChainHead; knownHead?: KnownHeadCheck }> {
-  const verifier = new ChainVerifier(seal);
+export type TrailReport = ChainReport & { recordedHead: ChainHead; knownHead?: KnownHeadCheck };
+
+/** The lines of the trail through `verifier`, with a head kept outside compared as they pass. */
+export async function readTrail(store: Store, verifier: ChainVerifier, known?: ChainHead): Promise<KnownHeadCheck | undefined> {
   let knownHead: KnownHeadCheck | undefined = known ? 'beyond-end' : undefined;
-  for await (const e of store.auditEntries({})) {
-    verifier.push(e);
-    if (!known) continue;
+  for await (const { text } of store.auditLines()) {
+    // Only a line the key sealed may answer for the head sent out: an unsealed one proves nothing.
+    if (verifier.push(text) !== 'sealed' || !known) continue;
+    const line = readStoredLine(text);
+    if (!('entry' in line)) continue;
+    const e = line.entry;
     // A line still in the trail must bear the mac sent out; the line a checkpoint anchors to is named by it.
     if (e.seq === known.seq) knownHead = e.mac === known.mac ? 'matches' : 'differs';
     else if (e.action === 'audit-checkpoint' && knownHead === 'beyond-end') {
@@ -23,9 +29,15 @@ export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHe
       else if (known.seq < first - 1) knownHead = 'purged';
     }
   }
+  return knownHead;
+}
+
+/** `verifier` may be given to read more from it afterwards (the unsealed lines `--seal-legacy` seals). */
+export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHead, verifier = new ChainVerifier(seal)): Promise<TrailReport> {
+  const knownHead = await readTrail(store, verifier, known);
   const base = verifier.finish();
   const lost = knownHead === 'differs' ? `the line of seq ${known?.seq ?? 0} no longer bears the mac sent out (${known?.mac ?? ''}): the trail was rewritten` : knownHead === 'beyond-end' ? `the trail ends at seq ${base.head.seq}, before the head sent out (seq ${known?.seq ?? 0}): lines at the end were removed` : undefined;
-  const report = lost && base.ok ? { ...base, ok: false, problem: { position: base.lines, seq: known?.seq ?? 0, problem: lost } } : base;
+  const report = lost && base.ok ? { ...base, ok: false, problems: base.problems + 1, problem: { position: base.lines, seq: known?.seq ?? 0, problem: lost } } : base;
   const recordedHead = await store.auditHead();
   const extra = { recordedHead, ...(knownHead ? { knownHead } : {}) };
   if (report.ok && (recordedHead.seq !== report.head.seq || recordedHead.mac !== report.head.mac)) {
@@ -33,6 +45,7 @@ export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHe
       ...report,
       ...extra,
       ok: false,
+      problems: report.problems + 1,
       problem: { position: report.lines, seq: report.head.seq, problem: `the store's head is seq ${recordedHead.seq} but the trail ends at seq ${report.head.seq}: lines at the end were removed` },
     };
   }

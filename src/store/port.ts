@@ -201,6 +201,12 @@ export interface FileStore {
   localPath(name: string): string | undefined;
 }
 
+/** A line of the audit trail as the store holds it (its JSON text), and where reading resumes after it. */
+export interface AuditLine {
+  text: string;
+  cursor: string;
+}
+
 export interface AuditFilter {
   since?: number;
   actions?: readonly string[];
@@ -265,6 +271,15 @@ export interface Store {
   auditHead(): Promise<ChainHead>;
   /** The audit trail in order, entry by entry, in constant memory. */
   auditEntries(filter: AuditFilter): AsyncIterable<AuditEntry>;
+  /**
+   * Every line of the trail as stored, in order, unparsed and unfiltered,
+   * each with the cursor just after it; from `cursor` on when given. What
+   * the chain verifier reads: a line that is not an entry must reach it, to
+   * be named, never be skipped. AUDIT_REWRITTEN when the trail was rewritten
+   * since the cursor was given (the embedded store's purge): read it again
+   * from the start.
+   */
+  auditLines(cursor?: string): AsyncIterable<AuditLine>;
   /**
    * Entries committed after `cursor` ("start": the beginning; undefined: the
    * end of the trail now), at most a thousand, and the cursor after them:

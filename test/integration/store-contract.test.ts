@@ -322,6 +322,13 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         const next = await store.auditSince({}, end.cursor);
         assert.deepEqual(next.entries.map((e) => e.details?.i), [5]);
         assert.deepEqual((await store.auditSince({}, 'start')).entries.length, 6);
+        // The lines as stored, for the chain verifier: every one, in order, each sealed, and resumable from a cursor.
+        const lines = [];
+        for await (const l of store.auditLines()) lines.push(l);
+        assert.deepEqual(lines.map((l) => (JSON.parse(l.text) as { seq: number }).seq), [1, 2, 3, 4, 5, 6]);
+        const rest = [];
+        for await (const l of store.auditLines(lines[3]?.cursor)) rest.push((JSON.parse(l.text) as { details: { i: number } }).details.i);
+        assert.deepEqual(rest, [4, 5]);
       });
     });
 

@@ -7,10 +7,12 @@
  */
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { AuditSeal } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
+import type { Config } from '../../config/schema.js';
 import { MailbotError, UsageError } from '../../core/errors.js';
 import { processAlive } from '../../store/embedded/staging.js';
-import type { AuditFilter } from '../../store/port.js';
+import type { AuditFilter, Store } from '../../store/port.js';
 import { resolveDataDir } from '../../store/files.js';
 import { withStore, type GlobalOptions } from '../context.js';
 import { printable } from '../table.js';
@@ -24,6 +26,7 @@ interface LogFilters {
   follow?: boolean;
   verify?: boolean;
   head?: string;
+  sealLegacy?: boolean;
 }
 
 /** "2h", "3d", "30m" or an ISO date. */
@@ -55,24 +58,11 @@ function parseHead(value: string): { seq: number; mac: string } {
   return { seq: Number(m[1]), mac: m[2] };
 }
 
-async function verify(opts: GlobalOptions, json: boolean, head?: string): Promise<void> {
-  const known = head ? parseHead(head) : undefined;
-  await withStore(opts, async (store, config) => {
-    const { auditKey } = await import('../../config/secrets.js');
-    const { verifyTrail } = await import('../../audit/verify.js');
-    const { key, keyId } = await auditKey(store.dataDir, config);
-    const r = await verifyTrail(store, { key, keyId }, known);
-    if (json) console.log(JSON.stringify(r, null, 2));
-    else if (r.ok) {
-      console.log(`mailbot: the audit trail is intact: ${r.lines} line(s)${r.unsealed ? ` (the first ${r.unsealed} written before the chain began)` : ''}, from seq ${r.start?.seq ?? '-'} (${r.start?.anchoredBy ?? 'empty'})`);
-      console.log(`mailbot: head ${r.head.seq}:${r.head.mac}`);
-      if (r.knownHead === 'matches') console.log(`mailbot: the head sent out (seq ${known?.seq ?? ''}) is in the chain, unchanged`);
-      if (r.knownHead === 'purged') console.log(`mailbot: the head sent out (seq ${known?.seq ?? ''}) is older than the trail kept (retention): the checkpoint anchors what stays`);
-    } else {
-      console.error(`mailbot: the audit trail was altered at line ${r.problem?.position ?? '?'}${r.problem?.seq !== undefined ? ` (seq ${r.problem.seq})` : ''}: ${r.problem?.problem ?? ''}`);
-    }
-    if (!r.ok) process.exitCode = 1;
-  });
+/** The key that seals the trail, as the configuration names it (or the data directory's own). */
+async function sealOf(store: Store, config: Config): Promise<AuditSeal> {
+  const { auditKey } = await import('../../config/secrets.js');
+  const { key, keyId } = await auditKey(store.dataDir, config);
+  return { key, keyId };
 }
 
 export function registerOperatorCommands(program: Command, globals: () => GlobalOptions): void {
@@ -87,8 +77,16 @@ export function registerOperatorCommands(program: Command, globals: () => Global
     .option('--follow', 'keep printing new entries')
     .option('--verify', 'check the hash chain of the whole trail and name the first line edited, removed or moved (exit 1 if any)')
     .option('--head <seq:mac>', 'with --verify: also check a head kept outside (the daily digest gives it)')
+    .option('--seal-legacy', 'seal, once, the lines written before the chain began (an older version), after checking them: --verify then accepts exactly those lines')
     .action(async (f: LogFilters) => {
-      if (f.verify) return verify(globals(), Boolean(f.json), f.head);
+      if (f.verify || f.sealLegacy) {
+        const known = f.head ? parseHead(f.head) : undefined;
+        return withStore(globals(), async (store, config) => {
+          const { verifyCommand, sealLegacyCommand } = await import('./audit-log.js');
+          if (f.sealLegacy) return sealLegacyCommand(store, await sealOf(store, config), Boolean(f.json));
+          return verifyCommand(store, await sealOf(store, config), Boolean(f.json), known);
+        });
+      }
       const filter: AuditFilter = {
         ...(f.since ? { since: parseSince(f.since) } : {}),
         ...(f.action ? { actions: f.action.split(',') } : {}),
@@ -101,19 +99,16 @@ export function registerOperatorCommands(program: Command, globals: () => Global
           const { auditTrailFor } = await import('../../audit/trail.js');
           filter.messageRef = (await auditTrailFor(store, config)).hash(f.message);
         }
-        if (!f.json) console.log(line(HEADER));
-        const print = (e: AuditEntry) => console.log(f.json ? JSON.stringify(e) : line(row(e)));
-        if (!f.follow) {
-          for await (const e of store.auditEntries(filter)) print(e);
-          return;
-        }
-        let cursor = 'start';
-        for (;;) {
-          const next = await store.auditSince(filter, cursor);
-          next.entries.forEach(print);
-          cursor = next.cursor;
-          if (next.entries.length === 0) await new Promise((r) => setTimeout(r, 500));
-        }
+        // Only what the key sealed is shown (audit-log.ts says why the whole trail is checked first).
+        const { listCommand } = await import('./audit-log.js');
+        let header = !f.json;
+        const print = (e: AuditEntry) => {
+          if (header) console.log(line(HEADER));
+          header = false;
+          console.log(f.json ? JSON.stringify(e) : line(row(e)));
+        };
+        await listCommand(store, await sealOf(store, config), filter, Boolean(f.follow), print);
+        if (header && process.exitCode !== 1) console.log(line(HEADER));
       });
     });
 

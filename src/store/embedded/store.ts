@@ -24,13 +24,14 @@ import lockfile from 'proper-lockfile';
 import type { AuditSeal, ChainHead } from '../../audit/chain.js';
 import { EMPTY_HEAD } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
+import { readStoredLine } from '../../audit/line.js';
 import { localAuditSeal } from '../../config/secrets.js';
 import type { BatchRecord } from '../../batch/types.js';
 import { errorMessage, MailbotError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoints.js';
 import { OPEN_STATUSES } from '../../gdpr/requests.js';
 import { ensurePrivateDir, isSymlinkSync, readPrivateFile, replaceKeepingInode, shredFile, symlinkRefused, writePrivateFile } from '../files.js';
-import type { AuditFilter, DaemonStatus, FileStore, LedgerEntry, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
+import type { AuditFilter, AuditLine, DaemonStatus, FileStore, LedgerEntry, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
 import { AttemptJournal } from './attempts.js';
 import { BatchIndex } from './batch-index.js';
 import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type Doc, type PendingWork, type StoreMove } from './doc.js';
@@ -574,13 +575,9 @@ export class EmbeddedStore implements Store {
     await this.refresh();
     const ptr = this.doc.journals.audit;
     for await (const line of readLines(this.dataDir, ptr.file, 0, ptr.length)) {
-      let entry: AuditEntry;
-      try {
-        entry = JSON.parse(line.text) as AuditEntry;
-      } catch {
-        continue;
-      }
-      if (auditMatches(entry, filter)) yield entry;
+      // A line that is not an entry (not JSON, `null`, an array) is `mailbot log --verify`'s to name; readers pass over it.
+      const read = readStoredLine(line.text);
+      if ('entry' in read && auditMatches(read.entry, filter)) yield read.entry;
     }
   }
 
@@ -593,15 +590,22 @@ export class EmbeddedStore implements Store {
     let end = Number(at);
     for await (const line of readLines(this.dataDir, ptr.file, Number(at), ptr.length)) {
       end = line.offset + line.length;
-      try {
-        const e = JSON.parse(line.text) as AuditEntry;
-        if (auditMatches(e, filter)) entries.push(e);
-      } catch {
-        // a line that is not JSON is not an entry
-      }
+      const read = readStoredLine(line.text);
+      if ('entry' in read && auditMatches(read.entry, filter)) entries.push(read.entry);
       if (entries.length >= 1000) break;
     }
     return { entries, cursor: `${ptr.file}:${end}` };
+  }
+
+  async *auditLines(cursor?: string): AsyncIterable<AuditLine> {
+    await this.refresh();
+    const ptr = this.doc.journals.audit;
+    const [file = ptr.file, at = '0'] = cursor === undefined ? [] : cursor.split(':');
+    // A purge copies what it keeps to a new file: offsets into the old one mean nothing there.
+    if (file !== ptr.file) throw new MailbotError('AUDIT_REWRITTEN', `the audit trail was rewritten (${file} is now ${ptr.file}): read it again from the start`);
+    for await (const line of readLines(this.dataDir, ptr.file, Number(at), ptr.length)) {
+      yield { text: line.text, cursor: `${ptr.file}:${line.offset + line.length}` };
+    }
   }
 
   /**

@@ -25,7 +25,7 @@ import { failpoint } from '../../core/failpoints.js';
 import { OPEN_STATUSES } from '../../gdpr/requests.js';
 import { auditMatches } from '../audit-filter.js';
 import { LocalStaging, checkStoredName, discardOrphan, processAlive, stagingFolders } from '../embedded/staging.js';
-import type { AuditFilter, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Store, StoreStats, Tx } from '../port.js';
+import type { AuditFilter, AuditLine, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Store, StoreStats, Tx } from '../port.js';
 import { migrate } from './migrate.js';
 import { PgTx } from './tx.js';
 
@@ -272,6 +272,19 @@ export class PostgresStore implements Store {
       const last = page.at(-1);
       if (!last) return;
       after = last.seq;
+    }
+  }
+
+  async *auditLines(cursor?: string): AsyncIterable<AuditLine> {
+    // A purge deletes rows but never renumbers them: a cursor stays good.
+    let after = cursor === undefined ? 0 : Number(cursor);
+    for (;;) {
+      const rows = (await this.pool.query<{ seq: string | number; text: string }>('SELECT seq, entry::text AS text FROM audit WHERE seq > $1 ORDER BY seq LIMIT 1000', [after])).rows;
+      for (const r of rows) {
+        after = Number(r.seq);
+        yield { text: r.text, cursor: String(after) };
+      }
+      if (rows.length < 1000) return;
     }
   }
 
