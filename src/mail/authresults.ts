@@ -3,8 +3,10 @@
  * header carrying our own authserv-id counts: headers below it, or with
  * another id, could have been written by anyone. A DMARC pass for the From
  * domain is enough; else a DKIM or SPF pass aligned with it (RFC 7489 §3.1,
- * relaxed).
+ * relaxed: the same organizational domain, see alignment.ts).
  */
+import { aligned, normaliseDomain } from './alignment.js';
+
 export type TrustVerdict = { status: 'pass'; method: 'dmarc' | 'dkim' | 'spf' } | { status: 'fail'; reason: string } | { status: 'unchecked' };
 
 interface MethodResult {
@@ -73,20 +75,22 @@ export function parseAuthResults(value: string): { authservId: string; results: 
   return { authservId, results };
 }
 
-function aligned(domain: string, fromDomain: string): boolean {
-  const d = domain.replace(/^.*@/, '');
-  return d === fromDomain || fromDomain.endsWith(`.${d}`) || d.endsWith(`.${fromDomain}`);
+/** The domain of `header.i` (`@sub.example`, `user@example`) or `smtp.mailfrom` (an address): what follows the last "@". */
+function domainOf(value: string): string {
+  return value.slice(value.lastIndexOf('@') + 1);
 }
 
 export function senderTrust(authResultsHeaders: readonly string[], authservId: string | undefined, fromAddress: string): TrustVerdict {
   if (!authservId) return { status: 'unchecked' };
   const ours = authResultsHeaders.map(parseAuthResults).find((h) => h.authservId === authservId.toLowerCase());
   if (!ours) return { status: 'fail', reason: 'no Authentication-Results from our server' };
-  const fromDomain = fromAddress.split('@')[1]?.toLowerCase() ?? '';
+  const fromDomain = fromAddress.includes('@') ? domainOf(fromAddress) : '';
+  const from = normaliseDomain(fromDomain);
   // DMARC speaks for the domain it checked (header.from): a pass for another domain says nothing of this From.
-  if (ours.results.some((r) => r.method === 'dmarc' && r.result === 'pass' && (r.props['header.from'] ?? '') === fromDomain)) return { status: 'pass', method: 'dmarc' };
-  if (ours.results.some((r) => r.method === 'dkim' && r.result === 'pass' && aligned(r.props['header.d'] ?? r.props['header.i'] ?? '', fromDomain))) return { status: 'pass', method: 'dkim' };
-  if (ours.results.some((r) => r.method === 'spf' && r.result === 'pass' && aligned(r.props['smtp.mailfrom'] ?? '', fromDomain))) return { status: 'pass', method: 'spf' };
+  if (from && ours.results.some((r) => r.method === 'dmarc' && r.result === 'pass' && normaliseDomain(r.props['header.from'] ?? '') === from)) return { status: 'pass', method: 'dmarc' };
+  // Without a DMARC pass, a DKIM or SPF pass counts only aligned (RFC 7489 §3.1.1, §3.1.2): `d=example` speaks for no `client.example`.
+  if (ours.results.some((r) => r.method === 'dkim' && r.result === 'pass' && aligned(domainOf(r.props['header.d'] ?? r.props['header.i'] ?? ''), fromDomain))) return { status: 'pass', method: 'dkim' };
+  if (ours.results.some((r) => r.method === 'spf' && r.result === 'pass' && aligned(domainOf(r.props['smtp.mailfrom'] ?? ''), fromDomain))) return { status: 'pass', method: 'spf' };
   const dmarc = ours.results.find((r) => r.method === 'dmarc');
   return { status: 'fail', reason: dmarc ? `dmarc=${dmarc.result}` : 'no aligned pass' };
 }
