@@ -103,6 +103,13 @@ export const configSchema = z
          * forged senders must not turn the bot into a source of backscatter.
          */
         repliesToUnknownPerHour: z.number().int().positive().default(200),
+        /**
+         * Mails carrying a confirmation code that one address may be sent in a
+         * rolling day because of mails our server did not authenticate (forged or
+         * unverifiable): past it, such a mail is filed away unanswered. 0 sends
+         * none. Codes caused by authenticated mail are not counted.
+         */
+        unverifiedCodeMailsPerAddressPerDay: z.number().int().min(0).max(1000).default(3),
         /** Files inside ZIPs, all the mail's ZIPs together. */
         zipEntries: z.number().int().positive().default(20),
         /** Bytes once inflated, all the mail's ZIPs together (checked before inflating). */

@@ -14,10 +14,11 @@ import type { Logger } from 'pino';
 import { auditEntry, type AuditInput, type AuditTrail } from '../audit/trail.js';
 import { isRetryableConflict } from '../batch/run.js';
 import type { Config } from '../config/schema.js';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, MailbotError } from '../core/errors.js';
 import { failpoint } from '../core/failpoints.js';
 import { ledgerKey, type OutboxEntry, type Staging, type Store, type Tx } from '../store/port.js';
-import { clientIp, senderTrust } from './authresults.js';
+import { clientIp, senderTrust, type TrustVerdict } from './authresults.js';
+import { cappedResult, CODE_MAIL_WINDOW_MS, codeMailKey, codeMailRecipients } from './code-mails.js';
 import { composeReply } from './compose.js';
 import { guard } from './guard.js';
 import type { FolderRole, HandlerResult, MailContext, MailHandler } from './handlers/types.js';
@@ -123,9 +124,26 @@ export class Pipeline {
     }
   }
 
+  /**
+   * Mails whose attempt could not be undone while the store was unreachable:
+   * left open, the next claim would count it as a crash of that mail.
+   */
+  private readonly undeferred = new Set<string>();
+
+  /** Undo an attempt the environment stopped (it is not counted), now or as soon as the store answers. */
+  private async undoAttempt(key: string): Promise<void> {
+    try {
+      await this.deps.store.mail.defer(key);
+      this.undeferred.delete(key);
+    } catch {
+      this.undeferred.add(key);
+    }
+  }
+
   private async processInOrder(source: MailSource, ref: MailRef, before: Promise<void>, release: () => void, solo: boolean): Promise<PendingMove | 'solo' | null> {
     const { store, audit } = this.deps;
     const key = ledgerKey(ref.key);
+    for (const k of [...this.undeferred]) await this.undoAttempt(k);
     let claim;
     try {
       claim = await store.mail.claim(key, ref.key, { solo });
@@ -162,7 +180,7 @@ export class Pipeline {
     } catch (err) {
       if (isEnvironmentFault(err)) {
         // The disk, the store: not the mail's fault. It is not counted, and waits in the inbox.
-        await store.mail.defer(key).catch(() => undefined);
+        await this.undoAttempt(key);
         this.deps.onFault?.(err);
         return null;
       }
@@ -193,6 +211,26 @@ export class Pipeline {
     const now = Date.now();
     const recent = await this.deps.store.read((tx) => tx.rate.recent(UNKNOWN_REPLIES, HOUR, now));
     return this.take(UNKNOWN_REPLIES, recent, this.deps.config.limits.repliesToUnknownPerHour, releases);
+  }
+
+  /**
+   * Places for the code mails a result would send because of a mail our
+   * server did not authenticate, one per address (code-mails.ts); or the
+   * keyed hash of the first address whose day is full. The store counts them
+   * at the commit, which checks again (another daemon may have mailed that
+   * address meanwhile).
+   */
+  private async placesForCodeMails(result: HandlerResult, releases: (() => void)[]): Promise<{ keys: string[] } | { full: string }> {
+    const { store, audit, config } = this.deps;
+    const keys: string[] = [];
+    for (const address of codeMailRecipients(result)) {
+      const hash = audit.hash(address);
+      const key = codeMailKey(hash);
+      const recent = await store.read((tx) => tx.rate.recent(key, CODE_MAIL_WINDOW_MS, Date.now()));
+      if (!this.take(key, recent, config.limits.unverifiedCodeMailsPerAddressPerDay, releases)) return { full: hash };
+      keys.push(key);
+    }
+    return { keys };
   }
 
   /**
@@ -309,13 +347,22 @@ export class Pipeline {
       const recent = await store.read((tx) => tx.rate.recent(senderKey, HOUR, Date.now()));
       if (!this.take(senderKey, recent, config.limits.mailsPerSenderPerHour, releases)) return this.defer(key, client.id, trail, now);
     }
-    return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey: quotaKey, unknownSender: !client, releases });
+    return this.finish(ref, key, attempt, message, await handler.handle(ctx), trail, { senderKey: quotaKey, unknownSender: !client, releases, trust: ctx.trust });
   }
 
   /** Commit the outcome, what the handler wants written and the queued replies, together; the move comes after. */
-  private async finish(ref: MailRef, key: string, attempt: Attempt, message: ParsedMessage | undefined, handled: HandlerResult, trail: readonly AuditInput[], sender: { senderKey?: string | undefined; unknownSender?: boolean; releases?: (() => void)[] } = {}): Promise<PendingMove> {
+  private async finish(ref: MailRef, key: string, attempt: Attempt, message: ParsedMessage | undefined, outcome: HandlerResult, trail: readonly AuditInput[], sender: { senderKey?: string | undefined; unknownSender?: boolean; releases?: (() => void)[]; trust?: TrustVerdict } = {}): Promise<PendingMove> {
     const { store, config, templates } = this.deps;
     const { senderKey } = sender;
+    // Code mails caused by a mail our server did not authenticate: a few a day per address, then the mail is filed away.
+    const unverified = sender.trust?.status === 'fail' ? sender.trust : undefined;
+    const codeMails = unverified ? await this.placesForCodeMails(outcome, sender.releases ?? []) : { keys: [] };
+    let handled = outcome;
+    if ('full' in codeMails) {
+      await outcome.scratch?.discard();
+      await outcome.abort?.();
+      handled = cappedResult(outcome, codeMails.full, config.limits.unverifiedCodeMailsPerAddressPerDay, unverified?.reason ?? '');
+    }
     const capped = sender.unknownSender && handled.reply ? !(await this.placeForUnknown(sender.releases ?? [])) : false;
     const result: HandlerResult = capped ? { ...handled, reply: undefined, audit: [...handled.audit, { action: 'reply-withheld', outcome: 'refused', details: { reason: 'replies-to-unknown-senders-per-hour' } }] } : handled;
     const folder = this.folder(result.folder);
@@ -340,6 +387,10 @@ export class Pipeline {
         if (staging) await queueReplies(tx, staging, entries, ids);
         if (senderKey) await tx.rate.hit(senderKey, HOUR, config.limits.mailsPerSenderPerHour, now.getTime());
         if (sender.unknownSender && result.reply) await tx.rate.hit(UNKNOWN_REPLIES, HOUR, config.limits.repliesToUnknownPerHour, now.getTime());
+        for (const k of 'keys' in codeMails ? codeMails.keys : []) {
+          // Full at the commit: another daemon mailed this address meanwhile. Handled again, the mail finds the day full.
+          if (!(await tx.rate.hit(k, CODE_MAIL_WINDOW_MS, config.limits.unverifiedCodeMailsPerAddressPerDay, now.getTime()))) throw new MailbotError('STORE_CONFLICT', 'the daily code mails of an address were counted by another transaction');
+        }
         await tx.ledger.record({
           ...ref.key,
           state: 'handled',

@@ -14,6 +14,7 @@ import { classifyRequest, fieldLines, type RightKind } from '../../../gdpr/class
 import { patchFromFields, planFromPatch, unionPatch, type RectificationPlan } from '../../../gdpr/rectification.js';
 import { addCalendarMonths, newCode, type Party, type RightsRequest, type StoredCode } from '../../../gdpr/requests.js';
 import { T } from '../../../gdpr/texts.js';
+import { CODE_MAIL_KIND } from '../../code-mails.js';
 import { newMessageId, type ReplyDraft } from '../../compose.js';
 import { detectLanguage, type Lang } from '../../language.js';
 import { notice } from '../../notices.js';
@@ -89,7 +90,7 @@ export async function openRequest(ctx: MailContext): Promise<HandlerResult> {
   const items = plan ? [...plan.changes.map(T.change), ...plan.unknown.map((u) => (lang === 'fr' ? `${u} : champ non reconnu, ne sera pas modifié` : `${u}: unknown field, will not be changed`))] : [];
   const paragraphs = plan && plan.changes.length > 0 ? [...body, ...T.changesIntro(lang)] : body;
   const after = plan?.keyChange ? T.keyChangeNote(lang, parties.some((p) => p.role === 'record-address') ? 'record-address' : 'operator', Boolean(config.operatorAddress)) : [];
-  const codeMail = notice(from, lang, T.codeSubject(lang, ref), paragraphs, items, ref, 'gdpr-code');
+  const codeMail = notice(from, lang, T.codeSubject(lang, ref), paragraphs, items, ref, CODE_MAIL_KIND);
   // Below the list of changes: what else the change needs, and that the list joins two requests.
   codeMail.data.paragraphsAfter = [...after, ...(joined && plan ? T.joinedChanges(lang) : [])];
   const reply = { ...codeMail, messageId: newMessageId(config.botAddress) };
@@ -140,12 +141,12 @@ function keyChangeParties(plan: RectificationPlan, recordEmails: readonly string
   for (const address of plan.newAddresses) {
     const c = code();
     parties.push({ address, role: 'new-address', code: c.stored });
-    send(mailing, notice(address, lang, T.newAddressSubject(lang, ref), T.newAddressBody(lang, c.code, hours), [], ref, 'gdpr-code'), botAddress);
+    send(mailing, notice(address, lang, T.newAddressSubject(lang, ref), T.newAddressBody(lang, c.code, hours), [], ref, CODE_MAIL_KIND), botAddress);
   }
   for (const address of recordEmails.filter((e) => e !== requester)) {
     const c = code();
     parties.push({ address, role: 'record-address', code: c.stored });
-    send(mailing, notice(address, lang, T.approvalSubject(lang, ref), T.approvalBody(lang, requester, c.code, hours), plan.changes.map(T.change), ref, 'gdpr-code'), botAddress);
+    send(mailing, notice(address, lang, T.approvalSubject(lang, ref), T.approvalBody(lang, requester, c.code, hours), plan.changes.map(T.change), ref, CODE_MAIL_KIND), botAddress);
   }
   return parties;
 }
