@@ -16,6 +16,8 @@ export const AUDIT_ACTIONS = [
   'reply-queued',
   'reply-sent',
   'reply-failed',
+  'reply-requeued',
+  'reply-dismissed',
   'moved',
   'set-aside',
   'error',

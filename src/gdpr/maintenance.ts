@@ -54,6 +54,9 @@ export async function digest(store: Store, config: Config, now: Date): Promise<R
     const left = daysLeft(r, now);
     return `${r.ref} — ${r.kind} — ${r.status} — ${left < 0 ? `EN RETARD de ${-left} j` : `${left} j restant(s)`} (échéance ${(r.extendedDueAt ?? r.dueAt).slice(0, 10)})`;
   });
+  // Replies the mail server refused for good stay listed until the operator resends or dismisses them.
+  const refused = (await store.read((tx) => tx.outbox.list())).filter((e) => e.state === 'failed');
+  const refusedLines = refused.map((e) => `Réponse refusée ${e.id} (${e.kind}${e.kind.startsWith('batch-result') ? ', porte des factures émises' : ''}${e.clientId ? `, client ${e.clientId}` : ''}) : ${e.lastError ?? ''} — mailbot resend ${e.id}, ou mailbot dismiss ${e.id}`);
   const chain = `Tête de la chaîne du journal d'audit au ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC : ${head.seq}:${head.mac}. Conservez ce message : « mailbot log --verify --head ${head.seq}:${head.mac} » prouvera plus tard que rien n'a été modifié ni retiré jusqu'à cette ligne.`;
   return {
     kind: 'operator-digest',
@@ -63,8 +66,13 @@ export async function digest(store: Store, config: Config, now: Date): Promise<R
     data: {
       ...frame('fr'),
       subject: urgent.length > 0 ? `Demandes RGPD : ${urgent.length} à traiter sous 7 jours ou en retard` : 'Rapport quotidien : aucune demande RGPD urgente',
-      paragraphs: [urgent.length > 0 ? `${open.length} demande(s) ouverte(s). À traiter en priorité :` : `${open.length} demande(s) ouverte(s), aucune à échéance sous 7 jours.`, 'Détails : mailbot requests', chain],
-      items,
+      paragraphs: [
+        urgent.length > 0 ? `${open.length} demande(s) ouverte(s). À traiter en priorité :` : `${open.length} demande(s) ouverte(s), aucune à échéance sous 7 jours.`,
+        'Détails : mailbot requests',
+        ...(refused.length > 0 ? [`${refused.length} réponse(s) refusée(s) par le serveur d'envoi, en attente d'un renvoi (mailbot outbox --failed) : voir la liste.`] : []),
+        chain,
+      ],
+      items: [...items, ...refusedLines],
     },
   };
 }

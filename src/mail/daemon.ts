@@ -19,7 +19,8 @@ import { composeReply, type ReplyDraft } from './compose.js';
 import { ByteBudget } from '../core/budget.js';
 import { Outbox, queueReplies, stageReply } from './outbox.js';
 import { sweepLeftovers } from '../store/leftovers.js';
-import { faultBackoffMs, faultName, isEnvironmentFault } from './faults.js';
+import { describeFault, faultBackoffMs, faultName, isEnvironmentFault } from './faults.js';
+import { probeDataDir } from '../store/health.js';
 import type { PendingMove, Pipeline } from './pipeline.js';
 import type { MailRef, MailSource } from './source.js';
 import type { Templates } from './templates.js';
@@ -148,6 +149,9 @@ export class Daemon {
       if (this.faultUntil > Date.now()) break; // the environment is at fault: the timer kicks again
       try {
         await this.round();
+        // A round the environment let through ends an episode even when no mail came (a disk fault: once a write works).
+        const episode = this.status.fault;
+        if (episode && this.faultUntil <= Date.now() && (episode.cause === 'store unreachable' || !(await probeDataDir(this.store.dataDir)))) this.healed();
       } catch (err) {
         this.log.warn({ err: errorMessage(err) }, 'mailbox poll failed; will retry');
       }
@@ -244,26 +248,35 @@ export class Daemon {
 
   /**
    * The environment failed (a full disk, the store unreachable): no new mail
-   * is taken until the next try, after a growing delay; said once, not for
-   * every mail.
+   * is taken until the next try, after a growing delay. An episode is told
+   * once, at error level, with its cause; its retries are logged at debug,
+   * and the status says since when the intake is paused and why.
    */
   fault(err: unknown): void {
     if (this.faultUntil > Date.now()) return;
     this.faults++;
     const delay = faultBackoffMs(this.faults);
     this.faultUntil = Date.now() + delay;
-    this.status.connection = `paused: ${faultName(err)}`;
-    this.log.error({ fault: faultName(err), retryInMs: delay, err: this.audit.redact(errorMessage(err)) }, 'the environment failed (disk, store): not taking new mail until the next try');
+    const cause = describeFault(err);
+    const since = this.status.fault?.since ?? new Date().toISOString();
+    this.status.fault = { code: faultName(err), cause, since };
+    this.status.connection = `paused: ${cause} since ${since}`;
+    const fields = { fault: faultName(err), retryInMs: delay, err: this.audit.redact(errorMessage(err)) };
+    if (this.faults === 1) this.log.error(fields, `${cause}: not taking new mail until it works again`);
+    else this.log.debug(fields, 'the environment still fails; trying again later');
     if (this.faultTimer) clearTimeout(this.faultTimer);
     this.faultTimer = setTimeout(() => this.kick(), delay);
     this.faultTimer.unref();
+    // Said where the operator looks, even when the store cannot take it (status reads the local copy then).
+    void this.writeStatus();
   }
 
   /** Called after a mail went through: the environment works again. */
   private healed(): void {
     if (this.faults === 0) return;
-    this.log.info({ after: this.faults }, 'the environment works again: taking mail');
+    this.log.info({ after: this.faults, since: this.status.fault?.since }, 'the environment works again: taking mail');
     this.faults = 0;
+    delete this.status.fault;
   }
 
   private async sendOutbox(): Promise<void> {
@@ -275,7 +288,8 @@ export class Daemon {
   }
 
   private async writeStatus(): Promise<void> {
-    if (!this.stopping) this.status.connection = this.faultUntil > Date.now() ? this.status.connection : this.source.state();
+    // Paused until a mail goes through again (healed), not only until the next try.
+    if (!this.stopping) this.status.connection = this.status.fault ? `paused: ${this.status.fault.cause} since ${this.status.fault.since}` : this.source.state();
     this.status.updatedAt = new Date().toISOString();
     await this.store.reportStatus({ ...this.status }).catch(() => undefined);
   }
@@ -283,6 +297,7 @@ export class Daemon {
   /** Finish the mails in hand, then close everything. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.outbox.stop();
     if (this.faultTimer) clearTimeout(this.faultTimer);
     for (const t of this.tasks) t.stop();
     while (this.running) await this.running;

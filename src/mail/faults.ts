@@ -23,7 +23,24 @@ export function faultName(err: unknown): string {
   return typeof code === 'string' ? code : 'unknown';
 }
 
-/** The delay before the next try: 5 s, doubling, at most 5 minutes. */
+/** What failed, for the operator: the status line and the one log line of an episode. */
+export function describeFault(err: unknown): string {
+  const code = faultName(err);
+  if (code === 'STORE_UNREACHABLE' || POSTGRES.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'].includes(code)) return 'store unreachable';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return `data directory full (${code})`;
+  if (code === 'EROFS') return 'data directory read-only (EROFS)';
+  if (code === 'EIO') return 'disk error (EIO)';
+  if (code === 'EMFILE' || code === 'ENFILE') return `too many open files (${code})`;
+  if (code === 'ENOMEM') return 'out of memory (ENOMEM)';
+  if (code === 'ELOCKED') return 'store lock unavailable (ELOCKED)';
+  return `fault of the environment (${code})`;
+}
+
+/**
+ * The delay before the next try: 2 s, doubling, at most a minute. A try is
+ * one cheap look at the store (or one mail): the intake resumes within a
+ * minute of the environment coming back, however long it was away.
+ */
 export function faultBackoffMs(consecutive: number): number {
-  return Math.min(5_000 * 2 ** Math.max(0, consecutive - 1), 300_000);
+  return Math.min(2_000 * 2 ** Math.max(0, consecutive - 1), 60_000);
 }

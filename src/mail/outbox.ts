@@ -3,14 +3,17 @@
  * same commit as what it answers; it is sent with backoff while the SMTP
  * server is down, and a copy goes to the Sent folder. An entry leaves the
  * store only after the server accepted it (the audit trail says
- * "reply-sent", in that same commit), so a crash can at worst send a reply
- * twice, never lose it (invariant 3).
+ * "reply-sent", in that same commit, right after the server's answer), so a
+ * crash can at worst send a reply twice, never lose it (invariant 3). A reply
+ * the server refuses for good is kept, failed, for the operator to resend or
+ * dismiss (`mailbot outbox`, `resend`, `dismiss`).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ByteBudget } from '../core/budget.js';
 import { auditEntry } from '../audit/trail.js';
 import { errorMessage } from '../core/errors.js';
+import { isEnvironmentFault } from './faults.js';
 import type { OutboxEntry, Staging, Store, Tx } from '../store/port.js';
 import { composeReply, type ComposedMail, type Identity, type ReplyDraft } from './compose.js';
 import { notice } from './notices.js';
@@ -179,24 +182,39 @@ export class Outbox {
   }
 
   /**
-   * The copy in Sent comes before the record, so that one commit says both; a
-   * crash in between sends the reply again, which invariant 3 allows, and
-   * never loses it.
+   * The server said 250: that is recorded first, in its own commit, so that
+   * the window in which a kill sends the reply twice is the SMTP transaction
+   * itself (invariant 3). The copy in Sent follows, from the message still in
+   * memory; a kill in between loses that copy, never the reply or its record.
+   * While the store cannot take the record (an outage), it is tried again
+   * here, and the reply stays ours: it is never offered to be sent again.
    */
   private async recordSent(entry: OutboxEntry, raw: Buffer): Promise<void> {
-    let savedToSent = false;
-    if (this.source) {
+    for (let attempt = 1; ; attempt++) {
       try {
-        await this.source.saveSent(raw);
-        savedToSent = true;
+        await this.store.transact(async (tx) => {
+          await tx.outbox.sent(entry.id);
+          tx.audit(auditEntry({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1 } }));
+        });
+        break;
       } catch (err) {
-        this.log.warn({ id: entry.id, err: this.ctx.redact(errorMessage(err)) }, 'could not copy the reply to the Sent folder');
+        if (!isEnvironmentFault(err) || this.stopping) throw err;
+        if (attempt === 1) this.log.warn({ id: entry.id, err: this.ctx.redact(errorMessage(err)) }, 'reply sent; its record waits for the store');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2_000)));
       }
     }
-    await this.store.transact(async (tx) => {
-      await tx.outbox.sent(entry.id);
-      tx.audit(auditEntry({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1, savedToSent } }));
-    });
+    if (!this.source) return;
+    try {
+      await this.source.saveSent(raw);
+    } catch (err) {
+      this.log.warn({ id: entry.id, err: this.ctx.redact(errorMessage(err)) }, 'could not copy the reply to the Sent folder');
+    }
+  }
+
+  /** Stop waiting for the store to record replies already sent (the process is stopping). */
+  private stopping = false;
+  stop(): void {
+    this.stopping = true;
   }
 
   /** Refused for good: marked failed, and the operator told (unless it is the operator's own notice). */
@@ -205,12 +223,24 @@ export class Outbox {
     const tell = operator && entry.kind !== 'operator-notice' && !entry.envelope.to.includes(operator);
     const staged = tell
       ? await stageNotices(this.store, this.ctx.me, this.ctx.templates, [
-          notice(operator, 'fr', `Réponse refusée par le serveur (${code})`, [`Le serveur d'envoi a refusé définitivement une réponse (${entry.kind}, ${entry.id})${entry.inReplyTo ? ` au courrier ${entry.inReplyTo}` : ''} : ${message}`, 'Elle ne sera pas renvoyée. La liste : mailbot status.'], [], undefined, 'operator-notice'),
+          notice(
+            operator,
+            'fr',
+            `Réponse refusée par le serveur (${code})${entry.kind.startsWith('batch-result') ? ' : factures émises non remises' : ''}`,
+            [
+              `Le serveur d'envoi a refusé définitivement une réponse (${entry.kind}, ${entry.id})${entry.inReplyTo ? ` au courrier ${entry.inReplyTo}` : ''}${entry.clientId ? ` du client ${entry.clientId}` : ''} : ${message}`,
+              ...(entry.kind.startsWith('batch-result') ? ['Elle porte des factures numérotées que le client n\'a pas reçues.'] : []),
+              `Elle est conservée. Après correction de la cause : mailbot resend ${entry.id} (ou mailbot dismiss ${entry.id}). La liste : mailbot outbox --failed ; le rapport quotidien la rappelle jusque-là.`,
+            ],
+            [],
+            undefined,
+            'operator-notice',
+          ),
         ])
       : undefined;
     try {
       await this.store.transact(async (tx) => {
-        await tx.outbox.fail(entry.id, { error: message, recipientHashes: entry.envelope.to.map((a) => this.ctx.hash(a)) });
+        await tx.outbox.fail(entry.id, { error: message });
         tx.audit(auditEntry({ action: 'reply-failed', outcome: 'failed', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { attempts: entry.attempts + 1, kind: entry.kind, permanent: true, code } }));
         if (staged) await queueReplies(tx, staged.staging, staged.entries);
       });

@@ -141,11 +141,14 @@ export interface Tx extends ReadTx {
     /** A reply that must not leave any more (its recipient's data was erased): gone, its message shredded. */
     cancel(id: string): Promise<void>;
     /**
-     * Refused for good by the server (5xx): marked failed, never tried again.
-     * The record stays for the operator with its recipients as keyed hashes;
-     * the message itself is shredded, it has nowhere to go.
+     * Refused for good by the server (5xx): marked failed, not tried again by
+     * itself. The message stays, so that the operator can resend it once the
+     * cause is fixed (`resend`) or drop it (`cancel`); it may carry issued
+     * invoices the client has not received.
      */
-    fail(id: string, failure: { error: string; recipientHashes: string[] }): Promise<void>;
+    fail(id: string, failure: { error: string }): Promise<void>;
+    /** A failed reply queued again, due now (`mailbot resend`); NOT_FOUND unless it is failed. */
+    resend(id: string, at: string): Promise<OutboxEntry>;
     retry(id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }): Promise<void>;
   };
   rate: ReadTx['rate'] & {
@@ -228,6 +231,8 @@ export interface DaemonStatus {
   lastPollAt?: string;
   lastMailAt?: string;
   updatedAt: string;
+  /** The environment failing now (the store unreachable, a full or read-only disk): the intake is paused. */
+  fault?: { code: string; cause: string; since: string };
 }
 
 export interface Store {

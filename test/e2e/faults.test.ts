@@ -73,9 +73,53 @@ describe('faults of the environment', { skip: skip || false, timeout: 300_000 },
       } finally {
         await daemon.stop();
       }
+      // Kept for a resend, the reply's address is in the store like any queued reply's; dismissed, it is gone.
+      const [failed] = JSON.parse(mailbot(data, ['outbox', '--failed', '--json']).stdout) as { id: string }[];
+      assert.equal(mailbot(data, ['dismiss', failed?.id ?? '']).status, 0);
       const everything = daemon.output() + readFileSync(join(data, 'audit.log'), 'utf8') + readFileSync(join(data, 'mailbot.json'), 'utf8');
       const at = everything.indexOf('gone@example.org');
       assert.ok(at < 0, `the refused address is nowhere in clear: ${everything.slice(Math.max(0, at - 300), at + 100)}`);
+    }, { prefix: 'mailbot-faults-', rcpt });
+  });
+
+  it('a batch reply refused for good (550) keeps its invoices: the operator is told at once, status and the outbox list it, and once the cause is fixed `mailbot resend` delivers it (audited)', async () => {
+    let refuse = true;
+    const rcpt = (a: string) => (a === CLIENT && refuse ? 550 : undefined);
+    await withMailServers(['factures', 'ops', 'compta'], async ({ dovecot, smtp, dir }) => {
+      const data = join(dir, 'data');
+      prepareData(data, dovecot, smtp, { operatorAddress: 'ops@studio.test' });
+      const csv = Buffer.from(generateBatchCsv(3, 2));
+      await dovecot.append('factures', await compose({ from: CLIENT, to: BOT, subject: 'Lot', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: csv, contentType: 'text/csv' }] }));
+      const daemon = startDaemon(data);
+      try {
+        await waitFor('the operator told', async () => ((await dovecot.count('ops')) >= 1 ? true : undefined), 60_000, 250);
+        const told = await simpleParser((await dovecot.messages('ops'))[0]?.source ?? Buffer.alloc(0));
+        assert.match(told.subject ?? '', /\(550\) : factures émises non remises/);
+        assert.match(told.text ?? '', /mailbot resend [0-9a-f-]{36}/);
+        const status = JSON.parse((await mailbotAsync(data, ['status', '--json'])).stdout) as { failedReplies: { id: string; carriesInvoices: boolean }[] };
+        assert.equal(status.failedReplies[0]?.carriesInvoices, true);
+        const listed = JSON.parse((await mailbotAsync(data, ['outbox', '--failed', '--json'])).stdout) as { id: string; kind: string; error: string }[];
+        assert.deepEqual(listed.map((e) => [e.id, e.kind]), [[status.failedReplies[0]?.id, 'batch-result']]);
+        assert.match(listed[0]?.error ?? '', /550 .*hmac:/, 'the cause, the address as a keyed hash');
+        await new Promise((r) => setTimeout(r, 2000));
+        assert.equal(await dovecot.count('compta'), 0, 'not tried again by itself');
+        const usage = await mailbotAsync(data, ['resend']);
+        assert.equal(usage.status, 2);
+        refuse = false;
+        const resent = await mailbotAsync(data, ['resend', listed[0]?.id ?? '']);
+        assert.equal(resent.status, 0, resent.stderr);
+        await waitFor('the reply delivered', async () => ((await dovecot.count('compta')) >= 1 ? true : undefined), 60_000, 250);
+        const reply = await simpleParser((await dovecot.messages('compta'))[0]?.source ?? Buffer.alloc(0));
+        assert.deepEqual(reply.attachments.filter((a) => a.filename?.endsWith('.pdf')).map((a) => a.filename), ['FA-2026-00001.pdf', 'FA-2026-00002.pdf', 'FA-2026-00003.pdf']);
+        assert.equal((await mailbotAsync(data, ['resend', listed[0]?.id ?? ''])).status, 2, 'a reply sent is not resent');
+        assert.deepEqual(JSON.parse((await mailbotAsync(data, ['outbox', '--failed', '--json'])).stdout), []);
+        const audit = (await mailbotAsync(data, ['log', '--json', '--action', 'reply-requeued'])).stdout.trim().split('\n').map((l) => JSON.parse(l) as { actor?: string; actorId?: string });
+        assert.equal(audit.length, 1);
+        assert.equal(audit[0]?.actor, 'operator:cli');
+        assert.match(audit[0]?.actorId ?? '', /^hmac:/);
+      } finally {
+        await daemon.stop();
+      }
     }, { prefix: 'mailbot-faults-', rcpt });
   });
 

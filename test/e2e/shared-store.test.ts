@@ -5,7 +5,7 @@
  * embedded store migrated into the database.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -109,34 +109,71 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
     });
   });
 
-  it('the store unreachable pauses the intake without charging the mails, and they are answered once it is back', async () => {
+  it('two outages of the store under two working daemons: no exit, status says paused and since when, nothing charged to the mails, each answered once', async () => {
     await world(async ({ dovecot, smtp, dir, env, storeConfig }) => {
       const a = join(dir, 'a');
+      const b = join(dir, 'b');
       prepareData(a, dovecot, smtp, storeConfig, {}, { env });
-      const daemon = startDaemon(a, env);
+      prepareData(b, dovecot, smtp, storeConfig, null, { user: 'factures2', env });
+      const da = startDaemon(a, env);
+      const db = startDaemon(b, env);
+      const outputs = () => `--- daemon a:\n${da.output().slice(-3000)}\n--- daemon b:\n${db.output().slice(-3000)}`;
       let paused = false;
-      try {
-        await dovecot.append('factures', await csvMail('P0', 2));
-        await waitFor('the first reply', async () => ((await dovecot.count('compta')) >= 1 ? true : undefined), 60_000, 250);
+      const outage = async (round: number) => {
+        // Stopped at once, as a crash would, while both daemons have work in hand.
+        const from = new Date().toISOString();
         pg.pause();
         paused = true;
-        await dovecot.append('factures', await csvMail('P1', 2));
-        await dovecot.append('factures', await compose({ from: 'jane@example.org', to: BOT, subject: 'Question', text: 'Bonjour, à quoi sert cette adresse ?' }));
-        await waitFor('the intake paused', () => (/the environment failed \(disk, store\)/.test(daemon.output()) ? true : undefined), 60_000, 250);
-        assert.equal(await dovecot.count('factures'), 2, 'the mails wait in the inbox');
-        assert.equal(daemon.child.exitCode, null, 'the daemon is still running');
+        // Each daemon says it in its local status (the store is away) and logs it once, at error level.
+        const pausedSince = (data: string) => (JSON.parse(readFileSync(join(data, 'status.json'), 'utf8')) as { fault?: { cause: string; since: string } }).fault;
+        await waitFor(`both paused (${round})`, () => [a, b].every((d) => (pausedSince(d)?.since ?? '') >= from) || undefined, 60_000, 100).catch((err: Error) => {
+          throw new Error(`${err.message}: ${JSON.stringify([pausedSince(a), pausedSince(b)])}\n${outputs()}`);
+        });
+        for (const d of [da, db]) assert.equal(d.output().split('store unreachable: not taking new mail').length - 1, round, 'one error line per episode');
+        const status = await mailbotAsync(a, ['status', '--json'], env);
+        assert.equal(status.status, 2, 'status exits 2 while the store is away');
+        const s = JSON.parse(status.stdout) as { daemon: string; faults: { cause: string; since?: string }[] };
+        assert.match(s.daemon, /^paused \(pid /);
+        assert.ok(s.faults.some((f) => /store unreachable/.test(f.cause) && f.since), JSON.stringify(s.faults));
+        await new Promise((r) => setTimeout(r, 3000));
+        assert.deepEqual([da.child.exitCode, db.child.exitCode], [null, null], `no daemon exits\n${outputs()}`);
         pg.resume();
         paused = false;
-        await waitFor('both answered', async () => ((await dovecot.count('compta')) >= 2 && (await dovecot.count('jane')) >= 1 ? true : undefined), 120_000, 500).catch((err: Error) => {
-          throw new Error(`${err.message}\n${daemon.output().slice(-3000)}`);
+        await waitFor(`both resumed (${round})`, () => [a, b].every((d) => !pausedSince(d)) || undefined, 90_000, 250).catch((err: Error) => {
+          throw new Error(`${err.message}: ${JSON.stringify([pausedSince(a), pausedSince(b)])}\n${outputs()}`);
         });
-        await waitFor('the inbox empty', async () => ((await dovecot.count('factures')) === 0 ? true : undefined), 30_000);
-        const status = JSON.parse((await mailbotAsync(a, ['status', '--json'], env)).stdout) as { setAside: unknown[]; outcomes: Record<string, number>; batches: number };
-        assert.deepEqual([status.setAside.length, status.batches], [0, 2], 'nothing set aside, each batch once');
-        assert.deepEqual(numbersIn(await messages(dovecot, 'compta')).sort(), series(4));
+      };
+      try {
+        for (let i = 0; i < 4; i++) {
+          await dovecot.append('factures', await csvMail(`P${i}`, 40));
+          await dovecot.append('factures2', await csvMail(`Q${i}`, 40));
+        }
+        await dovecot.append('factures', await compose({ from: 'jane@example.org', to: BOT, subject: 'Question', text: 'Bonjour, à quoi sert cette adresse ?' }));
+        await waitFor('the first reply', async () => ((await dovecot.count('compta')) >= 1 ? true : undefined), 60_000, 100);
+        await outage(1);
+        await waitFor('work goes on', async () => ((await dovecot.count('compta')) >= 3 ? true : undefined), 120_000, 250);
+        await outage(2);
+        await waitFor('all answered', async () => ((await dovecot.count('compta')) >= 8 && (await dovecot.count('jane')) >= 1 ? true : undefined), 180_000, 500).catch((err: Error) => {
+          throw new Error(`${err.message}\n${outputs()}`);
+        });
+        await waitFor('the inboxes empty', async () => ((await dovecot.count('factures')) + (await dovecot.count('factures2')) === 0 ? true : undefined), 30_000);
+        await new Promise((r) => setTimeout(r, 2000));
+        const answered = await messages(dovecot, 'compta');
+        assert.equal(answered.length, 8, `each batch answered once: ${answered.map((m) => `${m.subject ?? ''} ${m.messageId ?? ''}`).join(' | ')}`);
+        const status = JSON.parse((await mailbotAsync(a, ['status', '--json'], env)).stdout) as { setAside: unknown[]; batches: number; faults: unknown[]; daemon: string };
+        assert.deepEqual([status.setAside.length, status.batches, status.faults.length], [0, 8, 0], `nothing set aside, each batch once, the episode over: ${JSON.stringify(status.setAside)}`);
+        assert.match(status.daemon, /running \(pid .*running \(pid /);
+        assert.deepEqual(numbersIn(await messages(dovecot, 'compta')).sort(), series(320), 'one series, no gap, no number twice');
       } finally {
         if (paused) pg.resume(); // the next tests need it
-        await daemon.stop();
+        await da.stop();
+        await db.stop();
+      }
+      // What the daemons staged and never committed is gone with them: nothing in clear stays behind.
+      for (const data of [a, b]) {
+        const staged = existsSync(join(data, '.staging')) ? readdirSync(join(data, '.staging'), { recursive: true }).map(String) : [];
+        const withContent = staged.filter((f) => statSync(join(data, '.staging', f)).isFile() && statSync(join(data, '.staging', f)).size > 0);
+        assert.deepEqual(withContent, [], `${data}/.staging`);
       }
     });
   });

@@ -267,9 +267,9 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
-    it('keeps a reply refused for good as a record without its message or its address, never handed out again', async () => {
+    it('keeps a reply refused for good with its message, never handed out again by itself; resend queues it again, cancel shreds it', async () => {
       await withStore(async (store) => {
-        const entry = { id: '00000000-0000-4000-8000-0000000000ab', createdAt: now(), messageId: '<f@x>', envelope: { from: 'factures@studio.test', to: ['gone@b.test'] }, file: 'queue/00000000-0000-4000-8000-0000000000ab.eml', state: 'queued' as const, attempts: 0, nextAttemptAt: now(), kind: 'help' };
+        const entry = { id: '00000000-0000-4000-8000-0000000000ab', createdAt: now(), messageId: '<f@x>', envelope: { from: 'factures@studio.test', to: ['gone@b.test'] }, file: 'queue/00000000-0000-4000-8000-0000000000ab.eml', state: 'queued' as const, attempts: 0, nextAttemptAt: now(), kind: 'batch-result' };
         const staging = await store.files.stage();
         await staging.write(entry.file, 'Subject: hi\r\n\r\nhello');
         await store.transact(async (tx) => {
@@ -277,15 +277,25 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
           await tx.outbox.queue(entry);
         });
         assert.equal((await store.outbox.takeDue(new Date(Date.now() + 1000), 10)).length, 1);
-        await store.transact((tx) => tx.outbox.fail(entry.id, { error: '550 no such user', recipientHashes: ['hmac:k1:00ff'] }));
-        assert.equal(await store.files.exists(entry.file), false, 'the message is shredded');
+        await store.transact((tx) => tx.outbox.fail(entry.id, { error: '550 mailbox full' }));
+        assert.equal((await store.files.read(entry.file)).toString(), 'Subject: hi\r\n\r\nhello', 'the message is kept for a resend');
         const [kept] = await store.read((tx) => tx.outbox.list());
         assert.equal(kept?.state, 'failed');
         assert.equal(kept?.attempts, 1);
-        assert.equal(kept?.lastError, '550 no such user');
-        assert.deepEqual(kept?.envelope.to, ['hmac:k1:00ff']);
-        assert.deepEqual(await store.outbox.takeDue(new Date(Date.now() + 86_400_000), 10), [], 'never tried again');
+        assert.equal(kept?.lastError, '550 mailbox full');
+        assert.deepEqual(kept?.envelope.to, ['gone@b.test']);
+        assert.deepEqual(await store.outbox.takeDue(new Date(Date.now() + 86_400_000), 10), [], 'never tried again by itself');
         assert.deepEqual((await store.stats()).outbox, { queued: 0, failed: 1, sent: 0 });
+        await assert.rejects(store.transact((tx) => tx.outbox.resend('00000000-0000-4000-8000-0000000000ff', now())), { code: 'NOT_FOUND' });
+        const again = await store.transact((tx) => tx.outbox.resend(entry.id, now()));
+        assert.equal(again.state, 'queued');
+        await assert.rejects(store.transact((tx) => tx.outbox.resend(entry.id, now())), { code: 'NOT_FOUND' }, 'only a failed reply is resent');
+        assert.deepEqual((await store.outbox.takeDue(new Date(Date.now() + 1000), 10)).map((e) => e.id), [entry.id]);
+        await store.outbox.release([entry.id]);
+        await store.transact((tx) => tx.outbox.fail(entry.id, { error: '550 again' }));
+        await store.transact((tx) => tx.outbox.cancel(entry.id));
+        assert.equal(await store.files.exists(entry.file), false, 'dismissed: the message is shredded');
+        assert.deepEqual((await store.stats()).outbox, { queued: 0, failed: 0, sent: 0 });
       });
     });
 

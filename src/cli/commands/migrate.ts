@@ -44,6 +44,7 @@ async function migrate(dataDir: string, config: Config, say: (line: string) => v
   const { PostgresStore } = await import('../../store/postgres/store.js');
   const { migrateToPostgres, registerDigest, targetName } = await import('../../store/migrate-to-postgres.js');
   const { verifyTrail } = await import('../../audit/verify.js');
+  const { LEGACY_UNSEALED } = await import('../../audit/legacy.js');
   const reserved = [config.botAddress, ...(config.operatorAddress ? [config.operatorAddress] : [])];
   const seal = targetSeal(dataDir, config);
   const source = await EmbeddedStore.open(dataDir, { reserved, seal });
@@ -51,6 +52,9 @@ async function migrate(dataDir: string, config: Config, say: (line: string) => v
     const fence = await source.movedTo();
     if (fence?.state === 'moved') throw new MailbotError('STORE_MOVED', `this data directory's store was already moved to PostgreSQL (${fence.target}) on ${fence.at}`);
     const trail = await verifyTrail(source, seal);
+    if (trail.problem?.code === LEGACY_UNSEALED) {
+      throw new MailbotError('MIGRATION_AUDIT_UNSEALED', `the audit trail holds lines written before the chain began: read them, seal them once with \`mailbot log --seal-legacy\` (with the embedded configuration), then run this command again`);
+    }
     if (!trail.ok) {
       const at = trail.problem ? ` (line ${trail.problem.position}: ${trail.problem.problem})` : '';
       throw new MailbotError('MIGRATION_AUDIT_KEY', `the key in ${config.audit.keyEnv} with audit.keyId "${config.audit.keyId}" does not verify this data directory's audit trail${at}. The PostgreSQL daemons must seal with the key that sealed it. If ${config.audit.keyEnv} was never set for the embedded store, its key is the data directory's own: export ${config.audit.keyEnv}="$(cat ${dataDir}/secrets/audit.key)" and set "audit": { "keyId": "local" } in the configuration, then run this command again`);

@@ -11,7 +11,6 @@ import type { AuditSeal } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
 import type { Config } from '../../config/schema.js';
 import { MailbotError, UsageError } from '../../core/errors.js';
-import { processAlive } from '../../store/embedded/staging.js';
 import type { AuditFilter, Store } from '../../store/port.js';
 import { resolveDataDir } from '../../store/files.js';
 import { withStore, type GlobalOptions } from '../context.js';
@@ -109,33 +108,6 @@ export function registerOperatorCommands(program: Command, globals: () => Global
         };
         await listCommand(store, await sealOf(store, config), filter, Boolean(f.follow), print);
         if (header && process.exitCode !== 1) console.log(line(HEADER));
-      });
-    });
-
-  program
-    .command('status')
-    .description('daemon state, last poll, counts of mails, replies, batches and requests, mails set aside')
-    .option('--json', 'JSON output')
-    .action(async (f: { json?: boolean }) => {
-      await withStore(globals(), async (store) => {
-        const [stats, daemons, failed] = await Promise.all([store.stats(), store.daemons(), store.read(async (tx) => (await tx.outbox.list()).filter((e) => e.state === 'failed'))]);
-        const live = daemons.filter((d) => (store.backend === 'embedded' ? processAlive(d.pid, Date.parse(d.startedAt)) && d.connection !== 'stopped' : Date.now() - Date.parse(d.updatedAt) < 120_000));
-        const summary = {
-          backend: store.backend,
-          daemon: live.length > 0 ? live.map((d) => `running (pid ${d.pid} on ${d.node})`).join('; ') : 'not running',
-          daemons,
-          ...stats,
-          failedReplies: failed.map((e) => ({ id: e.id, kind: e.kind, createdAt: e.createdAt, error: e.lastError ?? '' })),
-        };
-        if (f.json) return void console.log(JSON.stringify(summary, null, 2));
-        console.log(`daemon      ${summary.daemon}`);
-        for (const d of live) console.log(`mailbox     ${d.source} — ${d.connection}; last poll ${d.lastPollAt ?? 'never'}; last mail ${d.lastMailAt ?? 'never'}`);
-        console.log(`store       ${store.backend}; ${stats.clients} client(s), ${stats.batches} batch(es), ${stats.invoices} invoice(s)`);
-        console.log(`mails       ${stats.inHand} in hand; outcomes ${JSON.stringify(stats.outcomes)}`);
-        console.log(`outbox      ${stats.outbox.queued} queued, ${stats.outbox.failed} failed, ${stats.outbox.sent} sent`);
-        console.log(`requests    ${stats.requestsOpen} open (mailbot requests)`);
-        for (const s of stats.setAside) console.log(`set aside   ${printable(s.key)}: ${printable(s.error)} (mailbot retry ${printable(s.key)})`);
-        for (const f of summary.failedReplies) console.log(`failed      reply ${f.id} (${f.kind}, ${f.createdAt.slice(0, 10)}): ${printable(f.error)}`);
       });
     });
 

@@ -349,14 +349,18 @@ export class EmbeddedTx implements Tx {
       this.out.outboxDone.push(id);
       return Promise.resolve();
     },
-    fail: (id: string, failure: { error: string; recipientHashes: string[] }) => {
+    fail: (id: string, failure: { error: string }) => {
       const entry = this.r('outbox')[id];
-      if (entry) {
-        this.w('outbox')[id] = { ...entry, envelope: { from: entry.envelope.from, to: failure.recipientHashes }, state: 'failed', attempts: entry.attempts + 1, lastError: failure.error };
-        this.out.shred.push(entry.file);
-      }
+      if (entry) this.w('outbox')[id] = { ...entry, state: 'failed', attempts: entry.attempts + 1, lastError: failure.error };
       this.out.outboxDone.push(id);
       return Promise.resolve();
+    },
+    resend: (id: string, at: string) => {
+      const entry = this.r('outbox')[id];
+      if (entry?.state !== 'failed') return Promise.reject(new MailbotError('NOT_FOUND', `no failed reply ${id} (mailbot outbox --failed lists them)`));
+      const next: OutboxEntry = { ...entry, state: 'queued', nextAttemptAt: at };
+      this.w('outbox')[id] = next;
+      return Promise.resolve(clone(next));
     },
     retry: (id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }) => {
       const entry = this.r('outbox')[id];

@@ -15,6 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { EMPTY_HEAD, type AuditSeal, type ChainHead } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
@@ -24,8 +25,9 @@ import { errorMessage, MailbotError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoints.js';
 import { OPEN_STATUSES } from '../../gdpr/requests.js';
 import { auditMatches } from '../audit-filter.js';
-import { LocalStaging, checkStoredName, discardOrphan, processAlive, stagingFolders } from '../embedded/staging.js';
+import { LocalStaging, PROCESS_STARTED, checkStoredName, discardOrphan, processAlive, stagingFolders } from '../embedded/staging.js';
 import type { AuditFilter, AuditLine, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Store, StoreStats, Tx } from '../port.js';
+import { writePrivateFile } from '../files.js';
 import { migrate } from './migrate.js';
 import { PgTx } from './tx.js';
 
@@ -33,6 +35,12 @@ type PostgresConfig = Extract<StoreConfig, { type: 'postgres' }>;
 
 // bigint counters come back as numbers (they stay far below 2^53).
 pg.types.setTypeParser(20, (v) => Number(v));
+
+/**
+ * The longest a reply stays taken by a daemon that still beats: a send that
+ * hangs past it (its SMTP timeouts are far shorter) is taken by another.
+ */
+const SEND_LEASE_SECONDS = 300;
 
 /** Errors a new attempt of the same transaction resolves. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -49,10 +57,34 @@ function constraintError(err: unknown): MailbotError | undefined {
   return new MailbotError('STORE_CONSTRAINT', `refused by the database: ${e.constraint ?? 'unique'}`);
 }
 
+/** pg's own errors for a connection that is gone: they carry no SQLSTATE. */
+const CONNECTION_LOST = /^(Connection terminated|Client has encountered a connection error|Client was closed|timeout exceeded when trying to connect|Connection ended)/;
+/** SQLSTATE classes of a server that is gone or refusing: connection exception, operator intervention (shutdown). */
+const SERVER_GONE = /^(08\d\d\d|57P0[1-3])$/;
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/**
+ * A database that cannot be reached, as the store's typed fault of the
+ * environment (STORE_UNREACHABLE): the daemon pauses its intake and charges
+ * nothing to the mail in hand. Any other error is returned as it was.
+ */
+export function unreachable(err: unknown): unknown {
+  if (err instanceof MailbotError) return err;
+  const code = (err as { code?: unknown }).code;
+  const lost = typeof code === 'string' ? SERVER_GONE.test(code) || NETWORK.has(code) : CONNECTION_LOST.test(errorMessage(err));
+  return lost ? new MailbotError('STORE_UNREACHABLE', `PostgreSQL cannot be reached: ${errorMessage(err)}`, { cause: typeof code === 'string' ? code : 'connection lost' }) : err;
+}
+
 export class PostgresStore implements Store {
   readonly backend = 'postgres' as const;
   private heartbeat?: NodeJS.Timeout;
   private lastStatus?: DaemonStatus;
+  /**
+   * Who takes replies to send: this process, not only its node. A daemon
+   * restarted on the same node (same name, a fresh heartbeat) is another
+   * taker, so what the killed one had taken is free at once.
+   */
+  private readonly taker: string;
 
   private constructor(
     readonly dataDir: string,
@@ -61,7 +93,9 @@ export class PostgresStore implements Store {
     private readonly leaseSeconds: number,
     private readonly reserved: readonly string[],
     private readonly seal: AuditSeal,
-  ) {}
+  ) {
+    this.taker = `${node}|${process.pid}|${PROCESS_STARTED}`;
+  }
 
   static async open(dataDir: string, config: PostgresConfig, env: NodeJS.ProcessEnv, options: { reserved?: readonly string[]; seal?: AuditSeal } = {}): Promise<PostgresStore> {
     const url = env[config.urlEnv];
@@ -80,8 +114,29 @@ export class PostgresStore implements Store {
     return new PostgresStore(dataDir, pool, node, config.leaseSeconds, options.reserved ?? [], options.seal ?? (await localAuditSeal(dataDir)));
   }
 
+  /**
+   * A connection of the pool for one transaction. pg leaves a checked-out
+   * client without an 'error' listener: a server that goes away between two
+   * queries would emit an unhandled 'error' and end the process. The lost
+   * connection shows as the next query's rejection instead (a fault of the
+   * environment: the intake pauses), and the client is destroyed on release.
+   */
+  private async checkout(): Promise<pg.PoolClient & { lost?: Error }> {
+    const db: pg.PoolClient & { lost?: Error } = await this.pool.connect().catch((err: unknown) => {
+      throw unreachable(err);
+    });
+    if (db.listenerCount('error') === 0) db.on('error', (err: Error) => (db.lost = err));
+    return db;
+  }
+
+  private query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    return this.pool.query<R>(sql, params).catch((err: unknown) => {
+      throw unreachable(err);
+    });
+  }
+
   async read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
-    const db = await this.pool.connect();
+    const db = await this.checkout();
     try {
       await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const value = await fn(new PgTx(db, this.node, this.reserved, false, this.seal));
@@ -89,15 +144,15 @@ export class PostgresStore implements Store {
       return value;
     } catch (err) {
       await db.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      throw unreachable(err);
     } finally {
-      db.release();
+      db.release(db.lost);
     }
   }
 
   async transact<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const db = await this.pool.connect();
+      const db = await this.checkout();
       try {
         await db.query('BEGIN');
         const tx = new PgTx(db, this.node, this.reserved, true, this.seal);
@@ -105,24 +160,24 @@ export class PostgresStore implements Store {
         const stagings = await tx.flush();
         failpoint('postgres-before-commit');
         await db.query('COMMIT');
-        db.release();
+        db.release(db.lost);
         failpoint('postgres-after-commit');
         // The files are in the database now: the local staging copies go.
         for (const s of stagings) await s.discard().catch(() => undefined);
         return value;
       } catch (err) {
         await db.query('ROLLBACK').catch(() => undefined);
-        db.release();
+        db.release(db.lost);
         const code = (err as { code?: string }).code ?? '';
         if (RETRYABLE.has(code) && attempt < 5) continue;
-        throw constraintError(err) ?? err;
+        throw constraintError(err) ?? unreachable(err);
       }
     }
   }
 
   /** One transaction with the raw connection: for `mailbot migrate`, which copies a whole store. */
   async bulk<T>(fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-    const db = await this.pool.connect();
+    const db = await this.checkout();
     try {
       await db.query('BEGIN');
       const value = await fn(db);
@@ -132,26 +187,26 @@ export class PostgresStore implements Store {
       await db.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      db.release();
+      db.release(db.lost);
     }
   }
 
   readonly files: FileStore = {
     stage: () => LocalStaging.create(this.dataDir),
     read: async (name) => {
-      const row = (await this.pool.query<{ content: Buffer }>('SELECT content FROM files WHERE name = $1', [checkStoredName(name)])).rows[0];
+      const row = (await this.query<{ content: Buffer }>('SELECT content FROM files WHERE name = $1', [checkStoredName(name)])).rows[0];
       if (!row) throw new MailbotError('NOT_FOUND', `stored file ${name} not found`);
       return row.content;
     },
-    exists: async (name) => (await this.pool.query('SELECT 1 FROM files WHERE name = $1', [checkStoredName(name)])).rows.length > 0,
-    size: async (name) => (await this.pool.query<{ size: number }>('SELECT octet_length(content) AS size FROM files WHERE name = $1', [checkStoredName(name)])).rows[0]?.size,
+    exists: async (name) => (await this.query('SELECT 1 FROM files WHERE name = $1', [checkStoredName(name)])).rows.length > 0,
+    size: async (name) => (await this.query<{ size: number }>('SELECT octet_length(content) AS size FROM files WHERE name = $1', [checkStoredName(name)])).rows[0]?.size,
     localPath: () => undefined,
   };
 
   readonly mail = {
     claim: async (key: string, mail: MailKey, options: { solo?: boolean } = {}): Promise<MailClaim> => {
       // An attempt still open (its daemon died with it) counts as a crash, a solo one if it had the mail alone.
-      const claimed = await this.pool.query<{ attempts: number; errors: number; crashes: number; solo_crash: boolean; first_seen_at: Date; error: string | null }>(
+      const claimed = await this.query<{ attempts: number; errors: number; crashes: number; solo_crash: boolean; first_seen_at: Date; error: string | null }>(
         `INSERT INTO ledger (key, state, node, attempts, first_seen_at, updated_at, entry, in_attempt, solo)
          VALUES ($1, 'claimed', $2, 1, now(), now(), $4, true, $5)
          ON CONFLICT (key) DO UPDATE SET node = EXCLUDED.node, attempts = ledger.attempts + 1, updated_at = now(),
@@ -169,7 +224,7 @@ export class PostgresStore implements Store {
       // beats. Two daemons moving one mail at the same instant can leave two copies of it in the
       // folder (each server session copies, then expunges).
       const known = (
-        await this.pool.query<{ state: string; folder: string | null; message_id: string | null; others: boolean }>(
+        await this.query<{ state: string; folder: string | null; message_id: string | null; others: boolean }>(
           `SELECT state, folder, message_id, (state = 'handled' AND node IS NOT NULL AND node <> $2 AND EXISTS (
              SELECT 1 FROM nodes n WHERE n.node = ledger.node AND n.heartbeat_at > now() - make_interval(secs => $3))) AS others
            FROM ledger WHERE key = $1`,
@@ -180,33 +235,37 @@ export class PostgresStore implements Store {
       return { status: 'taken' };
     },
     failed: async (key: string, error: string): Promise<void> => {
-      await this.pool.query('UPDATE ledger SET error = $2, errors = errors + 1, in_attempt = false, updated_at = now() WHERE key = $1', [key, error]);
+      await this.query('UPDATE ledger SET error = $2, errors = errors + 1, in_attempt = false, updated_at = now() WHERE key = $1', [key, error]);
     },
     defer: async (key: string): Promise<void> => {
       // No owner: any daemon may claim it at a later round, and this attempt is not counted.
-      await this.pool.query("UPDATE ledger SET attempts = greatest(attempts - 1, 0), node = NULL, in_attempt = false, updated_at = now() WHERE key = $1 AND node = $2 AND state = 'claimed'", [key, this.node]);
+      await this.query("UPDATE ledger SET attempts = greatest(attempts - 1, 0), node = NULL, in_attempt = false, updated_at = now() WHERE key = $1 AND node = $2 AND state = 'claimed'", [key, this.node]);
     },
-    unfinished: async (): Promise<string[]> => (await this.pool.query<{ key: string }>("SELECT key FROM ledger WHERE state = 'claimed' AND node = $1 AND in_attempt ORDER BY first_seen_at", [this.node])).rows.map((r) => r.key),
+    unfinished: async (): Promise<string[]> => (await this.query<{ key: string }>("SELECT key FROM ledger WHERE state = 'claimed' AND node = $1 AND in_attempt ORDER BY first_seen_at", [this.node])).rows.map((r) => r.key),
   };
 
   readonly outbox = {
     takeDue: async (now: Date, limit: number): Promise<OutboxEntry[]> => {
-      const rows = await this.pool.query<{ entry: OutboxEntry }>(
-        `UPDATE outbox SET taken_by = $1, taken_until = now() + interval '5 minutes'
-         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 AND (taken_until IS NULL OR taken_until < now())
+      const rows = await this.query<{ entry: OutboxEntry }>(
+        // A reply is ours while we send it and beat: another daemon takes it once our lease ran out
+        // (taken_until) or we stopped beating for leaseSeconds (killed, or cut from the database).
+        `UPDATE outbox SET taken_by = $1, taken_until = now() + make_interval(secs => $4)
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2
+                        AND (taken_by IS NULL OR taken_until < now() OR NOT EXISTS (
+                          SELECT 1 FROM nodes n WHERE n.status->>'taker' = outbox.taken_by AND n.heartbeat_at > now() - make_interval(secs => $5)))
                       ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING entry`,
-        [this.node, now, limit],
+        [this.taker, now, limit, SEND_LEASE_SECONDS, this.leaseSeconds],
       );
       return rows.rows.map((r) => r.entry).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
     release: async (ids: readonly string[]): Promise<void> => {
-      if (ids.length > 0) await this.pool.query('UPDATE outbox SET taken_by = NULL, taken_until = NULL WHERE id = ANY($1) AND taken_by = $2', [ids, this.node]);
+      if (ids.length > 0) await this.query('UPDATE outbox SET taken_by = NULL, taken_until = NULL WHERE id = ANY($1) AND taken_by = $2', [ids, this.taker]);
     },
   };
 
   async check(): Promise<void> {
-    const behind = await this.pool.query<{ client_id: string; series: string; max: number; last: number | null }>(
+    const behind = await this.query<{ client_id: string; series: string; max: number; last: number | null }>(
       'SELECT i.client_id, i.series, max(i.seq) AS max, s.last FROM invoices i LEFT JOIN series s ON s.client_id = i.client_id AND s.series_key = i.series WHERE i.series IS NOT NULL GROUP BY i.client_id, i.series, s.last HAVING max(i.seq) > coalesce(s.last, 0)',
     );
     const r = behind.rows[0];
@@ -214,7 +273,7 @@ export class PostgresStore implements Store {
   }
 
   async stats(): Promise<StoreStats> {
-    const one = async <T extends Record<string, unknown>>(sql: string, params: unknown[] = []) => (await this.pool.query<T>(sql, params)).rows;
+    const one = async <T extends Record<string, unknown>>(sql: string, params: unknown[] = []) => (await this.query<T>(sql, params)).rows;
     const [counters, clients, inHand, outbox, open, setAside] = await Promise.all([
       one<{ name: string; value: number }>('SELECT name, value FROM counters'),
       one<{ n: number }>('SELECT count(*)::int AS n FROM clients'),
@@ -241,7 +300,7 @@ export class PostgresStore implements Store {
 
   /** Entries after `seq`, filtered by the database where it can, then as `mailbot log` filters. */
   private async auditPage(filter: AuditFilter, after: number, limit: number): Promise<{ seq: number; entry: AuditEntry }[]> {
-    const rows = await this.pool.query<{ seq: number; entry: AuditEntry }>(
+    const rows = await this.query<{ seq: number; entry: AuditEntry }>(
       `SELECT seq, entry FROM audit WHERE seq > $1 AND ($2::timestamptz IS NULL OR at >= $2) AND ($3::text[] IS NULL OR action = ANY($3))
          AND ($4::text IS NULL OR client_id = $4) ORDER BY seq LIMIT $5`,
       [after, filter.since !== undefined ? new Date(filter.since) : null, filter.actions?.length ? filter.actions : null, filter.clientId ?? null, limit],
@@ -255,12 +314,12 @@ export class PostgresStore implements Store {
         ? "SELECT count(*)::int AS count, min(updated_at) AS oldest, max(updated_at) AS newest FROM ledger WHERE state = 'moved' AND updated_at < $1"
         : // The trail is dropped from its start only (tx.ts): up to its first recent line.
           'SELECT count(*)::int AS count, min(at) AS oldest, max(at) AS newest FROM audit WHERE seq < coalesce((SELECT min(seq) FROM audit WHERE at >= $1), 9223372036854775807)';
-    const row = (await this.pool.query<{ count: number; oldest: Date | null; newest: Date | null }>(sql, [before])).rows[0];
+    const row = (await this.query<{ count: number; oldest: Date | null; newest: Date | null }>(sql, [before])).rows[0];
     return { count: row?.count ?? 0, ...(row?.oldest ? { oldest: row.oldest.toISOString() } : {}), ...(row?.newest ? { newest: row.newest.toISOString() } : {}) };
   }
 
   async auditHead(): Promise<ChainHead> {
-    const row = (await this.pool.query<{ seq: number; mac: string }>('SELECT seq, mac FROM audit_chain WHERE id = 1')).rows[0];
+    const row = (await this.query<{ seq: number; mac: string }>('SELECT seq, mac FROM audit_chain WHERE id = 1')).rows[0];
     return row ?? EMPTY_HEAD;
   }
 
@@ -290,7 +349,7 @@ export class PostgresStore implements Store {
 
   async auditSince(filter: AuditFilter, cursor?: string): Promise<{ entries: AuditEntry[]; cursor: string }> {
     if (cursor === undefined) {
-      const end = (await this.pool.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM audit')).rows[0]?.seq ?? 0;
+      const end = (await this.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM audit')).rows[0]?.seq ?? 0;
       return { entries: [], cursor: String(end) };
     }
     const page = await this.auditPage({ ...filter, since: undefined }, cursor === 'start' ? 0 : Number(cursor), 1000);
@@ -300,6 +359,8 @@ export class PostgresStore implements Store {
   /** The daemon's status, and its heartbeat: while it beats, its claims are its own. */
   async reportStatus(status: DaemonStatus): Promise<void> {
     this.lastStatus = { ...status, node: this.node };
+    // A local copy too: while the database is away, `mailbot status` still tells what this daemon is doing.
+    await writePrivateFile(join(this.dataDir, 'status.json'), JSON.stringify(this.lastStatus, null, 2), this.dataDir).catch(() => undefined);
     await this.beat();
     if (!this.heartbeat) {
       this.heartbeat = setInterval(() => void this.beat().catch(() => undefined), Math.max(1000, (this.leaseSeconds * 1000) / 4));
@@ -310,11 +371,11 @@ export class PostgresStore implements Store {
   private async beat(): Promise<void> {
     const s = this.lastStatus;
     if (!s) return;
-    await this.pool.query('INSERT INTO nodes (node, pid, heartbeat_at, status) VALUES ($1, $2, now(), $3) ON CONFLICT (node) DO UPDATE SET pid = EXCLUDED.pid, heartbeat_at = now(), status = EXCLUDED.status', [this.node, s.pid, s]);
+    await this.query('INSERT INTO nodes (node, pid, heartbeat_at, status) VALUES ($1, $2, now(), $3) ON CONFLICT (node) DO UPDATE SET pid = EXCLUDED.pid, heartbeat_at = now(), status = EXCLUDED.status', [this.node, s.pid, { ...s, taker: this.taker }]);
   }
 
   async daemons(): Promise<DaemonStatus[]> {
-    const rows = await this.pool.query<{ status: DaemonStatus; heartbeat_at: Date }>('SELECT status, heartbeat_at FROM nodes ORDER BY node');
+    const rows = await this.query<{ status: DaemonStatus; heartbeat_at: Date }>('SELECT status, heartbeat_at FROM nodes ORDER BY node');
     return rows.rows.map((r) => ({ ...r.status, updatedAt: r.heartbeat_at.toISOString() }));
   }
 

@@ -265,13 +265,18 @@ export class PgTx implements Tx {
       const [row] = await this.q<{ entry: OutboxEntry }>('DELETE FROM outbox WHERE id = $1 RETURNING entry', [id]);
       if (row) this.shredded.push(row.entry.file);
     },
-    fail: async (id: string, failure: { error: string; recipientHashes: string[] }) => {
+    fail: async (id: string, failure: { error: string }) => {
+      this.mustWrite();
+      await this.q("UPDATE outbox SET state = 'failed', taken_by = NULL, taken_until = NULL, entry = entry || jsonb_build_object('state', 'failed', 'lastError', $2::text, 'attempts', (entry->>'attempts')::int + 1) WHERE id = $1", [id, failure.error]);
+    },
+    resend: async (id: string, at: string) => {
       this.mustWrite();
       const [row] = await this.q<{ entry: OutboxEntry }>(
-        "UPDATE outbox SET state = 'failed', taken_by = NULL, taken_until = NULL, entry = entry || jsonb_build_object('state', 'failed', 'lastError', $2::text, 'attempts', (entry->>'attempts')::int + 1, 'envelope', jsonb_build_object('from', entry->'envelope'->'from', 'to', $3::jsonb)) WHERE id = $1 RETURNING entry",
-        [id, failure.error, JSON.stringify(failure.recipientHashes)],
+        "UPDATE outbox SET state = 'queued', next_attempt_at = $2::timestamptz, taken_by = NULL, taken_until = NULL, entry = entry || jsonb_build_object('state', 'queued', 'nextAttemptAt', $3::text) WHERE id = $1 AND state = 'failed' RETURNING entry",
+        [id, at, at],
       );
-      if (row) this.shredded.push(row.entry.file);
+      if (!row) throw new MailbotError('NOT_FOUND', `no failed reply ${id} (mailbot outbox --failed lists them)`);
+      return row.entry;
     },
     retry: async (id: string, patch: { attempts: number; nextAttemptAt: string; lastError: string }) => {
       this.mustWrite();
