@@ -157,14 +157,29 @@ describe('faults of the environment', { skip: skip || false, timeout: 300_000 },
       try {
         await waitFor('the fault named', () => (/not taking new mail/.test(daemon.output()) ? true : undefined), 60_000, 200);
         assert.match(daemon.output(), /"fault":"ENOSPC"/);
+        // Shown where the operator looks, with its cause and since when.
+        const full = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { daemon: string; faults: { cause: string; since?: string; seenBy: string }[] };
+        assert.match(full.daemon, /^paused/);
+        assert.ok(full.faults.some((f) => /data directory full \(ENOSPC\)/.test(f.cause) && f.since), JSON.stringify(full.faults));
+        assert.ok(full.faults.some((f) => /data directory full/.test(f.cause) && f.seenBy === 'this command'), 'status checks the disk itself');
+        // Its retries (after 2 s, then 4 s) are not told again at error level: one line per episode.
+        await new Promise((r) => setTimeout(r, 7000));
+        const errorLines = daemon.output().split('\n').filter((l) => l.includes('"level":50') && l.includes('not taking new mail'));
+        assert.equal(errorLines.length, 1, errorLines.join('\n'));
         rmSync(filler);
         await waitFor('the batch answered once there is room', () => (/"outcome":"invoices-issued"/.test(daemon.output()) ? true : undefined), 120_000, 500).catch((e: unknown) => { process.stderr.write(daemon.output().slice(-6000)); throw e; });
       } finally {
         await daemon.stop();
       }
-      const status = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { setAside: unknown[]; outcomes: Record<string, number> };
+      const status = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { setAside: unknown[]; outcomes: Record<string, number>; faults: unknown[] };
       assert.deepEqual(status.setAside, [], 'the full disk was not the mail\'s fault');
       assert.equal(status.outcomes['invoices-issued'], 1);
+      assert.deepEqual(status.faults, []);
+      // A read-only volume: status names it, although nothing can be written there.
+      assert.equal(spawnSync('mount', ['-o', 'remount,ro', mount]).status, 0);
+      const ro = mailbot(data, ['status', '--json']);
+      spawnSync('mount', ['-o', 'remount,rw', mount]);
+      assert.ok((JSON.parse(ro.stdout) as { faults: { cause: string }[] }).faults.some((f) => /read-only \(EROFS\)/.test(f.cause)), ro.stdout + ro.stderr);
     } finally {
       spawnSync('umount', ['-l', mount]);
       dir.cleanup();

@@ -8,8 +8,8 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { configWarnings } from '../../config/warnings.js';
-import { errorMessage, MailbotError } from '../../core/errors.js';
-import { describeFault } from '../../mail/faults.js';
+import { errorMessage } from '../../core/errors.js';
+import { describeFault, isEnvironmentFault } from '../../mail/faults.js';
 import { processAlive } from '../../store/embedded/staging.js';
 import { readPrivateFile } from '../../store/files.js';
 import { probeDataDir } from '../../store/health.js';
@@ -64,10 +64,10 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
           for (const r of summary.failedReplies) console.log(`failed      reply ${r.id} (${r.kind}${r.carriesInvoices ? ', carries issued invoices' : ''}, ${r.createdAt.slice(0, 10)}): ${printable(r.error)} (mailbot resend ${r.id})`);
         });
       } catch (err) {
-        if (!(err instanceof MailbotError) || err.code !== 'STORE_UNREACHABLE') throw err;
-        // The store is away: what this data directory's daemon last said of itself, and the fault.
+        if (!isEnvironmentFault(err)) throw err;
+        // The store is away (or its disk refused): what this data directory's daemon last said of itself, and the fault.
         const local = await lastLocalStatus(dataDir);
-        faults.push({ cause: `store unreachable: ${errorMessage(err)}`, seenBy: 'this command' });
+        faults.push({ cause: `${describeFault(err)}: ${errorMessage(err)}`, seenBy: 'this command' });
         if (local?.fault) faults.push({ cause: local.fault.cause, since: local.fault.since, seenBy: `daemon ${local.pid} on ${local.node}` });
         const alive = local && processAlive(local.pid, Date.parse(local.startedAt)) && local.connection !== 'stopped';
         const daemon = alive ? `${local.fault ? 'paused' : 'running'} (pid ${local.pid} on ${local.node})` : 'not running';
