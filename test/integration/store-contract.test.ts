@@ -203,6 +203,34 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
+    if (backend.name === 'postgres') it('keeps a reply taken by a daemon its own while it beats, and frees it once it stops beating for leaseSeconds, not minutes later', async () => {
+      await withStore(async (_store, ctx) => {
+        const open = (node: string) => PostgresStore.open(ctx.dataDir, { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 1, poolSize: 2, node }, ctx.env, {});
+        const a = await open('node-a');
+        const b = await open('node-b');
+        try {
+          const entry = { id: '00000000-0000-4000-8000-0000000000cd', createdAt: now(), messageId: '<l@x>', envelope: { from: 'factures@studio.test', to: ['x@b.test'] }, file: 'queue/00000000-0000-4000-8000-0000000000cd.eml', state: 'queued' as const, attempts: 0, nextAttemptAt: now(), kind: 'help' };
+          const staging = await a.files.stage();
+          await staging.write(entry.file, 'Subject: hi\r\n\r\nhello');
+          await a.transact(async (tx) => {
+            tx.files.adopt(staging);
+            await tx.outbox.queue(entry);
+          });
+          await a.reportStatus({ pid: process.pid, node: 'a', startedAt: now(), source: 'test', transport: 'test', connection: 'connected', updatedAt: now() });
+          await b.reportStatus({ pid: process.pid, node: 'b', startedAt: now(), source: 'test', transport: 'test', connection: 'connected', updatedAt: now() });
+          assert.equal((await a.outbox.takeDue(new Date(Date.now() + 1000), 10)).length, 1);
+          await new Promise((r) => setTimeout(r, 1_500));
+          assert.deepEqual(await b.outbox.takeDue(new Date(Date.now() + 1000), 10), [], 'its taker beats: still its own past leaseSeconds');
+          await a.close(); // killed: it stops beating, and never releases what it took
+          await new Promise((r) => setTimeout(r, 1_300));
+          assert.deepEqual((await b.outbox.takeDue(new Date(Date.now() + 1000), 10)).map((e) => e.id), [entry.id], 'free once its taker stopped beating');
+        } finally {
+          await a.close();
+          await b.close();
+        }
+      });
+    });
+
     it('lets only the claim holder record a mail, once, and counts each attempt', async () => {
       await withStore(async (store) => {
         const mk = { mailbox: 'INBOX', uidValidity: '7', uid: '42' };
