@@ -149,6 +149,8 @@ export class Pipeline {
       claim = await store.mail.claim(key, ref.key, { solo });
     } catch (err) {
       if (!isEnvironmentFault(err)) throw err;
+      // The claim may have been written before the connection was lost: undone too, or the next one counts it as a crash.
+      this.undeferred.add(key);
       this.deps.onFault?.(err);
       return null;
     }
