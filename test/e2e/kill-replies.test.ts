@@ -10,15 +10,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
-import MailComposer from 'nodemailer/lib/mail-composer';
-import { generateBatchCsv } from '../../bench/generate.js';
 import { mailbotAsync } from '../helpers/cli.js';
-import { BOT, CLIENT, prepareData, startDaemon } from '../helpers/daemon.js';
+import { BOT, prepareData, startDaemon, trialMails } from '../helpers/daemon.js';
 import { e2eSkipReason, waitFor, withMailServers } from '../helpers/mailservers.js';
 
 const skip = e2eSkipReason();
 const TRIALS = 20;
-const compose = (opts: ConstructorParameters<typeof MailComposer>[0]) => new MailComposer(opts).compile().build();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('replies under kill -9, counted at the server', { skip: skip || false, timeout: 900_000 }, () => {
@@ -31,13 +28,8 @@ describe('replies under kill -9, counted at the server', { skip: skip || false, 
         prepareData(data, dovecot, smtp, { limits: { mailsPerSenderPerHour: 1000 }, pollCron: '* * * * * *' });
         let delivered = 0;
         for (let trial = 0; trial < TRIALS; trial++) {
-          for (let i = 0; i < 3; i++) {
-            const tag = `T${trial}M${i}`;
-            const mail =
-              i === 2
-                ? { from: CLIENT, to: BOT, subject: `Question ${tag}`, text: 'Comment envoyer un fichier ?' }
-                : { from: CLIENT, to: BOT, subject: `Lot ${tag}`, text: 'ci-joint', attachments: [{ filename: `${tag}.csv`, content: Buffer.from(generateBatchCsv(3, 2).replaceAll('B-0', `${tag}-`)), contentType: 'text/csv' }] };
-            await dovecot.append('factures', await compose(mail));
+          for (const mail of await trialMails(trial, BOT)) {
+            await dovecot.append('factures', mail);
             delivered++;
           }
           for (let kill = 0; kill < 2; kill++) {

@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { generateBatchCsv } from '../../bench/generate.js';
 import { mailbot } from './cli.js';
 import { PASSWORD, type Dovecot, type SmtpRelay } from './mailservers.js';
 import { sellerInput } from './sample.js';
@@ -9,6 +11,20 @@ import { sellerInput } from './sample.js';
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js');
 export const BOT = 'factures@studio.test';
 export const CLIENT = 'compta@atelier-dupont.test';
+
+/** The three raw mails of one kill -9 trial, from the client to `to`: two CSV batches of their own and a question. */
+export function trialMails(trial: number, to: string): Promise<Buffer[]> {
+  return Promise.all(
+    [0, 1, 2].map((i) => {
+      const tag = `T${trial}M${i}`;
+      const mail =
+        i === 2
+          ? { from: CLIENT, to, subject: `Question ${tag}`, text: 'Comment envoyer un fichier ?' }
+          : { from: CLIENT, to, subject: `Lot ${tag}`, text: 'ci-joint', attachments: [{ filename: `${tag}.csv`, content: Buffer.from(generateBatchCsv(4, 2).replaceAll('B-0', `${tag}-`)), contentType: 'text/csv' }] };
+      return new MailComposer(mail).compile().build();
+    }),
+  );
+}
 
 export interface DaemonHandle {
   child: ChildProcess;

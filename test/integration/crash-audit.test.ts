@@ -9,18 +9,15 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import MailComposer from 'nodemailer/lib/mail-composer';
-import { generateBatchCsv } from '../../bench/generate.js';
 import { deliverToMaildir } from '../../src/mail/maildir.js';
 import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { mailbot } from '../helpers/cli.js';
-import { CLIENT, startDaemon } from '../helpers/daemon.js';
+import { CLIENT, startDaemon, trialMails } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/mailservers.js';
 import { sellerInput } from '../helpers/sample.js';
 import { tempDir } from '../helpers/tools.js';
 
 const TRIALS = 20;
-const compose = (opts: ConstructorParameters<typeof MailComposer>[0]) => new MailComposer(opts).compile().build();
 
 /** Every file under a folder, with its path relative to it. */
 function walk(root: string, rel = ''): string[] {
@@ -46,13 +43,8 @@ describe('the audit trail under kill -9', { timeout: 600_000 }, () => {
       assert.equal(mailbot(data, ['client', 'add', '--file', join(dir.path, 'client.json')]).status, 0);
       let delivered = 0;
       for (let trial = 0; trial < TRIALS; trial++) {
-        for (let i = 0; i < 3; i++) {
-          const tag = `T${trial}M${i}`;
-          const mail =
-            i === 2
-              ? { from: CLIENT, to: 'factures@mailbot.localhost', subject: `Question ${tag}`, text: 'Comment envoyer un fichier ?' }
-              : { from: CLIENT, to: 'factures@mailbot.localhost', subject: `Lot ${tag}`, text: 'ci-joint', attachments: [{ filename: `${tag}.csv`, content: Buffer.from(generateBatchCsv(4, 2).replaceAll('B-0', `${tag}-`)) }] };
-          await deliverToMaildir(inbox, await compose(mail));
+        for (const mail of await trialMails(trial, 'factures@mailbot.localhost')) {
+          await deliverToMaildir(inbox, mail);
           delivered++;
         }
         const daemon = startDaemon(data);

@@ -27,6 +27,20 @@ const client = (over: Partial<ClientRecord> = {}): ClientRecord => ({ ...validat
 const code = (p: Promise<unknown>, expected: string) => assert.rejects(p, (err: { code?: string }) => err.code === expected);
 const now = () => new Date().toISOString();
 
+/** A reply as the outbox holds it, and its message staged and queued in one commit. */
+function replyEntry(last: string, to: string, kind: string) {
+  const id = `00000000-0000-4000-8000-0000000000${last}`;
+  return { id, createdAt: now(), messageId: `<${last}@x>`, envelope: { from: 'factures@studio.test', to: [to] }, file: `queue/${id}.eml`, state: 'queued' as const, attempts: 0, nextAttemptAt: now(), kind };
+}
+async function queueReply(store: Store, entry: ReturnType<typeof replyEntry>): Promise<void> {
+  const staging = await store.files.stage();
+  await staging.write(entry.file, 'Subject: hi\r\n\r\nhello');
+  await store.transact(async (tx) => {
+    tx.files.adopt(staging);
+    await tx.outbox.queue(entry);
+  });
+}
+
 function batch(id: string, clientId: string, sha: string, numbers: string[], buyerEmail?: string): BatchRecord {
   return {
     id,
@@ -209,13 +223,8 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         const a = await open('node-a');
         const b = await open('node-b');
         try {
-          const entry = { id: '00000000-0000-4000-8000-0000000000cd', createdAt: now(), messageId: '<l@x>', envelope: { from: 'factures@studio.test', to: ['x@b.test'] }, file: 'queue/00000000-0000-4000-8000-0000000000cd.eml', state: 'queued' as const, attempts: 0, nextAttemptAt: now(), kind: 'help' };
-          const staging = await a.files.stage();
-          await staging.write(entry.file, 'Subject: hi\r\n\r\nhello');
-          await a.transact(async (tx) => {
-            tx.files.adopt(staging);
-            await tx.outbox.queue(entry);
-          });
+          const entry = replyEntry('cd', 'x@b.test', 'help');
+          await queueReply(a, entry);
           await a.reportStatus({ pid: process.pid, node: 'a', startedAt: now(), source: 'test', transport: 'test', connection: 'connected', updatedAt: now() });
           await b.reportStatus({ pid: process.pid, node: 'b', startedAt: now(), source: 'test', transport: 'test', connection: 'connected', updatedAt: now() });
           assert.equal((await a.outbox.takeDue(new Date(Date.now() + 1000), 10)).length, 1);
@@ -272,14 +281,9 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
 
     it('queues a reply only with its message, hands it to one sender at a time, and forgets it once sent', async () => {
       await withStore(async (store) => {
-        const entry = { id: '00000000-0000-4000-8000-0000000000aa', createdAt: now(), messageId: '<m@x>', envelope: { from: 'factures@studio.test', to: ['a@b.test'] }, file: 'queue/00000000-0000-4000-8000-0000000000aa.eml', state: 'queued' as const, attempts: 0, nextAttemptAt: now(), kind: 'help' };
+        const entry = replyEntry('aa', 'a@b.test', 'help');
         await code(store.transact((tx) => tx.outbox.queue(entry)), 'OUTBOX_FILE_MISSING');
-        const staging = await store.files.stage();
-        await staging.write(entry.file, 'Subject: hi\r\n\r\nhello');
-        await store.transact(async (tx) => {
-          tx.files.adopt(staging);
-          await tx.outbox.queue(entry);
-        });
+        await queueReply(store, entry);
         const taken = await store.outbox.takeDue(new Date(Date.now() + 1000), 10);
         assert.deepEqual(taken.map((e) => e.id), [entry.id]);
         assert.deepEqual(await store.outbox.takeDue(new Date(Date.now() + 1000), 10), [], 'not handed out twice');
@@ -297,13 +301,8 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
 
     it('keeps a reply refused for good with its message, never handed out again by itself; resend queues it again, cancel shreds it', async () => {
       await withStore(async (store) => {
-        const entry = { id: '00000000-0000-4000-8000-0000000000ab', createdAt: now(), messageId: '<f@x>', envelope: { from: 'factures@studio.test', to: ['gone@b.test'] }, file: 'queue/00000000-0000-4000-8000-0000000000ab.eml', state: 'queued' as const, attempts: 0, nextAttemptAt: now(), kind: 'batch-result' };
-        const staging = await store.files.stage();
-        await staging.write(entry.file, 'Subject: hi\r\n\r\nhello');
-        await store.transact(async (tx) => {
-          tx.files.adopt(staging);
-          await tx.outbox.queue(entry);
-        });
+        const entry = replyEntry('ab', 'gone@b.test', 'batch-result');
+        await queueReply(store, entry);
         assert.equal((await store.outbox.takeDue(new Date(Date.now() + 1000), 10)).length, 1);
         await store.transact((tx) => tx.outbox.fail(entry.id, { error: '550 mailbox full' }));
         assert.equal((await store.files.read(entry.file)).toString(), 'Subject: hi\r\n\r\nhello', 'the message is kept for a resend');
