@@ -130,20 +130,30 @@ export class Pipeline {
    */
   private readonly undeferred = new Set<string>();
 
-  /** Undo an attempt the environment stopped (it is not counted), now or as soon as the store answers. */
-  private async undoAttempt(key: string): Promise<void> {
+  /**
+   * Undo an attempt the environment stopped (it is not counted); when the
+   * store cannot take it now, it is undone before the mail is claimed again.
+   * Only then, never beside a new attempt of the same mail: undone during
+   * one, it would take that attempt's claim away.
+   */
+  private async undoAttempt(key: string): Promise<boolean> {
     try {
       await this.deps.store.mail.defer(key);
       this.undeferred.delete(key);
+      return true;
     } catch {
       this.undeferred.add(key);
+      return false;
     }
   }
 
   private async processInOrder(source: MailSource, ref: MailRef, before: Promise<void>, release: () => void, solo: boolean): Promise<PendingMove | 'solo' | null> {
     const { store, audit } = this.deps;
     const key = ledgerKey(ref.key);
-    for (const k of [...this.undeferred]) await this.undoAttempt(k);
+    if (this.undeferred.has(key) && !(await this.undoAttempt(key))) {
+      this.deps.onFault?.(new MailbotError('STORE_UNREACHABLE', 'the store cannot undo an attempt the last outage stopped'));
+      return null;
+    }
     let claim;
     try {
       claim = await store.mail.claim(key, ref.key, { solo });
