@@ -247,12 +247,14 @@ export class PostgresStore implements Store {
   readonly outbox = {
     takeDue: async (now: Date, limit: number): Promise<OutboxEntry[]> => {
       const rows = await this.query<{ entry: OutboxEntry }>(
-        // A reply is ours while we send it and beat: another daemon takes it once our lease ran out
-        // (taken_until) or we stopped beating for leaseSeconds (killed, or cut from the database).
+        // A reply is its taker's until the send lease runs out (taken_until), or until the taker's node
+        // beats for another process (it was restarted) or stopped beating for leaseSeconds (killed, or
+        // cut from the database). A taker that never beat keeps it for the whole lease.
         `UPDATE outbox SET taken_by = $1, taken_until = now() + make_interval(secs => $4)
          WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2
-                        AND (taken_by IS NULL OR taken_until < now() OR NOT EXISTS (
-                          SELECT 1 FROM nodes n WHERE n.status->>'taker' = outbox.taken_by AND n.heartbeat_at > now() - make_interval(secs => $5)))
+                        AND (taken_by IS NULL OR taken_until < now() OR (taken_by <> $1 AND EXISTS (
+                          SELECT 1 FROM nodes n WHERE left(outbox.taken_by, length(n.node) + 1) = n.node || '|'
+                            AND (n.status->>'taker' IS DISTINCT FROM outbox.taken_by OR n.heartbeat_at <= now() - make_interval(secs => $5)))))
                       ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING entry`,
         [this.taker, now, limit, SEND_LEASE_SECONDS, this.leaseSeconds],
