@@ -12,15 +12,21 @@ export type KnownHeadCheck = 'matches' | 'differs' | 'purged' | 'beyond-end';
 
 export type TrailReport = ChainReport & { recordedHead: ChainHead; knownHead?: KnownHeadCheck };
 
-/** The lines of the trail through `verifier`, with a head kept outside compared as they pass. */
-export async function readTrail(store: Store, verifier: ChainVerifier, known?: ChainHead): Promise<KnownHeadCheck | undefined> {
+/**
+ * The lines of the trail through `verifier`, with a head kept outside
+ * compared as they pass; `macAt` gets the mac of the sealed line of seq
+ * `macAt.seq`, if the trail has one.
+ */
+export async function readTrail(store: Store, verifier: ChainVerifier, known?: ChainHead, macAt?: { seq: number; mac?: string }): Promise<KnownHeadCheck | undefined> {
   let knownHead: KnownHeadCheck | undefined = known ? 'beyond-end' : undefined;
   for await (const { text } of store.auditLines()) {
-    // Only a line the key sealed may answer for the head sent out: an unsealed one proves nothing.
-    if (verifier.push(text) !== 'sealed' || !known) continue;
+    // Only a line the key sealed may answer for a head: an unsealed one proves nothing.
+    if (verifier.push(text) !== 'sealed' || (!known && !macAt)) continue;
     const line = readStoredLine(text);
     if (!('entry' in line)) continue;
     const e = line.entry;
+    if (macAt && e.seq === macAt.seq) macAt.mac = e.mac;
+    if (!known) continue;
     // A line still in the trail must bear the mac sent out; the line a checkpoint anchors to is named by it.
     if (e.seq === known.seq) knownHead = e.mac === known.mac ? 'matches' : 'differs';
     else if (e.action === 'audit-checkpoint' && knownHead === 'beyond-end') {
@@ -34,13 +40,19 @@ export async function readTrail(store: Store, verifier: ChainVerifier, known?: C
 
 /** `verifier` may be given to read more from it afterwards (the unsealed lines `--seal-legacy` seals). */
 export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHead, verifier = new ChainVerifier(seal)): Promise<TrailReport> {
-  const knownHead = await readTrail(store, verifier, known);
+  // The store's head is read first: a daemon may commit lines while the trail is read, and the
+  // trail must then reach at least that head, bearing its mac (never "removed" for a line added since).
+  const recordedHead = await store.auditHead();
+  const macAt: { seq: number; mac?: string } = { seq: recordedHead.seq };
+  const knownHead = await readTrail(store, verifier, known, macAt);
   const base = verifier.finish();
   const lost = knownHead === 'differs' ? `the line of seq ${known?.seq ?? 0} no longer bears the mac sent out (${known?.mac ?? ''}): the trail was rewritten` : knownHead === 'beyond-end' ? `the trail ends at seq ${base.head.seq}, before the head sent out (seq ${known?.seq ?? 0}): lines at the end were removed` : undefined;
   const report = lost && base.ok ? { ...base, ok: false, problems: base.problems + 1, problem: { position: base.lines, seq: known?.seq ?? 0, problem: lost } } : base;
-  const recordedHead = await store.auditHead();
   const extra = { recordedHead, ...(knownHead ? { knownHead } : {}) };
-  if (report.ok && (recordedHead.seq !== report.head.seq || recordedHead.mac !== report.head.mac)) {
+  // A store that had no head yet is compared with the head it has now (its first lines came while reading, or none).
+  const now = recordedHead.seq === 0 && report.head.seq > 0 ? await store.auditHead() : undefined;
+  const headKept = now ? now.seq === report.head.seq && now.mac === report.head.mac : report.head.seq >= recordedHead.seq && (recordedHead.seq === 0 || macAt.mac === recordedHead.mac);
+  if (report.ok && !headKept) {
     return {
       ...report,
       ...extra,

@@ -240,6 +240,26 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
+    it('verifies its audit trail while another process commits lines to it: a line added meanwhile is never taken for a cut end', async () => {
+      await withStore(async (store, ctx) => {
+        await store.transact(async (tx) => tx.clients.add(client({ id: 'shared', emails: ['shared@x.test'] })));
+        const seal = await localAuditSeal(ctx.dataDir);
+        const writing = runWorker(ctx.env, 'w', 150);
+        let checks = 0;
+        let done = false;
+        void writing.finally(() => (done = true));
+        while (!done) {
+          const r = await verifyTrail(store, seal);
+          assert.equal(r.ok, true, JSON.stringify(r.problem));
+          checks++;
+        }
+        assert.equal((await writing).committed, 150);
+        const last = await verifyTrail(store, seal);
+        assert.deepEqual([last.ok, last.head.seq], [true, (await store.auditHead()).seq]);
+        assert.ok(checks >= 3, `${checks} verifications while the other process wrote`);
+      });
+    });
+
     it('lets only the claim holder record a mail, once, and counts each attempt', async () => {
       await withStore(async (store) => {
         const mk = { mailbox: 'INBOX', uidValidity: '7', uid: '42' };
