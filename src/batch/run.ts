@@ -17,6 +17,7 @@ import { auditEntry, type AuditInput } from '../audit/trail.js';
 import type { ClientRecord } from '../clients/record.js';
 import { MailbotError, NotFoundError, SelfCheckError } from '../core/errors.js';
 import { failpoint } from '../core/failpoints.js';
+import { parisDay } from '../core/format.js';
 import { amount } from '../core/money.js';
 import { hasErrors, sortIssues, type CsvIssue } from '../csv/issues.js';
 import { DEFAULT_LIMITS, readCsv, type CsvLimits } from '../csv/read.js';
@@ -52,7 +53,7 @@ export function batchFile(batchId: string, file: string): string {
 
 /** Today in France, where the invoices are issued. */
 export function parisToday(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return parisDay(now);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Decimal arithmetic for amounts. Binary floating point never touches money:
- * every amount is a Decimal and every rounding is explicit.
+ * every amount is a Decimal and every rounding is explicit. How they are
+ * written for people is core/format.ts.
  */
 import { Decimal } from 'decimal.js';
 
@@ -30,24 +31,4 @@ export function sum(values: readonly Dec[]): Dec {
   let total = ZERO;
   for (const v of values) total = total.plus(v);
   return total;
-}
-
-/**
- * Human display of a decimal: French "1 234,50" (narrow no-break space, as
- * Intl does for fr-FR) or English "1,234.50", with at least `minPlaces`
- * decimals and every significant one beyond. Pure string work, no float.
- */
-export function displayDecimal(value: Dec | string, lang: 'fr' | 'en', minPlaces = 0): string {
-  const d = typeof value === 'string' ? new Dec(value) : value;
-  const fixed = d.toFixed(Math.max(minPlaces, d.decimalPlaces()));
-  const [intPart = '0', frac] = fixed.replace('-', '').split('.');
-  const grouped = intPart.replace(/\B(?=(\d{3})+$)/g, lang === 'fr' ? '\u202f' : ',');
-  const sign = d.isNegative() && !d.isZero() ? '-' : '';
-  return `${sign}${grouped}${frac ? (lang === 'fr' ? ',' : '.') + frac : ''}`;
-}
-
-/** An amount for people: always two decimals ("1 234,50"). */
-export function displayAmount(value: Dec | string, lang: 'fr' | 'en'): string {
-  const d = typeof value === 'string' ? new Dec(value) : value;
-  return displayDecimal(round2(d).toFixed(2), lang, 2);
 }

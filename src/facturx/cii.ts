@@ -3,6 +3,7 @@
  * (guideline urn:cen.eu:en16931:2017). Element order follows the CII schema;
  * comments name the EN 16931 business term of each element.
  */
+import { displayDate } from '../core/format.js';
 import { amount, plain } from '../core/money.js';
 import { xmlEscape as x } from '../core/text.js';
 import type { Invoice, PostalAddress } from '../invoice/model.js';
@@ -55,8 +56,7 @@ export function invoiceNotes(seller: Seller, inv: Invoice): { content: string; s
 }
 
 export function paymentTermsText(inv: Invoice): string {
-  const [y, m, d] = inv.dueDate.split('-');
-  return `Paiement par virement à réception, au plus tard le ${d}/${m}/${y}.`;
+  return `Paiement par virement à réception, au plus tard le ${displayDate(inv.dueDate, 'fr')}.`;
 }
 
 export function renderCii(seller: Seller, inv: Invoice): string {

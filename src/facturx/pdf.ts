@@ -6,11 +6,13 @@
  * details, mentions, and a footer with the seller's legal line and page n/N.
  */
 import PDFDocument from 'pdfkit';
-import { displayAmount, displayDecimal, type Dec } from '../core/money.js';
+import { displayAmount, displayDate, displayDecimal, displayMoney, displayPercent } from '../core/format.js';
+import type { Dec } from '../core/money.js';
 import type { Invoice } from '../invoice/model.js';
+import { electronicAddressLine, serviceDateLabel, vatLabel } from '../invoice/wording.js';
 import { invoiceNotes, paymentTermsText } from './cii.js';
 import { drawable, loadFonts } from './fonts.js';
-import { sellerLegalInfo, type Seller } from './seller.js';
+import { sellerElectronicAddress, sellerLegalInfo, type Seller } from './seller.js';
 import { FACTURX_FILENAME, facturxXmp } from './xmp.js';
 
 const PAGE = { width: 595.28, height: 841.89, margin: 42 };
@@ -24,9 +26,6 @@ const UNIT_LABEL: Record<string, string> = {
   C62: 'u', H87: 'pce', HUR: 'h', DAY: 'j', MIN: 'min', WEE: 'sem.', MON: 'mois', ANN: 'an', KGM: 'kg', GRM: 'g', TNE: 't',
   MTR: 'm', KMT: 'km', CMT: 'cm', MMT: 'mm', MTK: 'm²', MTQ: 'm³', LTR: 'l', MLT: 'ml', CLT: 'cl', LS: 'forfait', LO: 'lot', KWH: 'kWh', ZP: 'page',
 };
-const CATEGORY_LABEL: Record<string, string> = {
-  S: 'Taux normal', Z: 'Taux zéro', E: 'Exonérée', AE: 'Autoliquidation', K: 'Livraison intracommunautaire', G: 'Exportation hors UE', O: 'Hors champ de la TVA',
-};
 
 export interface PdfInput {
   seller: Seller;
@@ -34,15 +33,6 @@ export interface PdfInput {
   xml: string;
   /** Creation time written in the PDF and XMP; fixed by tests for reproducible output. */
   createdAt?: Date;
-}
-
-export function frDate(iso: string): string {
-  const [y, m, d] = iso.split('-');
-  return `${d}/${m}/${y}`;
-}
-
-function money(value: Dec, currency: string): string {
-  return `${displayAmount(value, 'fr')} ${currency === 'EUR' ? '€' : currency}`;
 }
 
 export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput): Promise<Buffer> {
@@ -81,6 +71,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     `${seller.address.postcode} ${seller.address.city}${seller.address.country !== 'FR' ? ` (${seller.address.country})` : ''}`,
     seller.siret ? `SIRET ${seller.siret}` : `SIREN ${seller.siren}`,
     seller.vatId ? `N° TVA intracommunautaire : ${seller.vatId}` : undefined,
+    // BT-34: where the buyer's platform sends its messages to the seller (BR-FR-13).
+    electronicAddressLine(sellerElectronicAddress(seller), 'fr'),
     sellerLegalInfo(seller),
   ].filter((l): l is string => Boolean(l));
   doc.text(t(sellerLines.join('\n')), PAGE.margin, doc.y + 2, { width: 300 });
@@ -90,9 +82,9 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   font(false, 9);
   const meta: [string, string][] = [
     ['N°', inv.number],
-    ["Date d'émission", frDate(inv.issueDate)],
-    [inv.operationType === 'goods' ? 'Date de livraison' : 'Date de la prestation', frDate(inv.serviceDate)],
-    ["Date d'échéance", frDate(inv.dueDate)],
+    ["Date d'émission", displayDate(inv.issueDate, 'fr')],
+    [serviceDateLabel(inv.operationType, 'fr'), displayDate(inv.serviceDate, 'fr')], // BT-72
+    ["Date d'échéance", displayDate(inv.dueDate, 'fr')],
   ];
   if (inv.purchaseOrder) meta.push(['Bon de commande', inv.purchaseOrder]);
   if (inv.buyerReference) meta.push(['Référence acheteur', inv.buyerReference]);
@@ -117,6 +109,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     inv.buyer.siren ? `SIREN ${inv.buyer.siren}` : undefined,
     inv.buyer.vatId ? `N° TVA : ${inv.buyer.vatId}` : undefined,
     inv.buyer.email,
+    // BT-49: where this invoice is delivered under the French reform (BR-FR-12).
+    inv.buyer.electronicAddress ? electronicAddressLine(inv.buyer.electronicAddress, 'fr') : undefined,
   ].filter((l): l is string => Boolean(l));
   font(false, 9).text(t(buyerLines.join('\n')), bx + 8, doc.y + 2, { width: bw - 16 });
   const buyerBottom = doc.y + 6;
@@ -167,7 +161,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       qty: displayDecimal(line.quantity, 'fr'),
       unit: UNIT_LABEL[line.unitCode] ?? line.unitCode,
       price: displayDecimal(line.unitPrice, 'fr', 2), // BT-146 may carry more than two decimals
-      vat: line.vatCategory === 'O' ? '—' : `${displayDecimal(line.vatRate, 'fr')} %`,
+      vat: line.vatCategory === 'O' ? '—' : displayPercent(line.vatRate, 'fr'),
       net: displayAmount(line.netAmount, 'fr'),
     };
     font(false, 8.5);
@@ -189,7 +183,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
 
   // VAT breakdown (BG-23) on the left, totals (BG-22) on the right; kept together.
   const vatRows = inv.vat.map((v) => [
-    `${CATEGORY_LABEL[v.category] ?? v.category}${v.category === 'O' ? '' : ` ${displayDecimal(v.rate, 'fr')} %`}`,
+    vatLabel(v.category, v.rate, 'fr'),
     displayAmount(v.taxableAmount, 'fr'),
     displayAmount(v.taxAmount, 'fr'),
   ]);
@@ -222,7 +216,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       doc.rect(tx, ty - 3, tw, 18).fill('#eeeeee');
     }
     font(strong, strong ? 10 : 9).fillColor('black');
-    doc.text(label, tx + 6, ty, { width: 110 }).text(money(value, inv.currency), tx + 110, ty, { width: tw - 116, align: 'right' });
+    doc.text(label, tx + 6, ty, { width: 110 }).text(displayMoney(value, inv.currency, 'fr'), tx + 110, ty, { width: tw - 116, align: 'right' });
     ty += 18;
   }
   y = Math.max(vy, ty) + 12;

@@ -5,7 +5,7 @@
  */
 import type { ClientRecord } from '../clients/record.js';
 import type { ElectronicAddress } from '../core/eaddress.js';
-import { displayAmount } from '../core/money.js';
+import { displayAmount } from '../core/format.js';
 import type { Invoice } from '../invoice/model.js';
 
 export type Seller = Pick<

@@ -18,6 +18,7 @@
  * instead of failing as an internal error.
  */
 import { electronicAddressProblem, type ElectronicAddress } from '../core/eaddress.js';
+import { displayPercent } from '../core/format.js';
 import { Dec, amount, plain } from '../core/money.js';
 import type { ColumnKey } from '../csv/columns.js';
 import { invoiceNotes } from '../facturx/cii.js';
@@ -174,7 +175,7 @@ export const RULE_TEXT: Record<string, { fr: string; en: string }> = {
     en: 'an invoice in a currency other than the euro must state its VAT in euros, which the bot does not do yet: invoice in EUR.',
   },
   'BR-FR-15': { fr: 'catégorie de TVA non pertinente en France (S, E, AE, K, G, O ou Z).', en: 'VAT category not relevant in France (S, E, AE, K, G, O or Z).' },
-  'BR-FR-16': { fr: `ce taux n’est pas un taux de TVA français (${FRENCH_VAT_RATES.join(' ; ')}).`, en: `this is not a French VAT rate (${FRENCH_VAT_RATES.join('; ')}).` },
+  'BR-FR-16': { fr: `ce taux n’est pas un taux de TVA français (${FRENCH_VAT_RATES.map((r) => displayPercent(r, 'fr')).join(' ; ')}).`, en: `this is not a French VAT rate (${FRENCH_VAT_RATES.map((r) => displayPercent(r, 'en')).join('; ')}).` },
   'BR-FR-DEC-01': { fr: 'montant trop grand : au plus 19 chiffres.', en: 'amount too large: at most 19 digits.' },
   'BR-FR-DEC-02': { fr: 'une quantité a au plus 4 décimales (et 19 chiffres).', en: 'a quantity has at most 4 decimals (and 19 digits).' },
   'BR-FR-DEC-03': { fr: 'un prix unitaire a au plus 6 décimales (et 19 chiffres).', en: 'a unit price has at most 6 decimals (and 19 digits).' },

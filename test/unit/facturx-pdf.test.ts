@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Dec, displayAmount } from '../../src/core/money.js';
+import { displayAmount } from '../../src/core/format.js';
+import { Dec } from '../../src/core/money.js';
 import { renderCii } from '../../src/facturx/cii.js';
 import { renderPdf } from '../../src/facturx/pdf.js';
 import { computeInvoice } from '../../src/invoice/compute.js';
@@ -84,5 +85,57 @@ describe('Factur-X PDF/A-3', () => {
     assert.ok(text.includes('Boulangerie <Martin> & Fils'));
     assert.match(text, /Indemnité forfaitaire pour frais de recouvrement/);
     assert.match(text, /FR76 3000 6000 0112 3456 7890 189/);
+  });
+});
+
+describe('Factur-X PDF: the words the reader reads', () => {
+  const dir = tempDir();
+  after(() => dir.cleanup());
+
+  const render = async (operationType: Invoice['operationType'], rates: string[], name: string) => {
+    const inv = computeInvoice(
+      {
+        ref: 'R2', firstLine: 2, issueDate: '2027-03-04', dueDate: '2027-04-03', serviceDate: '2027-03-01', operationType, currency: 'EUR', notes: [],
+        buyer: { name: 'Épicerie Durand', siren: BUYER_SIREN, address: { line1: '3 place du Marché', postcode: '75001', city: 'Paris', country: 'FR' }, electronicAddress: { scheme: '0225', value: `${BUYER_SIREN}_COMPTA` } },
+        lines: rates.map((rate, i) => ({ sourceLine: i + 2, description: `Article ${i + 1}`, quantity: new Dec('2'), unitCode: 'C62', unitPrice: new Dec('10.5'), vatCategory: 'S', vatRate: new Dec(rate) })),
+      },
+      'FA-2027-00001',
+    );
+    const xml = renderCii(seller(), inv);
+    const file = join(dir.path, `${name}.pdf`);
+    writeFileSync(file, await renderPdf({ seller: seller(), invoice: inv, xml }));
+    const check = qpdfCheck(file);
+    assert.ok(check.ok, check.output);
+    assert.equal(pdfAttachment(file), xml);
+    // One line per text, whatever wraps in the narrow blocks; pdftotext writes U+202F as a plain space.
+    return pdfText(file).replace(/[\u00a0\u202f]/g, ' ').replace(/\s+/g, ' ');
+  };
+
+  it('names each VAT rate by its French name (5.5 % is the reduced rate, not the normal one)', async () => {
+    const text = await render('goods', ['5.5', '10', '20', '2.1'], 'rates');
+    assert.match(text, /Taux réduit 5,5 %/);
+    assert.match(text, /Taux intermédiaire 10 %/);
+    assert.match(text, /Taux normal 20 %/);
+    assert.match(text, /Taux particulier 2,1 %/);
+    assert.doesNotMatch(text, /Taux normal 5,5/);
+    assert.doesNotMatch(text, /\b5\.5\b/);
+  });
+
+  it('prints both electronic addresses (BT-34, BT-49) with their scheme, and the delivery date for goods', async () => {
+    const text = await render('goods', ['20'], 'goods');
+    assert.ok(text.includes(`Adresse électronique : ${seller().siren} (SIREN 0225)`), text);
+    assert.ok(text.includes(`Adresse électronique : ${BUYER_SIREN}_COMPTA (SIREN 0225)`), text);
+    assert.match(text, /Date de livraison/);
+    assert.doesNotMatch(text, /Date de la prestation/);
+    assert.match(text, /01\/03\/2027/);
+    assert.doesNotMatch(text, /2027-03-01/);
+  });
+
+  it('says "Date de la prestation" for services and names both for a mixed invoice', async () => {
+    assert.match(await render('services', ['20'], 'services'), /Date de la prestation/);
+    const mixed = await render('mixed', ['20'], 'mixed');
+    // The label wraps on two lines beside its date: its first line is enough to tell it.
+    assert.match(mixed, /Date de livraison \//);
+    assert.doesNotMatch(mixed, /Date de la prestation/);
   });
 });

@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BatchResult } from '../../batch/types.js';
 import { getClient } from '../../clients/service.js';
-import { displayAmount } from '../../core/money.js';
+import { displayAmount } from '../../core/format.js';
 import { describeIssue, issueText, type Lang } from '../../csv/messages.js';
 import { ensurePrivateDir, writePrivateFile } from '../../store/files.js';
 import { withStore, type GlobalOptions } from '../context.js';

@@ -8,7 +8,7 @@ import { issuingRefusal, IssuingRefusedError } from '../../batch/issuing.js';
 import { batchAudit, prepareBatch, type PreparedBatch } from '../../batch/run.js';
 import type { BatchResult } from '../../batch/types.js';
 import type { ClientRecord } from '../../clients/record.js';
-import { displayAmount } from '../../core/money.js';
+import { displayAmount } from '../../core/format.js';
 import { describeIssue } from '../../csv/messages.js';
 import { DEFAULT_LIMITS } from '../../csv/read.js';
 import { frame } from '../../gdpr/texts.js';
