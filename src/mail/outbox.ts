@@ -104,6 +104,7 @@ export class Outbox {
   }
 
   private async run(): Promise<void> {
+    await this.recordLeftAccepted();
     const due = await this.store.outbox.takeDue(new Date(), 200);
     if (due.length === 0) return;
     // Written ahead of the sending: a process killed after the server took a reply and before
@@ -178,7 +179,21 @@ export class Outbox {
       this.log.warn({ id: entry.id, attempts, err: message }, 'reply not sent; will retry');
       return false; // the server is down: the others would fail the same way
     }
+    // The server has it: said at once, before anything can wait (the commit queue, the store), so a
+    // kill from here on never sends it again. When even that cannot be written, recordSent keeps trying.
+    await this.store.outbox.accepted(entry.id).catch((err: unknown) => this.log.warn({ id: entry.id, err: this.ctx.redact(errorMessage(err)) }, 'reply sent; its acceptance could not be written yet'));
     return { record: () => this.recordSent(entry, raw) };
+  }
+
+  /**
+   * Replies the server took from a process that died before their sent
+   * commit: recorded as sent now, with their copy in Sent, never sent again.
+   */
+  private async recordLeftAccepted(): Promise<void> {
+    for (const entry of await this.store.outbox.acceptedUnrecorded()) {
+      const raw = await this.store.files.read(entry.file).catch(() => undefined);
+      await this.recordSent(entry, raw, { afterRestart: true });
+    }
   }
 
   /**
@@ -189,12 +204,12 @@ export class Outbox {
    * While the store cannot take the record (an outage), it is tried again
    * here, and the reply stays ours: it is never offered to be sent again.
    */
-  private async recordSent(entry: OutboxEntry, raw: Buffer): Promise<void> {
+  private async recordSent(entry: OutboxEntry, raw: Buffer | undefined, how: { afterRestart?: boolean } = {}): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await this.store.transact(async (tx) => {
           await tx.outbox.sent(entry.id);
-          tx.audit(auditEntry({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1 } }));
+          tx.audit(auditEntry({ action: 'reply-sent', outcome: 'ok', messageId: entry.messageId, ...(entry.clientId ? { clientId: entry.clientId } : {}), details: { kind: entry.kind, attempts: entry.attempts + 1, ...(how.afterRestart ? { recordedAfterRestart: true } : {}) } }));
         });
         break;
       } catch (err) {
@@ -203,7 +218,7 @@ export class Outbox {
         await new Promise((resolve) => setTimeout(resolve, Math.min(250 * attempt, 2_000)));
       }
     }
-    if (!this.source) return;
+    if (!this.source || !raw) return;
     try {
       await this.source.saveSent(raw);
     } catch (err) {

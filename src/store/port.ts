@@ -262,6 +262,14 @@ export interface Store {
     takeDue(now: Date, limit: number): Promise<OutboxEntry[]>;
     /** Give back replies taken and not tried. */
     release(ids: readonly string[]): Promise<void>;
+    /**
+     * The server took this reply (its 250): written at once, outside the
+     * commit queue, so that it is never offered again; the commit that marks
+     * it sent (`tx.outbox.sent`) follows, here or after a restart.
+     */
+    accepted(id: string): Promise<void>;
+    /** Replies the server took whose sent commit never came (their process died): to record as sent, never to send again. */
+    acceptedUnrecorded(): Promise<OutboxEntry[]>;
   };
   stats(): Promise<StoreStats>;
   /**

@@ -60,7 +60,7 @@ describe('replies under kill -9, counted at the server', { skip: skip || false, 
         const ids = await Promise.all((await dovecot.messages('compta')).map(async (m) => (await simpleParser(m.source ?? Buffer.alloc(0))).messageId ?? ''));
         const unique = new Set(ids);
         const twice = ids.length - unique.size;
-        console.log(`# ${delivered} mails, ${TRIALS * 2} kills: ${ids.length} replies received, ${unique.size} distinct, ${twice} sent twice`);
+        console.log(`${delivered} mails, ${TRIALS * 2} kills: ${ids.length} replies received, ${unique.size} distinct, ${twice} sent twice`);
         assert.ok(unique.size >= delivered - (await setAsideCount(data)), `every mail answered: ${unique.size} distinct replies for ${delivered} mails`);
         assert.ok(twice <= 1, `${twice} replies sent twice`);
       },

@@ -260,6 +260,33 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
+    it('never offers again a reply the server took; a process that died before its sent commit leaves it to be recorded, not sent', async () => {
+      await withStore(async (store, ctx) => {
+        const entry = replyEntry('ce', 'x@b.test', 'help');
+        await queueReply(store, entry);
+        const beat = (s: Store, node: string) => s.reportStatus({ pid: process.pid, node, startedAt: now(), source: 'test', transport: 'test', connection: 'connected', updatedAt: now() });
+        // The sender: another node on PostgreSQL (it beats, then dies); the process itself on the embedded store.
+        const sender = backend.name === 'postgres' ? await PostgresStore.open(ctx.dataDir, { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 1, poolSize: 2, node: 'node-a' }, ctx.env, {}) : store;
+        await beat(sender, 'a');
+        assert.deepEqual((await sender.outbox.takeDue(new Date(Date.now() + 1000), 10)).map((e) => e.id), [entry.id]);
+        await sender.outbox.accepted(entry.id);
+        assert.deepEqual(await sender.outbox.acceptedUnrecorded(), [], 'its own sender is recording it');
+        if (sender !== store) await sender.close();
+        const next = backend.name === 'postgres' ? await PostgresStore.open(ctx.dataDir, { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 1, poolSize: 2, node: 'node-b' }, ctx.env, {}) : await ctx.reopen();
+        try {
+          await beat(next, 'b');
+          await new Promise((r) => setTimeout(r, 1_300));
+          assert.deepEqual(await next.outbox.takeDue(new Date(Date.now() + 86_400_000), 10), [], 'never offered again');
+          assert.deepEqual((await next.outbox.acceptedUnrecorded()).map((e) => e.id), [entry.id]);
+          await next.transact((tx) => tx.outbox.sent(entry.id));
+          assert.deepEqual(await next.outbox.acceptedUnrecorded(), []);
+          assert.equal((await next.stats()).outbox.sent, 1);
+        } finally {
+          await next.close();
+        }
+      });
+    });
+
     it('lets only the claim holder record a mail, once, and counts each attempt', async () => {
       await withStore(async (store) => {
         const mk = { mailbox: 'INBOX', uidValidity: '7', uid: '42' };

@@ -32,6 +32,7 @@ import { failpoint } from '../../core/failpoints.js';
 import { OPEN_STATUSES } from '../../gdpr/requests.js';
 import { ensurePrivateDir, isSymlinkSync, readPrivateFile, replaceKeepingInode, shredFile, symlinkRefused, writePrivateFile } from '../files.js';
 import type { AuditFilter, AuditLine, DaemonStatus, FileStore, LedgerEntry, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
+import { AcceptedJournal } from './accepted.js';
 import { AttemptJournal } from './attempts.js';
 import { BatchIndex } from './batch-index.js';
 import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type Doc, type PendingWork, type StoreMove } from './doc.js';
@@ -420,6 +421,10 @@ export class EmbeddedStore implements Store {
       this.warn(`the attempts journal could not be updated: ${errorMessage(err)}`);
     }
     for (const id of after.outboxDone) this.sending.delete(id);
+    if (this.acceptedJournal && after.outboxDone.length > 0) {
+      const accepted = await this.acceptedJournal;
+      for (const id of after.outboxDone) await accepted.forget(id).catch(() => undefined);
+    }
     for (const key of after.moved) this.claims.delete(key);
   }
 
@@ -479,14 +484,21 @@ export class EmbeddedStore implements Store {
     },
   };
 
+  private acceptedJournal?: Promise<AcceptedJournal>;
+  private accepted(): Promise<AcceptedJournal> {
+    this.acceptedJournal ??= this.refresh().then(() => AcceptedJournal.load(this.dataDir, (id) => this.doc.outbox[id]?.state === 'queued'));
+    return this.acceptedJournal;
+  }
+
   readonly outbox = {
     takeDue: async (now: Date, limit: number): Promise<OutboxEntry[]> => {
+      const accepted = await this.accepted();
       await this.refresh();
       const t = now.getTime();
       const out: OutboxEntry[] = [];
       for (const e of Object.values(this.doc.outbox)) {
         if (out.length >= limit) break;
-        if (e.state !== 'queued' || Date.parse(e.nextAttemptAt) > t || (this.sending.get(e.id) ?? 0) > t) continue;
+        if (e.state !== 'queued' || Date.parse(e.nextAttemptAt) > t || (this.sending.get(e.id) ?? 0) > t || accepted.has(e.id)) continue;
         this.sending.set(e.id, t + 5 * 60_000);
         out.push(structuredClone(e));
       }
@@ -495,6 +507,18 @@ export class EmbeddedStore implements Store {
     release: (ids: readonly string[]): Promise<void> => {
       for (const id of ids) this.sending.delete(id);
       return Promise.resolve();
+    },
+    accepted: async (id: string): Promise<void> => {
+      await (await this.accepted()).add(id);
+    },
+    acceptedUnrecorded: async (): Promise<OutboxEntry[]> => {
+      const accepted = await this.accepted();
+      await this.refresh();
+      // This process is the only sender: an accepted reply it is not recording now was left by a dead one.
+      return accepted
+        .list()
+        .filter((id) => !this.sending.has(id))
+        .flatMap((id) => (this.doc.outbox[id]?.state === 'queued' ? [structuredClone(this.doc.outbox[id])] : []));
     },
   };
 
@@ -640,6 +664,9 @@ export class EmbeddedStore implements Store {
     const a = this.attempts;
     this.attempts = undefined;
     if (a) await (await a).close();
+    const accepted = this.acceptedJournal;
+    this.acceptedJournal = undefined;
+    if (accepted) await (await accepted).close();
   }
 }
 

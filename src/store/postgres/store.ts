@@ -42,6 +42,17 @@ pg.types.setTypeParser(20, (v) => Number(v));
  */
 const SEND_LEASE_SECONDS = 300;
 
+/**
+ * A reply's taker (`me` is this process) is gone: its send lease ran out, or
+ * its node beats for another process (it was restarted), or stopped beating
+ * for leaseSeconds (killed, or cut from the database). A taker that never
+ * beat keeps the reply for the whole lease; this process never takes its own
+ * again.
+ */
+const takerGone = (me: string, leaseSeconds: string) => `(taken_until < now() OR (taken_by <> ${me} AND EXISTS (
+  SELECT 1 FROM nodes n WHERE left(outbox.taken_by, length(n.node) + 1) = n.node || '|'
+    AND (n.status->>'taker' IS DISTINCT FROM outbox.taken_by OR n.heartbeat_at <= now() - make_interval(secs => ${leaseSeconds})))))`;
+
 /** Errors a new attempt of the same transaction resolves. */
 const RETRYABLE = new Set(['40001', '40P01']);
 
@@ -247,14 +258,8 @@ export class PostgresStore implements Store {
   readonly outbox = {
     takeDue: async (now: Date, limit: number): Promise<OutboxEntry[]> => {
       const rows = await this.query<{ entry: OutboxEntry }>(
-        // A reply is its taker's until the send lease runs out (taken_until), or until the taker's node
-        // beats for another process (it was restarted) or stopped beating for leaseSeconds (killed, or
-        // cut from the database). A taker that never beat keeps it for the whole lease.
         `UPDATE outbox SET taken_by = $1, taken_until = now() + make_interval(secs => $4)
-         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2
-                        AND (taken_by IS NULL OR taken_until < now() OR (taken_by <> $1 AND EXISTS (
-                          SELECT 1 FROM nodes n WHERE left(outbox.taken_by, length(n.node) + 1) = n.node || '|'
-                            AND (n.status->>'taker' IS DISTINCT FROM outbox.taken_by OR n.heartbeat_at <= now() - make_interval(secs => $5)))))
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 AND (taken_by IS NULL OR ${takerGone('$1', '$5')})
                       ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING entry`,
         [this.taker, now, limit, SEND_LEASE_SECONDS, this.leaseSeconds],
@@ -263,6 +268,14 @@ export class PostgresStore implements Store {
     },
     release: async (ids: readonly string[]): Promise<void> => {
       if (ids.length > 0) await this.query('UPDATE outbox SET taken_by = NULL, taken_until = NULL WHERE id = ANY($1) AND taken_by = $2', [ids, this.taker]);
+    },
+    // One statement, committed at once: the row leaves the queue whatever the commit queue holds.
+    accepted: async (id: string): Promise<void> => {
+      await this.query("UPDATE outbox SET state = 'accepted' WHERE id = $1 AND state = 'queued'", [id]);
+    },
+    acceptedUnrecorded: async (): Promise<OutboxEntry[]> => {
+      const rows = await this.query<{ entry: OutboxEntry }>(`SELECT entry FROM outbox WHERE state = 'accepted' AND ${takerGone('$1', '$2')} ORDER BY created_at`, [this.taker, this.leaseSeconds]);
+      return rows.rows.map((r) => r.entry);
     },
   };
 
