@@ -7,6 +7,7 @@
  * a mailbox task the mailbox holder runs (jobs/tasks.ts), one folder and one
  * mail at a time, a failure on one reported while the rest goes on.
  */
+import type { AuditActor } from '../audit/entry.js';
 import { randomUUID } from 'node:crypto';
 import { auditEntry } from '../audit/trail.js';
 import { tombstone } from '../clients/record.js';
@@ -149,7 +150,8 @@ async function purgeStore(tx: Tx, due: Due, at: string, hash: (s: string) => str
  * transaction with its audit line, then (when the caller holds the
  * mailbox) the mail folders.
  */
-export async function runRetention(store: Store, config: Config, now: Date, hash: (s: string) => string): Promise<RetentionReport> {
+/** `by`: the operator, when run from the CLI (the nightly job is the bot's own). */
+export async function runRetention(store: Store, config: Config, now: Date, hash: (s: string) => string, by: AuditActor = {}): Promise<RetentionReport> {
   const c = cutoffsAt(config.retention, now);
   const at = now.toISOString();
   // The journals' counts are read first: the purge itself rewrites them.
@@ -161,7 +163,7 @@ export async function runRetention(store: Store, config: Config, now: Date, hash
     const counts: Record<string, string | number> = {};
     for (const l of report) counts[l.category] = l.count;
     for (const l of report) if (l.keptFrom) counts[`${l.category}.keptFrom`] = l.keptFrom.slice(0, 10);
-    tx.audit(auditEntry({ action: 'retention-run', outcome: 'ok', details: counts }, now));
+    tx.audit(auditEntry({ action: 'retention-run', outcome: 'ok', details: counts, ...by }, now));
     return report;
   });
   return { at, dryRun: false, categories: lines };

@@ -75,8 +75,9 @@ describe('retention of the mail folders, through a real IMAP server', { skip: sk
       }
       assert.equal(await dovecot.count('factures', 'INBOX'), 1, 'the inbox is never purged');
       const log = await mailbotAsync(data, ['log', '--json', '--action', 'retention-run,mails-purged'], env);
-      const lines = log.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; details: Record<string, unknown> });
+      const lines = log.stdout.trim().split('\n').map((l) => JSON.parse(l) as { action: string; actor?: string; details: Record<string, unknown> });
       assert.deepEqual(lines.map((l) => l.action), ['retention-run', 'mails-purged']);
+      assert.equal(lines[0]?.actor, 'operator:cli', 'run by hand, the purge names the operator');
       assert.equal(lines[1]?.details.count, 4);
     }, { prefix: 'mailbot-retention-imap-' });
   });

@@ -172,9 +172,11 @@ export function registerRetryCommand(program: Command, globals: () => GlobalOpti
           const uid = key.split('|').pop() ?? '';
           const found = await source.restore(config.folders.rejected, { uid, ...(entry.messageId ? { messageRef: entry.messageId } : {}) }, (id) => audit.hash(id));
           if (!found) throw new MailbotError('NOT_FOUND', `the mail ${key} is no longer in ${config.folders.rejected}`);
+          const { operatorActor } = await import('../actor.js');
+          const by = await operatorActor(store, config);
           await store.transact(async (tx) => {
             await tx.ledger.unsetAside(key);
-            tx.audit(auditEntry({ action: 'retried', outcome: 'ok', mailKey: key }));
+            tx.audit(auditEntry({ action: 'retried', outcome: 'ok', mailKey: key, ...by }));
           });
         } finally {
           await source.close();

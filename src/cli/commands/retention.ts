@@ -77,7 +77,8 @@ export function registerRetentionCommand(program: Command, globals: () => Global
         async (store, config) => {
           const log = createLogger();
           const audit = await auditTrailFor(store, config);
-          const report = await runRetention(store, config, new Date(), (s) => audit.hash(s));
+          const { operatorActor } = await import('../actor.js');
+          const report = await runRetention(store, config, new Date(), (s) => audit.hash(s), await operatorActor(store, config));
           const { source, transport } = buildSourceAndTransport(resolveDataDir(globals().data), config, log);
           try {
             await source.open({ deadlineMs: 30_000 });
