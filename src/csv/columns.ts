@@ -97,9 +97,14 @@ export const COLUMNS: readonly ColumnDef[] = [
 /** Little words a French (or English) header may hold or leave out: "Date d'échéance", "Taux de TVA", "N° de commande". */
 const FILLER = new Set(['d', 'de', 'du', 'des', 'l', 'la', 'le', 'les', 'a', 'au', 'aux', 'en', 'n', 'no', 'of', 'the']);
 
-/** A header or an alias as compared: folded (foldKey) word by word, without the filler words (unless nothing else is left). */
+/** A header's words, folded (foldKey): "Frais de port (€)" → frais, de, port. */
+export function headerWords(header: string): string[] {
+  return header.replace(/['’]/g, ' ').split(/[\s_\-./()°:#]+/).map(foldKey).filter(Boolean);
+}
+
+/** A header or an alias as compared: folded word by word, without the filler words (unless nothing else is left). */
 export function headerKey(header: string): string {
-  const words = header.replace(/['’]/g, ' ').split(/[\s_\-./()°:#]+/).map(foldKey).filter(Boolean);
+  const words = headerWords(header);
   const kept = words.filter((w) => !FILLER.has(w));
   return (kept.length > 0 ? kept : words).join('');
 }

@@ -4,11 +4,15 @@
  */
 import { ruleText } from '../invoice/brfr.js';
 import type { CsvIssue, IssueCode } from './issues.js';
+import { NOT_YET_MESSAGES } from './messages-not-yet.js';
 
 export type Lang = 'fr' | 'en';
 type Text = (p: Record<string, string>) => string;
+/** The words of some issue codes, in each language. */
+export type MessageTable<C extends IssueCode> = Record<C, Record<Lang, Text>>;
 
-const MESSAGES: Record<IssueCode, Record<Lang, Text>> = {
+const MESSAGES: MessageTable<IssueCode> = {
+  ...NOT_YET_MESSAGES,
   FILE_EMPTY: { fr: () => 'le fichier est vide : il faut une ligne d’en-tête puis une ligne par ligne de facture.', en: () => 'the file is empty: it needs a header line, then one row per invoice line.' },
   FILE_BINARY: { fr: () => 'ce fichier n’est pas un fichier texte CSV. Enregistrez votre tableau au format CSV.', en: () => 'this is not a CSV text file. Save your spreadsheet as CSV.' },
   FILE_SPREADSHEET: {

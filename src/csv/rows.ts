@@ -15,6 +15,8 @@ import { truncate } from '../core/text.js';
 import type { Buyer, DeliverTo, InvoiceDraft, LineDraft, PostalAddress } from '../invoice/model.js';
 import { COLUMN_KEYS, COLUMNS, REQUIRED_COLUMNS, columnForHeader, type ColumnKey } from './columns.js';
 import type { CsvIssue, IssueCode } from './issues.js';
+import { looksLikeMoney } from './money-header.js';
+import { notYetColumn, notYetValueProblem, type NotYetColumn } from './not-yet.js';
 import type { CsvLimits, RawRecord, ReadResult } from './read.js';
 import * as V from './values.js';
 
@@ -46,6 +48,8 @@ interface Row {
   values: string[];
   /** Columns whose value was refused already (too long): failed, never reported again as missing. */
   rejected?: ColumnKey[];
+  /** A value of a v2 column the bot cannot honour yet: its invoice is never built, even at another price. */
+  notYet?: true;
 }
 
 /** A value with where it came from, for invoice-level fields. */
@@ -86,6 +90,8 @@ class DraftBuilder {
   private decimalMark?: V.DecimalMark;
   /** Columns without a header: values under them are ignored, and said so once (COLUMN_UNNAMED). */
   private readonly unnamed: number[] = [];
+  /** v2 columns whose values are checked on each row (not-yet.ts): a value that would change the document is refused. */
+  private readonly notYet: { position: number; label: string; column: NotYetColumn }[] = [];
   /** Lines the current invoice's invoice-level values came from. */
   private origins: Partial<Record<ColumnKey, number>> = {};
 
@@ -102,7 +108,7 @@ class DraftBuilder {
         return;
       }
       const def = columnForHeader(label);
-      if (!def) this.warn('COLUMN_UNKNOWN', header.line, label);
+      if (!def) this.unknownColumn(label, i);
       else if (this.has(def.key)) this.report('COLUMN_DUPLICATE', header.line, label, undefined, { first: this.label[K[def.key]] ?? '' });
       else {
         this.position[K[def.key]] = i;
@@ -117,6 +123,19 @@ class DraftBuilder {
     for (const key of this.required) {
       if (!this.has(key)) this.report('COLUMN_MISSING', header.line, undefined, undefined, { column: key, aliases: COLUMNS.find((c) => c.key === key)?.aliases.join(', ') ?? '' });
     }
+  }
+
+  /**
+   * A header that names no v1 column. A v2 column is checked value by value
+   * (or, changing nothing, ignored with a warning); an unknown column that
+   * looks like money is refused; any other is ignored with a warning.
+   */
+  private unknownColumn(label: string, position: number): void {
+    const column = notYetColumn(label);
+    if (column?.handling.kind === 'unused') this.warn('COLUMN_NOT_USED_YET', this.header.line, label, { what: column.key, bt: column.bt });
+    else if (column) this.notYet.push({ position, label, column });
+    else if (looksLikeMoney(label)) this.report('COLUMN_AMOUNT_UNKNOWN', this.header.line, label);
+    else this.warn('COLUMN_UNKNOWN', this.header.line, label);
   }
 
   /** Consumes `records`: each raw record is let go once its row is built, so a big file is not held twice. */
@@ -174,8 +193,8 @@ class DraftBuilder {
     });
   }
 
-  private warn(code: IssueCode, line: number, column: string): void {
-    this.issues.push({ code, severity: 'warning', line, column });
+  private warn(code: IssueCode, line: number, column: string, params?: Record<string, string>): void {
+    this.issues.push({ code, severity: 'warning', line, column, ...(params ? { params } : {}) });
   }
 
   private toRow(rec: RawRecord, width: number): Row {
@@ -212,7 +231,15 @@ class DraftBuilder {
       this.report('ROW_EXTRA_FIELDS', rec.line, undefined, rec.fields.slice(width, filled).join(' '), { expected: String(width), found: String(filled) });
       return { line: rec.line, values: values.fill(''), rejected: this.present.map((k) => COLUMN_KEYS[k] as ColumnKey) };
     }
-    return rejected ? { line: rec.line, values, rejected } : { line: rec.line, values };
+    const row: Row = rejected ? { line: rec.line, values, rejected } : { line: rec.line, values };
+    for (const { position, label, column } of this.notYet) {
+      const raw = rec.fields[position]?.trim() ?? '';
+      const problem = raw === '' ? undefined : notYetValueProblem(column, raw, this.decimalMark);
+      if (!problem) continue;
+      this.report(problem.code, rec.line, label, raw, problem.params);
+      row.notYet = true;
+    }
+    return row;
   }
 
   /** An invoice-level value: the first one given; a later line that differs is an error. */
@@ -251,7 +278,7 @@ class DraftBuilder {
     const firstLine = rows[0]?.line ?? 0;
     this.ok = true;
     this.origins = {};
-    let valid = true;
+    let valid = !rows.some((r) => r.notYet);
 
     // Dates (BT-2, BT-9, BT-72), nature of the operation, currency (BT-5).
     const issued = this.invoiceValue(rows, 'issue_date');
