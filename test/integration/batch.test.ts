@@ -140,3 +140,42 @@ describe('batch commit', () => {
     }
   });
 });
+
+describe('batch: v2 columns the bot cannot honour yet', () => {
+  const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'csv', name));
+
+  it('refuses the whole file, consuming no number, for a credit note, a discount, a charge or an unknown amount; harmless columns still issue', async () => {
+    const { dir, store } = await freshStore();
+    try {
+      const refused: [string, [number, string, string][]][] = [
+        ['credit-note-type.csv', [[2, 'Type de document', 'DOCUMENT_TYPE_NOT_SUPPORTED_YET'], [3, 'Type de document', 'DOCUMENT_TYPE_NOT_SUPPORTED_YET']]],
+        ['discount-document.csv', [[2, 'Remise', 'COLUMN_NOT_SUPPORTED_YET']]],
+        ['shipping-charge.csv', [[2, 'Frais de port', 'COLUMN_NOT_SUPPORTED_YET']]],
+        ['line-discount.csv', [[2, 'remise_ligne', 'COLUMN_NOT_SUPPORTED_YET'], [3, 'remise_ligne', 'COLUMN_NOT_SUPPORTED_YET']]],
+        ['escompte-unknown.csv', [[1, 'Escompte', 'COLUMN_AMOUNT_UNKNOWN']]],
+        ['discount-en.csv', [[2, 'Discount', 'COLUMN_NOT_SUPPORTED_YET']]],
+      ];
+      for (const [name, errors] of refused) {
+        const result = await runBatch(store, { clientId: 'atelier-dupont', fileName: name, bytes: fixture(name) }, { actor: 'test' });
+        assert.equal(result.status, 'rejected', name);
+        assert.deepEqual(result.invoices, [], name);
+        assert.deepEqual(result.errors.map((e) => [e.line, e.column, e.code]), errors, name);
+      }
+      const view = await viewOf(store);
+      assert.deepEqual(view.series['atelier-dupont'], {});
+      assert.deepEqual(view.batches, []);
+
+      const harmless = await runBatch(store, { clientId: 'atelier-dupont', fileName: 'h.csv', bytes: fixture('harmless-columns.csv') }, { actor: 'test' });
+      assert.equal(harmless.status, 'issued', JSON.stringify(harmless.errors));
+      assert.deepEqual(harmless.invoices.map((i) => i.number), ['FA-2026-00001', 'FA-2026-00002']);
+      assert.deepEqual(harmless.warnings.map((w) => [w.line, w.column, w.code]), [[1, 'Référence interne', 'COLUMN_UNKNOWN']]);
+      const invoiceOnly = await runBatch(store, { clientId: 'atelier-dupont', fileName: 't.csv', bytes: fixture('document-type-invoice.csv') }, { actor: 'test' });
+      assert.equal(invoiceOnly.status, 'issued', JSON.stringify(invoiceOnly.errors));
+      assert.deepEqual(invoiceOnly.invoices.map((i) => i.number), ['FA-2026-00003', 'FA-2026-00004']);
+      assert.deepEqual(invoiceOnly.warnings, []);
+    } finally {
+      await store.close();
+      dir.cleanup();
+    }
+  });
+});
