@@ -15,7 +15,7 @@ import { errorMessage } from '../core/errors.js';
 import { JOBS } from '../jobs/registry.js';
 import type { JobContext, RecurringJob } from '../jobs/types.js';
 import { ledgerKey, type DaemonStatus, type Store } from '../store/port.js';
-import { composeReply, type ReplyDraft } from './compose.js';
+import { composeReply, identityOf, type ReplyDraft } from './compose.js';
 import { ByteBudget } from '../core/budget.js';
 import { Outbox, queueReplies, stageReply } from './outbox.js';
 import { sweepLeftovers } from '../store/leftovers.js';
@@ -51,7 +51,7 @@ export class Daemon {
     private readonly templates: Templates,
     private readonly jobs: readonly RecurringJob[] = JOBS,
   ) {
-    this.outbox = new Outbox(store, transport, source, log, { me: { botAddress: config.botAddress, botName: config.botName }, templates, operatorAddress: config.operatorAddress, redact: (t) => audit.redact(t), hash: (a) => audit.hash(a) });
+    this.outbox = new Outbox(store, transport, source, log, { me: identityOf(config), templates, operatorAddress: config.operatorAddress, redact: (t) => audit.redact(t), hash: (a) => audit.hash(a) });
     const now = new Date().toISOString();
     this.status = { pid: process.pid, node: hostname(), startedAt: now, source: source.description, transport: transport.name, connection: 'starting', updatedAt: now };
   }
@@ -104,7 +104,11 @@ export class Daemon {
     if (running) return options.fresh ? running.then(() => this.runJob(job)) : running;
     const run = job
       .run(this.jobContext())
-      .catch((err: unknown) => this.log.warn({ job: job.name, err: errorMessage(err) }, 'recurring job failed; it runs again at its next time'))
+      .catch((err: unknown) => {
+        // The store or the disk away: the episode is told once (fault), not by every job it stops.
+        if (isEnvironmentFault(err)) this.fault(err);
+        else this.log.warn({ job: job.name, err: errorMessage(err) }, 'recurring job failed; it runs again at its next time');
+      })
       .finally(() => this.jobRuns.delete(job.name));
     this.jobRuns.set(job.name, run);
     return run;
@@ -113,7 +117,7 @@ export class Daemon {
   private async queueMail(draft: ReplyDraft, audit: { action: 'digest-sent'; details?: Record<string, string | number> }): Promise<void> {
     const staging = await this.store.files.stage();
     try {
-      const entry = await stageReply(staging, (out) => composeReply(undefined, draft, { botAddress: this.config.botAddress, botName: this.config.botName }, this.templates, out), { kind: draft.kind });
+      const entry = await stageReply(staging, (out) => composeReply(undefined, draft, identityOf(this.config), this.templates, out), { kind: draft.kind });
       await this.store.transact(async (tx) => {
         await queueReplies(tx, staging, [entry]);
         tx.audit(auditEntry({ action: audit.action, outcome: 'ok', ...(audit.details ? { details: audit.details } : {}) }));
@@ -283,7 +287,8 @@ export class Daemon {
     try {
       await this.outbox.flush();
     } catch (err) {
-      this.log.warn({ err: errorMessage(err) }, 'outbox flush failed');
+      if (isEnvironmentFault(err)) this.fault(err);
+      else this.log.warn({ err: errorMessage(err) }, 'outbox flush failed');
     }
   }
 

@@ -26,7 +26,9 @@ export function faultName(err: unknown): string {
 /** What failed, for the operator: the status line and the one log line of an episode. */
 export function describeFault(err: unknown): string {
   const code = faultName(err);
-  if (code === 'STORE_UNREACHABLE' || POSTGRES.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'].includes(code)) return 'store unreachable';
+  if (code === 'STORE_UNREACHABLE' || POSTGRES.test(code)) return 'store unreachable';
+  // The store's own losses are STORE_UNREACHABLE: a bare network code is another server's (the mailbox's).
+  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'].includes(code)) return `a server cannot be reached (${code})`;
   if (code === 'ENOSPC' || code === 'EDQUOT') return `data directory full (${code})`;
   if (code === 'EROFS') return 'data directory read-only (EROFS)';
   if (code === 'EIO') return 'disk error (EIO)';
