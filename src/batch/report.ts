@@ -7,6 +7,7 @@
  * value such as "Dupont, =1+1" stays inside its quotes instead of starting
  * a cell of its own.
  */
+import { displayDate } from '../core/format.js';
 import { neutraliseCell } from '../core/text.js';
 import type { IssuedInvoice } from './types.js';
 
@@ -18,11 +19,13 @@ const HEADERS = {
 export function renderReportCsv(invoices: readonly IssuedInvoice[], lang: 'fr' | 'en'): string {
   const sep = lang === 'fr' ? ';' : ',';
   const num = (s: string) => (lang === 'fr' ? s.replace('.', ',') : s);
+  // A French spreadsheet reads 04/03/2027 as a date; in English ISO stays, the one form no locale misreads (04/03 is April in the US).
+  const date = (iso: string) => (lang === 'fr' ? displayDate(iso, 'fr') : iso);
   const cell = (value: string) => `"${neutraliseCell(value).replaceAll('"', '""')}"`;
   const rows = [HEADERS[lang].map(cell).join(sep)];
   for (const i of invoices) {
     rows.push(
-      [i.ref, i.number, i.issueDate, i.dueDate, i.buyerName, i.buyerSiren ?? '', i.currency, num(i.totalExclVat), num(i.totalVat), num(i.totalInclVat), num(i.amountDue), i.pdfFile]
+      [i.ref, i.number, date(i.issueDate), date(i.dueDate), i.buyerName, i.buyerSiren ?? '', i.currency, num(i.totalExclVat), num(i.totalVat), num(i.totalInclVat), num(i.amountDue), i.pdfFile]
         .map(cell)
         .join(sep),
     );

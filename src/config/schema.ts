@@ -163,3 +163,12 @@ export const configSchema = z
 export type Config = z.infer<typeof configSchema>;
 export type ImapConfig = z.infer<typeof imapSchema>;
 export type SmtpConfig = z.infer<typeof smtpSchema>;
+
+/**
+ * Where a reader is told to write for what the bot does not do ("contact the
+ * studio"): the operator's address when the configuration names one (a
+ * person reads it), else the bot's own address, whose mailbox the studio reads.
+ */
+export function studioContact(config: Pick<Config, 'operatorAddress' | 'botAddress'>): string {
+  return config.operatorAddress ?? config.botAddress;
+}

@@ -10,6 +10,7 @@ import { batchFile } from '../batch/run.js';
 import { tombstone, type ClientRecord } from '../clients/record.js';
 import type { Config } from '../config/schema.js';
 import { after, spell } from '../retention/settings.js';
+import { displayDate } from '../core/format.js';
 import { neutraliseCell } from '../core/text.js';
 import type { Lang } from '../mail/language.js';
 import { zipStream, type ZipEntry } from '../core/zip.js';
@@ -152,7 +153,7 @@ export async function eraseClient(store: Store, config: Config, client: ClientRe
   const gone = (b: (typeof batches)[number], f: string) => (b.filesRemoved ?? []).includes(f);
   const files = batches.flatMap((b) => [b.sourceFile, b.reportFile, ...b.invoices.map((i) => i.pdfFile)].filter((f) => !gone(b, f)).map((f) => batchFile(b.id, f)));
   const invoices = batches.reduce((n, b) => n + b.invoices.length, 0);
-  const day = (d: Date) => d.toISOString().slice(0, 10);
+  const day = (d: Date) => displayDate(d, req.lang);
   const lastIssue = batches.flatMap((b) => b.invoices.map((i) => i.issueDate)).sort().at(-1);
   const erased = fr
     ? [

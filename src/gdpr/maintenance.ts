@@ -5,6 +5,7 @@
  */
 import { auditEntry } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
+import { displayDate, displayDateTime } from '../core/format.js';
 import type { ReplyDraft } from '../mail/compose.js';
 import type { ReadTx, Store } from '../store/port.js';
 import { daysLeft, OPEN_STATUSES, type RightsRequest } from './requests.js';
@@ -52,12 +53,12 @@ export async function digest(store: Store, config: Config, now: Date): Promise<R
   const urgent = open.filter((r) => daysLeft(r, now) <= 7).sort((a, b) => daysLeft(a, now) - daysLeft(b, now));
   const items = urgent.map((r) => {
     const left = daysLeft(r, now);
-    return `${r.ref} — ${r.kind} — ${r.status} — ${left < 0 ? `EN RETARD de ${-left} j` : `${left} j restant(s)`} (échéance ${(r.extendedDueAt ?? r.dueAt).slice(0, 10)})`;
+    return `${r.ref} — ${r.kind} — ${r.status} — ${left < 0 ? `EN RETARD de ${-left} j` : `${left} j restant(s)`} (échéance ${displayDate(r.extendedDueAt ?? r.dueAt, 'fr')})`;
   });
   // Replies the mail server refused for good stay listed until the operator resends or dismisses them.
   const refused = (await store.read((tx) => tx.outbox.list())).filter((e) => e.state === 'failed');
   const refusedLines = refused.map((e) => `Réponse refusée ${e.id} (${e.kind}${e.kind.startsWith('batch-result') ? ', porte des factures émises' : ''}${e.clientId ? `, client ${e.clientId}` : ''}) : ${e.lastError ?? ''} — mailbot resend ${e.id}, ou mailbot dismiss ${e.id}`);
-  const chain = `Tête de la chaîne du journal d'audit au ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC : ${head.seq}:${head.mac}. Conservez ce message : « mailbot log --verify --head ${head.seq}:${head.mac} » prouvera plus tard que rien n'a été modifié ni retiré jusqu'à cette ligne.`;
+  const chain = `Tête de la chaîne du journal d'audit au ${displayDateTime(now, 'fr')} : ${head.seq}:${head.mac}. Conservez ce message : « mailbot log --verify --head ${head.seq}:${head.mac} » prouvera plus tard que rien n'a été modifié ni retiré jusqu'à cette ligne.`;
   return {
     kind: 'operator-digest',
     template: 'gdpr-message',

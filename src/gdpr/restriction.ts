@@ -30,10 +30,10 @@ function liftable(client: ClientRecord | undefined, id: string): NonNullable<Cli
   return client.restricted;
 }
 
-/** The notices, one per address of the record, in the client's language. */
-export function liftNotices(client: ClientRecord, liftAt: string): ReplyDraft[] {
+/** The notices, one per address of the record, in the client's language; `contact` is the studio's address (config `studioContact`). */
+export function liftNotices(client: ClientRecord, liftAt: string, contact: string): ReplyDraft[] {
   const restricted = liftable(client, client.id);
-  return client.emails.map((to) => notice(to, client.language, T.liftNoticeSubject(client.language, restricted.ref), T.liftNotice(client.language, restricted.since.slice(0, 10), liftAt.slice(0, 10)), [], restricted.ref, 'gdpr-restriction-lift'));
+  return client.emails.map((to) => notice(to, client.language, T.liftNoticeSubject(client.language, restricted.ref), T.liftNotice(client.language, restricted.since, liftAt, contact), [], restricted.ref, 'gdpr-restriction-lift'));
 }
 
 /** Schedule the lift on the record as it is at the commit (the notices are queued with it by the caller). */

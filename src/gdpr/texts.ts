@@ -1,4 +1,5 @@
 /** The words of the GDPR answers, in French and English. Kept apart from the logic so they can be reviewed as text. */
+import { displayDate } from '../core/format.js';
 import type { Lang } from '../mail/language.js';
 import type { RightKind } from './classify.js';
 
@@ -61,16 +62,16 @@ export const T = {
     lang === 'fr'
       ? ["Une demande de rectification était déjà en cours pour cette adresse : la liste ci-dessus réunit ses changements et ceux de votre dernier message. Si vous n'avez pas demandé l'un d'eux, ne confirmez pas : la demande sera close sans suite."]
       : ['A rectification request was already open for this address: the list above joins its changes and those of your last message. If you did not ask for one of them, do not confirm: the request will be closed with nothing done.'],
-  /** `operatorTold`: the operator is mailed the request (an `operatorAddress` is set); otherwise the person is asked to reach the studio. */
-  keyChangeNote: (lang: Lang, second: 'record-address' | 'operator', operatorTold = true) =>
+  /** `operatorTold`: the operator is mailed the request (an `operatorAddress` is set); otherwise the person is asked to write to `contact`. */
+  keyChangeNote: (lang: Lang, second: 'record-address' | 'operator', operatorTold: boolean, contact: string) =>
     lang === 'fr'
       ? [
           "Ce changement touche l'adresse e-mail ou l'IBAN de la fiche : il faut aussi la confirmation de chaque nouvelle adresse (un code lui est envoyé) et " +
-            (second === 'record-address' ? "celle d'une autre adresse déjà inscrite sur la fiche (un code lui est envoyé)." : operatorTold ? "l'accord de l'opérateur du service, qui en est informé." : "l'accord de l'opérateur du service : contactez le studio pour le lui demander."),
+            (second === 'record-address' ? "celle d'une autre adresse déjà inscrite sur la fiche (un code lui est envoyé)." : operatorTold ? "l'accord de l'opérateur du service, qui en est informé." : `l'accord de l'opérateur du service : écrivez au studio (${contact}) pour le lui demander.`),
         ]
       : [
           'This change touches the e-mail address or IBAN of the record: it also needs the confirmation of each new address (a code is sent to it) and ' +
-            (second === 'record-address' ? 'that of another address already on the record (a code is sent to it).' : operatorTold ? "the approval of the service's operator, who is told." : "the approval of the service's operator: contact the studio to ask for it."),
+            (second === 'record-address' ? 'that of another address already on the record (a code is sent to it).' : operatorTold ? "the approval of the service's operator, who is told." : `the approval of the service's operator: write to the studio (${contact}) to ask for it.`),
         ],
   newAddressSubject: (lang: Lang, ref: string) => (lang === 'fr' ? `[${ref}] Confirmez cette adresse` : `[${ref}] Confirm this address`),
   newAddressBody: (lang: Lang, code: string, hours: number) =>
@@ -105,17 +106,18 @@ export const T = {
     lang === 'fr' ? ['Une demande du même type est déjà en cours pour cette adresse : votre message y a été joint. Un nouveau code vous est envoyé ci-dessous.'] : ['A request of the same kind is already open for this address: your message was added to it. A new code follows.'],
   /** Art. 18(3): the person is told before a restriction is lifted, with the day it takes effect. */
   liftNoticeSubject: (lang: Lang, ref: string) => (lang === 'fr' ? `[${ref}] Levée prochaine de la limitation du traitement` : `[${ref}] The restriction of processing will be lifted`),
-  liftNotice: (lang: Lang, since: string, on: string) =>
+  /** `since` and `on` are instants, dated on the clock of Paris. */
+  liftNotice: (lang: Lang, since: string, on: string, contact: string) =>
     lang === 'fr'
       ? [
-          `La limitation du traitement de vos données (RGPD art. 18), en place depuis le ${since}, sera levée le ${on}. Nous vous en informons avant qu'elle le soit, comme le prévoit l'article 18(3).`,
+          `La limitation du traitement de vos données (RGPD art. 18), en place depuis le ${displayDate(since, lang)}, sera levée le ${displayDate(on, lang)}. Nous vous en informons avant qu'elle le soit, comme le prévoit l'article 18(3).`,
           'À partir de cette date, vos données seront de nouveau traitées : les fichiers de facturation que vous enverrez seront traités.',
-          "Si la limitation doit être maintenue (par exemple parce que l'exactitude de vos données est contestée, ou parce que vous en avez besoin pour une action en justice), contactez le studio avant cette date.",
+          `Si la limitation doit être maintenue (par exemple parce que l'exactitude de vos données est contestée, ou parce que vous en avez besoin pour une action en justice), écrivez au studio (${contact}) avant cette date.`,
         ]
       : [
-          `The restriction of processing of your data (GDPR Art. 18), in place since ${since}, will be lifted on ${on}. We tell you before it is, as Article 18(3) requires.`,
+          `The restriction of processing of your data (GDPR Art. 18), in place since ${displayDate(since, lang)}, will be lifted on ${displayDate(on, lang)}. We tell you before it is, as Article 18(3) requires.`,
           'From that day your data will be processed again: the invoicing files you send will be processed.',
-          'If the restriction must stay (for instance because the accuracy of your data is contested, or because you need it for a legal claim), contact the studio before that day.',
+          `If the restriction must stay (for instance because the accuracy of your data is contested, or because you need it for a legal claim), write to the studio (${contact}) before that day.`,
         ],
   resultSubject: (lang: Lang, ref: string) => (lang === 'fr' ? `[${ref}] Réponse à votre demande` : `[${ref}] Answer to your request`),
   noData: (lang: Lang) => (lang === 'fr' ? ['Nous ne détenons aucune donnée concernant cette adresse.'] : ['We hold no data about this address.']),

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { studioContact, type Config } from '../config/schema.js';
 import type { Lang } from './language.js';
 import type { ParsedMessage } from './parse.js';
 import type { Staging } from '../store/port.js';
@@ -53,6 +54,12 @@ export interface ComposedMail {
 export interface Identity {
   botAddress: string;
   botName: string;
+  /** The address the texts give for "contact the studio" (see `studioContact`). */
+  contact: string;
+}
+
+export function identityOf(config: Pick<Config, 'operatorAddress' | 'botAddress' | 'botName'>): Identity {
+  return { botAddress: config.botAddress, botName: config.botName, contact: studioContact(config) };
 }
 
 export function replySubject(original: string, fallback: string): string {
@@ -63,7 +70,8 @@ export function replySubject(original: string, fallback: string): string {
 
 /** Compose a reply and stream its raw message into `staging` under the stored name `file`. */
 export async function composeReply(original: ParsedMessage | undefined, draft: ReplyDraft, me: Identity, templates: Templates, out: { staging: Staging; file: string }): Promise<ComposedMail> {
-  const rendered = templates.render(draft.template, draft.lang, draft.data);
+  // Every template may name the studio's contact: it comes from the configuration, never from a handler.
+  const rendered = templates.render(draft.template, draft.lang, { studioContact: me.contact, ...draft.data });
   const messageId = draft.messageId ?? newMessageId(me.botAddress);
   let subject = original ? replySubject(original.subject, rendered.subject) : rendered.subject;
   if (draft.subjectTag && !subject.includes(draft.subjectTag)) subject = `${subject} ${draft.subjectTag}`;

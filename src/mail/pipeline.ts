@@ -19,7 +19,7 @@ import { failpoint } from '../core/failpoints.js';
 import { ledgerKey, type OutboxEntry, type Staging, type Store, type Tx } from '../store/port.js';
 import { clientIp, senderTrust, type TrustVerdict } from './authresults.js';
 import { cappedResult, CODE_MAIL_WINDOW_MS, codeMailKey, codeMailRecipients } from './code-mails.js';
-import { composeReply } from './compose.js';
+import { composeReply, identityOf } from './compose.js';
 import { guard } from './guard.js';
 import type { FolderRole, HandlerResult, MailContext, MailHandler } from './handlers/types.js';
 import { detectLanguage } from './language.js';
@@ -255,7 +255,7 @@ export class Pipeline {
     const tell = config.operatorAddress
       ? [notice(config.operatorAddress, 'fr', `Courriers du client ${clientId} mis en attente`, [`Le client ${clientId} a envoyé plus de ${config.limits.mailsPerSenderPerHour} courriers en une heure. Les suivants restent dans la boîte de réception et seront traités à mesure que la limite le permet (limits.mailsPerSenderPerHour).`], [], undefined, 'operator-notice')]
       : [];
-    const staged = tell.length > 0 ? await stageNotices(store, { botAddress: config.botAddress, botName: config.botName }, templates, tell) : undefined;
+    const staged = tell.length > 0 ? await stageNotices(store, identityOf(config), templates, tell) : undefined;
     try {
       await store.transact(async (tx) => {
         for (const a of trail) tx.audit(auditEntry(a, now));
@@ -379,7 +379,7 @@ export class Pipeline {
     const result: HandlerResult = capped ? { ...handled, reply: undefined, audit: [...handled.audit, { action: 'reply-withheld', outcome: 'refused', details: { reason: 'replies-to-unknown-senders-per-hour' } }] } : handled;
     const folder = this.folder(result.folder);
     const ids = { mailKey: key, ...(message?.messageRef ? { messageId: message.messageRef } : {}) };
-    const me = { botAddress: config.botAddress, botName: config.botName };
+    const me = identityOf(config);
     const replies = result.reply && result.reply.to !== '' ? [result.reply, ...(result.moreReplies ?? [])] : [];
     const drafts = [...replies.map((draft) => ({ draft, original: message })), ...(result.notify ?? []).map((draft) => ({ draft, original: undefined }))];
     let staging: Staging | undefined;

@@ -9,9 +9,10 @@
  * its header is read, for the sender and the automatic-mail markers.
  */
 import { auditEntry, type AuditTrail } from '../audit/trail.js';
-import type { Config } from '../config/schema.js';
+import { studioContact, type Config } from '../config/schema.js';
+import { displayDate, displayDateTime } from '../core/format.js';
 import type { Store } from '../store/port.js';
-import type { ReplyDraft } from './compose.js';
+import { identityOf, type ReplyDraft } from './compose.js';
 import { notice } from './notices.js';
 import { queueReplies, stageNotices } from './outbox.js';
 import { headerAddresses } from './purge.js';
@@ -42,25 +43,25 @@ export async function setAside(deps: SetAsideDeps, source: MailSource, ref: Mail
   const error = audit.redact(why).slice(0, 500);
   const head = readHeader(await source.fetchHeader(ref).catch(() => ''));
   const client = head.from && !head.automatic ? await store.read((tx) => tx.clients.byEmail(head.from ?? '')) : undefined;
-  const received = claim.firstSeenAt.slice(0, 10);
   const drafts: ReplyDraft[] = [];
   if (client && head.from) {
     const fr = client.language === 'fr';
+    const received = displayDate(claim.firstSeenAt, client.language);
     // The client is told the operator knows only when the operator is mailed below.
     const told = fr
       ? `Nous n'avons pas pu traiter votre message reçu le ${received}. L'opérateur du service a été prévenu : il le traitera ou reviendra vers vous. Inutile de le renvoyer.`
       : `We could not process your message received on ${received}. The service's operator has been told: it will process it or come back to you. There is no need to send it again.`;
     const kept = fr
-      ? `Nous n'avons pas pu traiter votre message reçu le ${received}. Il est conservé de côté pour être examiné ; sans nouvelles du studio d'ici quelques jours, contactez-le directement.`
-      : `We could not process your message received on ${received}. It is kept aside to be looked at; if you have no news from the studio within a few days, contact it directly.`;
+      ? `Nous n'avons pas pu traiter votre message reçu le ${received}. Il est conservé de côté pour être examiné ; sans nouvelles du studio d'ici quelques jours, écrivez-lui directement : ${studioContact(config)}.`
+      : `We could not process your message received on ${received}. It is kept aside to be looked at; if you have no news from the studio within a few days, write to it directly: ${studioContact(config)}.`;
     drafts.push(notice(head.from, client.language, fr ? 'Votre message n’a pas pu être traité' : 'Your message could not be processed', [config.operatorAddress ? told : kept]));
   }
   if (config.operatorAddress) {
     drafts.push(
-      notice(config.operatorAddress, 'fr', `Courrier mis de côté : ${key}`, [`Un courrier a été mis de côté dans le dossier ${folder} après ${claim.attempts} essai(s), reçu le ${received}${client ? ` du client ${client.id}` : ''}.`, `Erreur : ${error}`, `Après correction, remettez-le dans la boîte de réception avec : mailbot retry ${key}`], [], undefined, 'operator-notice'),
+      notice(config.operatorAddress, 'fr', `Courrier mis de côté : ${key}`, [`Un courrier a été mis de côté dans le dossier ${folder} après ${claim.attempts} essai(s), reçu le ${displayDateTime(claim.firstSeenAt, 'fr')}${client ? ` du client ${client.id}` : ''}.`, `Erreur : ${error}`, `Après correction, remettez-le dans la boîte de réception avec : mailbot retry ${key}`], [], undefined, 'operator-notice'),
     );
   }
-  const staged = drafts.length > 0 ? await stageNotices(store, { botAddress: config.botAddress, botName: config.botName }, deps.templates, drafts, client?.id) : undefined;
+  const staged = drafts.length > 0 ? await stageNotices(store, identityOf(config), deps.templates, drafts, client?.id) : undefined;
   const now = new Date().toISOString();
   try {
     await store.transact(async (tx) => {

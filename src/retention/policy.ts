@@ -5,6 +5,7 @@
  * HTML, in French or English.
  */
 import type { Config } from '../config/schema.js';
+import { displayDate } from '../core/format.js';
 import { spell, type RetentionCategory } from './settings.js';
 
 type Lang = 'fr' | 'en';
@@ -70,8 +71,8 @@ function document(config: Config, lang: Lang, now: Date): Doc {
   return {
     title: fr ? 'Politique de conservation des données' : 'Data retention policy',
     intro: fr
-      ? [`Service de facturation par courrier du studio (${config.botAddress}). Document produit le ${now.toISOString().slice(0, 10)} à partir des réglages appliqués par le service : ce qui est écrit ici est ce que le service fait.`, 'Les données ne sont conservées que le temps nécessaire au service. Le studio ne fournit pas d’archivage légal pour le compte de ses clients : chaque client conserve lui-même ses factures pendant les durées que la loi lui impose.']
-      : [`The studio’s invoicing mail service (${config.botAddress}). Document produced on ${now.toISOString().slice(0, 10)} from the settings the service enforces: what is written here is what the service does.`, 'Data is kept only as long as the service needs it. The studio does not provide legal archiving on its clients’ behalf: each client keeps its own invoices for the periods the law sets for it.'],
+      ? [`Service de facturation par courrier du studio (${config.botAddress}). Document produit le ${displayDate(now, 'fr')} à partir des réglages appliqués par le service : ce qui est écrit ici est ce que le service fait.`, 'Les données ne sont conservées que le temps nécessaire au service. Le studio ne fournit pas d’archivage légal pour le compte de ses clients : chaque client conserve lui-même ses factures pendant les durées que la loi lui impose.']
+      : [`The studio’s invoicing mail service (${config.botAddress}). Document produced on ${displayDate(now, 'en')} from the settings the service enforces: what is written here is what the service does.`, 'Data is kept only as long as the service needs it. The studio does not provide legal archiving on its clients’ behalf: each client keeps its own invoices for the periods the law sets for it.'],
     headers: fr ? ['Données', 'Durée', 'À compter de', 'Destruction', 'Pourquoi cette durée'] : ['Data', 'Kept for', 'Counted from', 'How it is destroyed', 'Why'],
     rows,
     sections: [

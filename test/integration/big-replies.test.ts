@@ -39,7 +39,7 @@ describe('big answers', () => {
       assert.match(first?.text ?? '', /230 facture\(s\) émise\(s\)/);
       assert.equal((first?.text?.match(/^ {2}- B-\d{5} → n° /gm) ?? []).length, 200);
       assert.match(first?.text ?? '', /… et 30 autre\(s\) : le rapport joint les liste toutes\./);
-      assert.match(first?.text ?? '', /Nous gardons une copie de ces factures jusqu'au \d{4}-\d\d-\d\d/);
+      assert.match(first?.text ?? '', /Nous gardons une copie de ces factures jusqu'au \d\d\/\d\d\/\d{4}/);
     } finally {
       w.cleanup();
     }

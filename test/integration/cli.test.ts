@@ -88,7 +88,7 @@ describe('mailbot CLI', () => {
     assert.match(pdfText(pdf).replace(/\u202f/g, ' '), /1 429,53 €/);
     const report = readFileSync(join(out, 'rapport.csv'), 'utf8');
     assert.match(report, /^\ufeff"reference";"numero_facture";/);
-    assert.match(report, /"FAC-2026-032";"FA-2026-00002";"2026-\d\d-\d\d";"2026-\d\d-\d\d";"Café-Brasserie L'Œillet";"528741101";"EUR";"1198,40";"231,13";"1429,53";"1429,53";"FA-2026-00002\.pdf"/);
+    assert.match(report, /"FAC-2026-032";"FA-2026-00002";"\d\d\/\d\d\/2026";"\d\d\/\d\d\/2026";"Café-Brasserie L'Œillet";"528741101";"EUR";"1198,40";"231,13";"1429,53";"1429,53";"FA-2026-00002\.pdf"/);
 
     // Invariant 12: what the bot writes is private.
     assert.equal(mode(data), 0o700);
@@ -290,7 +290,7 @@ describe('mailbot CLI: GDPR operator commands check the state they change', () =
     const liftAt = state.clients[0]?.restricted?.liftAt ?? assert.fail('a scheduled lift');
     const notice = state.outbox.find((e) => e.kind === 'gdpr-restriction-lift') ?? assert.fail('the notice is queued with the schedule');
     const text = readFileSync(join(data, notice.file)).toString('utf8').replace(/=\r?\n/g, '');
-    assert.match(text, /en place depuis le 2026-03-01, sera lev=C3=A9e le|en place depuis le 2026-03-01, sera levée le/);
+    assert.match(text, /en place depuis le 01\/03\/2026, sera lev=C3=A9e le|en place depuis le 01\/03\/2026, sera levée le/);
     byOperator(logOf(data, 'gdpr-restriction-lift-scheduled')[0]);
     assert.match(mailbot(data, ['requests']).stdout, /restriction of atelier-dupont \(RGPD-2026-0004\): to be lifted on/);
     assert.equal(mailbot(data, ['requests', 'unrestrict', 'atelier-dupont']).status, 2, 'scheduled once');

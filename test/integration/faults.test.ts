@@ -74,7 +74,7 @@ describe('one mail cannot stop the bot for everyone', () => {
       for (let i = 0; i < 3; i++) mailbot(w.data, ['start', '--once'], { MAILBOT_FAILPOINT: 'batch-render=throw' });
       const mails = await w.collect();
       const told = mails.find((m) => to(m) === CLIENT);
-      assert.match(told?.text ?? '', /Nous n'avons pas pu traiter votre message reçu le \d{4}-\d\d-\d\d\. L'opérateur du service a été prévenu/);
+      assert.match(told?.text ?? '', /Nous n'avons pas pu traiter votre message reçu le \d\d\/\d\d\/\d{4}\. L'opérateur du service a été prévenu/);
       assert.ok(mails.some((m) => to(m) === 'ops@studio.test' && /failure injected at batch-render/.test(m.text ?? '')));
     } finally {
       w.cleanup();
@@ -94,7 +94,7 @@ describe('one mail cannot stop the bot for everyone', () => {
       const mails = await w.collect();
       assert.deepEqual(mails.map(to), [CLIENT], 'nobody else is mailed');
       const text = (mails[0]?.text ?? '').replace(/\s+/g, ' ');
-      assert.match(text, /Nous n'avons pas pu traiter votre message reçu le \d{4}-\d\d-\d\d\. Il est conservé de côté pour être examiné ; sans nouvelles du studio d'ici quelques jours, contactez-le directement\./);
+      assert.match(text, /Nous n'avons pas pu traiter votre message reçu le \d\d\/\d\d\/\d{4}\. Il est conservé de côté pour être examiné ; sans nouvelles du studio d'ici quelques jours, écrivez-lui directement : \S+@\S+\./);
       assert.doesNotMatch(text, /prévenu/);
       // With the address set, no warning.
       writeFileSync(join(w.data, 'config.json'), JSON.stringify({ botAddress: 'factures@studio.test', operatorAddress: 'ops@studio.test' }));

@@ -29,4 +29,9 @@ describe('report CSV', () => {
     assert.match(en, /,"1234\.50","246\.90","1481\.40","1481\.40",/);
     assert.ok(en.endsWith('\r\n'));
   });
+
+  it('writes dates as a French spreadsheet reads them (20/11/2026), and ISO in English', () => {
+    assert.match(renderReportCsv([invoice('A')], 'fr'), /;"20\/11\/2026";"20\/12\/2026";/);
+    assert.match(renderReportCsv([invoice('A')], 'en'), /,"2026-11-20","2026-12-20",/);
+  });
 });

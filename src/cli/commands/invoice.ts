@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { BatchResult } from '../../batch/types.js';
 import { getClient } from '../../clients/service.js';
-import { displayAmount } from '../../core/format.js';
+import { displayAmount, displayDateTime } from '../../core/format.js';
 import { describeIssue, issueText, type Lang } from '../../csv/messages.js';
 import { ensurePrivateDir, writePrivateFile } from '../../store/files.js';
 import { withStore, type GlobalOptions } from '../context.js';
@@ -71,9 +71,10 @@ function summary(r: BatchResult, lang: Lang, where?: string): string {
       ),
     );
   } else {
+    const when = r.committedAt ? displayDateTime(r.committedAt, lang) : '';
     const head =
       r.status === 'duplicate'
-        ? fr ? `${r.fileName} : fichier déjà traité le ${r.committedAt ?? ''} ; aucune nouvelle facture, voici celles émises alors.` : `${r.fileName}: this file was already processed on ${r.committedAt ?? ''}; nothing new issued, here are the invoices from then.`
+        ? fr ? `${r.fileName} : fichier déjà traité le ${when} ; aucune nouvelle facture, voici celles émises alors.` : `${r.fileName}: this file was already processed on ${when}; nothing new issued, here are the invoices from then.`
         : fr ? `${r.fileName} : ${r.invoices.length} facture(s) émise(s).` : `${r.fileName}: ${r.invoices.length} invoice(s) issued.`;
     parts.push(
       head,

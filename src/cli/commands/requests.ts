@@ -15,7 +15,8 @@ import { addCalendarMonths, daysLeft, OPEN_STATUSES, type RightsRequest } from '
 import { frame } from '../../gdpr/texts.js';
 import type { ReplyDraft } from '../../mail/compose.js';
 import type { Store, Tx } from '../../store/port.js';
-import type { Config } from '../../config/schema.js';
+import { studioContact, type Config } from '../../config/schema.js';
+import { displayDate } from '../../core/format.js';
 import { operatorActor } from '../actor.js';
 import { withStore, type GlobalOptions } from '../context.js';
 import { table } from '../table.js';
@@ -31,7 +32,8 @@ function assertOpen(req: RightsRequest | undefined, ref: string): RightsRequest 
 async function withNotices(store: Store, config: Config, drafts: ReplyDraft[], write: (tx: Tx, queued: { messageIds: string[] }) => Promise<void>): Promise<void> {
   const { stageNotices, queueReplies } = await import('../../mail/outbox.js');
   const { Templates } = await import('../../mail/templates.js');
-  const { staging, entries } = await stageNotices(store, { botAddress: config.botAddress, botName: config.botName }, new Templates(), drafts);
+  const { identityOf } = await import('../../mail/compose.js');
+  const { staging, entries } = await stageNotices(store, identityOf(config), new Templates(), drafts);
   try {
     await store.transact(async (tx) => {
       await write(tx, { messageIds: entries.map((e) => e.messageId) });
@@ -83,8 +85,8 @@ export function registerRequestsCommands(program: Command, globals: () => Global
             ...frame(req.lang),
             subject: fr ? `[${ref}] Délai de réponse prolongé` : `[${ref}] Answer delayed`,
             paragraphs: fr
-              ? [`Le délai de réponse à votre demande est prolongé jusqu'au ${extendedDueAt.slice(0, 10)} (RGPD art. 12(3)).`, `Motif : ${f.reason}`]
-              : [`The time to answer your request is extended until ${extendedDueAt.slice(0, 10)} (GDPR Art. 12(3)).`, `Reason: ${f.reason}`],
+              ? [`Le délai de réponse à votre demande est prolongé jusqu'au ${displayDate(extendedDueAt, 'fr')} (RGPD art. 12(3)).`, `Motif : ${f.reason}`]
+              : [`The time to answer your request is extended until ${displayDate(extendedDueAt, 'en')} (GDPR Art. 12(3)).`, `Reason: ${f.reason}`],
             items: [],
             reference: ref,
           },
@@ -110,7 +112,7 @@ export function registerRequestsCommands(program: Command, globals: () => Global
         if (!client) throw new NotFoundError('client', id);
         const now = new Date();
         const liftAt = liftAtAfter(now, config.gdpr.restrictionLiftNoticeDays);
-        const drafts = liftNotices(client, liftAt);
+        const drafts = liftNotices(client, liftAt, studioContact(config));
         const by = await operatorActor(store, config);
         // The notices and the scheduled lift commit together: the person is told of exactly what will happen.
         await withNotices(store, config, drafts, (tx) => scheduleLift(tx, id, liftAt, drafts.length, by, now));

@@ -8,7 +8,8 @@ import { issuingRefusal, IssuingRefusedError } from '../../batch/issuing.js';
 import { batchAudit, prepareBatch, type PreparedBatch } from '../../batch/run.js';
 import type { BatchResult } from '../../batch/types.js';
 import type { ClientRecord } from '../../clients/record.js';
-import { displayAmount } from '../../core/format.js';
+import { displayAmount, displayDate, displayDateTime } from '../../core/format.js';
+import { studioContact } from '../../config/schema.js';
 import { describeIssue } from '../../csv/messages.js';
 import { DEFAULT_LIMITS } from '../../csv/read.js';
 import { frame } from '../../gdpr/texts.js';
@@ -47,7 +48,7 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
   }
   // The issuing rules are the batch's (batch/issuing.ts); this handler only words their refusal for the client.
   const refusal = issuingRefusal(client, ctx.now);
-  if (refusal) return refused(refusal, client, lang, from);
+  if (refusal) return refused(refusal, client, lang, from, studioContact(ctx.config));
   const { csvs: attached, badZips } = classifyAttachments(message.attachments, ctx.config.limits);
   // The same file twice in one mail is one batch.
   const seen = new Set<string>();
@@ -72,7 +73,7 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     }
   } catch (err) {
     for (const p of prepared) await p.abort();
-    if (err instanceof IssuingRefusedError) return refused(err, client, lang, from);
+    if (err instanceof IssuingRefusedError) return refused(err, client, lang, from, studioContact(ctx.config));
     throw err;
   }
   const results = prepared.map((p) => p.result);
@@ -107,7 +108,7 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
 }
 
 /** The client's answer when no invoice may be issued for it (the batch's rules said why). */
-function refused(err: IssuingRefusedError, client: ClientRecord, lang: Lang, to: string): HandlerResult {
+function refused(err: IssuingRefusedError, client: ClientRecord, lang: Lang, to: string, contact: string): HandlerResult {
   const audit = (reason: string): HandlerResult['audit'] => [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason } }];
   if (err.code === 'CLIENT_RESTRICTED') {
     // GDPR Art. 18: while restricted, the client's data is only stored.
@@ -115,8 +116,8 @@ function refused(err: IssuingRefusedError, client: ClientRecord, lang: Lang, to:
   }
   // The contract ended (`mailbot client close`), or the record was erased: its data is only kept until the retention removes it.
   const fr = lang === 'fr';
-  const ended = err.facts.at.slice(0, 10);
-  const paragraphs = [fr ? `Votre envoi n'a pas été traité : votre contrat avec le studio a pris fin le ${ended}. Aucune facture n'est plus émise pour votre compte.` : `Your mail was not processed: your contract with the studio ended on ${ended}. No invoice is issued on your behalf any more.`, fr ? 'Pour reprendre le service, contactez le studio.' : 'To resume the service, contact the studio.'];
+  const ended = displayDate(err.facts.at, lang);
+  const paragraphs = [fr ? `Votre envoi n'a pas été traité : votre contrat avec le studio a pris fin le ${ended}. Aucune facture n'est plus émise pour votre compte.` : `Your mail was not processed: your contract with the studio ended on ${ended}. No invoice is issued on your behalf any more.`, fr ? `Pour reprendre le service, écrivez au studio : ${contact}.` : `To resume the service, write to the studio: ${contact}.`];
   return { outcome: 'client-closed', folder: 'processed', clientId: client.id, reply: { kind: 'client-closed', template: 'gdpr-message', lang, data: { ...frame(lang), subject: fr ? 'Envoi non traité : contrat terminé' : 'Mail not processed: contract ended', paragraphs }, to }, audit: audit(err.code === 'CLIENT_ERASED' ? 'client-erased' : 'client-closed') };
 }
 
@@ -139,7 +140,7 @@ async function batchReply(ctx: MailContext, prepared: PreparedBatch[], files: Re
     errorFiles.push({ filename: name, path: scratch.path(`scratch/${i}-${name}`), contentType: 'text/csv; charset=utf-8' });
   }
   const n = plan.parts.length;
-  const kept = after(ctx.now, ctx.config.retention.issuedCopies).toISOString().slice(0, 10);
+  const kept = displayDate(after(ctx.now, ctx.config.retention.issuedCopies), lang);
   const issuedAny = prepared.some((p) => p.result.status === 'issued');
   const note = !plan.zipped ? '' : n === 1
     ? fr ? `Les ${plan.pdfCount} factures et le rapport sont réunis dans le fichier ${base}.zip.` : `The ${plan.pdfCount} invoices and the report are in the file ${base}.zip.`
@@ -166,7 +167,7 @@ function fileView(r: BatchResult, lang: 'fr' | 'en') {
     issued: r.status === 'issued',
     duplicate: r.status === 'duplicate',
     rejected: r.status === 'rejected',
-    committedAt: r.committedAt ? new Date(r.committedAt).toLocaleString(lang === 'fr' ? 'fr-FR' : 'en-GB', { timeZone: 'Europe/Paris' }) : '',
+    committedAt: r.committedAt ? displayDateTime(r.committedAt, lang) : '',
     // A batch of thousands lists its first invoices here; the attached report lists them all.
     invoiceCount: r.invoices.length,
     invoicesMore: Math.max(0, r.invoices.length - INVOICES_IN_BODY),

@@ -9,6 +9,7 @@
 import type { AuditInput, AuditTrail } from '../../../audit/trail.js';
 import type { ClientRecord } from '../../../clients/record.js';
 import type { Config } from '../../../config/schema.js';
+import { displayDate } from '../../../core/format.js';
 import { accessPackage, eraseClient, roleOf } from '../../../gdpr/execute.js';
 import { applyConfirmed } from '../../../gdpr/rectification.js';
 import type { RightsRequest } from '../../../gdpr/requests.js';
@@ -67,8 +68,8 @@ export async function carryOut(env: CarryOutEnv, req: RightsRequest, now: Date):
     const notify = who.controllers.flatMap((c) =>
       c.emails.slice(0, 1).map((controller) =>
         notice(controller, c.language, c.language === 'fr' ? `[${req.ref}] Demande RGPD d'une personne figurant sur vos factures` : `[${req.ref}] GDPR request from a person on your invoices`, c.language === 'fr'
-          ? [`Le ${now.toISOString().slice(0, 10)}, l'adresse ${req.requester} (figurant comme acheteur sur des factures émises pour votre compte) a demandé : ${KIND_TEXT[req.kind].fr}. Elle a prouvé contrôler cette adresse.`, "Vous êtes responsable du traitement : merci d'y répondre dans le délai d'un mois à compter de la demande (RGPD art. 12(3)). Nous l'avons informée que sa demande vous était transmise."]
-          : [`On ${now.toISOString().slice(0, 10)}, the address ${req.requester} (the buyer on invoices issued on your behalf) asked for: ${KIND_TEXT[req.kind].en}. It proved it controls this address.`, 'You are the controller: please answer within one month of the request (GDPR Art. 12(3)). We told the person their request was passed on to you.'], [], req.ref, 'gdpr-forward'),
+          ? [`Le ${displayDate(now, 'fr')}, l'adresse ${req.requester} (figurant comme acheteur sur des factures émises pour votre compte) a demandé : ${KIND_TEXT[req.kind].fr}. Elle a prouvé contrôler cette adresse.`, "Vous êtes responsable du traitement : merci d'y répondre dans le délai d'un mois à compter de la demande (RGPD art. 12(3)). Nous l'avons informée que sa demande vous était transmise."]
+          : [`On ${displayDate(now, 'en')}, the address ${req.requester} (the buyer on invoices issued on your behalf) asked for: ${KIND_TEXT[req.kind].en}. It proved it controls this address.`, 'You are the controller: please answer within one month of the request (GDPR Art. 12(3)). We told the person their request was passed on to you.'], [], req.ref, 'gdpr-forward'),
       ),
     );
     return done({ role: 'buyer', status: 'forwarded', clientIds: who.controllers.map((c) => c.id), outcome: `forwarded to ${who.controllers.map((c) => c.id).join(', ')}` }, T.forwarded(lang, names), [], { notify });

@@ -14,6 +14,7 @@ import { classifyRequest, fieldLines, type RightKind } from '../../../gdpr/class
 import { patchFromFields, planFromPatch, unionPatch, type RectificationPlan } from '../../../gdpr/rectification.js';
 import { addCalendarMonths, newCode, type Party, type RightsRequest, type StoredCode } from '../../../gdpr/requests.js';
 import { T } from '../../../gdpr/texts.js';
+import { studioContact } from '../../../config/schema.js';
 import { CODE_MAIL_KIND } from '../../code-mails.js';
 import { newMessageId, type ReplyDraft } from '../../compose.js';
 import { detectLanguage, type Lang } from '../../language.js';
@@ -89,7 +90,7 @@ export async function openRequest(ctx: MailContext): Promise<HandlerResult> {
   const body = [...(joined ? T.joined(lang) : []), ...T.codeBody(lang, kind, requesterCode.code, hours)];
   const items = plan ? [...plan.changes.map(T.change), ...plan.unknown.map((u) => (lang === 'fr' ? `${u} : champ non reconnu, ne sera pas modifié` : `${u}: unknown field, will not be changed`))] : [];
   const paragraphs = plan && plan.changes.length > 0 ? [...body, ...T.changesIntro(lang)] : body;
-  const after = plan?.keyChange ? T.keyChangeNote(lang, parties.some((p) => p.role === 'record-address') ? 'record-address' : 'operator', Boolean(config.operatorAddress)) : [];
+  const after = plan?.keyChange ? T.keyChangeNote(lang, parties.some((p) => p.role === 'record-address') ? 'record-address' : 'operator', Boolean(config.operatorAddress), studioContact(config)) : [];
   const codeMail = notice(from, lang, T.codeSubject(lang, ref), paragraphs, items, ref, CODE_MAIL_KIND);
   // Below the list of changes: what else the change needs, and that the list joins two requests.
   codeMail.data.paragraphsAfter = [...after, ...(joined && plan ? T.joinedChanges(lang) : [])];
