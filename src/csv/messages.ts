@@ -2,12 +2,15 @@
  * What each CSV issue means, in French and English: what was found and what
  * is expected, so the client can fix the file without writing back.
  */
+import { displayPercent } from '../core/format.js';
 import { ruleText } from '../invoice/brfr.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 import { NOT_YET_MESSAGES } from './messages-not-yet.js';
 
 export type Lang = 'fr' | 'en';
 type Text = (p: Record<string, string>) => string;
+/** Rates as the reader writes them ("5,5 %" in French): the parameters keep the machine's "5.5". */
+const rates = (list: string | undefined, lang: Lang) => (list ?? '').split(', ').filter(Boolean).map((r) => displayPercent(r, lang)).join(lang === 'fr' ? ' ; ' : ', ');
 /** The words of some issue codes, in each language. */
 export type MessageTable<C extends IssueCode> = Record<C, Record<Lang, Text>>;
 
@@ -72,11 +75,11 @@ const MESSAGES: MessageTable<IssueCode> = {
   DATE_INVALID: { fr: () => 'date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ, et qui existe.', en: () => 'a real date is expected, as DD/MM/YYYY or YYYY-MM-DD.' },
   DUE_BEFORE_ISSUE: { fr: (p) => `l’échéance est antérieure à la date de facture (${p.issueDate}).`, en: (p) => `the due date is before the invoice date (${p.issueDate}).` },
   VAT_RATE_INVALID: { fr: () => 'taux de TVA attendu en pourcentage, par exemple 20 ou 5,5.', en: () => 'a VAT rate in percent is expected, e.g. 20 or 5.5.' },
-  VAT_RATE_NOT_ALLOWED: { fr: (p) => `taux de TVA non autorisé ; taux possibles : ${p.allowed}.`, en: (p) => `VAT rate not allowed; possible rates: ${p.allowed}.` },
+  VAT_RATE_NOT_ALLOWED: { fr: (p) => `taux de TVA non autorisé ; taux possibles : ${rates(p.allowed, 'fr')}.`, en: (p) => `VAT rate not allowed; possible rates: ${rates(p.allowed, 'en')}.` },
   VAT_CATEGORY_INVALID: { fr: () => 'catégorie de TVA attendue : S, Z, E, AE, K, G ou O.', en: () => 'VAT category expected: S, Z, E, AE, K, G or O.' },
   VAT_CATEGORY_RATE_MISMATCH: {
-    fr: (p) => `catégorie incompatible avec le taux ${p.rate ?? ''} % : S demande un taux supérieur à 0, les autres catégories un taux de 0.`,
-    en: (p) => `category does not fit the rate ${p.rate ?? ''} %: S needs a rate above 0, the other categories a rate of 0.`,
+    fr: (p) => `catégorie incompatible avec le taux ${rates(p.rate, 'fr')} : S demande un taux supérieur à 0, les autres catégories un taux de 0.`,
+    en: (p) => `category does not fit the rate ${rates(p.rate, 'en')}: S needs a rate above 0, the other categories a rate of 0.`,
   },
   VAT_CATEGORY_NEEDED: {
     fr: () => 'un taux de 0 % demande une catégorie de TVA (E exonéré, Z, AE autoliquidation, K intracommunautaire, G export, O hors champ).',

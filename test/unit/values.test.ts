@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { COUNTRY_CODE_COUNT, decimalMarkOf, fileDecimalMark, parseCountry, parseCurrency, parseDate, parseDecimal, parseRate, parseUnit } from '../../src/csv/values.js';
+import { describeIssue } from '../../src/csv/messages.js';
 
 const num = (s: string) => {
   const r = parseDecimal(s);
@@ -123,5 +124,19 @@ describe('cell values', () => {
     assert.equal(country('Atlantis'), 'COUNTRY_INVALID');
     assert.deepEqual(parseCurrency('eur'), { ok: true, value: 'EUR' });
     assert.equal(parseCurrency('EURO').ok, false);
+  });
+});
+
+describe('rates in CSV messages, as the reader writes them', () => {
+  it('French sentences carry "5,5 %", English ones "5.5%", never the machine form', () => {
+    const issue = parseRate('19,6', ['20', '10', '5.5', '2.1']);
+    assert.equal(issue.ok, false);
+    const fr = describeIssue({ code: 'VAT_RATE_NOT_ALLOWED', severity: 'error', line: 3, column: 'Taux TVA', value: '19,6', params: issue.ok ? {} : issue.params }, 'fr');
+    assert.match(fr, /taux possibles : 20\u202f% ; 10\u202f% ; 5,5\u202f% ; 2,1\u202f%\./);
+    assert.doesNotMatch(fr.replace('19,6', ''), /\d\.\d/);
+    const en = describeIssue({ code: 'VAT_RATE_NOT_ALLOWED', severity: 'error', line: 3, column: 'VAT rate', value: '19.6', params: issue.ok ? {} : issue.params }, 'en');
+    assert.match(en, /possible rates: 20%, 10%, 5\.5%, 2\.1%\./);
+    const mismatch = describeIssue({ code: 'VAT_CATEGORY_RATE_MISMATCH', severity: 'error', line: 4, column: 'Catégorie TVA', value: 'E', params: { rate: '5.5' } }, 'fr');
+    assert.match(mismatch, /incompatible avec le taux 5,5\u202f% :/);
   });
 });
