@@ -389,7 +389,7 @@ describe('mail daemon against real IMAP and SMTP servers', { skip: skip || false
         await w.dovecot.start();
         await w.dovecot.append('factures', fixtureMail('csv-thunderbird-rfc2231.eml'));
         const [reply] = await waitReplies(w, 'compta', 1);
-        assert.equal(reply?.attachments.filter((a) => a.contentType === 'application/pdf').length, 2);
+        assert.equal(reply?.attachments.filter((a) => a.contentType === 'application/pdf').length, 2, `${reply?.subject ?? ''}: ${reply?.text ?? ''}`);
         assert.match(daemon.output(), /imap connection closed; reconnecting/);
       } finally {
         await daemon.stop();
