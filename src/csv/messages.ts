@@ -2,7 +2,7 @@
  * What each CSV issue means, in French and English: what was found and what
  * is expected, so the client can fix the file without writing back.
  */
-import { displayPercent } from '../core/format.js';
+import { displayDecimal, displayPercent } from '../core/format.js';
 import { ruleText } from '../invoice/brfr.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 import { NOT_YET_MESSAGES } from './messages-not-yet.js';
@@ -11,6 +11,8 @@ export type Lang = 'fr' | 'en';
 type Text = (p: Record<string, string>) => string;
 /** Rates as the reader writes them ("5,5 %" in French): the parameters keep the machine's "5.5". */
 const rates = (list: string | undefined, lang: Lang) => (list ?? '').split(', ').filter(Boolean).map((r) => displayPercent(r, lang)).join(lang === 'fr' ? ' ; ' : ', ');
+/** A limit as the reader writes numbers: "16 384" in French, "16,384" in English. */
+const count = (n: string | undefined, lang: Lang) => displayDecimal(n ?? '0', lang);
 /** The words of some issue codes, in each language. */
 export type MessageTable<C extends IssueCode> = Record<C, Record<Lang, Text>>;
 
@@ -25,6 +27,22 @@ const MESSAGES: MessageTable<IssueCode> = {
   FILE_TOO_LARGE: { fr: (p) => `le fichier dépasse la taille maximale (${p.limit}). Découpez-le en plusieurs fichiers.`, en: (p) => `the file is larger than the limit (${p.limit}). Split it into several files.` },
   FILE_HEADER_ONLY: { fr: () => 'le fichier ne contient que la ligne d’en-tête, aucune ligne de facture.', en: () => 'the file holds only the header line, no invoice line.' },
   FILE_TOO_MANY_ROWS: { fr: (p) => `trop de lignes : au plus ${p.limit} par fichier. Découpez le fichier.`, en: (p) => `too many rows: at most ${p.limit} per file. Split the file.` },
+  FILE_TOO_MANY_COLUMNS: {
+    fr: (p) => `trop de valeurs sur cette ligne : au plus ${count(p.limit, 'fr')} colonnes. Vérifiez le séparateur, ou supprimez les colonnes vides en trop.`,
+    en: (p) => `too many values on this line: at most ${count(p.limit, 'en')} columns. Check the separator, or remove the extra empty columns.`,
+  },
+  FILE_HEADER_TOO_LONG: {
+    fr: (p) => `ligne d’en-tête trop longue (au plus ${count(p.limit, 'fr')} caractères) : elle ne doit contenir que les titres des colonnes.`,
+    en: (p) => `header line too long (at most ${count(p.limit, 'en')} characters): it must hold only the column titles.`,
+  },
+  FILE_LINE_TOO_LONG: {
+    fr: (p) => `ligne trop longue (au plus ${count(p.limit, 'fr')} caractères) : vérifiez qu’un guillemet n’est pas resté ouvert.`,
+    en: (p) => `line too long (at most ${count(p.limit, 'en')} characters): check that no quote was left open.`,
+  },
+  FILE_TOO_MANY_CELLS: {
+    fr: (p) => `trop de valeurs dans le fichier : au plus ${count(p.limit, 'fr')} (lignes × colonnes). Supprimez les colonnes inutiles ou découpez le fichier.`,
+    en: (p) => `too many values in the file: at most ${count(p.limit, 'en')} (rows × columns). Remove the columns you do not need or split the file.`,
+  },
   FILE_MALFORMED: {
     fr: () => 'guillemet non refermé à partir de cette ligne : une valeur entre guillemets doit se terminer par un guillemet.',
     en: () => 'unclosed quote from this line on: a quoted value must end with a quote.',

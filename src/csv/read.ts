@@ -6,8 +6,9 @@
 import { parse, type CsvError } from 'csv-parse';
 import { decodeCsvBytes, detectDelimiter, type Delimiter, type Encoding } from './decode.js';
 import type { CsvIssue } from './issues.js';
+import { checkShape, type ShapeLimits } from './shape.js';
 
-export interface CsvLimits {
+export interface CsvLimits extends ShapeLimits {
   maxBytes: number;
   maxFieldChars: number;
   maxRows: number;
@@ -18,7 +19,22 @@ export interface CsvLimits {
    */
   maxFutureIssueDays: number;
 }
-export const DEFAULT_LIMITS: CsvLimits = { maxBytes: 10 * 1024 * 1024, maxFieldChars: 1000, maxRows: 100_000, maxFutureIssueDays: 7 };
+export const DEFAULT_LIMITS: CsvLimits = {
+  maxBytes: 10 * 1024 * 1024,
+  maxFieldChars: 1000,
+  maxRows: 100_000,
+  maxFutureIssueDays: 7,
+  // The contract has 33 columns and a spreadsheet adds a few of its own: 200 leaves room for any real export.
+  maxColumns: 200,
+  // 200 titles of 80 characters; the longest alias is under 50.
+  maxHeaderChars: 16 * 1024,
+  // 33 values of 1,000 characters (FIELD_TOO_LONG past that), quoted, their quotes doubled.
+  maxLineChars: 64 * 1024,
+  // The row limit at 20 columns (real files have 10 to 15): csv-parse keeps a string per value, and
+  // 2,000,000 two-character values take ~95 MB of the 192 MB heap once read (33 columns of them
+  // fill 10 MB and take ~130 MB, too close to the cap beside the rest of the process).
+  maxCells: 2_000_000,
+};
 
 export interface RawRecord {
   line: number;
@@ -61,6 +77,9 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   const sep = /^sep=([;,\t|])\n/i.exec(text);
   if (sep) text = `\n${text.slice(sep[0].length)}`;
   const delimiter = (sep?.[1] as Delimiter | undefined) ?? detectDelimiter(text);
+  // Before csv-parse, which allocates per value: memory is bounded by these limits, not by the bytes alone.
+  const shape = checkShape(text, delimiter, limits);
+  if (shape) return { encoding: sniffed.encoding, delimiter, header: null, records: [], issues: [fileIssue(shape.code, shape.line, shape.params)] };
   // Physical lines are counted here rather than by csv-parse's `info`: with one
   // record delimiter ("\n") and empty lines kept, a record starts one line after
   // the previous one ended, and spans as many lines as its values hold "\n".

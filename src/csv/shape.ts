@@ -1,0 +1,93 @@
+/**
+ * The shape of a CSV, checked on the decoded text before csv-parse runs.
+ * csv-parse allocates a string per value and an array per record: a header
+ * of 900,000 columns (7 MB, inside the byte limit) becomes 900,000 strings
+ * before any code of ours sees it, and every later step works per column.
+ * This scan counts separators and line breaks with `charCodeAt` and
+ * allocates nothing, so a file is refused at the first line that breaks a
+ * limit, whatever its size.
+ *
+ * Quotes are read as csv-parse reads them with `relax_quotes`: a quote opens
+ * a quoted value only at the start of a value; inside, `""` is a quote, and
+ * a quote followed by anything but a separator or a line end is kept and the
+ * value goes on unquoted. Line breaks are "\n" only (readCsv normalises).
+ */
+import type { Delimiter } from './decode.js';
+import type { CsvIssue } from './issues.js';
+
+export interface ShapeLimits {
+  /** Values on one line, the header included. */
+  maxColumns: number;
+  /** Characters of the header line. */
+  maxHeaderChars: number;
+  /** Characters of any other line (a quoted line break continues the line). */
+  maxLineChars: number;
+  /** Values on all non-blank lines together, the header excluded. */
+  maxCells: number;
+}
+
+export type ShapeIssue = Pick<CsvIssue, 'code' | 'line'> & { params: { limit: string } };
+
+const LF = 10;
+const QUOTE = 34;
+
+/** The first limit the text breaks, or null. `text` uses "\n" as its only line break. */
+export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimits): ShapeIssue | null {
+  const sep = delimiter.charCodeAt(0);
+  let line = 1; // physical line of the current position
+  let recordLine = 1; // physical line the current record starts on
+  let recordStart = 0;
+  let fields = 1;
+  let fieldEmpty = true;
+  let quoting = false;
+  let blank = true;
+  let headerSeen = false;
+  let cells = 0;
+  const issue = (code: CsvIssue['code'], at: number, limit: number): ShapeIssue => ({ code, line: at, params: { limit: String(limit) } });
+
+  for (let i = 0; i <= text.length; i++) {
+    // End of text ends the last record as a line break would.
+    const c = i < text.length ? text.charCodeAt(i) : LF;
+    if (quoting) {
+      if (c === QUOTE) {
+        const next = text.charCodeAt(i + 1);
+        if (next === QUOTE) i++;
+        else {
+          quoting = false;
+          // csv-parse keeps a quote not followed by a separator or a line end, and reads on unquoted.
+          if (!(Number.isNaN(next) || next === sep || next === LF)) fieldEmpty = false;
+        }
+      } else {
+        if (c === LF) line++;
+        blank = false;
+      }
+    } else if (c === QUOTE && fieldEmpty) {
+      quoting = true;
+    } else if (c === sep) {
+      if (++fields > limits.maxColumns) return issue('FILE_TOO_MANY_COLUMNS', recordLine, limits.maxColumns);
+      fieldEmpty = true;
+    } else if (c === LF) {
+      // Scanning a long line to its end costs time, not memory: nothing is kept per character.
+      const length = i - recordStart;
+      if (!blank && !headerSeen) {
+        if (length > limits.maxHeaderChars) return issue('FILE_HEADER_TOO_LONG', recordLine, limits.maxHeaderChars);
+        headerSeen = true;
+      } else if (length > limits.maxLineChars) {
+        return issue('FILE_LINE_TOO_LONG', recordLine, limits.maxLineChars);
+      } else if (!blank && (cells += fields) > limits.maxCells) {
+        return issue('FILE_TOO_MANY_CELLS', recordLine, limits.maxCells);
+      }
+      line++;
+      recordLine = line;
+      recordStart = i + 1;
+      fields = 1;
+      fieldEmpty = true;
+      blank = true;
+    } else {
+      fieldEmpty = false;
+      // As readCsv skips lines whose values are all blank (what String.trim removes: spaces, tabs, no-break spaces, BOM).
+      if (c > 32 && c !== 0xa0 && c !== 0xfeff) blank = false;
+    }
+  }
+  return null;
+}
