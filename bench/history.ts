@@ -43,6 +43,7 @@ import { mailbotAsync } from '../test/helpers/cli.js';
 import { BOT, CLIENT, prepareData, startDaemon, type DaemonHandle } from '../test/helpers/daemon.js';
 import { Dovecot, dovecotAvailable, SmtpRelay } from '../test/helpers/mailservers.js';
 import { PrivatePostgres, postgresSkipReason } from '../test/helpers/postgres.js';
+import { productArgs } from '../test/helpers/product.js';
 import { sellerInput } from '../test/helpers/sample.js';
 import { tempDir } from '../test/helpers/tools.js';
 import { ensureBuilt } from './build.js';
@@ -60,8 +61,6 @@ const REPEAT = Math.max(1, num('BENCH_REPEAT', 3));
 const THROUGHPUT_MAILS = num('BENCH_THROUGHPUT_MAILS', 1_000);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'history,throughput,commands').split(','));
 const PROFILE = process.env.BENCH_PROFILE ?? 'auto';
-const ROOT = join(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin', 'mailbot.js');
 const AUDIT_KEY = 'b7'.repeat(32);
 /** Every question is answered: no per-sender limit, no cap on replies to unknown senders (older versions ignore the key). */
 const LIMITS = { limits: { mailsPerSenderPerHour: 1_000_000, repliesToUnknownPerHour: 1_000_000 } };
@@ -345,7 +344,7 @@ async function main(): Promise<void> {
       const env = { ...process.env };
       delete env.MAILBOT_FROM_SOURCE;
       const run = (args: string[], wrap: string[] = []) => {
-        const cmd = [...wrap, process.execPath, BIN, ...args];
+        const cmd = [...wrap, process.execPath, ...productArgs(args)];
         const t0 = performance.now();
         const r = spawnSync(cmd[0] ?? '', cmd.slice(1), { env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 26 });
         if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr.slice(-2000)}`);

@@ -21,13 +21,13 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { deliverToMaildir } from '../src/mail/maildir.js';
 import { mailbot } from '../test/helpers/cli.js';
 import { auditActions, BOT, CLIENT, startDaemon, type DaemonHandle } from '../test/helpers/daemon.js';
+import { NODE_FLAGS } from '../test/helpers/product.js';
 import { sellerInput } from '../test/helpers/sample.js';
 import { tempDir } from '../test/helpers/tools.js';
 import { ensureBuilt } from './build.js';
 import { generateBatchCsv } from './generate.js';
 
 const TARGET_MB = 300;
-const HEAP_CAP = '--max-old-space-size=192';
 const MESSAGE_BYTES = 25 * 1024 * 1024; // limits.messageBytes (src/config/schema.ts)
 const CSV_BYTES = 10 * 1024 * 1024; // DEFAULT_LIMITS.maxBytes (src/csv/read.ts)
 const MAX_REPLY_BYTES = 20 * 1024 * 1024; // replies.maxMessageBytes
@@ -197,10 +197,9 @@ async function run(c: Case, index: number): Promise<boolean> {
 
 async function main(): Promise<void> {
   ensureBuilt();
-  // The daemon runs as `npm start` does: from dist/, with the 192 MB heap cap.
-  const extra = process.env.MAILBOT_NODE_ARGS ?? '';
-  process.env.MAILBOT_NODE_ARGS = extra.includes('--max-old-space-size') ? extra : `${HEAP_CAP} ${extra}`.trim();
-  console.log(`memory bench: peak RSS of \`node ${process.env.MAILBOT_NODE_ARGS} bin/mailbot.js start\` (dist/, embedded mailbox), Node ${process.version}`);
+  // The daemon runs as `npm start` does: from dist/, with the node flags of bin/mailbot.js (the heap cap).
+  const flags = [...NODE_FLAGS, ...(process.env.MAILBOT_NODE_ARGS ?? '').split(' ').filter(Boolean)].join(' ');
+  console.log(`memory bench: peak RSS of \`node ${flags} bin/mailbot.js start\` (dist/, embedded mailbox), Node ${process.version}`);
   const cases = [bigMail, hundredThousandRows, tenThousandInvoices];
   const only = process.env.BENCH_CASES?.split(',').map(Number);
   let missed = 0;

@@ -15,6 +15,7 @@ import { renderCii } from '../src/facturx/cii.js';
 import { renderPdf } from '../src/facturx/pdf.js';
 import { computeInvoice } from '../src/invoice/compute.js';
 import { selfCheck } from '../src/invoice/selfcheck.js';
+import { NODE_FLAGS } from '../test/helpers/product.js';
 import { seller } from '../test/helpers/sample.js';
 import { generateBatchCsv } from './generate.js';
 
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   console.log(`xml+pdf+self-check  ${fmt(perInvoice, 2)} ms per invoice (warm, ${invoices.length} invoices, ${fmt(bytes / invoices.length / 1024)} KB per PDF)   [target ≤ 10]`);
 
   // 3. The whole batch, as the CLI and the mail daemon run it, in a fresh process (its peak RSS is the batch's).
-  const child = spawnSync(process.execPath, ['--max-old-space-size=192', '--import', 'tsx', join(import.meta.dirname, 'batch.ts'), String(INVOICES), String(LINES)], { encoding: 'utf8' });
+  const child = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, 'batch.ts'), String(INVOICES), String(LINES)], { encoding: 'utf8' });
   if (child.status !== 0) throw new Error(`batch process failed: ${child.stderr}`);
   const batch = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; rssMb: number; invoices: number };
   console.log(`whole batch         ${fmt(batch.seconds, 2)} s for ${batch.invoices} invoices (read, validate, number, render, write, commit)   [target ≤ 15]`);

@@ -5,6 +5,9 @@
 // sources through tsx instead.
 // The heap cap keeps a 1,000-invoice batch under ~210 MB RSS (V8 otherwise grows the heap
 // long before it collects); 100,000-row files fit well within it (see npm run bench).
+// The first line is the one place for the node flags: `npm start`, the systemd unit and an
+// installed `mailbot` run this file itself, and the tests take them from it
+// (test/helpers/product.ts), so the tests run under the heap cap production runs under.
 import { existsSync } from 'node:fs';
 
 const compiled = new URL('../dist/cli/main.js', import.meta.url);

@@ -1,8 +1,6 @@
 /** Run the real `mailbot` command in a child process, as an operator would. */
 import { spawn, spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js');
+import { productArgs } from './product.js';
 
 export interface CliResult {
   status: number | null;
@@ -12,7 +10,7 @@ export interface CliResult {
 }
 
 export function mailbot(dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): CliResult {
-  const r = spawnSync(process.execPath, [BIN, '--data', dataDir, ...args], {
+  const r = spawnSync(process.execPath, productArgs(['--data', dataDir, ...args]), {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     timeout: 60_000,
@@ -24,7 +22,7 @@ export function mailbot(dataDir: string, args: string[], env: NodeJS.ProcessEnv 
 /** The same, without blocking the event loop: needed when the test process itself serves SMTP. */
 export function mailbotAsync(dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, '--data', dataDir, ...args], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, productArgs(['--data', dataDir, ...args]), { env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));

@@ -6,9 +6,9 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import { generateBatchCsv } from '../../bench/generate.js';
 import { mailbot } from './cli.js';
 import { PASSWORD, type Dovecot, type SmtpRelay } from './mailservers.js';
+import { productArgs } from './product.js';
 import { sellerInput } from './sample.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js');
 export const BOT = 'factures@studio.test';
 export const CLIENT = 'compta@atelier-dupont.test';
 
@@ -59,9 +59,9 @@ function writeJson(path: string, value: unknown): string {
 }
 
 export function startDaemon(dataDir: string, env: NodeJS.ProcessEnv = {}): DaemonHandle {
-  // MAILBOT_NODE_ARGS passes flags to the daemon's node (e.g. --cpu-prof when profiling the mail bench).
+  // MAILBOT_NODE_ARGS adds flags to the daemon's node, after the production ones (e.g. --cpu-prof when profiling the mail bench).
   const nodeArgs = (process.env.MAILBOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, BIN, '--data', dataDir, 'start'], {
+  const child = spawn(process.execPath, productArgs(['--data', dataDir, 'start'], nodeArgs), {
     env: { ...process.env, MAILBOT_IMAP_PASSWORD: PASSWORD, MAILBOT_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

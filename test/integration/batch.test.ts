@@ -7,13 +7,13 @@ import { runBatch } from '../../src/batch/run.js';
 import { addClient } from '../../src/clients/service.js';
 import { documentText, readDocument } from '../../src/store/embedded/doc.js';
 import { EmbeddedStore } from '../../src/store/embedded/store.js';
+import { productArgs } from '../helpers/product.js';
 import { sellerInput } from '../helpers/sample.js';
 import { viewOf } from '../helpers/state.js';
 import { tempDir } from '../helpers/tools.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'csv', 'libreoffice-en.csv');
 const csv = readFileSync(FIXTURE);
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js');
 
 async function freshStore() {
   const dir = tempDir();
@@ -81,7 +81,7 @@ describe('batch commit', () => {
     await store.close();
     try {
       // The real command, killed (SIGKILL) right after its commit, before its after-commit work.
-      const killed = spawnSync(process.execPath, [BIN, '--data', store.dataDir, 'invoice', FIXTURE, '--client', 'atelier-dupont'], { env: { ...process.env, MAILBOT_FAILPOINT: 'embedded-after-commit' }, encoding: 'utf8' });
+      const killed = spawnSync(process.execPath, productArgs(['--data', store.dataDir, 'invoice', FIXTURE, '--client', 'atelier-dupont']), { env: { ...process.env, MAILBOT_FAILPOINT: 'embedded-after-commit' }, encoding: 'utf8' });
       assert.equal(killed.signal, 'SIGKILL');
       assert.ok(!existsSync(join(store.dataDir, 'batches')), 'the files are still staged');
       assert.equal(readdirSync(join(store.dataDir, '.staging')).length, 1);

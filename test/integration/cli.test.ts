@@ -8,6 +8,7 @@ import type { AuditEntry } from '../../src/audit/entry.js';
 import { addCalendarMonths } from '../../src/gdpr/requests.js';
 import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { mailbot } from '../helpers/cli.js';
+import { productArgs } from '../helpers/product.js';
 import { franchiseInput } from '../helpers/sample.js';
 import { readState } from '../helpers/state.js';
 import { pdfAttachment, pdfText, tempDir, xsdErrors } from '../helpers/tools.js';
@@ -125,7 +126,7 @@ describe('mailbot CLI', () => {
   });
 
   it('stops quietly when the reader of its output goes away (mailbot log | head)', async () => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, '..', '..', 'bin', 'mailbot.js'), '--data', data, 'retention', 'policy', '--format', 'html'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, productArgs(['--data', data, 'retention', 'policy', '--format', 'html']), { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy(); // the reader is gone before the first line is written
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
