@@ -196,6 +196,13 @@ export class Pipeline {
         this.deps.onFault?.(err);
         return null;
       }
+      if (err instanceof MailbotError && err.code === 'MAIL_NOT_CLAIMED') {
+        // Another daemon took the mail over (this one looked gone: it beat too late) or handled it
+        // meanwhile: nothing of this attempt was committed, and it is nobody's error. The mail is
+        // the other daemon's now; this one lets it go, uncounted.
+        this.deps.log.info({ key }, 'mail taken over by another daemon while in hand; left to it');
+        return null;
+      }
       const message = audit.redact(errorMessage(err));
       this.deps.log.error({ key, err: message }, 'mail handling failed; it will be retried once, then set aside');
       await store.mail.failed(key, message.slice(0, 500)).catch(() => undefined);
