@@ -10,11 +10,18 @@ const SYSTEM = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EMFILE', 'ENFILE', 
 /** PostgreSQL: connection lost or refused, shutting down, too many connections, disk full. */
 const POSTGRES = /^(08\d\d\d|57P0[1-3]|53\d\d\d|58\d\d\d)$/;
 
+/**
+ * The IMAP client's own codes for a connection that is gone (imapflow): a
+ * fetch cut by a server restart is never the mail's fault. A server's NO or
+ * BAD about one message carries no such code and stays that mail's error.
+ */
+const MAILBOX_GONE = new Set(['NoConnection', 'EConnectionClosed', 'StateLogout', 'ClosedAfterConnectText', 'ClosedAfterConnectTLS']);
+
 export function isEnvironmentFault(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
   if (err instanceof MailbotError) return code === 'STORE_UNREACHABLE';
-  return SYSTEM.has(code) || POSTGRES.test(code);
+  return SYSTEM.has(code) || POSTGRES.test(code) || MAILBOX_GONE.has(code);
 }
 
 /** A short name for the fault, for the one log line that announces it. */
@@ -29,6 +36,7 @@ export function describeFault(err: unknown): string {
   if (code === 'STORE_UNREACHABLE' || POSTGRES.test(code)) return 'store unreachable';
   // The store's own losses are STORE_UNREACHABLE: a bare network code is another server's (the mailbox's).
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'].includes(code)) return `a server cannot be reached (${code})`;
+  if (MAILBOX_GONE.has(code)) return `mailbox connection lost (${code})`;
   if (code === 'ENOSPC' || code === 'EDQUOT') return `data directory full (${code})`;
   if (code === 'EROFS') return 'data directory read-only (EROFS)';
   if (code === 'EIO') return 'disk error (EIO)';
