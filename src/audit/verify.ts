@@ -39,7 +39,15 @@ export async function readTrail(store: Store, verifier: ChainVerifier, known?: C
 }
 
 /** `verifier` may be given to read more from it afterwards (the unsealed lines `--seal-legacy` seals). */
-export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHead, verifier = new ChainVerifier(seal)): Promise<TrailReport> {
+export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHead, verifier?: ChainVerifier): Promise<TrailReport> {
+  const first = await verifyOnce(store, seal, known, verifier ?? new ChainVerifier(seal));
+  // The store had no head when the reading began and has lines now: they came while it read (the
+  // first lines ever), or the head was taken away. Once more, from the head the store has now.
+  if (!verifier && first.recordedHead.seq === 0 && first.head.seq > 0 && !first.ok) return verifyOnce(store, seal, known, new ChainVerifier(seal));
+  return first;
+}
+
+async function verifyOnce(store: Store, seal: AuditSeal, known: ChainHead | undefined, verifier: ChainVerifier): Promise<TrailReport> {
   // The store's head is read first: a daemon may commit lines while the trail is read, and the
   // trail must then reach at least that head, bearing its mac (never "removed" for a line added since).
   const recordedHead = await store.auditHead();
@@ -49,7 +57,7 @@ export async function verifyTrail(store: Store, seal: AuditSeal, known?: ChainHe
   const lost = knownHead === 'differs' ? `the line of seq ${known?.seq ?? 0} no longer bears the mac sent out (${known?.mac ?? ''}): the trail was rewritten` : knownHead === 'beyond-end' ? `the trail ends at seq ${base.head.seq}, before the head sent out (seq ${known?.seq ?? 0}): lines at the end were removed` : undefined;
   const report = lost && base.ok ? { ...base, ok: false, problems: base.problems + 1, problem: { position: base.lines, seq: known?.seq ?? 0, problem: lost } } : base;
   const extra = { recordedHead, ...(knownHead ? { knownHead } : {}) };
-  // A store that had no head yet is compared with the head it has now (its first lines came while reading, or none).
+  // A store that had no head yet must have none now either, or exactly the trail's end (verifyTrail reads once more).
   const now = recordedHead.seq === 0 && report.head.seq > 0 ? await store.auditHead() : undefined;
   const headKept = now ? now.seq === report.head.seq && now.mac === report.head.mac : report.head.seq >= recordedHead.seq && (recordedHead.seq === 0 || macAt.mac === recordedHead.mac);
   if (report.ok && !headKept) {
