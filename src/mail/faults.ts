@@ -6,7 +6,9 @@
  */
 import { MailbotError } from '../core/errors.js';
 
-const SYSTEM = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EMFILE', 'ENFILE', 'ENOMEM', 'ELOCKED', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+/** A server on the other end of a connection is away. */
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const SYSTEM = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EMFILE', 'ENFILE', 'ENOMEM', 'ELOCKED', ...NETWORK]);
 /** PostgreSQL: connection lost or refused, shutting down, too many connections, disk full. */
 const POSTGRES = /^(08\d\d\d|57P0[1-3]|53\d\d\d|58\d\d\d)$/;
 
@@ -35,7 +37,7 @@ export function describeFault(err: unknown): string {
   const code = faultName(err);
   if (code === 'STORE_UNREACHABLE' || POSTGRES.test(code)) return 'store unreachable';
   // The store's own losses are STORE_UNREACHABLE: a bare network code is another server's (the mailbox's).
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'].includes(code)) return `a server cannot be reached (${code})`;
+  if (NETWORK.has(code)) return `a server cannot be reached (${code})`;
   if (MAILBOX_GONE.has(code)) return `mailbox connection lost (${code})`;
   if (code === 'ENOSPC' || code === 'EDQUOT') return `data directory full (${code})`;
   if (code === 'EROFS') return 'data directory read-only (EROFS)';

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { unzipSync } from 'fflate';
@@ -15,7 +15,7 @@ import { generateBatchCsv } from '../../bench/generate.js';
 import { mailbot, mailbotAsync } from '../helpers/cli.js';
 import { BOT, CLIENT, prepareData, startDaemon } from '../helpers/daemon.js';
 import { e2eSkipReason, PASSWORD, waitFor, withMailServers, type Dovecot, type SmtpRelay } from '../helpers/mailservers.js';
-import { PrivatePostgres, postgresSkipReason } from '../helpers/postgres.js';
+import { postgresSkipReason, privatePostgresForSuite } from '../helpers/postgres.js';
 
 const skip = e2eSkipReason() || postgresSkipReason();
 if (skip) console.log(`# SKIPPED shared-store end-to-end tests: ${skip}`);
@@ -40,20 +40,13 @@ function numbersIn(mails: ParsedMail[]): string[] {
 const series = (n: number) => Array.from({ length: n }, (_, i) => `FA-2026-${String(i + 1).padStart(5, '0')}`);
 
 describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 600_000 }, () => {
-  let pg: PrivatePostgres;
-  before(async () => {
-    pg = new PrivatePostgres();
-    await pg.start();
-  });
-  after(async () => {
-    await pg?.stop();
-  });
+  const pg = privatePostgresForSuite();
 
   function world(fn: (w: { dovecot: Dovecot; smtp: SmtpRelay; dir: string; env: NodeJS.ProcessEnv; storeConfig: Record<string, unknown> }) => Promise<void>): Promise<void> {
     return withMailServers(
       ['factures', 'factures2', 'compta', 'jane'],
       async ({ dovecot, smtp, dir }) => {
-        const env = { TEST_DB_URL: await pg.database(), MAILBOT_AUDIT_KEY: AUDIT_KEY };
+        const env = { TEST_DB_URL: await pg().database(), MAILBOT_AUDIT_KEY: AUDIT_KEY };
         await fn({ dovecot, smtp, dir, env, storeConfig: { store: { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 5 } } });
       },
       { prefix: 'mailbot-shared-' },
@@ -122,7 +115,7 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
       const outage = async (round: number) => {
         // Stopped at once, as a crash would, while both daemons have work in hand.
         const from = new Date().toISOString();
-        pg.pause();
+        pg().pause();
         paused = true;
         // Each daemon says it in its local status (the store is away) and logs it once, at error level.
         const pausedSince = (data: string) => (JSON.parse(readFileSync(join(data, 'status.json'), 'utf8')) as { fault?: { cause: string; since: string } }).fault;
@@ -137,7 +130,7 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
         assert.ok(s.faults.some((f) => /store unreachable/.test(f.cause) && f.since), JSON.stringify(s.faults));
         await new Promise((r) => setTimeout(r, 3000));
         assert.deepEqual([da.child.exitCode, db.child.exitCode], [null, null], `no daemon exits\n${outputs()}`);
-        pg.resume();
+        pg().resume();
         paused = false;
         await waitFor(`both resumed (${round})`, () => [a, b].every((d) => !pausedSince(d)) || undefined, 90_000, 250).catch((err: Error) => {
           throw new Error(`${err.message}: ${JSON.stringify([pausedSince(a), pausedSince(b)])}\n${outputs()}`);
@@ -165,7 +158,7 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
         assert.match(status.daemon, /running \(pid .*running \(pid /);
         assert.deepEqual(numbersIn(await messages(dovecot, 'compta')).sort(), series(320), 'one series, no gap, no number twice');
       } finally {
-        if (paused) pg.resume(); // the next tests need it
+        if (paused) pg().resume(); // the next tests need it
         await da.stop();
         await db.stop();
       }

@@ -7,6 +7,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { freePort } from './mailservers.js';
 import { tempDir } from './tools.js';
@@ -95,4 +96,20 @@ export class PrivatePostgres {
     this.dir.cleanup();
     return Promise.resolve();
   }
+}
+
+/** A private server for the tests of the enclosing describe block: started before them, stopped after. */
+export function privatePostgresForSuite(): () => PrivatePostgres {
+  let server: PrivatePostgres | undefined;
+  before(async () => {
+    server = new PrivatePostgres();
+    await server.start();
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('the private PostgreSQL is not started (used outside its tests)');
+    return server;
+  };
 }

@@ -10,12 +10,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { deliverToMaildir } from '../../src/mail/maildir.js';
 import { mailbot, mailbotAsync } from '../helpers/cli.js';
 import { BOT, CLIENT, to, World } from '../helpers/gdpr-world.js';
-import { PrivatePostgres, postgresSkipReason } from '../helpers/postgres.js';
+import { postgresSkipReason, privatePostgresForSuite } from '../helpers/postgres.js';
 import { sellerInput } from '../helpers/sample.js';
 import { tempDir } from '../helpers/tools.js';
 
@@ -101,19 +101,12 @@ describe('code mails caused by forged mail', () => {
 });
 
 describe('code mails caused by forged mail, two daemons on one PostgreSQL store', { skip: postgresSkipReason() || false, timeout: 300_000 }, () => {
-  let pg: PrivatePostgres;
-  before(async () => {
-    pg = new PrivatePostgres();
-    await pg.start();
-  });
-  after(async () => {
-    await pg?.stop();
-  });
+  const pg = privatePostgresForSuite();
 
   it('two daemons handling forged rectifications at once mail the client three codes in all', async () => {
     const dir = tempDir('mailbot-code-cap-');
     try {
-      const env = { TEST_DB_URL: await pg.database(), MAILBOT_AUDIT_KEY: 'a'.repeat(64) };
+      const env = { TEST_DB_URL: await pg().database(), MAILBOT_AUDIT_KEY: 'a'.repeat(64) };
       const config = { botAddress: BOT, operatorAddress: 'ops@studio.test', authservId: AUTHSERV, store: { type: 'postgres', urlEnv: 'TEST_DB_URL', leaseSeconds: 5 } };
       const daemons = ['a', 'b'].map((n) => join(dir.path, n));
       for (const data of daemons) {
