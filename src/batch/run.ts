@@ -15,23 +15,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { AuditActor } from '../audit/entry.js';
 import { auditEntry, type AuditInput } from '../audit/trail.js';
 import type { ClientRecord } from '../clients/record.js';
-import { MailbotError, NotFoundError, SelfCheckError } from '../core/errors.js';
+import { MailbotError, NotFoundError } from '../core/errors.js';
 import { failpoint } from '../core/failpoints.js';
 import { parisDay } from '../core/format.js';
-import { amount } from '../core/money.js';
-import { hasErrors, sortIssues, type CsvIssue } from '../csv/issues.js';
-import { DEFAULT_LIMITS, readCsv, type CsvLimits } from '../csv/read.js';
-import { recordsToDrafts } from '../csv/rows.js';
-import { renderCii } from '../facturx/cii.js';
-import { renderPdf } from '../facturx/pdf.js';
-import { computeInvoice } from '../invoice/compute.js';
-import type { Invoice, InvoiceDraft } from '../invoice/model.js';
-import { formatNumber, numberFileStem, parsePattern, seriesKey } from '../invoice/numbering.js';
-import { selfCheck } from '../invoice/selfcheck.js';
+import { DEFAULT_LIMITS, type CsvLimits } from '../csv/read.js';
+import { numberFileStem } from '../invoice/numbering.js';
 import type { SeriesState, Staging, Store, Tx } from '../store/port.js';
+import type { PackedInvoice } from '../work/tasks.js';
+import { InlineWork, type Work } from '../work/pool.js';
+import type { RenderedDocument } from './render.js';
 import { assertMayIssue, IssuingRefusedError } from './issuing.js';
 import { renderReportCsv } from './report.js';
-import { csvRuleIssues } from './rules.js';
 import type { BatchRecord, BatchResult, IssuedInvoice } from './types.js';
 
 export interface BatchInput {
@@ -44,6 +38,8 @@ export interface BatchInput {
   now?: Date;
   /** The mail the file came in (ledger key), recorded with the batch. */
   mailKey?: string;
+  /** Where the heavy steps run (work/pool.ts); by default on the calling thread. */
+  work?: Work;
 }
 
 /** Stored name of a file of a batch. */
@@ -139,43 +135,32 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
 
   const limits = input.limits ?? DEFAULT_LIMITS;
   const today = input.today ?? parisToday(input.now);
-  const read = await readCsv(input.bytes, limits);
-  const rows = recordsToDrafts(read, client, today, limits);
-  const format = { ...(read.encoding ? { encoding: read.encoding } : {}), ...(read.delimiter ? { delimiter: read.delimiter } : {}) };
-  let issues = sortIssues([...read.issues, ...rows.issues, ...csvRuleIssues(client, rows.drafts, rows.labels)]);
-  const rejected = (all: CsvIssue[]): PreparedBatch => ({
-    result: {
-      ...base,
-      ...format,
-      status: 'rejected',
-      invoices: [],
-      errors: all.filter((i) => i.severity === 'error'),
-      warnings: all.filter((i) => i.severity === 'warning'),
-    },
-    abort: nothing,
-  });
-  if (hasErrors(issues) || rows.drafts.length === 0) return rejected(issues);
-
+  const work = input.work ?? new InlineWork();
   const sequencesBefore = structuredClone(baseSequences ?? seen.sequences);
-  const numbered = assignNumbers(client, rows.drafts, sequencesBefore);
-  if (numbered.issues.length > 0) return rejected(sortIssues([...issues, ...numbered.issues]));
-  issues = issues.filter((i) => i.severity === 'warning');
+  // Reading, validating, numbering and computing run in a worker: a file that exhausts memory costs it, not the daemon.
+  const plan = await work.run('plan', { client, fileName: input.fileName, bytes: input.bytes, today, limits, sequencesBefore });
+  const issues = plan.issues;
+  const format = plan.format as Pick<BatchResult, 'encoding' | 'delimiter'>;
+  if (!plan.numbered) {
+    return {
+      result: { ...base, ...format, status: 'rejected', invoices: [], errors: issues.filter((i) => i.severity === 'error'), warnings: issues.filter((i) => i.severity === 'warning') },
+      abort: nothing,
+    };
+  }
+  const numbered = plan.numbered;
 
   const batchId = randomUUID();
   failpoint('batch-render');
   const staging = await store.files.stage();
   try {
-    const issued: IssuedInvoice[] = [];
-    for (const inv of numbered.invoices) {
-      const xml = renderCii(client, inv);
-      const violations = selfCheck(client, inv);
-      if (violations.length > 0) throw new SelfCheckError(inv.ref, violations);
-      const pdf = await renderPdf({ seller: client, invoice: inv, xml, createdAt: now });
-      const pdfFile = `${numberFileStem(inv.number)}.pdf`;
+    const issued = await renderAll(work, client, numbered.invoices, now, async (i, doc) => {
+      const summary = numbered.summaries[i];
+      if (!summary) throw new MailbotError('BATCH_PLAN_MISMATCH', `document ${i} has no summary`);
+      const pdfFile = `${numberFileStem(summary.number)}.pdf`;
       // Written as it is made: a big batch never holds its PDFs together in memory.
-      await staging.write(batchFile(batchId, pdfFile), pdf);
-      issued.push({ ...summarise(inv, pdfFile), ...numbered.places.get(inv.number), pdfSha256: createHash('sha256').update(pdf).digest('hex') });
-    }
+      await staging.write(batchFile(batchId, pdfFile), doc.pdf);
+      return { ...summary, pdfFile, pdfSha256: doc.pdfSha256 };
+    });
     const reportFile = client.language === 'en' ? 'report.csv' : 'rapport.csv';
     await staging.write(batchFile(batchId, reportFile), renderReportCsv(issued, client.language));
     await staging.write(batchFile(batchId, 'source.csv'), input.bytes);
@@ -187,7 +172,7 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
       fileSha256,
       committedAt: now.toISOString(),
       invoices: issued,
-      warnings: issues,
+      warnings: issues.filter((i) => i.severity === 'warning'),
       reportFile,
       sourceFile: 'source.csv',
       ...(input.mailKey ? { mailKey: input.mailKey } : {}),
@@ -213,57 +198,35 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
   }
 }
 
-/**
- * Numbers in issue-date order (a series must be chronological), continuing
- * each series of the seller. An issue date earlier than the last invoice of
- * its series would break the chronology and is refused.
- */
-function assignNumbers(
-  client: ClientRecord,
-  drafts: readonly InvoiceDraft[],
-  before: Record<string, SeriesState>,
-): { invoices: Invoice[]; sequences: Record<string, SeriesState>; issues: CsvIssue[]; places: Map<string, { series: string; seq: number }> } {
-  const pattern = parsePattern(client.numberPattern);
-  if (!pattern) throw new MailbotError('BAD_PATTERN', `client ${client.id} has an invalid number pattern`);
-  const sequences = structuredClone(before);
-  const issues: CsvIssue[] = [];
-  const ordered = [...drafts].sort((a, b) => a.issueDate.localeCompare(b.issueDate) || a.firstLine - b.firstLine);
-  const invoices: Invoice[] = [];
-  const places = new Map<string, { series: string; seq: number }>();
-  for (const draft of ordered) {
-    const key = seriesKey(pattern, draft);
-    const state = sequences[key] ?? { last: 0, lastIssueDate: '' };
-    const committed = before[key];
-    if (committed && draft.issueDate < committed.lastIssueDate) {
-      issues.push({ code: 'ISSUE_DATE_BEFORE_LAST', severity: 'error', line: draft.firstLine, column: 'issue_date', value: draft.issueDate, params: { lastDate: committed.lastIssueDate } });
-      continue;
-    }
-    const next = state.last + 1;
-    sequences[key] = { last: next, lastIssueDate: draft.issueDate };
-    const number = formatNumber(pattern, draft, next);
-    places.set(number, { series: key, seq: next });
-    invoices.push(computeInvoice(draft, number));
-  }
-  return { invoices, sequences, issues, places };
-}
+/** Invoices per task: enough to make the hand-over between threads negligible, few enough to spread a batch over every worker. */
+const DOCUMENTS_PER_TASK = 8;
 
-function summarise(inv: Invoice, pdfFile: string): IssuedInvoice {
-  return {
-    ref: inv.ref,
-    number: inv.number,
-    issueDate: inv.issueDate,
-    dueDate: inv.dueDate,
-    buyerName: inv.buyer.name,
-    ...(inv.buyer.siren ? { buyerSiren: inv.buyer.siren } : {}),
-    ...(inv.buyer.email ? { buyerEmail: inv.buyer.email } : {}),
-    currency: inv.currency,
-    totalExclVat: amount(inv.totals.taxBasisTotal),
-    totalVat: amount(inv.totals.taxTotal),
-    totalInclVat: amount(inv.totals.grandTotal),
-    amountDue: amount(inv.totals.duePayable),
-    lineCount: inv.lines.length,
-    pdfFile,
+/**
+ * Draws every invoice of a batch on the workers, a few tasks per worker in
+ * flight, and hands each document to `keep` as it comes (its PDF written at
+ * once, never all held together); the results come back in the numbers'
+ * order whatever order the workers finish in. The first failure stops the
+ * batch: no new task starts, the failure is thrown once those running end.
+ */
+async function renderAll(work: Work, client: ClientRecord, invoices: readonly PackedInvoice[], createdAt: Date, keep: (index: number, doc: RenderedDocument) => Promise<IssuedInvoice>): Promise<IssuedInvoice[]> {
+  const issued = new Array<IssuedInvoice>(invoices.length);
+  let next = 0;
+  let failed: Error | undefined;
+  const lane = async (): Promise<void> => {
+    while (failed === undefined && next < invoices.length) {
+      const from = next;
+      next = Math.min(invoices.length, from + DOCUMENTS_PER_TASK);
+      try {
+        const docs = await work.run('render', { client, invoices: invoices.slice(from, next), createdAt });
+        for (const [k, doc] of docs.entries()) issued[from + k] = await keep(from + k, doc);
+      } catch (err) {
+        failed ??= err instanceof Error ? err : new Error(String(err));
+      }
+    }
   };
+  await Promise.all(Array.from({ length: Math.max(1, work.parallelism * 2) }, lane));
+  if (failed !== undefined) throw failed;
+  return issued;
 }
 
 function committedView(b: BatchRecord): Pick<BatchResult, 'batchId' | 'committedAt' | 'invoices' | 'warnings' | 'files'> {

@@ -120,6 +120,21 @@ export const configSchema = z
         maxFutureIssueDays: z.number().int().min(0).max(366).default(7),
       })
       .prefault({}),
+    /**
+     * The worker threads that read, compute and draw the documents
+     * (work/pool.ts). Each worker's heap is capped: a file that needs more is
+     * that mail's error, never the daemon's end.
+     */
+    work: z
+      .object({
+        /** Worker threads; by default one per core (at most 8). */
+        threads: z.number().int().min(1).max(32).optional(),
+        /** Heap cap of each worker, in MB. */
+        workerMemoryMb: z.number().int().min(64).max(4096).default(192),
+        /** A task (reading a file, drawing a few invoices) stopped after this long is the mail's error. */
+        taskSeconds: z.number().int().min(10).max(3600).default(300),
+      })
+      .prefault({}),
     replies: z
       .object({
         /** Beyond this many PDFs, or this many bytes, they travel as one ZIP. */

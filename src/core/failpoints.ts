@@ -3,7 +3,8 @@
  * process kills itself there with SIGKILL, as the OOM killer or a power cut
  * would ("name"), the operation fails with an error ("name=throw"), or the
  * process fills its heap until V8 aborts it, as a mail too big for memory
- * would ("name=oom"). "name~TEXT…" fires only where the point's subject
+ * would ("name=oom"), or it never returns, as a pathological input could
+ * ("name=hang"). "name~TEXT…" fires only where the point's subject
  * (a mail's Subject) contains TEXT. Unset, each is one comparison.
  */
 export function failpoint(name: string, subject = ''): void {
@@ -14,6 +15,7 @@ export function failpoint(name: string, subject = ''): void {
   if (pointName !== name || (marker !== undefined && !subject.includes(marker))) return;
   if (how === 'throw') throw new Error(`failure injected at ${name}`);
   if (how === 'oom') exhaustHeap();
+  if (how === 'hang') for (;;);
   process.kill(process.pid, 'SIGKILL');
 }
 

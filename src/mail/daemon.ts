@@ -166,10 +166,11 @@ export class Daemon {
   }
 
   /**
-   * One look at the inbox. Mails that were in hand when the last process
-   * died go first, one at a time, alone (invariant 17); then the others, a
-   * few at a time; a mail that turns out to have been beside a crash is
-   * kept for the end of the round, alone too.
+   * One look at the inbox, a few mails at a time. Mails that were in hand
+   * when the last process died come after the others: a death is never
+   * charged to a mail (invariant 23), so they are handled again as any
+   * other, but if one of them did cause it, the mails beside it were
+   * answered first (invariant 17).
    */
   private async round(): Promise<void> {
     const refs = await this.source.list();
@@ -191,9 +192,8 @@ export class Daemon {
       pending = [];
       await this.pipeline.moveAll(this.source, chunk);
     };
-    const one = async (ref: MailRef, solo: boolean): Promise<'solo' | undefined> => {
-      const result = await this.pipeline.process(this.source, ref, { solo });
-      if (result === 'solo') return 'solo';
+    const one = async (ref: MailRef): Promise<void> => {
+      const result = await this.pipeline.process(this.source, ref);
       if (result) {
         pending.push(result);
         this.healed();
@@ -201,19 +201,10 @@ export class Daemon {
       this.status.lastMailAt = new Date().toISOString();
       void this.sendOutbox(); // replies leave while the next mails are read
       await flushMoves(false);
-      return undefined;
     };
-    const alone = async (list: readonly MailRef[]) => {
-      for (const ref of list) {
-        if (this.stopping || this.faultUntil > Date.now()) return;
-        await one(ref, true);
-        await flushMoves(true); // moved before the next one: a crash then charges this one only
-      }
-    };
+    const wasInHand = (r: MailRef) => unfinished.has(ledgerKey(r.key));
+    const queue = [...refs.filter((r) => !wasInHand(r)), ...refs.filter(wasInHand)];
     try {
-      await alone(refs.filter((r) => unfinished.has(ledgerKey(r.key))));
-      const queue = refs.filter((r) => !unfinished.has(ledgerKey(r.key)));
-      const later: MailRef[] = [];
       // A few mails in flight: each waits on the servers more than on the CPU. Mails are
       // independent; invoice and rights-request mails keep their order (pipeline.ts).
       const budget = new ByteBudget(this.config.limits.inFlightBytes);
@@ -221,12 +212,10 @@ export class Daemon {
         for (let ref = queue.shift(); ref && !this.stopping && this.faultUntil <= Date.now(); ref = queue.shift()) {
           // Memory is bounded by design: the mails in hand never weigh more than the budget together.
           const release = await budget.take(ref.size ?? 0);
-          if ((await one(ref, false).finally(release)) === 'solo') later.push(ref);
+          await one(ref).finally(release);
         }
       };
       await Promise.all(Array.from({ length: MAILS_IN_FLIGHT }, worker));
-      await flushMoves(true);
-      await alone(later);
     } finally {
       await flushMoves(true);
     }

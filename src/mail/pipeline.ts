@@ -4,8 +4,9 @@
  * entry with the outcome, the audit lines) → move → ledger "moved".
  *
  * The claim counts the attempt before any work (store.mail.claim), so a
- * mail that crashed the handler (or the process) twice is set aside with its
- * error instead of blocking the mails behind it (invariant 4). The ledger
+ * mail that failed with an error of its own twice is set aside with that
+ * error instead of blocking the mails behind it (invariant 4); a process
+ * that died with the mail in hand counts nothing against it (invariant 23). The ledger
  * entry is committed with everything the mail caused, and the mail is moved
  * only after it (invariants 1, 2). A commit refused because another batch
  * of the same seller took numbers meanwhile is handled again.
@@ -30,6 +31,7 @@ import { queueReplies, stageNotices, stageReply } from './outbox.js';
 import { parseMessage, type ParsedMessage } from './parse.js';
 import type { MailRef, MailSource } from './source.js';
 import type { Templates } from './templates.js';
+import type { Work } from '../work/pool.js';
 
 export const MAX_ATTEMPTS = 2;
 const HOUR = 3_600_000;
@@ -49,6 +51,8 @@ export interface PipelineDeps {
   audit: AuditTrail;
   templates: Templates;
   handlers: readonly MailHandler[];
+  /** Where the heavy steps of a mail run (work/pool.ts). */
+  work: Work;
   log: Logger;
   /** Told of a fault of the environment (a full disk, the store unreachable): the daemon pauses. */
   onFault?: (err: unknown) => void;
@@ -112,13 +116,13 @@ export class Pipeline {
    * they run one at a time and in the order `process` was called, so that
    * invoice batches are numbered in the order the mails arrived.
    */
-  async process(source: MailSource, ref: MailRef, options: { solo?: boolean } = {}): Promise<PendingMove | 'solo' | null> {
+  async process(source: MailSource, ref: MailRef): Promise<PendingMove | null> {
     let release!: () => void;
     const mine = new Promise<void>((resolve) => (release = resolve));
     const before = this.order;
     this.order = before.then(() => mine);
     try {
-      return await this.processInOrder(source, ref, before, release, Boolean(options.solo));
+      return await this.processInOrder(source, ref, before, release);
     } finally {
       release();
     }
@@ -147,7 +151,7 @@ export class Pipeline {
     }
   }
 
-  private async processInOrder(source: MailSource, ref: MailRef, before: Promise<void>, release: () => void, solo: boolean): Promise<PendingMove | 'solo' | null> {
+  private async processInOrder(source: MailSource, ref: MailRef, before: Promise<void>, release: () => void): Promise<PendingMove | null> {
     const { store, audit } = this.deps;
     const key = ledgerKey(ref.key);
     if (this.undeferred.has(key) && !(await this.undoAttempt(key))) {
@@ -156,7 +160,7 @@ export class Pipeline {
     }
     let claim;
     try {
-      claim = await store.mail.claim(key, ref.key, { solo });
+      claim = await store.mail.claim(key, ref.key);
     } catch (err) {
       if (!isEnvironmentFault(err)) throw err;
       // The claim may have been written before the connection was lost: undone too, or the next one counts it as a crash.
@@ -169,14 +173,11 @@ export class Pipeline {
       // Handled before (the move did not happen, or the server shows it again): only the move is left.
       return { ref, key, folder: claim.folder, ...(claim.messageId ? { messageId: claim.messageId } : {}) };
     }
-    // Invariant 17: a crash is charged to the mail that caused it, and to no other.
-    if (claim.soloCrash) return this.setAside(source, ref, key, claim, 'the process stopped (a crash or out of memory) while handling this mail alone');
+    // Invariant 23: only an error observed while this mail's own work ran counts against it (a worker out of
+    // memory is one: work/pool.ts). A process that died with the mail in hand (kill -9, a power cut, the OOM
+    // killer) is no evidence against it: it is simply handled again.
     if (claim.errors >= MAX_ATTEMPTS) return this.setAside(source, ref, key, claim, claim.error ?? 'the handler failed twice on this mail');
-    if (claim.crashes > 0 && !solo) {
-      // It was in hand when a process died: it goes again, alone, so that if it was the cause it is known.
-      await store.mail.defer(key);
-      return 'solo';
-    }
+    if (claim.crashes > 0) this.deps.log.warn({ key, crashes: claim.crashes }, 'mail in hand when a process stopped; handled again (a process death is not the mail\'s error)');
     const trail: AuditInput[] = [];
     const releases: (() => void)[] = [];
     try {
@@ -339,6 +340,7 @@ export class Pipeline {
       store,
       config,
       audit,
+      work: this.deps.work,
       now,
     };
     let handler: MailHandler | undefined;

@@ -16,6 +16,7 @@ import { Pipeline } from './pipeline.js';
 import type { MailSource } from './source.js';
 import { Templates } from './templates.js';
 import { FolderTransport, SmtpTransport, type MailTransport } from './transport.js';
+import { workerPool, type Work } from '../work/pool.js';
 
 /** Handlers in order: the first that accepts a mail handles it; help takes the rest. */
 // A rights request goes before a batch in the same mail (handlers/gdpr/index.ts says why).
@@ -28,6 +29,8 @@ export interface Runtime {
   daemon: Daemon;
   log: Logger;
   embedded: boolean;
+  /** The worker threads; the daemon's stop closes them. */
+  work: Work;
 }
 
 export function createLogger(): Logger {
@@ -53,8 +56,9 @@ export async function buildRuntime(store: Store, config: Config, options: { log?
   const templates = new Templates();
   // The pipeline tells the daemon of a fault of the environment; the daemon owns the pipeline.
   const faults: { to?: Daemon } = {};
-  const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, log, onFault: (err) => faults.to?.fault(err) });
+  const work = workerPool(config, log);
+  const pipeline = new Pipeline({ store, config, audit, templates, handlers: HANDLERS, work, log, onFault: (err) => faults.to?.fault(err) });
   const daemon = new Daemon(store, config, source, transport, pipeline, audit, log, templates);
   faults.to = daemon;
-  return { audit, source, transport, daemon, log, embedded: !config.imap };
+  return { audit, source, transport, daemon, log, embedded: !config.imap, work };
 }

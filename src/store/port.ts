@@ -246,11 +246,12 @@ export interface Store {
   readonly files: FileStore;
   readonly mail: {
     /**
-     * Take a mail to handle, counting the attempt durably before any work
-     * (a mail that crashes the process is counted too, invariant 4).
+     * Take a mail to handle, counting the attempt durably before any work.
+     * An attempt its process did not survive is counted apart (`crashes`):
+     * a process death is never the mail's error (invariant 23).
      */
-    claim(key: string, mail: MailKey, options?: { solo?: boolean }): Promise<MailClaim>;
-    /** Mails this daemon was handling when it last stopped without finishing them: they go first, one at a time. */
+    claim(key: string, mail: MailKey): Promise<MailClaim>;
+    /** Mails this daemon was handling when it last stopped without finishing them. */
     unfinished(): Promise<string[]>;
     /** The attempt failed with this error (the mail stays in the inbox). */
     failed(key: string, error: string): Promise<void>;

@@ -57,10 +57,11 @@ export interface LedgerEntry extends MailKey {
 export type MailClaim =
   /**
    * Ours to handle; `attempts` counts this one. `errors`: earlier attempts
-   * that failed with an error; `crashes`: earlier attempts the process did
-   * not survive, `soloCrash` when one of them had the mail alone.
+   * that failed with an error (they alone count against the mail);
+   * `crashes`: earlier attempts the process did not survive, never the
+   * mail's error (invariant 23).
    */
-  | { status: 'claimed'; attempts: number; errors: number; crashes: number; soloCrash: boolean; firstSeenAt: string; error?: string }
+  | { status: 'claimed'; attempts: number; errors: number; crashes: number; firstSeenAt: string; error?: string }
   /** Handled already (the move is what is left). */
   | { status: 'handled'; folder: string; messageId?: string }
   /** Another live daemon is handling it. */

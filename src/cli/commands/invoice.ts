@@ -39,7 +39,10 @@ export function registerInvoiceCommand(program: Command, globals: () => GlobalOp
         const limits = { ...DEFAULT_LIMITS, maxFutureIssueDays: config.limits.maxFutureIssueDays };
         const { operatorActor } = await import('../actor.js');
         // The same rules and the same audit line as a batch by mail (batch/issuing.ts, batchAudit), the operator as the actor.
-        const result = await runBatch(store, { clientId: client.id, fileName: basename(file), bytes, limits, ...(flags.today ? { today: flags.today } : {}) }, await operatorActor(store, config));
+        // The batch's invoices are drawn on every core, as the daemon draws them.
+        const { workerPool } = await import('../../work/pool.js');
+        const work = workerPool(config);
+        const result = await runBatch(store, { clientId: client.id, fileName: basename(file), bytes, limits, work, ...(flags.today ? { today: flags.today } : {}) }, await operatorActor(store, config)).finally(() => work.close());
         if (flags.out && result.files) {
           const out = resolve(flags.out);
           await ensurePrivateDir(out);

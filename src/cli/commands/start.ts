@@ -48,6 +48,7 @@ export function registerStartCommand(program: Command, globals: () => GlobalOpti
           // Nothing keeps trying in the background: the source and the transport close before the error is told.
           await rt.source.close().catch(() => undefined);
           rt.transport.close();
+          await rt.work.close();
           throw err;
         }
         if (opts.once) {
@@ -56,6 +57,7 @@ export function registerStartCommand(program: Command, globals: () => GlobalOpti
           say(`${await stopRequested} received: finishing the mails in hand`);
         }
         await rt.daemon.stop();
+        await rt.work.close();
         if (!opts.once) say('stopped');
       } finally {
         await store?.close();

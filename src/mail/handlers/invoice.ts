@@ -67,7 +67,7 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
   try {
     for (const csv of csvs) {
       const limits = { ...DEFAULT_LIMITS, maxFutureIssueDays: ctx.config.limits.maxFutureIssueDays };
-      const p = await prepareBatch(ctx.store, { clientId: client.id, fileName: csv.filename, bytes: csv.content, now: ctx.now, mailKey: ctx.key, limits }, sequences);
+      const p = await prepareBatch(ctx.store, { clientId: client.id, fileName: csv.filename, bytes: csv.content, now: ctx.now, mailKey: ctx.key, limits, work: ctx.work }, sequences);
       if (p.sequencesAfter) sequences = p.sequencesAfter;
       prepared.push(p);
     }

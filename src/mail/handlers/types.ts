@@ -10,6 +10,7 @@ import type { AuditInput, AuditTrail } from '../../audit/trail.js';
 import type { ClientRecord } from '../../clients/record.js';
 import type { Config } from '../../config/schema.js';
 import type { Staging, Store, Tx } from '../../store/port.js';
+import type { Work } from '../../work/pool.js';
 import type { TrustVerdict } from '../authresults.js';
 import type { ReplyDraft } from '../compose.js';
 import type { Lang } from '../language.js';
@@ -29,6 +30,8 @@ export interface MailContext {
   store: Store;
   config: Config;
   audit: AuditTrail;
+  /** Where the heavy steps run (worker threads). */
+  work: Work;
   now: Date;
 }
 

@@ -1,15 +1,13 @@
 /**
  * The embedded store's claims on mails, in an append-only journal
- * (data/attempts.log): a line when handling starts (and whether the mail is
- * handled alone), a line when it fails with an error, a line when the
- * attempt is given back, a line when the mail reached its folder.
+ * (data/attempts.log): a line when handling starts, a line when it fails
+ * with an error, a line when the attempt is given back, a line when the
+ * mail reached its folder.
  *
  * An attempt with no line after its start is one the process did not
- * survive (a crash, the out-of-memory killer). Such a mail is retried
- * alone, before the others; one that ends the process while handled alone
- * is the cause, and is set aside. A mail that fails with an error twice is
- * set aside too (invariant 4); the mails that were merely beside a crash
- * are not charged for it (invariant 17).
+ * survive (kill -9, a power cut, the out-of-memory killer): it is counted
+ * apart and never against the mail (invariant 23). A mail that failed with
+ * an error of its own twice is set aside (invariant 4).
  *
  * Done mails are dropped when the journal is loaded, so start-up reads the
  * journal only, never the whole mail history.
@@ -24,21 +22,17 @@ export interface Attempt {
   attempts: number;
   /** Attempts that ended with an error. */
   errors: number;
-  /** Attempts the process did not survive. */
+  /** Attempts the process did not survive (never the mail's error: invariant 23). */
   crashes: number;
-  /** One of them while the mail was handled alone. */
-  soloCrash: boolean;
   error?: string;
   firstSeenAt: string;
   /** The current attempt has started and not ended. */
   open: boolean;
-  solo: boolean;
 }
 
 interface Line {
   k?: string;
   t?: string;
-  solo?: boolean;
   e?: string;
   undo?: boolean;
   done?: boolean;
@@ -75,7 +69,6 @@ export class AttemptJournal {
       // An attempt left open was one the process did not survive.
       if (a.open) {
         a.crashes++;
-        if (a.solo) a.soloCrash = true;
         a.open = false;
         journal.unfinished.push(k);
       }
@@ -85,15 +78,15 @@ export class AttemptJournal {
     return journal;
   }
 
-  private replay(k: string, rec: Line & { n?: number; errs?: number; crashes?: number; soloCrash?: boolean }): void {
+  private replay(k: string, rec: Line & { n?: number; errs?: number; crashes?: number }): void {
     if (rec.done) {
       this.entries.delete(k);
       return;
     }
-    const cur = this.entries.get(k) ?? { attempts: 0, errors: 0, crashes: 0, soloCrash: false, firstSeenAt: rec.t ?? new Date().toISOString(), open: false, solo: false };
+    const cur = this.entries.get(k) ?? { attempts: 0, errors: 0, crashes: 0, firstSeenAt: rec.t ?? new Date().toISOString(), open: false };
     if (rec.n !== undefined) {
       // A line of a compacted journal: the counts as they were.
-      Object.assign(cur, { attempts: rec.n, errors: rec.errs ?? 0, crashes: rec.crashes ?? 0, soloCrash: Boolean(rec.soloCrash), ...(rec.e !== undefined ? { error: rec.e } : {}) });
+      Object.assign(cur, { attempts: rec.n, errors: rec.errs ?? 0, crashes: rec.crashes ?? 0, ...(rec.e !== undefined ? { error: rec.e } : {}) });
     } else if (rec.e !== undefined) {
       cur.errors++;
       cur.error = rec.e;
@@ -105,11 +98,9 @@ export class AttemptJournal {
       if (cur.open) {
         // A new start while the last one never ended: that one died with its process.
         cur.crashes++;
-        if (cur.solo) cur.soloCrash = true;
       }
       cur.attempts++;
       cur.open = true;
-      cur.solo = Boolean(rec.solo);
     }
     this.entries.set(k, cur);
   }
@@ -132,8 +123,8 @@ export class AttemptJournal {
   }
 
   /** Count an attempt, written before the work starts. */
-  async begin(key: string, solo: boolean): Promise<Attempt> {
-    const line: Line = { k: key, t: this.entries.get(key)?.firstSeenAt ?? new Date().toISOString(), ...(solo ? { solo: true } : {}) };
+  async begin(key: string): Promise<Attempt> {
+    const line: Line = { k: key, t: this.entries.get(key)?.firstSeenAt ?? new Date().toISOString() };
     await this.append(line);
     this.replay(key, line);
     return { ...(this.entries.get(key) as Attempt) };
@@ -166,5 +157,5 @@ export class AttemptJournal {
 }
 
 function compact(a: Attempt): Record<string, unknown> {
-  return { n: a.attempts, errs: a.errors, crashes: a.crashes, ...(a.soloCrash ? { soloCrash: true } : {}), ...(a.error !== undefined ? { e: a.error } : {}) };
+  return { n: a.attempts, errs: a.errors, crashes: a.crashes, ...(a.error !== undefined ? { e: a.error } : {}) };
 }

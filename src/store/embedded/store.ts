@@ -466,13 +466,13 @@ export class EmbeddedStore implements Store {
   }
 
   readonly mail = {
-    claim: async (key: string, _mail: MailKey, options: { solo?: boolean } = {}): Promise<MailClaim> => {
+    claim: async (key: string, _mail: MailKey): Promise<MailClaim> => {
       await this.refresh();
       const known = this.doc.ledger[key];
       if (known?.folder) return { status: 'handled', folder: known.folder, ...(known.messageId ? { messageId: known.messageId } : {}) };
-      const a = await (await this.attemptJournal()).begin(key, Boolean(options.solo));
+      const a = await (await this.attemptJournal()).begin(key);
       this.claims.add(key);
-      return { status: 'claimed', attempts: a.attempts, errors: a.errors, crashes: a.crashes, soloCrash: a.soloCrash, firstSeenAt: a.firstSeenAt, ...(a.error !== undefined ? { error: a.error } : {}) };
+      return { status: 'claimed', attempts: a.attempts, errors: a.errors, crashes: a.crashes, firstSeenAt: a.firstSeenAt, ...(a.error !== undefined ? { error: a.error } : {}) };
     },
     unfinished: async (): Promise<string[]> => [...(await this.attemptJournal()).unfinished],
     failed: async (key: string, error: string): Promise<void> => {

@@ -215,22 +215,21 @@ export class PostgresStore implements Store {
   };
 
   readonly mail = {
-    claim: async (key: string, mail: MailKey, options: { solo?: boolean } = {}): Promise<MailClaim> => {
-      // An attempt still open (its daemon died with it) counts as a crash, a solo one if it had the mail alone.
-      const claimed = await this.query<{ attempts: number; errors: number; crashes: number; solo_crash: boolean; first_seen_at: Date; error: string | null }>(
-        `INSERT INTO ledger (key, state, node, attempts, first_seen_at, updated_at, entry, in_attempt, solo)
-         VALUES ($1, 'claimed', $2, 1, now(), now(), $4, true, $5)
+    claim: async (key: string, mail: MailKey): Promise<MailClaim> => {
+      // An attempt still open (its daemon died with it) is counted as a crash: a fact for the operator, never the mail's error.
+      const claimed = await this.query<{ attempts: number; errors: number; crashes: number; first_seen_at: Date; error: string | null }>(
+        `INSERT INTO ledger (key, state, node, attempts, first_seen_at, updated_at, entry, in_attempt)
+         VALUES ($1, 'claimed', $2, 1, now(), now(), $4, true)
          ON CONFLICT (key) DO UPDATE SET node = EXCLUDED.node, attempts = ledger.attempts + 1, updated_at = now(),
              crashes = ledger.crashes + (CASE WHEN ledger.in_attempt THEN 1 ELSE 0 END),
-             solo_crash = ledger.solo_crash OR (ledger.in_attempt AND ledger.solo),
-             in_attempt = true, solo = EXCLUDED.solo
+             in_attempt = true
            WHERE ledger.state = 'claimed' AND (ledger.node = EXCLUDED.node OR ledger.node IS NULL OR NOT EXISTS (
              SELECT 1 FROM nodes n WHERE n.node = ledger.node AND n.heartbeat_at > now() - make_interval(secs => $3)))
-         RETURNING attempts, errors, crashes, solo_crash, first_seen_at, error`,
-        [key, this.node, this.leaseSeconds, { ...mail }, Boolean(options.solo)],
+         RETURNING attempts, errors, crashes, first_seen_at, error`,
+        [key, this.node, this.leaseSeconds, { ...mail }],
       );
       const row = claimed.rows[0];
-      if (row) return { status: 'claimed', attempts: row.attempts, errors: row.errors, crashes: row.crashes, soloCrash: row.solo_crash, firstSeenAt: row.first_seen_at.toISOString(), ...(row.error !== null ? { error: row.error } : {}) };
+      if (row) return { status: 'claimed', attempts: row.attempts, errors: row.errors, crashes: row.crashes, firstSeenAt: row.first_seen_at.toISOString(), ...(row.error !== null ? { error: row.error } : {}) };
       // Handled and not moved yet: its move belongs to the daemon that handled it while that one
       // beats. Two daemons moving one mail at the same instant can leave two copies of it in the
       // folder (each server session copies, then expunges).

@@ -1,0 +1,115 @@
+/**
+ * The worker pool (work/pool.ts) with real worker threads: a batch drawn on
+ * the pool is the batch drawn inline, byte for byte and in the same order;
+ * a worker that runs out of memory, throws or hangs fails its task only,
+ * with a stable code, and the next task runs on a fresh worker.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { generateBatchCsv } from '../../bench/generate.js';
+import { runBatch } from '../../src/batch/run.js';
+import { addClient } from '../../src/clients/service.js';
+import { MailbotError } from '../../src/core/errors.js';
+import { DEFAULT_LIMITS } from '../../src/csv/read.js';
+import { EmbeddedStore } from '../../src/store/embedded/store.js';
+import { WorkerPool, type Work } from '../../src/work/pool.js';
+import { seller, sellerInput } from '../helpers/sample.js';
+import { tempDir } from '../helpers/tools.js';
+
+const NOW = new Date('2026-11-26T10:00:00Z');
+
+async function batchWith(work: Work | undefined, bytes: Buffer) {
+  const dir = tempDir('mailbot-pool-');
+  try {
+    const store = await EmbeddedStore.open(join(dir.path, 'data'));
+    await addClient(store, sellerInput, { actor: 'test' });
+    const result = await runBatch(store, { clientId: sellerInput.id, fileName: 'lot.csv', bytes, today: '2026-11-26', now: NOW, ...(work ? { work } : {}) }, { actor: 'test' });
+    await store.close();
+    return result;
+  } finally {
+    dir.cleanup();
+  }
+}
+
+const planArgs = (fileName: string, bytes: Uint8Array) => ({ client: seller(), fileName, bytes, today: '2026-11-26', limits: DEFAULT_LIMITS, sequencesBefore: {} });
+const code = (err: unknown) => (err instanceof MailbotError ? err.code : String(err));
+
+describe('the worker pool', () => {
+  const saved = process.env.MAILBOT_FAILPOINT;
+  before(() => {
+    // Workers copy the environment when they start: these points fire only on the files named so.
+    process.env.MAILBOT_FAILPOINT = undefined;
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.MAILBOT_FAILPOINT;
+    else process.env.MAILBOT_FAILPOINT = saved;
+  });
+
+  it('draws a batch on every worker with the same numbers, in the same order, and the same PDF bytes as inline', async () => {
+    const csv = Buffer.from(generateBatchCsv(40, 3), 'utf8');
+    const pool = new WorkerPool({ threads: 2, memoryMb: 128, taskSeconds: 120 });
+    try {
+      const [inline, pooled] = [await batchWith(undefined, csv), await batchWith(pool, csv)];
+      assert.equal(pooled.status, 'issued');
+      assert.equal(pooled.invoices.length, 40);
+      assert.deepEqual(pooled.invoices.map((i) => [i.ref, i.number, i.seq]), inline.invoices.map((i) => [i.ref, i.number, i.seq]));
+      assert.deepEqual(pooled.invoices.map((i) => i.number), Array.from({ length: 40 }, (_, i) => `FA-2026-${String(i + 1).padStart(5, '0')}`));
+      assert.deepEqual(pooled.invoices.map((i) => i.pdfSha256), inline.invoices.map((i) => i.pdfSha256), 'the same bytes from the same input');
+      assert.deepEqual(pooled.invoices.map((i) => i.totalInclVat), inline.invoices.map((i) => i.totalInclVat));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails only the task whose worker ran out of memory, with its code; the next task in the same slot succeeds', async () => {
+    process.env.MAILBOT_FAILPOINT = 'batch-plan~oom.csv=oom';
+    const lost: string[] = [];
+    const pool = new WorkerPool({ threads: 1, memoryMb: 64, taskSeconds: 120, onWorkerLost: (e) => lost.push(e.code) });
+    try {
+      const csv = Buffer.from(generateBatchCsv(3, 2), 'utf8');
+      await assert.rejects(pool.run('plan', planArgs('oom.csv', csv)), (err) => code(err) === 'WORKER_OUT_OF_MEMORY' && /64 MB/.test((err as Error).message));
+      const plan = await pool.run('plan', planArgs('fine.csv', csv));
+      assert.equal(plan.numbered?.invoices.length, 3);
+      assert.deepEqual(lost, ['WORKER_OUT_OF_MEMORY']);
+    } finally {
+      await pool.close();
+      process.env.MAILBOT_FAILPOINT = undefined;
+    }
+  });
+
+  it('returns a thrown error with its code and message, keeps the worker, and stops a task that overruns its time', async () => {
+    process.env.MAILBOT_FAILPOINT = 'batch-plan~bad.csv=throw';
+    const pool = new WorkerPool({ threads: 1, memoryMb: 64, taskSeconds: 1 });
+    try {
+      const csv = Buffer.from(generateBatchCsv(2, 1), 'utf8');
+      await assert.rejects(pool.run('plan', planArgs('bad.csv', csv)), (err) => code(err) === 'WORK_FAILED' && /failure injected at batch-plan/.test((err as Error).message));
+      // A typed error of the core keeps its code across the thread boundary.
+      await assert.rejects(pool.run('plan', { ...planArgs('pattern.csv', csv), client: { ...seller(), numberPattern: 'no-counter' } }), (err) => code(err) === 'BAD_PATTERN');
+      assert.equal((await pool.run('plan', planArgs('ok.csv', csv))).numbered?.invoices.length, 2);
+      await pool.close();
+      process.env.MAILBOT_FAILPOINT = 'batch-plan~hang.csv=hang';
+      const timed = new WorkerPool({ threads: 1, memoryMb: 64, taskSeconds: 1 });
+      try {
+        await assert.rejects(timed.run('plan', planArgs('hang.csv', csv)), (err) => code(err) === 'WORK_TIMEOUT');
+        assert.equal((await timed.run('plan', planArgs('ok.csv', csv))).numbered?.invoices.length, 2, 'a fresh worker took the slot');
+      } finally {
+        await timed.close();
+      }
+    } finally {
+      await pool.close();
+      process.env.MAILBOT_FAILPOINT = undefined;
+    }
+  });
+
+  it('refuses tasks once closed, and fails those still queued', async () => {
+    const pool = new WorkerPool({ threads: 1, memoryMb: 64, taskSeconds: 60 });
+    const csv = Buffer.from(generateBatchCsv(2, 1), 'utf8');
+    const running = pool.run('plan', planArgs('a.csv', csv));
+    const queued = pool.run('plan', planArgs('b.csv', csv));
+    const outcomes = Promise.allSettled([running, queued]);
+    await pool.close();
+    assert.deepEqual((await outcomes).map((o) => (o.status === 'rejected' ? code(o.reason) : o.status)), ['WORK_POOL_CLOSED', 'WORK_POOL_CLOSED']);
+    await assert.rejects(pool.run('plan', planArgs('c.csv', csv)), (err) => code(err) === 'WORK_POOL_CLOSED');
+  });
+});
