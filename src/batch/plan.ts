@@ -12,10 +12,10 @@ import { recordsToDrafts } from '../csv/rows.js';
 import type { ClientRecord } from '../clients/record.js';
 import { MailbotError } from '../core/errors.js';
 import { computeInvoice } from '../invoice/compute.js';
-import type { Invoice, InvoiceDraft } from '../invoice/model.js';
+import type { Invoice } from '../invoice/model.js';
 import { formatNumber, parsePattern, seriesKey } from '../invoice/numbering.js';
 import type { SeriesState } from '../store/port.js';
-import { csvRuleIssues } from './rules.js';
+import { PROVISIONAL_NUMBER, ruleIssuesOf } from './rules.js';
 import type { IssuedInvoice } from './types.js';
 
 export interface PlanInput {
@@ -50,9 +50,11 @@ export async function planBatch(input: PlanInput): Promise<BatchPlan> {
   const read = await readCsv(input.bytes, limits);
   const rows = recordsToDrafts(read, client, input.today, limits);
   const format = { ...(read.encoding ? { encoding: read.encoding } : {}), ...(read.delimiter ? { delimiter: read.delimiter } : {}) };
-  const issues = sortIssues([...read.issues, ...rows.issues, ...csvRuleIssues(client, rows.drafts, rows.labels)]);
+  // Each invoice is computed once: the rules read it with a provisional number, the numbering gives it its own.
+  const computed = rows.drafts.map((d) => computeInvoice(d, PROVISIONAL_NUMBER));
+  const issues = sortIssues([...read.issues, ...rows.issues, ...ruleIssuesOf(client, computed, rows.labels)]);
   if (hasErrors(issues) || rows.drafts.length === 0) return { format, issues };
-  const numbered = assignNumbers(client, rows.drafts, input.sequencesBefore);
+  const numbered = assignNumbers(client, computed, input.sequencesBefore);
   if (numbered.issues.length > 0) return { format, issues: sortIssues([...issues, ...numbered.issues]) };
   return {
     format,
@@ -68,7 +70,7 @@ export async function planBatch(input: PlanInput): Promise<BatchPlan> {
  */
 function assignNumbers(
   client: ClientRecord,
-  drafts: readonly InvoiceDraft[],
+  drafts: readonly Invoice[],
   before: Record<string, SeriesState>,
 ): { invoices: Invoice[]; summaries: InvoiceSummary[]; sequences: Record<string, SeriesState>; issues: CsvIssue[] } {
   const pattern = parsePattern(client.numberPattern);
@@ -88,7 +90,7 @@ function assignNumbers(
     }
     const next = state.last + 1;
     sequences[key] = { last: next, lastIssueDate: draft.issueDate };
-    const inv = computeInvoice(draft, formatNumber(pattern, draft, next));
+    const inv: Invoice = { ...draft, number: formatNumber(pattern, draft, next) }; // BT-1
     invoices.push(inv);
     summaries.push({ ...summarise(inv), series: key, seq: next });
   }

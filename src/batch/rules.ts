@@ -10,16 +10,21 @@ import type { ColumnKey } from '../csv/columns.js';
 import type { Seller } from '../facturx/seller.js';
 import { brfrCheck } from '../invoice/brfr.js';
 import { computeInvoice } from '../invoice/compute.js';
-import type { InvoiceDraft } from '../invoice/model.js';
+import type { Invoice, InvoiceDraft } from '../invoice/model.js';
 
 /** A number that breaks no rule, standing in until the real ones are given. */
-const PROVISIONAL_NUMBER = 'PROVISIONAL-1';
+export const PROVISIONAL_NUMBER = 'PROVISIONAL-1';
 
 export function csvRuleIssues(seller: Seller, drafts: readonly InvoiceDraft[], labels: Partial<Record<ColumnKey, string>>): CsvIssue[] {
+  return ruleIssuesOf(seller, drafts.map((d) => computeInvoice(d, PROVISIONAL_NUMBER)), labels);
+}
+
+/** The same, on invoices computed already (with a provisional number: the rules never read it). */
+export function ruleIssuesOf(seller: Seller, invoices: readonly Invoice[], labels: Partial<Record<ColumnKey, string>>): CsvIssue[] {
   const issues: CsvIssue[] = [];
   const seen = new Set<string>();
-  for (const draft of drafts) {
-    for (const v of brfrCheck(seller, computeInvoice(draft, PROVISIONAL_NUMBER))) {
+  for (const inv of invoices) {
+    for (const v of brfrCheck(seller, inv)) {
       if (!v.source) continue;
       const { line, column, value } = v.source;
       // A breakdown or a total repeats the fault of its lines: one message per place is enough.

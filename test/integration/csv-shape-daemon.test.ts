@@ -2,7 +2,7 @@
  * A CSV whose shape would take the process's memory (a 900,000-column header
  * of 7 MB, inside the byte limit), to the real daemon on its embedded mailbox,
  * started as production starts it (the heap cap of bin/mailbot.js), beside
- * innocent mails.
+ * innocent mails and a mail past the size limit.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -30,7 +30,7 @@ describe('a CSV with too many columns, to the daemon under the production heap c
     assert.ok(mb >= 192 && mb < 260, `heap limit ${mb} MB`);
   });
 
-  it('answers the innocent mails and refuses the 900,000-column file with the clear error, and the process ends normally', async () => {
+  it('answers the innocent mails, refuses the 900,000-column file and the 26 MB mail with clear errors, and the process ends normally', async () => {
     const dir = tempDir();
     try {
       const data = join(dir.path, 'data');
@@ -47,13 +47,26 @@ describe('a CSV with too many columns, to the daemon under the production heap c
         .compile()
         .build();
       await deliverToMaildir(join(data, 'mailbox'), raw);
+      // And a mail of 26 MB, past limits.messageBytes (25 MB): answered without being parsed.
+      const huge = await new MailComposer({
+        from: 'Compta Atelier Démo <compta@demo-atelier.example>',
+        to: 'factures@mailbot.localhost',
+        subject: 'Lot énorme',
+        text: 'Bonjour, voici les lots.',
+        attachments: [{ filename: 'archive.csv', content: Buffer.alloc(19 * 1024 * 1024, 'invoice_ref;buyer_name\n'), contentType: 'text/csv' }],
+      })
+        .compile()
+        .build();
+      assert.ok(huge.length > 25 * 1024 * 1024, `${huge.length} bytes`);
+      await deliverToMaildir(join(data, 'mailbox'), huge);
 
       const run = mailbot(data, ['start', '--once']);
       assert.equal(run.signal, null, run.stderr.slice(-2000));
       assert.equal(run.status, 0, run.stderr.slice(-2000));
 
       const replies = await Promise.all(files(join(data, 'outbox')).map((f) => simpleParser(readFileSync(join(data, 'outbox', f)))));
-      assert.equal(replies.length, 4, 'every mail answered');
+      assert.equal(replies.length, 5, 'every mail answered');
+      assert.match(replies.find((m) => /Lot énorme/.test(m.subject ?? ''))?.text ?? '', /trop volumineu/);
       assert.ok(replies.some((m) => m.attachments.some((a) => a.filename === 'DEMO-2026-0001.pdf')), 'the good CSV issued its invoices');
       const refusal = replies.find((m) => /Lot très large/.test(m.subject ?? ''));
       assert.match(refusal?.text ?? '', /Ligne 1 : trop de valeurs sur cette ligne : au plus 200 colonnes/);
