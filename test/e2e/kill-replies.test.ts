@@ -62,21 +62,22 @@ describe('replies under kill -9, counted at the server', { skip: skip || false, 
         const copies = new Map<string, number>();
         for (const id of ids) copies.set(id, (copies.get(id) ?? 0) + 1);
         const twice = ids.length - copies.size;
-        // The figure this test measures (npm test prints it): on a quiet machine 0 in 40 kills; beside other
-        // work the event loop reads a 250 late and a kill in between sends that reply again.
         console.log(`${delivered} mails, ${TRIALS * 2} kills: ${ids.length} replies received, ${copies.size} distinct, ${twice} sent twice`);
-        assert.ok(copies.size >= delivered - (await setAsideCount(data)), `every mail answered: ${copies.size} distinct replies for ${delivered} mails`);
-        // What holds whatever the load: a reply goes again only for a kill inside its own SMTP exchange, so
-        // never a third time, and never more replies twice than kills.
+        // A kill is never charged to a mail (invariant 23): whatever it interrupted, nothing is set aside.
+        assert.equal(await setAsideCount(data), 0, 'nothing set aside for a kill');
+        assert.equal(copies.size, delivered, `every mail answered: ${copies.size} distinct replies for ${delivered} mails`);
         assert.ok([...copies.values()].every((n) => n <= 2), 'no reply sent three times');
-        assert.ok(twice <= TRIALS * 2, `${twice} replies sent twice for ${TRIALS * 2} kills`);
+        // The server's acceptance is recorded right after its 250 (store/embedded/accepted.ts): a reply goes
+        // again only for a kill inside its own SMTP exchange. The batches are drawn on worker threads, so the
+        // event loop reads the 250 at once even while a batch is drawn.
+        assert.ok(twice <= 1, `${twice} replies sent twice for ${TRIALS * 2} kills (at most 1)`);
       },
       { prefix: 'mailbot-killsend-' },
     );
   });
 });
 
-/** Mails set aside are answered by a notice too, but a mail in hand at two kills in a row may be (invariant 17). */
+/** Mails set aside: none may be, since no kill is the mail's error. */
 async function setAsideCount(data: string): Promise<number> {
   const s = JSON.parse((await mailbotAsync(data, ['status', '--json'])).stdout) as { setAside: unknown[] };
   return s.setAside.length;
