@@ -59,21 +59,6 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   doc.registerFont('regular', fonts.regular as unknown as Buffer);
   doc.registerFont('bold', fonts.bold as unknown as Buffer);
   const t = (s: string, bold = false) => drawable(bold ? fonts.bold : fonts.regular, s);
-  /** The width of a one-line text that fits in `width` at the current font, or undefined when it must wrap. */
-  const fitsOnOneLine = (text: string, width: number): number | undefined => {
-    if (text.includes('\n')) return undefined;
-    const w = doc.widthOfString(text.replace(/\s+$/, ''));
-    return w <= width ? w : undefined;
-  };
-  /** `doc.text` for a box `width` wide: a text that fits on one line is placed directly, leaving the cursor where the wrapper would. */
-  const put = (text: string, x: number, y: number, o: { width: number; align?: 'left' | 'right' }): typeof doc => {
-    const w = fitsOnOneLine(text, o.width);
-    if (w === undefined) return doc.text(text, x, y, o);
-    if (text) doc.text(text, x + (o.align === 'right' ? o.width - w : 0), y, { lineBreak: false });
-    doc.x = x;
-    doc.y = y + doc.currentLineHeight(true);
-    return doc;
-  };
   const font = (bold: boolean, size: number) => doc.font(bold ? 'bold' : 'regular').fontSize(size);
 
   // Seller block (BG-4) and title.
@@ -105,10 +90,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   if (inv.buyerReference) meta.push(['Référence acheteur', inv.buyerReference]);
   let my = y + 28;
   for (const [label, value] of meta) {
-    font(false, 9).fillColor(GREY);
-    put(t(label), PAGE.margin + 300, my, { width: 100 });
-    font(true, 9).fillColor('black');
-    put(t(value, true), PAGE.margin + 400, my, { width: CONTENT_W - 400, align: 'right' });
+    font(false, 9).fillColor(GREY).text(t(label), PAGE.margin + 300, my, { width: 100 });
+    font(true, 9).fillColor('black').text(t(value, true), PAGE.margin + 400, my, { width: CONTENT_W - 400, align: 'right' });
     my = doc.y + 2;
   }
 
@@ -166,7 +149,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     let x = PAGE.margin;
     font(true, 8.5).fillColor('black');
     for (const c of cols) {
-      put(c.label, x + 4, y + 4, { width: c.w - 8, align: c.align });
+      doc.text(c.label, x + 4, y + 4, { width: c.w - 8, align: c.align, lineBreak: false });
       x += c.w;
     }
     y += 20;
@@ -182,10 +165,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       net: displayAmount(line.netAmount, 'fr'),
     };
     font(false, 8.5);
-    // Most cells fit on one line: they are measured once and drawn without pdfkit's line wrapper, which
-    // would otherwise break every cell into words twice (to measure, then to draw). The rest wrap as usual.
-    const widths = cols.map((c) => fitsOnOneLine(cells[c.key] ?? '', c.w - 8));
-    const h = Math.max(...cols.map((c, i) => (widths[i] !== undefined ? doc.currentLineHeight(true) : doc.heightOfString(cells[c.key] ?? '', { width: c.w - 8 })))) + 6;
+    const h = Math.max(...cols.map((c) => doc.heightOfString(cells[c.key] ?? '', { width: c.w - 8 }))) + 6;
     if (y + h > BOTTOM) {
       doc.addPage();
       y = PAGE.margin;
@@ -193,11 +173,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     }
     let x = PAGE.margin;
     font(false, 8.5).fillColor('black');
-    for (const [i, c] of cols.entries()) {
-      const text = cells[c.key] ?? '';
-      const width = widths[i];
-      if (width === undefined) doc.text(text, x + 4, y + 2, { width: c.w - 8, align: c.align });
-      else if (text) doc.text(text, x + 4 + (c.align === 'right' ? c.w - 8 - width : 0), y + 2, { lineBreak: false });
+    for (const c of cols) {
+      doc.text(cells[c.key] ?? '', x + 4, y + 2, { width: c.w - 8, align: c.align });
       x += c.w;
     }
     y += h;
@@ -218,15 +195,11 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   y += 14;
   const vx = PAGE.margin;
   font(true, 8.5).fillColor('black');
-  put('TVA', vx, y, { width: 130 });
-  put('Base HT', vx + 130, y, { width: 70, align: 'right' });
-  put('Montant TVA', vx + 200, y, { width: 70, align: 'right' });
+  doc.text('TVA', vx, y, { width: 130 }).text('Base HT', vx + 130, y, { width: 70, align: 'right' }).text('Montant TVA', vx + 200, y, { width: 70, align: 'right' });
   let vy = y + 14;
   font(false, 8.5);
   for (const [label, base, tax] of vatRows) {
-    put(t(label ?? ''), vx, vy, { width: 130 });
-    put(base ?? '', vx + 130, vy, { width: 70, align: 'right' });
-    put(tax ?? '', vx + 200, vy, { width: 70, align: 'right' });
+    doc.text(t(label ?? ''), vx, vy, { width: 130 }).text(base ?? '', vx + 130, vy, { width: 70, align: 'right' }).text(tax ?? '', vx + 200, vy, { width: 70, align: 'right' });
     vy = doc.y + 3;
   }
   const tx = PAGE.margin + 300;
@@ -243,8 +216,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       doc.rect(tx, ty - 3, tw, 18).fill('#eeeeee');
     }
     font(strong, strong ? 10 : 9).fillColor('black');
-    put(label, tx + 6, ty, { width: 110 });
-    put(displayMoney(value, inv.currency, 'fr'), tx + 110, ty, { width: tw - 116, align: 'right' });
+    doc.text(label, tx + 6, ty, { width: 110 }).text(displayMoney(value, inv.currency, 'fr'), tx + 110, ty, { width: tw - 116, align: 'right' });
     ty += 18;
   }
   y = Math.max(vy, ty) + 12;
