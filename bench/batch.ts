@@ -1,6 +1,6 @@
 /**
  * The whole batch in a process of its own, so that its peak RSS is the
- * batch's and not the benchmark's: prints {"seconds":…,"rssMb":…,"invoices":…}.
+ * batch's and not the benchmark's: prints {"seconds":…,"cpuSeconds":…,"rssMb":…,"invoices":…} (the CPU of every thread of the process).
  *
  * It runs the compiled product of a checkout (`dist/`, as production runs
  * it): this one by default, or the one given as third argument (bench/run.ts
@@ -44,11 +44,14 @@ try {
   const store = await p.open(join(dir.path, 'data'));
   await p.addClient(store, sellerInput, { actor: 'bench' });
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const result = await p.runBatch(store, { clientId: sellerInput.id, fileName: 'bench.csv', bytes: csv, today: '2026-11-26', ...(p.pool ? { work: p.pool } : {}) }, { actor: 'bench' });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   if (result.status !== 'issued') throw new Error(`batch ${result.status}`);
   await store.close();
-  console.log(JSON.stringify({ seconds, rssMb: process.resourceUsage().maxRSS / 1024, invoices: result.invoices.length, pool: Boolean(p.pool) }));
+  console.log(JSON.stringify({ seconds, cpuSeconds, rssMb: process.resourceUsage().maxRSS / 1024, invoices: result.invoices.length, pool: Boolean(p.pool) }));
 } finally {
   await p.pool?.close();
   dir.cleanup();
