@@ -5,6 +5,8 @@
  * with a stable code, and the next task runs on a fresh worker.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateBatchCsv } from '../../bench/generate.js';
@@ -100,6 +102,27 @@ describe('the worker pool', () => {
       await pool.close();
       process.env.MAILBOT_FAILPOINT = undefined;
     }
+  });
+
+  it('starts its workers from the compiled product as production does: no loader, no flag of the process, the heap capped all the same', { skip: existsSync(join(import.meta.dirname, '..', '..', 'dist', 'work', 'pool.js')) ? false : 'dist/ is not built (npm ci builds it)' }, () => {
+    const dist = join(import.meta.dirname, '..', '..', 'dist');
+    const script = `
+      const { WorkerPool } = await import(${JSON.stringify(join(dist, 'work', 'pool.js'))});
+      const { DEFAULT_LIMITS } = await import(${JSON.stringify(join(dist, 'csv', 'read.js'))});
+      const client = JSON.parse(process.argv[1]);
+      const bytes = Buffer.from('invoice_ref;buyer_name;buyer_siren;buyer_address;buyer_postcode;buyer_city;description;quantity;unit_price;vat_rate\\nA-1;Client SAS;123456790;1 rue X;75001;Paris;Conseil;1;100;20\\n');
+      const pool = new WorkerPool({ threads: 1, memoryMb: 64, taskSeconds: 60 });
+      const plan = await pool.run('plan', { client, fileName: 'a.csv', bytes, today: '2026-11-26', limits: DEFAULT_LIMITS, sequencesBefore: {} });
+      const docs = await pool.run('render', { client, invoices: plan.numbered.invoices, createdAt: new Date() });
+      await pool.close();
+      console.log(JSON.stringify({ issues: plan.issues.map((i) => i.code), numbers: plan.numbered.summaries.map((s) => s.number), pdf: Buffer.from(docs[0].pdf).subarray(0, 8).toString('latin1') }));`;
+    // The product's own flags (bin/mailbot.js's first line), and no tsx anywhere in the process.
+    const r = spawnSync(process.execPath, ['--max-old-space-size=192', '--input-type=module', '-e', script, JSON.stringify(seller())], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' }, timeout: 60_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim()) as { issues: string[]; numbers: string[]; pdf: string };
+    assert.deepEqual(out.issues, []);
+    assert.deepEqual(out.numbers, ['FA-2026-00001']);
+    assert.equal(out.pdf, '%PDF-1.7');
   });
 
   it('refuses tasks once closed, and fails those still queued', async () => {
