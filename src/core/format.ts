@@ -92,6 +92,14 @@ export function displayDate(value: string | Date, lang: DisplayLang): string {
   return lang === 'fr' ? `${m.day}/${m.month}/${m.year}` : `${Number(m.day)} ${MONTHS_EN[Number(m.month) - 1] ?? m.month} ${m.year}`;
 }
 
+/** An invoicing period (BG-14, BG-26) for people: "du 01/11/2026 au 30/11/2026", "à partir du 01/11/2026", "from 1 November 2026 to 30 November 2026". */
+export function displayPeriod(p: { start?: string; end?: string }, lang: DisplayLang): string {
+  const start = p.start ? displayDate(p.start, lang) : undefined;
+  const end = p.end ? displayDate(p.end, lang) : undefined;
+  if (lang === 'fr') return start && end ? `du ${start} au ${end}` : start ? `à partir du ${start}` : `jusqu’au ${end ?? ''}`;
+  return start && end ? `from ${start} to ${end}` : start ? `from ${start}` : `until ${end ?? ''}`;
+}
+
 /** An instant for people, with the time zone said: "04/03/2027 à 08:48 (heure de Paris)", "4 March 2027 at 08:48 (Paris time)". */
 export function displayDateTime(value: string | Date, lang: DisplayLang): string {
   const time = moment(value).time ?? '00:00';

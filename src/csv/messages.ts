@@ -2,7 +2,7 @@
  * What each CSV issue means, in French and English: what was found and what
  * is expected, so the client can fix the file without writing back.
  */
-import { displayDecimal, displayPercent } from '../core/format.js';
+import { displayDate, displayDecimal, displayPercent, displayPeriod } from '../core/format.js';
 import { ruleText } from '../invoice/brfr.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 import { NOT_YET_MESSAGES } from './messages-not-yet.js';
@@ -91,6 +91,10 @@ const MESSAGES: MessageTable<IssueCode> = {
   QUANTITY_NOT_POSITIVE: { fr: () => 'la quantité doit être supérieure à 0.', en: () => 'the quantity must be greater than 0.' },
   PRICE_NEGATIVE: { fr: () => 'le prix unitaire HT ne peut pas être négatif.', en: () => 'the unit price excluding VAT cannot be negative.' },
   DATE_INVALID: { fr: () => 'date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ, et qui existe.', en: () => 'a real date is expected, as DD/MM/YYYY or YYYY-MM-DD.' },
+  // BR-29, BR-30: a period ends on or after its start.
+  PERIOD_END_BEFORE_START: { fr: (p) => `la fin de la période est antérieure à son début (${displayDate(p.start ?? '', 'fr')}).`, en: (p) => `the period ends before it starts (${displayDate(p.start ?? '', 'en')}).` },
+  // Contract v2: a line's period lies within the invoice's period when both are given.
+  LINE_PERIOD_OUTSIDE: { fr: (p) => `la période de la ligne sort de la période de la facture (${displayPeriod(p, 'fr')}).`, en: (p) => `the line's period falls outside the invoice's period (${displayPeriod(p, 'en')}).` },
   DUE_BEFORE_ISSUE: { fr: (p) => `l’échéance est antérieure à la date de facture (${p.issueDate}).`, en: (p) => `the due date is before the invoice date (${p.issueDate}).` },
   VAT_RATE_INVALID: { fr: () => 'taux de TVA attendu en pourcentage, par exemple 20 ou 5,5.', en: () => 'a VAT rate in percent is expected, e.g. 20 or 5.5.' },
   VAT_RATE_NOT_ALLOWED: { fr: (p) => `taux de TVA non autorisé ; taux possibles : ${rates(p.allowed, 'fr')}.`, en: (p) => `VAT rate not allowed; possible rates: ${rates(p.allowed, 'en')}.` },

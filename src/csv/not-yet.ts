@@ -23,8 +23,6 @@ export type Feature =
   | 'charge'
   | 'line_discount'
   | 'line_charge'
-  | 'period'
-  | 'line_period'
   | 'direct_debit'
   | 'exchange_rate';
 
@@ -61,11 +59,6 @@ const NOT_YET: readonly Def[] = [
   { key: 'preceding_invoice_date', aliases: ['date_facture_origine', 'original_invoice_date'], bt: 'BT-26', handling: anyValue('preceding_invoice') },
   // BT-113: lowers the amount due (BT-115).
   { key: 'prepaid_amount', aliases: ['acompte_verse', 'deja_paye', 'montant_deja_paye', 'paid_amount', 'prepaid'], bt: 'BT-113', handling: amount('prepaid') },
-  // BT-73/74, BT-134/135: a legal mention; left out, the service date would default to the issue date.
-  { key: 'period_start', aliases: ['periode_debut', 'du', 'debut_periode', 'invoice_period_start', 'billing_period_start'], bt: 'BT-73', handling: anyValue('period') },
-  { key: 'period_end', aliases: ['periode_fin', 'au', 'fin_periode', 'invoice_period_end', 'billing_period_end'], bt: 'BT-74', handling: anyValue('period') },
-  { key: 'line_period_start', aliases: ['periode_ligne_debut'], bt: 'BT-134', handling: anyValue('line_period') },
-  { key: 'line_period_end', aliases: ['periode_ligne_fin'], bt: 'BT-135', handling: anyValue('line_period') },
   // BG-20 / BG-21: document-level allowances and charges change the VAT base and every total (BR-CO-10…17).
   { key: 'discount', aliases: ['remise', 'remise_globale', 'rabais', 'ristourne', 'document_discount', 'allowance'], bt: 'BG-20', handling: amount('discount') },
   { key: 'discount_reason', aliases: ['motif_remise', 'allowance_reason'], bt: 'BT-97', handling: anyValue('discount') },

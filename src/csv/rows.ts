@@ -12,7 +12,7 @@ import { electronicAddressProblem, normaliseAddress, parseScheme, recogniseAddre
 import { compactId, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
 import { Dec } from '../core/money.js';
 import { truncate } from '../core/text.js';
-import type { Buyer, DeliverTo, InvoiceDraft, LineDraft, PostalAddress } from '../invoice/model.js';
+import type { Buyer, DeliverTo, InvoiceDraft, LineDraft, Period, PostalAddress } from '../invoice/model.js';
 import { COLUMN_KEYS, COLUMNS, REQUIRED_COLUMNS, columnForHeader, type ColumnKey } from './columns.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 import { looksLikeMoney } from './money-header.js';
@@ -288,7 +288,9 @@ class DraftBuilder {
     const due = this.invoiceValue(rows, 'due_date');
     const dueDate = this.parsed(due, 'due_date', V.parseDate) ?? V.addDays(issueDate, this.seller.paymentTermsDays);
     if (due && dueDate < issueDate) this.report('DUE_BEFORE_ISSUE', due.line, this.label[K.due_date], due.raw, { issueDate });
-    const serviceDate = this.parsed(this.invoiceValue(rows, 'service_date'), 'service_date', V.parseDate) ?? issueDate;
+    const period = this.period(this.invoiceValue(rows, 'period_start'), this.invoiceValue(rows, 'period_end'), 'period_start', 'period_end'); // BG-14
+    // BT-72 not given: the service was rendered by the end of the invoiced period, or on the issue date.
+    const serviceDate = this.parsed(this.invoiceValue(rows, 'service_date'), 'service_date', V.parseDate) ?? period?.end ?? period?.start ?? issueDate;
     const operationType = this.parsed(this.invoiceValue(rows, 'operation_type'), 'operation_type', V.parseOperationType) ?? this.seller.defaultOperationType;
     const currency = this.parsed(this.invoiceValue(rows, 'currency'), 'currency', V.parseCurrency) ?? 'EUR';
 
@@ -353,6 +355,7 @@ class DraftBuilder {
       }
     }
     this.ok = true;
+    this.linePeriodsWithin(lines, period);
     const categories = new Set(lines.map((l) => l.vatCategory));
     // BR-O-11..14: "not subject to VAT" excludes every other category.
     if (categories.has('O') && categories.size > 1) this.report('VAT_CATEGORY_O_MIXED', firstLine, this.label[K.vat_category]);
@@ -371,6 +374,7 @@ class DraftBuilder {
       issueDate,
       dueDate,
       serviceDate,
+      ...(period ? { period } : {}),
       operationType,
       currency,
       notes,
@@ -381,6 +385,33 @@ class DraftBuilder {
       lines,
       origins: { ...this.origins },
     };
+  }
+
+  /**
+   * An invoicing period from its two columns (BG-14 or BG-26): either bound
+   * may be given alone (BR-CO-19, BR-CO-20); an end before the start is
+   * refused at the end's line (BR-29, BR-30).
+   */
+  private period(start: Located | undefined, end: Located | undefined, startKey: ColumnKey, endKey: ColumnKey): Period | undefined {
+    const from = this.parsed(start, startKey, V.parseDate);
+    const to = this.parsed(end, endKey, V.parseDate);
+    if (from && to && to < from && end) this.report('PERIOD_END_BEFORE_START', end.line, this.label[K[endKey]], end.raw, { start: from });
+    return from || to ? { ...(from ? { start: from } : {}), ...(to ? { end: to } : {}) } : undefined;
+  }
+
+  /** Contract v2: a line's period lies within the invoice's period; each bound is compared where both sides give it. */
+  private linePeriodsWithin(lines: readonly LineDraft[], period: Period | undefined): void {
+    if (!period) return;
+    for (const l of lines) {
+      const p = l.period;
+      if (!p) continue;
+      const outside = (p.start !== undefined && ((period.start !== undefined && p.start < period.start) || (period.end !== undefined && p.start > period.end)))
+        || (p.end !== undefined && ((period.end !== undefined && p.end > period.end) || (period.start !== undefined && p.end < period.start)));
+      if (outside) {
+        const key: ColumnKey = p.start !== undefined ? 'line_period_start' : 'line_period_end';
+        this.report('LINE_PERIOD_OUTSIDE', l.sourceLine, this.label[K[key]], p.start ?? p.end, { ...(period.start ? { start: period.start } : {}), ...(period.end ? { end: period.end } : {}) });
+      }
+    }
   }
 
   /**
@@ -523,9 +554,17 @@ class DraftBuilder {
       }
     }
 
+    // BG-26: the line's own period, when the file gives one (BT-134, BT-135).
+    const cell = (key: ColumnKey): Located | undefined => {
+      const raw = row.values[K[key]] ?? '';
+      return raw === '' ? undefined : { raw, line: at };
+    };
+    const period = this.period(cell('line_period_start'), cell('line_period_end'), 'line_period_start', 'line_period_end');
+
     if (!this.ok || !description || !quantity || !unitPrice) return null;
     return {
       sourceLine: at,
+      ...(period ? { period } : {}),
       description,
       quantity,
       unitCode,
@@ -553,6 +592,8 @@ const SAME_VALUE: Partial<Record<ColumnKey, (a: string, b: string) => boolean>> 
   issue_date: sameParsed(V.parseDate),
   due_date: sameParsed(V.parseDate),
   service_date: sameParsed(V.parseDate),
+  period_start: sameParsed(V.parseDate),
+  period_end: sameParsed(V.parseDate),
   buyer_country: sameParsed(V.parseCountry),
   delivery_country: sameParsed(V.parseCountry),
   currency: sameParsed(V.parseCurrency),

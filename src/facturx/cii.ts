@@ -6,7 +6,7 @@
 import { displayDate } from '../core/format.js';
 import { amount, plain } from '../core/money.js';
 import { xmlEscape as x } from '../core/text.js';
-import type { Invoice, PostalAddress } from '../invoice/model.js';
+import type { Invoice, Period, PostalAddress } from '../invoice/model.js';
 import type { ElectronicAddress } from '../core/eaddress.js';
 import {
   NO_DISCOUNT_FR, OPERATION_LABEL_FR, OPERATION_PROCESS_CODE, RECOVERY_INDEMNITY_FR, VAT_ON_DEBITS_DUE_DATE_CODE, VAT_ON_DEBITS_FR,
@@ -18,6 +18,14 @@ export const FACTURX_GUIDELINE = 'urn:cen.eu:en16931:2017';
 export const INVOICE_TYPE_CODE = '380';
 
 const date102 = (iso: string) => `<udt:DateTimeString format="102">${iso.replaceAll('-', '')}</udt:DateTimeString>`;
+
+/** BG-14 / BG-26, where the CII schema places it: after the trade taxes, before allowances, charges and terms. */
+function billingPeriod(p: Period | undefined): string {
+  if (!p) return '';
+  const start = p.start ? `<ram:StartDateTime>${date102(p.start)}</ram:StartDateTime>` : '';
+  const end = p.end ? `<ram:EndDateTime>${date102(p.end)}</ram:EndDateTime>` : '';
+  return `<ram:BillingSpecifiedPeriod>${start}${end}</ram:BillingSpecifiedPeriod>`;
+}
 
 function address(a: PostalAddress): string {
   return (
@@ -93,6 +101,7 @@ export function renderCii(seller: Seller, inv: Invoice): string {
       `<ram:CategoryCode>${line.vatCategory}</ram:CategoryCode>`, // BT-151
       line.vatCategory === 'O' ? '' : `<ram:RateApplicablePercent>${plain(line.vatRate)}</ram:RateApplicablePercent>`, // BT-152 (BR-O-5: none for O)
       '</ram:ApplicableTradeTax>',
+      billingPeriod(line.period), // BG-26: BT-134, BT-135
       `<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>${amount(line.netAmount)}</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation>`, // BT-131
       '</ram:SpecifiedLineTradeSettlement>',
       '</ram:IncludedSupplyChainTradeLineItem>',
@@ -162,6 +171,7 @@ export function renderCii(seller: Seller, inv: Invoice): string {
       '</ram:ApplicableTradeTax>',
     );
   }
+  out.push(billingPeriod(inv.period)); // BG-14: BT-73, BT-74
   const t = inv.totals;
   out.push(
     '<ram:SpecifiedTradePaymentTerms>',

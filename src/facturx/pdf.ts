@@ -6,7 +6,7 @@
  * details, mentions, and a footer with the seller's legal line and page n/N.
  */
 import PDFDocument from 'pdfkit';
-import { displayAmount, displayDate, displayDecimal, displayMoney, displayPercent } from '../core/format.js';
+import { displayAmount, displayDate, displayDecimal, displayMoney, displayPercent, displayPeriod } from '../core/format.js';
 import type { Dec } from '../core/money.js';
 import type { Invoice } from '../invoice/model.js';
 import { electronicAddressLine, serviceDateLabel, vatLabel } from '../invoice/wording.js';
@@ -84,6 +84,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     ['N°', inv.number],
     ["Date d'émission", displayDate(inv.issueDate, 'fr')],
     [serviceDateLabel(inv.operationType, 'fr'), displayDate(inv.serviceDate, 'fr')], // BT-72
+    ...(inv.period ? [['Période', displayPeriod(inv.period, 'fr')] as [string, string]] : []), // BG-14
     ["Date d'échéance", displayDate(inv.dueDate, 'fr')],
   ];
   if (inv.purchaseOrder) meta.push(['Bon de commande', inv.purchaseOrder]);
@@ -157,7 +158,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   drawHeader();
   for (const line of inv.lines) {
     const cells: Record<string, string> = {
-      description: t(line.description),
+      // BG-26: the line's period under its description.
+      description: t(line.period ? `${line.description}\n${displayPeriod(line.period, 'fr')}` : line.description),
       qty: displayDecimal(line.quantity, 'fr'),
       unit: UNIT_LABEL[line.unitCode] ?? line.unitCode,
       price: displayDecimal(line.unitPrice, 'fr', 2), // BT-146 may carry more than two decimals

@@ -43,6 +43,13 @@ export interface LineDraft {
   vatRate: Dec; // BT-152, percent
   exemptionReason?: string; // BT-120
   exemptionCode?: string; // BT-121
+  period?: Period; // BG-26: BT-134, BT-135
+}
+
+/** An invoicing period (BG-14, BG-26), ISO dates; at least one bound (BR-CO-19, BR-CO-20), end not before start (BR-29, BR-30). */
+export interface Period {
+  start?: string;
+  end?: string;
 }
 
 /** An invoice as read from the CSV: validated, not yet numbered nor computed. */
@@ -52,6 +59,7 @@ export interface InvoiceDraft {
   issueDate: string; // BT-2
   dueDate: string; // BT-9
   serviceDate: string; // BT-72
+  period?: Period; // BG-14: BT-73, BT-74
   operationType: OperationType; // French reform mention; BT-23 "cadre de facturation"
   currency: string; // BT-5
   notes: string[]; // BT-22

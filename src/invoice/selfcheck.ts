@@ -33,6 +33,14 @@ export function selfCheck(seller: Seller, inv: Invoice): string[] {
   rule('BR-CO-25', inv.totals.duePayable.lte(0) || Boolean(inv.dueDate), 'due date (BT-9) when an amount is due');
   rule('BR-61', Boolean(seller.iban), 'payment account (BT-84) for a credit transfer');
   rule('BR-CO-18', inv.vat.length > 0, 'at least one VAT breakdown');
+  // Invoicing periods (BG-14, BG-26): a bound at least, the end not before the start.
+  const periodRules = (p: Invoice['period'], bounds: string, order: string, what: string) => {
+    if (!p) return;
+    rule(bounds, Boolean(p.start ?? p.end), `${what}: start or end date present`);
+    rule(order, !(p.start && p.end) || p.end >= p.start, `${what}: end date not before start date`);
+  };
+  periodRules(inv.period, 'BR-CO-19', 'BR-29', 'invoicing period (BG-14)');
+  for (const l of inv.lines) periodRules(l.period, 'BR-CO-20', 'BR-30', `line ${l.id}: invoicing period (BG-26)`);
 
   // Lines (BR-21 … BR-27) and BT-131.
   let lineSum = new Dec(0);
