@@ -4,6 +4,17 @@
  */
 import { isCountryCode } from './countries.js';
 
+/**
+ * A GTIN (EAN-8, UPC-A, EAN-13, GTIN-14; ISO/IEC 15420) with its GS1 check
+ * digit: from the right, the digits before the check weigh 3, 1, 3, 1…
+ */
+export function isGtin(value: string): boolean {
+  if (!/^(\d{8}|\d{12,14})$/.test(value)) return false;
+  let sum = 0;
+  for (let i = value.length - 2, w = 3; i >= 0; i--, w = 4 - w) sum += Number(value[i]) * w;
+  return (10 - (sum % 10)) % 10 === Number(value.at(-1));
+}
+
 /** Luhn (mod 10) key, used by INSEE for SIREN (9 digits) and SIRET (14 digits). */
 export function luhnValid(digits: string): boolean {
   if (!/^\d+$/.test(digits)) return false;

@@ -52,6 +52,11 @@ export const COLUMN_KEYS = [
   'vat_exemption_reason',
   'line_period_start',
   'line_period_end',
+  'item_id',
+  'gtin',
+  'line_note',
+  'order_line_ref',
+  'buyer_accounting_ref',
   'currency',
   'note',
 ] as const;
@@ -98,6 +103,11 @@ export const COLUMNS: readonly ColumnDef[] = [
   { key: 'vat_exemption_reason', aliases: ['motif_exoneration', 'exemption_reason'], scope: 'line', bt: 'BT-120' },
   { key: 'line_period_start', aliases: ['periode_ligne_debut', 'line_start_date'], scope: 'line', bt: 'BT-134' },
   { key: 'line_period_end', aliases: ['periode_ligne_fin', 'line_end_date'], scope: 'line', bt: 'BT-135' },
+  { key: 'item_id', aliases: ['reference_article', 'code_article', 'sku'], scope: 'line', bt: 'BT-155' },
+  { key: 'gtin', aliases: ['ean', 'code_ean', 'code_barre', 'ean13'], scope: 'line', bt: 'BT-157' },
+  { key: 'line_note', aliases: ['note_ligne', 'commentaire_ligne'], scope: 'line', bt: 'BT-127' },
+  { key: 'order_line_ref', aliases: ['ligne_commande', 'numero_ligne_commande'], scope: 'line', bt: 'BT-132' },
+  { key: 'buyer_accounting_ref', aliases: ['compte_comptable', 'reference_comptable'], scope: 'invoice', bt: 'BT-19' },
   { key: 'currency', aliases: ['devise', 'monnaie'], scope: 'invoice', bt: 'BT-5' },
   { key: 'note', aliases: ['commentaire', 'mention', 'remarque_facture'], scope: 'invoice', bt: 'BT-22' },
 ];

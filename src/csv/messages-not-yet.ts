@@ -40,14 +40,9 @@ const MEANS: Words = {
   en: { direct_debit: 'direct debit', card: 'card payment', cheque: 'cheque', cash: 'cash' },
 };
 
-const UNUSED: Words = {
-  fr: { item_id: 'référence article', gtin: 'code EAN (GTIN)', line_note: 'note de ligne', order_line_ref: 'ligne de commande', buyer_accounting_ref: 'référence comptable de l’acheteur' },
-  en: { item_id: 'item identifier', gtin: 'EAN code (GTIN)', line_note: 'line note', order_line_ref: 'order line reference', buyer_accounting_ref: 'buyer accounting reference' },
-};
-
 const NOTHING = { fr: 'Rien n’a été émis.', en: 'Nothing was issued.' };
 
-export const NOT_YET_MESSAGES: MessageTable<'COLUMN_AMOUNT_UNKNOWN' | 'COLUMN_NOT_SUPPORTED_YET' | 'COLUMN_NOT_USED_YET' | 'DOCUMENT_TYPE_NOT_SUPPORTED_YET' | 'PAYMENT_MEANS_NOT_SUPPORTED_YET'> = {
+export const NOT_YET_MESSAGES: MessageTable<'COLUMN_AMOUNT_UNKNOWN' | 'COLUMN_NOT_SUPPORTED_YET' | 'DOCUMENT_TYPE_NOT_SUPPORTED_YET' | 'PAYMENT_MEANS_NOT_SUPPORTED_YET'> = {
   COLUMN_AMOUNT_UNKNOWN: {
     fr: () => `colonne inconnue qui semble porter un montant (remise, frais, acompte, total…) : l’ignorer pourrait émettre une facture à un montant que vous n’avez pas voulu. ${NOTHING.fr} Retirez cette colonne, ou donnez-lui le nom d’une colonne connue.`,
     en: () => `unknown column that looks like an amount (discount, charge, deposit, total…): ignoring it could issue an invoice at an amount you did not mean. ${NOTHING.en} Remove the column, or give it the name of a known column.`,
@@ -55,10 +50,6 @@ export const NOT_YET_MESSAGES: MessageTable<'COLUMN_AMOUNT_UNKNOWN' | 'COLUMN_NO
   COLUMN_NOT_SUPPORTED_YET: {
     fr: (p) => `cette valeur indique ${FEATURE.fr[p.feature ?? ''] ?? ''} : le bot ne sait pas encore émettre un tel document, et l’ignorer donnerait une facture fausse. ${NOTHING.fr} Retirez la valeur, ou faites établir ce document autrement pour l’instant.`,
     en: (p) => `this value gives ${FEATURE.en[p.feature ?? ''] ?? ''}: the bot cannot issue such a document yet, and ignoring it would give a wrong invoice. ${NOTHING.en} Remove the value, or have this document made another way for now.`,
-  },
-  COLUMN_NOT_USED_YET: {
-    fr: (p) => `colonne reconnue (${UNUSED.fr[p.what ?? ''] ?? ''}, ${p.bt ?? ''}) mais pas encore reprise sur la facture : ignorée.`,
-    en: (p) => `known column (${UNUSED.en[p.what ?? ''] ?? ''}, ${p.bt ?? ''}) not carried on the invoice yet: ignored.`,
   },
   DOCUMENT_TYPE_NOT_SUPPORTED_YET: {
     fr: (p) =>

@@ -91,6 +91,11 @@ const MESSAGES: MessageTable<IssueCode> = {
   QUANTITY_NOT_POSITIVE: { fr: () => 'la quantité doit être supérieure à 0.', en: () => 'the quantity must be greater than 0.' },
   PRICE_NEGATIVE: { fr: () => 'le prix unitaire HT ne peut pas être négatif.', en: () => 'the unit price excluding VAT cannot be negative.' },
   DATE_INVALID: { fr: () => 'date attendue au format JJ/MM/AAAA ou AAAA-MM-JJ, et qui existe.', en: () => 'a real date is expected, as DD/MM/YYYY or YYYY-MM-DD.' },
+  // BT-157 with scheme 0160: a GS1 number of 8, 12, 13 or 14 digits whose last is the check digit.
+  GTIN_INVALID: {
+    fr: (p) => `code EAN (GTIN) invalide : 8, 12, 13 ou 14 chiffres dont le dernier est la clé de contrôle.${p.scientific ? ' Le tableur l’a affiché en notation scientifique : formatez la colonne en texte.' : ''}`,
+    en: (p) => `invalid EAN code (GTIN): 8, 12, 13 or 14 digits, the last one the check digit.${p.scientific ? ' The spreadsheet showed it in scientific notation: format the column as text.' : ''}`,
+  },
   // BR-29, BR-30: a period ends on or after its start.
   PERIOD_END_BEFORE_START: { fr: (p) => `la fin de la période est antérieure à son début (${displayDate(p.start ?? '', 'fr')}).`, en: (p) => `the period ends before it starts (${displayDate(p.start ?? '', 'en')}).` },
   // Contract v2: a line's period lies within the invoice's period when both are given.

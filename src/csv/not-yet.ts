@@ -7,9 +7,6 @@
  * note (invariant 20). Values that change nothing are accepted: an empty
  * cell, a zero discount, a document type that says "facture", a payment by
  * credit transfer (what every issued invoice says already).
- *
- * Columns that change neither amount nor meaning (item identifiers, line
- * notes…) are recognised and ignored with a warning naming what they are.
  */
 import { columnForHeader, headerKey } from './columns.js';
 import type { IssueCode } from './issues.js';
@@ -33,9 +30,7 @@ export type NotYetHandling =
   | { kind: 'amount'; feature: Feature }
   /** Values meaning what the bot issues anyway are accepted, any other is refused. */
   | { kind: 'document_type' }
-  | { kind: 'payment_means' }
-  /** Neither amount nor legal meaning: ignored with a warning until the invoice carries it. */
-  | { kind: 'unused' };
+  | { kind: 'payment_means' };
 
 export interface NotYetColumn {
   key: string;
@@ -49,7 +44,6 @@ interface Def extends NotYetColumn {
 
 const anyValue = (feature: Feature): NotYetHandling => ({ kind: 'any-value', feature });
 const amount = (feature: Feature): NotYetHandling => ({ kind: 'amount', feature });
-const unused: NotYetHandling = { kind: 'unused' };
 
 const NOT_YET: readonly Def[] = [
   // BT-3: the kind of document. 381, 384 and 386 have their own legal rules (spec v2, "Documents").
@@ -75,11 +69,6 @@ const NOT_YET: readonly Def[] = [
   { key: 'debited_account', aliases: ['iban_debiteur', 'compte_debite'], bt: 'BT-91', handling: anyValue('direct_debit') },
   // BT-6/BT-111: an invoice in another currency is refused anyway (BR-FR-CO-12); a rate says one was meant.
   { key: 'exchange_rate', aliases: ['taux_de_change'], bt: 'BT-111', handling: anyValue('exchange_rate') },
-  { key: 'item_id', aliases: ['reference_article', 'code_article', 'sku'], bt: 'BT-155', handling: unused },
-  { key: 'gtin', aliases: ['ean', 'code_ean', 'code_barre'], bt: 'BT-157', handling: unused },
-  { key: 'line_note', aliases: ['note_ligne', 'commentaire_ligne'], bt: 'BT-127', handling: unused },
-  { key: 'order_line_ref', aliases: ['ligne_commande', 'numero_ligne_commande'], bt: 'BT-132', handling: unused },
-  { key: 'buyer_accounting_ref', aliases: ['compte_comptable', 'reference_comptable'], bt: 'BT-19', handling: unused },
 ];
 
 const BY_FOLDED = new Map<string, Def>();
@@ -106,8 +95,6 @@ export interface ValueProblem {
 export function notYetValueProblem(column: NotYetColumn, raw: string, decimalMark?: DecimalMark): ValueProblem | undefined {
   const h = column.handling;
   switch (h.kind) {
-    case 'unused':
-      return undefined;
     case 'amount': {
       const n = parseDecimal(raw, { percent: true, decimalMark });
       if (n.ok && n.value.isZero()) return undefined;

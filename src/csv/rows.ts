@@ -9,7 +9,7 @@
 import { isVatexCode } from '../core/vatex.js';
 import type { ClientRecord } from '../clients/record.js';
 import { electronicAddressProblem, normaliseAddress, parseScheme, recogniseAddress, type ElectronicAddress } from '../core/eaddress.js';
-import { compactId, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
+import { compactId, isGtin, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
 import { Dec } from '../core/money.js';
 import { truncate } from '../core/text.js';
 import type { Buyer, DeliverTo, InvoiceDraft, LineDraft, Period, PostalAddress } from '../invoice/model.js';
@@ -126,14 +126,13 @@ class DraftBuilder {
   }
 
   /**
-   * A header that names no v1 column. A v2 column is checked value by value
-   * (or, changing nothing, ignored with a warning); an unknown column that
-   * looks like money is refused; any other is ignored with a warning.
+   * A header that names no contract column. A v2 column not implemented yet
+   * is checked value by value; an unknown column that looks like money is
+   * refused; any other is ignored with a warning.
    */
   private unknownColumn(label: string, position: number): void {
     const column = notYetColumn(label);
-    if (column?.handling.kind === 'unused') this.warn('COLUMN_NOT_USED_YET', this.header.line, label, { what: column.key, bt: column.bt });
-    else if (column) this.notYet.push({ position, label, column });
+    if (column) this.notYet.push({ position, label, column });
     else if (looksLikeMoney(label)) this.report('COLUMN_AMOUNT_UNKNOWN', this.header.line, label);
     else this.warn('COLUMN_UNKNOWN', this.header.line, label);
   }
@@ -368,6 +367,7 @@ class DraftBuilder {
     const notes = [...new Set(rows.map((r) => r.values[K.note] ?? '').filter((n) => n !== ''))];
     const buyerReference = this.invoiceValue(rows, 'buyer_reference')?.raw;
     const purchaseOrder = this.invoiceValue(rows, 'purchase_order')?.raw;
+    const buyerAccountingRef = this.invoiceValue(rows, 'buyer_accounting_ref')?.raw.trim(); // BT-19
     return {
       ref,
       firstLine,
@@ -380,6 +380,7 @@ class DraftBuilder {
       notes,
       ...(buyerReference ? { buyerReference } : {}),
       ...(purchaseOrder ? { purchaseOrder } : {}),
+      ...(buyerAccountingRef ? { buyerAccountingRef } : {}),
       buyer,
       ...(deliverTo ? { deliverTo } : {}),
       lines,
@@ -560,11 +561,22 @@ class DraftBuilder {
       return raw === '' ? undefined : { raw, line: at };
     };
     const period = this.period(cell('line_period_start'), cell('line_period_end'), 'line_period_start', 'line_period_end');
+    // BT-155, BT-157, BT-127, BT-132: identifiers and a note, carried as given (a GTIN only with its check digit).
+    const sellerItemId = row.values[K.item_id]?.trim() || undefined;
+    const gtinRaw = row.values[K.gtin] ?? '';
+    const gtin = gtinRaw.replace(/[\s-]/g, '');
+    if (gtinRaw !== '' && !isGtin(gtin)) this.report('GTIN_INVALID', at, this.label[K.gtin], gtinRaw, SCIENTIFIC.test(gtinRaw.trim()) ? { scientific: 'yes' } : undefined);
+    const note = row.values[K.line_note]?.trim() || undefined;
+    const orderLineRef = row.values[K.order_line_ref]?.trim() || undefined;
 
     if (!this.ok || !description || !quantity || !unitPrice) return null;
     return {
       sourceLine: at,
       ...(period ? { period } : {}),
+      ...(note ? { note } : {}),
+      ...(orderLineRef ? { orderLineRef } : {}),
+      ...(sellerItemId ? { sellerItemId } : {}),
+      ...(gtinRaw !== '' ? { gtin } : {}),
       description,
       quantity,
       unitCode,

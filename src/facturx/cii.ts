@@ -93,9 +93,17 @@ export function renderCii(seller: Seller, inv: Invoice): string {
   for (const line of inv.lines) {
     out.push(
       '<ram:IncludedSupplyChainTradeLineItem>',
-      `<ram:AssociatedDocumentLineDocument><ram:LineID>${line.id}</ram:LineID></ram:AssociatedDocumentLineDocument>`, // BT-126
-      `<ram:SpecifiedTradeProduct><ram:Name>${x(line.description)}</ram:Name></ram:SpecifiedTradeProduct>`, // BT-153
-      `<ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:ChargeAmount>${plain(line.unitPrice)}</ram:ChargeAmount></ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement>`, // BT-146
+      // BT-126, BT-127
+      `<ram:AssociatedDocumentLineDocument><ram:LineID>${line.id}</ram:LineID>${line.note ? `<ram:IncludedNote><ram:Content>${x(line.note)}</ram:Content></ram:IncludedNote>` : ''}</ram:AssociatedDocumentLineDocument>`,
+      '<ram:SpecifiedTradeProduct>',
+      line.gtin ? `<ram:GlobalID schemeID="0160">${line.gtin}</ram:GlobalID>` : '', // BT-157, ICD 0160 = GS1 GTIN
+      line.sellerItemId ? `<ram:SellerAssignedID>${x(line.sellerItemId)}</ram:SellerAssignedID>` : '', // BT-155
+      `<ram:Name>${x(line.description)}</ram:Name>`, // BT-153
+      '</ram:SpecifiedTradeProduct>',
+      '<ram:SpecifiedLineTradeAgreement>',
+      line.orderLineRef ? `<ram:BuyerOrderReferencedDocument><ram:LineID>${x(line.orderLineRef)}</ram:LineID></ram:BuyerOrderReferencedDocument>` : '', // BT-132
+      `<ram:NetPriceProductTradePrice><ram:ChargeAmount>${plain(line.unitPrice)}</ram:ChargeAmount></ram:NetPriceProductTradePrice>`, // BT-146
+      '</ram:SpecifiedLineTradeAgreement>',
       `<ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="${x(line.unitCode)}">${plain(line.quantity)}</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>`, // BT-129, BT-130
       '<ram:SpecifiedLineTradeSettlement><ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode>',
       `<ram:CategoryCode>${line.vatCategory}</ram:CategoryCode>`, // BT-151
@@ -185,6 +193,7 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     `<ram:GrandTotalAmount>${amount(t.grandTotal)}</ram:GrandTotalAmount>`, // BT-112
     `<ram:DuePayableAmount>${amount(t.duePayable)}</ram:DuePayableAmount>`, // BT-115
     '</ram:SpecifiedTradeSettlementHeaderMonetarySummation>',
+    inv.buyerAccountingRef ? `<ram:ReceivableSpecifiedTradeAccountingAccount><ram:ID>${x(inv.buyerAccountingRef)}</ram:ID></ram:ReceivableSpecifiedTradeAccountingAccount>` : '', // BT-19
     '</ram:ApplicableHeaderTradeSettlement>',
     '</rsm:SupplyChainTradeTransaction>',
     '</rsm:CrossIndustryInvoice>\n',

@@ -89,6 +89,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   ];
   if (inv.purchaseOrder) meta.push(['Bon de commande', inv.purchaseOrder]);
   if (inv.buyerReference) meta.push(['Référence acheteur', inv.buyerReference]);
+  if (inv.buyerAccountingRef) meta.push(['Compte comptable', inv.buyerAccountingRef]); // BT-19
   let my = y + 28;
   for (const [label, value] of meta) {
     font(false, 9).fillColor(GREY).text(t(label), PAGE.margin + 300, my, { width: 100 });
@@ -158,8 +159,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   drawHeader();
   for (const line of inv.lines) {
     const cells: Record<string, string> = {
-      // BG-26: the line's period under its description.
-      description: t(line.period ? `${line.description}\n${displayPeriod(line.period, 'fr')}` : line.description),
+      // Under the designation: the item's references (BT-155, BT-157, BT-132), the line's period (BG-26) and note (BT-127).
+      description: t([line.description, itemReferences(line), line.period ? displayPeriod(line.period, 'fr') : '', line.note ?? ''].filter(Boolean).join('\n')),
       qty: displayDecimal(line.quantity, 'fr'),
       unit: UNIT_LABEL[line.unitCode] ?? line.unitCode,
       price: displayDecimal(line.unitPrice, 'fr', 2), // BT-146 may carry more than two decimals
@@ -272,6 +273,11 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   doc.appendXML(facturxXmp());
   doc.end();
   return done;
+}
+
+/** "Réf. AB-12 · EAN 3017620422003 · Ligne de commande 4", or nothing. */
+function itemReferences(line: Invoice['lines'][number]): string {
+  return [line.sellerItemId ? `Réf. ${line.sellerItemId}` : '', line.gtin ? `EAN ${line.gtin}` : '', line.orderLineRef ? `Ligne de commande ${line.orderLineRef}` : ''].filter(Boolean).join(' · ');
 }
 
 function formatIban(iban: string): string {

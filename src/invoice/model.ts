@@ -44,6 +44,10 @@ export interface LineDraft {
   exemptionReason?: string; // BT-120
   exemptionCode?: string; // BT-121
   period?: Period; // BG-26: BT-134, BT-135
+  note?: string; // BT-127
+  orderLineRef?: string; // BT-132
+  sellerItemId?: string; // BT-155
+  gtin?: string; // BT-157, scheme 0160 (GS1)
 }
 
 /** An invoicing period (BG-14, BG-26), ISO dates; at least one bound (BR-CO-19, BR-CO-20), end not before start (BR-29, BR-30). */
@@ -65,6 +69,7 @@ export interface InvoiceDraft {
   notes: string[]; // BT-22
   buyerReference?: string; // BT-10
   purchaseOrder?: string; // BT-13
+  buyerAccountingRef?: string; // BT-19
   buyer: Buyer;
   deliverTo?: DeliverTo;
   lines: LineDraft[];

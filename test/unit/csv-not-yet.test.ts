@@ -139,11 +139,13 @@ describe('which headers look like money', () => {
   it('never reaches a contract column: v1 headers are matched first, and no v2 alias is a v1 one', () => {
     for (const col of COLUMNS) for (const name of [col.key, ...col.aliases]) assert.equal(notYetColumn(name), undefined, name);
     for (const header of ['Taux de TVA', 'Prix unitaire HT (€)', 'TVA intracom', 'Date de livraison', 'Adresse de livraison', 'Commentaire']) assert.ok(columnForHeader(header), header);
-    assert.deepEqual(['Type de pièce', 'Frais de port', 'Remise ligne (%)', 'Mode de règlement', 'Facture d’origine', 'Montant déjà payé', 'SKU'].map((h) => notYetColumn(h)?.key), [
-      'document_type', 'charge', 'line_discount', 'payment_means', 'preceding_invoice', 'prepaid_amount', 'item_id',
+    assert.deepEqual(['Type de pièce', 'Frais de port', 'Remise ligne (%)', 'Mode de règlement', 'Facture d’origine', 'Montant déjà payé'].map((h) => notYetColumn(h)?.key), [
+      'document_type', 'charge', 'line_discount', 'payment_means', 'preceding_invoice', 'prepaid_amount',
     ]);
-    // Periods are contract columns now (BG-14, BG-26).
-    assert.deepEqual(['Période début', 'Du', 'Au', 'Période ligne fin'].map((h) => [notYetColumn(h), columnForHeader(h)?.key]), [[undefined, 'period_start'], [undefined, 'period_start'], [undefined, 'period_end'], [undefined, 'line_period_end']]);
+    // Periods, item identifiers, line notes and references are contract columns now.
+    assert.deepEqual(['Période début', 'Du', 'Au', 'Période ligne fin', 'SKU', 'Code EAN', 'Note ligne', 'Compte comptable'].map((h) => [notYetColumn(h), columnForHeader(h)?.key]), [
+      [undefined, 'period_start'], [undefined, 'period_start'], [undefined, 'period_end'], [undefined, 'line_period_end'], [undefined, 'item_id'], [undefined, 'gtin'], [undefined, 'line_note'], [undefined, 'buyer_accounting_ref'],
+    ]);
   });
 });
 
@@ -170,6 +172,5 @@ describe('values under a v2 column', () => {
     for (const v of ['0,01', '50 €', '1,500', 'oui']) assert.equal(verdict('acompte_verse', v)?.code, 'COLUMN_NOT_SUPPORTED_YET', v);
     assert.deepEqual(verdict('facture_origine', 'FA-2026-00012'), { code: 'COLUMN_NOT_SUPPORTED_YET', params: { feature: 'preceding_invoice', bt: 'BT-25' } });
     assert.deepEqual(verdict('date_facture_origine', '30/11/2026'), { code: 'COLUMN_NOT_SUPPORTED_YET', params: { feature: 'preceding_invoice', bt: 'BT-26' } });
-    assert.equal(verdict('SKU', 'X-1'), null);
   });
 });
