@@ -147,14 +147,15 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
       abort: nothing,
     };
   }
-  const numbered = plan.numbered;
+  // Taken apart so that no closure below holds the plan: its invoices can be let go once drawn.
+  const { invoices, summaries, sequences: sequencesAfter } = plan.numbered;
 
   const batchId = randomUUID();
   failpoint('batch-render');
   const staging = await store.files.stage();
   try {
-    const issued = await renderAll(work, client, numbered.invoices, now, async (i, doc) => {
-      const summary = numbered.summaries[i];
+    const issued = await renderAll(work, client, invoices, now, async (i, doc) => {
+      const summary = summaries[i];
       if (!summary) throw new MailbotError('BATCH_PLAN_MISMATCH', `document ${i} has no summary`);
       const pdfFile = `${numberFileStem(summary.number)}.pdf`;
       // Written as it is made: a big batch never holds its PDFs together in memory.
@@ -180,13 +181,13 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
     return {
       result: { ...base, ...format, ...committedView(record), status: 'issued', errors: [] },
       staging,
-      sequencesAfter: numbered.sequences,
+      sequencesAfter,
       commit: async (tx) => {
         // The record as it is at the commit: a restriction or a closure committed since the preparation wins.
         const current = await tx.clients.get(client.id);
         if (!current) throw new NotFoundError('client', client.id);
         assertMayIssue(current, now);
-        await tx.series.advance(client.id, sequencesBefore, numbered.sequences);
+        await tx.series.advance(client.id, sequencesBefore, sequencesAfter);
         await tx.batches.record(record);
         tx.files.adopt(staging);
       },
@@ -215,10 +216,15 @@ async function renderAll(work: Work, client: ClientRecord, invoices: readonly Pa
   const lane = async (): Promise<void> => {
     while (failed === undefined && next < invoices.length) {
       const from = next;
-      next = Math.min(invoices.length, from + DOCUMENTS_PER_TASK);
+      const to = Math.min(invoices.length, from + DOCUMENTS_PER_TASK);
+      next = to;
       try {
-        const docs = await work.run('render', { client, invoices: invoices.slice(from, next), createdAt });
-        for (const [k, doc] of docs.entries()) issued[from + k] = await keep(from + k, doc);
+        const docs = await work.run('render', { client, invoices: invoices.slice(from, to), createdAt });
+        if (docs.length !== to - from) throw new MailbotError('WORK_FAILED', `a worker drew ${docs.length} documents of ${to - from}`);
+        for (const [k, doc] of docs.entries()) {
+          if (failed !== undefined) return; // another lane failed: nothing more is written
+          issued[from + k] = await keep(from + k, doc);
+        }
       } catch (err) {
         failed ??= err instanceof Error ? err : new Error(String(err));
       }

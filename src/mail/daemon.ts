@@ -167,10 +167,11 @@ export class Daemon {
 
   /**
    * One look at the inbox, a few mails at a time. Mails that were in hand
-   * when the last process died come after the others: a death is never
-   * charged to a mail (invariant 23), so they are handled again as any
-   * other, but if one of them did cause it, the mails beside it were
-   * answered first (invariant 17).
+   * when the last process died come after the others, one at a time, the
+   * moves of those before them done first: a death is never charged to a
+   * mail (invariant 23), so they are handled again as any other, but if one
+   * of them brings the process down again, no other mail was beside it
+   * (invariant 17).
    */
   private async round(): Promise<void> {
     const refs = await this.source.list();
@@ -203,7 +204,7 @@ export class Daemon {
       await flushMoves(false);
     };
     const wasInHand = (r: MailRef) => unfinished.has(ledgerKey(r.key));
-    const queue = [...refs.filter((r) => !wasInHand(r)), ...refs.filter(wasInHand)];
+    const queue = refs.filter((r) => !wasInHand(r));
     try {
       // A few mails in flight: each waits on the servers more than on the CPU. Mails are
       // independent; invoice and rights-request mails keep their order (pipeline.ts).
@@ -216,6 +217,11 @@ export class Daemon {
         }
       };
       await Promise.all(Array.from({ length: MAILS_IN_FLIGHT }, worker));
+      for (const ref of refs.filter(wasInHand)) {
+        if (this.stopping || this.faultUntil > Date.now()) break;
+        await flushMoves(true);
+        await one(ref);
+      }
     } finally {
       await flushMoves(true);
     }

@@ -22,8 +22,15 @@ const MAILBOX_GONE = new Set(['NoConnection', 'EConnectionClosed', 'StateLogout'
 export function isEnvironmentFault(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string') return false;
-  if (err instanceof MailbotError) return code === 'STORE_UNREACHABLE';
+  // The pool that could not start a worker, or that closed because the daemon stops: no mail's doing.
+  if (err instanceof MailbotError) return code === 'STORE_UNREACHABLE' || code === 'WORK_UNAVAILABLE' || code === 'WORK_POOL_CLOSED' || (code === 'WORK_FAILED' && SYSTEM.has(systemCodeOf(err)));
   return SYSTEM.has(code) || POSTGRES.test(code) || MAILBOX_GONE.has(code);
+}
+
+/** The system error code (EMFILE…) a worker's failure kept (work/worker.ts). */
+function systemCodeOf(err: unknown): string {
+  const code = err instanceof MailbotError ? err.details.systemCode : undefined;
+  return typeof code === 'string' ? code : '';
 }
 
 /** A short name for the fault, for the one log line that announces it. */
@@ -36,6 +43,9 @@ export function faultName(err: unknown): string {
 export function describeFault(err: unknown): string {
   const code = faultName(err);
   if (code === 'STORE_UNREACHABLE' || POSTGRES.test(code)) return 'store unreachable';
+  if (code === 'WORK_UNAVAILABLE') return 'worker threads cannot start';
+  if (code === 'WORK_POOL_CLOSED') return 'worker threads stopped';
+  if (code === 'WORK_FAILED') return `fault of the environment in a worker (${systemCodeOf(err)})`;
   // The store's own losses are STORE_UNREACHABLE: a bare network code is another server's (the mailbox's).
   if (NETWORK.has(code)) return `a server cannot be reached (${code})`;
   if (MAILBOX_GONE.has(code)) return `mailbox connection lost (${code})`;

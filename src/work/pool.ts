@@ -9,11 +9,13 @@
  * exhausts it, throws or outlives its time is that task's error, returned to
  * its caller with a stable code (invariant 23: only an error observed while
  * a mail's own work ran is charged to the mail); the worker is replaced and
- * the next task runs on a fresh one. Workers start at the first task and are
+ * the next task runs on a fresh one. A worker that cannot start (before it
+ * says it is ready) fails its task with WORK_UNAVAILABLE: a fault of the
+ * environment, charged to no mail (mail/faults.ts). Workers start at the first task and are
  * reused; an idle pool does not keep the process alive.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Config } from '../config/schema.js';
 import { MailbotError, SelfCheckError } from '../core/errors.js';
 import type { TaskArgs, TaskName, TaskValue } from './tasks.js';
@@ -54,9 +56,11 @@ interface Job {
 
 interface Slot {
   worker: Worker;
+  /** The worker said it is ready: a loss before that is the environment's, not the task's. */
+  ready: boolean;
   job?: Job;
   timer?: NodeJS.Timeout;
-  /** Set once the worker died: its task failed with this, the slot is replaced. */
+  /** Set once the worker died or was stopped: its task failed with this, the slot is replaced. */
   lost?: MailbotError;
 }
 
@@ -69,7 +73,7 @@ function revive(e: WireError): MailbotError {
 }
 
 /** The worker's entry: compiled JavaScript beside this file, or the TypeScript source through tsx. */
-function startWorker(resourceLimits: ConstructorParameters<typeof Worker>[1] extends infer O ? (O extends { resourceLimits?: infer R } ? R : never) : never): Worker {
+function startWorker(resourceLimits: ResourceLimits): Worker {
   const fromSource = import.meta.url.endsWith('.ts');
   const entry = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
   // Compiled, a worker needs no flag of the process (its heap is capped by resourceLimits), nor a loader it may have.
@@ -79,6 +83,11 @@ function startWorker(resourceLimits: ConstructorParameters<typeof Worker>[1] ext
   const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry.href)}); });`;
   return new Worker(boot, { eval: true, resourceLimits });
 }
+
+/** How long a worker may take to load its modules and fonts before it is taken as unable to start. */
+const WORKER_START_SECONDS = 60;
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class WorkerPool implements Work {
   readonly parallelism: number;
@@ -109,31 +118,74 @@ export class WorkerPool implements Work {
         this.slots[i] = undefined;
         if (!slot) return;
         clearTimeout(slot.timer);
-        slot.job?.reject(new MailbotError('WORK_POOL_CLOSED', 'the worker pool closed while the task ran'));
+        // Marked lost first: the exit that terminate() causes is no worker lost.
+        slot.lost = new MailbotError('WORK_POOL_CLOSED', 'the worker pool closed while the task ran');
+        slot.job?.reject(slot.lost);
+        slot.job = undefined;
         await slot.worker.terminate();
       }),
     );
   }
 
+  /** Hands queued tasks to idle workers. Never throws: it runs from event listeners, where a throw would end the process. */
   private dispatch(): void {
     for (let i = 0; i < this.slots.length && this.queue.length > 0; i++) {
-      const slot = this.slots[i] ?? (this.slots[i] = this.spawn(i));
+      let slot = this.slots[i];
+      if (!slot) {
+        try {
+          slot = this.slots[i] = this.spawn(i);
+        } catch (err) {
+          // No worker can be made (a broken install, no memory): the queued tasks fail, a fault of the environment.
+          const cause = new MailbotError('WORK_UNAVAILABLE', `a worker thread cannot start: ${message(err)}`);
+          for (const job of this.queue.splice(0)) job.reject(cause);
+          return;
+        }
+      }
       if (slot.job) continue;
       const job = this.queue.shift();
       if (!job) return;
-      slot.job = job;
-      slot.worker.ref(); // a task in flight keeps the process alive; an idle worker does not
-      slot.timer = setTimeout(() => this.lose(i, slot, new MailbotError('WORK_TIMEOUT', `the ${job.task} task ran longer than ${this.options.taskSeconds} s and was stopped`)), this.options.taskSeconds * 1000);
-      slot.worker.postMessage({ id: job.id, task: job.task, args: job.args }, job.transfer);
+      const taken = slot;
+      taken.job = job;
+      taken.worker.ref(); // a task in flight keeps the process alive; an idle worker does not
+      // The task's time runs from when its worker is ready: starting a worker is not the task's doing.
+      this.arm(i, taken);
+      try {
+        taken.worker.postMessage({ id: job.id, task: job.task, args: job.args }, job.transfer);
+      } catch (err) {
+        // Arguments that cannot cross (a value structured clone refuses): that task's error; the worker stays.
+        clearTimeout(taken.timer);
+        taken.job = undefined;
+        taken.worker.unref();
+        job.reject(new MailbotError('WORK_FAILED', `the ${job.task} task's arguments cannot be sent to a worker: ${message(err)}`));
+      }
     }
+  }
+
+  /**
+   * The clock of the slot's task: the task's time limit once the worker is
+   * ready; before, the time a worker may take to start, past which it is
+   * the environment that fails.
+   */
+  private arm(i: number, slot: Slot): void {
+    clearTimeout(slot.timer);
+    const job = slot.job;
+    if (!job) return;
+    slot.timer = slot.ready
+      ? setTimeout(() => this.lose(i, slot, new MailbotError('WORK_TIMEOUT', `the ${job.task} task ran longer than ${this.options.taskSeconds} s and was stopped`)), this.options.taskSeconds * 1000)
+      : setTimeout(() => this.lose(i, slot, new MailbotError('WORK_UNAVAILABLE', `a worker thread did not start within ${WORKER_START_SECONDS} s`)), WORKER_START_SECONDS * 1000);
   }
 
   private spawn(i: number): Slot {
     // A young generation of 16 MB: 32 MB drew ~7 % faster in npm run bench but took the 1,000-invoice batch past 300 MB RSS.
     const worker = startWorker({ maxOldGenerationSizeMb: this.options.memoryMb, maxYoungGenerationSizeMb: 16, stackSizeMb: 4 });
     worker.unref();
-    const slot: Slot = { worker };
-    worker.on('message', (msg: { id?: number; ok?: boolean; value?: unknown; error?: WireError }) => {
+    const slot: Slot = { worker, ready: false };
+    worker.on('message', (msg: { id?: number; ready?: boolean; ok?: boolean; value?: unknown; error?: WireError }) => {
+      if (msg.ready) {
+        slot.ready = true;
+        this.arm(i, slot);
+        return;
+      }
       const job = slot.job;
       if (msg.id === undefined || !job || msg.id !== job.id) return;
       clearTimeout(slot.timer);
@@ -144,12 +196,16 @@ export class WorkerPool implements Work {
       this.dispatch();
     });
     worker.on('error', (err: Error & { code?: string }) => {
-      const lost = err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? new MailbotError('WORKER_OUT_OF_MEMORY', `the ${slot.job?.task ?? 'worker'} task needed more than the worker's ${this.options.memoryMb} MB of memory`)
-        : new MailbotError('WORKER_FAILED', `the worker thread failed: ${err.message}`);
+      const lost = !slot.ready
+        ? new MailbotError('WORK_UNAVAILABLE', `a worker thread failed to start: ${err.message}`)
+        : err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? new MailbotError('WORKER_OUT_OF_MEMORY', `the ${slot.job?.task ?? 'worker'} task needed more than the worker's ${this.options.memoryMb} MB of memory`)
+          : new MailbotError('WORKER_FAILED', `the worker thread failed: ${err.message}`);
       this.lose(i, slot, lost);
     });
-    worker.on('exit', (code) => this.lose(i, slot, new MailbotError('WORKER_EXITED', `the worker thread exited (code ${code})`)));
+    // An answer that cannot be read back: that task's error, and a fresh worker next time.
+    worker.on('messageerror', (err) => this.lose(i, slot, new MailbotError('WORKER_FAILED', `a worker's answer cannot be read: ${err.message}`)));
+    worker.on('exit', (code) => this.lose(i, slot, slot.ready ? new MailbotError('WORKER_EXITED', `the worker thread exited (code ${code})`) : new MailbotError('WORK_UNAVAILABLE', `a worker thread exited before it was ready (code ${code})`)));
     return slot;
   }
 

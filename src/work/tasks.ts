@@ -10,8 +10,8 @@ import type { ClientRecord } from '../clients/record.js';
 import type { Invoice } from '../invoice/model.js';
 import { pack, unpack } from './pack.js';
 
-/** A computed invoice in transit: its amounts as exact decimal text. */
-export type PackedInvoice = { readonly packed: 'invoice' } & Record<string, unknown>;
+/** A computed invoice in transit (pack.ts): its amounts as exact decimal text, made an Invoice again by `unpack`. */
+export type PackedInvoice = Record<string, unknown>;
 
 /** A batch's plan as it leaves the worker: the invoices stay packed until a worker draws them. */
 export type WirePlan = Omit<BatchPlan, 'numbered'> & {

@@ -1,11 +1,13 @@
 /**
  * A worker thread of the pool (pool.ts): it runs one task at a time, by
- * name, and answers with its value or its error. It holds no state between
- * tasks but what is reusable by any of them (the parsed fonts, the shaped
- * words), so a mail's data never outlives its task here.
+ * name, and answers with its value or its error. Between tasks it keeps
+ * only caches: the parsed fonts and the shaped words (facturx/fonts.ts, at
+ * most 4,000 runs of text, names and designations among them, in memory
+ * only).
  */
 import { parentPort } from 'node:worker_threads';
 import { MailbotError } from '../core/errors.js';
+import { failpoint } from '../core/failpoints.js';
 import { TASKS, type TaskName } from './tasks.js';
 
 interface Request {
@@ -25,7 +27,9 @@ export interface WireError {
 function wireError(err: unknown): WireError {
   if (err instanceof MailbotError) return { name: err.name, code: err.code, message: err.message, details: { ...err.details } };
   const e = err instanceof Error ? err : new Error(String(err));
-  return { name: e.name, code: 'WORK_FAILED', message: e.message, details: {} };
+  // A system error (EMFILE, ENOMEM…) keeps its code: the pool's side tells a fault of the machine from the mail's.
+  const systemCode = (e as { code?: unknown }).code;
+  return { name: e.name, code: 'WORK_FAILED', message: e.message, details: { ...(typeof systemCode === 'string' ? { systemCode } : {}), stack: (e.stack ?? '').split('\n').slice(0, 8).join('\n') } };
 }
 
 const port = parentPort;
@@ -47,4 +51,5 @@ port.on('message', (req: Request) => {
     }
   })();
 });
+failpoint('worker-start');
 port.postMessage({ ready: true });

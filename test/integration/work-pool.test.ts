@@ -13,6 +13,7 @@ import { generateBatchCsv } from '../../bench/generate.js';
 import { runBatch } from '../../src/batch/run.js';
 import { addClient } from '../../src/clients/service.js';
 import { MailbotError } from '../../src/core/errors.js';
+import { isEnvironmentFault } from '../../src/mail/faults.js';
 import { DEFAULT_LIMITS } from '../../src/csv/read.js';
 import { EmbeddedStore } from '../../src/store/embedded/store.js';
 import { WorkerPool, type Work } from '../../src/work/pool.js';
@@ -125,8 +126,31 @@ describe('the worker pool', () => {
     assert.equal(out.pdf, '%PDF-1.7');
   });
 
+  it('fails a task whose worker cannot start with WORK_UNAVAILABLE, a fault of the environment that charges no mail', async () => {
+    process.env.MAILBOT_FAILPOINT = 'worker-start=throw';
+    const lost: string[] = [];
+    const pool = new WorkerPool({ threads: 1, memoryMb: 64, taskSeconds: 60, onWorkerLost: (e) => lost.push(e.code) });
+    try {
+      const csv = Buffer.from(generateBatchCsv(2, 1), 'utf8');
+      let failure: unknown;
+      await pool.run('plan', planArgs('a.csv', csv)).catch((err: unknown) => (failure = err));
+      assert.equal(code(failure), 'WORK_UNAVAILABLE');
+      assert.ok(isEnvironmentFault(failure), 'the daemon pauses; the mail is not counted');
+      assert.deepEqual(lost, ['WORK_UNAVAILABLE']);
+      process.env.MAILBOT_FAILPOINT = undefined;
+      assert.equal((await pool.run('plan', planArgs('a.csv', csv))).numbered?.invoices.length, 2, 'a worker that can start takes the slot');
+    } finally {
+      await pool.close();
+      process.env.MAILBOT_FAILPOINT = undefined;
+    }
+    // The errors a mail's own work gives stay that mail's.
+    for (const c of ['WORKER_OUT_OF_MEMORY', 'WORK_TIMEOUT', 'WORKER_FAILED', 'WORK_FAILED']) assert.equal(isEnvironmentFault(new MailbotError(c, c)), false, c);
+    assert.equal(isEnvironmentFault(new MailbotError('WORK_FAILED', 'EMFILE', { systemCode: 'EMFILE' })), true, 'a system fault inside a worker');
+  });
+
   it('refuses tasks once closed, and fails those still queued', async () => {
-    const pool = new WorkerPool({ threads: 1, memoryMb: 64, taskSeconds: 60 });
+    const lost: string[] = [];
+    const pool = new WorkerPool({ threads: 1, memoryMb: 64, taskSeconds: 60, onWorkerLost: (e) => lost.push(e.code) });
     const csv = Buffer.from(generateBatchCsv(2, 1), 'utf8');
     const running = pool.run('plan', planArgs('a.csv', csv));
     const queued = pool.run('plan', planArgs('b.csv', csv));
@@ -134,5 +158,6 @@ describe('the worker pool', () => {
     await pool.close();
     assert.deepEqual((await outcomes).map((o) => (o.status === 'rejected' ? code(o.reason) : o.status)), ['WORK_POOL_CLOSED', 'WORK_POOL_CLOSED']);
     await assert.rejects(pool.run('plan', planArgs('c.csv', csv)), (err) => code(err) === 'WORK_POOL_CLOSED');
+    assert.deepEqual(lost, [], 'closing loses no worker');
   });
 });

@@ -217,6 +217,7 @@ export class PostgresStore implements Store {
   readonly mail = {
     claim: async (key: string, mail: MailKey): Promise<MailClaim> => {
       // An attempt still open (its daemon died with it) is counted as a crash: a fact for the operator, never the mail's error.
+      // (The columns solo and solo_crash stay for daemons of an earlier version during a rolling upgrade; nothing reads them.)
       const claimed = await this.query<{ attempts: number; errors: number; crashes: number; first_seen_at: Date; error: string | null }>(
         `INSERT INTO ledger (key, state, node, attempts, first_seen_at, updated_at, entry, in_attempt)
          VALUES ($1, 'claimed', $2, 1, now(), now(), $4, true)
