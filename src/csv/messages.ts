@@ -2,7 +2,7 @@
  * What each CSV issue means, in French and English: what was found and what
  * is expected, so the client can fix the file without writing back.
  */
-import { displayDate, displayDecimal, displayPercent, displayPeriod } from '../core/format.js';
+import { displayAmount, displayDate, displayDecimal, displayPercent, displayPeriod } from '../core/format.js';
 import { ruleText } from '../invoice/brfr.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 import { NOT_YET_MESSAGES } from './messages-not-yet.js';
@@ -96,6 +96,15 @@ const MESSAGES: MessageTable<IssueCode> = {
     fr: (p) => `code EAN (GTIN) invalide : 8, 12, 13 ou 14 chiffres dont le dernier est la clé de contrôle.${p.scientific ? ' Le tableur l’a affiché en notation scientifique : formatez la colonne en texte.' : ''}`,
     en: (p) => `invalid EAN code (GTIN): 8, 12, 13 or 14 digits, the last one the check digit.${p.scientific ? ' The spreadsheet showed it in scientific notation: format the column as text.' : ''}`,
   },
+  // BG-20/21, BG-27/28: an amount excl. VAT with at most 2 decimals (BR-DEC-01…), or a percentage.
+  ADJUSTMENT_INVALID: { fr: () => 'montant invalide : un montant HT avec au plus 2 décimales (« 24,00 ») ou un pourcentage (« 5 % »).', en: () => 'invalid amount: an amount excl. VAT with at most 2 decimals ("24.00") or a percentage ("5 %").' },
+  ADJUSTMENT_NEGATIVE: { fr: () => 'montant négatif : une remise se donne en positif (elle est déduite), des frais aussi (ils sont ajoutés).', en: () => 'negative amount: give a discount as a positive amount (it is deducted), and a charge too (it is added).' },
+  ADJUSTMENT_TOO_LARGE: {
+    fr: (p) => (p.percent ? 'une remise ne peut pas dépasser 100 %.' : `la remise dépasse le montant auquel elle s’applique (${displayAmount(p.base ?? '0', 'fr')} HT) : le total deviendrait négatif.`),
+    en: (p) => (p.percent ? 'a discount cannot exceed 100 %.' : `the discount exceeds the amount it applies to (${displayAmount(p.base ?? '0', 'en')} excl. VAT): the total would be negative.`),
+  },
+  ADJUSTMENT_VAT_RATE_REQUIRED: { fr: (p) => `la facture a plusieurs taux de TVA (${p.rates ?? ''}) : indiquez le taux auquel s’applique ce montant (colonne ${p.column ?? ''}), ou donnez-le en pourcentage.`, en: (p) => `the invoice has several VAT rates (${p.rates ?? ''}): state the rate this amount applies to (column ${p.column ?? ''}), or give it as a percentage.` },
+  ADJUSTMENT_VAT_RATE_UNKNOWN: { fr: (p) => `aucune ligne de la facture n’a ce taux, ou plusieurs catégories l’ont : taux des lignes ${p.rates ?? ''}.`, en: (p) => `no line of the invoice has this rate, or several categories do: the lines' rates are ${p.rates ?? ''}.` },
   // BR-29, BR-30: a period ends on or after its start.
   PERIOD_END_BEFORE_START: { fr: (p) => `la fin de la période est antérieure à son début (${displayDate(p.start ?? '', 'fr')}).`, en: (p) => `the period ends before it starts (${displayDate(p.start ?? '', 'en')}).` },
   // Contract v2: a line's period lies within the invoice's period when both are given.

@@ -5,7 +5,7 @@
  * with the file: ignored, it would send an invoice at full price instead of
  * the discounted one, or an invoice (380) where the client meant a credit
  * note (invariant 20). Values that change nothing are accepted: an empty
- * cell, a zero discount, a document type that says "facture", a payment by
+ * cell, a zero amount, a document type that says "facture", a payment by
  * credit transfer (what every issued invoice says already).
  */
 import { columnForHeader, headerKey } from './columns.js';
@@ -16,10 +16,6 @@ import { parseDecimal, type DecimalMark } from './values.js';
 export type Feature =
   | 'preceding_invoice'
   | 'prepaid'
-  | 'discount'
-  | 'charge'
-  | 'line_discount'
-  | 'line_charge'
   | 'direct_debit'
   | 'exchange_rate';
 
@@ -53,16 +49,6 @@ const NOT_YET: readonly Def[] = [
   { key: 'preceding_invoice_date', aliases: ['date_facture_origine', 'original_invoice_date'], bt: 'BT-26', handling: anyValue('preceding_invoice') },
   // BT-113: lowers the amount due (BT-115).
   { key: 'prepaid_amount', aliases: ['acompte_verse', 'deja_paye', 'montant_deja_paye', 'paid_amount', 'prepaid'], bt: 'BT-113', handling: amount('prepaid') },
-  // BG-20 / BG-21: document-level allowances and charges change the VAT base and every total (BR-CO-10…17).
-  { key: 'discount', aliases: ['remise', 'remise_globale', 'rabais', 'ristourne', 'document_discount', 'allowance'], bt: 'BG-20', handling: amount('discount') },
-  { key: 'discount_reason', aliases: ['motif_remise', 'allowance_reason'], bt: 'BT-97', handling: anyValue('discount') },
-  { key: 'discount_vat_rate', aliases: ['taux_tva_remise', 'allowance_vat_rate'], bt: 'BT-96', handling: anyValue('discount') },
-  { key: 'charge', aliases: ['frais', 'frais_de_port', 'frais_de_livraison', 'port', 'shipping', 'shipping_cost', 'document_charge'], bt: 'BG-21', handling: amount('charge') },
-  { key: 'charge_reason', aliases: ['motif_frais'], bt: 'BT-104', handling: anyValue('charge') },
-  { key: 'charge_vat_rate', aliases: ['taux_tva_frais'], bt: 'BT-103', handling: anyValue('charge') },
-  // BG-27 / BG-28: change the line net (BT-131).
-  { key: 'line_discount', aliases: ['remise_ligne', 'remise_sur_ligne', 'line_allowance'], bt: 'BG-27', handling: amount('line_discount') },
-  { key: 'line_charge', aliases: ['frais_ligne'], bt: 'BG-28', handling: amount('line_charge') },
   // BT-81: the bot writes SEPA credit transfer (58) to the seller's IBAN; any other means tells the buyer to pay otherwise.
   { key: 'payment_means', aliases: ['mode_paiement', 'moyen_de_paiement', 'mode_de_reglement', 'reglement', 'payment_method', 'payment_means_code'], bt: 'BT-81', handling: { kind: 'payment_means' } },
   { key: 'mandate_reference', aliases: ['reference_mandat', 'rum'], bt: 'BT-89', handling: anyValue('direct_debit') },

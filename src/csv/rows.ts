@@ -12,7 +12,10 @@ import { electronicAddressProblem, normaliseAddress, parseScheme, recogniseAddre
 import { compactId, isGtin, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
 import { Dec } from '../core/money.js';
 import { truncate } from '../core/text.js';
-import type { Buyer, DeliverTo, InvoiceDraft, LineDraft, Period, PostalAddress } from '../invoice/model.js';
+import type { AdjustmentDraft, Buyer, DeliverTo, InvoiceDraft, LineDraft, Period, PostalAddress } from '../invoice/model.js';
+import { applyAdjustment } from '../invoice/compute.js';
+import { reasonOf } from '../invoice/allowances.js';
+import { lineNet, parseAdjustment, resolveVatGroup, sameAdjustment, vatGroups } from './adjustments.js';
 import { COLUMN_KEYS, COLUMNS, REQUIRED_COLUMNS, columnForHeader, type ColumnKey } from './columns.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 import { looksLikeMoney } from './money-header.js';
@@ -355,6 +358,7 @@ class DraftBuilder {
     }
     this.ok = true;
     this.linePeriodsWithin(lines, period);
+    const adjustments = valid ? this.documentAdjustments(rows, lines) : [];
     const categories = new Set(lines.map((l) => l.vatCategory));
     // BR-O-11..14: "not subject to VAT" excludes every other category.
     if (categories.has('O') && categories.size > 1) this.report('VAT_CATEGORY_O_MIXED', firstLine, this.label[K.vat_category]);
@@ -381,6 +385,7 @@ class DraftBuilder {
       ...(buyerReference ? { buyerReference } : {}),
       ...(purchaseOrder ? { purchaseOrder } : {}),
       ...(buyerAccountingRef ? { buyerAccountingRef } : {}),
+      ...(adjustments.length > 0 ? { adjustments } : {}),
       buyer,
       ...(deliverTo ? { deliverTo } : {}),
       lines,
@@ -398,6 +403,54 @@ class DraftBuilder {
     const to = this.parsed(end, endKey, V.parseDate);
     if (from && to && to < from && end) this.report('PERIOD_END_BEFORE_START', end.line, this.label[K[endKey]], end.raw, { start: from });
     return from || to ? { ...(from ? { start: from } : {}), ...(to ? { end: to } : {}) } : undefined;
+  }
+
+  /**
+   * BG-20, BG-21: the invoice's discount and charge, each with its reason
+   * and the VAT rate it belongs to (csv/adjustments.ts), stated once per
+   * invoice or repeated identically; refused when a discount would take a
+   * VAT group, or the invoice, below zero.
+   */
+  private documentAdjustments(rows: readonly Row[], lines: readonly LineDraft[]): AdjustmentDraft[] {
+    const groups = vatGroups(lines);
+    const rates = groups.map((g) => `${g.rate.toFixed().replace('.', ',')} %`).join(', ');
+    const out: AdjustmentDraft[] = [];
+    const stated: { line: number; key: ColumnKey; raw: string }[] = [];
+    for (const [key, reasonKey, rateKey, charge] of [['discount', 'discount_reason', 'discount_vat_rate', false], ['charge', 'charge_reason', 'charge_vat_rate', true]] as const) {
+      const value = this.invoiceValue(rows, key);
+      if (!value) continue;
+      const amount = parseAdjustment(value.raw, charge, this.decimalMark, this.label[K[key]]?.includes('%'));
+      if (!amount.ok) {
+        this.report(amount.code, value.line, this.label[K[key]], value.raw, amount.params);
+        continue;
+      }
+      if (!amount.value) continue;
+      const rateValue = this.invoiceValue(rows, rateKey);
+      const rate = rateValue ? this.parsed(rateValue, rateKey, (raw) => V.parseRate(raw, [...this.seller.allowedVatRates, '0'], this.decimalMark)) : undefined;
+      if (rateValue && !rate) continue;
+      const resolved = resolveVatGroup({ charge, ...amount.value, ...reasonOf(this.invoiceValue(rows, reasonKey)?.raw ?? '', charge) }, rate, groups);
+      if (!resolved.ok) {
+        const at = resolved.onRate && rateValue ? rateValue : value;
+        this.report(resolved.code, at.line, this.label[K[resolved.onRate ? rateKey : key]], at.raw, { rates, column: this.label[K[rateKey]] ?? rateKey });
+        continue;
+      }
+      out.push(...resolved.adjustments);
+      stated.push({ line: value.line, key, raw: value.raw });
+    }
+    // A VAT group's base after the invoice's discount and charge may not go below zero (nor may BT-109).
+    const discount = stated.find((s) => s.key === 'discount');
+    if (discount) {
+      for (const g of groups) {
+        const base = lines.filter((l) => l.vatCategory === g.category && l.vatRate.eq(g.rate)).reduce((n, l) => n.plus(lineNet(l).net), new Dec(0));
+        let after = base;
+        for (const a of out.filter((x) => x.vatCategory === g.category && x.vatRate?.eq(g.rate))) after = a.charge ? after.plus(applyAdjustment(a, base).amount) : after.minus(applyAdjustment(a, base).amount);
+        if (after.isNegative()) {
+          this.report('ADJUSTMENT_TOO_LARGE', discount.line, this.label[K.discount], discount.raw, { base: base.toFixed(2) });
+          break;
+        }
+      }
+    }
+    return out;
   }
 
   /** Contract v2: a line's period lies within the invoice's period; each bound is compared where both sides give it. */
@@ -567,6 +620,19 @@ class DraftBuilder {
     const gtin = gtinRaw.replace(/[\s-]/g, '');
     if (gtinRaw !== '' && !isGtin(gtin)) this.report('GTIN_INVALID', at, this.label[K.gtin], gtinRaw, SCIENTIFIC.test(gtinRaw.trim()) ? { scientific: 'yes' } : undefined);
     const note = row.values[K.line_note]?.trim() || undefined;
+    // BG-27, BG-28: the line's discount and charge, an amount or a percentage of quantity × price.
+    const adjustments: AdjustmentDraft[] = [];
+    for (const [key, charge] of [['line_discount', false], ['line_charge', true]] as const) {
+      const raw = row.values[K[key]] ?? '';
+      if (raw === '') continue;
+      const stated = parseAdjustment(raw, charge, this.decimalMark, this.label[K[key]]?.includes('%'));
+      if (!stated.ok) this.report(stated.code, at, this.label[K[key]], raw, stated.params);
+      else if (stated.value) adjustments.push({ charge, ...stated.value, ...reasonOf('', charge) });
+    }
+    if (quantity && unitPrice && adjustments.length > 0) {
+      const { gross, net } = lineNet({ quantity, unitPrice, adjustments });
+      if (net.isNegative()) this.report('ADJUSTMENT_TOO_LARGE', at, this.label[K.line_discount], row.values[K.line_discount], { base: gross.toFixed(2) });
+    }
     const orderLineRef = row.values[K.order_line_ref]?.trim() || undefined;
 
     if (!this.ok || !description || !quantity || !unitPrice) return null;
@@ -577,6 +643,7 @@ class DraftBuilder {
       ...(orderLineRef ? { orderLineRef } : {}),
       ...(sellerItemId ? { sellerItemId } : {}),
       ...(gtinRaw !== '' ? { gtin } : {}),
+      ...(adjustments.length > 0 ? { adjustments } : {}),
       description,
       quantity,
       unitCode,
@@ -598,12 +665,21 @@ const sameParsed = <T>(parse: (raw: string) => V.Parsed<T>) => (a: string, b: st
   return x.ok && y.ok && x.value === y.value;
 };
 const sameId = (a: string, b: string) => compactId(a) === compactId(b);
+const sameNumber = (a: string, b: string): boolean => {
+  const x = V.parseDecimal(a, { percent: true });
+  const y = V.parseDecimal(b, { percent: true });
+  return x.ok && y.ok && x.value.eq(y.value);
+};
 const SAME_VALUE: Partial<Record<ColumnKey, (a: string, b: string) => boolean>> = {
   buyer_siren: sameId,
   buyer_vat_id: sameId,
   issue_date: sameParsed(V.parseDate),
   due_date: sameParsed(V.parseDate),
   service_date: sameParsed(V.parseDate),
+  discount: sameAdjustment,
+  charge: sameAdjustment,
+  discount_vat_rate: sameNumber,
+  charge_vat_rate: sameNumber,
   period_start: sameParsed(V.parseDate),
   period_end: sameParsed(V.parseDate),
   buyer_country: sameParsed(V.parseCountry),

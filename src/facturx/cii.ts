@@ -4,9 +4,9 @@
  * comments name the EN 16931 business term of each element.
  */
 import { displayDate } from '../core/format.js';
-import { amount, plain } from '../core/money.js';
+import { amount, Dec, plain } from '../core/money.js';
 import { xmlEscape as x } from '../core/text.js';
-import type { Invoice, Period, PostalAddress } from '../invoice/model.js';
+import type { AllowanceCharge, Invoice, Period, PostalAddress } from '../invoice/model.js';
 import type { ElectronicAddress } from '../core/eaddress.js';
 import {
   NO_DISCOUNT_FR, OPERATION_LABEL_FR, OPERATION_PROCESS_CODE, RECOVERY_INDEMNITY_FR, VAT_ON_DEBITS_DUE_DATE_CODE, VAT_ON_DEBITS_FR,
@@ -18,6 +18,28 @@ export const FACTURX_GUIDELINE = 'urn:cen.eu:en16931:2017';
 export const INVOICE_TYPE_CODE = '380';
 
 const date102 = (iso: string) => `<udt:DateTimeString format="102">${iso.replaceAll('-', '')}</udt:DateTimeString>`;
+
+/**
+ * An allowance or a charge: on a line (BG-27, BG-28) it has no VAT of its
+ * own; on the invoice (BG-20, BG-21) it names its VAT category and rate
+ * (BT-95/96, BT-102/103), none for "not subject" (BR-O-…).
+ */
+function allowanceCharge(a: AllowanceCharge, document = false): string {
+  const tax = document
+    ? `<ram:CategoryTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>${a.vatCategory ?? 'S'}</ram:CategoryCode>${a.vatCategory === 'O' ? '' : `<ram:RateApplicablePercent>${plain(a.vatRate ?? new Dec(0))}</ram:RateApplicablePercent>`}</ram:CategoryTradeTax>`
+    : '';
+  return [
+    '<ram:SpecifiedTradeAllowanceCharge>',
+    `<ram:ChargeIndicator><udt:Indicator>${a.charge ? 'true' : 'false'}</udt:Indicator></ram:ChargeIndicator>`,
+    a.percent ? `<ram:CalculationPercent>${plain(a.percent)}</ram:CalculationPercent>` : '', // BT-94, BT-101, BT-138, BT-143
+    a.baseAmount ? `<ram:BasisAmount>${amount(a.baseAmount)}</ram:BasisAmount>` : '', // BT-93, BT-100, BT-137, BT-142
+    `<ram:ActualAmount>${amount(a.amount)}</ram:ActualAmount>`, // BT-92, BT-99, BT-136, BT-141
+    a.reasonCode ? `<ram:ReasonCode>${x(a.reasonCode)}</ram:ReasonCode>` : '', // BT-98, BT-105, BT-140, BT-145
+    a.reason ? `<ram:Reason>${x(a.reason)}</ram:Reason>` : '', // BT-97, BT-104, BT-139, BT-144
+    tax,
+    '</ram:SpecifiedTradeAllowanceCharge>',
+  ].join('');
+}
 
 /** BG-14 / BG-26, where the CII schema places it: after the trade taxes, before allowances, charges and terms. */
 function billingPeriod(p: Period | undefined): string {
@@ -110,6 +132,7 @@ export function renderCii(seller: Seller, inv: Invoice): string {
       line.vatCategory === 'O' ? '' : `<ram:RateApplicablePercent>${plain(line.vatRate)}</ram:RateApplicablePercent>`, // BT-152 (BR-O-5: none for O)
       '</ram:ApplicableTradeTax>',
       billingPeriod(line.period), // BG-26: BT-134, BT-135
+      ...line.allowanceCharges.map((a) => allowanceCharge(a)), // BG-27, BG-28
       `<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>${amount(line.netAmount)}</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation>`, // BT-131
       '</ram:SpecifiedLineTradeSettlement>',
       '</ram:IncludedSupplyChainTradeLineItem>',
@@ -180,6 +203,7 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     );
   }
   out.push(billingPeriod(inv.period)); // BG-14: BT-73, BT-74
+  for (const a of inv.allowanceCharges) out.push(allowanceCharge(a, true)); // BG-20, BG-21
   const t = inv.totals;
   out.push(
     '<ram:SpecifiedTradePaymentTerms>',
@@ -188,6 +212,8 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     '</ram:SpecifiedTradePaymentTerms>',
     '<ram:SpecifiedTradeSettlementHeaderMonetarySummation>',
     `<ram:LineTotalAmount>${amount(t.lineTotal)}</ram:LineTotalAmount>`, // BT-106
+    inv.allowanceCharges.some((a) => a.charge) ? `<ram:ChargeTotalAmount>${amount(t.chargeTotal)}</ram:ChargeTotalAmount>` : '', // BT-108
+    inv.allowanceCharges.some((a) => !a.charge) ? `<ram:AllowanceTotalAmount>${amount(t.allowanceTotal)}</ram:AllowanceTotalAmount>` : '', // BT-107
     `<ram:TaxBasisTotalAmount>${amount(t.taxBasisTotal)}</ram:TaxBasisTotalAmount>`, // BT-109
     `<ram:TaxTotalAmount currencyID="${inv.currency}">${amount(t.taxTotal)}</ram:TaxTotalAmount>`, // BT-110
     `<ram:GrandTotalAmount>${amount(t.grandTotal)}</ram:GrandTotalAmount>`, // BT-112

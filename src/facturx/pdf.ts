@@ -13,6 +13,7 @@ import { electronicAddressLine, serviceDateLabel, vatLabel } from '../invoice/wo
 import { invoiceNotes, paymentTermsText } from './cii.js';
 import { drawable, loadFonts } from './fonts.js';
 import { sellerElectronicAddress, sellerLegalInfo, type Seller } from './seller.js';
+import { adjustmentLabel } from '../invoice/allowances.js';
 import { FACTURX_FILENAME, facturxXmp } from './xmp.js';
 
 const PAGE = { width: 595.28, height: 841.89, margin: 42 };
@@ -160,7 +161,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   for (const line of inv.lines) {
     const cells: Record<string, string> = {
       // Under the designation: the item's references (BT-155, BT-157, BT-132), the line's period (BG-26) and note (BT-127).
-      description: t([line.description, itemReferences(line), line.period ? displayPeriod(line.period, 'fr') : '', line.note ?? ''].filter(Boolean).join('\n')),
+      description: t([line.description, itemReferences(line), ...line.allowanceCharges.map((a) => `${adjustmentLabel(a, a.charge)} : ${a.charge ? '+' : '−'}${displayAmount(a.amount, 'fr')}`), line.period ? displayPeriod(line.period, 'fr') : '', line.note ?? ''].filter(Boolean).join('\n')),
       qty: displayDecimal(line.quantity, 'fr'),
       unit: UNIT_LABEL[line.unitCode] ?? line.unitCode,
       price: displayDecimal(line.unitPrice, 'fr', 2), // BT-146 may carry more than two decimals
@@ -190,7 +191,10 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     displayAmount(v.taxableAmount, 'fr'),
     displayAmount(v.taxAmount, 'fr'),
   ]);
-  const blockH = 20 + 14 * Math.max(vatRows.length + 1, 5);
+  // BG-20, BG-21: the invoice's discounts and charges between the lines' total and the total excl. VAT.
+  // On an invoice of several rates, each says which rate's base it changes.
+  const adjustments: [string, Dec, boolean][] = inv.allowanceCharges.map((a) => [`${adjustmentLabel(a, a.charge)}${inv.vat.length > 1 && a.vatRate ? ` · TVA ${displayPercent(a.vatRate, 'fr')}` : ''}`, a.charge ? a.amount : a.amount.neg(), false]);
+  const blockH = 20 + 14 * Math.max(vatRows.length + 1, 5) + 18 * (adjustments.length > 0 ? adjustments.length + 1 : 0);
   if (y + 14 + blockH > BOTTOM) {
     doc.addPage();
     y = PAGE.margin;
@@ -208,6 +212,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   const tx = PAGE.margin + 300;
   const tw = CONTENT_W - 300;
   const totals: [string, Dec, boolean][] = [
+    ...(adjustments.length > 0 ? [['Total des lignes HT', inv.totals.lineTotal, false] as [string, Dec, boolean], ...adjustments] : []),
     ['Total HT', inv.totals.taxBasisTotal, false],
     ['Total TVA', inv.totals.taxTotal, false],
     ['Total TTC', inv.totals.grandTotal, true],
@@ -219,7 +224,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       doc.rect(tx, ty - 3, tw, 18).fill('#eeeeee');
     }
     font(strong, strong ? 10 : 9).fillColor('black');
-    doc.text(label, tx + 6, ty, { width: 110 }).text(displayMoney(value, inv.currency, 'fr'), tx + 110, ty, { width: tw - 116, align: 'right' });
+    doc.text(t(label), tx + 6, ty, { width: tw - 86, lineBreak: false, height: 12 }).text(displayMoney(value, inv.currency, 'fr'), tx + tw - 80, ty, { width: 74, align: 'right' });
     ty += 18;
   }
   y = Math.max(vy, ty) + 12;

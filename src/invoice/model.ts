@@ -48,6 +48,29 @@ export interface LineDraft {
   orderLineRef?: string; // BT-132
   sellerItemId?: string; // BT-155
   gtin?: string; // BT-157, scheme 0160 (GS1)
+  adjustments?: AdjustmentDraft[]; // BG-27, BG-28
+}
+
+/**
+ * A discount (allowance) or a charge as the file states it: on the invoice
+ * (BG-20, BG-21) or on a line (BG-27, BG-28), an amount excl. VAT or a
+ * percentage of its base.
+ */
+export interface AdjustmentDraft {
+  charge: boolean; // ChargeIndicator: false for an allowance, true for a charge
+  amount?: Dec; // BT-92, BT-99, BT-136, BT-141
+  percent?: Dec; // BT-94, BT-101, BT-138, BT-143
+  reason?: string; // BT-97, BT-104, BT-139, BT-144
+  reasonCode?: string; // BT-98 (UNTDID 5189), BT-105 (UNTDID 7161), BT-140, BT-145
+  /** On the invoice: the VAT category and rate it belongs to (BT-95/96, BT-102/103), resolved against the lines. */
+  vatCategory?: VatCategory;
+  vatRate?: Dec;
+}
+
+/** An allowance or charge computed: its amount, and the base a percentage applied to. */
+export interface AllowanceCharge extends AdjustmentDraft {
+  amount: Dec;
+  baseAmount?: Dec; // BT-93, BT-100, BT-137, BT-142
 }
 
 /** An invoicing period (BG-14, BG-26), ISO dates; at least one bound (BR-CO-19, BR-CO-20), end not before start (BR-29, BR-30). */
@@ -70,6 +93,8 @@ export interface InvoiceDraft {
   buyerReference?: string; // BT-10
   purchaseOrder?: string; // BT-13
   buyerAccountingRef?: string; // BT-19
+  /** BG-20, BG-21: each with its VAT category and rate resolved (csv/adjustments.ts). */
+  adjustments?: AdjustmentDraft[];
   buyer: Buyer;
   deliverTo?: DeliverTo;
   lines: LineDraft[];
@@ -79,7 +104,9 @@ export interface InvoiceDraft {
 
 export interface InvoiceLine extends LineDraft {
   id: string; // BT-126
-  netAmount: Dec; // BT-131 = round2(BT-129 × BT-146)
+  /** BT-131 = round2(BT-129 × BT-146) − Σ line allowances + Σ line charges. */
+  netAmount: Dec;
+  allowanceCharges: AllowanceCharge[]; // BG-27, BG-28
 }
 
 export interface VatBreakdown {
@@ -93,6 +120,8 @@ export interface VatBreakdown {
 
 export interface Totals {
   lineTotal: Dec; // BT-106
+  allowanceTotal: Dec; // BT-107
+  chargeTotal: Dec; // BT-108
   taxBasisTotal: Dec; // BT-109
   taxTotal: Dec; // BT-110
   grandTotal: Dec; // BT-112
@@ -103,6 +132,7 @@ export interface Totals {
 export interface Invoice extends Omit<InvoiceDraft, 'lines'> {
   number: string; // BT-1
   lines: InvoiceLine[];
+  allowanceCharges: AllowanceCharge[]; // BG-20, BG-21
   vat: VatBreakdown[];
   totals: Totals;
 }

@@ -52,7 +52,17 @@ export function selfCheck(seller: Seller, inv: Invoice): string[] {
     rule('BR-27', !l.unitPrice.isNegative(), `line ${l.id}: net price (BT-146) not negative`);
     rule('BR-CO-4', Boolean(l.vatCategory), `line ${l.id}: VAT category (BT-151)`);
     rule('BR-DEC-23', twoDecimals(l.netAmount), `line ${l.id}: net amount (BT-131) has at most 2 decimals`);
-    rule('BT-131', l.netAmount.eq(roundHalfUp(l.quantity.times(l.unitPrice))), `line ${l.id}: net = quantity × price, rounded`);
+    // BG-27, BG-28: each with an amount of 2 decimals (BR-41, BR-43, BR-DEC-24/27) and a reason (BR-CO-23, BR-CO-24).
+    const gross = roundHalfUp(l.quantity.times(l.unitPrice));
+    let adjusted = gross;
+    for (const a of l.allowanceCharges) {
+      const what = `line ${l.id}: ${a.charge ? 'charge' : 'allowance'}`;
+      rule(a.charge ? 'BR-43' : 'BR-41', twoDecimals(a.amount) && !a.amount.isNegative(), `${what} amount present, 2 decimals`);
+      rule(a.charge ? 'BR-CO-24' : 'BR-CO-23', Boolean(a.reason ?? a.reasonCode), `${what} reason or reason code`);
+      if (a.percent) rule('BR-CO-5/6', Boolean(a.baseAmount) && a.amount.eq(roundHalfUp((a.baseAmount ?? gross).times(a.percent).div(HUNDRED))), `${what} = base × percentage`);
+      adjusted = a.charge ? adjusted.plus(a.amount) : adjusted.minus(a.amount);
+    }
+    rule('BT-131', l.netAmount.eq(adjusted), `line ${l.id}: net = quantity × price, rounded, − allowances + charges`);
     lineSum = lineSum.plus(l.netAmount);
   }
 
@@ -61,7 +71,20 @@ export function selfCheck(seller: Seller, inv: Invoice): string[] {
   const totalTerms: [string, Dec][] = [['BT-106', t.lineTotal], ['BT-109', t.taxBasisTotal], ['BT-110', t.taxTotal], ['BT-112', t.grandTotal], ['BT-115', t.duePayable]];
   for (const [term, value] of totalTerms) rule('BR-DEC', twoDecimals(value), `${term} has at most 2 decimals`);
   rule('BR-CO-10', t.lineTotal.eq(lineSum), 'sum of line nets (BT-106) = Σ BT-131');
-  rule('BR-CO-13', t.taxBasisTotal.eq(t.lineTotal), 'total without VAT (BT-109) = BT-106 (no allowances/charges)');
+  // BG-20, BG-21: amount (BR-31, BR-36), VAT category (BR-32, BR-37), reason (BR-CO-21, BR-CO-22).
+  let allowances = new Dec(0);
+  let charges = new Dec(0);
+  for (const a of inv.allowanceCharges) {
+    const what = `document ${a.charge ? 'charge' : 'allowance'}`;
+    rule(a.charge ? 'BR-36' : 'BR-31', twoDecimals(a.amount) && !a.amount.isNegative(), `${what} amount present, 2 decimals`);
+    rule(a.charge ? 'BR-37' : 'BR-32', Boolean(a.vatCategory), `${what} VAT category`);
+    rule(a.charge ? 'BR-CO-22' : 'BR-CO-21', Boolean(a.reason ?? a.reasonCode), `${what} reason or reason code`);
+    if (a.charge) charges = charges.plus(a.amount);
+    else allowances = allowances.plus(a.amount);
+  }
+  rule('BR-CO-11', t.allowanceTotal.eq(allowances), 'sum of allowances (BT-107) = Σ BT-92');
+  rule('BR-CO-12', t.chargeTotal.eq(charges), 'sum of charges (BT-108) = Σ BT-99');
+  rule('BR-CO-13', t.taxBasisTotal.eq(t.lineTotal.minus(t.allowanceTotal).plus(t.chargeTotal)), 'total without VAT (BT-109) = BT-106 − BT-107 + BT-108');
   const vatSum = inv.vat.reduce((acc, b) => acc.plus(b.taxAmount), new Dec(0));
   rule('BR-CO-14', t.taxTotal.eq(vatSum), 'total VAT (BT-110) = Σ BT-117');
   rule('BR-CO-15', t.grandTotal.eq(t.taxBasisTotal.plus(t.taxTotal)), 'total with VAT (BT-112) = BT-109 + BT-110');
@@ -74,8 +97,9 @@ export function selfCheck(seller: Seller, inv: Invoice): string[] {
     rule('BR-CO-17/dup', !seen.has(key), `one breakdown per category and rate (${key})`);
     seen.add(key);
     rule('BR-DEC-19/20', twoDecimals(b.taxableAmount) && twoDecimals(b.taxAmount), `breakdown ${key}: 2 decimals`);
-    const base = inv.lines.filter((l) => l.vatCategory === b.category && l.vatRate.eq(b.rate)).reduce((a, l) => a.plus(l.netAmount), new Dec(0));
-    rule(`BR-${b.category}-08`, b.taxableAmount.eq(base), `breakdown ${key}: taxable amount (BT-116) = Σ its line nets`);
+    const lineNets = inv.lines.filter((l) => l.vatCategory === b.category && l.vatRate.eq(b.rate)).reduce((a, l) => a.plus(l.netAmount), new Dec(0));
+    const base = inv.allowanceCharges.filter((a) => a.vatCategory === b.category && (a.vatRate ?? new Dec(0)).eq(b.rate)).reduce((n, a) => (a.charge ? n.plus(a.amount) : n.minus(a.amount)), lineNets);
+    rule(`BR-${b.category}-08`, b.taxableAmount.eq(base), `breakdown ${key}: taxable amount (BT-116) = Σ its line nets − its allowances + its charges`);
     rule('BR-CO-17', b.taxAmount.eq(roundHalfUp(b.taxableAmount.times(b.rate).div(HUNDRED))), `breakdown ${key}: VAT (BT-117) = BT-116 × BT-119 / 100`);
     checkCategory(seller, inv, b, rule);
   }

@@ -1,8 +1,9 @@
 /**
  * Until the v2 contract is built, nothing that changes an amount or the kind
  * of document is ignored (invariant 20): files saved by real tools with a
- * document type, allowances and charges, or unknown money columns
- * (test/fixtures/csv/README.md, "Columns the bot refuses until v2").
+ * document type or unknown money columns (test/fixtures/csv/README.md,
+ * "Columns the bot refuses until v2"); the allowances and charges they
+ * carry are honoured now (allowances.test.ts).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -41,38 +42,9 @@ describe('v2 columns the bot cannot honour yet are errors, line by line', () => 
     assert.deepEqual(drafts.map((d) => d.ref), ['FC-03']);
   });
 
-  it('LibreOffice FR: a document discount "Remise" (BG-20) is refused where given; 0,00% changes nothing', async () => {
-    const { read, issues, drafts } = await load('discount-document.csv');
-    assert.equal(read.encoding, 'utf-8');
-    assert.deepEqual(shape(issues), [[2, 'Remise', 'COLUMN_NOT_SUPPORTED_YET', 'error', '10,00%', { feature: 'discount', bt: 'BG-20' }]]);
-    assert.deepEqual(drafts.map((d) => d.ref), ['RM-02']); // RM-01 is not built at its full 240.00
-  });
-
-  it('Excel FR: "Frais de port" (BG-21) is refused on the line that gives it', async () => {
-    const { issues, drafts } = await load('shipping-charge.csv');
-    assert.deepEqual(shape(issues), [[2, 'Frais de port', 'COLUMN_NOT_SUPPORTED_YET', 'error', '15,00 €', { feature: 'charge', bt: 'BG-21' }]]);
-    assert.deepEqual(drafts.map((d) => d.ref), ['FP-02']);
-  });
-
-  it('LibreOffice: "remise_ligne" (BG-27) as an amount or a percentage is refused; 0 is not', async () => {
-    const { read, issues, drafts } = await load('line-discount.csv');
-    assert.equal(read.delimiter, ',');
-    assert.deepEqual(shape(issues), [
-      [2, 'remise_ligne', 'COLUMN_NOT_SUPPORTED_YET', 'error', '100', { feature: 'line_discount', bt: 'BG-27' }],
-      [3, 'remise_ligne', 'COLUMN_NOT_SUPPORTED_YET', 'error', '10%', { feature: 'line_discount', bt: 'BG-27' }],
-    ]);
-    assert.deepEqual(drafts, []);
-  });
-
   it('Excel FR: "Escompte", which no contract column names, is an unknown amount: refused at its header', async () => {
     const { issues } = await load('escompte-unknown.csv');
     assert.deepEqual(shape(issues), [[1, 'Escompte', 'COLUMN_AMOUNT_UNKNOWN', 'error', undefined, undefined]]);
-  });
-
-  it('LibreOffice EN: a "Discount" column (BG-20) is refused on its line', async () => {
-    const { issues, drafts } = await load('discount-en.csv');
-    assert.deepEqual(shape(issues), [[2, 'Discount', 'COLUMN_NOT_SUPPORTED_YET', 'error', '24.00', { feature: 'discount', bt: 'BG-20' }]]);
-    assert.deepEqual(drafts.map((d) => d.ref), ['DE-02']);
   });
 
   it('harmless columns stay harmless: "Commentaire" is the note, "Référence interne" a warning', async () => {
@@ -97,19 +69,18 @@ describe('v2 columns the bot cannot honour yet are errors, line by line', () => 
 
   it('says so in the sender\'s language: the column, what it means, not yet, nothing issued', async () => {
     const [credit] = (await load('credit-note-type.csv')).issues;
-    const [discount] = (await load('discount-en.csv')).issues;
     const [escompte] = (await load('escompte-unknown.csv')).issues;
-    assert.ok(credit && discount && escompte);
+    assert.ok(credit && escompte);
     assert.equal(
       describeIssue(credit, 'fr'),
       'Ligne 2, colonne « Type de document », valeur « 381 » : les avoirs (381) ne peuvent pas encore être émis : le bot n’émet pour l’instant que des factures (380, « facture »). Rien n’a été émis.',
     );
     assert.equal(describeIssue(credit, 'en'), 'Line 2, column "Type de document", value "381": credit notes (381) cannot be issued yet: for now the bot issues invoices only (380, "invoice"). Nothing was issued.');
-    const en = describeIssue(discount, 'en');
-    assert.ok(en.startsWith('Line 2, column "Discount", value "24.00": this value gives a discount on the invoice (BG-20): the bot cannot issue such a document yet'), en);
-    assert.ok(en.includes('Nothing was issued.'));
-    const fr = describeIssue(discount, 'fr');
-    assert.ok(fr.startsWith('Ligne 2, colonne « Discount », valeur « 24.00 » : cette valeur indique une remise sur la facture (BG-20) : le bot ne sait pas encore'), fr);
+    const prepaid: CsvIssue = { code: 'COLUMN_NOT_SUPPORTED_YET', severity: 'error', line: 2, column: 'Acompte versé', value: '50,00', params: { feature: 'prepaid', bt: 'BT-113' } };
+    const en = describeIssue(prepaid, 'en');
+    assert.ok(en.startsWith('Line 2, column "Acompte versé", value "50,00": this value gives'), en);
+    assert.ok(en.includes('the bot cannot issue such a document yet') && en.includes('Nothing was issued.'), en);
+    assert.ok(describeIssue(prepaid, 'fr').startsWith('Ligne 2, colonne « Acompte versé », valeur « 50,00 » : cette valeur indique'));
     assert.ok(describeIssue(escompte, 'fr').startsWith('Ligne 1, colonne « Escompte » : colonne inconnue qui semble porter un montant'));
     assert.ok(describeIssue(escompte, 'en').startsWith('Line 1, column "Escompte": unknown column that looks like an amount'));
   });
@@ -139,12 +110,11 @@ describe('which headers look like money', () => {
   it('never reaches a contract column: v1 headers are matched first, and no v2 alias is a v1 one', () => {
     for (const col of COLUMNS) for (const name of [col.key, ...col.aliases]) assert.equal(notYetColumn(name), undefined, name);
     for (const header of ['Taux de TVA', 'Prix unitaire HT (€)', 'TVA intracom', 'Date de livraison', 'Adresse de livraison', 'Commentaire']) assert.ok(columnForHeader(header), header);
-    assert.deepEqual(['Type de pièce', 'Frais de port', 'Remise ligne (%)', 'Mode de règlement', 'Facture d’origine', 'Montant déjà payé'].map((h) => notYetColumn(h)?.key), [
-      'document_type', 'charge', 'line_discount', 'payment_means', 'preceding_invoice', 'prepaid_amount',
-    ]);
+    assert.deepEqual(['Type de pièce', 'Mode de règlement', 'Facture d’origine', 'Montant déjà payé'].map((h) => notYetColumn(h)?.key), ['document_type', 'payment_means', 'preceding_invoice', 'prepaid_amount']);
     // Periods, item identifiers, line notes and references are contract columns now.
-    assert.deepEqual(['Période début', 'Du', 'Au', 'Période ligne fin', 'SKU', 'Code EAN', 'Note ligne', 'Compte comptable'].map((h) => [notYetColumn(h), columnForHeader(h)?.key]), [
+    assert.deepEqual(['Période début', 'Du', 'Au', 'Période ligne fin', 'SKU', 'Code EAN', 'Note ligne', 'Compte comptable', 'Frais de port', 'Remise ligne (%)', 'Remise'].map((h) => [notYetColumn(h), columnForHeader(h)?.key]), [
       [undefined, 'period_start'], [undefined, 'period_start'], [undefined, 'period_end'], [undefined, 'line_period_end'], [undefined, 'item_id'], [undefined, 'gtin'], [undefined, 'line_note'], [undefined, 'buyer_accounting_ref'],
+      [undefined, 'charge'], [undefined, 'line_discount'], [undefined, 'discount'],
     ]);
   });
 });
