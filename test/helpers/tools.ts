@@ -38,6 +38,18 @@ export function pdfText(pdf: string): string {
   return execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
 }
 
+/** The text of a PDF held in memory, as pdftotext lays it out. */
+export function pdfTextOf(bytes: Uint8Array): string {
+  const dir = tempDir();
+  try {
+    const file = join(dir.path, 'document.pdf');
+    writeFileSync(file, bytes);
+    return pdfText(file);
+  } finally {
+    dir.cleanup();
+  }
+}
+
 /** The factur-x.xml attachment, extracted by poppler from the PDF file. */
 export function pdfAttachment(pdf: string, name = 'factur-x.xml'): string {
   const dir = tempDir();

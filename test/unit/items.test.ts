@@ -6,8 +6,6 @@
  * on the PDF.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { planBatch } from '../../src/batch/plan.js';
 import { renderDocuments } from '../../src/batch/render.js';
@@ -17,7 +15,7 @@ import { DEFAULT_LIMITS } from '../../src/csv/read.js';
 import { renderCii } from '../../src/facturx/cii.js';
 import { selfCheck } from '../../src/invoice/selfcheck.js';
 import { BUYER_SIREN, seller } from '../helpers/sample.js';
-import { pdfText, tempDir, xsdErrors } from '../helpers/tools.js';
+import { pdfTextOf, xsdErrors } from '../helpers/tools.js';
 
 const BUYER = `Épicerie Martin SAS;${BUYER_SIREN};3 place du Marché;75001;Paris`;
 async function plan(head: string, rows: string[]) {
@@ -50,16 +48,9 @@ describe('item identifiers and line references', () => {
     assert.equal((xml.match(/<ram:SpecifiedTradeProduct><ram:Name>Livraison<\/ram:Name>/g) ?? []).length, 1, 'a line without them has none');
 
     const [doc] = await renderDocuments({ client: seller(), invoices: [inv], createdAt: new Date('2026-12-04T09:00:00Z') });
-    const dir = tempDir();
-    try {
-      const file = join(dir.path, 'f1.pdf');
-      writeFileSync(file, doc?.pdf ?? assert.fail());
-      const text = pdfText(file).replace(/\s+/g, ' ');
-      assert.match(text, /Compte comptable 411MARTIN/);
-      assert.match(text, /Réf\. CAF-250 · EAN 3017620422003 · Ligne de commande 4 Livré en carton de 6/);
-    } finally {
-      dir.cleanup();
-    }
+    const text = pdfTextOf(doc?.pdf ?? assert.fail()).replace(/\s+/g, ' ');
+    assert.match(text, /Compte comptable 411MARTIN/);
+    assert.match(text, /Réf\. CAF-250 · EAN 3017620422003 · Ligne de commande 4 Livré en carton de 6/);
   });
 
   it('refuses a GTIN without its check digit, and says when a spreadsheet turned it into scientific notation', async () => {

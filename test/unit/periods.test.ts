@@ -5,8 +5,6 @@
  * the CII where the schema places them and shown on the PDF.
  */
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { planBatch } from '../../src/batch/plan.js';
 import { renderDocuments } from '../../src/batch/render.js';
@@ -15,7 +13,7 @@ import { DEFAULT_LIMITS } from '../../src/csv/read.js';
 import { renderCii } from '../../src/facturx/cii.js';
 import { selfCheck } from '../../src/invoice/selfcheck.js';
 import { BUYER_SIREN, seller } from '../helpers/sample.js';
-import { pdfText, tempDir, xsdErrors } from '../helpers/tools.js';
+import { pdfTextOf, xsdErrors } from '../helpers/tools.js';
 
 const BUYER = `Boulangerie Martin SAS;${BUYER_SIREN};3 place du Marché;75001;Paris`;
 async function plan(head: string, rows: string[]) {
@@ -50,17 +48,10 @@ describe('invoicing periods (BG-14, BG-26)', () => {
     assert.match(onlyStart, /<ram:BillingSpecifiedPeriod><ram:StartDateTime><udt:DateTimeString format="102">20261101<\/udt:DateTimeString><\/ram:StartDateTime><\/ram:BillingSpecifiedPeriod>/);
 
     const [doc] = await renderDocuments({ client: seller(), invoices: [f1], createdAt: new Date('2026-12-04T09:00:00Z') });
-    const dir = tempDir();
-    try {
-      const file = join(dir.path, 'f1.pdf');
-      writeFileSync(file, doc?.pdf ?? assert.fail());
-      const text = pdfText(file).replace(/\s+/g, ' ');
-      assert.match(text, /Période du 01\/11\/2026 au 30\/11\/2026/);
-      assert.match(text, /Date de la prestation 30\/11\/2026/, 'BT-72 defaults to the end of the period');
-      assert.match(text, /Maintenance première quinzaine 1 u 400,00 20 % 400,00 du 01\/11\/2026 au 15\/11\/2026/);
-    } finally {
-      dir.cleanup();
-    }
+    const text = pdfTextOf(doc?.pdf ?? assert.fail()).replace(/\s+/g, ' ');
+    assert.match(text, /Période du 01\/11\/2026 au 30\/11\/2026/);
+    assert.match(text, /Date de la prestation 30\/11\/2026/, 'BT-72 defaults to the end of the period');
+    assert.match(text, /Maintenance première quinzaine 1 u 400,00 20 % 400,00 du 01\/11\/2026 au 15\/11\/2026/);
   });
 
   it('refuses an end before its start (BR-29, BR-30) and a line period outside the invoice period, at their lines, in both languages', async () => {
