@@ -144,16 +144,12 @@ describe('batch commit', () => {
 describe('batch: v2 columns the bot cannot honour yet', () => {
   const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'csv', name));
 
-  it('refuses the whole file, consuming no number, for a credit note, a discount, a charge or an unknown amount; harmless columns still issue', async () => {
+  it('refuses the whole file, consuming no number, for a credit note or an unknown amount; harmless columns, discounts and charges issue', async () => {
     const { dir, store } = await freshStore();
     try {
       const refused: [string, [number, string, string][]][] = [
         ['credit-note-type.csv', [[2, 'Type de document', 'DOCUMENT_TYPE_NOT_SUPPORTED_YET'], [3, 'Type de document', 'DOCUMENT_TYPE_NOT_SUPPORTED_YET']]],
-        ['discount-document.csv', [[2, 'Remise', 'COLUMN_NOT_SUPPORTED_YET']]],
-        ['shipping-charge.csv', [[2, 'Frais de port', 'COLUMN_NOT_SUPPORTED_YET']]],
-        ['line-discount.csv', [[2, 'remise_ligne', 'COLUMN_NOT_SUPPORTED_YET'], [3, 'remise_ligne', 'COLUMN_NOT_SUPPORTED_YET']]],
         ['escompte-unknown.csv', [[1, 'Escompte', 'COLUMN_AMOUNT_UNKNOWN']]],
-        ['discount-en.csv', [[2, 'Discount', 'COLUMN_NOT_SUPPORTED_YET']]],
       ];
       for (const [name, errors] of refused) {
         const result = await runBatch(store, { clientId: 'atelier-dupont', fileName: name, bytes: fixture(name) }, { actor: 'test' });
@@ -173,6 +169,20 @@ describe('batch: v2 columns the bot cannot honour yet', () => {
       assert.equal(invoiceOnly.status, 'issued', JSON.stringify(invoiceOnly.errors));
       assert.deepEqual(invoiceOnly.invoices.map((i) => i.number), ['FA-2026-00003', 'FA-2026-00004']);
       assert.deepEqual(invoiceOnly.warnings, []);
+      // Discounts and charges (BG-20, BG-21, BG-27) issue at the totals they mean, numbers continuing.
+      const totals: [string, string[]][] = [
+        ['discount-document.csv', ['259.20', '96.00']],
+        ['shipping-charge.csv', ['306.00', '90.00']],
+        ['line-discount.csv', ['2400.00']],
+        ['discount-en.csv', ['259.20', '288.00']],
+      ];
+      let next = 5;
+      for (const [name, expected] of totals) {
+        const result = await runBatch(store, { clientId: 'atelier-dupont', fileName: name, bytes: fixture(name) }, { actor: 'test' });
+        assert.equal(result.status, 'issued', `${name}: ${JSON.stringify(result.errors)}`);
+        assert.deepEqual(result.invoices.map((i) => i.totalInclVat), expected, name);
+        assert.deepEqual(result.invoices.map((i) => i.number), expected.map(() => `FA-2026-${String(next++).padStart(5, '0')}`), name);
+      }
     } finally {
       await store.close();
       dir.cleanup();

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { generateBatchCsv } from '../../bench/generate.js';
@@ -146,6 +146,23 @@ describe('the worker pool', () => {
     // The errors a mail's own work gives stay that mail's.
     for (const c of ['WORKER_OUT_OF_MEMORY', 'WORK_TIMEOUT', 'WORKER_FAILED', 'WORK_FAILED']) assert.equal(isEnvironmentFault(new MailbotError(c, c)), false, c);
     assert.equal(isEnvironmentFault(new MailbotError('WORK_FAILED', 'EMFILE', { systemCode: 'EMFILE' })), true, 'a system fault inside a worker');
+  });
+
+  it('runs its workers at a lower priority than the main thread, which keeps reading the servers on a busy machine', { skip: process.platform === 'linux' ? false : 'per-thread priorities are read from /proc' }, async () => {
+    const nice = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]);
+    const before = new Set(readdirSync('/proc/self/task'));
+    const mainNice = nice(String(process.pid));
+    const pool = new WorkerPool({ threads: 2, memoryMb: 64, taskSeconds: 60 });
+    try {
+      const csv = Buffer.from(generateBatchCsv(2, 1), 'utf8');
+      await Promise.all([pool.run('plan', planArgs('a.csv', csv)), pool.run('plan', planArgs('b.csv', csv))]);
+      const added = readdirSync('/proc/self/task').filter((t) => !before.has(t));
+      const reniced = added.filter((t) => nice(t) > mainNice);
+      assert.ok(reniced.length >= 2, `two worker threads below the main thread's priority (new threads: ${added.map((t) => `${t}:${nice(t)}`).join(' ')})`);
+      assert.equal(nice(String(process.pid)), mainNice, 'the main thread keeps its priority');
+    } finally {
+      await pool.close();
+    }
   });
 
   it('refuses tasks once closed, and fails those still queued', async () => {
