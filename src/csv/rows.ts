@@ -358,7 +358,8 @@ class DraftBuilder {
     }
     this.ok = true;
     this.linePeriodsWithin(lines, period);
-    const adjustments = valid ? this.documentAdjustments(rows, lines) : [];
+    // Every error at once: the discount's own value is checked whatever else is wrong; what depends on the lines, only when all are read.
+    const adjustments = this.documentAdjustments(rows, lines, lines.length === rows.length);
     const categories = new Set(lines.map((l) => l.vatCategory));
     // BR-O-11..14: "not subject to VAT" excludes every other category.
     if (categories.has('O') && categories.size > 1) this.report('VAT_CATEGORY_O_MIXED', firstLine, this.label[K.vat_category]);
@@ -409,9 +410,10 @@ class DraftBuilder {
    * BG-20, BG-21: the invoice's discount and charge, each with its reason
    * and the VAT rate it belongs to (csv/adjustments.ts), stated once per
    * invoice or repeated identically; refused when a discount would take a
-   * VAT group, or the invoice, below zero.
+   * VAT group, or the invoice, below zero. Without all the lines
+   * (`linesRead` false), only the values themselves are checked.
    */
-  private documentAdjustments(rows: readonly Row[], lines: readonly LineDraft[]): AdjustmentDraft[] {
+  private documentAdjustments(rows: readonly Row[], lines: readonly LineDraft[], linesRead: boolean): AdjustmentDraft[] {
     const groups = vatGroups(lines);
     const rates = groups.map((g) => `${g.rate.toFixed().replace('.', ',')} %`).join(', ');
     const out: AdjustmentDraft[] = [];
@@ -424,10 +426,9 @@ class DraftBuilder {
         this.report(amount.code, value.line, this.label[K[key]], value.raw, amount.params);
         continue;
       }
-      if (!amount.value) continue;
       const rateValue = this.invoiceValue(rows, rateKey);
       const rate = rateValue ? this.parsed(rateValue, rateKey, (raw) => V.parseRate(raw, [...this.seller.allowedVatRates, '0'], this.decimalMark)) : undefined;
-      if (rateValue && !rate) continue;
+      if (!amount.value || (rateValue && !rate) || !linesRead) continue;
       const resolved = resolveVatGroup({ charge, ...amount.value, ...reasonOf(this.invoiceValue(rows, reasonKey)?.raw ?? '', charge) }, rate, groups);
       if (!resolved.ok) {
         const at = resolved.onRate && rateValue ? rateValue : value;

@@ -140,3 +140,14 @@ describe('allowances and charges on invoices of several VAT rates, by hand', () 
     assert.equal(describeIssue(said[5] ?? assert.fail(), 'en'), 'Line 8, column "Remise ligne", value "120": the discount exceeds the amount it applies to (100.00 excl. VAT): the total would be negative.');
   });
 });
+
+describe('allowances and charges among other errors', () => {
+  it('reports a bad discount with the other errors of its invoice, all at once', async () => {
+    const p = await text('Remise;Frais', [`B1;${BUYER};Conseil;-1;100;20 %;-5;abc`, `B1;${BUYER};Support;1;50;20 %;-5;abc`]);
+    assert.deepEqual(errors(p).map((i) => [i.line, i.code, i.column]), [
+      [2, 'QUANTITY_NOT_POSITIVE', 'Quantité'],
+      [2, 'ADJUSTMENT_NEGATIVE', 'Remise'],
+      [2, 'ADJUSTMENT_INVALID', 'Frais'],
+    ]);
+  });
+});
