@@ -9,17 +9,12 @@ import type { CsvIssue } from '../csv/issues.js';
 import type { ColumnKey } from '../csv/columns.js';
 import type { Seller } from '../facturx/seller.js';
 import { brfrCheck } from '../invoice/brfr.js';
-import { computeInvoice } from '../invoice/compute.js';
-import type { Invoice, InvoiceDraft } from '../invoice/model.js';
+import type { Invoice } from '../invoice/model.js';
 
 /** A number that breaks no rule, standing in until the real ones are given. */
 export const PROVISIONAL_NUMBER = 'PROVISIONAL-1';
 
-export function csvRuleIssues(seller: Seller, drafts: readonly InvoiceDraft[], labels: Partial<Record<ColumnKey, string>>): CsvIssue[] {
-  return ruleIssuesOf(seller, drafts.map((d) => computeInvoice(d, PROVISIONAL_NUMBER)), labels);
-}
-
-/** The same, on invoices computed already (with a provisional number: the rules never read it). */
+/** The rules broken by CSV values, on the file's invoices computed with a provisional number (the rules never read it). */
 export function ruleIssuesOf(seller: Seller, invoices: readonly Invoice[], labels: Partial<Record<ColumnKey, string>>): CsvIssue[] {
   const issues: CsvIssue[] = [];
   const seen = new Set<string>();

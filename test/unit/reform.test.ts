@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { validateClient } from '../../src/clients/record.js';
 import { electronicAddressProblem, recogniseAddress } from '../../src/core/eaddress.js';
 import { frenchVatId } from '../../src/core/identifiers.js';
-import { csvRuleIssues } from '../../src/batch/rules.js';
+import { PROVISIONAL_NUMBER, ruleIssuesOf } from '../../src/batch/rules.js';
 import { describeIssue } from '../../src/csv/messages.js';
 import { DEFAULT_LIMITS, readCsv } from '../../src/csv/read.js';
 import { recordsToDrafts } from '../../src/csv/rows.js';
@@ -24,7 +24,7 @@ async function parse(extraHead: string, cells: string[], client = seller()) {
   const text = [`${HEAD};${extraHead};description;quantity;unit_price;vat_rate;vat_category;vat_exemption_reason`, ...cells].join('\n');
   const read = await readCsv(Buffer.from(text));
   const rows = recordsToDrafts(read, client, '2026-11-26', DEFAULT_LIMITS);
-  return { drafts: rows.drafts, issues: [...read.issues, ...rows.issues], rules: csvRuleIssues(client, rows.drafts, rows.labels) };
+  return { drafts: rows.drafts, issues: [...read.issues, ...rows.issues], rules: ruleIssuesOf(client, rows.drafts.map((d) => computeInvoice(d, PROVISIONAL_NUMBER)), rows.labels) };
 }
 const FR = `R1;Boulangerie Martin SAS;${BUYER_SIREN};3 place du Marché;75001;Paris;FR;`;
 const BE = 'R1;Brasserie Van den Bossche SRL;;Rue du Marché 61;1000;Bruxelles;BE;';
