@@ -15,7 +15,7 @@ import { InvoiceService, type Invoice as EeuInvoice } from '@e-invoice-eu/core';
 import PDFDocument from 'pdfkit';
 import { amount, Dec, plain } from '../src/core/money.js';
 import { FACTURX_GUIDELINE, invoiceNotes, paymentTermsText } from '../src/facturx/cii.js';
-import { OPERATION_PROCESS_CODE, sellerLegalInfo, type Seller } from '../src/facturx/seller.js';
+import { sellerLegalInfo, type Seller } from '../src/facturx/seller.js';
 import type { Invoice, PostalAddress } from '../src/invoice/model.js';
 
 export interface EInvoiceEuRun {
@@ -89,7 +89,7 @@ export function toEInvoiceEu(seller: Seller, inv: Invoice): EeuInvoice {
   return {
     'ubl:Invoice': {
       'cbc:CustomizationID': FACTURX_GUIDELINE, // BT-24
-      'cbc:ProfileID': OPERATION_PROCESS_CODE[inv.operationType], // BT-23
+      'cbc:ProfileID': inv.framework, // BT-23
       'cbc:ID': inv.number, // BT-1
       'cbc:IssueDate': inv.issueDate, // BT-2
       'cbc:DueDate': inv.dueDate, // BT-9

@@ -9,12 +9,13 @@ import { failpoint } from '../core/failpoints.js';
 import { hasErrors, sortIssues, type CsvIssue } from '../csv/issues.js';
 import { readCsv, type CsvLimits } from '../csv/read.js';
 import { recordsToDrafts } from '../csv/rows.js';
-import type { ClientRecord } from '../clients/record.js';
+import { DEFAULT_CREDIT_NOTE_PATTERN, type ClientRecord } from '../clients/record.js';
 import { MailbotError } from '../core/errors.js';
 import { computeInvoice } from '../invoice/compute.js';
 import type { Invoice } from '../invoice/model.js';
-import { formatNumber, parsePattern, seriesKey } from '../invoice/numbering.js';
+import { formatNumber, parsePattern, seriesKey, type NumberPattern } from '../invoice/numbering.js';
 import type { SeriesState } from '../store/port.js';
+import { checkReferences, referencedNumbers, type RegisterFacts } from './references.js';
 import { PROVISIONAL_NUMBER, ruleIssuesOf } from './rules.js';
 import type { IssuedInvoice } from './types.js';
 
@@ -27,6 +28,12 @@ export interface PlanInput {
   limits: CsvLimits;
   /** The seller's series before this batch: numbers continue from them. */
   sequencesBefore: Record<string, SeriesState>;
+  /**
+   * What the register knows of the numbers the file refers to (BG-3). A
+   * first plan without it says which numbers it needs (`references`); the
+   * caller reads them from the store and plans again.
+   */
+  register?: RegisterFacts[];
 }
 
 /** An invoice as the register and the reply list it, without its file yet. */
@@ -36,6 +43,8 @@ export interface BatchPlan {
   format: { encoding?: string; delimiter?: string };
   /** Sorted; any error rejects the file. */
   issues: CsvIssue[];
+  /** Set when the file refers to earlier invoices and no register was given: the numbers to look up. */
+  references?: string[];
   /** Set when the file has no error: its invoices, numbered, in number order. */
   numbered?: {
     invoices: Invoice[];
@@ -52,9 +61,13 @@ export async function planBatch(input: PlanInput): Promise<BatchPlan> {
   const format = { ...(read.encoding ? { encoding: read.encoding } : {}), ...(read.delimiter ? { delimiter: read.delimiter } : {}) };
   // Each invoice is computed once: the rules read it with a provisional number, the numbering gives it its own.
   const computed = rows.drafts.map((d) => computeInvoice(d, PROVISIONAL_NUMBER));
-  const issues = sortIssues([...read.issues, ...rows.issues, ...ruleIssuesOf(client, computed, rows.labels)]);
+  const references = referencedNumbers(computed);
+  // Every error at once: the register's verdicts join the others, so a file that refers to earlier invoices is planned twice.
+  if (references.length > 0 && !input.register) return { format, issues: [], references };
+  const checked = checkReferences(computed, input.register ?? [], rows.labels);
+  const issues = sortIssues([...read.issues, ...rows.issues, ...ruleIssuesOf(client, checked.invoices, rows.labels), ...checked.issues]);
   if (hasErrors(issues) || rows.drafts.length === 0) return { format, issues };
-  const numbered = assignNumbers(client, computed, input.sequencesBefore);
+  const numbered = assignNumbers(client, checked.invoices, input.sequencesBefore);
   if (numbered.issues.length > 0) return { format, issues: sortIssues([...issues, ...numbered.issues]) };
   return {
     format,
@@ -73,14 +86,19 @@ function assignNumbers(
   drafts: readonly Invoice[],
   before: Record<string, SeriesState>,
 ): { invoices: Invoice[]; summaries: InvoiceSummary[]; sequences: Record<string, SeriesState>; issues: CsvIssue[] } {
-  const pattern = parsePattern(client.numberPattern);
-  if (!pattern) throw new MailbotError('BAD_PATTERN', `client ${client.id} has an invalid number pattern`);
+  const invoicePattern = parsePattern(client.numberPattern);
+  if (!invoicePattern) throw new MailbotError('BAD_PATTERN', `client ${client.id} has an invalid number pattern`);
+  // Credit notes have a series of their own unless the seller keeps one series for everything.
+  const creditPattern = client.creditNoteSeries === 'invoice' ? invoicePattern : parsePattern(client.creditNotePattern ?? DEFAULT_CREDIT_NOTE_PATTERN);
+  if (!creditPattern) throw new MailbotError('BAD_PATTERN', `client ${client.id} has an invalid credit note pattern`);
+  const patternOf = (inv: Invoice): NumberPattern => (inv.documentType === '381' ? creditPattern : invoicePattern);
   const sequences = structuredClone(before);
   const issues: CsvIssue[] = [];
   const ordered = [...drafts].sort((a, b) => a.issueDate.localeCompare(b.issueDate) || a.firstLine - b.firstLine);
   const invoices: Invoice[] = [];
   const summaries: InvoiceSummary[] = [];
   for (const draft of ordered) {
+    const pattern = patternOf(draft);
     const key = seriesKey(pattern, draft);
     const state = sequences[key] ?? { last: 0, lastIssueDate: '' };
     const committed = before[key];
@@ -101,6 +119,9 @@ function summarise(inv: Invoice): InvoiceSummary {
   return {
     ref: inv.ref,
     number: inv.number, // BT-1
+    ...(inv.documentType && inv.documentType !== '380' ? { documentType: inv.documentType } : {}), // BT-3
+    ...(inv.preceding ? { preceding: inv.preceding.map((p) => ({ number: p.number, ...(p.issueDate ? { issueDate: p.issueDate } : {}), ...(p.credited ? { credited: amount(p.credited) } : {}) })) } : {}), // BG-3
+    ...(inv.totals.prepaidAmount.gt(0) ? { prepaidAmount: amount(inv.totals.prepaidAmount) } : {}), // BT-113
     issueDate: inv.issueDate, // BT-2
     dueDate: inv.dueDate, // BT-9
     buyerName: inv.buyer.name, // BT-44

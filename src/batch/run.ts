@@ -25,6 +25,7 @@ import type { PackedInvoice } from '../work/tasks.js';
 import { InlineWork, type Work } from '../work/pool.js';
 import type { RenderedDocument } from './render.js';
 import { assertMayIssue, IssuingRefusedError } from './issuing.js';
+import { registerFacts } from './references.js';
 import { renderReportCsv } from './report.js';
 import type { BatchRecord, BatchResult, IssuedInvoice } from './types.js';
 
@@ -138,7 +139,14 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
   const work = input.work ?? new InlineWork();
   const sequencesBefore = structuredClone(baseSequences ?? seen.sequences);
   // Reading, validating, numbering and computing run in a worker: a file that exhausts memory costs it, not the daemon.
-  const plan = await work.run('plan', { client, fileName: input.fileName, bytes: input.bytes, today, limits, sequencesBefore });
+  const planInput = { client, fileName: input.fileName, bytes: input.bytes, today, limits, sequencesBefore };
+  let plan = await work.run('plan', planInput);
+  if (plan.references) {
+    // The file refers to earlier invoices: what the register knows of them decides (batch/references.ts).
+    const numbers = plan.references;
+    const register = await store.read(async (tx) => registerFacts(await tx.batches.concerning(client.id, numbers), numbers));
+    plan = await work.run('plan', { ...planInput, register });
+  }
   const issues = plan.issues;
   const format = plan.format as Pick<BatchResult, 'encoding' | 'delimiter'>;
   if (!plan.numbered) {

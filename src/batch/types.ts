@@ -1,9 +1,22 @@
 /** The outcome of one CSV file: plain data, shared by the CLI, the mail replies and the store. */
 import type { CsvIssue } from '../csv/issues.js';
+import type { DocumentType } from '../invoice/documents.js';
+
+/** BG-3 as the register keeps it: the number, its date, and what a credit note credited on it. */
+export interface IssuedReference {
+  number: string; // BT-25
+  issueDate?: string; // BT-26
+  /** On a credit note, the part of its total (incl. VAT) credited on this invoice of the register. */
+  credited?: string;
+}
 
 export interface IssuedInvoice {
   ref: string;
   number: string; // BT-1
+  /** BT-3; absent for a commercial invoice (380), as every invoice before contract v2. */
+  documentType?: DocumentType;
+  preceding?: IssuedReference[]; // BG-3
+  prepaidAmount?: string; // BT-113
   issueDate: string; // BT-2
   dueDate: string; // BT-9
   buyerName: string; // BT-44
@@ -28,7 +41,7 @@ export interface IssuedInvoice {
  * are gone: no buyer, no line, nothing personal; enough to keep the series
  * gapless and to prove which invoice bore each number.
  */
-export type RegisterEntry = Pick<IssuedInvoice, 'number' | 'issueDate' | 'currency' | 'totalExclVat' | 'totalVat' | 'totalInclVat' | 'pdfFile' | 'series' | 'seq' | 'pdfSha256'>;
+export type RegisterEntry = Pick<IssuedInvoice, 'number' | 'documentType' | 'preceding' | 'issueDate' | 'currency' | 'totalExclVat' | 'totalVat' | 'totalInclVat' | 'pdfFile' | 'series' | 'seq' | 'pdfSha256'>;
 
 /** A committed batch as the store keeps it. */
 export interface BatchRecord {
@@ -55,8 +68,12 @@ export interface BatchRecord {
  */
 export function registerOnly(b: BatchRecord, at: string): BatchRecord {
   const keep = (i: IssuedInvoice): IssuedInvoice => {
-    const { number, issueDate, currency, totalExclVat, totalVat, totalInclVat, pdfFile, series, seq, pdfSha256 } = i;
-    const entry: RegisterEntry = { number, issueDate, currency, totalExclVat, totalVat, totalInclVat, pdfFile, ...(series !== undefined ? { series } : {}), ...(seq !== undefined ? { seq } : {}), ...(pdfSha256 ? { pdfSha256 } : {}) };
+    const { number, documentType, preceding, issueDate, currency, totalExclVat, totalVat, totalInclVat, pdfFile, series, seq, pdfSha256 } = i;
+    // The kind of document and what it refers to stay: they say what was credited, replaced or deducted (batch/references.ts).
+    const entry: RegisterEntry = {
+      number, ...(documentType ? { documentType } : {}), ...(preceding ? { preceding } : {}), issueDate, currency, totalExclVat, totalVat, totalInclVat, pdfFile,
+      ...(series !== undefined ? { series } : {}), ...(seq !== undefined ? { seq } : {}), ...(pdfSha256 ? { pdfSha256 } : {}),
+    };
     return { ...entry, ref: '', dueDate: '', buyerName: '', amountDue: totalInclVat, lineCount: 0 };
   };
   return {

@@ -5,13 +5,25 @@
 import { z } from 'zod';
 import { ValidationError } from '../core/errors.js';
 import { EAS_SCHEMES, electronicAddressProblem, normaliseAddress, parseScheme } from '../core/eaddress.js';
-import { compactId, frenchVatId, isBic, isIban, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
+import { compactId, frenchVatId, isBic, isIban, isSepaCreditorId, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
 import { FRENCH_VAT_RATES, isFrenchVatRate } from '../invoice/brfr.js';
 import { numberPatternProblem, parsePattern } from '../invoice/numbering.js';
 
 /** Legal forms French law asks to show next to the name (C. com. R123-237; "EI" since 2022). */
 const LEGAL_FORMS = ['SARL', 'SAS', 'SASU', 'SA', 'EURL', 'EI', 'EIRL', 'SCI', 'SNC', 'SCOP', 'SELARL', 'SELAS', 'SCM', 'SCP', 'GIE', 'SEM', 'SCA', 'ASSOCIATION'];
 const LEGAL_FORM_RE = new RegExp(`(^|[^A-Za-z])(${LEGAL_FORMS.join('|')})([^A-Za-z]|$)`, 'i');
+
+/** Credit notes' own series unless the record says otherwise. */
+export const DEFAULT_CREDIT_NOTE_PATTERN = 'AV-{YYYY}-{SEQ:5}';
+
+/** Whether two patterns can never give the same number: their fixed text differs where both have text. */
+function seriesApart(a: string, b: string): boolean {
+  const sample = (p: string, seq: string) => p.replace(/\{YYYY\}/g, '2026').replace(/\{YY\}/g, '26').replace(/\{MM\}/g, '01').replace(/\{SEQ:\d\}/g, seq);
+  // A number of one pattern never reads as a number of the other: compare their shapes with the sequence as a marker.
+  const shape = (p: string) => sample(p, '#');
+  return shape(a) !== shape(b) && !new RegExp(`^${escape(shape(a)).replace('#', '\\d+')}$`).test(sample(b, '1')) && !new RegExp(`^${escape(shape(b)).replace('#', '\\d+')}$`).test(sample(a, '1'));
+}
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export const DEFAULT_VAT_RATES = ['20', '10', '5.5', '2.1', '0'] as const;
 export const DEFAULT_LATE_PENALTY_FR =
@@ -70,6 +82,15 @@ export const clientInputSchema = z
     shareCapital: decimalString.optional(),
     rcsCity: trimmed.min(1).max(60).optional(),
     numberPattern: trimmed.default('{YYYY}-{SEQ:5}').refine((p) => parsePattern(p) !== null, 'a pattern with one {SEQ:n} (n = 1 to 9), optional {YYYY} {YY} {MM}, and letters, digits, - _ . / around them'),
+    /**
+     * Credit notes (381) number in a series of their own (the default,
+     * `creditNotePattern`, e.g. AV-2026-00001) or in the invoice series
+     * (`creditNoteSeries: "invoice"`); gapless and chronological either way.
+     */
+    creditNoteSeries: z.enum(['own', 'invoice']).optional(),
+    creditNotePattern: trimmed.refine((p) => parsePattern(p) !== null, 'a pattern with one {SEQ:n} (n = 1 to 9), optional {YYYY} {YY} {MM}, and letters, digits, - _ . / around them').optional(),
+    /** BT-90: the seller's SEPA creditor identifier (ICS), needed for invoices paid by direct debit. */
+    sepaCreditorId: z.string().transform(compactId).refine(isSepaCreditorId, 'a SEPA creditor identifier (ICS) such as FR72ZZZ123456, with a valid key').optional(),
     language: z.enum(['fr', 'en']).default('fr'),
     defaultOperationType: z.enum(['goods', 'services', 'mixed']).default('services'),
     electronicAddress: electronicAddressSchema.optional(),
@@ -101,6 +122,13 @@ export const clientInputSchema = z
     });
     const patternProblem = numberPatternProblem(c.numberPattern);
     if (patternProblem) ctx.addIssue({ code: 'custom', path: ['numberPattern'], message: patternProblem });
+    if ((c.creditNoteSeries ?? 'own') === 'own') {
+      const creditPattern = c.creditNotePattern ?? DEFAULT_CREDIT_NOTE_PATTERN;
+      const creditProblem = numberPatternProblem(creditPattern);
+      if (creditProblem) ctx.addIssue({ code: 'custom', path: ['creditNotePattern'], message: creditProblem });
+      // Two kinds of document in one series would each see gaps where the other took numbers.
+      if (!seriesApart(c.numberPattern, creditPattern)) ctx.addIssue({ code: 'custom', path: ['creditNotePattern'], message: 'must give numbers the invoice pattern never gives (e.g. AV-{YYYY}-{SEQ:5}), or set creditNoteSeries to "invoice"' });
+    }
     if (c.vatRegime === 'franchise' && !c.vatId) {
       // EN 16931 BR-E-2 needs a seller VAT id (or tax registration) on category E invoices.
       ctx.addIssue({ code: 'custom', path: ['vatId'], message: 'required even under franchise en base: EN 16931 (BR-E-2) asks for the seller VAT id on exempt invoices' });

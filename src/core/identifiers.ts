@@ -99,6 +99,29 @@ export function isIban(value: string): boolean {
   return remainder === 1;
 }
 
+/**
+ * SEPA creditor identifier (BT-90; EPC262-08 §5.3): country, two check
+ * digits, a 3-character business code the check ignores, then the national
+ * identifier; the check digits are ISO 7064 mod 97-10 over the national
+ * identifier and the country, as for an IBAN. A French ICS reads
+ * "FR72ZZZ123456"; the EPC test identifier is "DE98ZZZ09999999999".
+ */
+export function isSepaCreditorId(value: string): boolean {
+  const v = compactId(value);
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{3}[A-Z0-9]{1,28}$/.test(v)) return false;
+  return mod97(`${v.slice(7)}${v.slice(0, 4)}`) === 1;
+}
+
+function mod97(text: string): number {
+  let remainder = 0;
+  for (const ch of text) {
+    const code = ch.charCodeAt(0);
+    const chunk = code >= 65 ? String(code - 55) : ch;
+    for (const digit of chunk) remainder = (remainder * 10 + (digit.charCodeAt(0) - 48)) % 97;
+  }
+  return remainder;
+}
+
 /** BIC (ISO 9362): 4 letters bank, 2 letters country, 2 location, optional 3 branch. */
 export function isBic(value: string): boolean {
   return /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(compactId(value));

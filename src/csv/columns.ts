@@ -66,6 +66,14 @@ export const COLUMN_KEYS = [
   'order_line_ref',
   'buyer_accounting_ref',
   'currency',
+  'exchange_rate',
+  'document_type',
+  'preceding_invoice',
+  'preceding_invoice_date',
+  'prepaid_amount',
+  'payment_means',
+  'mandate_reference',
+  'debited_account',
   'note',
 ] as const;
 export type ColumnKey = (typeof COLUMN_KEYS)[number];
@@ -126,6 +134,17 @@ export const COLUMNS: readonly ColumnDef[] = [
   { key: 'order_line_ref', aliases: ['ligne_commande', 'numero_ligne_commande'], scope: 'line', bt: 'BT-132' },
   { key: 'buyer_accounting_ref', aliases: ['compte_comptable', 'reference_comptable'], scope: 'invoice', bt: 'BT-19' },
   { key: 'currency', aliases: ['devise', 'monnaie'], scope: 'invoice', bt: 'BT-5' },
+  // BT-111 comes from it when BT-5 is not EUR: EUR per one unit of the invoice currency.
+  { key: 'exchange_rate', aliases: ['taux_de_change', 'taux_change', 'fx_rate'], scope: 'invoice', bt: 'BT-111' },
+  // Contract v2, "Documents": the kind of document and what it refers to (documents.ts).
+  { key: 'document_type', aliases: ['type_document', 'type_de_document', 'type_piece', 'document_type_code', 'invoice_type_code', 'type_facture'], scope: 'invoice', bt: 'BT-3' },
+  { key: 'preceding_invoice', aliases: ['facture_origine', 'facture_d_origine', 'ref_facture_origine', 'facture_annulee', 'invoice_reference_original', 'preceding_invoice_reference', 'original_invoice'], scope: 'invoice', bt: 'BT-25' },
+  { key: 'preceding_invoice_date', aliases: ['date_facture_origine', 'original_invoice_date', 'preceding_invoice_issue_date'], scope: 'invoice', bt: 'BT-26' },
+  { key: 'prepaid_amount', aliases: ['acompte_verse', 'deja_paye', 'montant_deja_paye', 'paid_amount', 'prepaid'], scope: 'invoice', bt: 'BT-113' },
+  // Contract v2, "Payment and items": BG-16.
+  { key: 'payment_means', aliases: ['mode_paiement', 'moyen_de_paiement', 'mode_de_reglement', 'reglement', 'payment_method', 'payment_means_code'], scope: 'invoice', bt: 'BT-81' },
+  { key: 'mandate_reference', aliases: ['reference_mandat', 'rum', 'mandate_id'], scope: 'invoice', bt: 'BT-89' },
+  { key: 'debited_account', aliases: ['iban_debiteur', 'compte_debite', 'debtor_iban'], scope: 'invoice', bt: 'BT-91' },
   { key: 'note', aliases: ['commentaire', 'mention', 'remarque_facture'], scope: 'invoice', bt: 'BT-22' },
 ];
 

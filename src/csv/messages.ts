@@ -5,7 +5,7 @@
 import { displayAmount, displayDate, displayDecimal, displayPercent, displayPeriod } from '../core/format.js';
 import { ruleText } from '../invoice/brfr.js';
 import type { CsvIssue, IssueCode } from './issues.js';
-import { NOT_YET_MESSAGES } from './messages-not-yet.js';
+import { DOCUMENT_MESSAGES } from './messages-documents.js';
 
 export type Lang = 'fr' | 'en';
 type Text = (p: Record<string, string>) => string;
@@ -17,7 +17,7 @@ const count = (n: string | undefined, lang: Lang) => displayDecimal(n ?? '0', la
 export type MessageTable<C extends IssueCode> = Record<C, Record<Lang, Text>>;
 
 const MESSAGES: MessageTable<IssueCode> = {
-  ...NOT_YET_MESSAGES,
+  ...DOCUMENT_MESSAGES,
   FILE_EMPTY: { fr: () => 'le fichier est vide : il faut une ligne d’en-tête puis une ligne par ligne de facture.', en: () => 'the file is empty: it needs a header line, then one row per invoice line.' },
   FILE_BINARY: { fr: () => 'ce fichier n’est pas un fichier texte CSV. Enregistrez votre tableau au format CSV.', en: () => 'this is not a CSV text file. Save your spreadsheet as CSV.' },
   FILE_SPREADSHEET: {

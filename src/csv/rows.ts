@@ -19,11 +19,11 @@ import { lineNet, parseAdjustment, resolveVatGroup, sameAdjustment, vatGroups } 
 import { COLUMN_KEYS, COLUMNS, REQUIRED_COLUMNS, columnForHeader, type ColumnKey } from './columns.js';
 import type { CsvIssue, IssueCode } from './issues.js';
 import { looksLikeMoney } from './money-header.js';
-import { notYetColumn, notYetValueProblem, type NotYetColumn } from './not-yet.js';
+import { readDocumentFields } from './documents.js';
 import type { CsvLimits, RawRecord, ReadResult } from './read.js';
 import * as V from './values.js';
 
-export type SellerTerms = Pick<ClientRecord, 'vatRegime' | 'allowedVatRates' | 'paymentTermsDays' | 'defaultOperationType'>;
+export type SellerTerms = Pick<ClientRecord, 'vatRegime' | 'allowedVatRates' | 'paymentTermsDays' | 'defaultOperationType'> & Partial<Pick<ClientRecord, 'sepaCreditorId'>>;
 
 /** The mention French law requires for a seller under franchise en base (CGI art. 293 B). */
 export const FRANCHISE_REASON = 'TVA non applicable, art. 293 B du CGI';
@@ -51,8 +51,6 @@ interface Row {
   values: string[];
   /** Columns whose value was refused already (too long): failed, never reported again as missing. */
   rejected?: ColumnKey[];
-  /** A value of a v2 column the bot cannot honour yet: its invoice is never built, even at another price. */
-  notYet?: true;
 }
 
 /** A value with where it came from, for invoice-level fields. */
@@ -93,8 +91,6 @@ class DraftBuilder {
   private decimalMark?: V.DecimalMark;
   /** Columns without a header: values under them are ignored, and said so once (COLUMN_UNNAMED). */
   private readonly unnamed: number[] = [];
-  /** v2 columns whose values are checked on each row (not-yet.ts): a value that would change the document is refused. */
-  private readonly notYet: { position: number; label: string; column: NotYetColumn }[] = [];
   /** Lines the current invoice's invoice-level values came from. */
   private origins: Partial<Record<ColumnKey, number>> = {};
 
@@ -111,7 +107,7 @@ class DraftBuilder {
         return;
       }
       const def = columnForHeader(label);
-      if (!def) this.unknownColumn(label, i);
+      if (!def) this.unknownColumn(label);
       else if (this.has(def.key)) this.report('COLUMN_DUPLICATE', header.line, label, undefined, { first: this.label[K[def.key]] ?? '' });
       else {
         this.position[K[def.key]] = i;
@@ -129,14 +125,12 @@ class DraftBuilder {
   }
 
   /**
-   * A header that names no contract column. A v2 column not implemented yet
-   * is checked value by value; an unknown column that looks like money is
-   * refused; any other is ignored with a warning.
+   * A header that names no contract column: refused when it looks like
+   * money (ignored, it could change a price the client meant), ignored with
+   * a warning otherwise.
    */
-  private unknownColumn(label: string, position: number): void {
-    const column = notYetColumn(label);
-    if (column) this.notYet.push({ position, label, column });
-    else if (looksLikeMoney(label)) this.report('COLUMN_AMOUNT_UNKNOWN', this.header.line, label);
+  private unknownColumn(label: string): void {
+    if (looksLikeMoney(label)) this.report('COLUMN_AMOUNT_UNKNOWN', this.header.line, label);
     else this.warn('COLUMN_UNKNOWN', this.header.line, label);
   }
 
@@ -233,15 +227,7 @@ class DraftBuilder {
       this.report('ROW_EXTRA_FIELDS', rec.line, undefined, rec.fields.slice(width, filled).join(' '), { expected: String(width), found: String(filled) });
       return { line: rec.line, values: values.fill(''), rejected: this.present.map((k) => COLUMN_KEYS[k] as ColumnKey) };
     }
-    const row: Row = rejected ? { line: rec.line, values, rejected } : { line: rec.line, values };
-    for (const { position, label, column } of this.notYet) {
-      const raw = rec.fields[position]?.trim() ?? '';
-      const problem = raw === '' ? undefined : notYetValueProblem(column, raw, this.decimalMark);
-      if (!problem) continue;
-      this.report(problem.code, rec.line, label, raw, problem.params);
-      row.notYet = true;
-    }
-    return row;
+    return rejected ? { line: rec.line, values, rejected } : { line: rec.line, values };
   }
 
   /** An invoice-level value: the first one given; a later line that differs is an error. */
@@ -280,7 +266,7 @@ class DraftBuilder {
     const firstLine = rows[0]?.line ?? 0;
     this.ok = true;
     this.origins = {};
-    let valid = !rows.some((r) => r.notYet);
+    let valid = true;
 
     // Dates (BT-2, BT-9, BT-72), nature of the operation, currency (BT-5).
     const issued = this.invoiceValue(rows, 'issue_date');
@@ -336,6 +322,14 @@ class DraftBuilder {
       ...(electronicAddress ? { electronicAddress } : {}),
     };
     const deliverTo = this.deliverTo(rows, buyer.address, firstLine);
+    // BT-3, BG-3, BT-113, BG-16, BT-111 (contract v2).
+    const documentFields = readDocumentFields(
+      {
+        value: (key) => this.invoiceValue(rows, key),
+        report: (code, at, key, params) => this.report(code, at.line, this.label[K[key]], at.raw, params),
+      },
+      { firstLine, issueDate, currency, decimalMark: this.decimalMark, creditorId: this.seller.sepaCreditorId },
+    );
     valid &&= this.ok;
 
     // Lines (BG-25). One exemption reason per VAT category on an invoice: BT-120 sits on the breakdown (BG-23).
@@ -376,6 +370,7 @@ class DraftBuilder {
     return {
       ref,
       firstLine,
+      ...documentFields,
       issueDate,
       dueDate,
       serviceDate,
@@ -686,6 +681,10 @@ const SAME_VALUE: Partial<Record<ColumnKey, (a: string, b: string) => boolean>> 
   buyer_country: sameParsed(V.parseCountry),
   delivery_country: sameParsed(V.parseCountry),
   currency: sameParsed(V.parseCurrency),
+  prepaid_amount: sameNumber,
+  exchange_rate: sameNumber,
+  preceding_invoice_date: sameParsed(V.parseDate),
+  debited_account: sameId,
   buyer_email: (a, b) => a.trim().toLowerCase() === b.trim().toLowerCase(),
 };
 

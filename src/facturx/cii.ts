@@ -3,19 +3,18 @@
  * (guideline urn:cen.eu:en16931:2017). Element order follows the CII schema;
  * comments name the EN 16931 business term of each element.
  */
-import { displayDate } from '../core/format.js';
 import { amount, Dec, plain } from '../core/money.js';
 import { xmlEscape as x } from '../core/text.js';
 import type { AllowanceCharge, Invoice, Period, PostalAddress } from '../invoice/model.js';
 import type { ElectronicAddress } from '../core/eaddress.js';
 import {
-  NO_DISCOUNT_FR, OPERATION_LABEL_FR, OPERATION_PROCESS_CODE, RECOVERY_INDEMNITY_FR, VAT_ON_DEBITS_DUE_DATE_CODE, VAT_ON_DEBITS_FR,
+  NO_DISCOUNT_FR, OPERATION_LABEL_FR, RECOVERY_INDEMNITY_FR, VAT_ON_DEBITS_DUE_DATE_CODE, VAT_ON_DEBITS_FR,
   sellerElectronicAddress, sellerLegalInfo, vatOnDebitsApplies, type Seller,
 } from './seller.js';
+import { paymentMeansXml, paymentTermsText } from './payment.js';
 
+export { paymentTermsText };
 export const FACTURX_GUIDELINE = 'urn:cen.eu:en16931:2017';
-/** BT-3: commercial invoice (UNTDID 1001), one of the types BR-FR-04 allows. */
-export const INVOICE_TYPE_CODE = '380';
 
 const date102 = (iso: string) => `<udt:DateTimeString format="102">${iso.replaceAll('-', '')}</udt:DateTimeString>`;
 
@@ -85,10 +84,6 @@ export function invoiceNotes(seller: Seller, inv: Invoice): { content: string; s
   return notes;
 }
 
-export function paymentTermsText(inv: Invoice): string {
-  return `Paiement par virement à réception, au plus tard le ${displayDate(inv.dueDate, 'fr')}.`;
-}
-
 export function renderCii(seller: Seller, inv: Invoice): string {
   const notSubject = inv.vat.some((v) => v.category === 'O'); // BR-O-2..4: no VAT ids at all
   const intraCommunity = inv.vat.some((v) => v.category === 'K'); // BR-IC-12: deliver-to country
@@ -101,12 +96,12 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     ' xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">',
     '<rsm:ExchangedDocumentContext>',
     // BT-23 business process: the French reform's "cadre de facturation".
-    `<ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>${OPERATION_PROCESS_CODE[inv.operationType]}</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter>`,
+    `<ram:BusinessProcessSpecifiedDocumentContextParameter><ram:ID>${inv.framework}</ram:ID></ram:BusinessProcessSpecifiedDocumentContextParameter>`,
     `<ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>${FACTURX_GUIDELINE}</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter>`, // BT-24
     '</rsm:ExchangedDocumentContext>',
     '<rsm:ExchangedDocument>',
     `<ram:ID>${x(inv.number)}</ram:ID>`, // BT-1
-    `<ram:TypeCode>${INVOICE_TYPE_CODE}</ram:TypeCode>`, // BT-3
+    `<ram:TypeCode>${inv.documentType ?? '380'}</ram:TypeCode>`, // BT-3, UNTDID 1001 (BR-FR-04)
     `<ram:IssueDateTime>${date102(inv.issueDate)}</ram:IssueDateTime>`, // BT-2
   );
   for (const n of invoiceNotes(seller, inv)) out.push(note(n.content, n.subjectCode)); // BG-1
@@ -175,16 +170,14 @@ export function renderCii(seller: Seller, inv: Invoice): string {
   out.push('</ram:ApplicableHeaderTradeDelivery>');
 
   // BG-16 payment, BG-23 VAT breakdown, BG-22 totals.
+  const means = inv.payment?.code ?? '58';
   out.push(
     '<ram:ApplicableHeaderTradeSettlement>',
+    means === '59' && seller.sepaCreditorId ? `<ram:CreditorReferenceID>${x(seller.sepaCreditorId)}</ram:CreditorReferenceID>` : '', // BT-90
     `<ram:PaymentReference>${x(inv.number)}</ram:PaymentReference>`, // BT-83
+    inv.totals.taxTotalEur ? '<ram:TaxCurrencyCode>EUR</ram:TaxCurrencyCode>' : '', // BT-6 (BR-FR-CO-12)
     `<ram:InvoiceCurrencyCode>${inv.currency}</ram:InvoiceCurrencyCode>`, // BT-5
-    '<ram:SpecifiedTradeSettlementPaymentMeans>',
-    '<ram:TypeCode>58</ram:TypeCode>', // BT-81: SEPA credit transfer
-    '<ram:Information>Virement SEPA</ram:Information>', // BT-82
-    `<ram:PayeePartyCreditorFinancialAccount><ram:IBANID>${seller.iban}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount>`, // BT-84
-    `<ram:PayeeSpecifiedCreditorFinancialInstitution><ram:BICID>${seller.bic}</ram:BICID></ram:PayeeSpecifiedCreditorFinancialInstitution>`, // BT-86
-    '</ram:SpecifiedTradeSettlementPaymentMeans>',
+    paymentMeansXml(seller, inv), // BG-16
   );
   const debits = vatOnDebitsApplies(seller, inv);
   for (const v of inv.vat) {
@@ -209,6 +202,7 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     '<ram:SpecifiedTradePaymentTerms>',
     `<ram:Description>${x(paymentTermsText(inv))}</ram:Description>`, // BT-20
     `<ram:DueDateDateTime>${date102(inv.dueDate)}</ram:DueDateDateTime>`, // BT-9
+    inv.payment?.mandateRef ? `<ram:DirectDebitMandateID>${x(inv.payment.mandateRef)}</ram:DirectDebitMandateID>` : '', // BT-89
     '</ram:SpecifiedTradePaymentTerms>',
     '<ram:SpecifiedTradeSettlementHeaderMonetarySummation>',
     `<ram:LineTotalAmount>${amount(t.lineTotal)}</ram:LineTotalAmount>`, // BT-106
@@ -216,9 +210,13 @@ export function renderCii(seller: Seller, inv: Invoice): string {
     inv.allowanceCharges.some((a) => !a.charge) ? `<ram:AllowanceTotalAmount>${amount(t.allowanceTotal)}</ram:AllowanceTotalAmount>` : '', // BT-107
     `<ram:TaxBasisTotalAmount>${amount(t.taxBasisTotal)}</ram:TaxBasisTotalAmount>`, // BT-109
     `<ram:TaxTotalAmount currencyID="${inv.currency}">${amount(t.taxTotal)}</ram:TaxTotalAmount>`, // BT-110
+    t.taxTotalEur ? `<ram:TaxTotalAmount currencyID="EUR">${amount(t.taxTotalEur)}</ram:TaxTotalAmount>` : '', // BT-111
     `<ram:GrandTotalAmount>${amount(t.grandTotal)}</ram:GrandTotalAmount>`, // BT-112
+    t.prepaidAmount.gt(0) ? `<ram:TotalPrepaidAmount>${amount(t.prepaidAmount)}</ram:TotalPrepaidAmount>` : '', // BT-113
     `<ram:DuePayableAmount>${amount(t.duePayable)}</ram:DuePayableAmount>`, // BT-115
     '</ram:SpecifiedTradeSettlementHeaderMonetarySummation>',
+    // BG-3: BT-25 with BT-26 (BR-FR-CO-04, BR-FR-CO-05 ask for the date).
+    ...(inv.preceding ?? []).map((p) => `<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>${x(p.number)}</ram:IssuerAssignedID>${p.issueDate ? `<ram:FormattedIssueDateTime><qdt:DateTimeString format="102">${p.issueDate.replaceAll('-', '')}</qdt:DateTimeString></ram:FormattedIssueDateTime>` : ''}</ram:InvoiceReferencedDocument>`),
     inv.buyerAccountingRef ? `<ram:ReceivableSpecifiedTradeAccountingAccount><ram:ID>${x(inv.buyerAccountingRef)}</ram:ID></ram:ReceivableSpecifiedTradeAccountingAccount>` : '', // BT-19
     '</ram:ApplicableHeaderTradeSettlement>',
     '</rsm:SupplyChainTradeTransaction>',

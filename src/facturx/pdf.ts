@@ -10,7 +10,9 @@ import { displayAmount, displayDate, displayDecimal, displayMoney, displayPercen
 import type { Dec } from '../core/money.js';
 import type { Invoice } from '../invoice/model.js';
 import { electronicAddressLine, serviceDateLabel, vatLabel } from '../invoice/wording.js';
-import { invoiceNotes, paymentTermsText } from './cii.js';
+import { invoiceNotes } from './cii.js';
+import { paymentLines } from './payment.js';
+import { documentTitle, referenceLead } from '../invoice/documents.js';
 import { drawable, loadFonts } from './fonts.js';
 import { sellerElectronicAddress, sellerLegalInfo, type Seller } from './seller.js';
 import { adjustmentLabel } from '../invoice/allowances.js';
@@ -79,11 +81,18 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   doc.text(t(sellerLines.join('\n')), PAGE.margin, doc.y + 2, { width: 300 });
   const sellerBottom = doc.y;
 
-  font(true, 20).fillColor('black').text('FACTURE', PAGE.margin + 300, y, { width: CONTENT_W - 300, align: 'right' });
+  // The kind of document (BT-3) in words; the longer titles in a smaller size, on one line.
+  const title = documentTitle(inv.documentType, 'fr');
+  font(true, title.length > 12 ? 13 : 20).fillColor('black').text(title, PAGE.margin + 300, y, { width: CONTENT_W - 300, align: 'right' });
   font(false, 9);
   const meta: [string, string][] = [
     ['N°', inv.number],
     ["Date d'émission", displayDate(inv.issueDate, 'fr')],
+    // BG-3: what the document credits, replaces or deducts, with each date (BT-25, BT-26).
+    ...(inv.preceding ?? []).flatMap((p) => [
+      [referenceLead(inv.documentType, 'fr'), p.number] as [string, string],
+      ...(p.issueDate ? [[inv.documentType === '380' ? "Date de l'acompte" : 'Date de la facture', displayDate(p.issueDate, 'fr')] as [string, string]] : []),
+    ]),
     [serviceDateLabel(inv.operationType, 'fr'), displayDate(inv.serviceDate, 'fr')], // BT-72
     ...(inv.period ? [['Période', displayPeriod(inv.period, 'fr')] as [string, string]] : []), // BG-14
     ["Date d'échéance", displayDate(inv.dueDate, 'fr')],
@@ -91,7 +100,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   if (inv.purchaseOrder) meta.push(['Bon de commande', inv.purchaseOrder]);
   if (inv.buyerReference) meta.push(['Référence acheteur', inv.buyerReference]);
   if (inv.buyerAccountingRef) meta.push(['Compte comptable', inv.buyerAccountingRef]); // BT-19
-  let my = y + 28;
+  let my = Math.max(y + 28, doc.y + 6);
   for (const [label, value] of meta) {
     font(false, 9).fillColor(GREY).text(t(label), PAGE.margin + 300, my, { width: 100 });
     font(true, 9).fillColor('black').text(t(value, true), PAGE.margin + 400, my, { width: CONTENT_W - 400, align: 'right' });
@@ -211,16 +220,20 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   }
   const tx = PAGE.margin + 300;
   const tw = CONTENT_W - 300;
+  // A credit note asks for nothing: its bottom line is what the buyer is credited.
+  const DUE_LABEL = inv.documentType === '381' ? 'Montant crédité' : 'Net à payer';
   const totals: [string, Dec, boolean][] = [
     ...(adjustments.length > 0 ? [['Total des lignes HT', inv.totals.lineTotal, false] as [string, Dec, boolean], ...adjustments] : []),
     ['Total HT', inv.totals.taxBasisTotal, false],
     ['Total TVA', inv.totals.taxTotal, false],
     ['Total TTC', inv.totals.grandTotal, true],
-    ['Net à payer', inv.totals.duePayable, true],
+    // BT-113: deposits or payments already received, deducted from what is due.
+    ...(inv.totals.prepaidAmount.gt(0) ? [['Déjà versé', inv.totals.prepaidAmount.neg(), false] as [string, Dec, boolean]] : []),
+    [DUE_LABEL, inv.totals.duePayable, true],
   ];
   let ty = y;
   for (const [label, value, strong] of totals) {
-    if (label === 'Net à payer') {
+    if (label === DUE_LABEL) {
       doc.rect(tx, ty - 3, tw, 18).fill('#eeeeee');
     }
     font(strong, strong ? 10 : 9).fillColor('black');
@@ -231,10 +244,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
 
   // Payment (BG-16) and mentions (BG-1): the same texts as the XML notes.
   const exemptions = inv.vat.filter((v) => v.exemptionReason).map((v) => `${v.exemptionReason}${v.exemptionCode ? ` (${v.exemptionCode})` : ''}`);
-  const payment = [
-    `Règlement par virement SEPA — IBAN : ${formatIban(seller.iban)} — BIC : ${seller.bic}`,
-    `Référence de paiement : ${inv.number}. ${paymentTermsText(inv)}`,
-  ];
+  const payment = paymentLines(seller, inv, formatIban);
   const mentions = [
     ...exemptions.filter((e) => !e.startsWith('TVA non applicable')),
     ...invoiceNotes(seller, inv)

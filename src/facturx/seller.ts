@@ -13,7 +13,7 @@ export type Seller = Pick<
   | 'legalName' | 'siren' | 'siret' | 'vatId' | 'address' | 'iban' | 'bic' | 'vatRegime' | 'paymentTermsDays'
   | 'latePenaltyText' | 'shareCapital' | 'rcsCity' | 'language'
 > &
-  Partial<Pick<ClientRecord, 'electronicAddress' | 'vatOnDebits'>>;
+  Partial<Pick<ClientRecord, 'electronicAddress' | 'vatOnDebits' | 'sepaCreditorId'>>;
 
 /**
  * BT-34: the record's address, or by default the seller's address in the
@@ -51,5 +51,3 @@ export const RECOVERY_INDEMNITY_FR = "Indemnité forfaitaire pour frais de recou
 export const NO_DISCOUNT_FR = "Pas d'escompte pour paiement anticipé.";
 
 export const OPERATION_LABEL_FR = { goods: 'Livraison de biens', services: 'Prestation de services', mixed: 'Opération mixte (biens et services)' } as const;
-/** French reform "cadre de facturation" carried in BT-23: B1 goods, S1 services, M1 mixed. */
-export const OPERATION_PROCESS_CODE = { goods: 'B1', services: 'S1', mixed: 'M1' } as const;

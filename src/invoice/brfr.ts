@@ -3,13 +3,13 @@
  * syntax) that apply to what this bot generates, checked in code before a
  * batch commits, beside the EN 16931 rules of selfcheck.ts.
  *
- * BT-3 is always 380, a code BR-FR-04 allows (cii.ts). Rules about
- * elements the bot never writes are not here: attachments
+ * BT-3 is 380, 381, 384 or 386, codes BR-FR-04 allows (documents.ts).
+ * Rules about elements the bot never writes are not here: attachments
  * (BR-FR-17/18), the BAR note (BR-FR-11/20/31; without it BR-FR-21/22 do
  * not fire, yet the 0225 addresses written still start with the party's
  * SIREN), private ids 0224 (BR-FR-24/26), item attributes (BR-FR-27/28),
- * invoiced objects (BR-FR-29/30), credit notes, corrective and down-payment
- * invoices (BR-FR-CO-03/04/05/08/09), single taxable persons
+ * invoiced objects (BR-FR-29/30), the global-discount credit note 262
+ * (BR-FR-CO-03), single taxable persons
  * (BR-FR-CO-14/15), multi-vendor and bi-directional invoices (BR-FR-MV-*,
  * BR-FR-BD-*), allowances and charges.
  *
@@ -22,7 +22,7 @@ import { displayPercent } from '../core/format.js';
 import { Dec, amount, plain } from '../core/money.js';
 import type { ColumnKey } from '../csv/columns.js';
 import { invoiceNotes } from '../facturx/cii.js';
-import { OPERATION_PROCESS_CODE, sellerElectronicAddress, type Seller } from '../facturx/seller.js';
+import { sellerElectronicAddress, type Seller } from '../facturx/seller.js';
 import type { Invoice } from './model.js';
 import { MAX_NUMBER_LENGTH, NUMBER_CHARS } from './numbering.js';
 
@@ -79,7 +79,21 @@ export function brfrCheck(seller: Seller, inv: Invoice, notes = invoiceNotes(sel
   rule('BR-FR-03', validDate(inv.dueDate), 'due date (BT-9) between 2000 and 2099', { line: at('due_date'), column: inv.origins?.due_date ? 'due_date' : 'issue_date', value: inv.dueDate });
   rule('BR-FR-03', validDate(inv.serviceDate), 'delivery date (BT-72) between 2000 and 2099', { line: at('service_date'), column: 'service_date', value: inv.serviceDate });
   rule('BR-FR-CO-07', inv.dueDate >= inv.issueDate, 'due date (BT-9) not before the issue date (BT-2)', { line: at('due_date'), column: 'due_date', value: inv.dueDate });
-  rule('BR-FR-08', FRAMEWORKS.has(OPERATION_PROCESS_CODE[inv.operationType]), 'billing framework (BT-23) from the reform list');
+  rule('BR-FR-08', FRAMEWORKS.has(inv.framework), 'billing framework (BT-23) from the reform list');
+  rule('BR-FR-04', ['380', '381', '384', '386'].includes(inv.documentType ?? '380'), 'document type (BT-3) from the reform list');
+
+  // Credit notes, corrective invoices, deposits, invoices already paid (BR-FR-CO-04, -05, -08, -09).
+  const type = inv.documentType ?? '380';
+  const refs = inv.preceding ?? [];
+  // The file's own checks answer these first, in their words (PRECEDING_REQUIRED, PRECEDING_ONE_ONLY, PRECEDING_NOT_FOUND): here they guard the commit.
+  if (type === '384') rule('BR-FR-CO-04', refs.length === 1 && Boolean(refs[0]?.issueDate), 'a corrective invoice (384) names exactly one preceding invoice (BT-25) with its date (BT-26)');
+  if (type === '381') rule('BR-FR-CO-05', refs.length >= 1 && refs.every((r) => Boolean(r.issueDate)), 'a credit note (381) names at least one preceding invoice (BT-25) with its date (BT-26)');
+  const frameworkKind = inv.framework.slice(1);
+  rule('BR-FR-CO-08', !(frameworkKind === '4' && type === '386'), 'a final invoice after deposits (B4/S4/M4) is not a deposit invoice (386)');
+  if (frameworkKind === '2') {
+    const paid = { line: at('prepaid_amount'), column: 'prepaid_amount' as const, value: amount(inv.totals.prepaidAmount) };
+    rule('BR-FR-CO-09', inv.totals.prepaidAmount.eq(inv.totals.grandTotal) && inv.totals.duePayable.isZero() && Boolean(inv.dueDate), 'already paid (B2/S2/M2): BT-113 = BT-112, BT-115 = 0 and BT-9 present', paid);
+  }
 
   // BR-FR-05 / BR-FR-06: the payment mentions, each exactly once; the tax mention at most once.
   const count = (code: string) => notes.filter((n) => n.subjectCode === code).length;
@@ -102,8 +116,9 @@ export function brfrCheck(seller: Seller, inv: Invoice, notes = invoiceNotes(sel
   rule('BR-FR-12', Boolean(buyerAddress), 'buyer electronic address (BT-49) present', addressSource);
   if (buyerAddress) checkAddress(v, 'BT-49', buyerAddress, inv.buyer.siren, addressSource);
 
-  // BR-FR-CO-12: an invoice in another currency needs the VAT in euros (BT-6, BT-111), which this bot does not write.
-  rule('BR-FR-CO-12', inv.currency === 'EUR', `invoice currency (BT-5) EUR; ${inv.currency} would need the VAT total in euros (BT-6, BT-111)`, { line: at('currency'), column: 'currency', value: inv.currency });
+  // BR-FR-CO-12: an invoice in another currency states its VAT in euros too (BT-6 = EUR, BT-111).
+  rule('BR-FR-CO-12', inv.currency === 'EUR' || Boolean(inv.totals.taxTotalEur), `invoice currency (BT-5) ${inv.currency}: the VAT total in euros (BT-6, BT-111) is present`, { line: at('currency'), column: 'currency', value: inv.currency });
+  if (inv.totals.taxTotalEur) rule('BR-FR-DEC-01', fitsDecimal(amount(inv.totals.taxTotalEur), 19, 2, true), `BT-111 ${amount(inv.totals.taxTotalEur)} with at most 19 digits`, { line: at('exchange_rate'), column: 'exchange_rate', value: inv.exchangeRate ? plain(inv.exchangeRate) : '' });
 
   // Lines: categories (BR-FR-15), rates (BR-FR-16, BR-FR-DEC-04), quantities (BR-FR-DEC-02), prices (BR-FR-DEC-03), nets (BR-FR-DEC-01).
   for (const l of inv.lines) {
@@ -134,7 +149,7 @@ export function brfrCheck(seller: Seller, inv: Invoice, notes = invoiceNotes(sel
     }
   }
   const t = inv.totals;
-  for (const [term, value] of [['BT-106', t.lineTotal], ['BT-109', t.taxBasisTotal], ['BT-110', t.taxTotal], ['BT-112', t.grandTotal], ['BT-115', t.duePayable]] as const) {
+  for (const [term, value] of [['BT-106', t.lineTotal], ['BT-109', t.taxBasisTotal], ['BT-110', t.taxTotal], ['BT-112', t.grandTotal], ['BT-113', t.prepaidAmount], ['BT-115', t.duePayable]] as const) {
     rule('BR-FR-DEC-01', fitsDecimal(amount(value), 19, 2, true), `${term} ${amount(value)} with at most 19 digits`, whole);
   }
   return v;
@@ -171,9 +186,12 @@ export const RULE_TEXT: Record<string, { fr: string; en: string }> = {
   'BT-49-1': { fr: 'l’adresse électronique n’a pas la forme de son schéma ou sa clé de contrôle est fausse.', en: 'the electronic address does not have the form of its scheme, or its check digit is wrong.' },
   'BR-FR-32': { fr: 'un SIREN a exactement 9 chiffres.', en: 'a SIREN has exactly 9 digits.' },
   'BR-FR-CO-12': {
-    fr: 'une facture dans une autre devise que l’euro doit donner sa TVA en euros, ce que le robot ne fait pas encore : facturez en EUR.',
-    en: 'an invoice in a currency other than the euro must state its VAT in euros, which the bot does not do yet: invoice in EUR.',
+    fr: 'une facture dans une autre devise que l’euro donne aussi sa TVA en euros : indiquez le taux de change (colonne taux_de_change).',
+    en: 'an invoice in a currency other than the euro also states its VAT in euros: give the exchange rate (column exchange_rate).',
   },
+  'BR-FR-CO-04': { fr: 'une facture rectificative cite une seule facture d’origine, avec sa date.', en: 'a corrective invoice names exactly one original invoice, with its date.' },
+  'BR-FR-CO-05': { fr: 'un avoir cite la ou les factures qu’il corrige, avec leur date.', en: 'a credit note names the invoice(s) it corrects, with their date.' },
+  'BR-FR-CO-09': { fr: 'une facture déjà payée a un montant payé égal au total TTC et rien à payer.', en: 'an invoice already paid has a paid amount equal to the total incl. VAT and nothing due.' },
   'BR-FR-15': { fr: 'catégorie de TVA non pertinente en France (S, E, AE, K, G, O ou Z).', en: 'VAT category not relevant in France (S, E, AE, K, G, O or Z).' },
   'BR-FR-16': { fr: `ce taux n’est pas un taux de TVA français (${FRENCH_VAT_RATES.map((r) => displayPercent(r, 'fr')).join(' ; ')}).`, en: `this is not a French VAT rate (${FRENCH_VAT_RATES.map((r) => displayPercent(r, 'en')).join('; ')}).` },
   'BR-FR-DEC-01': { fr: 'montant trop grand : au plus 19 chiffres.', en: 'amount too large: at most 19 digits.' },

@@ -11,9 +11,12 @@
  *   (BT-119) / 100, rounded to 2 decimals;
  * - BT-106 = Σ BT-131; BT-107 = Σ BT-92; BT-108 = Σ BT-99;
  *   BT-109 = BT-106 − BT-107 + BT-108; BT-110 = Σ BT-117;
- *   BT-112 = BT-109 + BT-110; BT-115 = BT-112 (nothing prepaid).
+ *   BT-112 = BT-109 + BT-110; BT-115 = BT-112 − BT-113 (BR-CO-16);
+ * - BT-111 = BT-110 × the exchange rate, rounded to 2 decimals, when the
+ *   invoice is not in EUR (BR-FR-CO-12; BR-53 asks for it once BT-6 is given).
  */
 import { HUNDRED, round2, sum, ZERO, type Dec } from '../core/money.js';
+import { billingFramework } from './documents.js';
 import type { AdjustmentDraft, AllowanceCharge, Invoice, InvoiceDraft, InvoiceLine, VatBreakdown } from './model.js';
 
 /** An adjustment's amount on a base: stated, or its percentage of the base, rounded. */
@@ -66,13 +69,23 @@ export function computeInvoice(draft: InvoiceDraft, number: string): Invoice {
   const taxBasisTotal = lineTotal.minus(allowanceTotal).plus(chargeTotal);
   const taxTotal = sum(vat.map((v) => v.taxAmount));
   const grandTotal = taxBasisTotal.plus(taxTotal);
+  const prepaidAmount = round2(draft.prepaidAmount ?? ZERO);
+  const taxTotalEur = draft.exchangeRate && draft.currency !== 'EUR' ? round2(taxTotal.times(draft.exchangeRate)) : undefined;
+  const framework = billingFramework({
+    ...(draft.documentType ? { documentType: draft.documentType } : {}),
+    operationType: draft.operationType,
+    // A plain invoice that names earlier ones is a final invoice after deposits (contract v2, BG-3).
+    afterDeposits: (draft.documentType ?? '380') === '380' && (draft.preceding?.length ?? 0) > 0,
+    alreadyPaid: prepaidAmount.gt(0) && prepaidAmount.eq(grandTotal),
+  });
   return {
     ...draft,
     number,
+    framework,
     lines,
     allowanceCharges,
     vat,
-    totals: { lineTotal, allowanceTotal, chargeTotal, taxBasisTotal, taxTotal, grandTotal, duePayable: grandTotal },
+    totals: { lineTotal, allowanceTotal, chargeTotal, taxBasisTotal, taxTotal, grandTotal, prepaidAmount, duePayable: grandTotal.minus(prepaidAmount), ...(taxTotalEur ? { taxTotalEur } : {}) },
   };
 }
 

@@ -7,6 +7,7 @@ import type { ElectronicAddress } from '../core/eaddress.js';
 import type { Dec } from '../core/money.js';
 import type { ColumnKey } from '../csv/columns.js';
 import type { OperationType, VatCategory } from '../csv/values.js';
+import type { DocumentType } from './documents.js';
 
 export interface PostalAddress {
   line1: string; // BT-35 / BT-50
@@ -79,10 +80,35 @@ export interface Period {
   end?: string;
 }
 
+/** BG-3: an earlier invoice this document refers to. */
+export interface PrecedingInvoice {
+  number: string; // BT-25
+  /** BT-26: given in the file, or taken from the seller's register when the invoice is held here. */
+  issueDate?: string;
+  /** On a credit note: how much of its total (incl. VAT) is credited on this invoice of the register. */
+  credited?: Dec;
+}
+
+/** BG-16: how the buyer pays (BT-81, UNTDID 4461). */
+export interface PaymentMeans {
+  /** 58 SEPA credit transfer (the default), 59 SEPA direct debit, 48 bank card, 20 cheque, 10 cash. */
+  code: '58' | '59' | '48' | '20' | '10';
+  mandateRef?: string; // BT-89, direct debit only
+  debitedAccount?: string; // BT-91, direct debit only: the buyer's IBAN
+}
+
 /** An invoice as read from the CSV: validated, not yet numbered nor computed. */
 export interface InvoiceDraft {
   ref: string; // client's grouping key, echoed in the report; becomes BT-83 payment reference context
   firstLine: number;
+  /** BT-3; absent means 380, a commercial invoice. */
+  documentType?: DocumentType;
+  preceding?: PrecedingInvoice[]; // BG-3
+  prepaidAmount?: Dec; // BT-113, incl. VAT
+  /** BG-16; absent means a SEPA credit transfer to the seller's IBAN (58). */
+  payment?: PaymentMeans;
+  /** EUR per one unit of the invoice currency (BT-5 ≠ EUR): gives BT-111 with BT-6 = EUR (BR-FR-CO-12). */
+  exchangeRate?: Dec;
   issueDate: string; // BT-2
   dueDate: string; // BT-9
   serviceDate: string; // BT-72
@@ -125,12 +151,17 @@ export interface Totals {
   taxBasisTotal: Dec; // BT-109
   taxTotal: Dec; // BT-110
   grandTotal: Dec; // BT-112
-  duePayable: Dec; // BT-115
+  prepaidAmount: Dec; // BT-113
+  duePayable: Dec; // BT-115 = BT-112 − BT-113
+  /** BT-111: the VAT in EUR (BT-6) when the invoice is in another currency. */
+  taxTotalEur?: Dec;
 }
 
 /** A computed, numbered invoice ready to render. */
 export interface Invoice extends Omit<InvoiceDraft, 'lines'> {
   number: string; // BT-1
+  /** BT-23, the French billing framework (documents.ts). */
+  framework: string;
   lines: InvoiceLine[];
   allowanceCharges: AllowanceCharge[]; // BG-20, BG-21
   vat: VatBreakdown[];

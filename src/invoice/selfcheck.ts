@@ -31,7 +31,19 @@ export function selfCheck(seller: Seller, inv: Invoice): string[] {
   rule('BR-16', inv.lines.length > 0, 'at least one invoice line');
   rule('BR-CO-26', Boolean(seller.siren || seller.vatId), 'seller legal registration (BT-30) or VAT id (BT-31)');
   rule('BR-CO-25', inv.totals.duePayable.lte(0) || Boolean(inv.dueDate), 'due date (BT-9) when an amount is due');
-  rule('BR-61', Boolean(seller.iban), 'payment account (BT-84) for a credit transfer');
+  const means = inv.payment?.code ?? '58';
+  rule('BR-61', means !== '58' || Boolean(seller.iban), 'payment account (BT-84) for a credit transfer');
+  rule('BR-49', /^\d{1,3}$/.test(means), 'payment means type code (BT-81)');
+  // BG-3: each reference has its number (BR-55); BG-19 direct debit: mandate, debited account, creditor id.
+  for (const p of inv.preceding ?? []) rule('BR-55', p.number.trim() !== '', 'preceding invoice reference (BT-25) present');
+  if (means === '59') {
+    rule('BR-DD', Boolean(inv.payment?.mandateRef && inv.payment.debitedAccount && seller.sepaCreditorId), 'direct debit: mandate (BT-89), debited account (BT-91) and creditor id (BT-90)');
+  }
+  // BT-6 given means BT-111 given (BR-53), in EUR and converted at the stated rate.
+  if (inv.totals.taxTotalEur) {
+    rule('BR-53', Boolean(inv.exchangeRate) && inv.currency !== 'EUR', 'VAT total in accounting currency (BT-111) with BT-6 = EUR and another invoice currency');
+    rule('BT-111', inv.totals.taxTotalEur.eq(roundHalfUp(inv.totals.taxTotal.times(inv.exchangeRate ?? 0))), 'BT-111 = BT-110 × exchange rate, rounded');
+  }
   rule('BR-CO-18', inv.vat.length > 0, 'at least one VAT breakdown');
   // Invoicing periods (BG-14, BG-26): a bound at least, the end not before the start.
   const periodRules = (p: Invoice['period'], bounds: string, order: string, what: string) => {
@@ -68,7 +80,7 @@ export function selfCheck(seller: Seller, inv: Invoice): string[] {
 
   // Totals (BR-CO-10 … BR-CO-16, BR-DEC-*).
   const t = inv.totals;
-  const totalTerms: [string, Dec][] = [['BT-106', t.lineTotal], ['BT-109', t.taxBasisTotal], ['BT-110', t.taxTotal], ['BT-112', t.grandTotal], ['BT-115', t.duePayable]];
+  const totalTerms: [string, Dec][] = [['BT-106', t.lineTotal], ['BT-109', t.taxBasisTotal], ['BT-110', t.taxTotal], ['BT-112', t.grandTotal], ['BT-113', t.prepaidAmount], ['BT-115', t.duePayable]];
   for (const [term, value] of totalTerms) rule('BR-DEC', twoDecimals(value), `${term} has at most 2 decimals`);
   rule('BR-CO-10', t.lineTotal.eq(lineSum), 'sum of line nets (BT-106) = Σ BT-131');
   // BG-20, BG-21: amount (BR-31, BR-36), VAT category (BR-32, BR-37), reason (BR-CO-21, BR-CO-22).
@@ -88,7 +100,8 @@ export function selfCheck(seller: Seller, inv: Invoice): string[] {
   const vatSum = inv.vat.reduce((acc, b) => acc.plus(b.taxAmount), new Dec(0));
   rule('BR-CO-14', t.taxTotal.eq(vatSum), 'total VAT (BT-110) = Σ BT-117');
   rule('BR-CO-15', t.grandTotal.eq(t.taxBasisTotal.plus(t.taxTotal)), 'total with VAT (BT-112) = BT-109 + BT-110');
-  rule('BR-CO-16', t.duePayable.eq(t.grandTotal), 'amount due (BT-115) = BT-112 (nothing prepaid)');
+  rule('BR-CO-16', t.duePayable.eq(t.grandTotal.minus(t.prepaidAmount)), 'amount due (BT-115) = BT-112 − BT-113');
+  rule('BT-113', !t.prepaidAmount.isNegative() && t.prepaidAmount.lte(t.grandTotal), 'paid amount (BT-113) between 0 and BT-112');
 
   // VAT breakdown per category and rate (BR-CO-17, BR-x-08/09, BR-x-10).
   const seen = new Set<string>();

@@ -5,7 +5,10 @@
  * PostgreSQL adds its own constraints under them (unique addresses, unique
  * invoice numbers): a second line of defence, not a replacement.
  */
+import { referencedNumbers, registerFacts } from '../batch/references.js';
+import type { BatchRecord } from '../batch/types.js';
 import type { ClientRecord } from '../clients/record.js';
+import { Dec } from '../core/money.js';
 import { MailbotError } from '../core/errors.js';
 import type { SeriesState } from './records.js';
 
@@ -71,4 +74,43 @@ export function requestRef(year: number, seq: number): string {
 
 export function requestAlreadyOpen(ref: string): MailbotError {
   return new MailbotError('REQUEST_OPEN', `a request of this kind from this address is already open (${ref}); a new one joins it`, { ref });
+}
+
+/**
+ * What the register says stays true (batch/references.ts): no invoice is
+ * credited beyond its total, replaced twice or credited and replaced, no
+ * deposit deducted twice, no credit note credited. `related` are the
+ * seller's batches that hold or name the numbers `batch` refers to; the
+ * batch planned against them, but another may have committed since.
+ */
+export function checkRegister(related: readonly BatchRecord[], batch: BatchRecord): void {
+  const facts = new Map(registerFacts(related.filter((b) => b.id !== batch.id), referencedNumbers(batch.invoices)).map((f) => [f.number, f]));
+  const conflict = (what: string) => new MailbotError('REGISTER_CONFLICT', `${batch.clientId}: ${what}; nothing was issued from this batch`);
+  for (const inv of batch.invoices) {
+    const type = inv.documentType ?? '380';
+    let credited = new Dec(0);
+    for (const ref of inv.preceding ?? []) {
+      const f = facts.get(ref.number);
+      if (!f) continue;
+      if (f.documentType === '381' && type !== '380') throw conflict(`${inv.number} refers to credit note ${f.number}`);
+      if (type === '380') {
+        if (f.documentType !== '386' || f.deductedBy) throw conflict(`${inv.number} deducts ${f.number}, which is no deposit or was deducted by ${f.deductedBy ?? '?'}`);
+        f.deductedBy = inv.number;
+        continue;
+      }
+      if (f.replacedBy) throw conflict(`${f.number} was replaced by ${f.replacedBy} already`);
+      if (type === '384') {
+        if (f.creditedBy.length > 0) throw conflict(`${f.number} has credit notes (${f.creditedBy.join(', ')}) and cannot be replaced`);
+        f.replacedBy = inv.number;
+      } else if (type === '381') {
+        const part = new Dec(ref.credited ?? '0');
+        const after = new Dec(f.credited).plus(part);
+        if (part.isNegative() || after.gt(f.totalInclVat)) throw conflict(`${inv.number} would credit ${after.toFixed(2)} on ${f.number}, whose total is ${f.totalInclVat}`);
+        f.credited = after.toFixed(2);
+        f.creditedBy.push(inv.number);
+        credited = credited.plus(part);
+      }
+    }
+    if (credited.gt(inv.totalInclVat)) throw conflict(`${inv.number} credits ${credited.toFixed(2)}, more than its own total ${inv.totalInclVat}`);
+  }
 }

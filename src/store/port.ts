@@ -52,6 +52,8 @@ export interface ReadTx {
     /** The batch made from these exact bytes (SHA-256) for this seller, if any (invariant 8). */
     byFile(clientId: string, fileSha256: string): Promise<BatchRecord | undefined>;
     ofClient(clientId: string): Promise<BatchRecord[]>;
+    /** The seller's batches holding an invoice with one of these numbers, or one referring to them (BG-3). */
+    concerning(clientId: string, numbers: readonly string[]): Promise<BatchRecord[]>;
     /** Every batch committed before a date, oldest first (retention), without their invoice lines. */
     committedBefore(before: string): Promise<BatchSummary[]>;
     /** Sellers whose invoices name this address as the buyer's (BT-58). */
@@ -103,7 +105,12 @@ export interface Tx extends ReadTx {
     advance(clientId: string, expected: Record<string, SeriesState>, next: Record<string, SeriesState>): Promise<void>;
   };
   batches: ReadTx['batches'] & {
-    /** Record a committed batch; its files must be in `files` (adopted by the same commit). */
+    /**
+     * Record a committed batch; its files must be in `files` (adopted by the
+     * same commit). REGISTER_CONFLICT when its documents would credit more
+     * than remains on an invoice, replace one twice or deduct a deposit twice
+     * (invariant 6's companion: what the register says stays true).
+     */
     record(batch: BatchRecord): Promise<void>;
     /** Note files of recorded batches as gone (the caller shreds them with `files.shred` in the same commit). */
     filesRemoved(id: string, files: readonly string[]): Promise<void>;

@@ -32,7 +32,9 @@ export interface TaskResult<T> {
 
 async function plan(input: PlanInput): Promise<TaskResult<WirePlan>> {
   const p = await planBatch(input);
-  const value: WirePlan = p.numbered ? { ...p, numbered: { ...p.numbered, invoices: p.numbered.invoices.map((i) => pack(i) as PackedInvoice) } } : { format: p.format, issues: p.issues };
+  const value: WirePlan = p.numbered
+    ? { ...p, numbered: { ...p.numbered, invoices: p.numbered.invoices.map((i) => pack(i) as PackedInvoice) } }
+    : { format: p.format, issues: p.issues, ...(p.references ? { references: p.references } : {}) };
   return { value, transfer: [] };
 }
 

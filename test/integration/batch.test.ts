@@ -141,14 +141,14 @@ describe('batch commit', () => {
   });
 });
 
-describe('batch: v2 columns the bot cannot honour yet', () => {
+describe('batch: v2 columns in files saved by real tools', () => {
   const fixture = (name: string) => readFileSync(join(import.meta.dirname, '..', 'fixtures', 'csv', name));
 
-  it('refuses the whole file, consuming no number, for a credit note or an unknown amount; harmless columns, discounts and charges issue', async () => {
+  it('refuses the whole file, consuming no number, for a credit note naming no invoice or an unknown amount; harmless columns, discounts and charges issue', async () => {
     const { dir, store } = await freshStore();
     try {
       const refused: [string, [number, string, string][]][] = [
-        ['credit-note-type.csv', [[2, 'Type de document', 'DOCUMENT_TYPE_NOT_SUPPORTED_YET'], [3, 'Type de document', 'DOCUMENT_TYPE_NOT_SUPPORTED_YET']]],
+        ['credit-note-type.csv', [[2, 'Type de document', 'PRECEDING_REQUIRED'], [3, 'Type de document', 'PRECEDING_REQUIRED']]],
         ['escompte-unknown.csv', [[1, 'Escompte', 'COLUMN_AMOUNT_UNKNOWN']]],
       ];
       for (const [name, errors] of refused) {

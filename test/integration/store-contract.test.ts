@@ -173,6 +173,36 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
+    it('keeps the register true: no invoice credited beyond its total, replaced twice, or a deposit deducted twice, whatever the writer', async () => {
+      await withStore(async (store) => {
+        await store.transact((tx) => tx.clients.add(client()));
+        const doc = (id: string, sha: string, inv: Partial<BatchRecord['invoices'][number]> & { number: string }): BatchRecord => {
+          const b = batch(id, 'atelier-dupont', sha, [inv.number]);
+          return { ...b, invoices: b.invoices.map((i) => ({ ...i, ...inv, series: inv.number.replace(/\d+$/, '#') })) };
+        };
+        const id = (n: number) => `00000000-0000-4000-8000-0000000001${String(n).padStart(2, '0')}`;
+        const commit = (b: BatchRecord) => store.transact((tx) => tx.batches.record(b));
+        await commit(doc(id(1), '1'.repeat(64), { number: 'FA-1', totalInclVat: '120.00' }));
+        await commit(doc(id(2), '2'.repeat(64), { number: 'FA-2', documentType: '386', totalInclVat: '60.00' }));
+        // 100 of 120 credited, then 20 more: fine; one cent more: refused, whoever writes it.
+        await commit(doc(id(3), '3'.repeat(64), { number: 'AV-1', documentType: '381', totalInclVat: '100.00', preceding: [{ number: 'FA-1', issueDate: '2026-11-02', credited: '100.00' }] }));
+        await code(commit(doc(id(4), '4'.repeat(64), { number: 'AV-2', documentType: '381', totalInclVat: '20.01', preceding: [{ number: 'FA-1', credited: '20.01' }] })), 'REGISTER_CONFLICT');
+        // A credited invoice cannot be cancelled and replaced; a credit note is never credited.
+        await code(commit(doc(id(5), '5'.repeat(64), { number: 'FA-3', documentType: '384', preceding: [{ number: 'FA-1' }] })), 'REGISTER_CONFLICT');
+        await code(commit(doc(id(6), '6'.repeat(64), { number: 'AV-3', documentType: '381', totalInclVat: '1.00', preceding: [{ number: 'AV-1', credited: '1.00' }] })), 'REGISTER_CONFLICT');
+        await commit(doc(id(7), '7'.repeat(64), { number: 'AV-4', documentType: '381', totalInclVat: '20.00', preceding: [{ number: 'FA-1', credited: '20.00' }] }));
+        // A deposit is deducted once; an invoice that is no deposit is never deducted.
+        await commit(doc(id(8), '8'.repeat(64), { number: 'FA-4', prepaidAmount: '60.00', preceding: [{ number: 'FA-2' }] }));
+        await code(commit(doc(id(9), '9'.repeat(64), { number: 'FA-5', prepaidAmount: '60.00', preceding: [{ number: 'FA-2' }] })), 'REGISTER_CONFLICT');
+        await code(commit(doc(id(10), 'a'.repeat(64), { number: 'FA-6', prepaidAmount: '1.00', preceding: [{ number: 'FA-4' }] })), 'REGISTER_CONFLICT');
+        // Replaced once, never twice.
+        await commit(doc(id(11), 'b'.repeat(64), { number: 'FA-7', documentType: '384', preceding: [{ number: 'FA-4' }] }));
+        await code(commit(doc(id(12), 'c'.repeat(64), { number: 'FA-8', documentType: '384', preceding: [{ number: 'FA-4' }] })), 'REGISTER_CONFLICT');
+        const concerning = await store.read((tx) => tx.batches.concerning('atelier-dupont', ['FA-1']));
+        assert.deepEqual(concerning.flatMap((b) => b.invoices.map((i) => i.number)).sort(), ['AV-1', 'AV-4', 'FA-1']);
+      });
+    });
+
     it('gives each request its reference once and keeps one open request per kind and address', async () => {
       await withStore(async (store) => {
         const ref = await store.read((tx) => tx.requests.nextRef(2026));

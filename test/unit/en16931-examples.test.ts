@@ -21,7 +21,7 @@ import type { AdjustmentDraft, InvoiceDraft, LineDraft } from '../../src/invoice
 const DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'einvoice', 'en16931-cii-examples');
 /** Examples of what this product does not issue, and why. */
 const NOT_MODELLED: Record<string, string> = {
-  'huf_example_cii.xml': 'VAT rounded to whole forints (a currency without cents); invoices here are in euros (BR-FR-CO-12)',
+  'huf_example_cii.xml': 'VAT rounded to whole forints, where the model rounds every amount to the cent (BR-DEC-*); foreign currencies are issued with their VAT also in euros (BR-FR-CO-12)',
 };
 const files = existsSync(DIR) ? readdirSync(DIR).filter((f) => f.endsWith('.xml')) : [];
 

@@ -137,15 +137,17 @@ describe('other reform mentions', () => {
   });
 
   it('CSV values that break a reform rule are errors of the file, with line, column and rule', async () => {
-    const { issues, rules, drafts } = await parse('currency', [`${FR};USD;Conseil;1,23456;100;20;S;`, `R1;;;;;;;;;Index de prix;0,0001;1234567890123456.123456;5.5;S;`]);
+    const { issues, rules, drafts } = await parse('currency;exchange_rate', [`${FR};USD;0,9;Conseil;1,23456;100;20;S;`, `R1;;;;;;;;;;Index de prix;0,0001;1234567890123456.123456;5.5;S;`]);
     assert.deepEqual(issues, []);
     assert.deepEqual(rules.map((i) => [i.line, i.column, i.params?.rule]), [
-      [2, 'currency', 'BR-FR-CO-12'],
       [2, 'quantity', 'BR-FR-DEC-02'],
       [3, 'unit_price', 'BR-FR-DEC-03'],
     ]);
     assert.ok(selfCheck(seller(), computeInvoice(drafts[0] as never, 'FA-2026-00001')).some((v) => v.startsWith('BR-FR-DEC-02')));
-    assert.match(describeIssue(rules[1] as never, 'en'), /^Line 2, column "quantity", value "1\.23456": e-invoicing rule BR-FR-DEC-02: a quantity has at most 4 decimals/);
+    assert.match(describeIssue(rules[0] as never, 'en'), /^Line 2, column "quantity", value "1\.23456": e-invoicing rule BR-FR-DEC-02: a quantity has at most 4 decimals/);
+    // BR-FR-CO-12: another currency than EUR states its VAT in euros too, so it needs its rate.
+    const usd = await parse('currency', [`${FR};USD;${S}`]);
+    assert.deepEqual(usd.issues.map((i) => [i.line, i.column, i.code]), [[2, 'exchange_rate', 'EXCHANGE_RATE_REQUIRED']]);
   });
 
   it('refuses record values that would break a rule: a non-French rate, a "." in numbers, too long numbers', () => {

@@ -13,7 +13,7 @@ describe('report CSV', () => {
   it('neutralises cells a spreadsheet would run as formulas, and keeps the rest literal', () => {
     const csv = renderReportCsv([invoice('=HYPERLINK("http://evil.test","x")', '+cmd'), invoice('-2+3'), invoice('@SUM(A1)'), invoice('Tom & Jerry; "Ltd"')], 'fr');
     const rows: string[][] = parse(csv.slice(1), { delimiter: ';' });
-    assert.deepEqual(rows.slice(1).map((r) => [r[0], r[4]]), [
+    assert.deepEqual(rows.slice(1).map((r) => [r[0], r[6]]), [
       ["'+cmd", '\'=HYPERLINK("http://evil.test","x")'],
       ['R1', "'-2+3"],
       ['R1', "'@SUM(A1)"],
@@ -24,14 +24,27 @@ describe('report CSV', () => {
   it('writes French decimals with ";" and English ones with ","', () => {
     const fr = renderReportCsv([invoice('A')], 'fr');
     assert.ok(fr.startsWith('\ufeff"reference";"numero_facture";'));
-    assert.match(fr, /;"1234,50";"246,90";"1481,40";"1481,40";/);
+    assert.match(fr, /;"1234,50";"246,90";"1481,40";"0,00";"1481,40";/);
     const en = renderReportCsv([invoice('A')], 'en');
-    assert.match(en, /,"1234\.50","246\.90","1481\.40","1481\.40",/);
+    assert.match(en, /,"1234\.50","246\.90","1481\.40","0\.00","1481\.40",/);
     assert.ok(en.endsWith('\r\n'));
   });
 
   it('writes dates as a French spreadsheet reads them (20/11/2026), and ISO in English', () => {
     assert.match(renderReportCsv([invoice('A')], 'fr'), /;"20\/11\/2026";"20\/12\/2026";/);
     assert.match(renderReportCsv([invoice('A')], 'en'), /,"2026-11-20","2026-12-20",/);
+  });
+});
+
+describe('report CSV of contract v2 documents', () => {
+  it('gives each document its type code and the numbers it refers to, and what was paid already', () => {
+    const credit: IssuedInvoice = { ...invoice('A'), number: 'AV-2026-00001', documentType: '381', preceding: [{ number: 'FA-2026-00001', issueDate: '2026-11-02', credited: '600.00' }, { number: 'FA-2026-00002' }] };
+    const final: IssuedInvoice = { ...invoice('B'), number: 'FA-2026-00005', prepaidAmount: '1440.00', amountDue: '41.40', preceding: [{ number: 'FA-2026-00003' }] };
+    const rows: string[][] = parse(renderReportCsv([credit, final], 'en').slice(1), { delimiter: ',' });
+    assert.deepEqual(rows[0]?.slice(0, 4), ['invoice_ref', 'invoice_number', 'document_type', 'preceding_invoices']);
+    assert.deepEqual(rows.slice(1).map((r) => [r[1], r[2], r[3], r[12], r[13]]), [
+      ['AV-2026-00001', '381', 'FA-2026-00001, FA-2026-00002', '0.00', '1481.40'],
+      ['FA-2026-00005', '380', 'FA-2026-00003', '1440.00', '41.40'],
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import { batchAudit, prepareBatch, type PreparedBatch } from '../../batch/run.js
 import type { BatchResult } from '../../batch/types.js';
 import type { ClientRecord } from '../../clients/record.js';
 import { displayAmount, displayDate, displayDateTime } from '../../core/format.js';
+import { documentNoun, referenceLead } from '../../invoice/documents.js';
 import { studioContact } from '../../config/schema.js';
 import { describeIssue } from '../../csv/messages.js';
 import { DEFAULT_LIMITS } from '../../csv/read.js';
@@ -173,6 +174,9 @@ function fileView(r: BatchResult, lang: 'fr' | 'en') {
     invoicesMore: Math.max(0, r.invoices.length - INVOICES_IN_BODY),
     invoices: r.invoices.slice(0, INVOICES_IN_BODY).map((i) => ({
       ref: i.ref,
+      // BT-3 and BG-3 in words for any other document than an invoice: "avoir n° AV-2026-00001 (avoir sur facture 2026-00012)".
+      kind: i.documentType && i.documentType !== '380' ? `${documentNoun(i.documentType, lang)} ` : '',
+      refs: (i.preceding ?? []).length > 0 ? `${referenceLead(i.documentType, lang).toLowerCase()} ${(i.preceding ?? []).map((p) => p.number).join(', ')}` : '',
       number: i.number,
       buyerName: i.buyerName,
       currency: i.currency,

@@ -25,6 +25,8 @@ export class BatchIndex {
   readonly maxSeq = new Map<string, number>();
   /** Batches with something left for the retention to remove, and their date. */
   readonly unminimized = new Map<string, string>();
+  /** `${clientId}\0${number}` → the batches holding that number or referring to it (BG-3): the register's facts. */
+  readonly byNumber = new Map<string, Set<string>>();
   /** Every batch: its seller and date (the register's retention). */
   readonly committed = new Map<string, { clientId: string; committedAt: string }>();
   invoices = 0;
@@ -37,6 +39,7 @@ export class BatchIndex {
     this.byClient.clear();
     this.buyers.clear();
     this.maxSeq.clear();
+    this.byNumber.clear();
     this.unminimized.clear();
     this.committed.clear();
     this.invoices = 0;
@@ -55,6 +58,12 @@ export class BatchIndex {
         const sellers = this.buyers.get(email) ?? new Set<string>();
         sellers.add(b.clientId);
         this.buyers.set(email, sellers);
+      }
+      for (const n of [inv.number, ...(inv.preceding ?? []).map((p) => p.number)]) {
+        const k = fileKey(b.clientId, n);
+        const ids = this.byNumber.get(k);
+        if (ids) ids.add(b.id);
+        else this.byNumber.set(k, new Set([b.id]));
       }
       if (inv.series !== undefined && inv.seq !== undefined) {
         const k = `${b.clientId}\0${inv.series}`;

@@ -7,12 +7,13 @@
  * writes everything at the commit (store.ts).
  */
 import type { AuditEntry } from '../../audit/entry.js';
+import { referencedNumbers } from '../../batch/references.js';
 import type { BatchRecord } from '../../batch/types.js';
 import type { ClientRecord } from '../../clients/record.js';
 import { MailbotError } from '../../core/errors.js';
 import type { RightKind } from '../../gdpr/classify.js';
 import { OPEN_STATUSES, type RightsRequest } from '../../gdpr/requests.js';
-import { checkClientAddresses, checkSeriesAdvance, normaliseAddress, requestAlreadyOpen, requestRef } from '../invariants.js';
+import { checkClientAddresses, checkRegister, checkSeriesAdvance, normaliseAddress, requestAlreadyOpen, requestRef } from '../invariants.js';
 import type { BatchSummary, Staging, Tx } from '../port.js';
 import { summaryOf } from '../batch-summary.js';
 import type { LedgerEntry, OutboxEntry, SeriesState, Task } from '../records.js';
@@ -200,6 +201,19 @@ export class EmbeddedTx implements Tx {
       }
       return out.concat(this.env.groupBatches.filter((b) => b.clientId === clientId), this.out.batches.filter((b) => b.clientId === clientId));
     },
+    concerning: async (clientId: string, numbers: readonly string[]) => {
+      const index = await this.env.index();
+      const ids = new Set<string>();
+      for (const n of numbers) for (const id of index.byNumber.get(fileKey(clientId, n)) ?? []) ids.add(id);
+      const out: BatchRecord[] = [];
+      for (const id of ids) {
+        const b = await this.env.readBatch(id);
+        if (b) out.push(b);
+      }
+      const wanted = new Set(numbers);
+      const fresh = [...this.env.groupBatches, ...this.out.batches].filter((b) => b.clientId === clientId && b.invoices.some((i) => wanted.has(i.number) || i.preceding?.some((p) => wanted.has(p.number))));
+      return out.concat(fresh.filter((b) => !ids.has(b.id)));
+    },
     sellersOfBuyer: async (email: string) => {
       const e = normaliseAddress(email);
       const ids = new Set((await this.env.index()).buyers.get(e) ?? []);
@@ -209,6 +223,8 @@ export class EmbeddedTx implements Tx {
     record: async (batch: BatchRecord) => {
       if (!this.r('clients')[batch.clientId]) throw new MailbotError('NOT_FOUND', `client "${batch.clientId}" not found`);
       if (await this.batches.byFile(batch.clientId, batch.fileSha256)) throw new MailbotError('BATCH_DUPLICATE', `this file was already issued for ${batch.clientId}`);
+      const numbers = referencedNumbers(batch.invoices);
+      if (numbers.length > 0) checkRegister(await this.batches.concerning(batch.clientId, numbers), batch);
       this.count('batches');
       this.count('invoices', batch.invoices.length);
       this.out.batches.push(clone(batch));

@@ -8,12 +8,13 @@ import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
 import { checkpointEntry, EMPTY_HEAD, GENESIS, sealEntries, type AuditSeal, type ChainHead } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
+import { referencedNumbers } from '../../batch/references.js';
 import { registerOnly, type BatchRecord } from '../../batch/types.js';
 import type { ClientRecord } from '../../clients/record.js';
 import { MailbotError } from '../../core/errors.js';
 import type { RightKind } from '../../gdpr/classify.js';
 import { OPEN_STATUSES, type RightsRequest } from '../../gdpr/requests.js';
-import { checkClientAddresses, checkSeriesAdvance, normaliseAddress, requestAlreadyOpen, requestRef } from '../invariants.js';
+import { checkClientAddresses, checkRegister, checkSeriesAdvance, normaliseAddress, requestAlreadyOpen, requestRef } from '../invariants.js';
 import { summaryOf } from '../batch-summary.js';
 import type { Staging, Tx } from '../port.js';
 import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry, Task } from '../records.js';
@@ -136,11 +137,23 @@ export class PgTx implements Tx {
     get: async (id: string) => (await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE id = $1', [id]))[0]?.record,
     byFile: async (clientId: string, sha: string) => (await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE client_id = $1 AND file_sha256 = $2', [clientId, sha]))[0]?.record,
     ofClient: async (clientId: string) => (await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE client_id = $1 ORDER BY committed_at, id', [clientId])).map((r) => r.record),
+    concerning: async (clientId: string, numbers: readonly string[]) =>
+      (
+        await this.q<{ record: BatchRecord }>(
+          `SELECT record FROM batches b WHERE client_id = $1 AND (
+             id IN (SELECT batch_id FROM invoices WHERE client_id = $1 AND number = ANY($2))
+             OR EXISTS (SELECT 1 FROM jsonb_array_elements(b.record->'invoices') i, jsonb_array_elements(coalesce(i->'preceding', '[]'::jsonb)) p WHERE p->>'number' = ANY($2)))
+           ORDER BY committed_at, id`,
+          [clientId, [...numbers]],
+        )
+      ).map((r) => r.record),
     sellersOfBuyer: async (email: string) => (await this.q<{ client_id: string }>('SELECT DISTINCT client_id FROM invoices WHERE lower(buyer_email) = $1', [normaliseAddress(email)])).map((r) => r.client_id),
     record: async (batch: BatchRecord) => {
       this.mustWrite();
       if ((await this.q('SELECT 1 FROM clients WHERE id = $1', [batch.clientId])).length === 0) throw new MailbotError('NOT_FOUND', `client "${batch.clientId}" not found`);
       if (await this.batches.byFile(batch.clientId, batch.fileSha256)) throw new MailbotError('BATCH_DUPLICATE', `this file was already issued for ${batch.clientId}`);
+      const numbers = referencedNumbers(batch.invoices);
+      if (numbers.length > 0) checkRegister(await this.batches.concerning(batch.clientId, numbers), batch);
       await this.q('INSERT INTO batches (id, client_id, file_sha256, committed_at, record) VALUES ($1, $2, $3, $4, $5)', [batch.id, batch.clientId, batch.fileSha256, batch.committedAt, batch]);
       const inv = batch.invoices;
       await this.q(
