@@ -89,13 +89,17 @@ async function main(): Promise<void> {
 
   // 3. The whole batch, as the CLI and the mail daemon run it, in a fresh process (its peak RSS is the batch's),
   // from this checkout's compiled product and from the base commit's, side by side.
-  const whole = (root?: string) => {
-    const child = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, 'batch.ts'), String(INVOICES), String(LINES), ...(root ? [root] : [])], { encoding: 'utf8' });
+  const whole = (root?: string, kind?: 'mixed') => {
+    const child = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, 'batch.ts'), String(INVOICES), String(LINES), root ?? '', ...(kind ? [kind] : [])], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`batch process failed: ${child.stderr}`);
     return JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; cpuSeconds?: number; rssMb: number; invoices: number; pool: boolean };
   };
   const batch = whole();
   console.log(`whole batch         ${fmt(batch.seconds, 2)} s for ${batch.invoices} invoices (read, validate, number, render, write, commit${batch.pool ? ', on the worker pool' : ''}), CPU of all threads ${fmt(batch.cpuSeconds ?? NaN, 2)} s; peak RSS ${fmt(batch.rssMb, 0)} MB   [target ≤ 300 MB]`);
+  // Every kind of document of contract v2 in one batch of the same size (credit notes, corrective and deposit invoices,
+  // final invoices after deposits, direct debits, US dollars, discounts and charges): its figures beside the plain batch's.
+  const mixed = whole(undefined, 'mixed');
+  console.log(`  mixed documents   ${fmt(mixed.seconds, 2)} s for ${mixed.invoices} documents of every kind, CPU ${fmt(mixed.cpuSeconds ?? NaN, 2)} s; peak RSS ${fmt(mixed.rssMb, 0)} MB; ${fmt(mixed.seconds / batch.seconds, 2)}× the plain batch's time`);
   const base = baseCheckout();
   if (base) {
     try {

@@ -14,6 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import { runBatch } from '../../src/batch/run.js';
 import type { BatchResult } from '../../src/batch/types.js';
 import { addClient } from '../../src/clients/service.js';
+import { Dec } from '../../src/core/money.js';
 import { describeIssue } from '../../src/csv/messages.js';
 import type { Store } from '../../src/store/port.js';
 import { sellerInput } from '../helpers/sample.js';
@@ -127,6 +128,32 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         assert.match(report, /"AV-2026-00001";"381";"FA-2026-00001"/);
       } finally {
         dir.cleanup();
+        await ctx.store.close();
+        await ctx.cleanup();
+      }
+    });
+
+    it('two writers crediting one invoice at once: one credit note issues, the other is refused with what remains', async () => {
+      const ctx = await backend.fresh();
+      // Postgres: a second connection pool, as a second daemon has; embedded: the one writer of its data directory.
+      const other = backend.name === 'postgres' ? await ctx.reopen() : ctx.store;
+      try {
+        await addClient(ctx.store, sellerInput, { actor: 'test' });
+        const head = 'invoice_ref,issue_date,document_type,preceding_invoice,buyer_name,buyer_siren,buyer_address,buyer_postcode,buyer_city,description,quantity,unit_price,vat_rate\n';
+        const buyer = 'Boulangerie Lefèvre SARL,812453678,14 rue de la République,69002,Lyon';
+        const file = (ref: string, type: string, preceding: string, price: string) => Buffer.from(`${head}${ref},2026-11-10,${type},${preceding},${buyer},Ligne,1,${price},20\n`);
+        const run = (store: Store, name: string, bytes: Buffer) => runBatch(store, { clientId: 'atelier-dupont', fileName: name, bytes, today: '2026-11-30' }, { actor: name });
+        const invoice = await run(ctx.store, 'i.csv', file('I-1', 'facture', '', '1000'));
+        assert.deepEqual(invoice.invoices.map((i) => [i.number, i.totalInclVat]), [['FA-2026-00001', '1200.00']]);
+        // 700.00 TTC each: together they would credit 1 400.00 of 1 200.00.
+        const results = await Promise.all([run(ctx.store, 'a.csv', file('A-1', 'avoir', 'FA-2026-00001', '583.33')), run(other, 'b.csv', file('B-1', 'avoir', 'FA-2026-00001', '583.34'))]);
+        assert.deepEqual(results.map((r) => r.status).sort(), ['issued', 'rejected']);
+        const refused = results.find((r) => r.status === 'rejected');
+        const issued = results.find((r) => r.status === 'issued');
+        assert.deepEqual(refused?.errors.map((e) => [e.code, e.params?.remaining]), [['CREDIT_EXCEEDS_REMAINING', new Dec('1200.00').minus(issued?.invoices[0]?.totalInclVat ?? '0').toFixed(2)]]);
+        assert.deepEqual(issued?.invoices.map((i) => i.number), ['AV-2026-00001']);
+      } finally {
+        if (other !== ctx.store) await other.close();
         await ctx.store.close();
         await ctx.cleanup();
       }
