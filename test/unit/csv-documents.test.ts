@@ -182,3 +182,16 @@ describe('which headers look like money', () => {
   });
 });
 
+
+describe("the seller's settings for documents", () => {
+  it('credit notes keep a series that never gives an invoice number, unless the seller chose one series; the SEPA creditor id has its key', () => {
+    assert.throws(() => seller({ creditNotePattern: 'FA-{YYYY}-{SEQ:5}' }), /creditNotePattern: .*never gives/);
+    assert.throws(() => seller({ numberPattern: '{SEQ:6}', creditNotePattern: '{YYYY}{SEQ:2}' }), /creditNotePattern/);
+    assert.equal(seller({ creditNoteSeries: 'invoice', creditNotePattern: 'FA-{YYYY}-{SEQ:5}' }).creditNoteSeries, 'invoice');
+    assert.equal(seller({ creditNotePattern: 'AVOIR-{YY}-{SEQ:4}' }).creditNotePattern, 'AVOIR-{YY}-{SEQ:4}');
+    assert.throws(() => seller({ sepaCreditorId: 'FR12ZZZ123456' }), /sepaCreditorId/);
+    // The EPC's own test identifier, and a French ICS; the business code (ZZZ) is not in the key.
+    assert.equal(seller({ sepaCreditorId: 'DE98 ZZZ 09999999999' }).sepaCreditorId, 'DE98ZZZ09999999999');
+    assert.equal(seller({ sepaCreditorId: 'fr72abc123456' }).sepaCreditorId, 'FR72ABC123456');
+  });
+});

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { addClient, changeClient, closeClient, getClient } from '../../clients/service.js';
-import type { ClientRecord } from '../../clients/record.js';
+import { DEFAULT_CREDIT_NOTE_PATTERN, type ClientRecord } from '../../clients/record.js';
 import { operatorActor } from '../actor.js';
 import { table } from '../table.js';
 import { withStore, type GlobalOptions } from '../context.js';
@@ -29,6 +29,9 @@ interface ClientFlags {
   shareCapital?: string;
   rcsCity?: string;
   numberPattern?: string;
+  creditNoteSeries?: string;
+  creditNotePattern?: string;
+  sepaCreditorId?: string;
   language?: string;
   operationType?: string;
   contactName?: string;
@@ -60,6 +63,9 @@ function withClientFlags(cmd: Command): Command {
     .option('--share-capital <amount>', 'share capital in euros')
     .option('--rcs-city <city>', 'RCS registry city')
     .option('--number-pattern <pattern>', 'invoice number pattern, e.g. FA-{YYYY}-{SEQ:5}')
+    .option('--credit-note-series <own|invoice>', 'credit notes in a series of their own (default) or in the invoice series')
+    .option('--credit-note-pattern <pattern>', 'credit notes\' own number pattern (default AV-{YYYY}-{SEQ:5})')
+    .option('--sepa-creditor-id <ics>', 'SEPA creditor identifier (BT-90), needed for invoices paid by direct debit')
     .option('--language <lang>', 'fr | en')
     .option('--operation-type <type>', 'default nature of operations: goods | services | mixed')
     .option('--contact-name <name>', 'contact person')
@@ -88,6 +94,9 @@ async function flagsToInput(flags: ClientFlags): Promise<Record<string, unknown>
   set('shareCapital', flags.shareCapital);
   set('rcsCity', flags.rcsCity);
   set('numberPattern', flags.numberPattern);
+  set('creditNoteSeries', flags.creditNoteSeries);
+  set('creditNotePattern', flags.creditNotePattern);
+  set('sepaCreditorId', flags.sepaCreditorId);
   set('language', flags.language);
   set('defaultOperationType', flags.operationType);
   set('contactName', flags.contactName);
@@ -119,6 +128,8 @@ function show(c: ClientRecord): string {
     ['late penalty', c.latePenaltyText],
     ['capital / RCS', `${c.shareCapital ?? '—'} / ${c.rcsCity ?? '—'}`],
     ['number pattern', c.numberPattern],
+    ['credit notes', c.creditNoteSeries === 'invoice' ? 'in the invoice series' : (c.creditNotePattern ?? DEFAULT_CREDIT_NOTE_PATTERN)],
+    ['SEPA creditor', c.sepaCreditorId ?? '—'],
     ['language', c.language],
   ];
   return rows.map(([k, v]) => `${k.padEnd(15)} ${v}`).join('\n');
