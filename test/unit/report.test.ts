@@ -48,3 +48,22 @@ describe('report CSV of contract v2 documents', () => {
     ]);
   });
 });
+
+describe('the reply of a batch names each document', () => {
+  it('says which is a credit note or a corrective invoice and what it refers to, in both languages', async () => {
+    const { fileView } = await import('../../src/mail/handlers/invoice.js');
+    const { Templates } = await import('../../src/mail/templates.js');
+    const credit: IssuedInvoice = { ...invoice('Boulangerie'), ref: 'AV-201', number: 'AV-2026-00001', documentType: '381', preceding: [{ number: 'FA-2026-00001', issueDate: '2026-11-02', credited: '600.00' }] };
+    const corrective: IssuedInvoice = { ...invoice('Café'), ref: 'FR-202', number: 'FA-2026-00004', documentType: '384', preceding: [{ number: 'FA-2026-00002' }] };
+    const result = { status: 'issued' as const, clientId: 'c', fileName: 'f.csv', fileSha256: 'x', invoices: [credit, corrective, invoice('Plain')], errors: [], warnings: [] };
+    const templates = new Templates();
+    const fr = templates.render('batch-result', 'fr', { files: [fileView(result, 'fr')] });
+    assert.match(fr.text, /AV-201 → avoir n° AV-2026-00001 \(avoir sur facture FA-2026-00001\), Boulangerie/);
+    assert.match(fr.text, /FR-202 → facture rectificative n° FA-2026-00004 \(annule et remplace FA-2026-00002\), Café/);
+    assert.match(fr.text, /R1 → n° FA-2026-00001, Plain/);
+    assert.match(fr.html, /<td>avoir AV-2026-00001 \(avoir sur facture FA-2026-00001\)<\/td>/);
+    const en = templates.render('batch-result', 'en', { files: [fileView(result, 'en')] });
+    assert.match(en.text, /AV-201 → credit note no\. AV-2026-00001 \(credit on invoice FA-2026-00001\), Boulangerie/);
+    assert.match(en.text, /FR-202 → corrective invoice no\. FA-2026-00004 \(cancels and replaces FA-2026-00002\), Café/);
+  });
+});

@@ -162,7 +162,8 @@ async function batchReply(ctx: MailContext, prepared: PreparedBatch[], files: Re
 /** Invoices listed in the reply's text; the report attached to the first mail lists every one. */
 const INVOICES_IN_BODY = 200;
 
-function fileView(r: BatchResult, lang: 'fr' | 'en') {
+/** What the reply says of one file: its invoices (each with its kind and what it refers to), or its errors; exported for the reply's test. */
+export function fileView(r: BatchResult, lang: 'fr' | 'en') {
   return {
     fileName: r.fileName,
     issued: r.status === 'issued',
