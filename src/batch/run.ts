@@ -67,6 +67,8 @@ export interface PreparedBatch {
   commit?: (tx: Tx) => Promise<void>;
   /** The seller's series after this batch: the base for a second batch of the same mail. */
   sequencesAfter?: Record<string, SeriesState>;
+  /** The batch as its commit records it: what a second batch of the same mail sees in the register. */
+  record?: BatchRecord;
   abort(): Promise<void>;
 }
 
@@ -119,7 +121,13 @@ export async function runBatch(store: Store, input: BatchInput, by: AuditActor):
   }
 }
 
-export async function prepareBatch(store: Store, input: BatchInput, baseSequences?: Record<string, SeriesState>): Promise<PreparedBatch> {
+/**
+ * `baseSequences` and `earlier` chain the batches of one mail, committed
+ * together: the second continues the first's series and sees its documents
+ * in the register (a credit note of the second file counts what the first
+ * credited).
+ */
+export async function prepareBatch(store: Store, input: BatchInput, baseSequences?: Record<string, SeriesState>, earlier: readonly BatchRecord[] = []): Promise<PreparedBatch> {
   const fileSha256 = createHash('sha256').update(input.bytes).digest('hex');
   const seen = await store.read(async (tx) => ({
     client: await tx.clients.get(input.clientId),
@@ -144,7 +152,7 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
   if (plan.references) {
     // The file refers to earlier invoices: what the register knows of them decides (batch/references.ts).
     const numbers = plan.references;
-    const register = await store.read(async (tx) => registerFacts(await tx.batches.concerning(client.id, numbers), numbers));
+    const register = await store.read(async (tx) => registerFacts([...(await tx.batches.concerning(client.id, numbers)), ...earlier], numbers));
     plan = await work.run('plan', { ...planInput, register });
   }
   const issues = plan.issues;
@@ -190,6 +198,7 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
       result: { ...base, ...format, ...committedView(record), status: 'issued', errors: [] },
       staging,
       sequencesAfter,
+      record,
       commit: async (tx) => {
         // The record as it is at the commit: a restriction or a closure committed since the preparation wins.
         const current = await tx.clients.get(client.id);

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runBatch } from '../../src/batch/run.js';
+import { prepareBatch, runBatch } from '../../src/batch/run.js';
 import type { BatchResult } from '../../src/batch/types.js';
 import { addClient } from '../../src/clients/service.js';
 import { Dec } from '../../src/core/money.js';
@@ -152,6 +152,18 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         const issued = results.find((r) => r.status === 'issued');
         assert.deepEqual(refused?.errors.map((e) => [e.code, e.params?.remaining]), [['CREDIT_EXCEEDS_REMAINING', new Dec('1200.00').minus(issued?.invoices[0]?.totalInclVat ?? '0').toFixed(2)]]);
         assert.deepEqual(issued?.invoices.map((i) => i.number), ['AV-2026-00001']);
+
+        // Two files of one mail are committed together: the second sees what the first credits.
+        const rest = new Dec('1200.00').minus(issued?.invoices[0]?.totalInclVat ?? '0');
+        const input = (name: string, price: string) => ({ clientId: 'atelier-dupont', fileName: name, bytes: file(name, 'avoir', 'FA-2026-00001', price), today: '2026-11-30' });
+        const first = await prepareBatch(ctx.store, input('c.csv', '250'));
+        const second = await prepareBatch(ctx.store, input('d.csv', '250'), first.sequencesAfter, first.record ? [first.record] : []);
+        assert.equal(first.result.status, 'issued');
+        assert.deepEqual(second.result.errors.map((e) => [e.code, e.params?.remaining]), [['CREDIT_EXCEEDS_REMAINING', rest.minus('300.00').toFixed(2)]]);
+        await ctx.store.transact(async (tx) => {
+          await first.commit?.(tx);
+        });
+        assert.deepEqual(first.result.invoices.map((i) => i.number), ['AV-2026-00002']);
       } finally {
         if (other !== ctx.store) await other.close();
         await ctx.store.close();

@@ -62,13 +62,14 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     return { outcome: reason, folder: 'processed', clientId: client.id, reply: { kind: reason, template: 'attach-file', lang, data: {}, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason } }] };
   }
 
-  // Several files of one seller chain their numbers: the second continues where the first ends.
+  // Several files of one seller chain their numbers and their register: the second continues where the first ends.
   const prepared: PreparedBatch[] = [];
   let sequences: Record<string, SeriesState> | undefined;
   try {
     for (const csv of csvs) {
       const limits = { ...DEFAULT_LIMITS, maxFutureIssueDays: ctx.config.limits.maxFutureIssueDays };
-      const p = await prepareBatch(ctx.store, { clientId: client.id, fileName: csv.filename, bytes: csv.content, now: ctx.now, mailKey: ctx.key, limits, work: ctx.work }, sequences);
+      const earlier = prepared.flatMap((e) => (e.record ? [e.record] : []));
+      const p = await prepareBatch(ctx.store, { clientId: client.id, fileName: csv.filename, bytes: csv.content, now: ctx.now, mailKey: ctx.key, limits, work: ctx.work }, sequences, earlier);
       if (p.sequencesAfter) sequences = p.sequencesAfter;
       prepared.push(p);
     }
