@@ -48,6 +48,11 @@ export const AUDIT_ACTIONS = [
   'client-updated',
   'gdpr-grounds-recorded',
   'gdpr-restriction-lift-scheduled',
+  'platform-queued',
+  'platform-deposited',
+  'platform-deposit-failed',
+  'platform-resubmitted',
+  'platform-status',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -25,6 +25,7 @@ import type { PackedInvoice } from '../work/tasks.js';
 import { InlineWork, type Work } from '../work/pool.js';
 import type { RenderedDocument } from './render.js';
 import { assertMayIssue, IssuingRefusedError } from './issuing.js';
+import { queueDeposits } from '../platform/queue.js';
 import { registerFacts } from './references.js';
 import { renderReportCsv } from './report.js';
 import type { BatchRecord, BatchResult, IssuedInvoice } from './types.js';
@@ -207,6 +208,8 @@ export async function prepareBatch(store: Store, input: BatchInput, baseSequence
         await tx.series.advance(client.id, sequencesBefore, sequencesAfter);
         await tx.batches.record(record);
         tx.files.adopt(staging);
+        // Under the reform, the seller's platform receives each invoice: queued in this same commit (platform/queue.ts).
+        await queueDeposits(tx, current, record, now.toISOString());
       },
       abort: () => staging.discard(),
     };

@@ -8,6 +8,7 @@ import { EAS_SCHEMES, electronicAddressProblem, normaliseAddress, parseScheme } 
 import { compactId, frenchVatId, isBic, isIban, isSepaCreditorId, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
 import { FRENCH_VAT_RATES, isFrenchVatRate } from '../invoice/brfr.js';
 import { numberPatternProblem, parsePattern } from '../invoice/numbering.js';
+import { platformSchema } from '../platform/config.js';
 
 /** Legal forms French law asks to show next to the name (C. com. R123-237; "EI" since 2022). */
 const LEGAL_FORMS = ['SARL', 'SAS', 'SASU', 'SA', 'EURL', 'EI', 'EIRL', 'SCI', 'SNC', 'SCOP', 'SELARL', 'SELAS', 'SCM', 'SCP', 'GIE', 'SEM', 'SCA', 'ASSOCIATION'];
@@ -91,6 +92,8 @@ export const clientInputSchema = z
     creditNotePattern: trimmed.refine((p) => parsePattern(p) !== null, 'a pattern with one {SEQ:n} (n = 1 to 9), optional {YYYY} {YY} {MM}, and letters, digits, - _ . / around them').optional(),
     /** BT-90: the seller's SEPA creditor identifier (ICS), needed for invoices paid by direct debit. */
     sepaCreditorId: z.string().transform(compactId).refine(isSepaCreditorId, 'a SEPA creditor identifier (ICS) such as FR72ZZZ123456, with a valid key').optional(),
+    /** The seller's approved platform (platform/config.ts); absent: invoices are not deposited. */
+    platform: platformSchema.optional(),
     language: z.enum(['fr', 'en']).default('fr'),
     defaultOperationType: z.enum(['goods', 'services', 'mixed']).default('services'),
     electronicAddress: electronicAddressSchema.optional(),

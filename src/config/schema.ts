@@ -159,6 +159,17 @@ export const configSchema = z
         restrictionLiftNoticeDays: z.number().positive().max(90).default(7),
       })
       .prefault({}),
+    /** The approved platforms of the sellers in deposit mode (platform/): how often the queue and the lifecycle are looked at. */
+    platform: z
+      .object({
+        /** Seconds between two passes of the deposit queue and the lifecycle poll. */
+        pollSeconds: z.number().int().min(5).max(86_400).default(60),
+        /** Deposits in flight at once, across sellers. */
+        concurrency: z.number().int().min(1).max(32).default(4),
+        /** When the daily digest of statuses leaves (node-cron), for sellers who want it. */
+        digestCron: z.string().default('0 7 * * *'),
+      })
+      .prefault({}),
     /** How long each category of data is kept (see src/retention/settings.ts and `mailbot retention policy`). */
     retention: retentionSchema,
     /** node-cron expression of the safety-net poll (IDLE is the main path). */

@@ -1,6 +1,8 @@
 /** The daemon's recurring jobs, in one list: adding one is adding an entry here. */
 import { digest, expireRequests } from '../gdpr/maintenance.js';
 import { liftDueRestrictions } from '../gdpr/restriction.js';
+import { runDeposits } from '../platform/deposit.js';
+import { pollLifecycle, sendDigests } from '../platform/lifecycle.js';
 import { runRetention } from '../retention/run.js';
 import { runTasks } from './tasks.js';
 import type { RecurringJob } from './types.js';
@@ -77,4 +79,32 @@ const retention: RecurringJob = {
   },
 };
 
-export const JOBS: readonly RecurringJob[] = [poll, outbox, requestExpiry, restrictionLift, requestDigest, retention, tasks];
+/**
+ * The approved platforms: the deposit queue, then each seller's lifecycle
+ * (platform/deposit.ts, platform/lifecycle.ts). A platform down or slow
+ * delays only this job; mail, invoicing and requests go on.
+ */
+const platform: RecurringJob = {
+  name: 'platform',
+  schedule: (config) => ({ everyMs: config.platform.pollSeconds * 1000 }),
+  run: async (ctx) => {
+    const deposits = await runDeposits(ctx.store, { tokens: ctx.platformTokens, concurrency: ctx.config.platform.concurrency });
+    const lifecycle = await pollLifecycle(ctx.store, { tokens: ctx.platformTokens, stageMail: ctx.stageMail });
+    if (deposits.deposited + deposits.found + deposits.failed + lifecycle.statuses + lifecycle.acks > 0 || lifecycle.errors.length > 0) {
+      ctx.log.info({ deposits, lifecycle: { ...lifecycle, errors: lifecycle.errors.length } }, 'platform pass');
+    }
+    for (const e of lifecycle.errors) ctx.log.warn({ client: e.clientId, err: e.error }, 'platform lifecycle poll failed; it runs again at its next time');
+    if (lifecycle.alerts > 0) await ctx.sendOutbox();
+  },
+};
+
+/** Once a day, the statuses that needed no action, per seller who wants them. */
+const platformDigest: RecurringJob = {
+  name: 'platform-digest',
+  schedule: (config) => ({ cron: config.platform.digestCron }),
+  run: async (ctx) => {
+    if ((await sendDigests(ctx.store, { stageMail: ctx.stageMail })) > 0) await ctx.sendOutbox();
+  },
+};
+
+export const JOBS: readonly RecurringJob[] = [poll, outbox, requestExpiry, restrictionLift, requestDigest, retention, tasks, platform, platformDigest];

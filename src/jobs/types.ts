@@ -9,7 +9,9 @@ import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import type { ReplyDraft } from '../mail/compose.js';
 import type { MailSource } from '../mail/source.js';
+import type { MailStager } from '../mail/standalone.js';
 import type { MailTransport } from '../mail/transport.js';
+import type { TokenSource } from '../platform/token.js';
 import type { Store } from '../store/port.js';
 
 export interface JobContext {
@@ -26,6 +28,10 @@ export interface JobContext {
   sendOutbox(): Promise<void>;
   /** Queue a mail that answers no mail (a digest, a notice), with its audit line, in one commit. */
   queueMail(draft: ReplyDraft, audit: { action: 'digest-sent'; details?: Record<string, string | number> }): Promise<void>;
+  /** Compose a mail into a staging area, for a job that queues it in the commit of what it reports. */
+  stageMail: MailStager;
+  /** The approved platforms' tokens, kept in memory for the daemon's life. */
+  platformTokens: TokenSource;
 }
 
 export type JobSchedule = { cron: string } | { everyMs: number };

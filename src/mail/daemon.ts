@@ -15,9 +15,11 @@ import { errorMessage } from '../core/errors.js';
 import { JOBS } from '../jobs/registry.js';
 import type { JobContext, RecurringJob } from '../jobs/types.js';
 import { ledgerKey, type DaemonStatus, type Store } from '../store/port.js';
-import { composeReply, identityOf, type ReplyDraft } from './compose.js';
+import { identityOf, type ReplyDraft } from './compose.js';
+import { mailStager } from './standalone.js';
+import { TokenSource } from '../platform/token.js';
 import { ByteBudget } from '../core/budget.js';
-import { Outbox, queueReplies, stageReply } from './outbox.js';
+import { Outbox, queueReplies } from './outbox.js';
 import { sweepLeftovers } from '../store/leftovers.js';
 import { describeFault, faultBackoffMs, faultName, isEnvironmentFault } from './faults.js';
 import { probeDataDir } from '../store/health.js';
@@ -39,6 +41,7 @@ export class Daemon {
   private readonly jobRuns = new Map<string, Promise<void>>();
   private readonly outbox: Outbox;
   private readonly status: DaemonStatus;
+  private readonly platformTokens = new TokenSource();
 
   constructor(
     private readonly store: Store,
@@ -94,6 +97,8 @@ export class Daemon {
       pollMailbox: () => this.kick(),
       sendOutbox: () => this.sendOutbox(),
       queueMail: (draft, audit) => this.queueMail(draft, audit),
+      stageMail: mailStager(this.store, this.config, this.templates),
+      platformTokens: this.platformTokens,
     };
   }
 
@@ -115,9 +120,8 @@ export class Daemon {
   }
 
   private async queueMail(draft: ReplyDraft, audit: { action: 'digest-sent'; details?: Record<string, string | number> }): Promise<void> {
-    const staging = await this.store.files.stage();
+    const { staging, entry } = await mailStager(this.store, this.config, this.templates)(draft);
     try {
-      const entry = await stageReply(staging, (out) => composeReply(undefined, draft, identityOf(this.config), this.templates, out), { kind: draft.kind });
       await this.store.transact(async (tx) => {
         await queueReplies(tx, staging, [entry]);
         tx.audit(auditEntry({ action: audit.action, outcome: 'ok', ...(audit.details ? { details: audit.details } : {}) }));

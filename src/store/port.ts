@@ -21,6 +21,7 @@ import type { BatchRecord } from '../batch/types.js';
 import type { ClientRecord } from '../clients/record.js';
 import type { RightKind } from '../gdpr/classify.js';
 import type { RightsRequest } from '../gdpr/requests.js';
+import type { FlowPatch, PlatformFlow } from '../platform/records.js';
 import type { LedgerEntry, MailboxPurge, MailClaim, MailKey, OutboxEntry, SeriesState, SetAsideEntry, StoreStats, Task } from './records.js';
 
 export type { LedgerEntry, MailboxPurge, MailClaim, MailKey, OutboxEntry, SeriesState, SetAsideEntry, StoreStats, Task };
@@ -84,6 +85,20 @@ export interface ReadTx {
   };
   tasks: {
     list(): Promise<Task[]>;
+  };
+  /** The approved platform: each invoice's deposit and lifecycle (platform/records.ts). */
+  platform: {
+    get(clientId: string, number: string): Promise<PlatformFlow | undefined>;
+    /** Records of a seller (or all), in number order; by deposit state or lifecycle status. */
+    list(filter?: { clientId?: string; state?: PlatformFlow['state']; status?: number; limit?: number }): Promise<PlatformFlow[]>;
+    /** The record of a flow the platform named (a deposit's flow id). */
+    byFlowId(clientId: string, flowId: string): Promise<PlatformFlow | undefined>;
+    /** Queued deposits due at `now` whose lease (if any) ran out, oldest first. */
+    due(now: string, limit: number): Promise<PlatformFlow[]>;
+    /** What `mailbot status` shows: the queue, its oldest entry, the last error. */
+    summary(): Promise<{ queued: number; failed: number; oldestQueuedAt?: string; lastError?: { clientId: string; number: string; error: string; at: string } }>;
+    /** Where the seller's lifecycle poll resumes (the platform's `updatedAt` of the last flow read). */
+    cursor(clientId: string): Promise<string | undefined>;
   };
 }
 
@@ -172,6 +187,13 @@ export interface Tx extends ReadTx {
     /** One mailbox did it; others sharing the store still have to. */
     doneIn(id: string, mailbox: string): Promise<void>;
     failed(id: string, error: string): Promise<void>;
+  };
+  platform: ReadTx['platform'] & {
+    /** Queue invoices for deposit; an invoice already queued or deposited is left as it is (idempotent by seller and number). */
+    queue(flows: readonly PlatformFlow[]): Promise<void>;
+    /** Change a record (platform/records.ts applyFlowPatch); NOT_FOUND when there is none. */
+    update(clientId: string, number: string, patch: FlowPatch, at: string): Promise<PlatformFlow>;
+    setCursor(clientId: string, updatedAfter: string): Promise<void>;
   };
   files: {
     /** The staged files become stored files under their names, with this commit. */

@@ -39,7 +39,7 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
       if (disk) faults.push({ cause: `${describeFault(disk)}${disk.freeBytes !== undefined ? `, ${disk.freeBytes} bytes free` : ''}`, seenBy: 'this command' });
       try {
         await withStore(globals(), async (store) => {
-          const [stats, daemons, failed] = await Promise.all([store.stats(), store.daemons(), store.read(async (tx) => (await tx.outbox.list()).filter((e) => e.state === 'failed'))]);
+          const [stats, daemons, failed, platform] = await Promise.all([store.stats(), store.daemons(), store.read(async (tx) => (await tx.outbox.list()).filter((e) => e.state === 'failed')), store.read((tx) => tx.platform.summary())]);
           const live = daemons.filter((d) => (store.backend === 'embedded' ? processAlive(d.pid, Date.parse(d.startedAt)) && d.connection !== 'stopped' : Date.now() - Date.parse(d.updatedAt) < 120_000));
           for (const d of live) if (d.fault) faults.push({ cause: d.fault.cause, since: d.fault.since, seenBy: `daemon ${d.pid} on ${d.node}` });
           const summary = {
@@ -50,6 +50,7 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
             warnings,
             ...stats,
             failedReplies: failed.map((e) => ({ id: e.id, kind: e.kind, carriesInvoices: CARRIES_INVOICES.has(e.kind), createdAt: e.createdAt, error: e.lastError ?? '' })),
+            platform,
           };
           if (f.json) return void console.log(JSON.stringify(summary, null, 2));
           console.log(`daemon      ${summary.daemon}`);
@@ -60,6 +61,9 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
           console.log(`mails       ${stats.inHand} in hand; outcomes ${JSON.stringify(stats.outcomes)}`);
           console.log(`outbox      ${stats.outbox.queued} queued, ${stats.outbox.failed} failed, ${stats.outbox.sent} sent`);
           console.log(`requests    ${stats.requestsOpen} open (mailbot requests)`);
+          // The approved platforms: what waits to be deposited, since when, and the last thing that went wrong.
+          console.log(`platform    ${platform.queued} deposit(s) waiting${platform.oldestQueuedAt ? ` since ${platform.oldestQueuedAt.slice(0, 16)}` : ''}, ${platform.failed} refused for good${platform.failed > 0 ? ' (mailbot invoices --status failed)' : ''}`);
+          if (platform.lastError) console.log(`            last error: ${platform.lastError.clientId} ${platform.lastError.number} at ${platform.lastError.at.slice(0, 16)}: ${printable(platform.lastError.error)}`);
           for (const s of stats.setAside) console.log(`set aside   ${printable(s.key)}: ${printable(s.error)} (mailbot retry ${printable(s.key)})`);
           for (const r of summary.failedReplies) console.log(`failed      reply ${r.id} (${r.kind}${r.carriesInvoices ? ', carries issued invoices' : ''}, ${r.createdAt.slice(0, 10)}): ${printable(r.error)} (mailbot resend ${r.id})`);
         });

@@ -16,6 +16,7 @@ import type { ClientRecord } from '../../clients/record.js';
 import type { RightsRequest } from '../../gdpr/requests.js';
 import { MailbotError } from '../../core/errors.js';
 import { readPrivateFile } from '../files.js';
+import type { PlatformFlow } from '../../platform/records.js';
 import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry, Task } from '../records.js';
 
 export const SCHEMA_VERSION = 2;
@@ -48,6 +49,10 @@ export interface Doc {
   counters: Record<string, number>;
   /** Work outside the store decided by a commit (a mailbox purge), until done. */
   tasks: Record<string, Task>;
+  /** Each invoice's deposit and lifecycle on the approved platform (platform/records.ts), by flowKey. */
+  platform: Record<string, PlatformFlow>;
+  /** Per seller, where the lifecycle poll resumes. */
+  platformCursors: Record<string, string>;
   /**
    * After-commit work, by the process that committed it: staged folders to
    * promote, stored files to shred. The process clears its own entries once
@@ -98,6 +103,8 @@ export function emptyDoc(): Doc {
     rates: {},
     counters: {},
     tasks: {},
+    platform: {},
+    platformCursors: {},
     pending: { promote: [], shred: [] },
   };
 }
@@ -121,6 +128,8 @@ const docSchema = z.object({
   rates: z.record(z.string(), z.object({ window: z.number().positive(), times: z.array(z.number()) })),
   counters: z.record(z.string(), z.number()),
   tasks: keyed({ id: z.string(), kind: z.string() }).default({}),
+  platform: keyed({ clientId: z.string(), number: z.string(), state: z.string(), trackingId: z.string() }).default({}),
+  platformCursors: z.record(z.string(), z.string()).default({}),
   pending: z.object({ promote: z.array(pendingWork), shred: z.array(pendingWork) }),
   auditHead: z.object({ seq: z.number().int().nonnegative(), mac: z.string() }).optional(),
   movedTo: z.object({ backend: z.literal('postgres'), state: z.enum(['moving', 'moved']), at: z.string(), target: z.string(), registerSha256: z.string().optional() }).optional(),
@@ -141,7 +150,8 @@ export function parseDoc(path: string, text: string): Doc | { upgradeFrom: 1; da
   const parsed = docSchema.safeParse(raw);
   if (!parsed.success) throw invalid(path, parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   const { commitEnd: _end, ...doc } = raw as Doc & { commitEnd?: number };
-  return { ...doc, tasks: doc.tasks ?? {} };
+  // Parts added since the document's version 2: absent in older documents, empty then.
+  return { ...doc, tasks: doc.tasks ?? {}, platform: doc.platform ?? {}, platformCursors: doc.platformCursors ?? {} };
 }
 
 /**

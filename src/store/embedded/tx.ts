@@ -19,8 +19,10 @@ import { summaryOf } from '../batch-summary.js';
 import type { LedgerEntry, OutboxEntry, SeriesState, Task } from '../records.js';
 import { fileKey, type BatchIndex } from './batch-index.js';
 import type { Doc } from './doc.js';
+import { applyFlowPatch, flowKey, type FlowPatch, type PlatformFlow } from '../../platform/records.js';
+import { platformSummary } from '../../platform/summary.js';
 
-export type Collections = 'clients' | 'series' | 'requests' | 'requestSeq' | 'ledger' | 'setAside' | 'outbox' | 'rates' | 'counters' | 'tasks';
+export type Collections = 'clients' | 'series' | 'requests' | 'requestSeq' | 'ledger' | 'setAside' | 'outbox' | 'rates' | 'counters' | 'tasks' | 'platform' | 'platformCursors';
 
 /** What a finished transaction adds beyond the document: journal lines and after-commit work. */
 export interface TxOutput {
@@ -385,6 +387,48 @@ export class EmbeddedTx implements Tx {
       return Promise.resolve();
     },
   };
+
+  platform = {
+    get: (clientId: string, number: string) => Promise.resolve(this.flow(clientId, number)),
+    list: (filter: { clientId?: string; state?: PlatformFlow['state']; status?: number; limit?: number } = {}) => {
+      const all = Object.values(this.r('platform'))
+        .filter((f) => (filter.clientId === undefined || f.clientId === filter.clientId) && (filter.state === undefined || f.state === filter.state) && (filter.status === undefined || f.status?.code === filter.status))
+        .sort((a, b) => a.clientId.localeCompare(b.clientId) || a.number.localeCompare(b.number));
+      return Promise.resolve((filter.limit === undefined ? all : all.slice(0, filter.limit)).map(clone));
+    },
+    byFlowId: (clientId: string, flowId: string) => Promise.resolve(clone(Object.values(this.r('platform')).find((f) => f.clientId === clientId && f.flowId === flowId))),
+    due: (now: string, limit: number) =>
+      Promise.resolve(
+        Object.values(this.r('platform'))
+          .filter((f) => f.state === 'queued' && f.nextAttemptAt <= now && (f.leaseUntil === undefined || f.leaseUntil <= now))
+          .sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt) || a.queuedAt.localeCompare(b.queuedAt))
+          .slice(0, limit)
+          .map(clone),
+      ),
+    summary: () => Promise.resolve(platformSummary(Object.values(this.r('platform')))),
+    cursor: (clientId: string) => Promise.resolve(this.r('platformCursors')[clientId]),
+    queue: (flows: readonly PlatformFlow[]) => {
+      const w = this.w('platform');
+      for (const f of flows) if (!w[flowKey(f.clientId, f.number)]) w[flowKey(f.clientId, f.number)] = clone(f);
+      return Promise.resolve();
+    },
+    update: (clientId: string, number: string, patch: FlowPatch, at: string) => {
+      const current = this.flow(clientId, number);
+      if (!current) return Promise.reject(new MailbotError('NOT_FOUND', `no platform record for ${clientId} ${number}`));
+      const next = applyFlowPatch(current, patch, at);
+      this.w('platform')[flowKey(clientId, number)] = next;
+      return Promise.resolve(clone(next));
+    },
+    setCursor: (clientId: string, updatedAfter: string) => {
+      this.w('platformCursors')[clientId] = updatedAfter;
+      return Promise.resolve();
+    },
+  };
+
+  private flow(clientId: string, number: string): PlatformFlow | undefined {
+    const f = this.r('platform')[flowKey(clientId, number)];
+    return f ? clone(f) : undefined;
+  }
 
   rate = {
     recent: (key: string, windowMs: number, now: number) => Promise.resolve((this.r('rates')[key]?.times ?? []).filter((t) => t > now - windowMs).length),

@@ -9,6 +9,8 @@ import type pg from 'pg';
 import { checkpointEntry, EMPTY_HEAD, GENESIS, sealEntries, type AuditSeal, type ChainHead } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
 import { referencedNumbers } from '../../batch/references.js';
+import { applyFlowPatch, type FlowPatch, type PlatformFlow } from '../../platform/records.js';
+import { platformSummary } from '../../platform/summary.js';
 import { registerOnly, type BatchRecord } from '../../batch/types.js';
 import type { ClientRecord } from '../../clients/record.js';
 import { MailbotError } from '../../core/errors.js';
@@ -333,6 +335,55 @@ export class PgTx implements Tx {
     failed: async (id: string, error: string) => {
       this.mustWrite();
       await this.q("UPDATE tasks SET record = record || jsonb_build_object('attempts', (record->>'attempts')::int + 1, 'lastError', $2::text) WHERE id = $1", [id, error.slice(0, 300)]);
+    },
+  };
+
+  platform = {
+    get: async (clientId: string, number: string) => (await this.q<{ record: PlatformFlow }>('SELECT record FROM platform_flows WHERE client_id = $1 AND number = $2', [clientId, number]))[0]?.record,
+    list: async (filter: { clientId?: string; state?: PlatformFlow['state']; status?: number; limit?: number } = {}) =>
+      (
+        await this.q<{ record: PlatformFlow }>(
+          'SELECT record FROM platform_flows WHERE ($1::text IS NULL OR client_id = $1) AND ($2::text IS NULL OR state = $2) AND ($3::int IS NULL OR status = $3) ORDER BY client_id, number LIMIT $4',
+          [filter.clientId ?? null, filter.state ?? null, filter.status ?? null, filter.limit ?? null],
+        )
+      ).map((r) => r.record),
+    byFlowId: async (clientId: string, flowId: string) => (await this.q<{ record: PlatformFlow }>('SELECT record FROM platform_flows WHERE client_id = $1 AND flow_id = $2', [clientId, flowId]))[0]?.record,
+    // Another daemon's transaction may be leasing the same rows: those it holds are skipped, never waited for.
+    due: async (now: string, limit: number) =>
+      (
+        await this.q<{ record: PlatformFlow }>(
+          "SELECT record FROM platform_flows WHERE state = 'queued' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) ORDER BY next_attempt_at, record->>'queuedAt' LIMIT $2 FOR UPDATE SKIP LOCKED",
+          [now, limit],
+        )
+      ).map((r) => r.record),
+    summary: async () => {
+      const rows = await this.q<{ record: PlatformFlow }>("SELECT record FROM platform_flows WHERE state <> 'deposited' OR record ? 'lastError'");
+      return platformSummary(rows.map((r) => r.record));
+    },
+    cursor: async (clientId: string) => (await this.q<{ updated_after: string }>('SELECT updated_after FROM platform_cursors WHERE client_id = $1', [clientId]))[0]?.updated_after,
+    queue: async (flows: readonly PlatformFlow[]) => {
+      this.mustWrite();
+      for (const f of flows) {
+        await this.q(
+          'INSERT INTO platform_flows (client_id, number, state, next_attempt_at, record) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (client_id, number) DO NOTHING',
+          [f.clientId, f.number, f.state, f.nextAttemptAt, f],
+        );
+      }
+    },
+    update: async (clientId: string, number: string, patch: FlowPatch, at: string) => {
+      this.mustWrite();
+      const current = (await this.q<{ record: PlatformFlow }>('SELECT record FROM platform_flows WHERE client_id = $1 AND number = $2 FOR UPDATE', [clientId, number]))[0]?.record;
+      if (!current) throw new MailbotError('NOT_FOUND', `no platform record for ${clientId} ${number}`);
+      const next = applyFlowPatch(current, patch, at);
+      await this.q(
+        'UPDATE platform_flows SET state = $3, next_attempt_at = $4, lease_until = $5, flow_id = $6, status = $7, record = $8 WHERE client_id = $1 AND number = $2',
+        [clientId, number, next.state, next.nextAttemptAt, next.leaseUntil ?? null, next.flowId ?? null, next.status?.code ?? null, next],
+      );
+      return next;
+    },
+    setCursor: async (clientId: string, updatedAfter: string) => {
+      this.mustWrite();
+      await this.q('INSERT INTO platform_cursors (client_id, updated_after) VALUES ($1, $2) ON CONFLICT (client_id) DO UPDATE SET updated_after = EXCLUDED.updated_after', [clientId, updatedAfter]);
     },
   };
 
