@@ -80,8 +80,10 @@ function csvOf(rows: (string | number | undefined)[][]): string {
  * entry by entry; returns where it is.
  */
 export async function accessPackage(store: Store, config: Config, audit: AuditTrail, req: RightsRequest, client: ClientRecord, portability: boolean, scratch: Staging): Promise<string> {
-  const { batches, requests } = await store.read(async (tx) => ({
+  const { batches, requests, platform } = await store.read(async (tx) => ({
     batches: await tx.batches.ofClient(client.id),
+    // Each invoice's record on the approved platform: flow id, acknowledgement, lifecycle statuses.
+    platform: new Map((await tx.platform.list({ clientId: client.id })).map((f) => [f.number, f])),
     requests: (await tx.requests.list()).filter((r) => r.requester === req.requester || client.emails.includes(r.requester)).map(({ code: _code, parties, ...r }) => ({ ...r, ...(parties ? { parties: parties.map(({ code: _c, ...p }) => p) } : {}) })),
   }));
   const hashes = new Set(client.emails.concat(req.requester).map((e) => audit.hash(e)));
@@ -92,7 +94,13 @@ export async function accessPackage(store: Store, config: Config, audit: AuditTr
     request: req.ref,
     note: 'Values such as "hmac:k1:…" in the audit entries are keyed hashes of an address or IP: the bot never stores them in clear.',
     client,
-    invoices: batches.flatMap((b) => b.invoices.map((i) => ({ batch: b.id, receivedFile: b.fileName, committedAt: b.committedAt, ...i }))),
+    invoices: batches.flatMap((b) =>
+      b.invoices.map((i) => {
+        const p = platform.get(i.number);
+        const onPlatform = p ? { state: p.state, ...(p.flowId ? { flowId: p.flowId } : {}), ...(p.ack ? { ack: p.ack } : {}), history: p.history, updatedAt: p.updatedAt } : undefined;
+        return { batch: b.id, receivedFile: b.fileName, committedAt: b.committedAt, ...i, ...(onPlatform ? { platform: onPlatform } : {}) };
+      }),
+    ),
     batches: batches.map(({ invoices, ...b }) => ({ ...b, invoiceCount: invoices.length })),
     requests,
     auditEntries,
@@ -101,7 +109,10 @@ export async function accessPackage(store: Store, config: Config, audit: AuditTr
     { name: 'donnees.json', data: JSON.stringify(data, null, 2), deflate: true },
     {
       name: 'factures.csv',
-      data: csvOf([['invoice_ref', 'number', 'issue_date', 'due_date', 'buyer', 'currency', 'total_excl_vat', 'total_vat', 'total_incl_vat', 'file'], ...data.invoices.map((i) => [i.ref, i.number, i.issueDate, i.dueDate, i.buyerName, i.currency, i.totalExclVat, i.totalVat, i.totalInclVat, i.pdfFile])]),
+      data: csvOf([
+        ['invoice_ref', 'number', 'document_type', 'issue_date', 'due_date', 'buyer', 'currency', 'total_excl_vat', 'total_vat', 'total_incl_vat', 'file', 'platform_flow_id', 'platform_status'],
+        ...data.invoices.map((i) => [i.ref, i.number, i.documentType ?? '380', i.issueDate, i.dueDate, i.buyerName, i.currency, i.totalExclVat, i.totalVat, i.totalInclVat, i.pdfFile, i.platform?.flowId ?? '', String(i.platform?.history.at(-1)?.code ?? i.platform?.state ?? '')]),
+      ]),
       deflate: true,
     },
     { name: 'fiche-client.csv', data: csvOf([['field', 'value'], ...Object.entries(client).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)])]), deflate: true },

@@ -45,7 +45,7 @@ describe('GDPR rights requests', () => {
       assert.ok(data.auditEntries.length > 0 && data.auditEntries.some((e) => e.sender?.startsWith('hmac:')));
       assert.ok(data.requests.every((r) => r.code === undefined), 'no code hash in the export');
       assert.ok(files['factures/FA-2026-00001.pdf'] && files['factures/FA-2026-00002.pdf']);
-      assert.match(Buffer.from(files['factures.csv'] ?? []).toString(), /"FA-2026-00002";"2026-03-03"/, 'every cell quoted');
+      assert.match(Buffer.from(files['factures.csv'] ?? []).toString(), /"FA-2026-00002";"380";"2026-03-03"/, 'every cell quoted');
       const info = Buffer.from(files['informations.txt'] ?? []).toString();
       for (const item of ['a) Finalités', 'b) Catégories', 'c) Destinataires', 'd) Durée', 'e) Vos droits', 'f) ', 'CNIL', 'g) Source', 'h) ']) assert.ok(info.includes(item), item);
       const req = (await w.state()).requests[0];

@@ -251,10 +251,16 @@ export class EmbeddedTx implements Tx {
       this.out.amendments.push({ ids: [...ids], minimizedAt: at });
       return Promise.resolve();
     },
-    drop: (ids: readonly string[]) => {
+    drop: async (ids: readonly string[]) => {
       this.mustWrite();
-      if (ids.length > 0) this.out.amendments.push({ ids: [...ids], drop: true });
-      return Promise.resolve();
+      if (ids.length === 0) return;
+      this.out.amendments.push({ ids: [...ids], drop: true });
+      // The invoices' platform records (deposit, statuses) go with the register entries they belong to.
+      const platform = this.w('platform');
+      for (const id of ids) {
+        const b = await this.batches.get(id);
+        for (const i of b?.invoices ?? []) if (b) delete platform[flowKey(b.clientId, i.number)];
+      }
     },
     registerBefore: async (before: string) => {
       const index = await this.env.index();

@@ -177,6 +177,8 @@ export class PgTx implements Tx {
     },
     drop: async (ids: readonly string[]) => {
       this.mustWrite();
+      // The invoices' platform records (deposit, statuses) go with the register entries they belong to.
+      await this.q('DELETE FROM platform_flows f USING invoices i WHERE i.batch_id = ANY($1) AND f.client_id = i.client_id AND f.number = i.number', [ids]);
       await this.q('DELETE FROM invoices WHERE batch_id = ANY($1)', [ids]);
       await this.q('DELETE FROM batches WHERE id = ANY($1)', [ids]);
     },
