@@ -89,7 +89,7 @@ describe('mailbot CLI', () => {
     assert.match(pdfText(pdf).replace(/\u202f/g, ' '), /1 429,53 €/);
     const report = readFileSync(join(out, 'rapport.csv'), 'utf8');
     assert.match(report, /^\ufeff"reference";"numero_facture";/);
-    assert.match(report, /"FAC-2026-032";"FA-2026-00002";"\d\d\/\d\d\/2026";"\d\d\/\d\d\/2026";"Café-Brasserie L'Œillet";"528741101";"EUR";"1198,40";"231,13";"1429,53";"1429,53";"FA-2026-00002\.pdf"/);
+    assert.match(report, /"FAC-2026-032";"FA-2026-00002";"380";"";"\d\d\/\d\d\/2026";"\d\d\/\d\d\/2026";"Café-Brasserie L'Œillet";"528741101";"EUR";"1198,40";"231,13";"1429,53";"0,00";"1429,53";"FA-2026-00002\.pdf"/);
 
     // Invariant 12: what the bot writes is private.
     assert.equal(mode(data), 0o700);
