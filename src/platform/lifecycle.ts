@@ -109,9 +109,10 @@ async function lifecycleFlow(store: Store, client: ClientRecord, api: FlowClient
     if (!record) continue; // an invoice the bot did not deposit (issued elsewhere)
     const event: StatusEvent = { code, at: s.at ?? flow.updatedAt ?? clock().toISOString(), flowId: flow.flowId, ...(s.reasonCode ? { reasonCode: s.reasonCode } : {}), ...(s.reason ? { reason: s.reason } : {}) };
     if (record.history.some((h) => h.code === event.code && h.at === event.at)) continue;
+    const at = clock().toISOString();
+    event.recordedAt = at;
     const facts: AlertFacts = { number: s.number, code, at: event.at, ...(s.reasonCode ? { reasonCode: s.reasonCode } : {}), ...(s.reason ? { reason: s.reason } : {}) };
     const alert = isAlert(code) ? alertDraft(client, facts) : undefined;
-    const at = clock().toISOString();
     await commitWithMail(store, alert, opts.stageMail, async (tx) => {
       await tx.platform.update(client.id, s.number, { status: event }, at);
       tx.audit({ time: at, action: 'platform-status', outcome: isAlert(code) ? 'refused' : 'info', clientId: client.id, details: { number: s.number, status: code, ...(s.reasonCode ? { reason: s.reasonCode } : {}) } });
@@ -146,7 +147,8 @@ export async function sendDigests(store: Store, opts: Pick<PollOptions, 'stageMa
   const clients = (await store.read((tx) => tx.clients.list())).filter((c) => c.platform?.mode === 'deposit' && c.platform.digest === 'daily' && !c.erased);
   for (const client of clients) {
     const { since, flows } = await store.read(async (tx) => ({ since: (await tx.platform.cursor(digestCursorKey(client.id))) ?? BEGINNING, flows: await tx.platform.list({ clientId: client.id }) }));
-    const lines: DigestLine[] = flows.flatMap((f: PlatformFlow) => f.history.filter((h) => h.at > since && h.at <= at && isLifecycleStatus(h.code) && !isAlert(h.code)).map((h) => ({ number: f.number, code: h.code as DigestLine['code'], at: h.at })));
+    // What was recorded since the last digest (the platform's own times may be earlier than the last digest).
+    const lines: DigestLine[] = flows.flatMap((f: PlatformFlow) => f.history.filter((h) => (h.recordedAt ?? h.at) > since && (h.recordedAt ?? h.at) <= at && isLifecycleStatus(h.code) && !isAlert(h.code)).map((h) => ({ number: f.number, code: h.code as DigestLine['code'], at: h.at })));
     lines.sort((a, b) => a.at.localeCompare(b.at) || a.number.localeCompare(b.number));
     const draft = digestDraft(client, lines, since === BEGINNING ? at.slice(0, 10) : since.slice(0, 10));
     await commitWithMail(store, draft, opts.stageMail, async (tx) => {

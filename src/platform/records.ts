@@ -22,6 +22,8 @@ export interface StatusEvent {
   reason?: string; // MDT-114
   /** The CDAR flow that carried it. */
   flowId?: string;
+  /** When the bot recorded it (the digest reports what was recorded since the last one, whatever time the platform gave). */
+  recordedAt?: string;
 }
 
 export type DepositState = 'queued' | 'deposited' | 'failed';

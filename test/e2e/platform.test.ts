@@ -42,7 +42,9 @@ describe('the approved platform through the real mail servers and daemon', { ski
             },
             90_000,
             500,
-          );
+          ).catch((err: Error) => {
+            throw new Error(`${err.message}\n${daemon.output().split('\n').filter((l) => /platform|error|warn/i.test(l)).slice(-15).join('\n')}`);
+          });
           assert.match(mails.rejection.subject ?? '', new RegExp(`Facture ${first} : Rejetée`));
           assert.match(mails.rejection.text ?? '', /REJ_SEMAN/);
           assert.match(mails.digest.text ?? '', new RegExp(`${second} : Approuvée \\(205\\)`));
