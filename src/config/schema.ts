@@ -166,6 +166,8 @@ export const configSchema = z
         pollSeconds: z.number().int().min(5).max(86_400).default(60),
         /** Deposits in flight at once, across sellers. */
         concurrency: z.number().int().min(1).max(32).default(4),
+        /** How long an attempt holds its deposits; after a crash, another pass takes them again once it ran out. */
+        leaseSeconds: z.number().int().min(1).max(3600).default(300),
         /** When the daily digest of statuses leaves (node-cron), for sellers who want it. */
         digestCron: z.string().default('0 7 * * *'),
       })

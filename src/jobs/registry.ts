@@ -88,7 +88,7 @@ const platform: RecurringJob = {
   name: 'platform',
   schedule: (config) => ({ everyMs: config.platform.pollSeconds * 1000 }),
   run: async (ctx) => {
-    const deposits = await runDeposits(ctx.store, { tokens: ctx.platformTokens, concurrency: ctx.config.platform.concurrency });
+    const deposits = await runDeposits(ctx.store, { tokens: ctx.platformTokens, concurrency: ctx.config.platform.concurrency, leaseMs: ctx.config.platform.leaseSeconds * 1000 });
     const lifecycle = await pollLifecycle(ctx.store, { tokens: ctx.platformTokens, stageMail: ctx.stageMail });
     if (deposits.deposited + deposits.found + deposits.failed + lifecycle.statuses + lifecycle.acks > 0 || lifecycle.errors.length > 0) {
       ctx.log.info({ deposits, lifecycle: { ...lifecycle, errors: lifecycle.errors.length } }, 'platform pass');

@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
 import { addClient, changeClient, closeClient, getClient } from '../../clients/service.js';
 import { DEFAULT_CREDIT_NOTE_PATTERN, type ClientRecord } from '../../clients/record.js';
+import { checkPlatform } from '../../platform/check.js';
 import { operatorActor } from '../actor.js';
 import { table } from '../table.js';
 import { withStore, type GlobalOptions } from '../context.js';
@@ -161,7 +162,11 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
     .option('--json', 'JSON output')
     .action(async (id: string, flags: { json?: boolean }) => {
       const c = await withStore(globals(), (store) => getClient(store, id));
-      console.log(flags.json ? JSON.stringify(c, null, 2) : show(c));
+      // A seller with an approved platform: whether it answers now (token and healthcheck; nothing is sent).
+      const platformCheck = await checkPlatform(c);
+      if (flags.json) return void console.log(JSON.stringify({ ...c, ...(platformCheck ? { platformCheck } : {}) }, null, 2));
+      console.log(show(c));
+      if (c.platform) console.log(`${'platform'.padEnd(15)} ${c.platform.url} (mode ${c.platform.mode}, digest ${c.platform.digest}): ${platformCheck?.message ?? ''}`);
     });
 
   client

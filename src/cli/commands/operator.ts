@@ -122,6 +122,17 @@ export function registerOperatorCommands(program: Command, globals: () => Global
       console.log('configuration: valid');
       const { configWarnings } = await import('../../config/warnings.js');
       for (const w of configWarnings(config)) console.log(`warning: ${w}`);
+      // Each seller's approved platform: its token and healthcheck, nothing sent.
+      const { checkPlatform } = await import('../../platform/check.js');
+      let platformFailed = false;
+      const clients = await withStore(globals(), (store) => store.read((tx) => tx.clients.list())).catch(() => []);
+      for (const c of clients) {
+        const r = await checkPlatform(c);
+        if (!r) continue;
+        platformFailed ||= !r.ok;
+        console.log(`platform of ${c.id}: ${r.ok ? r.message : `FAILED: ${r.message}`}`);
+      }
+      if (platformFailed) process.exitCode = 2;
       if (!config.imap) {
         console.log(`mailbox: embedded Maildir ${join(dataDir, 'mailbox')} (no IMAP configured)`);
         console.log(`replies: written to ${join(dataDir, 'outbox')} (no SMTP configured)`);

@@ -11,11 +11,11 @@
  */
 import type { Command } from 'commander';
 import { auditEntry } from '../../audit/trail.js';
-import { errorMessage, MailbotError, UsageError } from '../../core/errors.js';
+import { MailbotError, UsageError } from '../../core/errors.js';
 import { mailStager } from '../../mail/standalone.js';
 import { Templates } from '../../mail/templates.js';
 import { runDeposits } from '../../platform/deposit.js';
-import { FlowClient } from '../../platform/flows.js';
+import { checkPlatform } from '../../platform/check.js';
 import { pollLifecycle } from '../../platform/lifecycle.js';
 import type { PlatformFlow } from '../../platform/records.js';
 import { isLifecycleStatus, statusLabel } from '../../platform/statuses.js';
@@ -57,7 +57,7 @@ export function registerPlatformCommands(program: Command, globals: () => Global
     .action(async (f: { json?: boolean }) => {
       const report = await withStore(globals(), async (store, config) => {
         const tokens = new TokenSource();
-        const deposits = await runDeposits(store, { tokens, concurrency: config.platform.concurrency });
+        const deposits = await runDeposits(store, { tokens, concurrency: config.platform.concurrency, leaseMs: config.platform.leaseSeconds * 1000 });
         const lifecycle = await pollLifecycle(store, { tokens, stageMail: mailStager(store, config, new Templates()) });
         return { deposits, lifecycle };
       });
@@ -78,19 +78,12 @@ export function registerPlatformCommands(program: Command, globals: () => Global
       const clients = await withStore(globals(), (store) => store.read((tx) => tx.clients.list()));
       const chosen = clients.filter((c) => c.platform && (!f.client || c.id === f.client));
       if (chosen.length === 0) throw new UsageError(f.client ? `client "${f.client}" has no platform in its record` : 'no client has a platform in its record');
-      const tokens = new TokenSource();
       let failed = 0;
       for (const c of chosen) {
-        const cfg = c.platform;
-        if (!cfg) continue;
-        try {
-          await tokens.token(cfg);
-          await new FlowClient(cfg, tokens).healthcheck();
-          console.log(`${c.id}: ok (${cfg.url}, mode ${cfg.mode})`);
-        } catch (err) {
-          failed += 1;
-          console.log(`${c.id}: ${errorMessage(err)}`);
-        }
+        const r = await checkPlatform(c);
+        if (!r) continue;
+        if (!r.ok) failed += 1;
+        console.log(`${c.id}: ${r.message}`);
       }
       if (failed > 0) process.exitCode = 1;
     });
