@@ -132,6 +132,9 @@ function summarise(inv: Invoice): InvoiceSummary {
     totalVat: amount(inv.totals.taxTotal), // BT-110
     totalInclVat: amount(inv.totals.grandTotal), // BT-112
     amountDue: amount(inv.totals.duePayable), // BT-115
+    vat: inv.vat.map((v) => ({ category: v.category, rate: v.rate.toFixed(), taxable: amount(v.taxableAmount), tax: amount(v.taxAmount) })), // BG-23
+    operation: inv.operationType,
+    ...(inv.buyer.electronicAddress ? { buyerElectronicAddress: { scheme: inv.buyer.electronicAddress.scheme, value: inv.buyer.electronicAddress.value } } : {}), // BT-49
     lineCount: inv.lines.length,
   };
 }

@@ -27,6 +27,12 @@ export interface IssuedInvoice {
   totalVat: string; // BT-110
   totalInclVat: string; // BT-112
   amountDue: string; // BT-115
+  /** BG-23 per category and rate: what a payment declaration (status 212) splits its amount by. */
+  vat?: { category: string; rate: string; taxable: string; tax: string }[];
+  /** BT-23's letter: B goods, S services, M mixed (a payment is declared for services). */
+  operation?: 'goods' | 'services' | 'mixed';
+  /** BT-49 with its scheme: where the buyer's platform receives the status messages. */
+  buyerElectronicAddress?: { scheme: string; value: string };
   lineCount: number;
   pdfFile: string;
   /** The series (invoice/numbering.ts) and the number's place in it: the register keeps both. */
@@ -41,7 +47,7 @@ export interface IssuedInvoice {
  * are gone: no buyer, no line, nothing personal; enough to keep the series
  * gapless and to prove which invoice bore each number.
  */
-export type RegisterEntry = Pick<IssuedInvoice, 'number' | 'documentType' | 'preceding' | 'issueDate' | 'currency' | 'totalExclVat' | 'totalVat' | 'totalInclVat' | 'pdfFile' | 'series' | 'seq' | 'pdfSha256'>;
+export type RegisterEntry = Pick<IssuedInvoice, 'number' | 'documentType' | 'preceding' | 'issueDate' | 'currency' | 'totalExclVat' | 'totalVat' | 'totalInclVat' | 'vat' | 'operation' | 'pdfFile' | 'series' | 'seq' | 'pdfSha256'>;
 
 /** A committed batch as the store keeps it. */
 export interface BatchRecord {
@@ -68,10 +74,10 @@ export interface BatchRecord {
  */
 export function registerOnly(b: BatchRecord, at: string): BatchRecord {
   const keep = (i: IssuedInvoice): IssuedInvoice => {
-    const { number, documentType, preceding, issueDate, currency, totalExclVat, totalVat, totalInclVat, pdfFile, series, seq, pdfSha256 } = i;
+    const { number, documentType, preceding, issueDate, currency, totalExclVat, totalVat, totalInclVat, vat, operation, pdfFile, series, seq, pdfSha256 } = i;
     // The kind of document and what it refers to stay: they say what was credited, replaced or deducted (batch/references.ts).
     const entry: RegisterEntry = {
-      number, ...(documentType ? { documentType } : {}), ...(preceding ? { preceding } : {}), issueDate, currency, totalExclVat, totalVat, totalInclVat, pdfFile,
+      number, ...(documentType ? { documentType } : {}), ...(preceding ? { preceding } : {}), issueDate, currency, totalExclVat, totalVat, totalInclVat, ...(vat ? { vat } : {}), ...(operation ? { operation } : {}), pdfFile,
       ...(series !== undefined ? { series } : {}), ...(seq !== undefined ? { seq } : {}), ...(pdfSha256 ? { pdfSha256 } : {}),
     };
     return { ...entry, ref: '', dueDate: '', buyerName: '', amountDue: totalInclVat, lineCount: 0 };

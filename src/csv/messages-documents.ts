@@ -18,7 +18,8 @@ type Codes =
   | 'PRECEDING_NOT_ALLOWED' | 'PRECEDING_DATE_COUNT' | 'PRECEDING_AFTER_DOCUMENT' | 'PRECEDING_NOT_FOUND' | 'PRECEDING_OTHER_BUYER' | 'PRECEDING_OTHER_CURRENCY'
   | 'PRECEDING_IS_CREDIT_NOTE' | 'PRECEDING_REPLACED' | 'PRECEDING_CREDITED' | 'PRECEDING_NOT_DEPOSIT' | 'DEPOSIT_ALREADY_DEDUCTED' | 'CREDIT_EXCEEDS_REMAINING'
   | 'PREPAID_INVALID' | 'PREPAID_REQUIRED' | 'PREPAID_TOO_LARGE' | 'PAYMENT_MEANS_INVALID' | 'MANDATE_INVALID' | 'IBAN_INVALID' | 'DIRECT_DEBIT_ONLY'
-  | 'CREDITOR_ID_MISSING' | 'EXCHANGE_RATE_REQUIRED' | 'EXCHANGE_RATE_INVALID' | 'EXCHANGE_RATE_NOT_NEEDED';
+  | 'CREDITOR_ID_MISSING' | 'EXCHANGE_RATE_REQUIRED' | 'EXCHANGE_RATE_INVALID' | 'EXCHANGE_RATE_NOT_NEEDED'
+  | 'PAYMENT_INVOICE_UNKNOWN' | 'PAYMENT_NOT_DEPOSITED' | 'PAYMENT_GOODS_ONLY' | 'PAYMENT_BREAKDOWN_UNKNOWN' | 'PAYMENT_BEFORE_INVOICE' | 'PAYMENT_IN_FUTURE' | 'PAYMENT_AMOUNT_INVALID' | 'PAYMENT_TOO_LARGE';
 
 export const DOCUMENT_MESSAGES: MessageTable<Codes> = {
   COLUMN_AMOUNT_UNKNOWN: {
@@ -130,5 +131,37 @@ export const DOCUMENT_MESSAGES: MessageTable<Codes> = {
   EXCHANGE_RATE_NOT_NEEDED: {
     fr: () => 'la facture est en euros : un taux de change n’a pas de sens. Retirez-le, ou indiquez la devise de la facture (colonne devise).',
     en: () => 'the invoice is in euros: an exchange rate means nothing. Remove it, or state the invoice currency (column currency).',
+  },
+  PAYMENT_INVOICE_UNKNOWN: {
+    fr: () => 'cette facture n’est pas dans votre registre ici : vérifiez le numéro.',
+    en: () => 'this invoice is not in your register here: check the number.',
+  },
+  PAYMENT_NOT_DEPOSITED: {
+    fr: () => 'cette facture n’a pas été déposée sur votre plateforme par le service : déclarez son encaissement là où elle a été déposée.',
+    en: () => 'this invoice was not deposited on your platform by the service: declare its payment where it was deposited.',
+  },
+  PAYMENT_GOODS_ONLY: {
+    fr: () => 'une facture de livraison de biens : la TVA est due à la livraison, l’encaissement n’est pas à déclarer.',
+    en: () => 'an invoice for goods: VAT is due on delivery, the payment need not be declared.',
+  },
+  PAYMENT_BREAKDOWN_UNKNOWN: {
+    fr: () => 'le détail de TVA de cette facture n’est plus conservé ici : déclarez son encaissement directement sur votre plateforme.',
+    en: () => 'the VAT breakdown of this invoice is no longer kept here: declare its payment on your platform directly.',
+  },
+  PAYMENT_BEFORE_INVOICE: {
+    fr: (p) => `un paiement ne peut précéder la facture (émise le ${displayDate(p.issueDate ?? '', 'fr')}).`,
+    en: (p) => `a payment cannot precede the invoice (issued on ${displayDate(p.issueDate ?? '', 'en')}).`,
+  },
+  PAYMENT_IN_FUTURE: {
+    fr: (p) => `date d’encaissement dans le futur (nous sommes le ${displayDate(p.today ?? '', 'fr')}) : déclarez un paiement une fois reçu.`,
+    en: (p) => `payment date in the future (today is ${displayDate(p.today ?? '', 'en')}): declare a payment once received.`,
+  },
+  PAYMENT_AMOUNT_INVALID: {
+    fr: () => 'montant encaissé attendu TTC, positif, avec au plus 2 décimales.',
+    en: () => 'the amount received is expected incl. VAT, positive, with at most 2 decimals.',
+  },
+  PAYMENT_TOO_LARGE: {
+    fr: (p) => `ce paiement dépasse ce qui reste à encaisser sur ${p.number ?? ''} : ${money(p.remaining, p.currency, 'fr')} sur ${money(p.total, p.currency, 'fr')}.`,
+    en: (p) => `this payment exceeds what remains to be received on ${p.number ?? ''}: ${money(p.remaining, p.currency, 'en')} of ${money(p.total, p.currency, 'en')}.`,
   },
 };

@@ -92,11 +92,20 @@ async function depositOne(store: Store, tokens: TokenSource, flow: PlatformFlow,
     let result: { flowId: string; submittedAt?: string } | undefined;
     if (triedBefore) {
       // An earlier attempt may have been taken by the platform and its answer lost: look before sending again.
-      const earlier = (await api.search({ trackingId: flow.trackingId }, 10)).find((f) => f.trackingId === flow.trackingId && (f.flowSyntax === undefined || f.flowSyntax === 'Factur-X'));
+      const syntax = flow.kind === 'payment' ? 'CDAR' : 'Factur-X';
+      const earlier = (await api.search({ trackingId: flow.trackingId }, 10)).find((f) => f.trackingId === flow.trackingId && (f.flowSyntax === undefined || f.flowSyntax === syntax));
       if (earlier) {
         result = { flowId: earlier.flowId, ...(earlier.submittedAt ? { submittedAt: earlier.submittedAt } : {}) };
         report.found += 1;
       }
+    }
+    if (!result && flow.kind === 'payment' && flow.payment) {
+      // A payment declaration: its CDAR status message (status 212), staged when it was declared.
+      const xml = await store.files.read(flow.payment.file).catch(() => undefined);
+      if (!xml) throw new PlatformError('refused', `the status message of ${number} is missing`);
+      const sha256 = createHash('sha256').update(xml).digest('hex');
+      result = await api.deposit({ trackingId: flow.trackingId, name: `${number.replace(/[^A-Za-z0-9._-]/g, '-')}.xml`, processingRule: 'B2B', flowSyntax: 'CDAR', sha256 }, xml, 'application/xml');
+      report.deposited += 1;
     }
     if (!result) {
       const pdf = await store.files.read(batchFile(flow.batchId, flow.pdfFile)).catch(() => undefined);

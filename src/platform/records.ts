@@ -30,7 +30,12 @@ export type DepositState = 'queued' | 'deposited' | 'failed';
 
 export interface PlatformFlow {
   clientId: string;
-  number: string; // BT-1
+  /** BT-1 of an invoice; for a payment declaration, its own key ("FA-2026-00001#P1"). */
+  number: string;
+  /** What is deposited: the invoice's Factur-X PDF (the default), or a payment declaration (CDAR, status 212). */
+  kind?: 'invoice' | 'payment';
+  /** A payment declaration: the invoice it is for, the day and the amount received (incl. VAT), its CDAR file as stored. */
+  payment?: { invoice: string; date: string; amount: string; currency: string; file: string; fileSha256?: string };
   batchId: string;
   pdfFile: string;
   /** XP Z12-013 `trackingId`: stable, at most 36 characters; what a retry searches for before depositing again. */

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { simpleParser } from 'mailparser';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import { mailbotAsync } from '../helpers/cli.js';
 import { fixtureMail, prepareData, startDaemon } from '../helpers/daemon.js';
 import { e2eSkipReason, waitFor, withMailServers } from '../helpers/mailservers.js';
@@ -49,6 +50,16 @@ describe('the approved platform through the real mail servers and daemon', { ski
           assert.match(mails.rejection.text ?? '', /REJ_SEMAN/);
           assert.match(mails.digest.text ?? '', new RegExp(`${second} : Approuvée \\(205\\)`));
           assert.doesNotMatch(mails.digest.text ?? '', /Rejetée/);
+
+          // A CSV of payments received, mailed by the client: declared (status 212) and deposited as CDAR.
+          const third = standin.deposits().map((f) => f.number).find((n) => n !== first && n !== second) ?? '';
+          await dovecot.append('factures', await new MailComposer({ from: 'compta@atelier-dupont.test', to: 'factures@studio.test', subject: 'Encaissements', text: 'ci-joint', attachments: [{ filename: 'encaissements.csv', content: Buffer.from(`Numéro facture;Date paiement;Montant\r\n${third};02/12/2026;100,00\r\n`, 'latin1'), contentType: 'text/csv' }] }).compile().build());
+          const answer = await waitFor('the payments answer', async () => {
+            const parsed = await Promise.all((await dovecot.messages('compta')).map((m) => simpleParser(m.source ?? Buffer.alloc(0))));
+            return parsed.find((m) => /Re: Encaissements/.test(m.subject ?? ''));
+          }, 60_000, 300);
+          assert.match(answer.text ?? '', new RegExp(`${third} : 100,00\\s€, reçu le 02/12/2026`));
+          await waitFor('the status 212 deposited', () => (standin.flows.some((f) => f.flowSyntax === 'CDAR' && f.flowType === 'CustomerInvoice' && f.file.toString('utf8').includes(`<ram:IssuerAssignedID>${third}</ram:IssuerAssignedID>`)) ? true : undefined), 60_000, 300);
 
           const listed = await mailbotAsync(data, ['invoices', '--json'], env);
           assert.equal(listed.status, 0, listed.stderr);

@@ -17,7 +17,9 @@ import { addClient } from '../../src/clients/service.js';
 import { configSchema } from '../../src/config/schema.js';
 import { mailStager } from '../../src/mail/standalone.js';
 import { Templates } from '../../src/mail/templates.js';
+import { parseCdar } from '../../src/platform/cdar.js';
 import { runDeposits } from '../../src/platform/deposit.js';
+import { declarePayments } from '../../src/platform/payments.js';
 import { pollLifecycle, sendDigests } from '../../src/platform/lifecycle.js';
 import { TokenSource } from '../../src/platform/token.js';
 import type { Store } from '../../src/store/port.js';
@@ -144,6 +146,27 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         for (const label of ['Reçue', 'Approuvée', 'Paiement transmis', 'Encaissée']) assert.match(digestText, new RegExp(label));
         assert.doesNotMatch(digestText, /Rejetée|En litige/, 'alerts left at once, not in the digest');
         assert.equal(await sendDigests(store, { stageMail, now }), 0);
+
+        // Payments received: a CSV as the client writes it; each payment becomes a status 212 deposited as CDAR.
+        const client = await store.read((tx) => tx.clients.get('atelier-dupont'));
+        assert.ok(client);
+        const payments = (rows: string[]) => Buffer.from(`Numéro facture;Date paiement;Montant\r\n${rows.join('\r\n')}\r\n`, 'latin1');
+        clock = new Date(Date.now() + 120_000);
+        const refusedFile = await declarePayments(store, client, payments([`${n1};21/11/2026;200,00`, 'FA-2099-99999;21/11/2026;10,00', `${n3};21/11/2099;10,00`, `${n2};21/11/2026;-5`]), clock);
+        assert.deepEqual(refusedFile.issues.map((i) => [i.line, i.code]), [[2, 'PAYMENT_TOO_LARGE'], [3, 'PAYMENT_INVOICE_UNKNOWN'], [4, 'PAYMENT_IN_FUTURE'], [5, 'PAYMENT_AMOUNT_INVALID']]);
+        assert.deepEqual(refusedFile.declared, [], 'nothing is declared from a file with an error');
+        const file = payments([`${n1};21/11/2026;70,00`, `${n1};22/11/2026;50,00`]);
+        const ok = await declarePayments(store, client, file, clock);
+        assert.deepEqual(ok.issues, []);
+        assert.deepEqual(ok.declared.map((d) => [d.key, d.amount]), [[`${n1}#P1`, '70.00'], [`${n1}#P2`, '50.00']]);
+        assert.equal((await declarePayments(store, client, file, clock)).duplicate, true, 'the same file declares nothing again');
+        assert.deepEqual((await declarePayments(store, client, payments([`${n1};23/11/2026;0,01`]), clock)).issues.map((i) => [i.code, i.params?.remaining]), [['PAYMENT_TOO_LARGE', '0.00']], 'what remains counts what was declared');
+        assert.deepEqual(await runDeposits(store, { tokens, now }), { deposited: 2, found: 0, retried: 0, failed: 0 });
+        const statusFlows = standin.flows.filter((f) => f.flowSyntax === 'CDAR' && f.flowType === 'CustomerInvoice');
+        assert.equal(statusFlows.length, 2);
+        const declaredStatuses = statusFlows.map((f) => parseCdar(f.file.toString('utf8')));
+        assert.deepEqual(declaredStatuses.map((d) => d.map((x) => [x.number, x.code])), [[[n1, 212]], [[n1, 212]]]);
+        assert.match(statusFlows[0]?.file.toString('utf8') ?? '', /<ram:TypeCode>MEN<\/ram:TypeCode>.*<ram:ValueAmount currencyID="EUR">70\.00<\/ram:ValueAmount>.*<ram:ValuePercent>20<\/ram:ValuePercent>/s);
 
         assert.deepEqual(standin.violations, [], 'every request followed the description');
       } finally {

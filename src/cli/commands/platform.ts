@@ -15,7 +15,10 @@ import { MailbotError, UsageError } from '../../core/errors.js';
 import { mailStager } from '../../mail/standalone.js';
 import { Templates } from '../../mail/templates.js';
 import { runDeposits } from '../../platform/deposit.js';
+import { readFile } from 'node:fs/promises';
+import { describeIssue } from '../../csv/messages.js';
 import { checkPlatform } from '../../platform/check.js';
+import { declarePayments } from '../../platform/payments.js';
 import { pollLifecycle } from '../../platform/lifecycle.js';
 import type { PlatformFlow } from '../../platform/records.js';
 import { isLifecycleStatus, statusLabel } from '../../platform/statuses.js';
@@ -110,6 +113,26 @@ export function registerPlatformCommands(program: Command, globals: () => Global
     });
 
   program
+    .command('payments <file>')
+    .description('declare payments received (CSV: invoice number, date, amount incl. VAT): each becomes a status 212 deposited on the seller’s platform')
+    .requiredOption('--client <id>', 'the seller')
+    .option('--json', 'JSON output')
+    .option('--lang <lang>', 'fr | en (default: the client’s language)')
+    .action(async (file: string, f: { client: string; json?: boolean; lang?: string }) => {
+      const bytes = await readFile(file);
+      const { result, lang } = await withStore(globals(), async (store) => {
+        const client = await store.read((tx) => tx.clients.get(f.client));
+        if (!client) throw new MailbotError('NOT_FOUND', `client "${f.client}" not found`);
+        if (client.platform?.mode !== 'deposit') throw new UsageError(`client "${f.client}" has no platform in deposit mode: payments are declared where its invoices were deposited`);
+        return { result: await declarePayments(store, client, bytes, new Date()), lang: (f.lang ?? client.language) === 'en' ? 'en' as const : 'fr' as const };
+      });
+      if (f.json) return void console.log(JSON.stringify(result, null, 2));
+      for (const d of result.declared) console.log(`${d.invoice}: ${d.amount} ${d.currency} received on ${d.date}, declared (${d.key}); deposited at the next platform pass`);
+      for (const e of result.issues) console.log(describeIssue(e, lang));
+      if (result.issues.some((e) => e.severity === 'error')) process.exitCode = 1;
+    });
+
+  program
     .command('invoices')
     .description('the invoices of the register with their platform state, acknowledgement and lifecycle status')
     .option('--client <id>', 'one seller')
@@ -122,12 +145,17 @@ export function registerPlatformCommands(program: Command, globals: () => Global
           const clients = f.client ? [f.client] : (await tx.clients.list()).map((c) => c.id);
           const out = [];
           for (const clientId of clients) {
-            const flows = new Map((await tx.platform.list({ clientId })).map((x) => [x.number, x]));
+            const all = await tx.platform.list({ clientId });
+            const flows = new Map(all.filter((x) => x.kind !== 'payment').map((x) => [x.number, x]));
+            // Payment declarations (status 212) belong to their invoice.
+            const payments = new Map<string, PlatformFlow[]>();
+            for (const p of all) if (p.kind === 'payment' && p.payment) payments.set(p.payment.invoice, [...(payments.get(p.payment.invoice) ?? []), p]);
             for (const b of await tx.batches.ofClient(clientId)) {
               for (const i of b.invoices) {
                 const p = flows.get(i.number);
                 if (!matches(p, f.status)) continue;
-                out.push({ clientId, number: i.number, documentType: i.documentType ?? '380', issueDate: i.issueDate, totalInclVat: i.totalInclVat, currency: i.currency, platform: platformView(p) });
+                const declared = (payments.get(i.number) ?? []).map((d) => ({ date: d.payment?.date, amount: d.payment?.amount, state: d.state, ...(d.flowId ? { flowId: d.flowId } : {}), ...(d.lastError ? { lastError: d.lastError } : {}) }));
+                out.push({ clientId, number: i.number, documentType: i.documentType ?? '380', issueDate: i.issueDate, totalInclVat: i.totalInclVat, currency: i.currency, platform: platformView(p), ...(declared.length > 0 ? { payments: declared } : {}) });
               }
             }
           }

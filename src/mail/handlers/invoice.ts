@@ -8,8 +8,9 @@ import { issuingRefusal, IssuingRefusedError } from '../../batch/issuing.js';
 import { batchAudit, prepareBatch, type PreparedBatch } from '../../batch/run.js';
 import type { BatchResult } from '../../batch/types.js';
 import type { ClientRecord } from '../../clients/record.js';
-import { displayAmount, displayDate, displayDateTime } from '../../core/format.js';
+import { displayAmount, displayDate, displayDateTime, displayMoney } from '../../core/format.js';
 import { documentNoun, referenceLead } from '../../invoice/documents.js';
+import { isPaymentsCsv, preparePayments, type PreparedPayments } from '../../platform/payments.js';
 import { studioContact } from '../../config/schema.js';
 import { describeIssue } from '../../csv/messages.js';
 import { DEFAULT_LIMITS } from '../../csv/read.js';
@@ -62,6 +63,10 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     return { outcome: reason, folder: 'processed', clientId: client.id, reply: { kind: reason, template: 'attach-file', lang, data: {}, to: from }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason } }] };
   }
 
+  // Payments received (status 212 for the platform): a file of the payments contract, not of the invoices'.
+  const isPayments = await Promise.all(csvs.map((c) => isPaymentsCsv(c.content)));
+  if (isPayments.every(Boolean)) return paymentsMail(ctx, client, csvs.map((c) => c.content), lang, from);
+
   // Several files of one seller chain their numbers and their register: the second continues where the first ends.
   const prepared: PreparedBatch[] = [];
   let sequences: Record<string, SeriesState> | undefined;
@@ -106,6 +111,47 @@ async function handleInvoiceMail(ctx: MailContext): Promise<HandlerResult> {
     moreReplies: reply.drafts.slice(1),
     scratch,
     audit,
+  };
+}
+
+/**
+ * Files of payments received: each declared to the seller's platform (status
+ * 212, platform/payments.ts) in the mail's commit, or every error at once.
+ */
+async function paymentsMail(ctx: MailContext, client: ClientRecord, files: readonly Uint8Array[], lang: Lang, to: string): Promise<HandlerResult> {
+  const fr = lang === 'fr';
+  const base = { ...frame(lang), subject: fr ? 'Vos encaissements' : 'Your payments received' };
+  if (client.platform?.mode !== 'deposit') {
+    const paragraphs = [fr ? 'Ce fichier déclare des encaissements, mais vos factures ne sont pas déposées sur une plateforme agréée par le service : déclarez-les là où vos factures ont été déposées.' : 'This file declares payments received, but your invoices are not deposited on an approved platform by the service: declare them where your invoices were deposited.'];
+    return { outcome: 'payments-refused', folder: 'processed', clientId: client.id, reply: { kind: 'payments-result', template: 'gdpr-message', lang, to, data: { ...base, paragraphs } }, audit: [{ action: 'routed', outcome: 'refused', clientId: client.id, details: { reason: 'payments-without-platform' } }] };
+  }
+  const prepared: PreparedPayments[] = [];
+  try {
+    for (const f of files) prepared.push(await preparePayments(ctx.store, client, f, ctx.now));
+  } catch (err) {
+    for (const p of prepared) await p.abort();
+    throw err;
+  }
+  const declared = prepared.flatMap((p) => p.result.declared);
+  const errors = prepared.flatMap((p) => p.result.issues.filter((i) => i.severity === 'error'));
+  const duplicate = prepared.some((p) => p.result.duplicate);
+  const items = declared.map((d) => `${d.invoice} : ${displayMoney(d.amount, d.currency, lang)}, ${fr ? 'reçu le' : 'received on'} ${displayDate(d.date, lang)}`);
+  const paragraphs = [
+    ...(declared.length > 0 ? [duplicate && errors.length === 0 && prepared.every((p) => p.result.duplicate) ? (fr ? 'Ce fichier a déjà été reçu : ces encaissements sont déjà déclarés, rien de nouveau n’est déposé.' : 'This file was received before: these payments are declared already, nothing new is deposited.') : (fr ? 'Ces encaissements sont déclarés à votre plateforme agréée (statut 212 « Encaissée ») :' : 'These payments are declared to your approved platform (status 212 "Payment received"):')] : []),
+    ...(errors.length > 0 ? [fr ? `Rien n’a été déclaré pour un fichier comportant des erreurs. ${errors.length} erreur(s) à corriger, puis renvoyez le fichier complet :` : `Nothing was declared from a file with errors. ${errors.length} error(s) to fix, then send the whole file again:`] : []),
+  ];
+  return {
+    outcome: errors.length > 0 && declared.length === 0 ? 'payments-rejected' : 'payments-declared',
+    folder: 'processed',
+    clientId: client.id,
+    reply: { kind: 'payments-result', template: 'gdpr-message', lang, to, data: { ...base, paragraphs, items: [...items, ...errors.map((e) => describeIssue(e, lang))] } },
+    commit: async (tx) => {
+      for (const p of prepared) await p.commit?.(tx);
+    },
+    abort: async () => {
+      for (const p of prepared) await p.abort();
+    },
+    audit: [{ action: 'routed', outcome: errors.length > 0 ? 'refused' : 'ok', clientId: client.id, details: { payments: declared.length, errors: errors.length } }],
   };
 }
 
