@@ -8,6 +8,7 @@ import { Daemon } from './daemon.js';
 import { gdprHandler } from './handlers/gdpr/index.js';
 import { helpHandler } from './handlers/help.js';
 import { invoiceHandler } from './handlers/invoice.js';
+import { paymentReplyHandler } from './handlers/payment-reply.js';
 import type { MailHandler } from './handlers/types.js';
 import { ImapSource } from './imap.js';
 import { MaildirSource } from './maildir.js';
@@ -20,7 +21,7 @@ import { workerPool, type Work } from '../work/pool.js';
 
 /** Handlers in order: the first that accepts a mail handles it; help takes the rest. */
 // A rights request goes before a batch in the same mail (handlers/gdpr/index.ts says why).
-export const HANDLERS: readonly MailHandler[] = [gdprHandler, invoiceHandler, helpHandler];
+export const HANDLERS: readonly MailHandler[] = [gdprHandler, invoiceHandler, paymentReplyHandler, helpHandler];
 
 export interface Runtime {
   audit: AuditTrail;

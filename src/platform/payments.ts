@@ -32,7 +32,6 @@ const COLUMNS = {
   payment_date: ['payment_date', 'date_paiement', 'date_encaissement', 'date_reglement', 'paid_on', 'date'],
   amount: ['amount', 'montant', 'montant_encaisse', 'montant_ttc', 'amount_received', 'montant_regle'],
 } as const;
-type PaymentColumn = keyof typeof COLUMNS;
 const BY_KEY = new Map<string, PaymentColumn>();
 for (const [col, names] of Object.entries(COLUMNS) as [PaymentColumn, readonly string[]][]) for (const n of names) BY_KEY.set(headerKey(n), col);
 
@@ -75,6 +74,8 @@ export interface PreparedPayments {
 const issue = (code: IssueCode, line: number, column?: string, value?: string, params?: Record<string, string>): CsvIssue => ({ code, severity: 'error', line, ...(column ? { column } : {}), ...(value !== undefined ? { value } : {}), ...(params ? { params } : {}) });
 
 /** The rows of a payments file, each checked alone. */
+export type PaymentColumn = keyof typeof COLUMNS;
+
 export async function readPayments(bytes: Uint8Array, today: string): Promise<{ rows: PaymentRow[]; issues: CsvIssue[]; labels: Record<PaymentColumn, string> }> {
   const read = await readCsv(bytes, DEFAULT_LIMITS);
   const issues = [...read.issues];
@@ -144,10 +145,20 @@ const nothing = () => Promise.resolve();
  * error, and a file declared before declares nothing again.
  */
 export async function preparePayments(store: Store, client: ClientRecord, bytes: Uint8Array, now: Date): Promise<PreparedPayments> {
-  const today = now.toISOString().slice(0, 10);
-  const fileSha256 = createHash('sha256').update(bytes).digest('hex');
-  const { rows, issues, labels } = await readPayments(bytes, today);
-  const numbers = [...new Set(rows.map((r) => r.invoice))];
+  const read = await readPayments(bytes, now.toISOString().slice(0, 10));
+  return preparePaymentRows(store, client, read, createHash('sha256').update(bytes).digest('hex'), now);
+}
+
+/**
+ * Payments from rows already read (a file's, or a client's answer "payée le
+ * …"); `source` identifies what they came from (a file's SHA-256, a mail's),
+ * which declares nothing twice. A row without an amount is the whole
+ * remaining amount of its invoice.
+ */
+export async function preparePaymentRows(store: Store, client: ClientRecord, read: { rows: (Omit<PaymentRow, 'amount'> & { amount?: Dec })[]; issues: CsvIssue[]; labels: Record<PaymentColumn, string> }, source: string, now: Date): Promise<PreparedPayments> {
+  const fileSha256 = source;
+  const { issues, labels } = read;
+  const numbers = [...new Set(read.rows.map((r) => r.invoice))];
   const facts = await store.read(async (tx) => {
     const batches = await tx.batches.concerning(client.id, numbers);
     const invoices = new Map(batches.flatMap((b) => b.invoices).filter((i) => numbers.includes(i.number)).map((i) => [i.number, i]));
@@ -165,8 +176,9 @@ export async function preparePayments(store: Store, client: ClientRecord, bytes:
   const paid = new Map<string, Dec>();
   for (const d of facts.declared) if (d.payment) paid.set(d.payment.invoice, (paid.get(d.payment.invoice) ?? new Dec(0)).plus(d.payment.amount));
   const accepted: { row: PaymentRow; inv: IssuedInvoice }[] = [];
-  for (const row of rows) {
-    const inv = facts.invoices.get(row.invoice);
+  for (const given of read.rows) {
+    const inv = facts.invoices.get(given.invoice);
+    const row: PaymentRow = { ...given, amount: given.amount ?? (inv ? new Dec(inv.totalInclVat).minus(paid.get(inv.number) ?? 0) : new Dec(0)) };
     const at = (code: IssueCode, params?: Record<string, string>) => issues.push(issue(code, row.line, labels.invoice_number, row.invoice, params));
     if (!inv) at('PAYMENT_INVOICE_UNKNOWN');
     else if (!facts.flows.get(row.invoice)?.flowId) at('PAYMENT_NOT_DEPOSITED');
@@ -176,7 +188,7 @@ export async function preparePayments(store: Store, client: ClientRecord, bytes:
     else {
       const already = paid.get(inv.number) ?? new Dec(0);
       const remaining = new Dec(inv.totalInclVat).minus(already);
-      if (row.amount.gt(remaining)) issues.push(issue('PAYMENT_TOO_LARGE', row.line, labels.amount, amount(row.amount), { number: inv.number, remaining: amount(remaining), total: inv.totalInclVat, currency: inv.currency }));
+      if (row.amount.lte(0) || row.amount.gt(remaining)) issues.push(issue('PAYMENT_TOO_LARGE', row.line, labels.amount, amount(row.amount), { number: inv.number, remaining: amount(remaining), total: inv.totalInclVat, currency: inv.currency }));
       else {
         paid.set(inv.number, already.plus(row.amount));
         accepted.push({ row, inv });

@@ -61,6 +61,15 @@ describe('the approved platform through the real mail servers and daemon', { ski
           assert.match(answer.text ?? '', new RegExp(`${third} : 100,00\\s€, reçu le 02/12/2026`));
           await waitFor('the status 212 deposited', () => (standin.flows.some((f) => f.flowSyntax === 'CDAR' && f.flowType === 'CustomerInvoice' && f.file.toString('utf8').includes(`<ram:IssuerAssignedID>${third}</ram:IssuerAssignedID>`)) ? true : undefined), 60_000, 300);
 
+          // An answer to the digest saying an invoice was paid is declared too (the whole amount, none being given).
+          await dovecot.append('factures', await new MailComposer({ from: 'compta@atelier-dupont.test', to: 'factures@studio.test', subject: `Re: ${mails.digest.subject ?? ''}`, inReplyTo: mails.digest.messageId ?? '', references: [mails.digest.messageId ?? ''], text: `Bonjour,\n\nLa facture ${second} a été payée le 03/12/2026.\n\nCordialement\n\n> ${mails.digest.subject ?? ''}` }).compile().build());
+          const confirmed = await waitFor('the answer to the payment reply', async () => {
+            const parsed = await Promise.all((await dovecot.messages('compta')).map((m) => simpleParser(m.source ?? Buffer.alloc(0))));
+            return parsed.find((m) => /encaissement est déclaré/.test(m.text ?? ''));
+          }, 60_000, 300);
+          assert.match(confirmed.text ?? '', new RegExp(`${second} : [\\d\\s\u202f]+,\\d\\d\\s€, reçu le 03/12/2026`));
+          await waitFor('the status 212 of the answer deposited', () => (standin.flows.some((f) => f.flowSyntax === 'CDAR' && f.flowType === 'CustomerInvoice' && f.file.toString('utf8').includes(`<ram:IssuerAssignedID>${second}</ram:IssuerAssignedID>`)) ? true : undefined), 60_000, 300);
+
           const listed = await mailbotAsync(data, ['invoices', '--json'], env);
           assert.equal(listed.status, 0, listed.stderr);
           const rows = JSON.parse(listed.stdout) as { number: string; platform: { state: string; flowId?: string; status?: number } | null }[];

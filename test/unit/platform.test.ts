@@ -86,3 +86,15 @@ describe('deposit details', () => {
     assert.equal(applyFlowPatch({ ...f, leaseUntil: 'later', lastError: 'e' }, { clear: ['leaseUntil', 'lastError'] }, 'w').leaseUntil, undefined);
   });
 });
+
+describe('a client’s answer saying an invoice was paid', () => {
+  it('reads the invoice, the day and the amount when given, in French and English, above the quoted mail only', async () => {
+    const { paidClaim } = await import('../../src/mail/handlers/payment-reply.js');
+    assert.deepEqual(paidClaim('Re: Facture FA-2026-00012 : Rejetée', 'Bonjour,\nElle a été payée le 12/11/2026.\n'), { invoice: 'FA-2026-00012', date: '2026-11-12' });
+    assert.deepEqual(paidClaim('Re: Vos factures', 'La facture FA-2026-00003 est réglée le 2026-11-30 (1 200,50 €).'), { invoice: 'FA-2026-00003', date: '2026-11-30', amount: '1200.50' });
+    assert.deepEqual(paidClaim('Re: Invoice FA-2026-00004: Approved', 'Paid on 01/12/2026 thanks'), { invoice: 'FA-2026-00004', date: '2026-12-01' });
+    assert.equal(paidClaim('Re: Facture FA-2026-00012', 'Merci, nous regardons.\n\nLe 20/11/2026, le bot a écrit :\n> payée le 12/11/2026'), undefined, 'the quoted mail says nothing for the client');
+    assert.equal(paidClaim('Re: Vos factures', 'Payée le 12/11/2026'), undefined, 'no invoice named');
+    assert.equal(paidClaim('Re: Facture FA-2026-00012', 'Elle sera payée bientôt.'), undefined);
+  });
+});
