@@ -203,6 +203,37 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
+    it('keeps each invoice’s platform record, leases its deposit to one taker, and lets it go with the register entry it belongs to', async () => {
+      await withStore(async (store) => {
+        await store.transact((tx) => tx.clients.add(client()));
+        const id = '00000000-0000-4000-8000-000000000201';
+        await store.transact((tx) => tx.batches.record(batch(id, 'atelier-dupont', 'd'.repeat(64), ['FA-9'])));
+        const at = '2026-11-20T10:00:00.000Z';
+        const base = { clientId: 'atelier-dupont', batchId: id, pdfFile: 'FA-9.pdf', trackingId: 't', state: 'queued' as const, attempts: 0, nextAttemptAt: at, history: [], queuedAt: at, updatedAt: at };
+        const staging = await store.files.stage();
+        await staging.write('platform/atelier-dupont/p1.xml', '<x/>');
+        await store.transact(async (tx) => {
+          tx.files.adopt(staging);
+          await tx.platform.queue([{ ...base, number: 'FA-9' }, { ...base, number: 'FA-9#P1', kind: 'payment', payment: { invoice: 'FA-9', date: '2026-11-21', amount: '12.00', currency: 'EUR', file: 'platform/atelier-dupont/p1.xml' } }]);
+          await tx.platform.queue([{ ...base, number: 'FA-9', attempts: 7 }]); // idempotent: the first stays
+        });
+        assert.equal((await store.read((tx) => tx.platform.get('atelier-dupont', 'FA-9')))?.attempts, 0);
+        // Taken under a lease: not due again until it runs out.
+        await store.transact(async (tx) => {
+          for (const f of await tx.platform.due(at, 10)) await tx.platform.update(f.clientId, f.number, { attempts: 1, leaseUntil: '2026-11-20T10:05:00.000Z' }, at);
+        });
+        assert.deepEqual(await store.read((tx) => tx.platform.due('2026-11-20T10:01:00.000Z', 10)), []);
+        assert.equal((await store.read((tx) => tx.platform.due('2026-11-20T10:06:00.000Z', 10))).length, 2);
+        await store.transact((tx) => tx.platform.update('atelier-dupont', 'FA-9', { state: 'deposited', flowId: 'flow-1', status: { code: 212, at }, clear: ['leaseUntil'] }, at));
+        assert.equal((await store.read((tx) => tx.platform.byFlowId('atelier-dupont', 'flow-1')))?.number, 'FA-9');
+        assert.deepEqual((await store.read((tx) => tx.platform.list({ status: 212 }))).map((f) => f.number), ['FA-9']);
+        assert.deepEqual(await store.read((tx) => tx.platform.summary()), { queued: 1, failed: 0, oldestQueuedAt: at });
+        await store.transact((tx) => tx.batches.drop([id]));
+        assert.deepEqual(await store.read((tx) => tx.platform.list()), []);
+        assert.equal(await store.files.exists('platform/atelier-dupont/p1.xml'), false, 'the payment message is shredded with its record');
+      });
+    });
+
     it('gives each request its reference once and keeps one open request per kind and address', async () => {
       await withStore(async (store) => {
         const ref = await store.read((tx) => tx.requests.nextRef(2026));

@@ -255,11 +255,22 @@ export class EmbeddedTx implements Tx {
       this.mustWrite();
       if (ids.length === 0) return;
       this.out.amendments.push({ ids: [...ids], drop: true });
-      // The invoices' platform records (deposit, statuses) go with the register entries they belong to.
+      // The invoices' platform records (deposit, statuses, payment declarations and their messages) go with the register entries they belong to.
       const platform = this.w('platform');
+      const gone = new Set<string>();
       for (const id of ids) {
         const b = await this.batches.get(id);
-        for (const i of b?.invoices ?? []) if (b) delete platform[flowKey(b.clientId, i.number)];
+        for (const i of b?.invoices ?? []) {
+          if (!b) continue;
+          delete platform[flowKey(b.clientId, i.number)];
+          gone.add(flowKey(b.clientId, i.number));
+        }
+      }
+      for (const [key, f] of Object.entries(platform)) {
+        if (f.payment && gone.has(flowKey(f.clientId, f.payment.invoice))) {
+          delete platform[key];
+          this.out.shred.push(f.payment.file);
+        }
       }
     },
     registerBefore: async (before: string) => {

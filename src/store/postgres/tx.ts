@@ -179,6 +179,8 @@ export class PgTx implements Tx {
       this.mustWrite();
       // The invoices' platform records (deposit, statuses) go with the register entries they belong to.
       await this.q('DELETE FROM platform_flows f USING invoices i WHERE i.batch_id = ANY($1) AND f.client_id = i.client_id AND f.number = i.number', [ids]);
+      const payments = await this.q<{ record: PlatformFlow }>("DELETE FROM platform_flows f USING invoices i WHERE i.batch_id = ANY($1) AND f.client_id = i.client_id AND f.record->'payment'->>'invoice' = i.number RETURNING f.record", [ids]);
+      this.files.shred(payments.flatMap((p) => (p.record.payment ? [p.record.payment.file] : [])));
       await this.q('DELETE FROM invoices WHERE batch_id = ANY($1)', [ids]);
       await this.q('DELETE FROM batches WHERE id = ANY($1)', [ids]);
     },
@@ -354,7 +356,7 @@ export class PgTx implements Tx {
     due: async (now: string, limit: number) =>
       (
         await this.q<{ record: PlatformFlow }>(
-          "SELECT record FROM platform_flows WHERE state = 'queued' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) ORDER BY next_attempt_at, record->>'queuedAt' LIMIT $2 FOR UPDATE SKIP LOCKED",
+          `SELECT record FROM platform_flows WHERE state = 'queued' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1) ORDER BY next_attempt_at, record->>'queuedAt' LIMIT $2${this.writable ? ' FOR UPDATE SKIP LOCKED' : ''}`,
           [now, limit],
         )
       ).map((r) => r.record),
