@@ -121,7 +121,7 @@ export async function migrateToPostgres(source: EmbeddedStore, target: PostgresS
     for (const [name, value] of Object.entries(doc.counters)) await db.query('INSERT INTO counters (name, value) VALUES ($1, $2)', [name, value]);
     for (const [key, r] of Object.entries(doc.rates)) await db.query('INSERT INTO rates (key, window_ms, times) VALUES ($1, $2, $3)', [key, r.window, r.times]);
     // The approved platform's records (deposits, acknowledgements, lifecycle statuses) and poll cursors.
-    for (const f of Object.values(doc.platform)) {
+    for (const f of await source.read((tx) => tx.platform.list())) {
       await db.query('INSERT INTO platform_flows (client_id, number, state, next_attempt_at, lease_until, flow_id, status, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [f.clientId, f.number, f.state, f.nextAttemptAt, f.leaseUntil ?? null, f.flowId ?? null, f.status?.code ?? null, f]);
     }
     for (const [clientId, at] of Object.entries(doc.platformCursors)) await db.query('INSERT INTO platform_cursors (client_id, updated_after) VALUES ($1, $2)', [clientId, at]);

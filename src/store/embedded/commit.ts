@@ -114,6 +114,10 @@ export async function commitJournals(dataDir: string, doc: Doc, outs: readonly T
     at += length;
   }
   journals.batches = { ...journals.batches, length: await writeLines(dataDir, journals.batches.file, journals.batches.length, batchTexts) };
+  // The platform records written, each as committed (or its removal): platform-index.ts folds them.
+  const platformLines = outs.flatMap((o) => o.platform).map((w) => JSON.stringify(w.record ? { k: w.key, r: w.record } : { k: w.key }));
+  const platformPtr = journals.platform ?? { file: 'platform.jsonl', length: 0 };
+  if (platformLines.length > 0 || journals.platform) journals.platform = { ...platformPtr, length: await writeLines(dataDir, platformPtr.file, platformPtr.length, platformLines) };
   const moved = outs.flatMap((o) => o.moved).map((e) => JSON.stringify(e));
   journals.ledger = { ...journals.ledger, length: await writeLines(dataDir, journals.ledger.file, journals.ledger.length, moved) };
   let audit = outs.flatMap((o) => o.audit);

@@ -16,7 +16,6 @@ import type { ClientRecord } from '../../clients/record.js';
 import type { RightsRequest } from '../../gdpr/requests.js';
 import { MailbotError } from '../../core/errors.js';
 import { readPrivateFile } from '../files.js';
-import type { PlatformFlow } from '../../platform/records.js';
 import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry, Task } from '../records.js';
 
 export const SCHEMA_VERSION = 2;
@@ -34,7 +33,8 @@ export interface Doc {
   schemaVersion: typeof SCHEMA_VERSION;
   /** Incremented by every commit. */
   commit: number;
-  journals: Record<JournalName, JournalPointer>;
+  /** `platform`: the approved platform's records (platform-index.ts); absent in documents older than it. */
+  journals: Record<JournalName, JournalPointer> & { platform?: JournalPointer };
   clients: Record<string, ClientRecord>;
   series: Record<string, Record<string, SeriesState>>;
   requests: Record<string, RightsRequest>;
@@ -49,8 +49,6 @@ export interface Doc {
   counters: Record<string, number>;
   /** Work outside the store decided by a commit (a mailbox purge), until done. */
   tasks: Record<string, Task>;
-  /** Each invoice's deposit and lifecycle on the approved platform (platform/records.ts), by flowKey. */
-  platform: Record<string, PlatformFlow>;
   /** Per seller, where the lifecycle poll resumes. */
   platformCursors: Record<string, string>;
   /**
@@ -92,7 +90,7 @@ export function emptyDoc(): Doc {
   return {
     schemaVersion: SCHEMA_VERSION,
     commit: 0,
-    journals: { batches: { file: 'batches.jsonl', length: 0 }, ledger: { file: 'ledger.jsonl', length: 0 }, audit: { file: 'audit.log', length: 0 } },
+    journals: { batches: { file: 'batches.jsonl', length: 0 }, ledger: { file: 'ledger.jsonl', length: 0 }, audit: { file: 'audit.log', length: 0 }, platform: { file: 'platform.jsonl', length: 0 } },
     clients: {},
     series: {},
     requests: {},
@@ -103,7 +101,6 @@ export function emptyDoc(): Doc {
     rates: {},
     counters: {},
     tasks: {},
-    platform: {},
     platformCursors: {},
     pending: { promote: [], shred: [] },
   };
@@ -117,7 +114,7 @@ const seriesState = z.object({ last: z.number().int().nonnegative(), lastIssueDa
 const docSchema = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   commit: z.number().int().nonnegative(),
-  journals: z.object({ batches: pointer, ledger: pointer, audit: pointer }),
+  journals: z.object({ batches: pointer, ledger: pointer, audit: pointer, platform: pointer.optional() }),
   clients: keyed({ id: z.string(), emails: z.array(z.string()), numberPattern: z.string() }),
   series: z.record(z.string(), z.record(z.string(), seriesState)),
   requests: keyed({ ref: z.string(), kind: z.string(), status: z.string(), requester: z.string() }),
@@ -128,7 +125,6 @@ const docSchema = z.object({
   rates: z.record(z.string(), z.object({ window: z.number().positive(), times: z.array(z.number()) })),
   counters: z.record(z.string(), z.number()),
   tasks: keyed({ id: z.string(), kind: z.string() }).default({}),
-  platform: keyed({ clientId: z.string(), number: z.string(), state: z.string(), trackingId: z.string() }).default({}),
   platformCursors: z.record(z.string(), z.string()).default({}),
   pending: z.object({ promote: z.array(pendingWork), shred: z.array(pendingWork) }),
   auditHead: z.object({ seq: z.number().int().nonnegative(), mac: z.string() }).optional(),
@@ -151,7 +147,7 @@ export function parseDoc(path: string, text: string): Doc | { upgradeFrom: 1; da
   if (!parsed.success) throw invalid(path, parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   const { commitEnd: _end, ...doc } = raw as Doc & { commitEnd?: number };
   // Parts added since the document's version 2: absent in older documents, empty then.
-  return { ...doc, tasks: doc.tasks ?? {}, platform: doc.platform ?? {}, platformCursors: doc.platformCursors ?? {} };
+  return { ...doc, tasks: doc.tasks ?? {}, platformCursors: doc.platformCursors ?? {} };
 }
 
 /**

@@ -35,6 +35,8 @@ import type { AuditFilter, AuditLine, DaemonStatus, FileStore, LedgerEntry, Mail
 import { AcceptedJournal } from './accepted.js';
 import { AttemptJournal } from './attempts.js';
 import { BatchIndex } from './batch-index.js';
+import { PlatformIndex } from './platform-index.js';
+import type { PlatformFlow } from '../../platform/records.js';
 import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type Doc, type PendingWork, type StoreMove } from './doc.js';
 import { readLineAt, readLines } from './journal.js';
 import { commitJournals } from './commit.js';
@@ -87,6 +89,8 @@ export class EmbeddedStore implements Store {
   private stamp = '';
   private readonly index = new BatchIndex();
   private indexing?: Promise<BatchIndex>;
+  private readonly platformIndex = new PlatformIndex();
+  private platformIndexing?: Promise<PlatformIndex>;
   private queue: Job[] = [];
   private committing?: Promise<void>;
   private attempts?: Promise<AttemptJournal>;
@@ -215,6 +219,24 @@ export class EmbeddedStore implements Store {
     return this.indexing;
   }
 
+  /** The platform records, caught up with the committed journal (built once per process, then by tail). */
+  private ensurePlatformIndex(): Promise<PlatformIndex> {
+    this.platformIndexing ??= (async () => {
+      try {
+        const ptr = this.doc.journals.platform ?? { file: 'platform.jsonl', length: 0 };
+        if (this.platformIndex.file !== ptr.file || this.platformIndex.indexedTo > ptr.length) this.platformIndex.reset(ptr.file);
+        for await (const line of readLines(this.dataDir, ptr.file, this.platformIndex.indexedTo, ptr.length)) {
+          this.platformIndex.apply(line.text);
+          this.platformIndex.indexedTo = line.offset + line.length;
+        }
+        return this.platformIndex;
+      } finally {
+        this.platformIndexing = undefined;
+      }
+    })();
+    return this.platformIndexing;
+  }
+
   private async readBatch(id: string): Promise<BatchRecord | undefined> {
     const index = await this.ensureIndex();
     const at = index.byId.get(id);
@@ -222,8 +244,16 @@ export class EmbeddedStore implements Store {
     return JSON.parse(await readLineAt(this.dataDir, index.file, at.offset, at.length)) as BatchRecord;
   }
 
-  private env(groupBatches: readonly BatchRecord[]): TxEnv {
-    return { index: () => this.ensureIndex(), groupBatches, readBatch: (id) => this.readBatch(id), reserved: this.options.reserved ?? [], claimed: (key) => this.claims.has(key) };
+  private env(groupBatches: readonly BatchRecord[], groupPlatform: ReadonlyMap<string, PlatformFlow | null> = new Map()): TxEnv {
+    return {
+      index: () => this.ensureIndex(),
+      groupBatches,
+      readBatch: (id) => this.readBatch(id),
+      platformIndex: () => this.ensurePlatformIndex(),
+      groupPlatform,
+      reserved: this.options.reserved ?? [],
+      claimed: (key) => this.claims.has(key),
+    };
   }
 
   async read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
@@ -310,16 +340,18 @@ export class EmbeddedStore implements Store {
     let working: Doc = { ...this.doc };
     const copied = new Set<Collections>();
     const groupBatches: BatchRecord[] = [];
+    const groupPlatform = new Map<string, PlatformFlow | null>();
     for (const job of jobs) {
       if (working.movedTo) {
         job.reject(storeMovedError(working.movedTo));
         continue;
       }
-      const tx = new EmbeddedTx(working, this.env(groupBatches), true);
+      const tx = new EmbeddedTx(working, this.env(groupBatches, groupPlatform), true);
       try {
         const value = await job.fn(tx);
         tx.applyTo(working, copied);
         groupBatches.push(...tx.out.batches);
+        for (const w of tx.out.platform) groupPlatform.set(w.key, w.record);
         done.push({ job, value, tx });
       } catch (err) {
         job.reject(err);

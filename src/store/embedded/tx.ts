@@ -18,11 +18,12 @@ import type { BatchSummary, Staging, Tx } from '../port.js';
 import { summaryOf } from '../batch-summary.js';
 import type { LedgerEntry, OutboxEntry, SeriesState, Task } from '../records.js';
 import { fileKey, type BatchIndex } from './batch-index.js';
+import type { PlatformIndex } from './platform-index.js';
 import type { Doc } from './doc.js';
 import { applyFlowPatch, flowKey, type FlowPatch, type PlatformFlow } from '../../platform/records.js';
 import { platformSummary } from '../../platform/summary.js';
 
-export type Collections = 'clients' | 'series' | 'requests' | 'requestSeq' | 'ledger' | 'setAside' | 'outbox' | 'rates' | 'counters' | 'tasks' | 'platform' | 'platformCursors';
+export type Collections = 'clients' | 'series' | 'requests' | 'requestSeq' | 'ledger' | 'setAside' | 'outbox' | 'rates' | 'counters' | 'tasks' | 'platformCursors';
 
 /** What a finished transaction adds beyond the document: journal lines and after-commit work. */
 export interface TxOutput {
@@ -41,6 +42,8 @@ export interface TxOutput {
   auditPrune?: string;
   /** Drop the moved-mail history older than this (retention). */
   ledgerPrune?: string;
+  /** Platform records written (null: removed), in order: lines of the platform journal. */
+  platform: { key: string; record: PlatformFlow | null }[];
 }
 
 /** A change to recorded batches, applied by rewriting the journal at the commit. */
@@ -58,6 +61,10 @@ export interface TxEnv {
   /** Batches committed earlier in the same group commit, not yet in the index. */
   groupBatches: readonly BatchRecord[];
   readBatch(id: string): Promise<BatchRecord | undefined>;
+  /** The platform records as committed (platform-index.ts), caught up with the journal. */
+  platformIndex(): Promise<PlatformIndex>;
+  /** Platform records written earlier in the same group commit (null: removed). */
+  groupPlatform: ReadonlyMap<string, PlatformFlow | null>;
   reserved: readonly string[];
   /** Whether this process holds the claim on a mail (store.mail.claim). */
   claimed(key: string): boolean;
@@ -90,7 +97,9 @@ function view<T>(base: Record<string, T>, overlay: Overlay): Record<string, T> {
 
 export class EmbeddedTx implements Tx {
   private readonly overlays = new Map<Collections, Overlay>();
-  readonly out: TxOutput = { batches: [], amendments: [], moved: [], forgetClients: [], audit: [], adopt: [], shred: [], movedKeys: [], outboxDone: [] };
+  readonly out: TxOutput = { batches: [], amendments: [], moved: [], forgetClients: [], audit: [], adopt: [], shred: [], movedKeys: [], outboxDone: [], platform: [] };
+  /** This transaction's platform records (null: removed), over the group's and the committed ones. */
+  private readonly platformWrites = new Map<string, PlatformFlow | null>();
   private readonly writable: boolean;
 
   constructor(
@@ -256,22 +265,12 @@ export class EmbeddedTx implements Tx {
       if (ids.length === 0) return;
       this.out.amendments.push({ ids: [...ids], drop: true });
       // The invoices' platform records (deposit, statuses, payment declarations and their messages) go with the register entries they belong to.
-      const platform = this.w('platform');
       const gone = new Set<string>();
       for (const id of ids) {
         const b = await this.batches.get(id);
-        for (const i of b?.invoices ?? []) {
-          if (!b) continue;
-          delete platform[flowKey(b.clientId, i.number)];
-          gone.add(flowKey(b.clientId, i.number));
-        }
+        for (const i of b?.invoices ?? []) if (b) gone.add(flowKey(b.clientId, i.number));
       }
-      for (const [key, f] of Object.entries(platform)) {
-        if (f.payment && gone.has(flowKey(f.clientId, f.payment.invoice))) {
-          delete platform[key];
-          this.out.shred.push(f.payment.file);
-        }
-      }
+      await this.dropFlows(gone);
     },
     registerBefore: async (before: string) => {
       const index = await this.env.index();
@@ -405,36 +404,61 @@ export class EmbeddedTx implements Tx {
     },
   };
 
+  /** A platform record as this transaction sees it: its own writes, the group's, then the journal's. */
+  private async flowOf(key: string): Promise<PlatformFlow | undefined> {
+    if (this.platformWrites.has(key)) return this.platformWrites.get(key) ?? undefined;
+    if (this.env.groupPlatform.has(key)) return this.env.groupPlatform.get(key) ?? undefined;
+    return (await this.env.platformIndex()).records.get(key);
+  }
+
+  /** Every platform record as this transaction sees it. */
+  private async flows(): Promise<PlatformFlow[]> {
+    const merged = new Map((await this.env.platformIndex()).records);
+    for (const layer of [this.env.groupPlatform, this.platformWrites]) {
+      for (const [k, v] of layer) {
+        if (v) merged.set(k, v);
+        else merged.delete(k);
+      }
+    }
+    return [...merged.values()];
+  }
+
+  private writeFlow(key: string, record: PlatformFlow | null): void {
+    this.mustWrite();
+    this.platformWrites.set(key, record);
+    this.out.platform.push({ key, record });
+  }
+
   platform = {
-    get: (clientId: string, number: string) => Promise.resolve(this.flow(clientId, number)),
-    list: (filter: { clientId?: string; state?: PlatformFlow['state']; status?: number; limit?: number } = {}) => {
-      const all = Object.values(this.r('platform'))
+    get: async (clientId: string, number: string) => clone(await this.flowOf(flowKey(clientId, number))),
+    list: async (filter: { clientId?: string; state?: PlatformFlow['state']; status?: number; limit?: number } = {}) => {
+      const all = (await this.flows())
         .filter((f) => (filter.clientId === undefined || f.clientId === filter.clientId) && (filter.state === undefined || f.state === filter.state) && (filter.status === undefined || f.status?.code === filter.status))
         .sort((a, b) => a.clientId.localeCompare(b.clientId) || a.number.localeCompare(b.number));
-      return Promise.resolve((filter.limit === undefined ? all : all.slice(0, filter.limit)).map(clone));
+      return (filter.limit === undefined ? all : all.slice(0, filter.limit)).map(clone);
     },
-    byFlowId: (clientId: string, flowId: string) => Promise.resolve(clone(Object.values(this.r('platform')).find((f) => f.clientId === clientId && f.flowId === flowId))),
-    due: (now: string, limit: number) =>
-      Promise.resolve(
-        Object.values(this.r('platform'))
-          .filter((f) => f.state === 'queued' && f.nextAttemptAt <= now && (f.leaseUntil === undefined || f.leaseUntil <= now))
-          .sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt) || a.queuedAt.localeCompare(b.queuedAt))
-          .slice(0, limit)
-          .map(clone),
-      ),
-    summary: () => Promise.resolve(platformSummary(Object.values(this.r('platform')))),
+    byFlowId: async (clientId: string, flowId: string) => clone((await this.flows()).find((f) => f.clientId === clientId && f.flowId === flowId)),
+    due: async (now: string, limit: number) =>
+      (await this.flows())
+        .filter((f) => f.state === 'queued' && f.nextAttemptAt <= now && (f.leaseUntil === undefined || f.leaseUntil <= now))
+        .sort((a, b) => a.nextAttemptAt.localeCompare(b.nextAttemptAt) || a.queuedAt.localeCompare(b.queuedAt))
+        .slice(0, limit)
+        .map(clone),
+    summary: async () => platformSummary(await this.flows()),
     cursor: (clientId: string) => Promise.resolve(this.r('platformCursors')[clientId]),
-    queue: (flows: readonly PlatformFlow[]) => {
-      const w = this.w('platform');
-      for (const f of flows) if (!w[flowKey(f.clientId, f.number)]) w[flowKey(f.clientId, f.number)] = clone(f);
-      return Promise.resolve();
+    queue: async (flows: readonly PlatformFlow[]) => {
+      this.mustWrite();
+      for (const f of flows) {
+        const key = flowKey(f.clientId, f.number);
+        if (!(await this.flowOf(key))) this.writeFlow(key, clone(f));
+      }
     },
-    update: (clientId: string, number: string, patch: FlowPatch, at: string) => {
-      const current = this.flow(clientId, number);
-      if (!current) return Promise.reject(new MailbotError('NOT_FOUND', `no platform record for ${clientId} ${number}`));
-      const next = applyFlowPatch(current, patch, at);
-      this.w('platform')[flowKey(clientId, number)] = next;
-      return Promise.resolve(clone(next));
+    update: async (clientId: string, number: string, patch: FlowPatch, at: string) => {
+      const current = await this.flowOf(flowKey(clientId, number));
+      if (!current) throw new MailbotError('NOT_FOUND', `no platform record for ${clientId} ${number}`);
+      const next = applyFlowPatch(clone(current), patch, at);
+      this.writeFlow(flowKey(clientId, number), next);
+      return clone(next);
     },
     setCursor: (clientId: string, updatedAfter: string) => {
       this.w('platformCursors')[clientId] = updatedAfter;
@@ -442,9 +466,15 @@ export class EmbeddedTx implements Tx {
     },
   };
 
-  private flow(clientId: string, number: string): PlatformFlow | undefined {
-    const f = this.r('platform')[flowKey(clientId, number)];
-    return f ? clone(f) : undefined;
+  /** Platform records dropped with the register entries they belong to (and the files of payment declarations). */
+  private async dropFlows(gone: Set<string>): Promise<void> {
+    for (const f of await this.flows()) {
+      const key = flowKey(f.clientId, f.number);
+      const ofInvoice = f.payment ? flowKey(f.clientId, f.payment.invoice) : key;
+      if (!gone.has(ofInvoice)) continue;
+      this.writeFlow(key, null);
+      if (f.payment) this.out.shred.push(f.payment.file);
+    }
   }
 
   rate = {
