@@ -38,6 +38,10 @@ describe('the platform from the command line', { timeout: 180_000 }, () => {
       const check = await run(['platform', 'check']);
       assert.equal(check.status, 0, check.stdout + check.stderr);
       assert.match(check.stdout, /atelier-dupont: ok/);
+      const shown = await run(['client', 'show', 'atelier-dupont']);
+      assert.match(shown.stdout, /platform +http:\/\/127\.0\.0\.1:\d+\/flow-service \(mode deposit, digest daily\): ok/);
+      const checked = await run(['check-config']);
+      assert.match(checked.stdout, /platform of atelier-dupont: ok/);
       const bad = await run(['platform', 'check'], { MAILBOT_PA_SECRET: 'wrong' });
       assert.equal(bad.status, 1);
       assert.match(bad.stdout, /atelier-dupont: token: HTTP 401/);
