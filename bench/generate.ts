@@ -7,6 +7,14 @@ function sirens(count: number): string[] {
   return out;
 }
 
+/** The buyer's cells (on an invoice's first line only) and a line's cells, the same in every generated batch. */
+function buyerCells(i: number, siren: string, first: boolean): string[] {
+  return first ? [`Client ${i % 50} SAS`, siren, frenchVatId(siren), `${(i % 90) + 1} rue de la République`, '69002', 'Lyon'] : ['', '', '', '', '', ''];
+}
+function lineCells(i: number, l: number): string[] {
+  return [`"Prestation ${l + 1} ; atelier « ${i} »"`, `${(l % 4) + 1},5`, 'heure', `${100 + (l * 7) % 900},${String((i * 13 + l) % 100).padStart(2, '0')}`];
+}
+
 export function generateBatchCsv(invoices: number, linesPerInvoice: number): string {
   const buyers = sirens(50);
   const rows = ['Référence;Date;Client;SIREN;TVA intracom;Adresse;Code postal;Ville;Désignation;Quantité;Unité;Prix unitaire HT;Taux TVA'];
@@ -19,16 +27,8 @@ export function generateBatchCsv(invoices: number, linesPerInvoice: number): str
         [
           `B-${String(i + 1).padStart(5, '0')}`,
           '20/11/2026',
-          first ? `Client ${i % 50} SAS` : '',
-          first ? siren : '',
-          first ? frenchVatId(siren) : '',
-          first ? `${(i % 90) + 1} rue de la République` : '',
-          first ? '69002' : '',
-          first ? 'Lyon' : '',
-          `"Prestation ${l + 1} ; atelier « ${i} »"`,
-          `${(l % 4) + 1},5`,
-          'heure',
-          `${100 + (l * 7) % 900},${String((i * 13 + l) % 100).padStart(2, '0')}`,
+          ...buyerCells(i, siren, first),
+          ...lineCells(i, l),
           rates[l % rates.length] ?? '20',
         ].join(';'),
       );
@@ -68,16 +68,8 @@ export function generateMixedCsv(documents: number, linesPerDocument: number): s
           `M-${String(i + 1).padStart(5, '0')}`,
           '20/11/2026',
           ...(first ? doc : doc.map(() => '')),
-          first ? `Client ${i % 50} SAS` : '',
-          first ? siren : '',
-          first ? frenchVatId(siren) : '',
-          first ? `${(i % 90) + 1} rue de la République` : '',
-          first ? '69002' : '',
-          first ? 'Lyon' : '',
-          `"Prestation ${l + 1} ; atelier « ${i} »"`,
-          `${(l % 4) + 1},5`,
-          'heure',
-          `${100 + (l * 7) % 900},${String((i * 13 + l) % 100).padStart(2, '0')}`,
+          ...buyerCells(i, siren, first),
+          ...lineCells(i, l),
           // One rate per document keeps a discount of a fixed amount on one VAT group (BT-95/96).
           '20',
         ].join(';'),
