@@ -411,16 +411,19 @@ export class EmbeddedTx implements Tx {
     return (await this.env.platformIndex()).records.get(key);
   }
 
-  /** Every platform record as this transaction sees it. */
+  /** Every platform record as this transaction sees it, read in place (no copy of the index). */
+  private async *eachFlow(): AsyncGenerator<PlatformFlow> {
+    const index = (await this.env.platformIndex()).records;
+    const over = (k: string) => this.platformWrites.has(k) || this.env.groupPlatform.has(k);
+    for (const [k, v] of index) if (!over(k)) yield v;
+    for (const [k, v] of this.env.groupPlatform) if (v && !this.platformWrites.has(k)) yield v;
+    for (const v of this.platformWrites.values()) if (v) yield v;
+  }
+
   private async flows(): Promise<PlatformFlow[]> {
-    const merged = new Map((await this.env.platformIndex()).records);
-    for (const layer of [this.env.groupPlatform, this.platformWrites]) {
-      for (const [k, v] of layer) {
-        if (v) merged.set(k, v);
-        else merged.delete(k);
-      }
-    }
-    return [...merged.values()];
+    const out: PlatformFlow[] = [];
+    for await (const f of this.eachFlow()) out.push(f);
+    return out;
   }
 
   private writeFlow(key: string, record: PlatformFlow | null): void {
@@ -437,7 +440,10 @@ export class EmbeddedTx implements Tx {
         .sort((a, b) => a.clientId.localeCompare(b.clientId) || a.number.localeCompare(b.number));
       return (filter.limit === undefined ? all : all.slice(0, filter.limit)).map(clone);
     },
-    byFlowId: async (clientId: string, flowId: string) => clone((await this.flows()).find((f) => f.clientId === clientId && f.flowId === flowId)),
+    byFlowId: async (clientId: string, flowId: string) => {
+      for await (const f of this.eachFlow()) if (f.clientId === clientId && f.flowId === flowId) return clone(f);
+      return undefined;
+    },
     due: async (now: string, limit: number) =>
       (await this.flows())
         .filter((f) => f.state === 'queued' && f.nextAttemptAt <= now && (f.leaseUntil === undefined || f.leaseUntil <= now))
