@@ -6,6 +6,7 @@
  * both run in constant memory however long the history is.
  */
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { AuditSeal } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
@@ -125,7 +126,9 @@ export function registerOperatorCommands(program: Command, globals: () => Global
       // Each seller's approved platform: its token and healthcheck, nothing sent.
       const { checkPlatform } = await import('../../platform/check.js');
       let platformFailed = false;
-      const clients = await withStore(globals(), (store) => store.read((tx) => tx.clients.list())).catch(() => []);
+      // Only a store that exists is read: checking a configuration never creates a store (nor its audit key).
+      const hasStore = config.store.type === 'postgres' || existsSync(join(dataDir, 'mailbot.json'));
+      const clients = hasStore ? await withStore(globals(), (store) => store.read((tx) => tx.clients.list())).catch(() => []) : [];
       for (const c of clients) {
         const r = await checkPlatform(c);
         if (!r) continue;
