@@ -23,6 +23,7 @@ import { Dec, amount, plain } from '../core/money.js';
 import type { ColumnKey } from '../csv/columns.js';
 import { invoiceNotes } from '../facturx/cii.js';
 import { sellerElectronicAddress, type Seller } from '../facturx/seller.js';
+import { DOCUMENT_TYPES } from './documents.js';
 import type { Invoice } from './model.js';
 import { MAX_NUMBER_LENGTH, NUMBER_CHARS } from './numbering.js';
 
@@ -80,7 +81,7 @@ export function brfrCheck(seller: Seller, inv: Invoice, notes = invoiceNotes(sel
   rule('BR-FR-03', validDate(inv.serviceDate), 'delivery date (BT-72) between 2000 and 2099', { line: at('service_date'), column: 'service_date', value: inv.serviceDate });
   rule('BR-FR-CO-07', inv.dueDate >= inv.issueDate, 'due date (BT-9) not before the issue date (BT-2)', { line: at('due_date'), column: 'due_date', value: inv.dueDate });
   rule('BR-FR-08', FRAMEWORKS.has(inv.framework), 'billing framework (BT-23) from the reform list');
-  rule('BR-FR-04', ['380', '381', '384', '386'].includes(inv.documentType ?? '380'), 'document type (BT-3) from the reform list');
+  rule('BR-FR-04', (DOCUMENT_TYPES as readonly string[]).includes(inv.documentType ?? '380'), 'document type (BT-3) from the reform list');
 
   // Credit notes, corrective invoices, deposits, invoices already paid (BR-FR-CO-04, -05, -08, -09).
   const type = inv.documentType ?? '380';

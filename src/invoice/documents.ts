@@ -17,8 +17,6 @@ import type { OperationType } from '../csv/values.js';
 export const DOCUMENT_TYPES = ['380', '381', '384', '386'] as const;
 export type DocumentType = (typeof DOCUMENT_TYPES)[number];
 
-export const isCreditNote = (t: DocumentType | undefined): boolean => t === '381';
-
 /** The title at the head of the PDF (CGI art. 242 nonies A names none; French practice does). */
 const TITLES: Record<DocumentType, Record<DisplayLang, string>> = {
   '380': { fr: 'FACTURE', en: 'INVOICE' },

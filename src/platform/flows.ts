@@ -5,7 +5,7 @@
  * - GET  /v1/healthcheck
  * - POST /v1/flows            multipart: `flowInfo` (JSON) and `file` → 202 FullFlowInfo
  * - POST /v1/flows/search     { limit, where: { trackingId | updatedAfter, flowType… } } → { results: Flow[] }
- * - GET  /v1/flows/{flowId}   ?docType=Metadata (JSON Flow) or Original (the file)
+ * - GET  /v1/flows/{flowId}   ?docType=Original: the file a flow carries (a CDAR status message)
  * Our description of this subset is docs/platform/flow-service.openapi.json.
  */
 import { randomUUID } from 'node:crypto';
@@ -105,11 +105,5 @@ export class FlowClient {
     const bytes = Buffer.from(await res.arrayBuffer());
     if (bytes.length > maxBytes) throw new PlatformError('refused', `flow ${flowId}: ${bytes.length} bytes, more than a status message holds`);
     return bytes;
-  }
-
-  async metadata(flowId: string): Promise<Flow> {
-    const res = await this.call(`/v1/flows/${encodeURIComponent(flowId)}?docType=Metadata`, { method: 'GET' }, `flow ${flowId}`);
-    if (!res.ok) throw await failureOf(res, `flow ${flowId}`);
-    return (await res.json()) as Flow;
   }
 }

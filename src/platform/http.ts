@@ -35,7 +35,7 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 }
 
 /** What an error response said (XP Z12-013 `Error`: errorCode, errorMessage), for the operator; at most 300 characters. */
-export async function describeResponse(res: Response): Promise<{ text: string; errorCode?: string }> {
+async function describeResponse(res: Response): Promise<{ text: string; errorCode?: string }> {
   const body = await res.text().catch(() => '');
   try {
     const parsed = JSON.parse(body) as { errorCode?: unknown; errorMessage?: unknown };
