@@ -22,3 +22,18 @@ export function printable(value: string): string {
   // eslint-disable-next-line no-control-regex -- these are exactly what must not reach the terminal
   return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
 }
+
+/** Words joined into lines of at most `width` characters, each indented. */
+export function wrap(text: string, width: number, indent = ''): string {
+  const lines: string[] = [];
+  let current = '';
+  for (const word of text.split(' ')) {
+    if (current && current.length + 1 + word.length > width) {
+      lines.push(indent + current);
+      current = word;
+    } else current = current ? `${current} ${word}` : word;
+  }
+  if (current) lines.push(indent + current);
+  return lines.join('\n');
+}
+

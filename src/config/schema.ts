@@ -5,7 +5,7 @@
  * (invariant 14).
  */
 import { z } from 'zod';
-import { retentionSchema } from '../retention/settings.js';
+import { duration, retentionSchema } from '../retention/settings.js';
 
 const port = z.number().int().min(1).max(65535);
 const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable, e.g. MAILBOT_IMAP_PASSWORD');
@@ -82,6 +82,37 @@ export const configSchema = z
     botName: z.string().default('Mailbot'),
     /** Where operator digests go (GDPR deadlines). */
     operatorAddress: z.email().optional(),
+    /**
+     * The studio as the documents its clients read name it (the retention
+     * policy): the controller of the clients' records, whom to write to, its
+     * privacy policy, and what the operator commits to on the server, which
+     * the software cannot see and the documents state only when set here.
+     */
+    studio: z
+      .object({
+        /** Legal name of the controller (the studio's company). */
+        name: z.string().trim().min(1).max(200).optional(),
+        /** Its postal address, on one line. */
+        address: z.string().trim().min(1).max(300).optional(),
+        /** Where a person writes about their data; default: operatorAddress, else botAddress. */
+        contact: z.email().optional(),
+        /** The studio's privacy policy, an https:// address. */
+        privacyPolicyUrl: z.url({ protocol: /^https$/ }).optional(),
+        /** The operator's own commitments about the server. */
+        hosting: z
+          .object({
+            /** The data directory lives on an encrypted volume. */
+            encryptedVolume: z.boolean().optional(),
+            /** How long the server's own technical logs are kept (e.g. "6m"). */
+            serverLogs: duration.optional(),
+            /** How long a backup is kept before newer ones replace it (e.g. "30d"). */
+            backups: duration.optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
     imap: imapSchema.optional(),
     smtp: smtpSchema.optional(),
     folders: folders.default({ processed: 'Processed', rejected: 'Rejected', ignored: 'Ignored' }),
@@ -197,6 +228,6 @@ export type SmtpConfig = z.infer<typeof smtpSchema>;
  * studio"): the operator's address when the configuration names one (a
  * person reads it), else the bot's own address, whose mailbox the studio reads.
  */
-export function studioContact(config: Pick<Config, 'operatorAddress' | 'botAddress'>): string {
-  return config.operatorAddress ?? config.botAddress;
+export function studioContact(config: Pick<Config, 'operatorAddress' | 'botAddress'> & { studio?: Pick<Config['studio'], 'contact'> }): string {
+  return config.studio?.contact ?? config.operatorAddress ?? config.botAddress;
 }

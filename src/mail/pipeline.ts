@@ -307,6 +307,8 @@ export class Pipeline {
       outcome: 'info',
       mailKey: key,
       ...(message.messageRef ? { messageId: message.messageRef } : {}),
+      // The client whose address sent it, named from the first line of the mail's story (`mailbot log --client`).
+      ...(client ? { clientId: client.id } : {}),
       ...(from && traced ? { sender: audit.hash(from) } : {}),
       ...(ip && traced ? { ip: audit.hash(ip) } : {}),
       details: { bytes: raw.length, attachments: message.attachments.length },
@@ -404,8 +406,9 @@ export class Pipeline {
       await result.scratch?.discard();
       const now = new Date();
       await store.transact(async (tx: Tx) => {
+        // The trail tells the mail's story in order: received and routed, what was done, then the replies queued.
+        for (const a of trail) tx.audit(auditEntry(a, now));
         await result.commit?.(tx, { messageIds: entries.map((e) => e.messageId) });
-        if (staging) await queueReplies(tx, staging, entries, ids);
         if (senderKey) await tx.rate.hit(senderKey, HOUR, config.limits.mailsPerSenderPerHour, now.getTime());
         if (sender.unknownSender && result.reply) await tx.rate.hit(UNKNOWN_REPLIES, HOUR, config.limits.repliesToUnknownPerHour, now.getTime());
         for (const k of 'keys' in codeMails ? codeMails.keys : []) {
@@ -423,8 +426,8 @@ export class Pipeline {
           ...(message?.messageRef ? { messageId: message.messageRef } : {}),
           ...(result.clientId ? { clientId: result.clientId } : {}),
         });
-        for (const a of trail) tx.audit(auditEntry(a, now));
         for (const a of result.audit) tx.audit(auditEntry({ ...a, ...ids }, now));
+        if (staging) await queueReplies(tx, staging, entries, ids);
       });
     } catch (err) {
       await result.abort?.();

@@ -11,6 +11,7 @@
 import { auditEntry, type AuditTrail } from '../audit/trail.js';
 import { studioContact, type Config } from '../config/schema.js';
 import { displayDate, displayDateTime } from '../core/format.js';
+import { shellQuote } from '../core/shell.js';
 import type { Store } from '../store/port.js';
 import { identityOf, type ReplyDraft } from './compose.js';
 import { notice } from './notices.js';
@@ -58,7 +59,7 @@ export async function setAside(deps: SetAsideDeps, source: MailSource, ref: Mail
   }
   if (config.operatorAddress) {
     drafts.push(
-      notice(config.operatorAddress, 'fr', `Courrier mis de côté : ${key}`, [`Un courrier a été mis de côté dans le dossier ${folder} après ${claim.attempts} essai(s), reçu le ${displayDateTime(claim.firstSeenAt, 'fr')}${client ? ` du client ${client.id}` : ''}.`, `Erreur : ${error}`, `Après correction, remettez-le dans la boîte de réception avec : mailbot retry ${key}`], [], undefined, 'operator-notice'),
+      notice(config.operatorAddress, 'fr', `Courrier mis de côté : ${key}`, [`Un courrier a été mis de côté dans le dossier ${folder} après ${claim.attempts} essai(s), reçu le ${displayDateTime(claim.firstSeenAt, 'fr')}${client ? ` du client ${client.id}` : ''}.`, `Erreur : ${error}`, `Après correction, remettez-le dans la boîte de réception avec : mailbot retry ${shellQuote(key)}`], [], undefined, 'operator-notice'),
     );
   }
   const staged = drafts.length > 0 ? await stageNotices(store, identityOf(config), deps.templates, drafts, client?.id) : undefined;

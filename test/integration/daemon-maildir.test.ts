@@ -1,6 +1,6 @@
 /** The daemon on its embedded mailbox (Maildir in, .eml files out), through the real CLI. */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -77,7 +77,7 @@ describe('daemon on the embedded mailbox', () => {
     const dir = tempDir();
     try {
       const data = join(dir.path, 'data');
-      mailbot(data, ['client', 'list']);
+      mkdirSync(data, { recursive: true });
       writeFileSync(join(data, 'config.json'), JSON.stringify({ imap: { host: 'imap.example.com', port: 99999, security: 'plain', auth: { type: 'password', user: 'x', passwordEnv: 'UNSET_VAR_X' } } }));
       const r = mailbot(data, ['start', '--once']);
       assert.equal(r.status, 2);

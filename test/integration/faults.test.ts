@@ -48,7 +48,8 @@ describe('one mail cannot stop the bot for everyone', () => {
       assert.equal(rejected(w).length, 1, 'the culprit set aside');
       const operator = mails.find((m) => to(m) === 'ops@studio.test' && /mis de côté/.test(m.subject ?? ''));
       assert.match(operator?.text ?? '', /more than the worker's 192 MB of memory/);
-      const key = /mailbot retry (\S+)/.exec(operator?.text ?? '')?.[1] ?? assert.fail('the way out');
+      // The command is given quoted, ready to paste (the key holds a "|").
+      const key = /mailbot retry '([^']+)'/.exec(operator?.text ?? '')?.[1] ?? assert.fail('the way out');
       const status = JSON.parse(mailbot(w.data, ['status', '--json']).stdout) as { setAside: { key: string; error: string }[] };
       assert.deepEqual(status.setAside.map((s) => s.key), [key]);
 

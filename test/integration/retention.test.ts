@@ -274,7 +274,7 @@ describe('the retention policy', { timeout: 300_000 }, () => {
     }
   });
 
-  it('writes the policy document from the live settings, in French and English, as Markdown and HTML', () => {
+  it('writes the policy document from the live settings, in French and English, as Markdown and HTML, for the clients to read', () => {
     const dir = tempDir('mailbot-policy-');
     try {
       const data = join(dir.path, 'data');
@@ -282,10 +282,33 @@ describe('the retention policy', { timeout: 300_000 }, () => {
       writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: BOT, retention: { sourceFiles: '14d', issuedCopies: '6m', mails: '45d', auditTrail: '9m', requestContent: '20d', requestProof: '3y', clientRecords: '4y', register: '11y', cron: '15 2 * * *' } }));
       const fr = mailbot(data, ['retention', 'policy', '--lang', 'fr']);
       assert.equal(fr.status, 0, fr.stderr);
-      for (const s of ['# Politique de conservation des données', '| Fichiers CSV reçus des clients | 14 jours |', '| 6 mois |', '| 45 jours |', '| 9 mois |', '| 20 jours |', '| 3 ans |', '| 4 ans |', '| 11 ans |', '« 15 2 * * * »', 'ne fournit pas d’archivage légal']) assert.ok(fr.stdout.includes(s), `the French policy shows ${s}`);
+      for (const s of ['# Politique de conservation des données', '| Fichiers CSV reçus des clients | 14 jours |', '| 6 mois |', '| 45 jours |', '| 9 mois |', '| 20 jours |', '| 3 ans |', '| 4 ans |', '| 11 ans |', 'chaque jour à 02:15 (heure du serveur)', 'ne fournit pas d’archivage légal']) assert.ok(fr.stdout.includes(s), `the French policy shows ${s}`);
+      // Defaults are said to the operator, not dressed up as facts for the clients.
+      assert.match(fr.stderr, /warning: studio\.name is not set/);
+      assert.match(fr.stderr, /warning: studio\.privacyPolicyUrl is not set/);
+      assert.match(fr.stderr, /warning: studio\.hosting is not filled in/);
+      assert.ok(fr.stdout.includes('Responsable du traitement : le studio qui exploite ce service'));
+      for (const doc of [fr.stdout, mailbot(data, ['retention', 'policy', '--lang', 'en']).stdout]) {
+        // No jargon in the clients' text, and nothing promised that the software cannot see.
+        assert.doesNotMatch(doc, /HMAC|EXPUNGE|SHA-256|\\Deleted|mailbot |--dry-run|\* \*|cron|hash/i);
+        assert.doesNotMatch(doc, /encrypted volume|volume chiffré|backups keep|sauvegardes ne gardent/i);
+      }
       const en = mailbot(data, ['retention', 'policy', '--lang', 'en', '--format', 'html']);
       assert.equal(en.status, 0, en.stderr);
-      for (const s of ['<h1>Data retention policy</h1>', '<td>14 days</td>', '<td>6 months</td>', '<td>11 years</td>', 'does not provide legal archiving']) assert.ok(en.stdout.includes(s), `the English policy shows ${s}`);
+      for (const s of ['<h1>Data retention policy</h1>', '<td>14 days</td>', '<td>6 months</td>', '<td>11 years</td>', 'does not provide legal archiving', '<style>']) assert.ok(en.stdout.includes(s), `the English policy shows ${s}`);
+      assert.doesNotMatch(en.stdout, /<script|<link|src=|url\(/, 'no script and no external asset');
+
+      // With the studio described, the document names it, links its policy and states the operator's commitments.
+      const studio = { name: 'Studio Rhône Automatisation SAS', address: '4 quai Arloing, 69009 Lyon', contact: 'dpo@studio.test', privacyPolicyUrl: 'https://studio.test/confidentialite', hosting: { encryptedVolume: true, serverLogs: '6m', backups: '30d' } };
+      writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: BOT, studio, retention: { cron: '0 4 * * 1' } }));
+      const out = join(dir.path, 'politique.html');
+      const named = mailbot(data, ['retention', 'policy', '--format', 'html', '--out', out]);
+      assert.equal(named.status, 0, named.stderr);
+      assert.equal(named.stderr, '', 'nothing left to defaults');
+      assert.equal(statSync(out).mode & 0o777, 0o644, 'world-readable: it is for the clients');
+      const html = readFileSync(out, 'utf8');
+      for (const s of ['Responsable du traitement : Studio Rhône Automatisation SAS, 4 quai Arloing, 69009 Lyon', 'dpo@studio.test', '<a href="https://studio.test/confidentialite">', 'chaque lundi à 04:00', 'volume chiffré', '6 mois au plus', '30 jours au plus']) assert.ok(html.includes(s), `the named policy shows ${s}`);
+      assert.match(mailbot(data, ['retention', 'policy']).stdout, /Politique de confidentialité : https:\/\/studio\.test\/confidentialite/);
       writeFileSync(join(data, 'config.json'), JSON.stringify({ botAddress: BOT, retention: { sourceFiles: '1y', issuedCopies: '90d' } }));
       const bad = mailbot(data, ['retention', 'policy']);
       assert.equal(bad.status, 2);

@@ -20,8 +20,8 @@ import { LEGACY_UNSEALED } from '../../audit/legacy.js';
 import { readStoredLine } from '../../audit/line.js';
 import { verifyTrail } from '../../audit/verify.js';
 import { MailbotError } from '../../core/errors.js';
-import { auditMatches } from '../../store/audit-filter.js';
-import type { AuditFilter, Store } from '../../store/port.js';
+import type { AuditMatcher } from '../../audit/query.js';
+import type { Store } from '../../store/port.js';
 
 function where(p: ChainProblem | undefined): string {
   return `line ${p?.position ?? '?'}${p?.seq !== undefined ? ` (seq ${p.seq})` : ''}: ${p?.problem ?? ''}`;
@@ -108,13 +108,21 @@ async function pass(store: Store, verifier: ChainVerifier, cursor: string | unde
 /**
  * `mailbot log [filters] [--follow]`: the trail is verified first, then
  * listed through a second verifier, so a line changed in between stops the
- * listing instead of being shown.
+ * listing instead of being shown. Asked for a client, a sender or a mail,
+ * the verifying pass also teaches the matcher which lines belong to it
+ * (query.ts): lines written before the one that names it are shown too.
  */
-export async function listCommand(store: Store, seal: AuditSeal, filter: AuditFilter, follow: boolean, print: (e: AuditEntry) => void): Promise<void> {
+export async function listCommand(store: Store, seal: AuditSeal, matcher: AuditMatcher, follow: boolean, print: (e: AuditEntry) => void): Promise<void> {
   const checked = await verifyTrail(store, seal);
   if (!checked.ok) {
     const hint = checked.problem?.code === LEGACY_UNSEALED ? '' : '; `mailbot log --verify` says more';
     return fail(`the audit trail does not verify, so nothing of it is shown: ${where(checked.problem)}${hint}`);
+  }
+  if (matcher.scoped) {
+    for await (const line of store.auditLines(undefined)) {
+      const read = readStoredLine(line.text);
+      if ('entry' in read) matcher.learn(read.entry);
+    }
   }
   let verifier = new ChainVerifier(seal);
   // After a purge rewrote the trail (embedded store) it is read again from its start: what was shown is not shown twice.
@@ -122,7 +130,7 @@ export async function listCommand(store: Store, seal: AuditSeal, filter: AuditFi
   const show = (e: AuditEntry) => {
     if (e.seq === undefined ? shown > 0 : e.seq <= shown) return;
     shown = e.seq ?? 0;
-    if (auditMatches(e, filter)) print(e);
+    if (matcher.matches(e)) print(e);
   };
   try {
     let cursor = await pass(store, verifier, undefined, show);

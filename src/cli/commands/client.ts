@@ -141,7 +141,7 @@ export function registerClientCommands(program: Command, globals: () => GlobalOp
 
   withClientFlags(client.command('add').description('add a client').option('--id <id>', 'short id, e.g. atelier-dupont')).action(async (flags: ClientFlags) => {
     const input = await flagsToInput(flags);
-    const record = await withStore(globals(), async (store, config) => addClient(store, input, await operatorActor(store, config)));
+    const record = await withStore(globals(), async (store, config) => addClient(store, input, await operatorActor(store, config)), undefined, 'create');
     console.log(`client ${record.id} added`);
   });
 

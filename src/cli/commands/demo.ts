@@ -50,7 +50,7 @@ export function registerDemoCommand(program: Command, globals: () => GlobalOptio
       const dataDir = await withStore(globals(), async (store, config) => {
         if (!(await findClient(store, DEMO_CLIENT.id))) await addClient(store, DEMO_CLIENT, await operatorActor(store, config));
         return store.dataDir;
-      });
+      }, undefined, 'create');
       const inbox = join(dataDir, 'mailbox');
       const from = 'Compta Atelier Démo <compta@demo-atelier.example>';
       const to = 'factures@mailbot.localhost';

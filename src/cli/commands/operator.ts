@@ -12,15 +12,19 @@ import type { AuditSeal } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
 import type { Config } from '../../config/schema.js';
 import { MailbotError, UsageError } from '../../core/errors.js';
-import type { AuditFilter, Store } from '../../store/port.js';
+import type { Store } from '../../store/port.js';
+import { AUDIT_ACTIONS } from '../../audit/entry.js';
+import { auditMatcher, bracketed, parseActions, shortRef, type AuditQuery } from '../../audit/query.js';
 import { resolveDataDir } from '../../store/files.js';
+import { DOC_FILE } from '../../store/embedded/store.js';
 import { withStore, type GlobalOptions } from '../context.js';
-import { printable } from '../table.js';
+import { printable, wrap } from '../table.js';
 
 interface LogFilters {
   since?: string;
   action?: string;
   client?: string;
+  from?: string;
   message?: string;
   json?: boolean;
   follow?: boolean;
@@ -40,11 +44,14 @@ export function parseSince(value: string, now = Date.now()): number {
 
 function row(e: AuditEntry): string[] {
   const details = Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ');
-  return [e.time.replace('T', ' ').slice(0, 19), e.action, e.outcome, e.clientId ?? '', e.messageId ?? e.mailKey ?? '', details].map(printable);
+  // The mail: its key in the mailbox when the line has one, else its Message-ID, shortened (--json gives them whole).
+  const mail = shortRef(e.mailKey ?? e.messageId);
+  const by = e.actor ? ` by=${e.actor}` : '';
+  return [e.time.replace('T', ' ').slice(0, 19), e.action, e.outcome, e.clientId ?? '', mail, details + by].map(printable);
 }
 
-const HEADER = ['time (UTC)', 'action', 'outcome', 'client', 'message', 'details'];
-const WIDTHS = [19, 22, 8, 16, 40, 0];
+const HEADER = ['time (UTC)', 'action', 'outcome', 'client', 'mail', 'details'];
+const WIDTHS = [19, 31, 8, 16, 24, 0];
 
 /** One line per entry, as it comes: the table's columns have fixed widths, so nothing is held. */
 function line(cells: string[]): string {
@@ -70,14 +77,16 @@ export function registerOperatorCommands(program: Command, globals: () => Global
     .command('log')
     .description('read the audit trail: every mail, batch and reply')
     .option('--since <when>', 'only entries after this (30m, 2h, 7d, or a date)')
-    .option('--action <list>', 'only these actions, comma-separated (e.g. reply-sent,reply-failed)')
-    .option('--client <id>', 'only entries about this client')
-    .option('--message <id>', 'only entries about this Message-ID or mail key')
+    .option('--action <list>', 'only these actions, comma-separated (e.g. reply-sent,reply-failed; listed below)')
+    .option('--client <id>', "only this client's mails, replies, batches and requests")
+    .option('--from <address>', 'only mails from this address and what followed them (the trail keeps it as a keyed hash)')
+    .option('--message <id>', 'only this mail: its Message-ID (with or without <>), its mail key, or the #hash the table shows')
     .option('--json', 'JSON lines instead of a table')
     .option('--follow', 'keep printing new entries')
     .option('--verify', 'check the hash chain of the whole trail and name the first line edited, removed or moved (exit 1 if any)')
     .option('--head <seq:mac>', 'with --verify: also check a head kept outside (the daily digest gives it)')
     .option('--seal-legacy', 'seal, once, the lines written before the chain began (an older version), after checking them: --verify then accepts exactly those lines')
+    .addHelpText('after', `\nActions:\n${wrap(AUDIT_ACTIONS.join(', '), 76, '  ')}`)
     .action(async (f: LogFilters) => {
       if (f.verify || f.sealLegacy) {
         const known = f.head ? parseHead(f.head) : undefined;
@@ -87,17 +96,24 @@ export function registerOperatorCommands(program: Command, globals: () => Global
           return verifyCommand(store, await sealOf(store, config), Boolean(f.json), known);
         });
       }
-      const filter: AuditFilter = {
+      const query: AuditQuery = {
         ...(f.since ? { since: parseSince(f.since) } : {}),
-        ...(f.action ? { actions: f.action.split(',') } : {}),
+        ...(f.action ? { actions: parseActions(f.action) } : {}),
         ...(f.client ? { clientId: f.client } : {}),
         ...(f.message ? { message: f.message } : {}),
       };
       await withStore(globals(), async (store, config) => {
-        if (f.message) {
-          // The trail keeps a mail's Message-ID as its keyed hash: look for both.
-          const { auditTrailFor } = await import('../../audit/trail.js');
-          filter.messageRef = (await auditTrailFor(store, config)).hash(f.message);
+        const { auditTrailFor } = await import('../../audit/trail.js');
+        const trail = f.message || f.from ? await auditTrailFor(store, config) : undefined;
+        // The trail keeps a received mail's Message-ID and a sender's address as keyed hashes: ask for those.
+        if (f.message && trail) query.messageRef = trail.hash(bracketed(f.message));
+        if (f.from && trail) query.sender = trail.hash(f.from);
+        // An erased or closed client's lines stay in the trail under its id: a name not in the records is said, not refused.
+        if (f.client && !(await store.read((tx) => tx.clients.get(f.client ?? '')))) console.error(`mailbot: no client "${f.client}" in the records (mailbot client list); showing the lines that name it`);
+        const matcher = auditMatcher(query);
+        if (f.client) {
+          const id = f.client;
+          matcher.requestRefs((await store.read((tx) => tx.requests.list({}))).filter((r) => r.clientIds?.includes(id)).map((r) => r.ref));
         }
         // Only what the key sealed is shown (audit-log.ts says why the whole trail is checked first).
         const { listCommand } = await import('./audit-log.js');
@@ -107,7 +123,7 @@ export function registerOperatorCommands(program: Command, globals: () => Global
           header = false;
           console.log(f.json ? JSON.stringify(e) : line(row(e)));
         };
-        await listCommand(store, await sealOf(store, config), filter, Boolean(f.follow), print);
+        await listCommand(store, await sealOf(store, config), matcher, Boolean(f.follow), print);
         if (header && process.exitCode !== 1) console.log(line(HEADER));
       });
     });
@@ -127,7 +143,7 @@ export function registerOperatorCommands(program: Command, globals: () => Global
       const { checkPlatform } = await import('../../platform/check.js');
       let platformFailed = false;
       // Only a store that exists is read: checking a configuration never creates a store (nor its audit key).
-      const hasStore = config.store.type === 'postgres' || existsSync(join(dataDir, 'mailbot.json'));
+      const hasStore = config.store.type === 'postgres' || existsSync(join(dataDir, DOC_FILE));
       const clients = hasStore ? await withStore(globals(), (store) => store.read((tx) => tx.clients.list())).catch(() => []) : [];
       for (const c of clients) {
         const r = await checkPlatform(c);

@@ -20,6 +20,21 @@ import { displayDate } from '../../core/format.js';
 import { operatorActor } from '../actor.js';
 import { withStore, type GlobalOptions } from '../context.js';
 import { table } from '../table.js';
+import type { ClientRecord } from '../../clients/record.js';
+import { shortRef } from '../../audit/query.js';
+
+/**
+ * Whom a request concerns: the client records it names once confirmed, else
+ * the records whose addresses include the requester's (before the code
+ * proves it, that is only who the address belongs to), else its role.
+ */
+function requestClient(r: Pick<RightsRequest, 'clientIds' | 'role' | 'requester'>, clients: readonly ClientRecord[]): string {
+  if (r.clientIds && r.clientIds.length > 0) return r.clientIds.join(', ');
+  const address = r.requester.toLowerCase();
+  const owners = clients.filter((c) => c.emails.some((e) => e.toLowerCase() === address)).map((c) => c.id);
+  if (owners.length > 0) return `${owners.join(', ')} (address)`;
+  return r.role ? `(${r.role})` : '';
+}
 
 /** A finished request is not extended: its answer is given, or it closed (REQUEST_CLOSED). */
 function assertOpen(req: RightsRequest | undefined, ref: string): RightsRequest {
@@ -57,7 +72,7 @@ export function registerRequestsCommands(program: Command, globals: () => Global
       const list = all.map(({ code: _c, ...r }) => ({ ...r, daysLeft: daysLeft({ ...r }, now) }));
       if (f.json) return void console.log(JSON.stringify(list, null, 2));
       if (list.length === 0) console.log(f.all ? 'no request' : 'no open request (--all shows closed ones)');
-      else console.log(table(['ref', 'kind', 'status', 'received', 'due', 'days left', 'outcome'], list.map((r) => [r.ref, r.kind, r.status, r.receivedAt.slice(0, 10), (r.extendedDueAt ?? r.dueAt).slice(0, 10), String(r.daysLeft), r.outcome ?? '']), ['l', 'l', 'l', 'l', 'l', 'r']));
+      else console.log(table(['ref', 'kind', 'status', 'requester', 'client', 'received', 'due', 'days left', 'outcome'], list.map((r) => [r.ref, r.kind, r.status, shortRef(r.requester, 60), requestClient(r, clients), r.receivedAt.slice(0, 10), (r.extendedDueAt ?? r.dueAt).slice(0, 10), String(r.daysLeft), r.outcome ?? '']), ['l', 'l', 'l', 'l', 'l', 'l', 'l', 'r']));
       // Lifts the operator scheduled: the person was told, the restriction holds until then.
       for (const c of clients) if (c.restricted?.liftAt) console.log(`restriction of ${c.id} (${c.restricted.ref}): to be lifted on ${c.restricted.liftAt.slice(0, 16).replace('T', ' ')} UTC, the person told`);
     });

@@ -4,7 +4,7 @@
  * and the policy document written from the same settings.
  */
 import { UsageError } from '../../core/errors.js';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { RetentionReport } from '../../retention/run.js';
 import { resolveDataDir } from '../../store/files.js';
@@ -113,10 +113,16 @@ export function registerRetentionCommand(program: Command, globals: () => Global
       if (f.lang !== 'fr' && f.lang !== 'en') throw new UsageError(`--lang: "${f.lang}" is not fr or en`);
       if (f.format !== 'md' && f.format !== 'html') throw new UsageError(`--format: "${f.format}" is not md or html`);
       const { commandConfig } = await import('../context.js');
-      const { retentionPolicy } = await import('../../retention/policy.js');
+      const { retentionPolicy, policyWarnings } = await import('../../retention/policy.js');
       const { config } = await commandConfig(globals(), f.config);
       const text = retentionPolicy(config, { lang: f.lang, format: f.format });
-      if (f.out) await writeFile(f.out, text, { mode: 0o644 });
+      // What the document leaves to defaults: said on stderr, so the operator fills it in before publishing.
+      for (const w of policyWarnings(config)) console.error(`warning: ${w}`);
+      // The policy is for the studio's clients to read: world-readable, whatever the process umask (private for data files).
+      if (f.out) {
+        await writeFile(f.out, text, { mode: 0o644 });
+        await chmod(f.out, 0o644);
+      }
       else process.stdout.write(text);
     });
 }

@@ -17,6 +17,7 @@ import type { DaemonStatus } from '../../store/port.js';
 import { commandConfig, withStore, type GlobalOptions } from '../context.js';
 import { CARRIES_INVOICES } from './outbox.js';
 import { printable } from '../table.js';
+import { shellQuote } from '../../core/shell.js';
 
 /** A fault of the environment seen now, by this command or by a daemon. */
 interface FaultLine {
@@ -58,13 +59,13 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
           printFaults(faults);
           for (const w of warnings) console.log(`warning     ${w}`);
           console.log(`store       ${store.backend}; ${stats.clients} client(s), ${stats.batches} batch(es), ${stats.invoices} invoice(s)`);
-          console.log(`mails       ${stats.inHand} in hand; outcomes ${JSON.stringify(stats.outcomes)}`);
+          console.log(`mails       ${stats.inHand} in hand; ${describeOutcomes(stats.outcomes)}`);
           console.log(`outbox      ${stats.outbox.queued} queued, ${stats.outbox.failed} failed, ${stats.outbox.sent} sent`);
           console.log(`requests    ${stats.requestsOpen} open (mailbot requests)`);
           // The approved platforms: what waits to be deposited, since when, and the last thing that went wrong.
           console.log(`platform    ${platform.queued} deposit(s) waiting${platform.oldestQueuedAt ? ` since ${platform.oldestQueuedAt.slice(0, 16)}` : ''}, ${platform.failed} refused for good${platform.failed > 0 ? ' (mailbot invoices --status failed)' : ''}`);
           if (platform.lastError) console.log(`            last error: ${platform.lastError.clientId} ${platform.lastError.number} at ${platform.lastError.at.slice(0, 16)}: ${printable(platform.lastError.error)}`);
-          for (const s of stats.setAside) console.log(`set aside   ${printable(s.key)}: ${printable(s.error)} (mailbot retry ${printable(s.key)})`);
+          for (const s of stats.setAside) console.log(`set aside   ${printable(s.key)}: ${printable(s.error)} (mailbot retry ${shellQuote(printable(s.key))})`);
           for (const r of summary.failedReplies) console.log(`failed      reply ${r.id} (${r.kind}${r.carriesInvoices ? ', carries issued invoices' : ''}, ${r.createdAt.slice(0, 10)}): ${printable(r.error)} (mailbot resend ${r.id})`);
         });
       } catch (err) {
@@ -84,6 +85,18 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
         process.exitCode = 2;
       }
     });
+}
+
+/** "12 handled: 7 help sent, 3 invoices issued, 2 ignored (auto-reply)": the most frequent first. */
+export function describeOutcomes(outcomes: Readonly<Record<string, number>>): string {
+  const list = Object.entries(outcomes).filter(([, n]) => n > 0).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  if (list.length === 0) return 'none handled yet';
+  const total = list.reduce((sum, [, n]) => sum + n, 0);
+  const label = (k: string) => {
+    const [head, ...why] = k.split(':');
+    return `${(head ?? k).replaceAll('-', ' ')}${why.length > 0 ? ` (${why.join(':')})` : ''}`;
+  };
+  return `${total} handled: ${list.map(([k, n]) => `${n} ${printable(label(k))}`).join(', ')}`;
 }
 
 function printFaults(faults: readonly FaultLine[]): void {

@@ -47,6 +47,8 @@ import { upgradeLegacy } from './upgrade.js';
 import { auditMatches } from '../audit-filter.js';
 
 export const DOC_FILE = 'mailbot.json';
+/** The journals beside the document: with one of them and no document, the document was lost (`create` refuses). */
+export const HISTORY_FILES = ['batches.jsonl', 'audit.log', 'ledger.jsonl'] as const;
 /** The longest the commit lock is held for commits that follow one another, and the pause after. */
 const LOCK_HOLD_MS = 100;
 const LOCK_PAUSE_MS = 10;
@@ -144,7 +146,7 @@ export class EmbeddedStore implements Store {
 
   /** A new store; refused if journals exist without their document (it was lost, not never made). */
   private async create(): Promise<void> {
-    for (const file of ['batches.jsonl', 'audit.log', 'ledger.jsonl']) {
+    for (const file of HISTORY_FILES) {
       const st = await stat(join(this.dataDir, file)).catch(() => null);
       if (st && st.size > 0) {
         throw new MailbotError('STORE_MISSING', `${this.docPath} is missing but ${file} holds history: the document was lost. Restore it from a backup; a new empty store would issue invoice numbers again`);
