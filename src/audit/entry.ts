@@ -53,6 +53,7 @@ export const AUDIT_ACTIONS = [
   'platform-deposit-failed',
   'platform-resubmitted',
   'platform-status',
+  'console-login',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -9,6 +9,7 @@ import { MailbotError, UsageError, ValidationError, errorMessage } from '../core
 import { isEnvironmentFault } from '../mail/faults.js';
 import { setPrivateUmask } from '../store/files.js';
 import { registerClientCommands } from './commands/client.js';
+import { registerConsoleCommand } from './commands/console.js';
 import { registerInvoiceCommand } from './commands/invoice.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -48,6 +49,7 @@ registerClientCommands(program, globals);
 registerInvoiceCommand(program, globals);
 registerMigrateCommand(program, globals);
 registerRetentionCommand(program, globals);
+registerConsoleCommand(program, globals);
 
 try {
   await program.parseAsync(process.argv);

@@ -203,6 +203,21 @@ export const configSchema = z
         digestCron: z.string().default('0 7 * * *'),
       })
       .prefault({}),
+    /**
+     * The operator's web console (`mailbot console`, or served by the
+     * daemon when enabled): loopback only, unless a certificate and key are
+     * given, then HTTPS only.
+     */
+    console: z
+      .object({
+        enabled: z.boolean().default(false),
+        host: z.string().min(1).default('127.0.0.1'),
+        /** 0: a free port, printed at start. */
+        port: z.number().int().min(0).max(65535).default(0),
+        tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().optional(),
+      })
+      .strict()
+      .prefault({}),
     /** How long each category of data is kept (see src/retention/settings.ts and `mailbot retention policy`). */
     retention: retentionSchema,
     /** node-cron expression of the safety-net poll (IDLE is the main path). */

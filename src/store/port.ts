@@ -324,6 +324,12 @@ export interface Store {
    */
   auditLines(cursor?: string): AsyncIterable<AuditLine>;
   /**
+   * The same lines newest first, from just before `cursor` (a cursor this
+   * method gave; undefined: the end of the trail now), each with the cursor
+   * of its own start: the console's pages, in constant memory.
+   */
+  auditLinesBackward(cursor?: string): AsyncIterable<AuditLine>;
+  /**
    * Entries committed after `cursor` ("start": the beginning; undefined: the
    * end of the trail now), at most a thousand, and the cursor after them:
    * `mailbot log --follow`.

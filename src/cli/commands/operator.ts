@@ -11,7 +11,7 @@ import type { Command } from 'commander';
 import type { AuditSeal } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
 import type { Config } from '../../config/schema.js';
-import { MailbotError, UsageError } from '../../core/errors.js';
+import { UsageError } from '../../core/errors.js';
 import type { Store } from '../../store/port.js';
 import { AUDIT_ACTIONS } from '../../audit/entry.js';
 import { auditMatcher, bracketed, parseActions, shortRef, type AuditQuery } from '../../audit/query.js';
@@ -19,6 +19,8 @@ import { resolveDataDir } from '../../store/files.js';
 import { DOC_FILE } from '../../store/embedded/store.js';
 import { withStore, type GlobalOptions } from '../context.js';
 import { printable, wrap } from '../table.js';
+import { parseSince } from '../../operator/since.js';
+
 
 interface LogFilters {
   since?: string;
@@ -31,15 +33,6 @@ interface LogFilters {
   verify?: boolean;
   head?: string;
   sealLegacy?: boolean;
-}
-
-/** "2h", "3d", "30m" or an ISO date. */
-export function parseSince(value: string, now = Date.now()): number {
-  const rel = /^(\d+)\s*([mhdw])$/.exec(value.trim());
-  if (rel) return now - Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 }[rel[2] as 'm' | 'h' | 'd' | 'w'];
-  const t = Date.parse(value);
-  if (Number.isNaN(t)) throw new UsageError(`--since: "${value}" is neither a duration (30m, 2h, 7d) nor a date (2026-11-01)`);
-  return t;
 }
 
 function row(e: AuditEntry): string[] {
@@ -189,29 +182,15 @@ export function registerRetryCommand(program: Command, globals: () => GlobalOpti
       const { loadConfig } = await import('../../config/load.js');
       const dataDir = resolveDataDir(globals().data);
       const config = await loadConfig(dataDir, f.config);
-      await withStore(globals(), async (store) => {
-        const entry = (await store.read((tx) => tx.ledger.setAside())).find((s) => s.key === key);
-        if (!entry) throw new MailbotError('NOT_FOUND', `no mail set aside under ${key} (mailbot status lists them)`);
-        const { buildSourceAndTransport, createLogger } = await import('../../mail/runtime.js');
-        const { auditTrailFor, auditEntry } = await import('../../audit/trail.js');
-        const audit = await auditTrailFor(store, config);
-        const { source, transport } = buildSourceAndTransport(dataDir, config, createLogger());
-        transport.close();
-        await source.open();
-        try {
-          const uid = key.split('|').pop() ?? '';
-          const found = await source.restore(config.folders.rejected, { uid, ...(entry.messageId ? { messageRef: entry.messageId } : {}) }, (id) => audit.hash(id));
-          if (!found) throw new MailbotError('NOT_FOUND', `the mail ${key} is no longer in ${config.folders.rejected}`);
+      await withStore(
+        globals(),
+        async (store) => {
+          const { retryMail } = await import('../../operator/actions.js');
           const { operatorActor } = await import('../actor.js');
-          const by = await operatorActor(store, config);
-          await store.transact(async (tx) => {
-            await tx.ledger.unsetAside(key);
-            tx.audit(auditEntry({ action: 'retried', outcome: 'ok', mailKey: key, ...by }));
-          });
-        } finally {
-          await source.close();
-        }
-      }, f.config);
+          await retryMail(store, config, dataDir, await operatorActor(store, config), key);
+        },
+        f.config,
+      );
       console.log(`${key}: back in the inbox; the daemon handles it at its next round`);
     });
 }

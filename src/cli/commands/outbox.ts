@@ -12,6 +12,7 @@ import { auditEntry } from '../../audit/trail.js';
 import { MailbotError, UsageError } from '../../core/errors.js';
 import type { OutboxEntry } from '../../store/port.js';
 import { operatorActor } from '../actor.js';
+import { resendReplies } from '../../operator/actions.js';
 import { withStore, type GlobalOptions } from '../context.js';
 import { printable, table } from '../table.js';
 
@@ -43,18 +44,8 @@ export function registerOutboxCommands(program: Command, globals: () => GlobalOp
     .action(async (id: string | undefined, f: { allFailed?: boolean }) => {
       if (Boolean(id) === Boolean(f.allFailed)) throw new UsageError('name one reply (mailbot outbox --failed lists them) or give --all-failed');
       const resent = await withStore(globals(), async (store, config) => {
-        const actor = await operatorActor(store, config);
         const ids = id ? [id] : (await store.read((tx) => tx.outbox.list())).filter((e) => e.state === 'failed').map((e) => e.id);
-        const at = new Date().toISOString();
-        return store.transact(async (tx) => {
-          const done: OutboxEntry[] = [];
-          for (const one of ids) {
-            const e = await tx.outbox.resend(one, at);
-            tx.audit(auditEntry({ action: 'reply-requeued', outcome: 'ok', ...actor, messageId: e.messageId, ...(e.clientId ? { clientId: e.clientId } : {}), details: { kind: e.kind, attempts: e.attempts } }));
-            done.push(e);
-          }
-          return done;
-        });
+        return resendReplies(store, await operatorActor(store, config), ids);
       });
       if (resent.length === 0) console.log('no reply refused: nothing to resend');
       for (const e of resent) console.log(`${e.id}: queued again (${e.kind}); the daemon sends it at its next round`);

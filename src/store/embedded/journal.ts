@@ -64,6 +64,46 @@ export async function* readLines(dataDir: string, file: string, from: number, to
   }
 }
 
+/**
+ * The lines between `from` and `to`, newest first (the console lists the
+ * trail from its end): read back in 64 KB chunks, so memory stays constant
+ * however long the journal is.
+ */
+export async function* readLinesBackward(dataDir: string, file: string, from: number, to: number): AsyncGenerator<JournalLine> {
+  if (to <= from) return;
+  const handle = await openNoFollow(join(dataDir, file)).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return null;
+    throw err;
+  });
+  if (!handle) return;
+  try {
+    const CHUNK = 1 << 16;
+    let end = to; // the bytes [pos, end) not yet cut into lines: `carry` holds [pos + read, end)
+    let carry: Buffer = Buffer.alloc(0);
+    let pos = to;
+    while (pos > from) {
+      const start = Math.max(from, pos - CHUNK);
+      const chunk = Buffer.alloc(pos - start);
+      await handle.read(chunk, 0, chunk.length, start);
+      pos = start;
+      let buf = carry.length > 0 ? Buffer.concat([chunk, carry]) : chunk;
+      // The last byte of the range is a line's newline: every line ends at one.
+      let nl = buf.lastIndexOf(10, buf.length - 2);
+      while (nl !== -1) {
+        const lineStart = pos + nl + 1;
+        yield { text: buf.toString('utf8', nl + 1, end - pos - 1), offset: lineStart, length: end - lineStart };
+        end = lineStart;
+        buf = buf.subarray(0, nl + 1);
+        nl = buf.lastIndexOf(10, buf.length - 2);
+      }
+      carry = Buffer.from(buf);
+    }
+    if (end > from && carry.length > 0) yield { text: carry.toString('utf8', 0, end - from - 1), offset: from, length: end - from };
+  } finally {
+    await handle.close();
+  }
+}
+
 /** One line at a known place (an index entry points to it). */
 export async function readLineAt(dataDir: string, file: string, offset: number, length: number): Promise<string> {
   const handle = await openNoFollow(join(dataDir, file));

@@ -38,7 +38,7 @@ import { BatchIndex } from './batch-index.js';
 import { PlatformIndex } from './platform-index.js';
 import type { PlatformFlow } from '../../platform/records.js';
 import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type Doc, type PendingWork, type StoreMove } from './doc.js';
-import { readLineAt, readLines } from './journal.js';
+import { readLineAt, readLines, readLinesBackward } from './journal.js';
 import { commitJournals } from './commit.js';
 import { SparePool } from './spares.js';
 import { LocalStaging, PROCESS_STARTED, checkStoredName, discardOrphan, processAlive, promote, stagingFolders } from './staging.js';
@@ -663,6 +663,16 @@ export class EmbeddedStore implements Store {
     if (file !== ptr.file) throw new MailbotError('AUDIT_REWRITTEN', `the audit trail was rewritten (${file} is now ${ptr.file}): read it again from the start`);
     for await (const line of readLines(this.dataDir, ptr.file, Number(at), ptr.length)) {
       yield { text: line.text, cursor: `${ptr.file}:${line.offset + line.length}` };
+    }
+  }
+
+  async *auditLinesBackward(cursor?: string): AsyncIterable<AuditLine> {
+    await this.refresh();
+    const ptr = this.doc.journals.audit;
+    const [file = ptr.file, at = String(ptr.length)] = cursor === undefined ? [] : cursor.split(':');
+    if (file !== ptr.file) throw new MailbotError('AUDIT_REWRITTEN', `the audit trail was rewritten (${file} is now ${ptr.file}): read it again from the end`);
+    for await (const line of readLinesBackward(this.dataDir, ptr.file, 0, Math.min(Number(at), ptr.length))) {
+      yield { text: line.text, cursor: `${ptr.file}:${line.offset}` };
     }
   }
 

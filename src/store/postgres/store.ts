@@ -362,6 +362,18 @@ export class PostgresStore implements Store {
     }
   }
 
+  async *auditLinesBackward(cursor?: string): AsyncIterable<AuditLine> {
+    let before = cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor);
+    for (;;) {
+      const rows = (await this.pool.query<{ seq: string | number; text: string }>('SELECT seq, entry::text AS text FROM audit WHERE seq < $1 ORDER BY seq DESC LIMIT 200', [before])).rows;
+      for (const r of rows) {
+        before = Number(r.seq);
+        yield { text: r.text, cursor: String(before) };
+      }
+      if (rows.length < 200) return;
+    }
+  }
+
   async auditSince(filter: AuditFilter, cursor?: string): Promise<{ entries: AuditEntry[]; cursor: string }> {
     if (cursor === undefined) {
       const end = (await this.query<{ seq: number | null }>('SELECT max(seq) AS seq FROM audit')).rows[0]?.seq ?? 0;
