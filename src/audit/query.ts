@@ -26,6 +26,8 @@ export interface AuditQuery {
   /** A mail key, a Message-ID of ours in clear, or the keyed hash of a received one (`messageRef`). */
   message?: string;
   messageRef?: string;
+  /** A rights request's reference: its lines, and the mails that made, joined or answered it. */
+  ref?: string;
 }
 
 /** Refused values name what would have been accepted. */
@@ -122,6 +124,10 @@ export function auditMatcher(q: AuditQuery): AuditMatcher {
     const prefix = /^#?([0-9a-f]{12,64})$/.exec(q.message.trim())?.[1];
     const hashed = (id: string | undefined) => prefix !== undefined && id !== undefined && /^hmac:[^:]+:/.test(id) && (id.split(':')[2] ?? '').startsWith(prefix);
     scopes.push(new Scope((e) => forms.has(e.mailKey ?? '\0') || forms.has(e.messageId ?? '\0') || hashed(e.messageId)));
+  }
+  if (q.ref) {
+    const ref = q.ref;
+    scopes.push(new Scope((e) => e.details?.ref === ref));
   }
   const actions = q.actions && q.actions.length > 0 ? new Set(q.actions) : undefined;
   return {

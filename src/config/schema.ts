@@ -204,13 +204,11 @@ export const configSchema = z
       })
       .prefault({}),
     /**
-     * The operator's web console (`mailbot console`, or served by the
-     * daemon when enabled): loopback only, unless a certificate and key are
-     * given, then HTTPS only.
+     * The operator's web console (`mailbot console`): loopback only, unless
+     * a certificate and key are given, then HTTPS only.
      */
     console: z
       .object({
-        enabled: z.boolean().default(false),
         host: z.string().min(1).default('127.0.0.1'),
         /** 0: a free port, printed at start. */
         port: z.number().int().min(0).max(65535).default(0),

@@ -18,13 +18,14 @@ export interface TrailPage {
 }
 
 /** The operator's filters as the query string gives them, identities turned into the trail's keyed hashes. */
-export function trailQuery(q: { since?: number; action?: string[]; client?: string; from?: string; message?: string }, trail: AuditTrail): AuditQuery {
+export function trailQuery(q: { since?: number; action?: string[]; client?: string; from?: string; message?: string; ref?: string }, trail: AuditTrail): AuditQuery {
   return {
     ...(q.since !== undefined ? { since: q.since } : {}),
     ...(q.action && q.action.length > 0 ? { actions: q.action } : {}),
     ...(q.client ? { clientId: q.client } : {}),
     ...(q.from ? { sender: trail.hash(q.from) } : {}),
     ...(q.message ? { message: q.message, messageRef: trail.hash(bracketed(q.message)) } : {}),
+    ...(q.ref ? { ref: q.ref } : {}),
   };
 }
 

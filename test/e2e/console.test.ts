@@ -198,6 +198,10 @@ describe('the operator console in a real browser', { skip, timeout: 240_000 }, (
     await page.locator('form[action="/actions/extend"] button').click();
     assert.match(await page.innerText('.flash'), /Fait : RGPD-2026-0001: due \d{4}-\d\d-\d\d/);
     await page.screenshot({ path: join(shots, 'after-actions.png'), fullPage: true });
+    // The request's history, from its reference: the mail that made it and each extension.
+    await page.locator('a', { hasText: 'RGPD-2026-0001' }).first().click();
+    const history = await page.innerText('main');
+    assert.match(history, /gdpr-extended[\s\S]*gdpr-extended[\s\S]*gdpr-request[\s\S]*received/);
 
     const login = log(data, 'console-login')[0];
     const lines = log(data, 'reply-requeued,retried,gdpr-extended').filter((e) => e.actor !== 'operator:cli'); // the setup's own extension is the CLI's

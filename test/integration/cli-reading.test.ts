@@ -90,6 +90,12 @@ describe('mailbot: the reading commands, as a new operator uses them', () => {
     assert.deepEqual(jsonLines(mailbot(data, ['log', '--message', short, '--json']).stdout), withBrackets);
   });
 
+  it('log --request REF: the request\'s lines and the mail that made it, its code mail as sent', () => {
+    const lines = jsonLines(mailbot(data, ['log', '--request', 'RGPD-2026-0001', '--json']).stdout);
+    for (const action of ['received', 'routed', 'gdpr-request', 'reply-queued', 'reply-sent', 'moved']) assert.ok(lines.some((e) => e.action === action), action);
+    assert.ok(!lines.some((e) => e.action === 'invoices-issued'), 'nothing of the batches');
+  });
+
   it('log --action: a misspelt name is an error naming the near ones; every action is listed in --help', () => {
     const r = mailbot(data, ['log', '--action', 'reply-snt']);
     assert.equal(r.status, 2);

@@ -478,6 +478,44 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         const rest = [];
         for await (const l of store.auditLines(lines[3]?.cursor)) rest.push((JSON.parse(l.text) as { details: { i: number } }).details.i);
         assert.deepEqual(rest, [4, 5]);
+        // Newest first (the console's pages): every line, and from a line's own cursor, those before it; forward again from there.
+        const back = [];
+        for await (const l of store.auditLinesBackward()) back.push(l);
+        assert.deepEqual(back.map((l) => l.text), [...lines].reverse().map((l) => l.text));
+        const older = [];
+        for await (const l of store.auditLinesBackward(back[2]?.cursor)) older.push((JSON.parse(l.text) as { seq: number }).seq);
+        assert.deepEqual(older, [3, 2, 1]);
+      });
+    });
+
+    it('pages the trail newest first with the filters, and tells one mail\'s story, in constant memory', async () => {
+      await withStore(async (store) => {
+        const at = (m: number) => new Date(Date.UTC(2026, 10, 1, 10, m)).toISOString();
+        const lines: AuditEntry[] = [
+          { time: at(0), action: 'received', outcome: 'info', mailKey: 'K1', clientId: 'c1', details: { bytes: 1 } },
+          { time: at(1), action: 'received', outcome: 'info', mailKey: 'K2', details: { bytes: 2 } },
+          { time: at(2), action: 'routed', outcome: 'info', mailKey: 'K1', clientId: 'c1', details: { handler: 'invoice' } },
+          { time: at(3), action: 'reply-queued', outcome: 'ok', mailKey: 'K1', clientId: 'c1', details: { kind: 'batch-result', reply: '<r1@x>' } },
+          { time: at(4), action: 'moved', outcome: 'ok', mailKey: 'K2', details: { folder: 'Processed' } },
+          { time: at(5), action: 'moved', outcome: 'ok', mailKey: 'K1', details: { folder: 'Processed' } },
+          { time: at(6), action: 'reply-sent', outcome: 'ok', messageId: '<r1@x>', details: { kind: 'batch-result' } },
+          { time: at(7), action: 'gdpr-request', outcome: 'info', mailKey: 'K3', details: { ref: 'RGPD-2026-0009', kind: 'access' } },
+          { time: at(8), action: 'gdpr-extended', outcome: 'ok', details: { ref: 'RGPD-2026-0009', months: 1 } },
+        ];
+        for (const l of lines) await store.transact((tx) => Promise.resolve(tx.audit(l)));
+        const { mailStory, trailPage } = await import('../../src/console/trail.js');
+        const story = await mailStory(store, 'K1');
+        assert.deepEqual(story.entries.map((e) => e.action), ['received', 'routed', 'reply-queued', 'moved', 'reply-sent']);
+        // A client's lines, two at a time from the newest; the next page goes on where the last stopped.
+        const first = await trailPage(store, { clientId: 'c1' }, undefined, 2);
+        assert.deepEqual(first.entries.map((e) => e.time), [at(3), at(2)]);
+        const second = await trailPage(store, { clientId: 'c1' }, first.next, 2);
+        assert.deepEqual(second.entries.map((e) => e.time), [at(0)]);
+        assert.equal(second.next, undefined);
+        const request = await trailPage(store, { ref: 'RGPD-2026-0009' }, undefined);
+        assert.deepEqual(request.entries.map((e) => e.action), ['gdpr-extended', 'gdpr-request']);
+        // Older than `since`: the page stops there.
+        assert.deepEqual((await trailPage(store, { since: Date.parse(at(6)) }, undefined)).entries.map((e) => e.time), [at(8), at(7), at(6)]);
       });
     });
 

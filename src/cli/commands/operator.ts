@@ -28,6 +28,7 @@ interface LogFilters {
   client?: string;
   from?: string;
   message?: string;
+  request?: string;
   json?: boolean;
   follow?: boolean;
   verify?: boolean;
@@ -73,6 +74,7 @@ export function registerOperatorCommands(program: Command, globals: () => Global
     .option('--action <list>', 'only these actions, comma-separated (e.g. reply-sent,reply-failed; listed below)')
     .option('--client <id>', "only this client's mails, replies, batches and requests")
     .option('--from <address>', 'only mails from this address and what followed them (the trail keeps it as a keyed hash)')
+    .option('--request <ref>', 'only this rights request: its lines and the mails that made, confirmed or answered it')
     .option('--message <id>', 'only this mail: its Message-ID (with or without <>), its mail key, or the #hash the table shows')
     .option('--json', 'JSON lines instead of a table')
     .option('--follow', 'keep printing new entries')
@@ -94,6 +96,7 @@ export function registerOperatorCommands(program: Command, globals: () => Global
         ...(f.action ? { actions: parseActions(f.action) } : {}),
         ...(f.client ? { clientId: f.client } : {}),
         ...(f.message ? { message: f.message } : {}),
+        ...(f.request ? { ref: f.request } : {}),
       };
       await withStore(globals(), async (store, config) => {
         const { auditTrailFor } = await import('../../audit/trail.js');

@@ -12,19 +12,13 @@ import { errorMessage } from '../../core/errors.js';
 import { describeFault, isEnvironmentFault } from '../../mail/faults.js';
 import { processAlive } from '../../store/embedded/staging.js';
 import { readPrivateFile } from '../../store/files.js';
-import { probeDataDir } from '../../store/health.js';
+import { environmentFaults, liveDaemons, type FaultLine } from '../../operator/status.js';
 import type { DaemonStatus } from '../../store/port.js';
 import { commandConfig, withStore, type GlobalOptions } from '../context.js';
 import { CARRIES_INVOICES } from './outbox.js';
 import { printable } from '../table.js';
 import { shellQuote } from '../../core/shell.js';
 
-/** A fault of the environment seen now, by this command or by a daemon. */
-interface FaultLine {
-  cause: string;
-  since?: string;
-  seenBy: string;
-}
 
 export function registerStatusCommand(program: Command, globals: () => GlobalOptions): void {
   program
@@ -35,13 +29,11 @@ export function registerStatusCommand(program: Command, globals: () => GlobalOpt
       const { dataDir, config } = await commandConfig(globals());
       // A valid configuration that still leaves the operator unwarned of something (config/warnings.ts).
       const warnings = configWarnings(config);
-      const faults: FaultLine[] = [];
-      const disk = await probeDataDir(dataDir);
-      if (disk) faults.push({ cause: `${describeFault(disk)}${disk.freeBytes !== undefined ? `, ${disk.freeBytes} bytes free` : ''}`, seenBy: 'this command' });
+      const faults: FaultLine[] = await environmentFaults(dataDir, []);
       try {
         await withStore(globals(), async (store) => {
           const [stats, daemons, failed, platform] = await Promise.all([store.stats(), store.daemons(), store.read(async (tx) => (await tx.outbox.list()).filter((e) => e.state === 'failed')), store.read((tx) => tx.platform.summary())]);
-          const live = daemons.filter((d) => (store.backend === 'embedded' ? processAlive(d.pid, Date.parse(d.startedAt)) && d.connection !== 'stopped' : Date.now() - Date.parse(d.updatedAt) < 120_000));
+          const live = liveDaemons(store, daemons);
           for (const d of live) if (d.fault) faults.push({ cause: d.fault.cause, since: d.fault.since, seenBy: `daemon ${d.pid} on ${d.node}` });
           const summary = {
             backend: store.backend,

@@ -12,6 +12,7 @@ import { verifyTrail } from '../../audit/verify.js';
 import { daysLeft, OPEN_STATUSES } from '../../gdpr/requests.js';
 import { readRequestClient } from '../../operator/views.js';
 import { parseSince } from '../../operator/since.js';
+import { environmentFaults, liveDaemons } from '../../operator/status.js';
 import type { PageContext } from '../server.js';
 import { mailStory, trailPage, trailQuery } from '../trail.js';
 
@@ -50,8 +51,10 @@ export function registerPages(app: FastifyInstance, ctx: PageContext): void {
       if (e.action === 'batch-rejected') counts.batchesRejected++;
     }
     const now = new Date();
+    const live = liveDaemons(store, daemons);
     const data = {
-      daemons: daemons.map((d) => ({ ...d, fault: d.fault ? `${d.fault.cause} (${d.fault.since})` : undefined })),
+      daemons: live.map((d) => ({ ...d, fault: d.fault ? `${d.fault.cause} (${d.fault.since})` : undefined })),
+      faults: await environmentFaults(ctx.deps.dataDir, live),
       counts,
       outcomes: Object.entries(stats.outcomes).sort(([, a], [, b]) => b - a).map(([k, n]) => ({ k, n })),
       setAside: stats.setAside,
@@ -62,14 +65,14 @@ export function registerPages(app: FastifyInstance, ctx: PageContext): void {
     return reply.type(html).send(ctx.views.render('today', ctx.frame(req, reply, 'today'), data));
   });
 
-  app.get<{ Querystring: { since?: string; action?: string; client?: string; from?: string; message?: string; cursor?: string } }>(
+  app.get<{ Querystring: { since?: string; action?: string; client?: string; from?: string; message?: string; ref?: string; cursor?: string } }>(
     '/mails',
-    { schema: { querystring: { type: 'object', properties: { since: text, action: text, client: text, from: text, message: text, cursor: { type: 'string', maxLength: 200 }, ...flash } } } },
+    { schema: { querystring: { type: 'object', properties: { since: text, action: text, client: text, from: text, message: text, ref: text, cursor: { type: 'string', maxLength: 200 }, ...flash } } } },
     async (req, reply) => {
       const q = req.query;
-      const query = trailQuery({ ...(q.since ? { since: parseSince(q.since) } : {}), ...(q.action ? { action: parseActions(q.action) } : {}), ...(q.client ? { client: q.client } : {}), ...(q.from ? { from: q.from } : {}), ...(q.message ? { message: q.message } : {}) }, ctx.deps.trail);
+      const query = trailQuery({ ...(q.since ? { since: parseSince(q.since) } : {}), ...(q.action ? { action: parseActions(q.action) } : {}), ...(q.client ? { client: q.client } : {}), ...(q.from ? { from: q.from } : {}), ...(q.message ? { message: q.message } : {}), ...(q.ref ? { ref: q.ref } : {}) }, ctx.deps.trail);
       const page = await trailPage(store, query, q.cursor || undefined);
-      const keep = new URLSearchParams(Object.entries({ since: q.since, action: q.action, client: q.client, from: q.from, message: q.message }).filter(([, v]) => v) as [string, string][]);
+      const keep = new URLSearchParams(Object.entries({ since: q.since, action: q.action, client: q.client, from: q.from, message: q.message, ref: q.ref }).filter(([, v]) => v) as [string, string][]);
       const next = page.next ? `/mails?${new URLSearchParams([...keep, ['cursor', page.next]]).toString()}` : undefined;
       const data = { q, actions: AUDIT_ACTIONS, rows: page.entries.map(row), next, newest: q.cursor ? `/mails?${keep.toString()}` : undefined, scanned: page.scanned };
       return reply.type(html).send(ctx.views.render('mails', ctx.frame(req, reply, 'mails'), data));
@@ -148,7 +151,7 @@ export function registerPages(app: FastifyInstance, ctx: PageContext): void {
       canExtend: OPEN_STATUSES.includes(r.status),
       canApprove: OPEN_STATUSES.includes(r.status) && Boolean(r.keyChange) && !r.approvedBy,
       closedAt: r.closedAt?.slice(0, 10),
-      history: `/mails?message=&action=${encodeURIComponent('gdpr-request,gdpr-code-wrong,gdpr-confirmed,gdpr-done,gdpr-refused,gdpr-expired,gdpr-extended,gdpr-forwarded')}`,
+      history: `/mails?ref=${encodeURIComponent(r.ref)}`,
     }));
     return reply.type(html).send(ctx.views.render('requests', ctx.frame(req, reply, 'requests'), { rows, all: Boolean(req.query.all) }));
   });
