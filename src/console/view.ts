@@ -6,6 +6,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import Handlebars from 'handlebars';
 import { TEMPLATES_DIR } from '../mail/templates.js';
 import { STRINGS, type ConsoleLang } from './i18n.js';
@@ -45,8 +46,35 @@ export class ConsoleViews {
   render(page: string, frame: PageFrame, data: Record<string, unknown>): string {
     const body = this.pages.get(page);
     if (!body) throw new Error(`no console template ${page}.hbs`);
-    const t = STRINGS[frame.lang];
-    const context = { ...data, t, frame, other: frame.lang === 'fr' ? 'en' : 'fr' };
+    const context = this.context(frame, data);
     return this.layout({ ...context, body: new Handlebars.SafeString(body(context)) });
+  }
+
+  /**
+   * A page whose content takes a while (it reads the whole history): the
+   * frame (head, navigation) leaves at once, the content when `data`
+   * resolves; a failure is said in the page, where the content would be.
+   */
+  stream(page: string, frame: PageFrame, data: () => Promise<Record<string, unknown>>): Readable {
+    const body = this.pages.get(page);
+    if (!body) throw new Error(`no console template ${page}.hbs`);
+    const mark = '\u0000content\u0000';
+    const [head = '', tail = ''] = this.layout({ ...this.context(frame, {}), body: new Handlebars.SafeString(mark) }).split(mark);
+    const context = (d: Record<string, unknown>) => this.context(frame, d);
+    return Readable.from(
+      (async function* () {
+        yield head;
+        try {
+          yield body(context(await data()));
+        } catch (err) {
+          yield `<p class="flash refused">${Handlebars.escapeExpression(err instanceof Error ? err.message : String(err))}</p>`;
+        }
+        yield tail;
+      })(),
+    );
+  }
+
+  private context(frame: PageFrame, data: Record<string, unknown>): Record<string, unknown> {
+    return { ...data, t: STRINGS[frame.lang], frame, other: frame.lang === 'fr' ? 'en' : 'fr' };
   }
 }

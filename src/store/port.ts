@@ -53,6 +53,8 @@ export interface ReadTx {
     /** The batch made from these exact bytes (SHA-256) for this seller, if any (invariant 8). */
     byFile(clientId: string, fileSha256: string): Promise<BatchRecord | undefined>;
     ofClient(clientId: string): Promise<BatchRecord[]>;
+    /** A page of a seller's batches, newest first, and how many it has: the console's list, in memory bounded by the page. */
+    pageOfClient(clientId: string, offset: number, limit: number): Promise<{ batches: BatchRecord[]; total: number }>;
     /** The seller's batches holding an invoice with one of these numbers, or one referring to them (BG-3). */
     concerning(clientId: string, numbers: readonly string[]): Promise<BatchRecord[]>;
     /** Every batch committed before a date, oldest first (retention), without their invoice lines. */
@@ -89,6 +91,8 @@ export interface ReadTx {
   /** The approved platform: each invoice's deposit and lifecycle (platform/records.ts). */
   platform: {
     get(clientId: string, number: string): Promise<PlatformFlow | undefined>;
+    /** The records of these invoices of a seller (those that have one), in one read. */
+    getMany(clientId: string, numbers: readonly string[]): Promise<PlatformFlow[]>;
     /** Records of a seller (or all), in number order; by deposit state or lifecycle status. */
     list(filter?: { clientId?: string; state?: PlatformFlow['state']; status?: number; limit?: number }): Promise<PlatformFlow[]>;
     /** The record of a flow the platform named (a deposit's flow id). */

@@ -7,8 +7,8 @@
  * non-loopback bind refused.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, unlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -227,6 +227,29 @@ describe('the operator console in a real browser', { skip, timeout: 240_000 }, (
     const r = mailbot(data, ['console', '--host', '0.0.0.0']);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /0\.0\.0\.0 is not a loopback address[\s\S]*console\.tls/);
+  });
+
+  it('serves HTTPS only when the configuration gives a certificate, with a Secure cookie', async () => {
+    const certDir = join(dir.path, 'tls');
+    mkdirSync(certDir);
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem')], { stdio: 'ignore' });
+    writeFileSync(join(data, 'config.json'), JSON.stringify({ console: { tls: { certFile: join(certDir, 'cert.pem'), keyFile: join(certDir, 'key.pem') } } }));
+    const tls = await startConsole(data);
+    try {
+      assert.match(tls.url, /^https:\/\/127\.0\.0\.1:\d+\/login\?token=/);
+      const secure = await browser.newContext({ ignoreHTTPSErrors: true });
+      const p = await secure.newPage();
+      assert.equal((await p.goto(tls.url))?.status(), 200);
+      const [cookie] = (await secure.cookies()).filter((c) => c.name === 'mailbot_session');
+      assert.equal(cookie?.secure, true);
+      await secure.close();
+      // Plain HTTP on the same port gets no page.
+      const plain = await rawGet(tls.url.replace('https:', 'http:'), new URL(tls.url).host).catch(() => 0);
+      assert.notEqual(plain, 200);
+    } finally {
+      tls.child.kill('SIGTERM');
+      unlinkSync(join(data, 'config.json'));
+    }
   });
 
   after(() => {

@@ -218,6 +218,10 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
           await tx.platform.queue([{ ...base, number: 'FA-9', attempts: 7 }]); // idempotent: the first stays
         });
         assert.equal((await store.read((tx) => tx.platform.get('atelier-dupont', 'FA-9')))?.attempts, 0);
+        // Several at once (the console's page of invoices): those that have a record, none of another seller.
+        assert.deepEqual((await store.read((tx) => tx.platform.getMany('atelier-dupont', ['FA-9', 'FA-404', 'FA-9#P1']))).map((f) => f.number).sort(), ['FA-9', 'FA-9#P1']);
+        assert.deepEqual(await store.read((tx) => tx.platform.getMany('other', ['FA-9'])), []);
+        assert.deepEqual(await store.read((tx) => tx.platform.getMany('atelier-dupont', [])), []);
         // Taken under a lease: not due again until it runs out.
         await store.transact(async (tx) => {
           for (const f of await tx.platform.due(at, 10)) await tx.platform.update(f.clientId, f.number, { attempts: 1, leaseUntil: '2026-11-20T10:05:00.000Z' }, at);
@@ -485,6 +489,24 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         const older = [];
         for await (const l of store.auditLinesBackward(back[2]?.cursor)) older.push((JSON.parse(l.text) as { seq: number }).seq);
         assert.deepEqual(older, [3, 2, 1]);
+      });
+    });
+
+    it('pages a seller\'s batches newest first, counting them all', async () => {
+      await withStore(async (store) => {
+        await store.transact((tx) => tx.clients.add(client()));
+        for (const [i, day] of ['03', '01', '02'].entries()) {
+          const b = { ...batch(`00000000-0000-4000-8000-00000000030${i}`, 'atelier-dupont', String(i).repeat(64), [`P-${day}`]), committedAt: `2026-11-${day}T10:00:00.000Z` };
+          await store.transact((tx) => tx.batches.record(b));
+        }
+        const page = (offset: number) => store.read((tx) => tx.batches.pageOfClient('atelier-dupont', offset, 2));
+        const first = await page(0);
+        assert.equal(first.total, 3);
+        const second = await page(2);
+        assert.equal(second.total, 3);
+        // Newest first by date, whatever the order they were recorded in, each once.
+        assert.deepEqual([...first.batches, ...second.batches].map((b) => b.invoices[0]?.number), ['P-03', 'P-02', 'P-01']);
+        assert.deepEqual(await store.read((tx) => tx.batches.pageOfClient('nobody', 0, 2)), { batches: [], total: 0 });
       });
     });
 

@@ -97,23 +97,24 @@ export function registerPages(app: FastifyInstance, ctx: PageContext): void {
       const id = req.query.client ?? clients[0]?.id;
       const size = 20;
       const pageNo = req.query.page ?? 0;
-      const batches = id ? await store.read((tx) => tx.batches.ofClient(id)) : [];
-      const newestFirst = [...batches].sort((a, b) => b.committedAt.localeCompare(a.committedAt)).slice(pageNo * size, pageNo * size + size);
+      const { batches: newestFirst, total } = id ? await store.read((tx) => tx.batches.pageOfClient(id, pageNo * size, size)) : { batches: [], total: 0 };
+      // The page's platform records in one read.
+      const flows = new Map((id ? await store.read((tx) => tx.platform.getMany(id, newestFirst.flatMap((b) => b.invoices.map((i) => i.number)))) : []).map((f) => [`${f.clientId}\u0000${f.number}`, f]));
       const rows = await Promise.all(
         newestFirst.map(async (b) => ({
           id: b.id,
           committedAt: b.committedAt.slice(0, 16).replace('T', ' '),
           fileName: b.fileName,
           invoices: await Promise.all(
-            b.invoices.map(async (i) => {
-              const flow = await store.read((tx) => tx.platform.get(b.clientId, i.number));
+            b.invoices.map((i) => {
+              const flow = flows.get(`${b.clientId}\u0000${i.number}`);
               const removed = (b.filesRemoved ?? []).includes(i.pdfFile) || Boolean(b.minimizedAt);
-              return { number: i.number, type: i.documentType ?? '380', date: i.issueDate, buyer: i.buyerName, excl: i.totalExclVat, incl: i.totalInclVat, currency: i.currency, platform: flow ? `${flow.state}${flow.status ? ` · ${flow.status.code}` : ''}` : '', pdf: removed ? undefined : `/invoices/pdf?batch=${encodeURIComponent(b.id)}&number=${encodeURIComponent(i.number)}` };
+              return Promise.resolve({ number: i.number, type: i.documentType ?? '380', date: i.issueDate, buyer: i.buyerName, excl: i.totalExclVat, incl: i.totalInclVat, currency: i.currency, platform: flow ? `${flow.state}${flow.status ? ` · ${flow.status.code}` : ''}` : '', pdf: removed ? undefined : `/invoices/pdf?batch=${encodeURIComponent(b.id)}&number=${encodeURIComponent(i.number)}` });
             }),
           ),
         })),
       );
-      const more = batches.length > (pageNo + 1) * size ? `/invoices?client=${encodeURIComponent(id ?? '')}&page=${pageNo + 1}` : undefined;
+      const more = total > (pageNo + 1) * size ? `/invoices?client=${encodeURIComponent(id ?? '')}&page=${pageNo + 1}` : undefined;
       return reply.type(html).send(ctx.views.render('invoices', ctx.frame(req, reply, 'invoices'), { clients: clients.map((c) => ({ id: c.id, name: c.legalName, current: c.id === id })), rows, more }));
     },
   );
@@ -156,23 +157,28 @@ export function registerPages(app: FastifyInstance, ctx: PageContext): void {
     return reply.type(html).send(ctx.views.render('requests', ctx.frame(req, reply, 'requests'), { rows, all: Boolean(req.query.all) }));
   });
 
+  // The dry run and the chain's verification read the whole history: the page's frame is sent at once, the result when it is known.
   app.get('/retention', { schema: { querystring: { type: 'object', properties: flash } } }, async (req, reply) => {
     const { planRetention } = await import('../../retention/run.js');
     const { retentionPolicyDocument, policyWarnings } = await import('../../retention/policy.js');
-    // The mail folders are counted by `mailbot retention --dry-run`; the page does not open the mailbox.
-    const report = await planRetention(store, config, new Date());
-    const data = {
-      categories: report.categories.map((c) => ({ ...c, keptFrom: c.keptFrom.slice(0, 10) })),
-      policies: (['fr', 'en'] as const).map((l) => ({ lang: l, doc: retentionPolicyDocument(config, l) })),
-      warnings: policyWarnings(config),
+    const data = async () => {
+      // The mail folders are counted by `mailbot retention --dry-run`; the page does not open the mailbox.
+      const report = await planRetention(store, config, new Date());
+      return {
+        categories: report.categories.map((c) => ({ ...c, keptFrom: c.keptFrom.slice(0, 10) })),
+        policies: (['fr', 'en'] as const).map((l) => ({ lang: l, doc: retentionPolicyDocument(config, l) })),
+        warnings: policyWarnings(config),
+      };
     };
-    return reply.type(html).send(ctx.views.render('retention', ctx.frame(req, reply, 'retention'), data));
+    return reply.type(html).send(ctx.views.stream('retention', ctx.frame(req, reply, 'retention'), data));
   });
 
   app.get('/audit', { schema: { querystring: { type: 'object', properties: flash } } }, async (req, reply) => {
-    const r = await verifyTrail(store, ctx.deps.seal);
-    const data = { ok: r.ok, lines: r.lines, head: `${r.head.seq}:${r.head.mac}`, problem: r.problem ? `line ${r.problem.position}${r.problem.seq !== undefined ? ` (seq ${r.problem.seq})` : ''}: ${r.problem.problem}` : undefined };
-    return reply.type(html).send(ctx.views.render('audit', ctx.frame(req, reply, 'audit'), data));
+    const data = async () => {
+      const r = await verifyTrail(store, ctx.deps.seal);
+      return { ok: r.ok, lines: r.lines, head: `${r.head.seq}:${r.head.mac}`, problem: r.problem ? `line ${r.problem.position}${r.problem.seq !== undefined ? ` (seq ${r.problem.seq})` : ''}: ${r.problem.problem}` : undefined };
+    };
+    return reply.type(html).send(ctx.views.stream('audit', ctx.frame(req, reply, 'audit'), data));
   });
 }
 

@@ -49,9 +49,17 @@ export class BatchIndex {
     this.byId.set(b.id, at);
     this.committed.set(b.id, { clientId: b.clientId, committedAt: b.committedAt });
     this.byFile.set(fileKey(b.clientId, b.fileSha256), b.id);
+    // Each seller's batches in the order of their date, then id (the PostgreSQL store's order): a batch
+    // recorded after a later-dated one (a migration, a clock set back) takes its place from the end.
     const list = this.byClient.get(b.clientId);
-    if (list) list.push(b.id);
-    else this.byClient.set(b.clientId, [b.id]);
+    if (!list) this.byClient.set(b.clientId, [b.id]);
+    else {
+      const key = (id: string) => `${this.committed.get(id)?.committedAt ?? ''}\u0000${id}`;
+      const mine = key(b.id);
+      let i = list.length;
+      while (i > 0 && key(list[i - 1] ?? '') > mine) i--;
+      list.splice(i, 0, b.id);
+    }
     for (const inv of b.invoices) {
       if (inv.buyerEmail) {
         const email = normaliseAddress(inv.buyerEmail);

@@ -212,6 +212,18 @@ export class EmbeddedTx implements Tx {
       }
       return out.concat(this.env.groupBatches.filter((b) => b.clientId === clientId), this.out.batches.filter((b) => b.clientId === clientId));
     },
+    pageOfClient: async (clientId: string, offset: number, limit: number) => {
+      // The index keeps each seller's batches by date: the newest at its end; this group's own, not yet in it, come first.
+      const fresh = [...this.env.groupBatches, ...this.out.batches].filter((b) => b.clientId === clientId).sort((a, b) => b.committedAt.localeCompare(a.committedAt) || b.id.localeCompare(a.id));
+      const ids = (await this.env.index()).byClient.get(clientId) ?? [];
+      const total = fresh.length + ids.length;
+      const out = fresh.slice(offset, offset + limit);
+      for (let i = ids.length - 1 - Math.max(0, offset - fresh.length); i >= 0 && out.length < limit; i--) {
+        const b = await this.env.readBatch(ids[i] ?? '');
+        if (b) out.push(b);
+      }
+      return { batches: out, total };
+    },
     concerning: async (clientId: string, numbers: readonly string[]) => {
       const index = await this.env.index();
       const ids = new Set<string>();
@@ -434,6 +446,14 @@ export class EmbeddedTx implements Tx {
 
   platform = {
     get: async (clientId: string, number: string) => clone(await this.flowOf(flowKey(clientId, number))),
+    getMany: async (clientId: string, numbers: readonly string[]) => {
+      const out: PlatformFlow[] = [];
+      for (const n of numbers) {
+        const f = await this.flowOf(flowKey(clientId, n));
+        if (f) out.push(clone(f));
+      }
+      return out;
+    },
     list: async (filter: { clientId?: string; state?: PlatformFlow['state']; status?: number; limit?: number } = {}) => {
       const all = (await this.flows())
         .filter((f) => (filter.clientId === undefined || f.clientId === filter.clientId) && (filter.state === undefined || f.state === filter.state) && (filter.status === undefined || f.status?.code === filter.status))

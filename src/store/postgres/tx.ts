@@ -139,6 +139,11 @@ export class PgTx implements Tx {
     get: async (id: string) => (await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE id = $1', [id]))[0]?.record,
     byFile: async (clientId: string, sha: string) => (await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE client_id = $1 AND file_sha256 = $2', [clientId, sha]))[0]?.record,
     ofClient: async (clientId: string) => (await this.q<{ record: BatchRecord }>('SELECT record FROM batches WHERE client_id = $1 ORDER BY committed_at, id', [clientId])).map((r) => r.record),
+    pageOfClient: async (clientId: string, offset: number, limit: number) => {
+      const rows = await this.q<{ record: BatchRecord; total: string }>('SELECT record, count(*) OVER () AS total FROM batches WHERE client_id = $1 ORDER BY committed_at DESC, id DESC OFFSET $2 LIMIT $3', [clientId, offset, limit]);
+      const total = rows[0] ? Number(rows[0].total) : Number((await this.q<{ n: string }>('SELECT count(*) AS n FROM batches WHERE client_id = $1', [clientId]))[0]?.n ?? 0);
+      return { batches: rows.map((r) => r.record), total };
+    },
     concerning: async (clientId: string, numbers: readonly string[]) =>
       (
         await this.q<{ record: BatchRecord }>(
@@ -344,6 +349,7 @@ export class PgTx implements Tx {
 
   platform = {
     get: async (clientId: string, number: string) => (await this.q<{ record: PlatformFlow }>('SELECT record FROM platform_flows WHERE client_id = $1 AND number = $2', [clientId, number]))[0]?.record,
+    getMany: async (clientId: string, numbers: readonly string[]) => (numbers.length === 0 ? [] : (await this.q<{ record: PlatformFlow }>('SELECT record FROM platform_flows WHERE client_id = $1 AND number = ANY($2::text[])', [clientId, [...numbers]])).map((r) => r.record)),
     list: async (filter: { clientId?: string; state?: PlatformFlow['state']; status?: number; limit?: number } = {}) =>
       (
         await this.q<{ record: PlatformFlow }>(
