@@ -5,7 +5,7 @@
  * cookie (HttpOnly, SameSite=Strict, expiring). Tokens and sessions live in
  * this process only: a restart logs everyone out, nothing is written.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 const digest = (secret: string) => createHash('sha256').update(secret).digest();
 
@@ -49,10 +49,10 @@ export class ConsoleAuth {
 
   /** The session a cookie names, while it lasts. */
   session(id: string | undefined): Session | undefined {
+    // 256 random bits: a session id is found by lookup, never guessed.
     if (!id || !/^[A-Za-z0-9_-]{43}$/.test(id)) return undefined;
-    // Compared in constant time against the one it would be, so a guess learns nothing from timing.
     const found = this.sessions.get(id);
-    if (!found || !timingSafeEqual(Buffer.from(found.id), Buffer.from(id))) return undefined;
+    if (!found) return undefined;
     if (found.expiresAt < this.now()) {
       this.sessions.delete(id);
       return undefined;

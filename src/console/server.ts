@@ -21,6 +21,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, 
 import type { AuditSeal } from '../audit/chain.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
+import { MailbotError } from '../core/errors.js';
 import type { Store } from '../store/port.js';
 import { ConsoleAuth, type Session } from './auth.js';
 import { pickLang, STRINGS, type ConsoleLang } from './i18n.js';
@@ -124,7 +125,9 @@ export async function buildConsole(deps: ConsoleDeps, opts: { allowedHosts?: rea
   });
 
   app.setErrorHandler(async (err: Error & { statusCode?: number; code?: string }, req, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    // A value the operator typed that the product refuses (a misspelt action, a bad date) is theirs to read.
+    const refused = err instanceof MailbotError;
+    const status = refused ? 400 : err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     const text = status === 500 ? 'internal error' : err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET' ? 'CSRF token missing or invalid' : err.message;
     return reply.code(status).type('text/html; charset=utf-8').send(plainPage(req.lang, text));
   });

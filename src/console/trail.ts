@@ -48,6 +48,23 @@ export async function trailPage(store: Store, query: AuditQuery, cursor: string 
   return { entries, scanned, ...(last && entries.length >= limit ? { next: last } : {}) };
 }
 
+/** How many lines of each action since `since`, read back from the end: memory for the counts only. */
+export async function countSince(store: Store, since: number, actions: ReadonlySet<string>, budget = 500_000): Promise<{ counts: Map<string, number>; invoices: number }> {
+  const counts = new Map<string, number>();
+  let invoices = 0;
+  let read = 0;
+  for await (const line of store.auditLinesBackward()) {
+    if (++read > budget) break;
+    const r = readStoredLine(line.text);
+    if (!('entry' in r)) continue;
+    if (Date.parse(r.entry.time) < since) break;
+    if (!actions.has(r.entry.action)) continue;
+    counts.set(r.entry.action, (counts.get(r.entry.action) ?? 0) + 1);
+    if (r.entry.action === 'invoices-issued') invoices += Number(r.entry.details?.invoices ?? 0);
+  }
+  return { counts, invoices };
+}
+
 /**
  * One mail's story, from its arrival to its move and its replies: the
  * trail read back to the mail's `received` line, then forward from there

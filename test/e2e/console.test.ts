@@ -79,6 +79,8 @@ describe('the operator console in a real browser', { skip, timeout: 240_000 }, (
     await deliverToMaildir(inbox, await build({ from: CLIENT, to: BOT, subject: HOSTILE, text: HOSTILE, attachments: [{ filename: '<img src=x onerror=alert(1)>.csv', content: Buffer.from(`${csv}\r\n`), contentType: 'text/csv' }] }));
     await deliverToMaildir(inbox, await build({ from: CLIENT, to: BOT, subject: 'Accès', text: "Bonjour, je demande l'accès à mes données personnelles (article 15 RGPD)." }));
     assert.equal(mailbot(data, ['start', '--once']).status, 0);
+    // A change of IBAN no other address of the record can confirm (RGPD-2026-0002): it waits for the operator's approval.
+    await deliverToMaildir(inbox, await build({ from: CLIENT, to: BOT, subject: 'RGPD : rectification', text: 'iban : DE89370400440532013000' }));
     // A mail set aside: a new batch whose drawing fails twice.
     const lot = ['Référence;Date;Client;SIREN;Adresse;Code postal;Ville;Désignation;Quantité;Prix unitaire HT;Taux TVA', 'D-9;23/11/2026;Librairie Page SARL;123456808;8 rue Neuve;69001;Lyon;Atelier;1;85,00;20'].join('\r\n');
     await deliverToMaildir(inbox, await build({ from: CLIENT, to: BOT, subject: 'Lot', text: 'ci-joint', attachments: [{ filename: 'lot.csv', content: Buffer.from(`${lot}\r\n`), contentType: 'text/csv' }] }));
@@ -194,9 +196,13 @@ describe('the operator console in a real browser', { skip, timeout: 240_000 }, (
     await page.locator('form[action="/actions/retry"] button').first().click();
     assert.match(await page.innerText('.flash'), /Fait : .*back in the inbox/);
     await page.goto(`${origin}/requests`);
-    await page.fill('form[action="/actions/extend"] input[name=reason]', 'demandes nombreuses <b>ce mois</b>');
-    await page.locator('form[action="/actions/extend"] button').click();
+    await page.fill('tr#RGPD-2026-0001 form[action="/actions/extend"] input[name=reason]', 'demandes nombreuses <b>ce mois</b>');
+    await page.locator('tr#RGPD-2026-0001 form[action="/actions/extend"] button').click();
     assert.match(await page.innerText('.flash'), /Fait : RGPD-2026-0001: due \d{4}-\d\d-\d\d/);
+    await page.goto(`${origin}/requests`);
+    await page.locator('form[action="/actions/approve"] button').click();
+    assert.match(await page.innerText('.flash'), /Fait : RGPD-2026-0002: approved; still waiting for/);
+    assert.equal(await page.locator('form[action="/actions/approve"]').count(), 0, 'approved once');
     await page.screenshot({ path: join(shots, 'after-actions.png'), fullPage: true });
     // The request's history, from its reference: the mail that made it and each extension.
     await page.locator('a', { hasText: 'RGPD-2026-0001' }).first().click();
@@ -204,8 +210,8 @@ describe('the operator console in a real browser', { skip, timeout: 240_000 }, (
     assert.match(history, /gdpr-extended[\s\S]*gdpr-extended[\s\S]*gdpr-request[\s\S]*received/);
 
     const login = log(data, 'console-login')[0];
-    const lines = log(data, 'reply-requeued,retried,gdpr-extended').filter((e) => e.actor !== 'operator:cli'); // the setup's own extension is the CLI's
-    assert.deepEqual(lines.map((e) => e.action).sort(), ['gdpr-extended', 'reply-requeued', 'retried']);
+    const lines = log(data, 'reply-requeued,retried,gdpr-extended,gdpr-confirmed').filter((e) => e.actor !== undefined && e.actor !== 'operator:cli'); // the setup's own extension is the CLI's
+    assert.deepEqual(lines.map((e) => e.action).sort(), ['gdpr-confirmed', 'gdpr-extended', 'reply-requeued', 'retried']);
     for (const e of lines) {
       assert.equal(e.actor, 'operator:console');
       assert.equal(e.actorId, login?.actorId, 'the session that logged in');

@@ -5,7 +5,8 @@
  * server's acceptance is written down right after its 250 (before the sent
  * commit and the copy to Sent), so a reply goes twice only when a kill lands
  * between the end of its DATA and that line. The count is printed: every
- * mail answered, no reply three times.
+ * mail answered, no reply three times, and each reply received twice was
+ * tried again only after an interrupted attempt.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -68,9 +69,18 @@ describe('replies under kill -9, counted at the server', { skip: skip || false, 
         assert.equal(copies.size, delivered, `every mail answered: ${copies.size} distinct replies for ${delivered} mails`);
         assert.ok([...copies.values()].every((n) => n <= 2), 'no reply sent three times');
         // The server's acceptance is recorded right after its 250 (store/embedded/accepted.ts): a reply goes
-        // again only for a kill inside its own SMTP exchange. The batches are drawn on worker threads, so the
-        // event loop reads the 250 at once even while a batch is drawn.
-        assert.ok(twice <= 1, `${twice} replies sent twice for ${TRIALS * 2} kills (at most 1)`);
+        // again only for a kill inside its own SMTP exchange, whose length is the server's and the machine's
+        // (2 in 40 kills measured inside a loaded full suite, 0 alone). What holds whatever the load: a reply
+        // received twice was interrupted, then tried again after a restart, and never tried again once it was
+        // recorded as sent.
+        const trail = (await mailbotAsync(data, ['log', '--action', 'reply-sending,reply-sent', '--json'])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; messageId?: string });
+        for (const [id, n] of copies) {
+          if (n < 2) continue;
+          const lines = trail.filter((e) => e.messageId === id).map((e) => e.action);
+          assert.ok(lines.filter((a) => a === 'reply-sending').length >= 2, `${id} went twice but was tried once: ${lines.join(',')}`);
+          assert.ok(lines.lastIndexOf('reply-sending') < lines.indexOf('reply-sent'), `${id} was tried again after it was recorded as sent: ${lines.join(',')}`);
+        }
+        assert.ok(twice <= TRIALS * 2, `${twice} replies sent twice for ${TRIALS * 2} kills: more than one per kill`);
       },
       { prefix: 'mailbot-killsend-' },
     );

@@ -27,7 +27,7 @@ export function registerConsoleCommand(program: Command, globals: () => GlobalOp
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
         });
-        process.stdin.pause();
+        process.stdin.destroy();
         await running.close();
       });
     });

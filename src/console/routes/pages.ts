@@ -14,7 +14,7 @@ import { readRequestClient } from '../../operator/views.js';
 import { parseSince } from '../../operator/since.js';
 import { environmentFaults, liveDaemons } from '../../operator/status.js';
 import type { PageContext } from '../server.js';
-import { mailStory, trailPage, trailQuery } from '../trail.js';
+import { countSince, mailStory, trailPage, trailQuery } from '../trail.js';
 
 const text = { type: 'string', maxLength: 500 } as const;
 const lang = { type: 'string', enum: ['fr', 'en'] } as const;
@@ -41,15 +41,9 @@ export function registerPages(app: FastifyInstance, ctx: PageContext): void {
     const [stats, daemons, outbox, requests] = await Promise.all([store.stats(), store.daemons(), store.read((tx) => tx.outbox.list()), store.read((tx) => tx.requests.list({ open: true }))]);
     // Today's counts: the trail read back to midnight UTC (bounded by one day's volume).
     const midnight = new Date(new Date().toISOString().slice(0, 10)).getTime();
-    const counts = { received: 0, repliesSent: 0, repliesFailed: 0, invoicesIssued: 0, batchesRejected: 0 };
-    const page = await trailPage(store, { since: midnight, actions: ['received', 'reply-sent', 'reply-failed', 'invoices-issued', 'batch-rejected'] }, undefined, Number.MAX_SAFE_INTEGER, 200_000);
-    for (const e of page.entries) {
-      if (e.action === 'received') counts.received++;
-      if (e.action === 'reply-sent') counts.repliesSent++;
-      if (e.action === 'reply-failed') counts.repliesFailed++;
-      if (e.action === 'invoices-issued') counts.invoicesIssued += Number(e.details?.invoices ?? 0);
-      if (e.action === 'batch-rejected') counts.batchesRejected++;
-    }
+    const today = await countSince(store, midnight, new Set(['received', 'reply-sent', 'reply-failed', 'invoices-issued', 'batch-rejected']));
+    const n = (a: string) => today.counts.get(a) ?? 0;
+    const counts = { received: n('received'), repliesSent: n('reply-sent'), repliesFailed: n('reply-failed'), invoicesIssued: today.invoices, batchesRejected: n('batch-rejected') };
     const now = new Date();
     const live = liveDaemons(store, daemons);
     const data = {
