@@ -154,7 +154,9 @@ async function main(): Promise<void> {
       const env = { MAILBOT_AUDIT_KEY: AUDIT_KEY, ...pgc?.env };
       prepareData(dataDir, dovecot, smtp, { ...LIMITS, ...(pgc ? { store: pgc.store } : {}) }, {}, { env });
       const reserved = [BOT];
-      const store: Store = pgc ? await PostgresStore.open(dataDir, { ...pgc.store, poolSize: 8 }, pgc.env, { reserved }) : await EmbeddedStore.open(dataDir, { reserved });
+      // Sealed with the key the daemon will run with ($MAILBOT_AUDIT_KEY, id k1), so its trail verifies.
+      const seal = { key: Buffer.from(AUDIT_KEY, 'hex'), keyId: 'k1' };
+      const store: Store = pgc ? await PostgresStore.open(dataDir, { ...pgc.store, poolSize: 8 }, pgc.env, { reserved, seal }) : await EmbeddedStore.open(dataDir, { reserved, seal });
       try {
         const r = await seedHistory(store, { clientId: sellerInput.id, mails: history, auditKey: Buffer.from(AUDIT_KEY, 'hex'), mailbox: `imap://factures@127.0.0.1:${dovecot.imapPort}/INBOX` });
         console.log(`  seeded ${backend} store: ${int(r.mails)} mails, ${int(r.batches)} batches, ${int(r.invoices)} invoices, ${int(r.auditLines)} audit lines in ${fmt(r.seconds)} s`);

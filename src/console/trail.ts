@@ -29,7 +29,7 @@ export function trailQuery(q: { since?: number; action?: string[]; client?: stri
   };
 }
 
-export async function trailPage(store: Store, query: AuditQuery, cursor: string | undefined, limit = 50, budget = 10_000): Promise<TrailPage> {
+export async function trailPage(store: Store, query: AuditQuery, cursor: string | undefined, limit = 50, budget = 5_000): Promise<TrailPage> {
   const matcher = auditMatcher(query);
   const entries: TrailPage['entries'] = [];
   let scanned = 0;

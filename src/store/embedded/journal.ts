@@ -34,13 +34,18 @@ export async function writeLines(dataDir: string, file: string, committed: numbe
   return committed + buf.length;
 }
 
-/** The lines between two offsets, in order, read in chunks. */
-export async function* readLines(dataDir: string, file: string, from: number, to: number): AsyncGenerator<JournalLine> {
-  if (to <= from) return;
-  const handle = await openNoFollow(join(dataDir, file)).catch((err: NodeJS.ErrnoException) => {
+/** A journal opened to be read; none yet (a new store) reads as empty. */
+function openJournal(dataDir: string, file: string) {
+  return openNoFollow(join(dataDir, file)).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     throw err;
   });
+}
+
+/** The lines between two offsets, in order, read in chunks. */
+export async function* readLines(dataDir: string, file: string, from: number, to: number): AsyncGenerator<JournalLine> {
+  if (to <= from) return;
+  const handle = await openJournal(dataDir, file);
   if (!handle) return;
   // The stream owns the handle and closes it when it ends or is destroyed.
   const stream = handle.createReadStream({ start: from, end: to - 1, highWaterMark: 1 << 16 });
@@ -71,10 +76,7 @@ export async function* readLines(dataDir: string, file: string, from: number, to
  */
 export async function* readLinesBackward(dataDir: string, file: string, from: number, to: number): AsyncGenerator<JournalLine> {
   if (to <= from) return;
-  const handle = await openNoFollow(join(dataDir, file)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw err;
-  });
+  const handle = await openJournal(dataDir, file);
   if (!handle) return;
   try {
     const CHUNK = 1 << 16;

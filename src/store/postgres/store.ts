@@ -349,28 +349,26 @@ export class PostgresStore implements Store {
     }
   }
 
-  async *auditLines(cursor?: string): AsyncIterable<AuditLine> {
+  auditLines(cursor?: string): AsyncIterable<AuditLine> {
     // A purge deletes rows but never renumbers them: a cursor stays good.
-    let after = cursor === undefined ? 0 : Number(cursor);
-    for (;;) {
-      const rows = (await this.pool.query<{ seq: string | number; text: string }>('SELECT seq, entry::text AS text FROM audit WHERE seq > $1 ORDER BY seq LIMIT 1000', [after])).rows;
-      for (const r of rows) {
-        after = Number(r.seq);
-        yield { text: r.text, cursor: String(after) };
-      }
-      if (rows.length < 1000) return;
-    }
+    return this.auditPages('forward', cursor === undefined ? 0 : Number(cursor), 1000);
   }
 
-  async *auditLinesBackward(cursor?: string): AsyncIterable<AuditLine> {
-    let before = cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor);
+  auditLinesBackward(cursor?: string): AsyncIterable<AuditLine> {
+    return this.auditPages('backward', cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor), 200);
+  }
+
+  /** The trail's rows past `from` (after it going forward, before it going back), a page at a time, each with its seq as cursor. */
+  private async *auditPages(way: 'forward' | 'backward', from: number, page: number): AsyncIterable<AuditLine> {
+    const sql = way === 'forward' ? 'SELECT seq, entry::text AS text FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2' : 'SELECT seq, entry::text AS text FROM audit WHERE seq < $1 ORDER BY seq DESC LIMIT $2';
+    let at = from;
     for (;;) {
-      const rows = (await this.pool.query<{ seq: string | number; text: string }>('SELECT seq, entry::text AS text FROM audit WHERE seq < $1 ORDER BY seq DESC LIMIT 200', [before])).rows;
+      const rows = (await this.pool.query<{ seq: string | number; text: string }>(sql, [at, page])).rows;
       for (const r of rows) {
-        before = Number(r.seq);
-        yield { text: r.text, cursor: String(before) };
+        at = Number(r.seq);
+        yield { text: r.text, cursor: String(at) };
       }
-      if (rows.length < 200) return;
+      if (rows.length < page) return;
     }
   }
 
