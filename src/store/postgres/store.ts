@@ -48,10 +48,15 @@ const SEND_LEASE_SECONDS = 300;
  * for leaseSeconds (killed, or cut from the database). A taker that never
  * beat keeps the reply for the whole lease; this process never takes its own
  * again.
+ *
+ * Silence is evidence only from a judge that could see the database all
+ * that while (`bySilence`): after an outage every daemon was silent, and one
+ * whose server took a reply during it is still waiting to record it. Taken
+ * from it then, the reply would go twice.
  */
-const takerGone = (me: string, leaseSeconds: string) => `(taken_until < now() OR (taken_by <> ${me} AND EXISTS (
+const takerGone = (me: string, leaseSeconds: string, bySilence = true) => `(taken_until < now() OR (taken_by <> ${me} AND EXISTS (
   SELECT 1 FROM nodes n WHERE left(outbox.taken_by, length(n.node) + 1) = n.node || '|'
-    AND (n.status->>'taker' IS DISTINCT FROM outbox.taken_by OR n.heartbeat_at <= now() - make_interval(secs => ${leaseSeconds})))))`;
+    AND (n.status->>'taker' IS DISTINCT FROM outbox.taken_by${bySilence ? ` OR n.heartbeat_at <= now() - make_interval(secs => ${leaseSeconds})` : ''}))))`;
 
 /** Errors a new attempt of the same transaction resolves. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -134,7 +139,7 @@ export class PostgresStore implements Store {
    */
   private async checkout(): Promise<pg.PoolClient & { lost?: Error }> {
     const db: pg.PoolClient & { lost?: Error } = await this.pool.connect().catch((err: unknown) => {
-      throw unreachable(err);
+      throw this.fault(err);
     });
     if (db.listenerCount('error') === 0) db.on('error', (err: Error) => (db.lost = err));
     return db;
@@ -142,8 +147,23 @@ export class PostgresStore implements Store {
 
   private query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
     return this.pool.query<R>(sql, params).catch((err: unknown) => {
-      throw unreachable(err);
+      throw this.fault(err);
     });
+  }
+
+  /** When this process last found the database unreachable (ms). */
+  private unreachableAt = 0;
+
+  /** `unreachable`, noting when the database was out of this process's sight. */
+  private fault(err: unknown): unknown {
+    const out = unreachable(err);
+    if (out instanceof MailbotError && out.code === 'STORE_UNREACHABLE') this.unreachableAt = Date.now();
+    return out;
+  }
+
+  /** Whether others' silence means they are gone: only once this process has seen the database for a whole lease. */
+  private judgesSilence(): boolean {
+    return Date.now() - this.unreachableAt > this.leaseSeconds * 1000;
   }
 
   async read<T>(fn: (tx: ReadTx) => Promise<T>): Promise<T> {
@@ -155,7 +175,7 @@ export class PostgresStore implements Store {
       return value;
     } catch (err) {
       await db.query('ROLLBACK').catch(() => undefined);
-      throw unreachable(err);
+      throw this.fault(err);
     } finally {
       db.release(db.lost);
     }
@@ -181,7 +201,7 @@ export class PostgresStore implements Store {
         db.release(db.lost);
         const code = (err as { code?: string }).code ?? '';
         if (RETRYABLE.has(code) && attempt < 5) continue;
-        throw constraintError(err) ?? unreachable(err);
+        throw constraintError(err) ?? this.fault(err);
       }
     }
   }
@@ -259,7 +279,7 @@ export class PostgresStore implements Store {
     takeDue: async (now: Date, limit: number): Promise<OutboxEntry[]> => {
       const rows = await this.query<{ entry: OutboxEntry }>(
         `UPDATE outbox SET taken_by = $1, taken_until = now() + make_interval(secs => $4)
-         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 AND (taken_by IS NULL OR ${takerGone('$1', '$5')})
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 AND (taken_by IS NULL OR ${takerGone('$1', '$5', this.judgesSilence())})
                       ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING entry`,
         [this.taker, now, limit, SEND_LEASE_SECONDS, this.leaseSeconds],
@@ -274,7 +294,7 @@ export class PostgresStore implements Store {
       await this.query("UPDATE outbox SET state = 'accepted' WHERE id = $1 AND state = 'queued'", [id]);
     },
     acceptedUnrecorded: async (): Promise<OutboxEntry[]> => {
-      const rows = await this.query<{ entry: OutboxEntry }>(`SELECT entry FROM outbox WHERE state = 'accepted' AND ${takerGone('$1', '$2')} ORDER BY created_at`, [this.taker, this.leaseSeconds]);
+      const rows = await this.query<{ entry: OutboxEntry }>(`SELECT entry FROM outbox WHERE state = 'accepted' AND ${takerGone('$1', '$2', this.judgesSilence())} ORDER BY created_at`, [this.taker, this.leaseSeconds]);
       return rows.rows.map((r) => r.entry);
     },
   };
