@@ -22,6 +22,7 @@ import type { AuditSeal } from '../audit/chain.js';
 import type { AuditTrail } from '../audit/trail.js';
 import type { Config } from '../config/schema.js';
 import { MailbotError } from '../core/errors.js';
+import type { MailboxAccess } from '../retention/run.js';
 import type { Store } from '../store/port.js';
 import { ConsoleAuth, type Session } from './auth.js';
 import { pickLang, STRINGS, type ConsoleLang } from './i18n.js';
@@ -38,6 +39,8 @@ export interface ConsoleDeps {
   trail: AuditTrail;
   seal: AuditSeal;
   auth: ConsoleAuth;
+  /** The mailbox, opened when a page first needs it (the Sent copies, the folders' dry run); undefined when it cannot be reached. */
+  mailbox?: () => Promise<MailboxAccess | undefined>;
   /** Served over HTTPS: cookies are then Secure. */
   tls?: { key: Buffer; cert: Buffer };
 }

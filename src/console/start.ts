@@ -9,6 +9,7 @@ import { auditTrailFor } from '../audit/trail.js';
 import { auditKey } from '../config/secrets.js';
 import type { Config } from '../config/schema.js';
 import { UsageError } from '../core/errors.js';
+import type { MailboxAccess } from '../retention/run.js';
 import type { Store } from '../store/port.js';
 import { ConsoleAuth, isLoopback } from './auth.js';
 import { buildConsole } from './server.js';
@@ -34,12 +35,34 @@ export async function startConsole(store: Store, config: Config, dataDir: string
   const auth = new ConsoleAuth();
   // The Host header must name this console: filled in once the port is known.
   const allowedHosts: string[] = [];
-  const app = await buildConsole({ store, config, dataDir, trail, seal: { key, keyId }, auth, ...(tls ? { tls } : {}) }, { allowedHosts });
+  // The mailbox is opened once a page asks for a reply's Sent copy, and kept for the next ones.
+  let mailbox: Promise<MailboxAccess | undefined> | undefined;
+  const openMailbox = () =>
+    (mailbox ??= (async () => {
+      const { buildSourceAndTransport, createLogger } = await import('../mail/runtime.js');
+      const { source, transport } = buildSourceAndTransport(dataDir, config, createLogger());
+      try {
+        await source.open({ deadlineMs: 5_000 });
+        return { source, transport };
+      } catch {
+        mailbox = undefined; // tried again by the next page
+        transport.close();
+        await source.close().catch(() => undefined);
+        return undefined;
+      }
+    })());
+  const app = await buildConsole({ store, config, dataDir, trail, seal: { key, keyId }, auth, mailbox: openMailbox, ...(tls ? { tls } : {}) }, { allowedHosts });
   await app.listen({ host, port });
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
   const shown = host.includes(':') ? `[${host}]` : host;
   for (const name of [shown, ...(isLoopback(host) ? ['localhost', '127.0.0.1', '[::1]'] : [])]) allowedHosts.push(`${name}:${bound}`.toLowerCase());
   const origin = `${tls ? 'https' : 'http'}://${shown}:${bound}`;
-  return { app, auth, origin, loginUrl: () => `${origin}/login?token=${auth.issueToken()}`, close: () => app.close() };
+  const close = async () => {
+    await app.close();
+    const open = await mailbox;
+    open?.transport.close();
+    await open?.source.close().catch(() => undefined);
+  };
+  return { app, auth, origin, loginUrl: () => `${origin}/login?token=${auth.issueToken()}`, close };
 }

@@ -274,6 +274,23 @@ export class ImapSource implements MailSource {
     }
   }
 
+  async sentCopy(messageId: string): Promise<Buffer | undefined> {
+    const folder = this.config.sentFolder;
+    if (!folder) return undefined;
+    const client = await this.ready();
+    const lock = await client.getMailboxLock(folder).catch(() => undefined); // no Sent folder yet: nothing kept
+    if (!lock) return undefined;
+    try {
+      const uids = await client.search({ header: { 'message-id': messageId } }, { uid: true });
+      const uid = Array.isArray(uids) ? uids.at(-1) : undefined;
+      if (uid === undefined) return undefined;
+      const m = await client.fetchOne(String(uid), { source: true }, { uid: true });
+      return m && m.source ? m.source : undefined;
+    } finally {
+      lock.release();
+    }
+  }
+
   private readonly sentSlots: { client?: Promise<ImapFlow>; busy: number }[] = Array.from({ length: SENT_CONNECTIONS }, () => ({ busy: 0 }));
 
   private async sentConnection(slot: { client?: Promise<ImapFlow> }): Promise<ImapFlow> {

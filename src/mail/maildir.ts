@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { lstat, readdir, readFile, rename } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { ensurePrivateDir, readPrivateFile, writePrivateFile } from '../store/files.js';
 import type { MailboxPurge } from '../store/records.js';
 import { purgeMessageFiles, readHeaderBlock, type FolderPurge } from './purge.js';
@@ -92,6 +92,19 @@ export class MaildirSource implements MailSource {
 
   async saveSent(raw: Buffer): Promise<void> {
     await deliverToMaildir(join(this.root, '.Sent'), raw);
+  }
+
+  async sentCopy(messageId: string, within = 2_000): Promise<Buffer | undefined> {
+    // The newest copies first (Maildir names begin with their time), a bounded number of them.
+    const dir = join(this.root, '.Sent');
+    const names = (await Promise.all(['new', 'cur'].map(async (sub) => (await readdir(join(dir, sub)).catch(() => [] as string[])).map((n) => join(dir, sub, n))))).flat();
+    const wanted = `message-id: ${messageId}`.toLowerCase();
+    for (const path of names.sort((a, b) => basename(b).localeCompare(basename(a))).slice(0, within)) {
+      const header = await readHeaderBlock(path).catch(() => '');
+      // Header lines may be folded ("Message-ID:\r\n <…>"): unfolded before they are compared.
+      if (header.replace(/\r?\n[ \t]+/g, ' ').toLowerCase().includes(wanted)) return readFile(path).catch(() => undefined);
+    }
+    return undefined;
   }
 
   async purge(spec: MailboxPurge, dryRun: boolean): Promise<FolderPurge[]> {

@@ -24,6 +24,8 @@ export interface MailSource {
   moveMany(refs: readonly MailRef[], folder: string): Promise<void>;
   /** Keep a copy of a sent reply (IMAP Sent folder); a no-op where there is none. */
   saveSent(raw: Buffer): Promise<void>;
+  /** The copy of a sent reply kept in Sent, found by its Message-ID (the console shows its text); undefined when none is kept. */
+  sentCopy(messageId: string): Promise<Buffer | undefined>;
   /**
    * Remove mails from the bot's folders (the folders named, never the
    * inbox): by age, by address, or both (IMAP: flagged \Deleted, then

@@ -144,7 +144,7 @@ describe('the operator console in a real browser', { skip, timeout: 240_000 }, (
       ['/mails', /invoices-issued/],
       ['/invoices', /DEMO-2026-0001[\s\S]*DEMO-2026-0002/],
       ['/requests', /RGPD-2026-0001[\s\S]*compta@demo-atelier\.example/],
-      ['/retention', /Politique de conservation des données[\s\S]*Data retention policy/],
+      ['/retention', /mailbox:Processed[\s\S]*Politique de conservation des données[\s\S]*Data retention policy/],
       ['/audit', /La chaîne est intacte[\s\S]*\d+:k?[\w:]+/],
       ['/mails?lang=en', /Mails and actions/],
     ];
@@ -163,6 +163,10 @@ describe('the operator console in a real browser', { skip, timeout: 240_000 }, (
     await page.locator('table.trail a').first().click();
     assert.match(await page.innerText('main'), /received[\s\S]*routed[\s\S]*(moved|set-aside)/);
     await page.screenshot({ path: join(shots, 'story.png'), fullPage: true });
+    // The text of a reply as sent, from its copy in Sent: Jane's question got the English help.
+    await page.goto(`${origin}/mails?from=${encodeURIComponent('jane@example.org')}&action=received`);
+    await page.locator('table.trail a').first().click();
+    assert.match(await page.innerText('pre.reply'), /This service answers/);
     // The PDF copy while it is kept.
     await page.goto(`${origin}/invoices`);
     const pdf = await page.request.get(`${origin}${(await page.locator('a', { hasText: 'PDF' }).first().getAttribute('href')) ?? ''}`);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import { simpleParser } from 'mailparser';
 import pino from 'pino';
 import { loadConfig } from '../../src/config/load.js';
 import { ImapSource } from '../../src/mail/imap.js';
@@ -52,7 +53,13 @@ describe('the IMAP source, through a real IMAP server', { skip: skip || false, t
         });
 
         // Twenty copies at once, spread over the Sent connections.
-        await Promise.all(Array.from({ length: 20 }, async (_, i) => source.saveSent(await mail(`Réponse ${i}`))));
+        const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => mail(`Réponse ${i}`)));
+        await Promise.all(replies.map((r) => source.saveSent(r)));
+        // A copy found again by its Message-ID (the console shows its text); an unknown one is none.
+        const id = /^Message-ID: (<[^>]+>)/im.exec(replies[7]?.toString('latin1') ?? '')?.[1] ?? assert.fail('a Message-ID');
+        const copy = await source.sentCopy(id);
+        assert.equal((await simpleParser(copy ?? Buffer.alloc(0))).subject, 'Réponse 7');
+        assert.equal(await source.sentCopy('<nobody@nowhere.test>'), undefined);
       } finally {
         await source.close();
       }

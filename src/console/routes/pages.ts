@@ -3,8 +3,6 @@
  * (the trail with the CLI's filters, newest first), one mail's story, the
  * invoices per client, the rights requests, retention and the audit chain.
  */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { AUDIT_ACTIONS } from '../../audit/entry.js';
 import { parseActions, shortRef } from '../../audit/query.js';
@@ -156,8 +154,10 @@ export function registerPages(app: FastifyInstance, ctx: PageContext): void {
     const { planRetention } = await import('../../retention/run.js');
     const { retentionPolicyDocument, policyWarnings } = await import('../../retention/policy.js');
     const data = async () => {
-      // The mail folders are counted by `mailbot retention --dry-run`; the page does not open the mailbox.
-      const report = await planRetention(store, config, new Date());
+      // The mail folders too, as `mailbot retention --dry-run` counts them, when the mailbox answers.
+      const mailbox = await ctx.deps.mailbox?.();
+      const report = await planRetention(store, config, new Date(), mailbox);
+      if (!mailbox) report.categories.push({ category: 'mailbox:*', keptFrom: report.categories[0]?.keptFrom ?? '', count: 0, unit: 'mails', error: 'the mailbox could not be reached: its folders are not counted' });
       return {
         categories: report.categories.map((c) => ({ ...c, keptFrom: c.keptFrom.slice(0, 10) })),
         policies: (['fr', 'en'] as const).map((l) => ({ lang: l, doc: retentionPolicyDocument(config, l) })),
@@ -176,19 +176,12 @@ export function registerPages(app: FastifyInstance, ctx: PageContext): void {
   });
 }
 
-/** A reply's text as sent: from the outbox while it holds the message, else the embedded transport's copy. */
+/** A reply's text as sent: from the outbox while it holds the message, else its copy in the Sent folder. */
 async function replyText(ctx: PageContext, messageId: string): Promise<string | undefined> {
   const { simpleParser } = await import('mailparser');
-  const { store, dataDir, config } = ctx.deps;
+  const { store } = ctx.deps;
   const entry = (await store.read((tx) => tx.outbox.list())).find((e) => e.messageId === messageId);
   if (entry && (await store.files.exists(entry.file))) return (await simpleParser(await store.files.read(entry.file))).text;
-  if (config.smtp) return undefined;
-  const dir = join(dataDir, 'outbox');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const { readFile } = await import('node:fs/promises');
-  for (const n of names.slice(-2000).reverse()) {
-    const raw = await readFile(join(dir, n)).catch(() => undefined);
-    if (raw?.includes(messageId)) return (await simpleParser(raw)).text;
-  }
-  return undefined;
+  const copy = await (await ctx.deps.mailbox?.())?.source.sentCopy(messageId).catch(() => undefined);
+  return copy ? (await simpleParser(copy)).text : undefined;
 }
