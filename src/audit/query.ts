@@ -149,6 +149,11 @@ export function auditMatcher(q: AuditQuery): AuditMatcher {
   };
 }
 
+/** A line's details as a table shows them, "key=value" each, and who acted when it was not the bot. */
+export function detailsText(e: Pick<AuditEntry, 'details' | 'actor'>): string {
+  return [...Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${String(v)}`), ...(e.actor ? [`by=${e.actor}`] : [])].join(' ');
+}
+
 /**
  * A mail key or Message-ID as a table shows it: a kept hash as "#" and its
  * first 12 hex digits (which `log --message` takes back), anything longer

@@ -17,6 +17,7 @@ import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
+import Handlebars from 'handlebars';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest, type preHandlerHookHandler } from 'fastify';
 import type { AuditSeal } from '../audit/chain.js';
 import type { AuditTrail } from '../audit/trail.js';
@@ -142,7 +143,7 @@ export function csrfCheck(app: FastifyInstance): preHandlerHookHandler {
   return (req, reply, done) => app.csrfProtection.call(app, req, reply, done);
 }
 
-const escapeHtml = (s: string) => s.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+const escapeHtml = (s: string) => Handlebars.escapeExpression(s);
 
 /** A page for the moments without a session: the message only. */
 function plainPage(lang: ConsoleLang, text: string): string {

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Handlebars from 'handlebars';
+import { shortRef } from '../audit/query.js';
 import { TEMPLATES_DIR } from '../mail/templates.js';
 import { STRINGS, type ConsoleLang } from './i18n.js';
 
@@ -30,7 +31,7 @@ export class ConsoleViews {
 
   constructor(dir = CONSOLE_TEMPLATES) {
     this.hb.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-    this.hb.registerHelper('short', (v: unknown) => (typeof v === 'string' && v.length > 28 ? `${v.slice(0, 13)}…${v.slice(-12)}` : v));
+    this.hb.registerHelper('short', (v: unknown) => (typeof v === 'string' ? shortRef(v, 28) : v));
     for (const f of readdirSync(dir)) {
       if (!f.endsWith('.hbs')) continue;
       const name = f.slice(0, -4);

@@ -14,7 +14,7 @@ import type { Config } from '../../config/schema.js';
 import { UsageError } from '../../core/errors.js';
 import type { Store } from '../../store/port.js';
 import { AUDIT_ACTIONS } from '../../audit/entry.js';
-import { auditMatcher, bracketed, parseActions, shortRef, type AuditQuery } from '../../audit/query.js';
+import { auditMatcher, bracketed, detailsText, parseActions, shortRef, type AuditQuery } from '../../audit/query.js';
 import { resolveDataDir } from '../../store/files.js';
 import { DOC_FILE } from '../../store/embedded/store.js';
 import { withStore, type GlobalOptions } from '../context.js';
@@ -37,11 +37,9 @@ interface LogFilters {
 }
 
 function row(e: AuditEntry): string[] {
-  const details = Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${String(v)}`).join(' ');
   // The mail: its key in the mailbox when the line has one, else its Message-ID, shortened (--json gives them whole).
   const mail = shortRef(e.mailKey ?? e.messageId);
-  const by = e.actor ? ` by=${e.actor}` : '';
-  return [e.time.replace('T', ' ').slice(0, 19), e.action, e.outcome, e.clientId ?? '', mail, details + by].map(printable);
+  return [e.time.replace('T', ' ').slice(0, 19), e.action, e.outcome, e.clientId ?? '', mail, detailsText(e)].map(printable);
 }
 
 const HEADER = ['time (UTC)', 'action', 'outcome', 'client', 'mail', 'details'];

@@ -4,8 +4,8 @@
  * invoices per client, the rights requests, retention and the audit chain.
  */
 import type { FastifyInstance } from 'fastify';
-import { AUDIT_ACTIONS } from '../../audit/entry.js';
-import { parseActions, shortRef } from '../../audit/query.js';
+import { AUDIT_ACTIONS, type AuditEntry } from '../../audit/entry.js';
+import { detailsText, parseActions, shortRef } from '../../audit/query.js';
 import { verifyTrail } from '../../audit/verify.js';
 import { daysLeft, OPEN_STATUSES } from '../../gdpr/requests.js';
 import { readRequestClient } from '../../operator/views.js';
@@ -19,7 +19,7 @@ const lang = { type: 'string', enum: ['fr', 'en'] } as const;
 const flash = { done: text, refused: text, lang } as const;
 
 /** A line of the trail as a table row. */
-function row(e: { time: string; action: string; outcome: string; clientId?: string; mailKey?: string; messageId?: string; actor?: string; details?: Record<string, unknown> }) {
+function row(e: AuditEntry) {
   return {
     time: e.time.replace('T', ' ').slice(0, 19),
     action: e.action,
@@ -27,7 +27,7 @@ function row(e: { time: string; action: string; outcome: string; clientId?: stri
     client: e.clientId ?? '',
     mailKey: e.mailKey,
     mail: shortRef(e.mailKey ?? e.messageId, 32),
-    details: [...Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${String(v)}`), ...(e.actor ? [`by=${e.actor}`] : [])].join(' '),
+    details: detailsText(e),
   };
 }
 
