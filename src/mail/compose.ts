@@ -1,15 +1,17 @@
 /**
  * A reply, composed apart from sending (as nodemailer does): the raw
- * RFC 5322 bytes are streamed once into a staged file of the outbox (the
- * attachments read from their files as they are encoded, never all held in
- * memory), then handed to whichever transport sends them. Threaded with In-Reply-To and References
- * (RFC 5322 §3.6.4), marked Auto-Submitted: auto-replied (RFC 3834 §5) so
- * that well-behaved robots do not answer it.
+ * RFC 5322 bytes (mime.ts) are written once into a staged file of the
+ * outbox (the attachments read from their files as they are encoded, never
+ * all held in memory), then handed to whichever transport sends them.
+ * Threaded with In-Reply-To and References (RFC 5322 §3.6.4), marked
+ * Auto-Submitted: auto-replied (RFC 3834 §5) so that well-behaved robots do
+ * not answer it.
  */
 import { randomUUID } from 'node:crypto';
-import MailComposer from 'nodemailer/lib/mail-composer';
+import { Readable } from 'node:stream';
 import { studioContact, type Config } from '../config/schema.js';
 import type { Lang } from './language.js';
+import { buildMessage, streamMessage, type MimeMessage } from './mime.js';
 import type { ParsedMessage } from './parse.js';
 import type { Staging } from '../store/port.js';
 import type { Templates } from './templates.js';
@@ -76,14 +78,14 @@ export async function composeReply(original: ParsedMessage | undefined, draft: R
   let subject = original ? replySubject(original.subject, rendered.subject) : rendered.subject;
   if (draft.subjectTag && !subject.includes(draft.subjectTag)) subject = `${subject} ${draft.subjectTag}`;
   const references = original ? [...original.references, ...(original.messageId ? [original.messageId] : [])] : [];
-  const composer = new MailComposer({
+  const message: MimeMessage = {
     from: { name: me.botName, address: me.botAddress },
     to: draft.to,
     subject,
     messageId,
     date: new Date(),
     ...(original?.messageId ? { inReplyTo: original.messageId } : {}),
-    ...(references.length > 0 ? { references } : {}),
+    references,
     headers: {
       'Auto-Submitted': 'auto-replied',
       'X-Auto-Response-Suppress': 'All',
@@ -91,8 +93,16 @@ export async function composeReply(original: ParsedMessage | undefined, draft: R
     },
     text: rendered.text,
     html: rendered.html,
-    attachments: (draft.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, ...(a.path ? { path: a.path } : { content: a.content ?? Buffer.alloc(0) }) })),
-  });
-  const bytes = await out.staging.pipe(out.file, composer.compile().createReadStream());
+    attachments: draft.attachments ?? [],
+  };
+  // Without attachments (most replies) the message is one buffer, written at once; with them it streams.
+  let bytes: number;
+  if (message.attachments?.length === 0) {
+    const raw = buildMessage(message);
+    await out.staging.write(out.file, raw);
+    bytes = raw.length;
+  } else {
+    bytes = await out.staging.pipe(out.file, Readable.from(streamMessage(message)));
+  }
   return { messageId, envelope: { from: me.botAddress, to: [draft.to] }, subject, bytes };
 }
