@@ -14,6 +14,7 @@ import { verifyTrail } from '../../src/audit/verify.js';
 import type { BatchRecord } from '../../src/batch/types.js';
 import { localAuditSeal } from '../../src/config/secrets.js';
 import { validateClient, type ClientRecord } from '../../src/clients/record.js';
+import { MailbotError } from '../../src/core/errors.js';
 import type { RightsRequest } from '../../src/gdpr/requests.js';
 import { configSchema } from '../../src/config/schema.js';
 import { runRetention } from '../../src/retention/run.js';
@@ -439,6 +440,32 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         await store.transact((tx) => tx.outbox.cancel(entry.id));
         assert.equal(await store.files.exists(entry.file), false, 'dismissed: the message is shredded');
         assert.deepEqual((await store.stats()).outbox, { queued: 0, failed: 0, sent: 0 });
+      });
+    });
+
+    it('commits transactions started together as if each were alone: an error reaches only its own, the others commit, the chain holds each line once', async () => {
+      await withStore(async (store, ctx) => {
+        await store.transact(async (tx) => tx.clients.add(client({ id: 'g', emails: ['g@g.test'] })));
+        // 40 at once, in the same turn: a group commit takes them together. Every 7th fails after writing.
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 40 }, (_, i) =>
+            store.transact(async (tx) => {
+              tx.audit({ time: new Date().toISOString(), action: 'received', outcome: 'info', clientId: 'g', details: { i } });
+              await tx.rate.hit('group:x', 3_600_000, 1000, 1_800_000_000_000 + i);
+              if (i % 7 === 3) throw new MailbotError('STORE_CONFLICT', `job ${i} refused`);
+              return i;
+            }),
+          ),
+        );
+        const failed = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [[i, (o.reason as MailbotError).message]] : []));
+        assert.deepEqual(failed, [3, 10, 17, 24, 31, 38].map((i) => [i, `job ${i} refused`]));
+        assert.deepEqual(outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : [])), Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 7 !== 3));
+        const seen: number[] = [];
+        for await (const e of store.auditEntries({ clientId: 'g' })) seen.push(Number(e.details?.i));
+        assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 40 }, (_, i) => i).filter((i) => i % 7 !== 3), 'what a failed transaction wrote is gone; the others are there once');
+        assert.equal(await store.read((tx) => tx.rate.recent('group:x', 3_600_000, 1_800_000_000_100)), 34, 'the failed ones counted nothing');
+        const chain = await verifyTrail(store, await localAuditSeal(ctx.dataDir));
+        assert.equal(chain.ok, true, JSON.stringify(chain.problem));
       });
     });
 

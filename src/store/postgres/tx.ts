@@ -45,6 +45,18 @@ export class PgTx implements Tx {
     if (!this.writable) throw new MailbotError('READ_ONLY', 'a read-only view cannot write');
   }
 
+  /**
+   * Take over what `other`, a transaction run before this flush on the same
+   * connection (a group commit), adds at its end: its files, its shredding
+   * and its audit lines after this one's, so one chain extension seals them all.
+   */
+  absorb(other: PgTx): void {
+    this.adopted.push(...other.adopted);
+    this.shredded.push(...other.shredded);
+    this.entries.push(...other.entries);
+    if (other.pruneBefore && (!this.pruneBefore || other.pruneBefore > this.pruneBefore)) this.pruneBefore = other.pruneBefore;
+  }
+
   /** What a transaction adds at its end: staged files, shredding, audit lines. Returns the stagings to discard after the commit. */
   async flush(): Promise<Staging[]> {
     for (const staging of this.adopted) {
@@ -309,18 +321,13 @@ export class PgTx implements Tx {
   };
 
   rate = {
-    recent: async (key: string, windowMs: number, now: number) => ((await this.q<{ times: string[] }>('SELECT times FROM rates WHERE key = $1', [key]))[0]?.times ?? []).filter((t) => Number(t) > now - windowMs).length,
+    recent: async (key: string, windowMs: number, now: number) => Number((await this.q<{ n: string }>('SELECT count(*) AS n FROM rates, unnest(times) AS t WHERE key = $1 AND t > $2::bigint', [key, now - windowMs]))[0]?.n ?? 0),
+    // One statement (migration 006): the window's row locked, counted, appended to and cut to `limit`,
+    // and the counters whose window ended dropped, all in the server.
     hit: async (key: string, windowMs: number, limit: number, now: number) => {
       this.mustWrite();
-      await this.q('INSERT INTO rates (key, window_ms, times) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, windowMs, []]);
-      const [row] = await this.q<{ times: string[] }>('SELECT times FROM rates WHERE key = $1 FOR UPDATE', [key]);
-      const times = (row?.times ?? []).map(Number).filter((t) => t > now - windowMs);
-      const allowed = times.length < limit;
-      times.push(now);
-      await this.q('UPDATE rates SET window_ms = $2, times = $3 WHERE key = $1', [key, windowMs, times.slice(-limit)]);
-      // Counters whose window ended go, so the table keeps live ones only.
-      await this.q('DELETE FROM rates WHERE times[cardinality(times)] <= $1::bigint - window_ms', [now]);
-      return allowed;
+      const [row] = await this.q<{ allowed: boolean }>('SELECT mailbot_rate_hit($1, $2, $3, $4) AS allowed', [key, windowMs, limit, now]);
+      return row?.allowed === true;
     },
   };
 
