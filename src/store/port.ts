@@ -222,6 +222,8 @@ export interface Staging {
   pipe(name: string, from: NodeJS.ReadableStream): Promise<number>;
   /** Where a staged file is on the local disk, to read it back before the commit. */
   path(name: string): string;
+  /** A staged file's bytes (the PostgreSQL store copies them into the database at the commit). */
+  read(name: string): Promise<Buffer>;
   readonly names: readonly string[];
   /** Remove what was staged (the commit did not happen). */
   discard(): Promise<void>;

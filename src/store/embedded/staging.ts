@@ -8,10 +8,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { constants, readdirSync, readFileSync, renameSync } from 'node:fs';
-import { mkdir, open, readdir } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MailbotError } from '../../core/errors.js';
-import { DIR_MODE, ensurePrivateDir, FILE_MODE, lstatOrNull, moveInto, shredTree, writePrivateFile } from '../files.js';
+import { DIR_MODE, ensurePrivateDir, FILE_MODE, lstatOrNull, moveInto, shredTree } from '../files.js';
 import type { Staging } from '../port.js';
 import { isSpare, type SparePool } from './spares.js';
 
@@ -59,9 +59,27 @@ export class LocalStaging implements Staging {
     return new LocalStaging(root, id, [], pool);
   }
 
+  /**
+   * Written in place, as `pipe` does: the folder is this process's own and
+   * nothing reads a staged file before its commit, so no temporary file and
+   * rename are needed (a spare is written over, then cut to length).
+   */
   async write(name: string, data: Uint8Array | string): Promise<void> {
-    await writePrivateFile(this.path(name), data, this.root, { folderExists: true });
+    const path = this.path(name);
+    this.reuseSpare(path);
+    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW, FILE_MODE);
+    try {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      await handle.write(bytes);
+      await handle.truncate(bytes.byteLength);
+    } finally {
+      await handle.close();
+    }
     if (!this.names.includes(name)) this.names.push(name);
+  }
+
+  read(name: string): Promise<Buffer> {
+    return readFile(this.path(name));
   }
 
   async pipe(name: string, from: NodeJS.ReadableStream): Promise<number> {

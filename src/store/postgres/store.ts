@@ -28,10 +28,11 @@ import { errorMessage, MailbotError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoints.js';
 import { OPEN_STATUSES } from '../../gdpr/requests.js';
 import { auditMatches } from '../audit-filter.js';
-import { LocalStaging, PROCESS_STARTED, checkStoredName, discardOrphan, processAlive, stagingFolders } from '../embedded/staging.js';
+import { PROCESS_STARTED, checkStoredName, discardOrphan, processAlive, stagingFolders } from '../embedded/staging.js';
 import type { AuditFilter, AuditLine, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
 import { writePrivateFile } from '../files.js';
 import { migrate } from './migrate.js';
+import { PgStaging } from './staging.js';
 import { PgTx } from './tx.js';
 
 type PostgresConfig = Extract<StoreConfig, { type: 'postgres' }>;
@@ -327,7 +328,8 @@ export class PostgresStore implements Store {
   }
 
   readonly files: FileStore = {
-    stage: () => LocalStaging.create(this.dataDir),
+    // A queued reply's message stays in memory until the commit copies it into the database (staging.ts).
+    stage: () => Promise.resolve(new PgStaging(this.dataDir)),
     read: async (name) => {
       const row = (await this.query<{ content: Buffer }>('SELECT content FROM files WHERE name = $1', [checkStoredName(name)])).rows[0];
       if (!row) throw new MailbotError('NOT_FOUND', `stored file ${name} not found`);

@@ -4,7 +4,6 @@
  * invariant needs them). The checks are the ones the embedded store makes
  * (invariants.ts); the schema's constraints hold them a second time.
  */
-import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
 import { checkpointEntry, EMPTY_HEAD, GENESIS, sealEntries, type AuditSeal, type ChainHead } from '../../audit/chain.js';
 import type { AuditEntry } from '../../audit/entry.js';
@@ -61,7 +60,7 @@ export class PgTx implements Tx {
   async flush(): Promise<Staging[]> {
     for (const staging of this.adopted) {
       for (const name of staging.names) {
-        await this.q('INSERT INTO files (name, content) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET content = EXCLUDED.content, created_at = now()', [name, await readFile(staging.path(name))]);
+        await this.q('INSERT INTO files (name, content) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET content = EXCLUDED.content, created_at = now()', [name, await staging.read(name)]);
       }
     }
     if (this.shredded.length > 0) await this.q('DELETE FROM files WHERE name = ANY($1)', [this.shredded]);
