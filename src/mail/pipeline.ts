@@ -197,6 +197,14 @@ export class Pipeline {
         this.deps.onFault?.(err);
         return null;
       }
+      if (isRetryableConflict(err)) {
+        // Another writer (a daemon sharing the store) committed numbers of the same seller before each of
+        // this mail's tries: contention, not the mail's error (invariant 23). Uncounted, the mail waits in
+        // the inbox for the next round; each loss means the other writer went forward, so it gets its turn.
+        await this.undoAttempt(key);
+        this.deps.log.warn({ key, err: audit.redact(errorMessage(err)) }, 'another writer committed meanwhile, three times; the mail is left for the next round, uncounted');
+        return null;
+      }
       if (err instanceof MailbotError && err.code === 'MAIL_NOT_CLAIMED') {
         // Another daemon took the mail over (this one looked gone: it beat too late) or handled it
         // meanwhile: nothing of this attempt was committed, and it is nobody's error. The mail is

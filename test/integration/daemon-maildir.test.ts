@@ -52,6 +52,32 @@ describe('daemon on the embedded mailbox', () => {
     }
   });
 
+  it('never charges a mail for losing to another writer: it waits in the inbox, uncounted, and is issued once the series is free', () => {
+    const dir = tempDir();
+    try {
+      const data = join(dir.path, 'data');
+      assert.equal(mailbot(data, ['demo']).status, 0);
+      const inbox = join(data, 'mailbox');
+      // Every try of the good CSV finds its series moved by another writer, round after round.
+      for (let i = 0; i < 3; i++) {
+        const r = mailbot(data, ['start', '--once'], { MAILBOT_FAILPOINT: 'batch-render=conflict' });
+        assert.equal(r.status, 0, r.stderr);
+        assert.match(r.stdout + r.stderr, /left for the next round, uncounted/);
+      }
+      let status = JSON.parse(mailbot(data, ['status', '--json']).stdout) as { setAside: unknown[]; outcomes: Record<string, number>; inHand: number };
+      assert.deepEqual(status.setAside, [], 'nothing set aside');
+      assert.equal(status.outcomes['invoices-issued'], undefined);
+      assert.equal(files(join(inbox, 'cur')).length + files(join(inbox, 'new')).length, 1, 'the CSV mail is still in the inbox');
+      assert.equal(mailbot(data, ['log', '--json', '--action', 'error']).stdout.trim(), '', 'no error recorded against it');
+      // The other writer is done: the next round issues it, once.
+      assert.equal(mailbot(data, ['start', '--once']).status, 0);
+      status = JSON.parse(mailbot(data, ['status', '--json']).stdout) as typeof status;
+      assert.deepEqual([status.setAside.length, status.outcomes['invoices-issued'], status.inHand], [0, 1, 0]);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('sets aside a mail that fails twice, with its error, without blocking the mails behind it', async () => {
     const dir = tempDir();
     try {
