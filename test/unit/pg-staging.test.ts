@@ -66,6 +66,20 @@ describe('PostgreSQL staging', () => {
     }
   });
 
+  it('makes one local folder for files written side by side, and shreds it on discard', async () => {
+    const dir = dataDir();
+    try {
+      const s = new PgStaging(dir.path);
+      await Promise.all(Array.from({ length: 8 }, (_, i) => s.write(`batches/b/FA-${i}.pdf`, Buffer.from(`%PDF ${i}`))));
+      assert.equal(stagingFolders(dir.path).length, 1);
+      assert.deepEqual((await Promise.all(s.names.map((n) => s.read(n)))).map(String).sort(), Array.from({ length: 8 }, (_, i) => `%PDF ${i}`));
+      await s.discard();
+      assert.deepEqual(stagingFolders(dir.path), []);
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('refuses a name that is not a stored file name', async () => {
     const dir = dataDir();
     try {

@@ -23,6 +23,7 @@ export class PgStaging implements Staging {
   private readonly held = new Map<string, Buffer>();
   private heldBytes = 0;
   private disk?: LocalStaging;
+  private making?: Promise<LocalStaging>;
   private readonly order: string[] = [];
 
   constructor(private readonly dataDir: string) {}
@@ -46,9 +47,10 @@ export class PgStaging implements Staging {
     this.held.delete(name);
   }
 
-  private async local(): Promise<LocalStaging> {
-    this.disk ??= await LocalStaging.create(this.dataDir);
-    return this.disk;
+  /** The local folder, made once: writes running side by side share it (each making its own would leave one behind). */
+  private local(): Promise<LocalStaging> {
+    this.making ??= LocalStaging.create(this.dataDir).then((disk) => (this.disk = disk));
+    return this.making;
   }
 
   async write(name: string, data: Uint8Array | string): Promise<void> {
@@ -92,6 +94,6 @@ export class PgStaging implements Staging {
   async discard(): Promise<void> {
     this.held.clear();
     this.heldBytes = 0;
-    await this.disk?.discard();
+    await (await this.making?.catch(() => undefined))?.discard();
   }
 }
