@@ -11,37 +11,37 @@ import { describe, it } from 'node:test';
 import { Readable } from 'node:stream';
 import { IN_MEMORY_FILE_BYTES, PgStaging } from '../../src/store/postgres/staging.js';
 
-function dataDir(): { path: string; cleanup: () => void } {
+/** A fresh data directory for `fn`, removed after it. */
+async function inDataDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const path = mkdtempSync(join(tmpdir(), 'mailbot-pgstaging-'));
-  return { path, cleanup: () => rmSync(path, { recursive: true, force: true }) };
+  try {
+    await fn(path);
+  } finally {
+    rmSync(path, { recursive: true, force: true });
+  }
 }
 
 const stagingFolders = (dir: string) => (existsSync(join(dir, '.staging')) ? readdirSync(join(dir, '.staging')) : []);
 
 describe('PostgreSQL staging', () => {
-  it('keeps a queued message in memory: no folder, no file, the bytes as written', async () => {
-    const dir = dataDir();
-    try {
-      const s = new PgStaging(dir.path);
+  it('keeps a queued message in memory: no folder, no file, the bytes as written', () =>
+    inDataDir(async (dir) => {
+      const s = new PgStaging(dir);
       const raw = Buffer.from('From: bot\r\n\r\nBonjour\r\n');
       await s.write('queue/a.eml', raw);
       raw.fill(0); // the caller's buffer may be reused: the staging kept its own copy
       assert.equal(s.onDisk, false);
-      assert.deepEqual(stagingFolders(dir.path), []);
+      assert.deepEqual(stagingFolders(dir), []);
       assert.deepEqual(s.names, ['queue/a.eml']);
       assert.equal((await s.read('queue/a.eml')).toString(), 'From: bot\r\n\r\nBonjour\r\n');
       assert.throws(() => s.path('queue/a.eml'), { code: 'STAGED_IN_MEMORY' });
       await s.discard();
-      assert.deepEqual(stagingFolders(dir.path), []);
-    } finally {
-      dir.cleanup();
-    }
-  });
+      assert.deepEqual(stagingFolders(dir), []);
+    }));
 
-  it('writes other files, streams and big messages to a private local folder, readable by path, shredded on discard', async () => {
-    const dir = dataDir();
-    try {
-      const s = new PgStaging(dir.path);
+  it('writes other files, streams and big messages to a private local folder, readable by path, shredded on discard', () =>
+    inDataDir(async (dir) => {
+      const s = new PgStaging(dir);
       await s.write('queue/small.eml', 'x');
       await s.write('batches/b1/FA-1.pdf', Buffer.from('%PDF-1.7'));
       const big = Buffer.alloc(IN_MEMORY_FILE_BYTES + 1, 0x41);
@@ -54,40 +54,29 @@ describe('PostgreSQL staging', () => {
       assert.equal((await s.read('queue/big.eml')).length, big.length);
       assert.equal((await s.read('queue/streamed.eml')).toString(), 'ab');
       assert.equal((await s.read('queue/small.eml')).toString(), 'x');
-      assert.equal(stagingFolders(dir.path).length, 1);
+      assert.equal(stagingFolders(dir).length, 1);
       // Written again under the same name, a file is where its last version is, once.
       await s.write('queue/small.eml', Buffer.alloc(IN_MEMORY_FILE_BYTES + 10, 0x42));
       assert.equal((await s.read('queue/small.eml')).length, IN_MEMORY_FILE_BYTES + 10);
       assert.equal(s.names.filter((n) => n === 'queue/small.eml').length, 1);
       await s.discard();
-      assert.deepEqual(stagingFolders(dir.path), []);
-    } finally {
-      dir.cleanup();
-    }
-  });
+      assert.deepEqual(stagingFolders(dir), []);
+    }));
 
-  it('makes one local folder for files written side by side, and shreds it on discard', async () => {
-    const dir = dataDir();
-    try {
-      const s = new PgStaging(dir.path);
+  it('makes one local folder for files written side by side, and shreds it on discard', () =>
+    inDataDir(async (dir) => {
+      const s = new PgStaging(dir);
       await Promise.all(Array.from({ length: 8 }, (_, i) => s.write(`batches/b/FA-${i}.pdf`, Buffer.from(`%PDF ${i}`))));
-      assert.equal(stagingFolders(dir.path).length, 1);
+      assert.equal(stagingFolders(dir).length, 1);
       assert.deepEqual((await Promise.all(s.names.map((n) => s.read(n)))).map(String).sort(), Array.from({ length: 8 }, (_, i) => `%PDF ${i}`));
       await s.discard();
-      assert.deepEqual(stagingFolders(dir.path), []);
-    } finally {
-      dir.cleanup();
-    }
-  });
+      assert.deepEqual(stagingFolders(dir), []);
+    }));
 
-  it('refuses a name that is not a stored file name', async () => {
-    const dir = dataDir();
-    try {
-      const s = new PgStaging(dir.path);
+  it('refuses a name that is not a stored file name', () =>
+    inDataDir(async (dir) => {
+      const s = new PgStaging(dir);
       await assert.rejects(s.write('../escape.eml', 'x'), { code: 'BAD_FILE_NAME' });
       await assert.rejects(s.write('queue/../../x', 'x'), { code: 'BAD_FILE_NAME' });
-    } finally {
-      dir.cleanup();
-    }
-  });
+    }));
 });
