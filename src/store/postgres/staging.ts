@@ -32,7 +32,7 @@ export class PgStaging implements Staging {
     return this.order;
   }
 
-  /** Whether anything of this staging is on the local disk (tests, and the bench, look). */
+  /** Whether anything of this staging is on the local disk. */
   get onDisk(): boolean {
     return this.disk !== undefined;
   }
