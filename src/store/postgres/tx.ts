@@ -26,6 +26,7 @@ export class PgTx implements Tx {
   private readonly adopted: Staging[] = [];
   private readonly shredded: string[] = [];
   private readonly entries: AuditEntry[] = [];
+  private readonly counts = new Map<string, number>();
   private pruneBefore?: string;
 
   constructor(
@@ -53,6 +54,7 @@ export class PgTx implements Tx {
     this.adopted.push(...other.adopted);
     this.shredded.push(...other.shredded);
     this.entries.push(...other.entries);
+    for (const [name, by] of other.counts) this.count(name, by);
     if (other.pruneBefore && (!this.pruneBefore || other.pruneBefore > this.pruneBefore)) this.pruneBefore = other.pruneBefore;
   }
 
@@ -64,6 +66,7 @@ export class PgTx implements Tx {
       }
     }
     if (this.shredded.length > 0) await this.q('DELETE FROM files WHERE name = ANY($1)', [this.shredded]);
+    await this.flushCounts();
     if (this.entries.length > 0 || this.pruneBefore) await this.flushAudit();
     return this.adopted;
   }
@@ -178,8 +181,8 @@ export class PgTx implements Tx {
         'INSERT INTO invoices (client_id, number, batch_id, series, seq, issue_date, total, buyer_email) SELECT $1, n, $2, s, q, d, t, b FROM unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[]) AS u(n, s, q, d, t, b)',
         [batch.clientId, batch.id, inv.map((i) => i.number), inv.map((i) => i.series ?? null), inv.map((i) => i.seq ?? null), inv.map((i) => i.issueDate), inv.map((i) => i.totalInclVat), inv.map((i) => i.buyerEmail ?? null)],
       );
-      await this.count('batches', 1);
-      await this.count('invoices', inv.length);
+      this.count('batches', 1);
+      this.count('invoices', inv.length);
     },
     committedBefore: async (before: string) =>
       (await this.q<{ record: BatchRecord }>("SELECT record FROM batches WHERE committed_at < $1 AND NOT (record ? 'minimizedAt') ORDER BY committed_at, id", [before])).map((r) => summaryOf(r.record)),
@@ -210,8 +213,20 @@ export class PgTx implements Tx {
     }
   }
 
-  private async count(name: string, by: number): Promise<void> {
-    await this.q('INSERT INTO counters (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value', [name, by]);
+  /** Counted now, written at the flush: nothing reads a counter inside a transaction (only `stats`, outside). */
+  private count(name: string, by: number): void {
+    this.counts.set(name, (this.counts.get(name) ?? 0) + by);
+  }
+
+  /**
+   * The transaction's counters in one statement, in name order: a group's
+   * many mails add to the same few rows, locked once, at the end, and always
+   * in the same order by every daemon (no deadlock between two of them).
+   */
+  private async flushCounts(): Promise<void> {
+    if (this.counts.size === 0) return;
+    const names = [...this.counts.keys()].sort();
+    await this.q('INSERT INTO counters (name, value) SELECT * FROM unnest($1::text[], $2::bigint[]) ON CONFLICT (name) DO UPDATE SET value = counters.value + EXCLUDED.value', [names, names.map((n) => this.counts.get(n) ?? 0)]);
   }
 
   requests = {
@@ -259,7 +274,7 @@ export class PgTx implements Tx {
         [key, this.node, entry.outcome ?? null, entry.folder ?? null, entry.clientId ?? null, entry.messageId ?? null, entry.attempts, entry.error ?? null, entry.updatedAt, entry],
       );
       if (done.length === 0) throw new MailbotError('MAIL_NOT_CLAIMED', `mail ${key} is not claimed by this daemon (handled already, or taken over)`);
-      await this.count(`outcome:${entry.outcome ?? 'unknown'}`, 1);
+      this.count(`outcome:${entry.outcome ?? 'unknown'}`, 1);
       if (entry.outcome === 'set-aside') await this.q('INSERT INTO set_aside (key, error, at, message_id) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET error = EXCLUDED.error, at = EXCLUDED.at, message_id = EXCLUDED.message_id', [key, entry.error ?? '', entry.updatedAt, entry.messageId ?? null]);
     },
     moved: async (keys: readonly string[], at: string) => {
@@ -293,7 +308,7 @@ export class PgTx implements Tx {
       const [row] = await this.q<{ entry: OutboxEntry }>('DELETE FROM outbox WHERE id = $1 RETURNING entry', [id]);
       if (!row) return;
       this.shredded.push(row.entry.file);
-      await this.count('repliesSent', 1);
+      this.count('repliesSent', 1);
     },
     cancel: async (id: string) => {
       this.mustWrite();
