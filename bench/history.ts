@@ -106,7 +106,6 @@ async function main(): Promise<void> {
   const pgSkip = pgWanted ? postgresSkipReason() : 'not asked for';
   const backends = wanted.filter((b) => b === 'embedded' || (b === 'postgres' && !pgSkip));
   if (pgWanted && pgSkip) console.log(`PostgreSQL not measured: ${pgSkip}`);
-  const throughputBackends = backends;
 
   const dir = tempDir('mailbot-histbench-');
   const dovecot = new Dovecot();
@@ -293,7 +292,7 @@ async function main(): Promise<void> {
     if (PARTS.has('throughput')) {
       const mails = await questions(THROUGHPUT_MAILS, 't');
       const results: { backend: Backend; rate: number; replied: number; cpuMs: number; seed: Seed }[] = [];
-      for (const b of throughputBackends) {
+      for (const b of backends) {
         console.log(`\nnon-CSV throughput: ${int(THROUGHPUT_MAILS)} questions, ${b} store, no history, ${REPEAT} run(s)`);
         const empty = await seed(b, 0);
         const runsOf: Run[] = [];

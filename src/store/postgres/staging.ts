@@ -32,11 +32,6 @@ export class PgStaging implements Staging {
     return this.order;
   }
 
-  /** Whether anything of this staging is on the local disk. */
-  get onDisk(): boolean {
-    return this.disk !== undefined;
-  }
-
   private named(name: string): void {
     if (!this.order.includes(name)) this.order.push(name);
   }

@@ -250,19 +250,9 @@ export class PostgresStore implements Store {
     } catch {
       return false; // each is tried alone, and fails alone
     }
-    const values: unknown[] = [];
-    let stagings: Staging[];
+    let ran: { values: unknown[]; stagings: Staging[] };
     try {
-      await db.query('BEGIN');
-      let first: PgTx | undefined;
-      for (const job of jobs) {
-        const tx = new PgTx(db, this.node, this.reserved, true, this.seal);
-        values.push(await job.fn(tx));
-        if (first) first.absorb(tx);
-        else first = tx;
-      }
-      stagings = first ? await first.flush() : [];
-      failpoint('postgres-before-commit');
+      ran = await this.runToCommit(db, jobs.map((j) => j.fn));
     } catch {
       await db.query('ROLLBACK').catch(() => undefined);
       db.release(db.lost);
@@ -278,29 +268,47 @@ export class PostgresStore implements Store {
       for (const job of jobs) job.reject(fault);
       return true;
     }
+    await this.afterCommit(db, ran.stagings);
+    jobs.forEach((job, i) => job.resolve(ran.values[i]));
+    return true;
+  }
+
+  /**
+   * BEGIN, then the transactions' functions one after the other on `db`,
+   * then their files, counters and audit lines in one flush: everything up
+   * to the COMMIT, which the caller sends. Returns each function's value
+   * and the stagings to discard once committed.
+   */
+  private async runToCommit(db: pg.PoolClient, fns: readonly ((tx: Tx) => Promise<unknown>)[]): Promise<{ values: unknown[]; stagings: Staging[] }> {
+    await db.query('BEGIN');
+    const values: unknown[] = [];
+    let first: PgTx | undefined;
+    for (const fn of fns) {
+      const tx = new PgTx(db, this.node, this.reserved, true, this.seal);
+      values.push(await fn(tx));
+      if (first) first.absorb(tx);
+      else first = tx;
+    }
+    const stagings = first ? await first.flush() : [];
+    failpoint('postgres-before-commit');
+    return { values, stagings };
+  }
+
+  /** After a COMMIT: the connection goes back, and the local staging copies go (the files are in the database now). */
+  private async afterCommit(db: pg.PoolClient & { lost?: Error }, stagings: readonly Staging[]): Promise<void> {
     db.release(db.lost);
     failpoint('postgres-after-commit');
-    // The files are in the database now: the local staging copies go.
     for (const s of stagings) await s.discard().catch(() => undefined);
-    jobs.forEach((job, i) => job.resolve(values[i]));
-    return true;
   }
 
   private async commitAlone<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const db = await this.checkout();
       try {
-        await db.query('BEGIN');
-        const tx = new PgTx(db, this.node, this.reserved, true, this.seal);
-        const value = await fn(tx);
-        const stagings = await tx.flush();
-        failpoint('postgres-before-commit');
+        const ran = await this.runToCommit(db, [fn]);
         await db.query('COMMIT');
-        db.release(db.lost);
-        failpoint('postgres-after-commit');
-        // The files are in the database now: the local staging copies go.
-        for (const s of stagings) await s.discard().catch(() => undefined);
-        return value;
+        await this.afterCommit(db, ran.stagings);
+        return ran.values[0] as T;
       } catch (err) {
         await db.query('ROLLBACK').catch(() => undefined);
         db.release(db.lost);
