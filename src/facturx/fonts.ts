@@ -22,43 +22,12 @@ export function loadFonts(): FontSet {
   if (!cached) {
     const dir = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
     cached = {
-      regular: withLayoutCache(fontkit.create(readFileSync(join(dir, 'DejaVuSans.ttf')))),
-      bold: withLayoutCache(fontkit.create(readFileSync(join(dir, 'DejaVuSans-Bold.ttf')))),
+      regular: forEmbedding(fontkit.create(readFileSync(join(dir, 'DejaVuSans.ttf')))),
+      bold: forEmbedding(fontkit.create(readFileSync(join(dir, 'DejaVuSans-Bold.ttf')))),
     };
   }
   return cached;
 }
-
-interface Position {
-  xAdvance: number;
-  yAdvance: number;
-  xOffset: number;
-  yOffset: number;
-}
-interface Run {
-  glyphs: unknown[];
-  positions: Position[];
-}
-
-/** A glyph run as pdfkit expects it: its own positions (pdfkit scales them in place). */
-class RunCopy {
-  readonly glyphs: unknown[];
-  readonly positions: Position[];
-
-  constructor(run: Run) {
-    this.glyphs = run.glyphs;
-    this.positions = run.positions.map((p) => ({ xAdvance: p.xAdvance, yAdvance: p.yAdvance, xOffset: p.xOffset, yOffset: p.yOffset }));
-  }
-
-  get advanceWidth(): number {
-    let width = 0;
-    for (const p of this.positions) width += p.xAdvance;
-    return width;
-  }
-}
-
-/** Enough for the words every invoice repeats; amounts and names come and go. */
-const LAYOUT_CACHE_LIMIT = 4_000;
 
 /**
  * Every document's font subset copies the outlines of the glyphs it uses and
@@ -79,40 +48,75 @@ function memoiseGlyphDecoding(font: fontkit.Font): void {
 }
 
 /**
- * Text shaping (OpenType GSUB/GPOS) is the costliest step of drawing an
- * invoice, and pdfkit caches it per document only. The same words recur on
- * every invoice ("Total HT", labels, dates, amounts), so shaped runs are
- * kept per font for the whole process; each caller gets its own positions.
+ * The parsed font as every document's subset reads it: its decoded glyph
+ * headers memoised, its hinting tables hidden. A view whose prototype is the
+ * font, so that every other read goes straight to the font (a Proxy's trap
+ * on each of the subset's reads cost more than the tables it hid).
  */
-function withLayoutCache(font: fontkit.Font): fontkit.Font {
+function forEmbedding(font: fontkit.Font): fontkit.Font {
   memoiseGlyphDecoding(font);
-  const runs = new Map<string, Run>();
-  const layout = (text: string, features?: unknown): unknown => {
-    if (features) return font.layout(text, features);
-    let run = runs.get(text);
-    if (run) {
-      // Least recently used first out: a hit moves to the end of the Map's order.
-      runs.delete(text);
-    } else {
-      run = font.layout(text) as Run;
-      if (runs.size >= LAYOUT_CACHE_LIMIT) runs.delete(runs.keys().next().value as string);
+  const view = Object.create(font) as fontkit.Font;
+  // TrueType hinting programs are for screen rasterisers at small sizes; PDF viewers
+  // do without them, and re-encoding them in every document's subset is costly.
+  for (const tag of ['cvt ', 'fpgm', 'prep']) Object.defineProperty(view, tag, { value: undefined });
+  return view;
+}
+
+/** pdfkit's per-document font (EmbeddedFont), the part of it read here. */
+interface DocumentFont {
+  font: object;
+  /** Shapes one word and scales it to 1/1000 em: a new run, never shared. */
+  layoutRun(text: string): unknown;
+  /** The scaled run of one word, from pdfkit's cache of this document. */
+  layoutCached(text: string): unknown;
+}
+
+/** Enough for the words every invoice repeats; amounts and names come and go. */
+const LAYOUT_CACHE_LIMIT = 4_000;
+
+/**
+ * Each font's scaled word runs, in two generations: a hit costs one lookup,
+ * and when the young one is full the old one is let go, so a word still in
+ * use survives (it moved to the young one when it was last asked for) and
+ * the cache holds at most twice the limit.
+ */
+class WordRuns {
+  private young = new Map<string, unknown>();
+  private old = new Map<string, unknown>();
+
+  get(text: string, make: (text: string) => unknown): unknown {
+    let run = this.young.get(text);
+    if (run !== undefined) return run;
+    run = this.old.get(text) ?? make(text);
+    if (this.young.size >= LAYOUT_CACHE_LIMIT) {
+      this.old = this.young;
+      this.young = new Map();
     }
-    runs.set(text, run);
-    return new RunCopy(run);
-  };
-  const proxy: fontkit.Font = new Proxy(font, {
-    get(target, prop) {
-      if (prop === 'layout') return layout;
-      // The subset is built on the proxy so that it reads the tables below through it.
-      if (prop === 'createSubset') return () => (target as unknown as { createSubset(this: unknown): unknown }).createSubset.call(proxy);
-      // TrueType hinting programs are for screen rasterisers at small sizes; PDF viewers
-      // do without them, and re-encoding them in every document's subset is costly.
-      if (prop === 'cvt ' || prop === 'fpgm' || prop === 'prep') return undefined;
-      const value: unknown = Reflect.get(target, prop, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  return proxy;
+    this.young.set(text, run);
+    return run;
+  }
+}
+
+const sharedRuns = new WeakMap<object, WordRuns>();
+
+/**
+ * Text shaping (OpenType GSUB/GPOS) and its scaling are the costliest steps
+ * of measuring and drawing a word, and pdfkit caches them per document only.
+ * The same words recur on every invoice ("Total HT", labels, dates,
+ * amounts), so each font's scaled runs are kept for the whole process.
+ * pdfkit only reads a run once made (it copies positions before it changes
+ * one), so documents may share them.
+ */
+export function shareWordLayouts(doc: PDFKit.PDFDocument, fontNames: readonly string[]): void {
+  for (const name of fontNames) {
+    doc.font(name);
+    const documentFont = (doc as unknown as { _font: DocumentFont })._font;
+    let runs = sharedRuns.get(documentFont.font);
+    if (!runs) sharedRuns.set(documentFont.font, (runs = new WordRuns()));
+    const cache = runs;
+    const make = (text: string) => documentFont.layoutRun(text);
+    documentFont.layoutCached = (text: string): unknown => cache.get(text, make);
+  }
 }
 
 /**

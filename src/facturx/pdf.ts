@@ -13,7 +13,8 @@ import { electronicAddressLine, serviceDateLabel, vatLabel } from '../invoice/wo
 import { invoiceNotes } from './cii.js';
 import { paymentLines } from './payment.js';
 import { documentTitle, referenceLead } from '../invoice/documents.js';
-import { drawable, loadFonts } from './fonts.js';
+import { cellHeight, cellText } from './cells.js';
+import { drawable, loadFonts, shareWordLayouts } from './fonts.js';
 import { sellerElectronicAddress, sellerLegalInfo, type Seller } from './seller.js';
 import { adjustmentLabel } from '../invoice/allowances.js';
 import { FACTURX_FILENAME, facturxXmp } from './xmp.js';
@@ -61,12 +62,13 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   // pdfkit accepts a parsed fontkit font (it checks for `layout`); its types only list byte sources.
   doc.registerFont('regular', fonts.regular as unknown as Buffer);
   doc.registerFont('bold', fonts.bold as unknown as Buffer);
+  shareWordLayouts(doc, ['bold', 'regular']);
   const t = (s: string, bold = false) => drawable(bold ? fonts.bold : fonts.regular, s);
   const font = (bold: boolean, size: number) => doc.font(bold ? 'bold' : 'regular').fontSize(size);
 
   // Seller block (BG-4) and title.
   let y = PAGE.margin;
-  font(true, 13).fillColor('black').text(t(seller.legalName, true), PAGE.margin, y, { width: 300 });
+  cellText(font(true, 13).fillColor('black'), t(seller.legalName, true), PAGE.margin, y, 300);
   font(false, 8.5).fillColor(GREY);
   const sellerLines = [
     seller.address.line1,
@@ -78,12 +80,12 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     electronicAddressLine(sellerElectronicAddress(seller), 'fr'),
     sellerLegalInfo(seller),
   ].filter((l): l is string => Boolean(l));
-  doc.text(t(sellerLines.join('\n')), PAGE.margin, doc.y + 2, { width: 300 });
+  cellText(doc, t(sellerLines.join('\n')), PAGE.margin, doc.y + 2, 300);
   const sellerBottom = doc.y;
 
   // The kind of document (BT-3) in words; the longer titles in a smaller size, on one line.
   const title = documentTitle(inv.documentType, 'fr');
-  font(true, title.length > 12 ? 13 : 20).fillColor('black').text(title, PAGE.margin + 300, y, { width: CONTENT_W - 300, align: 'right' });
+  cellText(font(true, title.length > 12 ? 13 : 20).fillColor('black'), title, PAGE.margin + 300, y, CONTENT_W - 300, 'right');
   font(false, 9);
   const meta: [string, string][] = [
     ['N°', inv.number],
@@ -102,8 +104,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   if (inv.buyerAccountingRef) meta.push(['Compte comptable', inv.buyerAccountingRef]); // BT-19
   let my = Math.max(y + 28, doc.y + 6);
   for (const [label, value] of meta) {
-    font(false, 9).fillColor(GREY).text(t(label), PAGE.margin + 300, my, { width: 100 });
-    font(true, 9).fillColor('black').text(t(value, true), PAGE.margin + 400, my, { width: CONTENT_W - 400, align: 'right' });
+    cellText(font(false, 9).fillColor(GREY), t(label), PAGE.margin + 300, my, 100);
+    cellText(font(true, 9).fillColor('black'), t(value, true), PAGE.margin + 400, my, CONTENT_W - 400, 'right');
     my = doc.y + 2;
   }
 
@@ -111,8 +113,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   y = Math.max(sellerBottom, my) + 16;
   const bx = PAGE.margin + 270;
   const bw = CONTENT_W - 270;
-  font(false, 8).fillColor(GREY).text('FACTURÉ À', bx + 8, y + 6, { width: bw - 16 });
-  font(true, 10).fillColor('black').text(t(inv.buyer.name, true), bx + 8, doc.y + 2, { width: bw - 16 });
+  cellText(font(false, 8).fillColor(GREY), 'FACTURÉ À', bx + 8, y + 6, bw - 16);
+  cellText(font(true, 10).fillColor('black'), t(inv.buyer.name, true), bx + 8, doc.y + 2, bw - 16);
   const buyerLines = [
     inv.buyer.address.line1,
     inv.buyer.address.line2,
@@ -124,7 +126,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     // BT-49: where this invoice is delivered under the French reform (BR-FR-12).
     inv.buyer.electronicAddress ? electronicAddressLine(inv.buyer.electronicAddress, 'fr') : undefined,
   ].filter((l): l is string => Boolean(l));
-  font(false, 9).text(t(buyerLines.join('\n')), bx + 8, doc.y + 2, { width: bw - 16 });
+  cellText(font(false, 9), t(buyerLines.join('\n')), bx + 8, doc.y + 2, bw - 16);
   const buyerBottom = doc.y + 6;
   doc.lineWidth(0.6).strokeColor(RULE).rect(bx, y, bw, buyerBottom - y).stroke();
 
@@ -133,7 +135,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   if (inv.deliverTo) {
     const d = inv.deliverTo;
     const dw = 250;
-    font(false, 8).fillColor(GREY).text('LIVRÉ À', PAGE.margin + 8, y + 6, { width: dw - 16 });
+    cellText(font(false, 8).fillColor(GREY), 'LIVRÉ À', PAGE.margin + 8, y + 6, dw - 16);
     const deliverLines = [
       d.name,
       d.address.line1,
@@ -141,7 +143,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       `${d.address.postcode} ${d.address.city}`,
       d.address.country !== 'FR' ? d.address.country : undefined,
     ].filter((l): l is string => Boolean(l));
-    font(false, 9).fillColor('black').text(t(deliverLines.join('\n')), PAGE.margin + 8, doc.y + 2, { width: dw - 16 });
+    cellText(font(false, 9).fillColor('black'), t(deliverLines.join('\n')), PAGE.margin + 8, doc.y + 2, dw - 16);
     deliverBottom = doc.y + 6;
     doc.lineWidth(0.6).strokeColor(RULE).rect(PAGE.margin, y, dw, deliverBottom - y).stroke();
   }
@@ -161,7 +163,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     let x = PAGE.margin;
     font(true, 8.5).fillColor('black');
     for (const c of cols) {
-      doc.text(c.label, x + 4, y + 4, { width: c.w - 8, align: c.align, lineBreak: false });
+      cellText(doc, c.label, x + 4, y + 4, c.w - 8, c.align, { lineBreak: false });
       x += c.w;
     }
     y += 20;
@@ -178,7 +180,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       net: displayAmount(line.netAmount, 'fr'),
     };
     font(false, 8.5);
-    const h = Math.max(...cols.map((c) => doc.heightOfString(cells[c.key] ?? '', { width: c.w - 8 }))) + 6;
+    const h = Math.max(...cols.map((c) => cellHeight(doc, cells[c.key] ?? '', c.w - 8))) + 6;
     if (y + h > BOTTOM) {
       doc.addPage();
       y = PAGE.margin;
@@ -187,7 +189,7 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     let x = PAGE.margin;
     font(false, 8.5).fillColor('black');
     for (const c of cols) {
-      doc.text(cells[c.key] ?? '', x + 4, y + 2, { width: c.w - 8, align: c.align });
+      cellText(doc, cells[c.key] ?? '', x + 4, y + 2, c.w - 8, c.align);
       x += c.w;
     }
     y += h;
@@ -211,11 +213,15 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   y += 14;
   const vx = PAGE.margin;
   font(true, 8.5).fillColor('black');
-  doc.text('TVA', vx, y, { width: 130 }).text('Base HT', vx + 130, y, { width: 70, align: 'right' }).text('Montant TVA', vx + 200, y, { width: 70, align: 'right' });
+  cellText(doc, 'TVA', vx, y, 130);
+  cellText(doc, 'Base HT', vx + 130, y, 70, 'right');
+  cellText(doc, 'Montant TVA', vx + 200, y, 70, 'right');
   let vy = y + 14;
   font(false, 8.5);
   for (const [label, base, tax] of vatRows) {
-    doc.text(t(label ?? ''), vx, vy, { width: 130 }).text(base ?? '', vx + 130, vy, { width: 70, align: 'right' }).text(tax ?? '', vx + 200, vy, { width: 70, align: 'right' });
+    cellText(doc, t(label ?? ''), vx, vy, 130);
+    cellText(doc, base ?? '', vx + 130, vy, 70, 'right');
+    cellText(doc, tax ?? '', vx + 200, vy, 70, 'right');
     vy = doc.y + 3;
   }
   const tx = PAGE.margin + 300;
@@ -237,7 +243,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       doc.rect(tx, ty - 3, tw, 18).fill('#eeeeee');
     }
     font(strong, strong ? 10 : 9).fillColor('black');
-    doc.text(t(label), tx + 6, ty, { width: tw - 86, lineBreak: false, height: 12 }).text(displayMoney(value, inv.currency, 'fr'), tx + tw - 80, ty, { width: 74, align: 'right' });
+    cellText(doc, t(label), tx + 6, ty, tw - 86, 'left', { lineBreak: false, height: 12 });
+    cellText(doc, displayMoney(value, inv.currency, 'fr'), tx + tw - 80, ty, 74, 'right');
     ty += 18;
   }
   y = Math.max(vy, ty) + 12;
@@ -255,15 +262,15 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   const paymentText = t(payment.join('\n'));
   const mentionText = t(mentions.join('\n'));
   font(false, 8);
-  const needed = doc.heightOfString(paymentText, { width: CONTENT_W }) + doc.heightOfString(mentionText, { width: CONTENT_W }) + 30;
+  const needed = cellHeight(doc, paymentText, CONTENT_W) + cellHeight(doc, mentionText, CONTENT_W) + 30;
   if (y + needed > BOTTOM) {
     doc.addPage();
     y = PAGE.margin;
   }
-  font(true, 9).text('Paiement', PAGE.margin, y);
-  font(false, 8.5).text(paymentText, PAGE.margin, doc.y + 2, { width: CONTENT_W });
-  font(true, 9).text('Mentions', PAGE.margin, doc.y + 8);
-  font(false, 8).fillColor(GREY).text(mentionText, PAGE.margin, doc.y + 2, { width: CONTENT_W });
+  cellText(font(true, 9), 'Paiement', PAGE.margin, y, CONTENT_W);
+  cellText(font(false, 8.5), paymentText, PAGE.margin, doc.y + 2, CONTENT_W);
+  cellText(font(true, 9), 'Mentions', PAGE.margin, doc.y + 8, CONTENT_W);
+  cellText(font(false, 8).fillColor(GREY), mentionText, PAGE.margin, doc.y + 2, CONTENT_W);
 
   // Footer on every page: who issued it, and where the reader is.
   const range = doc.bufferedPageRange();
@@ -272,8 +279,8 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     doc.switchToPage(range.start + i);
     doc.moveTo(PAGE.margin, FOOTER_Y - 4).lineTo(PAGE.margin + CONTENT_W, FOOTER_Y - 4).lineWidth(0.3).strokeColor(RULE).stroke();
     font(false, 7).fillColor(GREY);
-    doc.text(footer, PAGE.margin, FOOTER_Y, { width: CONTENT_W - 80, lineBreak: false, height: 10 });
-    doc.text(`Page ${i + 1}/${range.count}`, PAGE.margin + CONTENT_W - 80, FOOTER_Y, { width: 80, align: 'right', lineBreak: false });
+    cellText(doc, footer, PAGE.margin, FOOTER_Y, CONTENT_W - 80, 'left', { lineBreak: false, height: 10 });
+    cellText(doc, `Page ${i + 1}/${range.count}`, PAGE.margin + CONTENT_W - 80, FOOTER_Y, 80, 'right', { lineBreak: false });
   }
 
   // Factur-X: the XML travels inside the PDF as an associated file (PDF/A-3 §6.8).

@@ -2,7 +2,7 @@
  * A worker thread of the pool (pool.ts): it runs one task at a time, by
  * name, and answers with its value or its error. Between tasks it keeps
  * only caches: the parsed fonts and the shaped words (facturx/fonts.ts, at
- * most 4,000 runs of text, names and designations among them, in memory
+ * most 8,000 words per font, names and designations among them, in memory
  * only).
  */
 import { getPriority, setPriority } from 'node:os';
