@@ -1,5 +1,6 @@
 /**
- * Text → records, with csv-parse in streaming mode. Each record carries the
+ * Text → records: the common form split directly (split.ts), the rest with
+ * csv-parse in streaming mode. Each record carries the
  * physical line it starts on: a quoted line break makes records and lines
  * differ, and the client must find the line we name in their editor.
  */
@@ -7,6 +8,7 @@ import { parse, type CsvError } from 'csv-parse';
 import { decodeCsvBytes, detectDelimiter, type Delimiter, type Encoding } from './decode.js';
 import type { CsvIssue } from './issues.js';
 import { checkShape, type ShapeLimits } from './shape.js';
+import { splitRecords } from './split.js';
 
 export interface CsvLimits extends ShapeLimits {
   maxBytes: number;
@@ -83,6 +85,53 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   // Physical lines are counted here rather than by csv-parse's `info`: with one
   // record delimiter ("\n") and empty lines kept, a record starts one line after
   // the previous one ended, and spans as many lines as its values hold "\n".
+  const issues: CsvIssue[] = [];
+  const records: RawRecord[] = [];
+  let header = null as RawRecord | null;
+  let nextLine = 1;
+  let stopped = false;
+  /** Takes one record's values; false once the file has too many rows. */
+  const take = (fields: string[]): boolean => {
+    const line = nextLine;
+    let inner = 0;
+    let blank = true;
+    for (const f of fields) {
+      if (f.includes('\n')) inner += countLf(f);
+      if (blank && f.trim() !== '') blank = false;
+    }
+    nextLine = line + inner + 1;
+    if (blank) return true; // empty lines, and ";;;;" rows spreadsheets leave behind
+    const rec: RawRecord = { line, fields };
+    if (!header) {
+      header = rec;
+    } else if (records.length >= limits.maxRows) {
+      issues.push(fileIssue('FILE_TOO_MANY_ROWS', rec.line, { limit: String(limits.maxRows) }));
+      stopped = true;
+    } else {
+      records.push(rec);
+    }
+    return !stopped;
+  };
+  const malformed = await eachRecord(text, delimiter, take);
+  if (malformed) issues.push(fileIssue('FILE_MALFORMED', nextLine, { reason: malformed.code ?? 'CSV_ERROR' }));
+  if (!header) issues.push(fileIssue('FILE_EMPTY'));
+  else if (records.length === 0 && issues.length === 0) issues.push(fileIssue('FILE_HEADER_ONLY', header.line));
+  return { encoding: sniffed.encoding, delimiter, header, records, issues };
+}
+
+/**
+ * Each record of `text` to `take`, in order, until it returns false; the
+ * error that ended the reading early, if any. The common form is split
+ * directly (split.ts); from the first record it leaves, csv-parse reads the
+ * rest, so the records are csv-parse's in every case.
+ */
+export async function eachRecord(text: string, delimiter: Delimiter, take: (fields: string[]) => boolean): Promise<CsvError | undefined> {
+  const handover = splitRecords(text, delimiter, take);
+  return handover === -1 ? undefined : parseRest(text.slice(handover), delimiter, take);
+}
+
+/** csv-parse, streaming, over `text`: each record to `take` until it says stop; its first error, if any. */
+async function parseRest(text: string, delimiter: Delimiter, take: (fields: string[]) => boolean): Promise<CsvError | undefined> {
   const parser = parse({
     delimiter,
     record_delimiter: '\n',
@@ -91,48 +140,22 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
     skip_empty_lines: false,
     bom: false,
   });
-
-  const issues: CsvIssue[] = [];
-  const records: RawRecord[] = [];
-  let header = null as RawRecord | null;
-  let nextLine = 1;
   let stopped = false;
-  await new Promise<void>((resolve) => {
+  return new Promise<CsvError | undefined>((resolve) => {
     parser.on('data', (fields: string[]) => {
       if (stopped) return;
-      const line = nextLine;
-      let inner = 0;
-      let blank = true;
-      for (const f of fields) {
-        if (f.includes('\n')) inner += countLf(f);
-        if (blank && f.trim() !== '') blank = false;
-      }
-      nextLine = line + inner + 1;
-      if (blank) return; // empty lines, and ";;;;" rows spreadsheets leave behind
-      const rec: RawRecord = { line, fields };
-      if (!header) {
-        header = rec;
-      } else if (records.length >= limits.maxRows) {
-        issues.push(fileIssue('FILE_TOO_MANY_ROWS', rec.line, { limit: String(limits.maxRows) }));
+      if (!take(fields)) {
         stopped = true;
         parser.destroy();
-        resolve();
-      } else {
-        records.push(rec);
+        resolve(undefined);
       }
     });
-    parser.on('error', (err: CsvError) => {
-      if (!stopped) issues.push(fileIssue('FILE_MALFORMED', nextLine, { reason: err.code ?? 'CSV_ERROR' }));
-      resolve();
-    });
-    parser.on('end', () => resolve());
+    parser.on('error', (err: CsvError) => resolve(stopped ? undefined : err));
+    parser.on('end', () => resolve(undefined));
     // Fed in 64 KiB slices: csv-parse streams, so memory stays flat on large files.
     for (let i = 0; i < text.length && !stopped; i += CHUNK) parser.write(text.slice(i, i + CHUNK));
     if (!stopped) parser.end();
   });
-  if (!header) issues.push(fileIssue('FILE_EMPTY'));
-  else if (records.length === 0 && issues.length === 0) issues.push(fileIssue('FILE_HEADER_ONLY', header.line));
-  return { encoding: sniffed.encoding, delimiter, header, records, issues };
 }
 
 function countLf(s: string): number {
