@@ -93,6 +93,8 @@ class DraftBuilder {
   private readonly unnamed: number[] = [];
   /** Lines the current invoice's invoice-level values came from. */
   private origins: Partial<Record<ColumnKey, number>> = {};
+  /** The last issue date (BT-2) the file may give, from the processing date. */
+  private readonly latestIssueDate: string;
 
   constructor(
     private readonly header: RawRecord,
@@ -118,6 +120,7 @@ class DraftBuilder {
       if (pos !== -1) this.present.push(k);
     });
     this.franchise = seller.vatRegime === 'franchise';
+    this.latestIssueDate = V.addDays(today, limits.maxFutureIssueDays);
     this.required = this.franchise ? [...REQUIRED_COLUMNS] : [...REQUIRED_COLUMNS, 'vat_rate'];
     for (const key of this.required) {
       if (!this.has(key)) this.report('COLUMN_MISSING', header.line, undefined, undefined, { column: key, aliases: COLUMNS.find((c) => c.key === key)?.aliases.join(', ') ?? '' });
@@ -232,6 +235,8 @@ class DraftBuilder {
 
   /** An invoice-level value: the first one given; a later line that differs is an error. */
   private invoiceValue(rows: readonly Row[], key: ColumnKey): Located | undefined {
+    // Most of the contract's columns are absent from a given file.
+    if (this.position[K[key]] === -1) return undefined;
     let chosen: Located | undefined;
     for (const row of rows) {
       const raw = row.values[K[key]] ?? '';
@@ -271,7 +276,7 @@ class DraftBuilder {
     // Dates (BT-2, BT-9, BT-72), nature of the operation, currency (BT-5).
     const issued = this.invoiceValue(rows, 'issue_date');
     const issueDate = this.parsed(issued, 'issue_date', V.parseDate) ?? this.today;
-    const latest = V.addDays(this.today, this.limits.maxFutureIssueDays);
+    const latest = this.latestIssueDate;
     if (issued && issueDate > latest) this.report('ISSUE_DATE_TOO_FAR', issued.line, this.label[K.issue_date], issued.raw, { latest, days: String(this.limits.maxFutureIssueDays) });
     const due = this.invoiceValue(rows, 'due_date');
     const dueDate = this.parsed(due, 'due_date', V.parseDate) ?? V.addDays(issueDate, this.seller.paymentTermsDays);

@@ -50,6 +50,8 @@ export function parseDecimal(raw: string, opts: NumberOptions = {}): Parsed<Dec>
  * ("12,5", "0.335", "1234,500"). It is the mark parseDecimal read it with.
  */
 export function decimalMarkOf(raw: string): DecimalMark | undefined {
+  // The common form needs no decimal made to tell its mark.
+  if (PLAIN_NUMBER.test(raw) && !AMBIGUOUS.test(raw)) return markIn(raw);
   const scanned = scanDecimal(raw, { percent: true });
   return scanned.parsed.ok ? scanned.mark : undefined;
 }
@@ -115,7 +117,11 @@ function scanDecimal(raw: string, opts: NumberOptions): { parsed: Parsed<Dec>; m
 /** The file's decimal mark: the one its numbers show, unless they show both or none. */
 export function fileDecimalMark(values: Iterable<string>): DecimalMark | undefined {
   const seen = new Set<DecimalMark>();
+  // Quantities, prices and rates repeat down a file: each distinct text is looked at once.
+  const looked = new Set<string>();
   for (const v of values) {
+    if (looked.has(v)) continue;
+    if (looked.size < 10_000) looked.add(v);
     const mark = decimalMarkOf(v);
     if (mark) seen.add(mark);
     if (seen.size > 1) return undefined;
