@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: speed figures of the invoice core, printed, never asserted.
- * On a generated batch of 1,000 invoices × 10 lines:
+ * On a generated batch of 1,000 invoices × 10 lines, with the compiled
+ * product (dist/):
  * - CSV read + validate, lines per second;
  * - XML + PDF + self-check per invoice (warm), in ms, on one thread and
  *   amortized on the worker pool (one worker per core);
@@ -14,18 +15,23 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_LIMITS, readCsv } from '../src/csv/read.js';
-import { recordsToDrafts } from '../src/csv/rows.js';
-import { renderCii } from '../src/facturx/cii.js';
-import { renderPdf } from '../src/facturx/pdf.js';
-import { computeInvoice } from '../src/invoice/compute.js';
-import { selfCheck } from '../src/invoice/selfcheck.js';
-import { pack } from '../src/work/pack.js';
-import { WorkerPool } from '../src/work/pool.js';
+import { pathToFileURL } from 'node:url';
 import type { PackedInvoice } from '../src/work/tasks.js';
 import { NODE_FLAGS } from '../test/helpers/product.js';
 import { seller } from '../test/helpers/sample.js';
 import { generateBatchCsv } from './generate.js';
+
+// The compiled product (dist/, built by `npm run bench`), as production runs it: its worker pool starts
+// compiled workers, and nothing pays for the TypeScript loader's wrappers.
+const compiled = async <T>(path: string): Promise<T> => (await import(pathToFileURL(join(import.meta.dirname, '..', 'dist', path)).href)) as T;
+const { DEFAULT_LIMITS, readCsv } = await compiled<typeof import('../src/csv/read.js')>('csv/read.js');
+const { recordsToDrafts } = await compiled<typeof import('../src/csv/rows.js')>('csv/rows.js');
+const { renderCii } = await compiled<typeof import('../src/facturx/cii.js')>('facturx/cii.js');
+const { renderPdf } = await compiled<typeof import('../src/facturx/pdf.js')>('facturx/pdf.js');
+const { computeInvoice } = await compiled<typeof import('../src/invoice/compute.js')>('invoice/compute.js');
+const { selfCheck } = await compiled<typeof import('../src/invoice/selfcheck.js')>('invoice/selfcheck.js');
+const { pack } = await compiled<typeof import('../src/work/pack.js')>('work/pack.js');
+const { WorkerPool } = await compiled<typeof import('../src/work/pool.js')>('work/pool.js');
 
 const INVOICES = Number(process.env.BENCH_INVOICES ?? 1000);
 const LINES = Number(process.env.BENCH_LINES ?? 10);
