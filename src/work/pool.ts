@@ -11,8 +11,8 @@
  * a mail's own work ran is charged to the mail); the worker is replaced and
  * the next task runs on a fresh one. A worker that cannot start (before it
  * says it is ready) fails its task with WORK_UNAVAILABLE: a fault of the
- * environment, charged to no mail (mail/faults.ts). Workers start at the first task and are
- * reused; an idle pool does not keep the process alive.
+ * environment, charged to no mail (mail/faults.ts). Workers start, all of them, at the first
+ * task and are reused; an idle pool does not keep the process alive.
  */
 import { availableParallelism } from 'node:os';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
@@ -127,8 +127,13 @@ export class WorkerPool implements Work {
     );
   }
 
-  /** Hands queued tasks to idle workers. Never throws: it runs from event listeners, where a throw would end the process. */
+  /**
+   * Hands queued tasks to idle workers. Never throws: it runs from event listeners, where a throw would end the process.
+   * With work to do, every slot gets its worker: the ones without a task yet start (load their modules) while the
+   * first tasks run, so that a batch's drawing, which follows its reading, finds them ready.
+   */
   private dispatch(): void {
+    if (this.queue.length === 0) return;
     for (let i = 0; i < this.slots.length && this.queue.length > 0; i++) {
       let slot = this.slots[i];
       if (!slot) {
@@ -143,7 +148,7 @@ export class WorkerPool implements Work {
       }
       if (slot.job) continue;
       const job = this.queue.shift();
-      if (!job) return;
+      if (!job) break;
       const taken = slot;
       taken.job = job;
       taken.worker.ref(); // a task in flight keeps the process alive; an idle worker does not
@@ -157,6 +162,14 @@ export class WorkerPool implements Work {
         taken.job = undefined;
         taken.worker.unref();
         job.reject(new MailbotError('WORK_FAILED', `the ${job.task} task's arguments cannot be sent to a worker: ${message(err)}`));
+      }
+    }
+    for (let i = 0; i < this.slots.length; i++) {
+      if (this.slots[i]) continue;
+      try {
+        this.slots[i] = this.spawn(i);
+      } catch {
+        return; // the next task that finds no worker fails with the cause
       }
     }
   }

@@ -165,6 +165,23 @@ describe('the worker pool', () => {
     }
   });
 
+  it('starts every worker with its first task, so that the drawing after a batch\'s reading finds them all ready', { skip: process.platform === 'linux' ? false : 'worker threads are counted in /proc' }, async () => {
+    const nice = (tid: string) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]?.split(' ')[16]);
+    const before = new Set(readdirSync('/proc/self/task'));
+    const mainNice = nice(String(process.pid));
+    // A worker thread lowers its own priority as it starts (see above): those are the pool's threads.
+    const workers = () => readdirSync('/proc/self/task').filter((t) => !before.has(t) && nice(t) > mainNice).length;
+    const pool = new WorkerPool({ threads: 3, memoryMb: 64, taskSeconds: 60 });
+    try {
+      assert.equal(workers(), 0, 'an unused pool starts nothing');
+      await pool.run('plan', planArgs('a.csv', Buffer.from(generateBatchCsv(2, 1), 'utf8')));
+      for (let waited = 0; workers() < 3 && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(workers(), 3, 'one task started the three workers');
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses tasks once closed, and fails those still queued', async () => {
     const lost: string[] = [];
     const pool = new WorkerPool({ threads: 1, memoryMb: 64, taskSeconds: 60, onWorkerLost: (e) => lost.push(e.code) });
