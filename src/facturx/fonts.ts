@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as fontkit from 'fontkit';
+import { readFontTables, TrueTypeSubset } from './subset.js';
 
 const require = createRequire(import.meta.url);
 
@@ -21,44 +22,24 @@ let cached: FontSet | undefined;
 export function loadFonts(): FontSet {
   if (!cached) {
     const dir = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
-    cached = {
-      regular: forEmbedding(fontkit.create(readFileSync(join(dir, 'DejaVuSans.ttf')))),
-      bold: forEmbedding(fontkit.create(readFileSync(join(dir, 'DejaVuSans-Bold.ttf')))),
+    const load = (name: string) => {
+      const file = readFileSync(join(dir, name));
+      return forEmbedding(fontkit.create(file), file);
     };
+    cached = { regular: load('DejaVuSans.ttf'), bold: load('DejaVuSans-Bold.ttf') };
   }
   return cached;
 }
 
 /**
- * Every document's font subset copies the outlines of the glyphs it uses and
- * decodes each glyph header to find composite parts; fontkit decodes it anew
- * each time. Embedding only reads the decoded header (outlines are copied as
- * bytes; glyph paths, the one user that transforms points, are never drawn
- * here), so it is kept on the glyph.
+ * The parsed font as pdfkit reads it, whose subsets are written from the
+ * font file's own tables (subset.ts). A view whose prototype is the font:
+ * every other read goes straight to the font.
  */
-function memoiseGlyphDecoding(font: fontkit.Font): void {
-  const proto = Object.getPrototypeOf((font as unknown as { getGlyph(id: number): object }).getGlyph(0)) as { _decode?: () => unknown; __memoised?: boolean };
-  const original = proto._decode;
-  if (!original || proto.__memoised) return;
-  proto.__memoised = true;
-  proto._decode = function (this: { __decoded?: unknown }) {
-    if (!('__decoded' in this)) this.__decoded = original.call(this);
-    return this.__decoded;
-  };
-}
-
-/**
- * The parsed font as every document's subset reads it: its decoded glyph
- * headers memoised, its hinting tables hidden. A view whose prototype is the
- * font, so that every other read goes straight to the font (a Proxy's trap
- * on each of the subset's reads cost more than the tables it hid).
- */
-function forEmbedding(font: fontkit.Font): fontkit.Font {
-  memoiseGlyphDecoding(font);
+function forEmbedding(font: fontkit.Font, file: Uint8Array): fontkit.Font {
+  const tables = readFontTables(file);
   const view = Object.create(font) as fontkit.Font;
-  // TrueType hinting programs are for screen rasterisers at small sizes; PDF viewers
-  // do without them, and re-encoding them in every document's subset is costly.
-  for (const tag of ['cvt ', 'fpgm', 'prep']) Object.defineProperty(view, tag, { value: undefined });
+  Object.defineProperty(view, 'createSubset', { value: () => new TrueTypeSubset(tables) });
   return view;
 }
 
