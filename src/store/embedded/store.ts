@@ -166,17 +166,23 @@ export class EmbeddedStore implements Store {
   private lastLook = 0;
 
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
-    const release = await lockfile.lock(this.docPath, {
+    const options = (retries: lockfile.LockOptions['retries']): lockfile.LockOptions => ({
       realpath: false,
       stale: 30_000,
       update: 5_000,
-      retries: { retries: 2_000, factor: 1.3, minTimeout: 2, maxTimeout: 50, randomize: true },
+      retries,
       onCompromised: (err) => {
         // Another process judged our lock stale (we were stopped for 30 s): our commit may race
         // with theirs. Say it loudly; the document write is still atomic.
         process.emitWarning(`mailbot: the store lock was taken over: ${err.message}`);
       },
     });
+    // Once without waiting: the retry schedule (up to 2,000 delays, drawn in advance) is only made when another process holds it.
+    const release = await lockfile
+      .lock(this.docPath, options(0))
+      .catch((err: NodeJS.ErrnoException) =>
+        err.code === 'ELOCKED' ? lockfile.lock(this.docPath, options({ retries: 2_000, factor: 1.3, minTimeout: 2, maxTimeout: 50, randomize: true })) : Promise.reject(err),
+      );
     this.holding = true;
     try {
       return await fn();
