@@ -17,7 +17,7 @@ export interface RenderedText {
   html: string;
 }
 
-type Compiled = { text: Handlebars.TemplateDelegate; html: Handlebars.TemplateDelegate };
+type Compiled = { subject: Handlebars.TemplateDelegate; text: Handlebars.TemplateDelegate; html: Handlebars.TemplateDelegate };
 
 export class Templates {
   private readonly cache = new Map<string, Compiled>();
@@ -30,13 +30,7 @@ export class Templates {
 
   render(name: string, lang: Lang, data: Record<string, unknown>): RenderedText {
     const compiled = this.load(name, lang);
-    const subject = this.subjectsFor(lang)[name];
-    if (!subject) throw new MailbotError('TEMPLATE_MISSING', `no subject for template ${lang}/${name} in subjects.json`);
-    return {
-      subject: this.hb.compile(subject, { noEscape: true })(data),
-      text: compiled.text(data),
-      html: compiled.html(data),
-    };
+    return { subject: compiled.subject(data), text: compiled.text(data), html: compiled.html(data) };
   }
 
   private load(name: string, lang: Lang): Compiled {
@@ -48,7 +42,10 @@ export class Templates {
         if (!existsSync(path)) throw new MailbotError('TEMPLATE_MISSING', `template missing: ${path}`);
         return readFileSync(path, 'utf8');
       };
-      compiled = { text: this.hb.compile(read('txt'), { noEscape: true, strict: false }), html: this.hb.compile(read('html')) };
+      const subject = this.subjectsFor(lang)[name];
+      if (!subject) throw new MailbotError('TEMPLATE_MISSING', `no subject for template ${lang}/${name} in subjects.json`);
+      // Compiled once, as the bodies are: a reply's subject used to be compiled for every reply.
+      compiled = { subject: this.hb.compile(subject, { noEscape: true }), text: this.hb.compile(read('txt'), { noEscape: true, strict: false }), html: this.hb.compile(read('html')) };
       this.cache.set(key, compiled);
     }
     return compiled;
