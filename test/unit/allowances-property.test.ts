@@ -19,18 +19,8 @@ import type { Invoice } from '../../src/invoice/model.js';
 import { selfCheck } from '../../src/invoice/selfcheck.js';
 import { BUYER_SIREN, seller } from '../helpers/sample.js';
 import { pdfTextOf, xsdErrors } from '../helpers/tools.js';
+import { seededRandom as random } from '../helpers/random.js';
 
-/** mulberry32: a small seeded generator, enough to vary amounts reproducibly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const RATES = ['20', '10', '5,5', '2,1'];
 const client = seller({ allowedVatRates: ['20', '10', '5.5', '2.1', '0'] });

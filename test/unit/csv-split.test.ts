@@ -4,6 +4,7 @@ import { parse, type CsvError } from 'csv-parse';
 import { eachRecord } from '../../src/csv/read.js';
 import { splitRecords } from '../../src/csv/split.js';
 import type { Delimiter } from '../../src/csv/decode.js';
+import { seededRandom as random } from '../helpers/random.js';
 
 /** csv-parse alone, with the options read.ts gives it: the records it emits and the error it stops on. */
 async function csvParse(text: string, delimiter: Delimiter): Promise<{ records: string[][]; error?: string }> {
@@ -24,17 +25,6 @@ async function ours(text: string, delimiter: Delimiter): Promise<{ records: stri
   return { records, ...(err ? { error: err.code } : {}) };
 }
 
-/** A small deterministic generator (mulberry32), so that a failure names a case that can be run again. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('CSV records split directly, csv-parse for the rest', () => {
   it('are csv-parse’s records for the forms real exports write', async () => {
