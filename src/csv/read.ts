@@ -1,8 +1,8 @@
 /**
  * Text → records: the common form split directly (split.ts), the rest with
- * csv-parse in streaming mode. Each record carries the
- * physical line it starts on: a quoted line break makes records and lines
- * differ, and the client must find the line we name in their editor.
+ * csv-parse in streaming mode. Each record carries the physical line it
+ * starts on: a quoted line break makes records and lines differ, and the
+ * client must find the line we name in their editor.
  */
 import { parse, type CsvError } from 'csv-parse';
 import { decodeCsvBytes, detectDelimiter, type Delimiter, type Encoding } from './decode.js';

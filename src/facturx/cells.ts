@@ -5,15 +5,14 @@
  * and measures word by word, costs more than drawing them. A text whose
  * every line fits is drawn where the wrapper would put it, and leaves the
  * cursor where the wrapper would leave it; any other text (a line too wide
- * or empty, near the page's end) goes through the wrapper as before.
+ * or empty, or lines past the page's end) goes through the wrapper as before.
  */
 
 type Align = 'left' | 'right';
 
-/** Each line of `text` with its width when every one fits on one line of `width` within the page, else undefined. */
-function fittingLines(doc: PDFKit.PDFDocument, text: string, width: number, y: number): [string, number][] | undefined {
+/** Each line of `text` with its width when every one fits on one line of `width`, else undefined. */
+function fittingLines(doc: PDFKit.PDFDocument, text: string, width: number): [string, number][] | undefined {
   const lines = text.split('\n');
-  if (y + lines.length * doc.currentLineHeight(true) > doc.page.maxY()) return undefined;
   const measured: [string, number][] = [];
   for (const line of lines) {
     if (line === '') return undefined;
@@ -30,9 +29,10 @@ function fittingLines(doc: PDFKit.PDFDocument, text: string, width: number, y: n
  * text that fits (`lineBreak: false`, a `height` of at least one line).
  */
 export function cellText(doc: PDFKit.PDFDocument, text: string, x: number, y: number, width: number, align: Align = 'left', more?: PDFKit.Mixins.TextOptions): PDFKit.PDFDocument {
-  const lines = fittingLines(doc, text, width, y);
-  if (!lines) return doc.text(text, x, y, { width, align, ...more });
+  const lines = fittingLines(doc, text, width);
   const lineHeight = doc.currentLineHeight(true);
+  // Lines past the page's end are the wrapper's to carry over to the next page.
+  if (!lines || y + lines.length * lineHeight > doc.page.maxY()) return doc.text(text, x, y, { width, align, ...more });
   let lineY = y;
   for (const [line, w] of lines) {
     // The wrapper aligns a line on its width without trailing spaces.
@@ -50,6 +50,6 @@ export function cellText(doc: PDFKit.PDFDocument, text: string, x: number, y: nu
 
 /** `doc.heightOfString(text, { width })`. */
 export function cellHeight(doc: PDFKit.PDFDocument, text: string, width: number): number {
-  const lines = fittingLines(doc, text, width, doc.y);
+  const lines = fittingLines(doc, text, width);
   return lines ? lines.length * doc.currentLineHeight(true) : doc.heightOfString(text, { width });
 }

@@ -17,7 +17,6 @@ import { isSpare, type SparePool } from './spares.js';
 
 export const STAGING_DIR = '.staging';
 
-
 /**
  * When this process started (ms since the epoch). With the pid, it tells
  * this process from an earlier one that had the same pid, such as a
