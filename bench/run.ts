@@ -6,20 +6,22 @@
  * - XML + PDF + self-check per invoice (warm), in ms, on one thread and
  *   amortized on the worker pool (one worker per core);
  * - the whole batch through runBatch (files and the store commit included),
- *   from the compiled product as production runs it, with its peak RSS; the
+ *   from the compiled product as production runs it (plain node, no
+ *   TypeScript loader: bench/batch.js), with its peak RSS; the
  *   same from the base commit (BENCH_BASE, by default the previous one)
  *   built in a temporary worktree, side by side;
  * - the same invoices through @e-invoice-eu/core, and the ratio.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { PackedInvoice } from '../src/work/tasks.js';
 import { NODE_FLAGS } from '../test/helpers/product.js';
-import { seller } from '../test/helpers/sample.js';
-import { generateBatchCsv } from './generate.js';
+import { seller, sellerInput } from '../test/helpers/sample.js';
+import { tempDir } from '../test/helpers/tools.js';
+import { generateBatchCsv, generateMixedCsv } from './generate.js';
 
 // The compiled product (dist/, built by `npm run bench`), as production runs it: its worker pool starts
 // compiled workers, and nothing pays for the TypeScript loader's wrappers.
@@ -95,25 +97,41 @@ async function main(): Promise<void> {
 
   // 3. The whole batch, as the CLI and the mail daemon run it, in a fresh process (its peak RSS is the batch's),
   // from this checkout's compiled product and from the base commit's, side by side.
+  // Its input is written here, so that the batch's process runs the product alone (bench/batch.js).
+  const inputs = tempDir('mailbot-bench-input-');
+  const input = (name: string, text: string) => {
+    writeFileSync(join(inputs.path, name), text);
+    return join(inputs.path, name);
+  };
+  const plainCsv = input('plain.csv', generateBatchCsv(INVOICES, LINES));
+  const mixedCsv = input('mixed.csv', generateMixedCsv(INVOICES, LINES));
+  const plainSeller = input('seller.json', JSON.stringify(sellerInput));
+  // The mixed batch has direct debits: its seller has a SEPA creditor id.
+  const mixedSeller = input('seller-sepa.json', JSON.stringify({ ...sellerInput, sepaCreditorId: 'FR72ZZZ123456' }));
   const whole = (root?: string, kind?: 'mixed') => {
-    const child = spawnSync(process.execPath, [...NODE_FLAGS, '--import', 'tsx', join(import.meta.dirname, 'batch.ts'), String(INVOICES), String(LINES), root ?? '', ...(kind ? [kind] : [])], { encoding: 'utf8' });
+    const args = [join(import.meta.dirname, 'batch.js'), root ?? join(import.meta.dirname, '..'), kind ? mixedCsv : plainCsv, kind ? mixedSeller : plainSeller];
+    const child = spawnSync(process.execPath, [...NODE_FLAGS, ...args], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`batch process failed: ${child.stderr}`);
     return JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; cpuSeconds?: number; rssMb: number; invoices: number; pool: boolean };
   };
-  const batch = whole();
-  console.log(`whole batch         ${fmt(batch.seconds, 2)} s for ${batch.invoices} invoices (read, validate, number, render, write, commit${batch.pool ? ', on the worker pool' : ''}), CPU of all threads ${fmt(batch.cpuSeconds ?? NaN, 2)} s; peak RSS ${fmt(batch.rssMb, 0)} MB   [target ≤ 300 MB]`);
-  // Every kind of document of contract v2 in one batch of the same size (credit notes, corrective and deposit invoices,
-  // final invoices after deposits, direct debits, US dollars, discounts and charges): its figures beside the plain batch's.
-  const mixed = whole(undefined, 'mixed');
-  console.log(`  mixed documents   ${fmt(mixed.seconds, 2)} s for ${mixed.invoices} documents of every kind, CPU ${fmt(mixed.cpuSeconds ?? NaN, 2)} s; peak RSS ${fmt(mixed.rssMb, 0)} MB; ${fmt(mixed.seconds / batch.seconds, 2)}× the plain batch's time`);
-  const base = baseCheckout();
-  if (base) {
-    try {
-      const before = whole(base.dir);
-      console.log(`  base ${base.rev.slice(0, 7)}        ${fmt(before.seconds, 2)} s, CPU ${fmt(before.cpuSeconds ?? NaN, 2)} s, peak RSS ${fmt(before.rssMb, 0)} MB; this commit is ${fmt(before.seconds / batch.seconds, 2)}× as fast   [target ≥ 2.5×]`);
-    } finally {
-      base.remove();
+  try {
+    const batch = whole();
+    console.log(`whole batch         ${fmt(batch.seconds, 2)} s for ${batch.invoices} invoices (read, validate, number, render, write, commit${batch.pool ? ', on the worker pool' : ''}), CPU of all threads ${fmt(batch.cpuSeconds ?? NaN, 2)} s; peak RSS ${fmt(batch.rssMb, 0)} MB   [target ≤ 300 MB]`);
+    // Every kind of document of contract v2 in one batch of the same size (credit notes, corrective and deposit invoices,
+    // final invoices after deposits, direct debits, US dollars, discounts and charges): its figures beside the plain batch's.
+    const mixed = whole(undefined, 'mixed');
+    console.log(`  mixed documents   ${fmt(mixed.seconds, 2)} s for ${mixed.invoices} documents of every kind, CPU ${fmt(mixed.cpuSeconds ?? NaN, 2)} s; peak RSS ${fmt(mixed.rssMb, 0)} MB; ${fmt(mixed.seconds / batch.seconds, 2)}× the plain batch's time`);
+    const base = baseCheckout();
+    if (base) {
+      try {
+        const before = whole(base.dir);
+        console.log(`  base ${base.rev.slice(0, 7)}        ${fmt(before.seconds, 2)} s, CPU ${fmt(before.cpuSeconds ?? NaN, 2)} s, peak RSS ${fmt(before.rssMb, 0)} MB; this commit is ${fmt(before.seconds / batch.seconds, 2)}× as fast   [target ≥ 2.5×]`);
+      } finally {
+        base.remove();
+      }
     }
+  } finally {
+    inputs.cleanup();
   }
 
   // 4. The same invoices with @e-invoice-eu/core.
