@@ -40,17 +40,23 @@ const VATEX_TEXT: Record<string, string> = {
 const EXEMPT_CATEGORIES = new Set<V.VatCategory>(['E', 'AE', 'K', 'G', 'O']);
 const MAX_DECIMALS = 6;
 const MAX_LINE_AMOUNT = new Dec('1e12');
+const ZERO = new Dec(0);
 /** C0 controls other than TAB, LF and CR, DEL and C1 controls: invisible, and refused by XML or by the reader of the PDF. */
 // eslint-disable-next-line no-control-regex -- finding exactly these characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 const K = Object.fromEntries(COLUMN_KEYS.map((k, i) => [k, i])) as Record<ColumnKey, number>;
 
-/** One CSV row: its physical line and its values by column ordinal ('' when absent). */
+/**
+ * One CSV row: its physical line and the record's own values, in the file's
+ * order (read through DraftBuilder.value), trimmed, a refused one emptied.
+ * Rows live until the last invoice is built: an array per row indexed by
+ * contract column would hold some 60 slots for the dozen a file has.
+ */
 interface Row {
   line: number;
-  values: string[];
+  fields: string[];
   /** Columns whose value was refused already (too long): failed, never reported again as missing. */
-  rejected?: ColumnKey[];
+  rejected: ColumnKey[] | undefined;
 }
 
 /** A value with where it came from, for invoice-level fields. */
@@ -87,6 +93,13 @@ class DraftBuilder {
   private readonly rateCache = new Map<string, V.Parsed<Dec>>();
   private readonly unitCache = new Map<string, V.Parsed<string>>();
   private readonly numberCache = new Map<string, V.Parsed<Dec>>();
+  private readonly dateCache = new Map<string, V.Parsed<string>>();
+  /** Due dates (BT-9) from the payment terms, by issue date. */
+  private readonly dueDates = new Map<string, string>();
+  private readonly date = (raw: string): V.Parsed<string> => {
+    if (this.dateCache.size > 10_000) this.dateCache.clear();
+    return memo(this.dateCache, raw, V.parseDate);
+  };
   /** The decimal mark the file's numbers show, if they agree on one. */
   private decimalMark?: V.DecimalMark;
   /** Columns without a header: values under them are ignored, and said so once (COLUMN_UNNAMED). */
@@ -141,14 +154,14 @@ class DraftBuilder {
   run(records: RawRecord[]): RowsResult {
     const groups = new Map<string, Row[]>();
     const width = this.header.fields.length;
-    this.decimalMark = V.fileDecimalMark(this.numberCells(records));
+    this.decimalMark = this.fileDecimalMark(records);
     const pending = records as (RawRecord | undefined)[];
     for (let i = 0; i < pending.length; i++) {
       const rec = pending[i];
       if (!rec) continue;
       pending[i] = undefined;
       const row = this.toRow(rec, width);
-      const ref = row.values[K.invoice_ref] ?? '';
+      const ref = this.value(row, K.invoice_ref);
       if (ref === '') {
         if (this.has('invoice_ref') && !row.rejected?.includes('invoice_ref')) this.report('VALUE_REQUIRED', row.line, this.label[K.invoice_ref]);
         continue;
@@ -170,10 +183,18 @@ class DraftBuilder {
     return { drafts: complete ? drafts : [], issues: this.issues, labels };
   }
 
-  /** The cells of the number columns, whose decimal marks settle "1,500" and "1.500" for the whole file. */
-  private *numberCells(records: readonly RawRecord[]): Generator<string> {
+  /** The decimal mark of the number columns' cells, which settles "1,500" and "1.500" for the whole file. */
+  private fileDecimalMark(records: readonly RawRecord[]): V.DecimalMark | undefined {
     const columns = (['quantity', 'unit_price', 'vat_rate'] as const).map((key) => this.position[K[key]] ?? -1).filter((p) => p !== -1);
-    for (const rec of records) for (const p of columns) yield rec.fields[p] ?? '';
+    const tally = new V.DecimalMarkTally();
+    for (const rec of records) for (const p of columns) if (!tally.add(rec.fields[p] ?? '')) return undefined;
+    return tally.mark;
+  }
+
+  /** A row's value for a column ordinal: '' when the file has no such column or the row stops short. */
+  private value(row: Row, k: number): string {
+    const p = this.position[k] ?? -1;
+    return p === -1 ? '' : (row.fields[p] ?? '');
   }
 
   private has(key: ColumnKey): boolean {
@@ -196,11 +217,13 @@ class DraftBuilder {
     this.issues.push({ code, severity: 'warning', line, column, ...(params ? { params } : {}) });
   }
 
+  /** The record's values trimmed and checked in place: the row keeps the record's own array. */
   private toRow(rec: RawRecord, width: number): Row {
-    const values = new Array<string>(COLUMN_KEYS.length).fill('');
+    const fields = rec.fields;
     let rejected: ColumnKey[] | undefined;
     for (const k of this.present) {
-      const raw = rec.fields[this.position[k] ?? -1] ?? '';
+      const p = this.position[k] ?? -1;
+      const raw = fields[p] ?? '';
       let v = raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32 || raw.charCodeAt(0) === 160) ? raw.trim() : raw;
       if (v.length > this.limits.maxFieldChars) {
         this.report('FIELD_TOO_LONG', rec.line, this.label[k], v, { limit: String(this.limits.maxFieldChars) });
@@ -213,24 +236,24 @@ class DraftBuilder {
         (rejected ??= []).push(COLUMN_KEYS[k] as ColumnKey);
         v = '';
       }
-      values[k] = v;
+      if (v !== raw) fields[p] = v;
     }
     for (let u = 0; u < this.unnamed.length; u++) {
       const at = this.unnamed[u] ?? 0;
-      const value = rec.fields[at]?.trim() ?? '';
+      const value = fields[at]?.trim() ?? '';
       if (value === '') continue;
       this.issues.push({ code: 'COLUMN_UNNAMED', severity: 'warning', line: rec.line, value: truncate(value), params: { position: String(at + 1) } });
       this.unnamed.splice(u--, 1);
     }
-    let filled = rec.fields.length;
-    while (filled > width && (rec.fields[filled - 1]?.trim() ?? '') === '') filled--;
+    let filled = fields.length;
+    while (filled > width && (fields[filled - 1]?.trim() ?? '') === '') filled--;
     if (filled > width) {
       // An unquoted separator shifted the values: each column holds its neighbour's, so checking them would
       // only list errors that are not there. The row is refused once, for what it is.
-      this.report('ROW_EXTRA_FIELDS', rec.line, undefined, rec.fields.slice(width, filled).join(' '), { expected: String(width), found: String(filled) });
-      return { line: rec.line, values: values.fill(''), rejected: this.present.map((k) => COLUMN_KEYS[k] as ColumnKey) };
+      this.report('ROW_EXTRA_FIELDS', rec.line, undefined, fields.slice(width, filled).join(' '), { expected: String(width), found: String(filled) });
+      return { line: rec.line, fields: [], rejected: this.present.map((k) => COLUMN_KEYS[k] as ColumnKey) };
     }
-    return rejected ? { line: rec.line, values, rejected } : { line: rec.line, values };
+    return { line: rec.line, fields, rejected };
   }
 
   /** An invoice-level value: the first one given; a later line that differs is an error. */
@@ -239,7 +262,7 @@ class DraftBuilder {
     if (this.position[K[key]] === -1) return undefined;
     let chosen: Located | undefined;
     for (const row of rows) {
-      const raw = row.values[K[key]] ?? '';
+      const raw = this.value(row, K[key]);
       if (raw === '') continue;
       if (!chosen) {
         chosen = { raw, line: row.line };
@@ -275,15 +298,15 @@ class DraftBuilder {
 
     // Dates (BT-2, BT-9, BT-72), nature of the operation, currency (BT-5).
     const issued = this.invoiceValue(rows, 'issue_date');
-    const issueDate = this.parsed(issued, 'issue_date', V.parseDate) ?? this.today;
+    const issueDate = this.parsed(issued, 'issue_date', this.date) ?? this.today;
     const latest = this.latestIssueDate;
     if (issued && issueDate > latest) this.report('ISSUE_DATE_TOO_FAR', issued.line, this.label[K.issue_date], issued.raw, { latest, days: String(this.limits.maxFutureIssueDays) });
     const due = this.invoiceValue(rows, 'due_date');
-    const dueDate = this.parsed(due, 'due_date', V.parseDate) ?? V.addDays(issueDate, this.seller.paymentTermsDays);
+    const dueDate = this.parsed(due, 'due_date', this.date) ?? memo(this.dueDates, issueDate, (d) => V.addDays(d, this.seller.paymentTermsDays));
     if (due && dueDate < issueDate) this.report('DUE_BEFORE_ISSUE', due.line, this.label[K.due_date], due.raw, { issueDate });
     const period = this.period(this.invoiceValue(rows, 'period_start'), this.invoiceValue(rows, 'period_end'), 'period_start', 'period_end'); // BG-14
     // BT-72 not given: the service was rendered by the end of the invoiced period, or on the issue date.
-    const serviceDate = this.parsed(this.invoiceValue(rows, 'service_date'), 'service_date', V.parseDate) ?? period?.end ?? period?.start ?? issueDate;
+    const serviceDate = this.parsed(this.invoiceValue(rows, 'service_date'), 'service_date', this.date) ?? period?.end ?? period?.start ?? issueDate;
     const operationType = this.parsed(this.invoiceValue(rows, 'operation_type'), 'operation_type', V.parseOperationType) ?? this.seller.defaultOperationType;
     const currency = this.parsed(this.invoiceValue(rows, 'currency'), 'currency', V.parseCurrency) ?? 'EUR';
 
@@ -345,7 +368,7 @@ class DraftBuilder {
       valid &&= line !== null;
       if (!line) continue;
       lines.push(line);
-      const reason = row.values[K.vat_exemption_reason] ?? '';
+      const reason = this.value(row, K.vat_exemption_reason);
       if (line.exemptionReason && reason !== '' && !this.franchise) {
         const seen = reasons.get(line.vatCategory);
         if (!seen) reasons.set(line.vatCategory, { raw: reason, line: row.line });
@@ -368,7 +391,7 @@ class DraftBuilder {
     if (!valid) return null;
 
     // BG-1: each distinct note of the invoice's lines is kept, in order.
-    const notes = [...new Set(rows.map((r) => r.values[K.note] ?? '').filter((n) => n !== ''))];
+    const notes = [...new Set(rows.map((r) => this.value(r, K.note)).filter((n) => n !== ''))];
     const buyerReference = this.invoiceValue(rows, 'buyer_reference')?.raw;
     const purchaseOrder = this.invoiceValue(rows, 'purchase_order')?.raw;
     const buyerAccountingRef = this.invoiceValue(rows, 'buyer_accounting_ref')?.raw.trim(); // BT-19
@@ -400,8 +423,8 @@ class DraftBuilder {
    * refused at the end's line (BR-29, BR-30).
    */
   private period(start: Located | undefined, end: Located | undefined, startKey: ColumnKey, endKey: ColumnKey): Period | undefined {
-    const from = this.parsed(start, startKey, V.parseDate);
-    const to = this.parsed(end, endKey, V.parseDate);
+    const from = this.parsed(start, startKey, this.date);
+    const to = this.parsed(end, endKey, this.date);
     if (from && to && to < from && end) this.report('PERIOD_END_BEFORE_START', end.line, this.label[K[endKey]], end.raw, { start: from });
     return from || to ? { ...(from ? { start: from } : {}), ...(to ? { end: to } : {}) } : undefined;
   }
@@ -518,7 +541,7 @@ class DraftBuilder {
 
   /** A required line value; reports it missing unless its column is absent (reported once) or already refused. */
   private need(row: Row, key: ColumnKey): string | undefined {
-    const v = row.values[K[key]] ?? '';
+    const v = this.value(row, K[key]);
     if (v !== '') return v;
     if (row.rejected?.includes(key)) this.ok = false;
     else if (this.has(key)) this.report('VALUE_REQUIRED', row.line, this.label[K[key]]);
@@ -548,7 +571,7 @@ class DraftBuilder {
     if (quantity && unitPrice && quantity.e + unitPrice.e >= 10 && quantity.times(unitPrice).abs().gte(MAX_LINE_AMOUNT)) {
       this.report('AMOUNT_TOO_LARGE', at, this.label[K.unit_price], priceRaw);
     }
-    const unitRaw = row.values[K.unit] ?? '';
+    const unitRaw = this.value(row, K.unit);
     let unitCode = 'C62';
     if (unitRaw !== '') {
       const u = memo(this.unitCache, unitRaw, V.parseUnit);
@@ -557,11 +580,11 @@ class DraftBuilder {
     }
 
     // VAT (BT-151, BT-152, BT-120/121).
-    const rateRaw = row.values[K.vat_rate] ?? '';
-    const catRaw = row.values[K.vat_category] ?? '';
-    const reasonRaw = row.values[K.vat_exemption_reason] ?? '';
+    const rateRaw = this.value(row, K.vat_rate);
+    const catRaw = this.value(row, K.vat_category);
+    const reasonRaw = this.value(row, K.vat_exemption_reason);
     let vatCategory: V.VatCategory = 'S';
-    let vatRate = new Dec(0);
+    let vatRate = ZERO;
     let exemptionReason: string | undefined;
     let exemptionCode: string | undefined;
     if (this.franchise) {
@@ -610,53 +633,59 @@ class DraftBuilder {
     }
 
     // BG-26: the line's own period, when the file gives one (BT-134, BT-135).
-    const cell = (key: ColumnKey): Located | undefined => {
-      const raw = row.values[K[key]] ?? '';
-      return raw === '' ? undefined : { raw, line: at };
-    };
-    const period = this.period(cell('line_period_start'), cell('line_period_end'), 'line_period_start', 'line_period_end');
+    const period = this.has('line_period_start') || this.has('line_period_end')
+      ? this.period(this.located(row, 'line_period_start'), this.located(row, 'line_period_end'), 'line_period_start', 'line_period_end')
+      : undefined;
     // BT-155, BT-157, BT-127, BT-132: identifiers and a note, carried as given (a GTIN only with its check digit).
-    const sellerItemId = row.values[K.item_id]?.trim() || undefined;
-    const gtinRaw = row.values[K.gtin] ?? '';
+    const sellerItemId = this.value(row, K.item_id).trim() || undefined;
+    const gtinRaw = this.value(row, K.gtin);
     const gtin = gtinRaw.replace(/[\s-]/g, '');
     if (gtinRaw !== '' && !isGtin(gtin)) this.report('GTIN_INVALID', at, this.label[K.gtin], gtinRaw, SCIENTIFIC.test(gtinRaw.trim()) ? { scientific: 'yes' } : undefined);
-    const note = row.values[K.line_note]?.trim() || undefined;
+    const note = this.value(row, K.line_note).trim() || undefined;
     // BG-27, BG-28: the line's discount and charge, an amount or a percentage of quantity × price.
-    const adjustments: AdjustmentDraft[] = [];
-    for (const [key, charge] of [['line_discount', false], ['line_charge', true]] as const) {
-      const raw = row.values[K[key]] ?? '';
+    let adjustments: AdjustmentDraft[] | undefined;
+    for (const [key, charge] of LINE_ADJUSTMENTS) {
+      const raw = this.value(row, K[key]);
       if (raw === '') continue;
       const stated = parseAdjustment(raw, charge, this.decimalMark, this.label[K[key]]?.includes('%'));
       if (!stated.ok) this.report(stated.code, at, this.label[K[key]], raw, stated.params);
-      else if (stated.value) adjustments.push({ charge, ...stated.value, ...reasonOf('', charge) });
+      else if (stated.value) (adjustments ??= []).push({ charge, ...stated.value, ...reasonOf('', charge) });
     }
-    if (quantity && unitPrice && adjustments.length > 0) {
+    if (quantity && unitPrice && adjustments) {
       const { gross, net } = lineNet({ quantity, unitPrice, adjustments });
-      if (net.isNegative()) this.report('ADJUSTMENT_TOO_LARGE', at, this.label[K.line_discount], row.values[K.line_discount], { base: gross.toFixed(2) });
+      if (net.isNegative()) this.report('ADJUSTMENT_TOO_LARGE', at, this.label[K.line_discount], this.value(row, K.line_discount), { base: gross.toFixed(2) });
     }
-    const orderLineRef = row.values[K.order_line_ref]?.trim() || undefined;
+    const orderLineRef = this.value(row, K.order_line_ref).trim() || undefined;
 
     if (!this.ok || !description || !quantity || !unitPrice) return null;
-    return {
-      sourceLine: at,
-      ...(period ? { period } : {}),
-      ...(note ? { note } : {}),
-      ...(orderLineRef ? { orderLineRef } : {}),
-      ...(sellerItemId ? { sellerItemId } : {}),
-      ...(gtinRaw !== '' ? { gtin } : {}),
-      ...(adjustments.length > 0 ? { adjustments } : {}),
-      description,
-      quantity,
-      unitCode,
-      unitPrice,
-      vatCategory,
-      vatRate,
-      ...(exemptionReason ? { exemptionReason } : {}),
-      ...(exemptionCode ? { exemptionCode } : {}),
-    };
+    // Optional terms are set one by one rather than spread: ten thousand lines, no temporary objects.
+    // The keys keep one order, so a draft serialises the same way whatever its values.
+    const draft = { sourceLine: at } as LineDraft;
+    if (period) draft.period = period;
+    if (note) draft.note = note;
+    if (orderLineRef) draft.orderLineRef = orderLineRef;
+    if (sellerItemId) draft.sellerItemId = sellerItemId;
+    if (gtinRaw !== '') draft.gtin = gtin;
+    if (adjustments) draft.adjustments = adjustments;
+    draft.description = description;
+    draft.quantity = quantity;
+    draft.unitCode = unitCode;
+    draft.unitPrice = unitPrice;
+    draft.vatCategory = vatCategory;
+    draft.vatRate = vatRate;
+    if (exemptionReason) draft.exemptionReason = exemptionReason;
+    if (exemptionCode) draft.exemptionCode = exemptionCode;
+    return draft;
+  }
+
+  /** A line's value with where it came from, or undefined when empty. */
+  private located(row: Row, key: ColumnKey): Located | undefined {
+    const raw = this.value(row, K[key]);
+    return raw === '' ? undefined : { raw, line: row.line };
   }
 }
 
+const LINE_ADJUSTMENTS = [['line_discount', false], ['line_charge', true]] as const;
 const SCIENTIFIC = /^\d+([.,]\d+)?E\+?\d+$/i;
 
 /** Two spellings of one value (a SIREN with spaces, a date in two formats, FR and France) are no conflict. */

@@ -116,17 +116,30 @@ function scanDecimal(raw: string, opts: NumberOptions): { parsed: Parsed<Dec>; m
 
 /** The file's decimal mark: the one its numbers show, unless they show both or none. */
 export function fileDecimalMark(values: Iterable<string>): DecimalMark | undefined {
-  const seen = new Set<DecimalMark>();
+  const tally = new DecimalMarkTally();
+  for (const v of values) if (!tally.add(v)) break;
+  return tally.mark;
+}
+
+/** fileDecimalMark one value at a time, for a caller that walks the file's cells itself. */
+export class DecimalMarkTally {
+  private readonly seen = new Set<DecimalMark>();
   // Quantities, prices and rates repeat down a file: each distinct text is looked at once.
-  const looked = new Set<string>();
-  for (const v of values) {
-    if (looked.has(v)) continue;
-    if (looked.size < 10_000) looked.add(v);
+  private readonly looked = new Set<string>();
+
+  /** Takes one number's text; false once the file has shown both marks, which settles it. */
+  add(v: string): boolean {
+    if (this.seen.size > 1) return false;
+    if (this.looked.has(v)) return true;
+    if (this.looked.size < 10_000) this.looked.add(v);
     const mark = decimalMarkOf(v);
-    if (mark) seen.add(mark);
-    if (seen.size > 1) return undefined;
+    if (mark) this.seen.add(mark);
+    return this.seen.size < 2;
   }
-  return seen.size === 1 ? [...seen][0] : undefined;
+
+  get mark(): DecimalMark | undefined {
+    return this.seen.size === 1 ? [...this.seen][0] : undefined;
+  }
 }
 
 function validGroups(intPart: string, sep: string): boolean {
