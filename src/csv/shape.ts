@@ -45,7 +45,24 @@ export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimi
   let cells = 0;
   const issue = (code: CsvIssue['code'], at: number, limit: number): ShapeIssue => ({ code, line: at, params: { limit: String(limit) } });
 
+  let nextQuote = -1;
   for (let i = 0; i <= text.length; i++) {
+    if (i === recordStart) {
+      // A line without a quote, the common case, is measured with indexOf rather than character by character.
+      if (nextQuote < i) nextQuote = indexOrEnd(text, '"', i);
+      const lineEnd = indexOrEnd(text, '\n', i);
+      if (nextQuote >= lineEnd) {
+        for (let d = text.indexOf(delimiter, i); d !== -1 && d < lineEnd; d = text.indexOf(delimiter, d + 1)) {
+          if (++fields > limits.maxColumns) return issue('FILE_TOO_MANY_COLUMNS', recordLine, limits.maxColumns);
+        }
+        for (let b = i; b < lineEnd && blank; b++) {
+          const c = text.charCodeAt(b);
+          if (c > 32 && c !== 0xa0 && c !== 0xfeff && c !== sep) blank = false;
+        }
+        // On to the line's end, which the branch for "\n" below closes as usual.
+        i = lineEnd;
+      }
+    }
     // End of text ends the last record as a line break would.
     const c = i < text.length ? text.charCodeAt(i) : LF;
     if (quoting) {
@@ -90,4 +107,10 @@ export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimi
     }
   }
   return null;
+}
+
+/** Where `search` next occurs in `text` from `from`, or the text's length. */
+function indexOrEnd(text: string, search: string, from: number): number {
+  const at = text.indexOf(search, from);
+  return at === -1 ? text.length : at;
 }

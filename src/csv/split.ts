@@ -24,12 +24,14 @@ const LF = 10;
 export function splitRecords(text: string, delimiter: string, onRecord: (fields: string[]) => boolean): number {
   const delim = delimiter.charCodeAt(0);
   const end = text.length;
+  // The first quote at or after the current record's start (the text's end when there is none).
   let nextQuote = text.indexOf('"');
+  if (nextQuote === -1) nextQuote = end;
   let start = 0;
   while (start < end) {
     let lineEnd = text.indexOf('\n', start);
     if (lineEnd === -1) lineEnd = end;
-    if (nextQuote === -1 || nextQuote >= lineEnd) {
+    if (nextQuote >= lineEnd) {
       if (!onRecord(text.slice(start, lineEnd).split(delimiter))) return -1;
       start = lineEnd + 1;
       continue;
@@ -56,14 +58,19 @@ export function splitRecords(text: string, delimiter: string, onRecord: (fields:
         if (closed === -1 || (closed + 1 < end && after !== delim && after !== LF)) return start;
         fields.push(value + text.slice(from, closed));
         pos = closed + 1;
-      } else {
-        let stop = pos;
-        while (stop < end) {
-          const c = text.charCodeAt(stop);
-          if (c === delim || c === LF) break;
-          if (c === QUOTE) return start;
-          stop++;
+        // The next quote, at or past where the value after this one starts.
+        nextQuote = text.indexOf('"', pos);
+        if (nextQuote === -1) nextQuote = end;
+        // A quoted line break may have carried the record past the line it started on.
+        if (lineEnd < pos) {
+          lineEnd = text.indexOf('\n', pos);
+          if (lineEnd === -1) lineEnd = end;
         }
+      } else {
+        // An unquoted value runs to the next delimiter or the line's end; a quote inside it is csv-parse's case.
+        let stop = text.indexOf(delimiter, pos);
+        if (stop === -1 || stop > lineEnd) stop = lineEnd;
+        if (nextQuote < stop) return start;
         fields.push(text.slice(pos, stop));
         pos = stop;
       }
@@ -75,7 +82,10 @@ export function splitRecords(text: string, delimiter: string, onRecord: (fields:
     }
     if (!onRecord(fields)) return -1;
     start = pos + 1;
-    if (nextQuote < start) nextQuote = text.indexOf('"', start);
+    if (nextQuote < start) {
+      nextQuote = text.indexOf('"', start);
+      if (nextQuote === -1) nextQuote = end;
+    }
   }
   return -1;
 }
