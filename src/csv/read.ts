@@ -90,14 +90,27 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   let header = null as RawRecord | null;
   let nextLine = 1;
   let stopped = false;
+  // Short values repeat down a file (references, dates, units, rates, quantities; a buyer's details on every
+  // line of many exports): each record keeps one shared string for them, so a 10 MB file holds each once
+  // and the collector has less to copy while the rest of the file is read.
+  const interned = new Map<string, string>();
+  const intern = (f: string): string => {
+    const known = interned.get(f);
+    if (known !== undefined) return known;
+    if (interned.size >= 50_000) interned.clear();
+    interned.set(f, f);
+    return f;
+  };
   /** Takes one record's values; false once the file has too many rows. */
   const take = (fields: string[]): boolean => {
     const line = nextLine;
     let inner = 0;
     let blank = true;
-    for (const f of fields) {
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] ?? '';
       if (f.includes('\n')) inner += countLf(f);
       if (blank && f.trim() !== '') blank = false;
+      if (f.length > 0 && f.length <= INTERNED_CHARS) fields[i] = intern(f);
     }
     nextLine = line + inner + 1;
     if (blank) return true; // empty lines, and ";;;;" rows spreadsheets leave behind
@@ -165,3 +178,4 @@ function countLf(s: string): number {
 }
 
 const CHUNK = 64 * 1024;
+const INTERNED_CHARS = 24;

@@ -46,19 +46,17 @@ export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimi
   const issue = (code: CsvIssue['code'], at: number, limit: number): ShapeIssue => ({ code, line: at, params: { limit: String(limit) } });
 
   let nextQuote = -1;
+  const scanned: LineScan = { fields: 1, blank: true };
   for (let i = 0; i <= text.length; i++) {
     if (i === recordStart) {
-      // A line without a quote, the common case, is measured with indexOf rather than character by character.
+      // The common line, with no quote or only quoted values that close on it, is measured with indexOf;
+      // any other goes character by character below.
       if (nextQuote < i) nextQuote = indexOrEnd(text, '"', i);
       const lineEnd = indexOrEnd(text, '\n', i);
-      if (nextQuote >= lineEnd) {
-        for (let d = text.indexOf(delimiter, i); d !== -1 && d < lineEnd; d = text.indexOf(delimiter, d + 1)) {
-          if (++fields > limits.maxColumns) return issue('FILE_TOO_MANY_COLUMNS', recordLine, limits.maxColumns);
-        }
-        for (let b = i; b < lineEnd && blank; b++) {
-          const c = text.charCodeAt(b);
-          if (c > 32 && c !== 0xa0 && c !== 0xfeff && c !== sep) blank = false;
-        }
+      if (scanLine(text, i, lineEnd, delimiter, nextQuote, limits.maxColumns, scanned)) {
+        fields = scanned.fields;
+        blank = scanned.blank;
+        if (fields > limits.maxColumns) return issue('FILE_TOO_MANY_COLUMNS', recordLine, limits.maxColumns);
         // On to the line's end, which the branch for "\n" below closes as usual.
         i = lineEnd;
       }
@@ -107,6 +105,60 @@ export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimi
     }
   }
   return null;
+}
+
+interface LineScan {
+  /** Values on the line, counted up to one past the limit. */
+  fields: number;
+  blank: boolean;
+}
+
+/**
+ * One line from `from` to `lineEnd` whose values are unquoted or quoted and
+ * closed before a delimiter or the line's end: its values counted and its
+ * blankness, as the loop of checkShape finds them, into `out`; false, `out`
+ * untouched, for any other line. `nextQuote`: the first quote at or
+ * after `from`, or the text's length.
+ */
+function scanLine(text: string, from: number, lineEnd: number, delimiter: string, nextQuote: number, maxColumns: number, out: LineScan): boolean {
+  const sep = delimiter.charCodeAt(0);
+  let fields = 1;
+  let blank = true;
+  let quote = nextQuote;
+  let pos = from;
+  for (;;) {
+    if (pos < lineEnd && text.charCodeAt(pos) === QUOTE) {
+      // Quoted: "" is a quote; any other character inside makes the line not blank.
+      let at = pos + 1;
+      for (;;) {
+        const q = text.indexOf('"', at);
+        if (q === -1 || q >= lineEnd) return false;
+        if (q > at) blank = false;
+        at = q + 1;
+        if (text.charCodeAt(at) !== QUOTE) break;
+        at++;
+      }
+      pos = at;
+      if (pos < lineEnd && text.charCodeAt(pos) !== sep) return false;
+      quote = indexOrEnd(text, '"', pos);
+    } else {
+      let stop = text.indexOf(delimiter, pos);
+      if (stop === -1 || stop > lineEnd) stop = lineEnd;
+      if (quote < stop) return false;
+      for (let b = pos; b < stop && blank; b++) {
+        const c = text.charCodeAt(b);
+        if (c > 32 && c !== 0xa0 && c !== 0xfeff) blank = false;
+      }
+      pos = stop;
+    }
+    if (pos >= lineEnd) break;
+    // A delimiter: one more value.
+    if (++fields > maxColumns) break;
+    pos++;
+  }
+  out.fields = fields;
+  out.blank = blank;
+  return true;
 }
 
 /** Where `search` next occurs in `text` from `from`, or the text's length. */
