@@ -77,20 +77,18 @@ export async function mailStory(store: Store, key: string, budget = 200_000): Pr
     if (++scanned > budget) break;
     const read = readStoredLine(line.text);
     if ('entry' in read && read.entry.mailKey === key && read.entry.action === 'received') {
-      start = line.cursor;
+      start = line.forward;
       break;
     }
   }
   if (start === undefined) return { entries: [], found: false };
   const matcher = auditMatcher({ message: key });
   const entries: AuditEntry[] = [];
-  // Forward from the received line: the cursor of its start is where the forward reader begins (embedded: an offset; PostgreSQL: the seq before it).
-  const from = forwardFrom(start);
   let read = 0;
   // The story ends once the mail is filed and each reply it queued was sent or given up.
   let filed = false;
   const replies = new Set<string>();
-  for await (const line of store.auditLines(from)) {
+  for await (const line of store.auditLines(start)) {
     if (++read > budget) break;
     const r = readStoredLine(line.text);
     if (!('entry' in r) || !matcher.matches(r.entry)) continue;
@@ -102,11 +100,4 @@ export async function mailStory(store: Store, key: string, budget = 200_000): Pr
     if (filed && replies.size === 0) break;
   }
   return { entries, found: true };
-}
-
-/** A backward cursor (a line's start) as the forward reader's cursor (the position after the line before). */
-function forwardFrom(backward: string): string {
-  const colon = backward.lastIndexOf(':');
-  if (colon > 0) return backward; // embedded "file:offset": the line's start is the end of the one before
-  return String(Number(backward) - 1); // PostgreSQL: lines after seq - 1
 }

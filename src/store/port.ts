@@ -245,6 +245,12 @@ export interface AuditLine {
   cursor: string;
 }
 
+/** A line read newest first: `cursor` is its own start, where the backward reader resumes. */
+export interface BackwardAuditLine extends AuditLine {
+  /** The cursor from which auditLines reads this line first: a story told forward from it. */
+  forward: string;
+}
+
 export interface AuditFilter {
   since?: number;
   actions?: readonly string[];
@@ -334,7 +340,7 @@ export interface Store {
    * method gave; undefined: the end of the trail now), each with the cursor
    * of its own start: the console's pages, in constant memory.
    */
-  auditLinesBackward(cursor?: string): AsyncIterable<AuditLine>;
+  auditLinesBackward(cursor?: string): AsyncIterable<BackwardAuditLine>;
   /**
    * Entries committed after `cursor` ("start": the beginning; undefined: the
    * end of the trail now), at most a thousand, and the cursor after them:

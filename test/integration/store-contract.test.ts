@@ -518,6 +518,10 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
         const older = [];
         for await (const l of store.auditLinesBackward(back[2]?.cursor)) older.push((JSON.parse(l.text) as { seq: number }).seq);
         assert.deepEqual(older, [3, 2, 1]);
+        // Forward from a line read backward: that line first, then those after it.
+        const story = [];
+        for await (const l of store.auditLines(back[2]?.forward)) story.push((JSON.parse(l.text) as { seq: number }).seq);
+        assert.deepEqual(story, [4, 5, 6]);
       });
     });
 

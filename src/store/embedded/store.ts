@@ -31,7 +31,7 @@ import { errorMessage, MailbotError } from '../../core/errors.js';
 import { failpoint } from '../../core/failpoints.js';
 import { OPEN_STATUSES } from '../../gdpr/requests.js';
 import { ensurePrivateDir, isSymlinkSync, readPrivateFile, replaceKeepingInode, shredFile, symlinkRefused, writePrivateFile } from '../files.js';
-import type { AuditFilter, AuditLine, DaemonStatus, FileStore, LedgerEntry, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
+import type { AuditFilter, AuditLine, BackwardAuditLine, DaemonStatus, FileStore, LedgerEntry, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
 import { AcceptedJournal } from './accepted.js';
 import { AttemptJournal } from './attempts.js';
 import { BatchIndex } from './batch-index.js';
@@ -672,13 +672,15 @@ export class EmbeddedStore implements Store {
     }
   }
 
-  async *auditLinesBackward(cursor?: string): AsyncIterable<AuditLine> {
+  async *auditLinesBackward(cursor?: string): AsyncIterable<BackwardAuditLine> {
     await this.refresh();
     const ptr = this.doc.journals.audit;
     const [file = ptr.file, at = String(ptr.length)] = cursor === undefined ? [] : cursor.split(':');
     if (file !== ptr.file) throw new MailbotError('AUDIT_REWRITTEN', `the audit trail was rewritten (${file} is now ${ptr.file}): read it again from the end`);
     for await (const line of readLinesBackward(this.dataDir, ptr.file, 0, Math.min(Number(at), ptr.length))) {
-      yield { text: line.text, cursor: `${ptr.file}:${line.offset}` };
+      // A line's start is also the end of the line before it: both readers resume there.
+      const at = `${ptr.file}:${line.offset}`;
+      yield { text: line.text, cursor: at, forward: at };
     }
   }
 

@@ -29,7 +29,7 @@ import { failpoint } from '../../core/failpoints.js';
 import { OPEN_STATUSES } from '../../gdpr/requests.js';
 import { auditMatches } from '../audit-filter.js';
 import { PROCESS_STARTED, checkStoredName, discardOrphan, processAlive, stagingFolders } from '../embedded/staging.js';
-import type { AuditFilter, AuditLine, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
+import type { AuditFilter, AuditLine, BackwardAuditLine, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
 import { writePrivateFile } from '../files.js';
 import { migrate } from './migrate.js';
 import { PgStaging } from './staging.js';
@@ -488,8 +488,11 @@ export class PostgresStore implements Store {
     return this.auditPages('forward', cursor === undefined ? 0 : Number(cursor), 1000);
   }
 
-  auditLinesBackward(cursor?: string): AsyncIterable<AuditLine> {
-    return this.auditPages('backward', cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor), 200);
+  async *auditLinesBackward(cursor?: string): AsyncIterable<BackwardAuditLine> {
+    // The forward reader takes the rows after a seq: a line is read first from the seq before its own.
+    for await (const line of this.auditPages('backward', cursor === undefined ? Number.MAX_SAFE_INTEGER : Number(cursor), 200)) {
+      yield { ...line, forward: String(Number(line.cursor) - 1) };
+    }
   }
 
   /** The trail's rows past `from` (after it going forward, before it going back), a page at a time, each with its seq as cursor. */
