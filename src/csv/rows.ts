@@ -659,20 +659,13 @@ class DraftBuilder {
 
     if (!this.ok || !description || !quantity || !unitPrice) return null;
     // Optional terms are set one by one rather than spread: ten thousand lines, no temporary objects.
-    // The keys keep one order, so a draft serialises the same way whatever its values.
-    const draft = { sourceLine: at } as LineDraft;
+    const draft: LineDraft = { sourceLine: at, description, quantity, unitCode, unitPrice, vatCategory, vatRate };
     if (period) draft.period = period;
     if (note) draft.note = note;
     if (orderLineRef) draft.orderLineRef = orderLineRef;
     if (sellerItemId) draft.sellerItemId = sellerItemId;
     if (gtinRaw !== '') draft.gtin = gtin;
     if (adjustments) draft.adjustments = adjustments;
-    draft.description = description;
-    draft.quantity = quantity;
-    draft.unitCode = unitCode;
-    draft.unitPrice = unitPrice;
-    draft.vatCategory = vatCategory;
-    draft.vatRate = vatRate;
     if (exemptionReason) draft.exemptionReason = exemptionReason;
     if (exemptionCode) draft.exemptionCode = exemptionCode;
     return draft;
