@@ -31,8 +31,12 @@ export type ShapeIssue = Pick<CsvIssue, 'code' | 'line'> & { params: { limit: st
 const LF = 10;
 const QUOTE = 34;
 
-/** The first limit the text breaks, or null. `text` uses "\n" as its only line break. */
-export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimits): ShapeIssue | null {
+/**
+ * The first limit the text breaks, or null. `text` uses "\n" as its only
+ * line break. `byCharacter` reads every line character by character, never
+ * with indexOf (scanLine): the tests check that both readings agree.
+ */
+export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimits, byCharacter = false): ShapeIssue | null {
   const sep = delimiter.charCodeAt(0);
   let line = 1; // physical line of the current position
   let recordLine = 1; // physical line the current record starts on
@@ -48,7 +52,7 @@ export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimi
   let nextQuote = -1;
   const scanned: LineScan = { fields: 1, blank: true };
   for (let i = 0; i <= text.length; i++) {
-    if (i === recordStart) {
+    if (i === recordStart && !byCharacter) {
       // The common line, with no quote or only quoted values that close on it, is measured with indexOf;
       // any other goes character by character below.
       if (nextQuote < i) nextQuote = indexOrEnd(text, '"', i);

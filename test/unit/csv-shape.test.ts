@@ -4,6 +4,8 @@ import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { describeIssue } from '../../src/csv/messages.js';
 import { DEFAULT_LIMITS, readCsv, type CsvLimits } from '../../src/csv/read.js';
+import { checkShape } from '../../src/csv/shape.js';
+import { seededRandom } from '../helpers/random.js';
 
 const header = 'invoice_ref;buyer_name;buyer_siren;buyer_address;buyer_postcode;buyer_city;description;quantity;unit_price;vat_rate';
 const row = (ref: string) => `${ref};Client SAS;123456790;1 rue;75001;Paris;Conseil;1;10;20`;
@@ -95,5 +97,24 @@ describe('CSV shape limits', () => {
     }
     // Lines keep their physical numbers across quoted line breaks.
     assert.deepEqual(codes(await readCsv(Buffer.from(`a;b;c\n"1\n2";b;c\nx;y;z;w\n`), limits)), [['FILE_TOO_MANY_COLUMNS', 4]]);
+  });
+
+  it('finds the same first limit broken whether it measures lines with indexOf or character by character', () => {
+    // Texts of quotes, escaped quotes, separators, line breaks, spaces that blank lines are made of, and letters,
+    // under small limits of every kind, so that each is broken somewhere: the common lines take the indexOf path.
+    const random = seededRandom(20_261_205);
+    const pieces = ['a', 'bc', ' ', '\u00a0', '\ufeff', ';', ',', ';;', '"', '""', '\n', '\n\n', 'x"y'];
+    let broken = 0;
+    for (let n = 0; n < 100_000; n++) {
+      let text = '';
+      const length = Math.floor(random() * 40);
+      for (let i = 0; i < length; i++) text += pieces[Math.floor(random() * pieces.length)];
+      const limits = { maxColumns: 1 + Math.floor(random() * 6), maxHeaderChars: Math.floor(random() * 16), maxLineChars: Math.floor(random() * 16), maxCells: Math.floor(random() * 24) };
+      const delimiter = random() < 0.5 ? ';' : ',';
+      const found = checkShape(text, delimiter, limits);
+      assert.deepEqual(found, checkShape(text, delimiter, limits, true), JSON.stringify({ text, delimiter, limits }));
+      if (found) broken++;
+    }
+    assert.ok(broken > 30_000 && broken < 90_000, `${broken} texts broke a limit`);
   });
 });
