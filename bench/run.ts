@@ -55,8 +55,12 @@ function csvInWorker(csv: Buffer, client: ReturnType<typeof seller>, runs: numbe
     execArgv: [],
   });
   return new Promise<number[]>((resolve, reject) => {
-    worker.once('message', (times: number[]) => void worker.terminate().then(() => resolve(times)));
+    worker.once('message', (times: number[]) => {
+      resolve(times);
+      void worker.terminate();
+    });
     worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the CSV bench's worker ended (exit code ${code}) before its figures`)));
   });
 }
 

@@ -22,7 +22,7 @@ const SPACES = /[\s\u00a0\u202f\u2009']/g;
  *
  * "1,500" and "1.500" say nothing by themselves: 1.5 in one locale, 1500 in
  * the other. They are read with the file's decimal mark (`decimalMark`, from
- * its other numbers: see fileDecimalMark) and refused as ambiguous when the
+ * its other numbers: see DecimalMarkTally) and refused as ambiguous when the
  * file does not tell, never guessed.
  */
 const PLAIN_NUMBER = /^\d{1,15}([.,]\d{1,15})?$/;
@@ -35,7 +35,7 @@ export type DecimalMark = '.' | ',';
 
 export interface NumberOptions {
   percent?: boolean;
-  /** The file's decimal mark, which settles "1,500" and "1.500" (fileDecimalMark). */
+  /** The file's decimal mark, which settles "1,500" and "1.500" (DecimalMarkTally). */
   decimalMark?: DecimalMark | undefined;
 }
 
@@ -114,14 +114,10 @@ function scanDecimal(raw: string, opts: NumberOptions): { parsed: Parsed<Dec>; m
   return { parsed: ok(new Dec(sign + normalized)), mark };
 }
 
-/** The file's decimal mark: the one its numbers show, unless they show both or none. */
-export function fileDecimalMark(values: Iterable<string>): DecimalMark | undefined {
-  const tally = new DecimalMarkTally();
-  for (const v of values) if (!tally.add(v)) break;
-  return tally.mark;
-}
-
-/** fileDecimalMark one value at a time, for a caller that walks the file's cells itself. */
+/**
+ * The file's decimal mark, from its numbers given one at a time: the one
+ * they show, unless they show both or none.
+ */
 export class DecimalMarkTally {
   private readonly seen = new Set<DecimalMark>();
   // Quantities, prices and rates repeat down a file: each distinct text is looked at once.

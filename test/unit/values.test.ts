@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { COUNTRY_CODE_COUNT, decimalMarkOf, fileDecimalMark, parseCountry, parseCurrency, parseDate, parseDecimal, parseRate, parseUnit } from '../../src/csv/values.js';
+import { COUNTRY_CODE_COUNT, DecimalMarkTally, decimalMarkOf, parseCountry, parseCurrency, parseDate, parseDecimal, parseRate, parseUnit } from '../../src/csv/values.js';
 import { describeIssue } from '../../src/csv/messages.js';
 
 const num = (s: string) => {
@@ -60,6 +60,11 @@ describe('cell values', () => {
     assert.equal(decimalMarkOf('1 234,5 €'), ',');
     assert.equal(decimalMarkOf('20,00 %'), ',');
     for (const none of ['1,500', '1.500', '12', '', 'abc']) assert.equal(decimalMarkOf(none), undefined, none);
+    const fileDecimalMark = (values: string[]) => {
+      const tally = new DecimalMarkTally();
+      for (const v of values) tally.add(v);
+      return tally.mark;
+    };
     assert.equal(fileDecimalMark(['1,500', '3', '12,50']), ',');
     assert.equal(fileDecimalMark(['1,500', '2.5']), '.');
     assert.equal(fileDecimalMark(['1,500', '2.5', '3,75']), undefined);
