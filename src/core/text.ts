@@ -11,6 +11,12 @@ export function foldKey(value: string): string {
     .replace(/[^a-z0-9]/g, '');
 }
 
+/** Where `search` next occurs in `text` from `from`, or the text's length: a scanner's "none before the end". */
+export function indexOrEnd(text: string, search: string, from: number): number {
+  const at = text.indexOf(search, from);
+  return at === -1 ? text.length : at;
+}
+
 /** Shorten a value quoted back to the user, so an error report stays readable. */
 export function truncate(value: string, max = 60): string {
   const chars = [...value];

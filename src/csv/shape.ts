@@ -12,6 +12,7 @@
  * a quote followed by anything but a separator or a line end is kept and the
  * value goes on unquoted. Line breaks are "\n" only (readCsv normalises).
  */
+import { indexOrEnd } from '../core/text.js';
 import type { Delimiter } from './decode.js';
 import type { CsvIssue } from './issues.js';
 
@@ -163,10 +164,4 @@ function scanLine(text: string, from: number, lineEnd: number, delimiter: string
   out.fields = fields;
   out.blank = blank;
   return true;
-}
-
-/** Where `search` next occurs in `text` from `from`, or the text's length. */
-function indexOrEnd(text: string, search: string, from: number): number {
-  const at = text.indexOf(search, from);
-  return at === -1 ? text.length : at;
 }

@@ -12,6 +12,8 @@
  * file exactly as csv-parse alone would (checked by test/unit/csv-split).
  */
 
+import { indexOrEnd } from '../core/text.js';
+
 const QUOTE = 34; // "
 const LF = 10;
 
@@ -25,12 +27,10 @@ export function splitRecords(text: string, delimiter: string, onRecord: (fields:
   const delim = delimiter.charCodeAt(0);
   const end = text.length;
   // The first quote at or after the current record's start (the text's end when there is none).
-  let nextQuote = text.indexOf('"');
-  if (nextQuote === -1) nextQuote = end;
+  let nextQuote = indexOrEnd(text, '"', 0);
   let start = 0;
   while (start < end) {
-    let lineEnd = text.indexOf('\n', start);
-    if (lineEnd === -1) lineEnd = end;
+    let lineEnd = indexOrEnd(text, '\n', start);
     if (nextQuote >= lineEnd) {
       if (!onRecord(text.slice(start, lineEnd).split(delimiter))) return -1;
       start = lineEnd + 1;
@@ -59,13 +59,9 @@ export function splitRecords(text: string, delimiter: string, onRecord: (fields:
         fields.push(value + text.slice(from, closed));
         pos = closed + 1;
         // The next quote, at or past where the value after this one starts.
-        nextQuote = text.indexOf('"', pos);
-        if (nextQuote === -1) nextQuote = end;
+        nextQuote = indexOrEnd(text, '"', pos);
         // A quoted line break may have carried the record past the line it started on.
-        if (lineEnd < pos) {
-          lineEnd = text.indexOf('\n', pos);
-          if (lineEnd === -1) lineEnd = end;
-        }
+        if (lineEnd < pos) lineEnd = indexOrEnd(text, '\n', pos);
       } else {
         // An unquoted value runs to the next delimiter or the line's end; a quote inside it is csv-parse's case.
         let stop = text.indexOf(delimiter, pos);
@@ -82,10 +78,7 @@ export function splitRecords(text: string, delimiter: string, onRecord: (fields:
     }
     if (!onRecord(fields)) return -1;
     start = pos + 1;
-    if (nextQuote < start) {
-      nextQuote = text.indexOf('"', start);
-      if (nextQuote === -1) nextQuote = end;
-    }
+    if (nextQuote < start) nextQuote = indexOrEnd(text, '"', start);
   }
   return -1;
 }
