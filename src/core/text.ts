@@ -17,6 +17,13 @@ export function indexOrEnd(text: string, search: string, from: number): number {
   return at === -1 ? text.length : at;
 }
 
+/** The characters String.prototype.trim removes (ECMA-262 WhiteSpace and LineTerminator). */
+export function isTrimSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 160) return false;
+  return c === 160 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
 /** Shorten a value quoted back to the user, so an error report stays readable. */
 export function truncate(value: string, max = 60): string {
   const chars = [...value];

@@ -1,14 +1,23 @@
 /**
- * Text → records: the common form split directly (split.ts), the rest with
- * csv-parse in streaming mode. Each record carries the physical line it
- * starts on: a quoted line break makes records and lines differ, and the
- * client must find the line we name in their editor.
+ * Text → records: the common form split directly (split.ts) into a record
+ * table (table.ts), the rest with csv-parse in streaming mode. Each record
+ * carries the physical line it starts on: a quoted line break makes records
+ * and lines differ, and the client must find the line we name in their
+ * editor.
+ *
+ * The shape limits (shape.ts) bound memory whatever the bytes: the records
+ * the splitter reads are measured as it reads them, and what csv-parse is
+ * to read is measured by checkShape before it runs. A file that breaks one
+ * gets that limit, at its first line, as its only answer.
  */
 import { parse, type CsvError } from 'csv-parse';
 import { decodeCsvBytes, detectDelimiter, type Delimiter, type Encoding } from './decode.js';
 import type { CsvIssue } from './issues.js';
 import { checkShape, type ShapeLimits } from './shape.js';
-import { splitRecords } from './split.js';
+import { SPLIT_DONE, SPLIT_TOO_MANY_COLUMNS, splitRecords } from './split.js';
+import { RecordTable, type RawRecord } from './table.js';
+
+export type { RawRecord } from './table.js';
 
 export interface CsvLimits extends ShapeLimits {
   maxBytes: number;
@@ -38,16 +47,13 @@ export const DEFAULT_LIMITS: CsvLimits = {
   maxCells: 2_000_000,
 };
 
-export interface RawRecord {
-  line: number;
-  fields: string[];
-}
 
 export interface ReadResult {
   encoding?: Encoding;
   delimiter?: Delimiter;
   header: RawRecord | null;
-  records: RawRecord[];
+  /** The records after the header, blank ones left out. */
+  records: RecordTable;
   issues: CsvIssue[];
 }
 
@@ -59,7 +65,7 @@ const fileIssue = (code: CsvIssue['code'], line = 0, params?: Record<string, str
 });
 
 export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIMITS): Promise<ReadResult> {
-  const empty = (issue: CsvIssue): ReadResult => ({ header: null, records: [], issues: [issue] });
+  const empty = (issue: CsvIssue): ReadResult => ({ header: null, records: new RecordTable(''), issues: [issue] });
   if (bytes.byteLength > limits.maxBytes) {
     return empty(fileIssue('FILE_TOO_LARGE', 0, { limit: `${Math.round(limits.maxBytes / 1024 / 1024)} MB` }));
   }
@@ -69,7 +75,7 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   // Each line where the bytes go wrong, so the sender knows which to fix (none found: the file as a whole).
   if (sniffed.kind === 'mixed' || sniffed.kind === 'undecodable') {
     const code = sniffed.kind === 'mixed' ? 'FILE_MIXED_ENCODING' : 'FILE_ENCODING_UNKNOWN';
-    return { header: null, records: [], issues: (sniffed.lines.length > 0 ? sniffed.lines : [0]).map((line) => fileIssue(code, line)) };
+    return { header: null, records: new RecordTable(''), issues: (sniffed.lines.length > 0 ? sniffed.lines : [0]).map((line) => fileIssue(code, line)) };
   }
   if (sniffed.kind === 'spreadsheet') return empty(fileIssue('FILE_SPREADSHEET', 0, { format: sniffed.format }));
 
@@ -79,72 +85,96 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   const sep = /^sep=([;,\t|])\n/i.exec(text);
   if (sep) text = `\n${text.slice(sep[0].length)}`;
   const delimiter = (sep?.[1] as Delimiter | undefined) ?? detectDelimiter(text);
-  // Before csv-parse, which allocates per value: memory is bounded by these limits, not by the bytes alone.
-  const shape = checkShape(text, delimiter, limits);
-  if (shape) return { encoding: sniffed.encoding, delimiter, header: null, records: [], issues: [fileIssue(shape.code, shape.line, shape.params)] };
   // Physical lines are counted here rather than by csv-parse's `info`: with one
   // record delimiter ("\n") and empty lines kept, a record starts one line after
   // the previous one ended, and spans as many lines as its values hold "\n".
   const issues: CsvIssue[] = [];
-  const records: RawRecord[] = [];
+  const records = new RecordTable(text);
   let header = null as RawRecord | null;
   let nextLine = 1;
-  let stopped = false;
-  // Short values repeat down a file (references, dates, units, rates, quantities; a buyer's details on every
-  // line of many exports): each record keeps one shared string for them, so a 10 MB file holds each once
-  // and the collector has less to copy while the rest of the file is read.
-  const interned = new Map<string, string>();
-  const intern = (f: string): string => {
-    const known = interned.get(f);
-    if (known !== undefined) return known;
-    if (interned.size >= 50_000) interned.clear();
-    interned.set(f, f);
-    return f;
+  let cells = 0;
+  /** Set once the file has too many rows: the rest is only measured. */
+  let full = false;
+  /** The shape limit the file breaks (shape.ts), which is then the only answer. */
+  let shape = undefined as CsvIssue | undefined;
+  const refuse = (code: CsvIssue['code'], line: number, limit: number): false => {
+    shape = fileIssue(code, line, { limit: String(limit) });
+    return false;
   };
-  /** Takes one record's values; false once the file has too many rows. */
-  const take = (fields: string[]): boolean => {
+  /**
+   * Settles the record just read (pending in `records`), spanning
+   * `innerBreaks` more lines and `length` characters (-1: from csv-parse,
+   * measured before it ran); false to stop reading.
+   */
+  const take = (innerBreaks: number, length: number): boolean => {
     const line = nextLine;
-    let inner = 0;
-    let blank = true;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i] ?? '';
-      if (f.includes('\n')) inner += countLf(f);
-      if (blank && f.trim() !== '') blank = false;
-      if (f.length > 0 && f.length <= INTERNED_CHARS) fields[i] = intern(f);
+    nextLine = line + innerBreaks + 1;
+    // Empty lines, and ";;;;" rows spreadsheets leave behind.
+    const blank = records.pendingBlank();
+    // The limits checkShape measures, here on what the splitter has read, in the same order.
+    if (length >= 0) {
+      if (!blank && !header) {
+        if (length > limits.maxHeaderChars) return refuse('FILE_HEADER_TOO_LONG', line, limits.maxHeaderChars);
+      } else if (length > limits.maxLineChars) return refuse('FILE_LINE_TOO_LONG', line, limits.maxLineChars);
+      else if (!blank && (cells += records.pendingCount()) > limits.maxCells) return refuse('FILE_TOO_MANY_CELLS', line, limits.maxCells);
     }
-    nextLine = line + inner + 1;
-    if (blank) return true; // empty lines, and ";;;;" rows spreadsheets leave behind
-    const rec: RawRecord = { line, fields };
-    if (!header) {
-      header = rec;
+    if (blank || full) records.dropPending();
+    else if (!header) {
+      header = { line, fields: records.pendingValues() };
+      records.dropPending();
     } else if (records.length >= limits.maxRows) {
-      issues.push(fileIssue('FILE_TOO_MANY_ROWS', rec.line, { limit: String(limits.maxRows) }));
-      stopped = true;
-    } else {
-      records.push(rec);
-    }
-    return !stopped;
+      records.dropPending();
+      issues.push(fileIssue('FILE_TOO_MANY_ROWS', line, { limit: String(limits.maxRows) }));
+      full = true;
+      // Read on, only to measure: a shape limit broken further down is the answer, as for any file.
+      return length >= 0;
+    } else records.keepPending(line);
+    return true;
   };
-  const malformed = await eachRecord(text, delimiter, take);
-  if (malformed) issues.push(fileIssue('FILE_MALFORMED', nextLine, { reason: malformed.code ?? 'CSV_ERROR' }));
+  // csv-parse allocates per value: what it is to read is measured first, from where the splitter stopped.
+  const beforeRest = (rest: string): boolean => {
+    const found = checkShape(rest, delimiter, limits, { from: { line: nextLine, headerSeen: header !== null, cells } });
+    if (found) shape = fileIssue(found.code, found.line, found.params);
+    return !found && !full;
+  };
+  const end = await eachRecord(records, delimiter, limits.maxColumns, take, beforeRest);
+  if (end === 'too-many-columns') refuse('FILE_TOO_MANY_COLUMNS', nextLine, limits.maxColumns);
+  if (shape) return { encoding: sniffed.encoding, delimiter, header: null, records: new RecordTable(''), issues: [shape] };
+  if (end && end !== 'too-many-columns') issues.push(fileIssue('FILE_MALFORMED', nextLine, { reason: end.code ?? 'CSV_ERROR' }));
   if (!header) issues.push(fileIssue('FILE_EMPTY'));
   else if (records.length === 0 && issues.length === 0) issues.push(fileIssue('FILE_HEADER_ONLY', header.line));
   return { encoding: sniffed.encoding, delimiter, header, records, issues };
 }
 
+/** What `take` is told of each record: the line breaks inside it, and its length in the text (-1 from csv-parse). */
+export type TakeRecord = (innerBreaks: number, length: number) => boolean;
+
 /**
- * Each record of `text` to `take`, in order, until it returns false; the
- * error that ended the reading early, if any. The common form is split
- * directly (split.ts); from the first record it leaves, csv-parse reads the
- * rest, so the records are csv-parse's in every case.
+ * Each record of the table's text into the table, in order, as its pending
+ * record, then to `take`, until `take` returns false. The common form is
+ * split directly (split.ts); from the first record it leaves, csv-parse
+ * reads the rest, so the records are csv-parse's in every case, once
+ * `beforeRest` has seen that rest and agreed. How the reading ended: read
+ * to its end or stopped (undefined), a record with more than `maxColumns`
+ * values (left pending), or csv-parse's error.
  */
-export async function eachRecord(text: string, delimiter: Delimiter, take: (fields: string[]) => boolean): Promise<CsvError | undefined> {
-  const handover = splitRecords(text, delimiter, take);
-  return handover === -1 ? undefined : parseRest(text.slice(handover), delimiter, take);
+export async function eachRecord(
+  table: RecordTable,
+  delimiter: Delimiter,
+  maxColumns: number,
+  take: TakeRecord,
+  beforeRest: (rest: string) => boolean = () => true,
+): Promise<CsvError | 'too-many-columns' | undefined> {
+  const handover = splitRecords(table.text, delimiter, table, maxColumns, take);
+  if (handover === SPLIT_DONE) return undefined;
+  if (handover === SPLIT_TOO_MANY_COLUMNS) return 'too-many-columns';
+  table.dropPending();
+  const rest = table.text.slice(handover);
+  return beforeRest(rest) ? parseRest(table, rest, delimiter, take) : undefined;
 }
 
-/** csv-parse, streaming, over `text`: each record to `take` until it says stop; its first error, if any. */
-async function parseRest(text: string, delimiter: Delimiter, take: (fields: string[]) => boolean): Promise<CsvError | undefined> {
+/** csv-parse, streaming, over `text`: each record to `table` and `take` until it says stop; its first error, if any. */
+async function parseRest(table: RecordTable, text: string, delimiter: Delimiter, take: TakeRecord): Promise<CsvError | undefined> {
   const parser = parse({
     delimiter,
     record_delimiter: '\n',
@@ -157,7 +187,10 @@ async function parseRest(text: string, delimiter: Delimiter, take: (fields: stri
   return new Promise<CsvError | undefined>((resolve) => {
     parser.on('data', (fields: string[]) => {
       if (stopped) return;
-      if (!take(fields)) {
+      let breaks = 0;
+      for (const f of fields) if (f.includes('\n')) breaks += countLf(f);
+      table.setPendingParsed(fields);
+      if (!take(breaks, -1)) {
         stopped = true;
         parser.destroy();
         resolve(undefined);
@@ -178,4 +211,3 @@ function countLf(s: string): number {
 }
 
 const CHUNK = 64 * 1024;
-const INTERNED_CHARS = 24;

@@ -11,7 +11,7 @@ import type { ClientRecord } from '../clients/record.js';
 import { electronicAddressProblem, normaliseAddress, parseScheme, recogniseAddress, type ElectronicAddress } from '../core/eaddress.js';
 import { compactId, isGtin, isSiren, isSiret, vatIdProblem } from '../core/identifiers.js';
 import { Dec } from '../core/money.js';
-import { truncate } from '../core/text.js';
+import { isTrimSpace, truncate } from '../core/text.js';
 import type { AdjustmentDraft, Buyer, DeliverTo, InvoiceDraft, LineDraft, Period, PostalAddress } from '../invoice/model.js';
 import { applyAdjustment } from '../invoice/compute.js';
 import { reasonOf } from '../invoice/allowances.js';
@@ -20,7 +20,8 @@ import { COLUMN_KEYS, COLUMNS, REQUIRED_COLUMNS, columnForHeader, type ColumnKey
 import type { CsvIssue, IssueCode } from './issues.js';
 import { looksLikeMoney } from './money-header.js';
 import { readDocumentFields } from './documents.js';
-import type { CsvLimits, RawRecord, ReadResult } from './read.js';
+import type { CsvLimits, ReadResult } from './read.js';
+import type { RawRecord, RecordTable } from './table.js';
 import * as V from './values.js';
 
 export type SellerTerms = Pick<ClientRecord, 'vatRegime' | 'allowedVatRates' | 'paymentTermsDays' | 'defaultOperationType'> & Partial<Pick<ClientRecord, 'sepaCreditorId'>>;
@@ -47,10 +48,10 @@ const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 const K = Object.fromEntries(COLUMN_KEYS.map((k, i) => [k, i])) as Record<ColumnKey, number>;
 
 /**
- * One CSV row: its physical line and the record's own values, in the file's
- * order (read through DraftBuilder.value), trimmed, a refused one emptied.
- * Rows live until the last invoice is built: an array per row indexed by
- * contract column would hold some 60 slots for the dozen a file has.
+ * One CSV row, cut from the record table while its invoice is built: its
+ * physical line and the values of the file's contract columns at their
+ * positions in the file (read through DraftBuilder.value), trimmed, a
+ * refused one emptied.
  */
 interface Row {
   line: number;
@@ -72,7 +73,7 @@ export interface RowsResult {
   labels: Partial<Record<ColumnKey, string>>;
 }
 
-/** Rows and invoice drafts from a file's records; `read.records` is consumed (emptied) on the way. */
+/** Rows and invoice drafts from a file's records. */
 export function recordsToDrafts(read: ReadResult, seller: SellerTerms, today: string, limits: CsvLimits): RowsResult {
   if (!read.header) return { drafts: [], issues: [], labels: {} };
   return new DraftBuilder(read.header, seller, today, limits).run(read.records);
@@ -150,30 +151,33 @@ class DraftBuilder {
     else this.warn('COLUMN_UNKNOWN', this.header.line, label);
   }
 
-  /** Consumes `records`: each raw record is let go once its row is built, so a big file is not held twice. */
-  run(records: RawRecord[]): RowsResult {
-    const groups = new Map<string, Row[]>();
-    const width = this.header.fields.length;
+  /**
+   * Two passes over the table. The first checks each record on its own,
+   * settles the decimal mark and groups the records by invoice, keeping
+   * only their indexes; the second cuts each invoice's rows from the table
+   * when that invoice is built, so they die with it.
+   */
+  run(records: RecordTable): RowsResult {
     this.decimalMark = this.fileDecimalMark(records);
-    const pending = records as (RawRecord | undefined)[];
-    for (let i = 0; i < pending.length; i++) {
-      const rec = pending[i];
-      if (!rec) continue;
-      pending[i] = undefined;
-      const row = this.toRow(rec, width);
-      const ref = this.value(row, K.invoice_ref);
+    const groups = new Map<string, number[]>();
+    const refused = new Map<number, ColumnKey[]>();
+    const width = this.header.fields.length;
+    const refAt = this.position[K.invoice_ref] ?? -1;
+    for (let r = 0; r < records.length; r++) {
+      const rejected = this.checkRecord(records, r, width);
+      if (rejected) refused.set(r, rejected);
+      const ref = refAt === -1 || rejected?.includes('invoice_ref') ? '' : trimmed(records.value(r, refAt));
       if (ref === '') {
-        if (this.has('invoice_ref') && !row.rejected?.includes('invoice_ref')) this.report('VALUE_REQUIRED', row.line, this.label[K.invoice_ref]);
+        if (this.has('invoice_ref') && !rejected?.includes('invoice_ref')) this.report('VALUE_REQUIRED', records.line(r), this.label[K.invoice_ref]);
         continue;
       }
       const list = groups.get(ref);
-      if (list) list.push(row);
-      else groups.set(ref, [row]);
+      if (list) list.push(r);
+      else groups.set(ref, [r]);
     }
-    records.length = 0;
     const drafts: InvoiceDraft[] = [];
-    for (const [ref, rows] of groups) {
-      const draft = this.invoice(ref, rows);
+    for (const [ref, indexes] of groups) {
+      const draft = this.invoice(ref, indexes.map((r) => this.row(records, r, refused.get(r))));
       if (draft) drafts.push(draft);
     }
     // With a required column missing, rows are still checked (every error at once) but no invoice can be built.
@@ -184,10 +188,10 @@ class DraftBuilder {
   }
 
   /** The decimal mark of the number columns' cells, which settles "1,500" and "1.500" for the whole file. */
-  private fileDecimalMark(records: readonly RawRecord[]): V.DecimalMark | undefined {
+  private fileDecimalMark(records: RecordTable): V.DecimalMark | undefined {
     const columns = (['quantity', 'unit_price', 'vat_rate'] as const).map((key) => this.position[K[key]] ?? -1).filter((p) => p !== -1);
     const tally = new V.DecimalMarkTally();
-    for (const rec of records) for (const p of columns) if (!tally.add(rec.fields[p] ?? '')) return undefined;
+    for (let r = 0; r < records.length; r++) for (const p of columns) if (!tally.add(records.value(r, p))) return undefined;
     return tally.mark;
   }
 
@@ -217,43 +221,60 @@ class DraftBuilder {
     this.issues.push({ code, severity: 'warning', line, column, ...(params ? { params } : {}) });
   }
 
-  /** The record's values trimmed and checked in place: the row keeps the record's own array. */
-  private toRow(rec: RawRecord, width: number): Row {
-    const fields = rec.fields;
+  /**
+   * Checks record `r`'s values on their own (length, control characters,
+   * values without a header, values past the header's width); the columns
+   * whose value it refuses, which later count as failed, never as missing.
+   * Values are cut from the table only where a check needs them.
+   */
+  private checkRecord(records: RecordTable, r: number, width: number): ColumnKey[] | undefined {
+    const line = records.line(r);
+    const max = this.limits.maxFieldChars;
     let rejected: ColumnKey[] | undefined;
+    // Most records have no control character at all: one search over the whole record says so.
+    const control = CONTROL.test(records.recordText(r));
     for (const k of this.present) {
       const p = this.position[k] ?? -1;
-      const raw = fields[p] ?? '';
-      let v = raw.length > 0 && (raw.charCodeAt(0) <= 32 || raw.charCodeAt(raw.length - 1) <= 32 || raw.charCodeAt(0) === 160) ? raw.trim() : raw;
-      if (v.length > this.limits.maxFieldChars) {
-        this.report('FIELD_TOO_LONG', rec.line, this.label[k], v, { limit: String(this.limits.maxFieldChars) });
+      if (!control && records.span(r, p) <= max) continue;
+      const v = trimmed(records.value(r, p));
+      if (v.length > max) {
+        this.report('FIELD_TOO_LONG', line, this.label[k], v, { limit: String(max) });
         (rejected ??= []).push(COLUMN_KEYS[k] as ColumnKey);
-        v = '';
       } else if (CONTROL.test(v)) {
         const found = CONTROL.exec(v)?.[0] ?? '';
         const shown = v.replace(new RegExp(CONTROL.source, 'g'), (c) => `<${codePoint(c)}>`);
-        this.report('CONTROL_CHARACTER', rec.line, this.label[k], shown, { char: codePoint(found) });
+        this.report('CONTROL_CHARACTER', line, this.label[k], shown, { char: codePoint(found) });
         (rejected ??= []).push(COLUMN_KEYS[k] as ColumnKey);
-        v = '';
       }
-      if (v !== raw) fields[p] = v;
     }
     for (let u = 0; u < this.unnamed.length; u++) {
       const at = this.unnamed[u] ?? 0;
-      const value = fields[at]?.trim() ?? '';
+      const value = records.value(r, at).trim();
       if (value === '') continue;
-      this.issues.push({ code: 'COLUMN_UNNAMED', severity: 'warning', line: rec.line, value: truncate(value), params: { position: String(at + 1) } });
+      this.issues.push({ code: 'COLUMN_UNNAMED', severity: 'warning', line, value: truncate(value), params: { position: String(at + 1) } });
       this.unnamed.splice(u--, 1);
     }
-    let filled = fields.length;
-    while (filled > width && (fields[filled - 1]?.trim() ?? '') === '') filled--;
+    let filled = records.width(r);
+    while (filled > width && records.value(r, filled - 1).trim() === '') filled--;
     if (filled > width) {
       // An unquoted separator shifted the values: each column holds its neighbour's, so checking them would
       // only list errors that are not there. The row is refused once, for what it is.
-      this.report('ROW_EXTRA_FIELDS', rec.line, undefined, fields.slice(width, filled).join(' '), { expected: String(width), found: String(filled) });
-      return { line: rec.line, fields: [], rejected: this.present.map((k) => COLUMN_KEYS[k] as ColumnKey) };
+      const extra: string[] = [];
+      for (let p = width; p < filled; p++) extra.push(records.value(r, p));
+      this.report('ROW_EXTRA_FIELDS', line, undefined, extra.join(' '), { expected: String(width), found: String(filled) });
+      return this.present.map((k) => COLUMN_KEYS[k] as ColumnKey);
     }
-    return { line: rec.line, fields, rejected };
+    return rejected;
+  }
+
+  /** Record `r` as a row: its values trimmed, a refused one emptied, by position in the file. */
+  private row(records: RecordTable, r: number, rejected: ColumnKey[] | undefined): Row {
+    const fields: string[] = [];
+    for (const k of this.present) {
+      const p = this.position[k] ?? -1;
+      fields[p] = rejected?.includes(COLUMN_KEYS[k] as ColumnKey) ? '' : trimmed(records.value(r, p));
+    }
+    return { line: records.line(r), fields, rejected };
   }
 
   /** An invoice-level value: the first one given; a later line that differs is an error. */
@@ -726,6 +747,11 @@ function memo<T>(cache: Map<string, T>, key: string, compute: (key: string) => T
 
 function codePoint(c: string): string {
   return `U+${(c.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/** `raw.trim()`, without a new string for the many values that need none. */
+function trimmed(raw: string): string {
+  return raw.length > 0 && (isTrimSpace(raw.charCodeAt(0)) || isTrimSpace(raw.charCodeAt(raw.length - 1))) ? raw.trim() : raw;
 }
 
 function normalizeSpace(s: string): string {

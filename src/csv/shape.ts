@@ -5,14 +5,17 @@
  * before any code of ours sees it, and every later step works per column.
  * This scan counts separators and line breaks with `charCodeAt` and
  * allocates nothing, so a file is refused at the first line that breaks a
- * limit, whatever its size.
+ * limit, whatever its size. readCsv runs it on the part of a file it leaves
+ * to csv-parse; the records it splits itself it measures the same way as it
+ * reads them (a line is blank, here and there, when String.prototype.trim
+ * empties each of its values).
  *
  * Quotes are read as csv-parse reads them with `relax_quotes`: a quote opens
  * a quoted value only at the start of a value; inside, `""` is a quote, and
  * a quote followed by anything but a separator or a line end is kept and the
  * value goes on unquoted. Line breaks are "\n" only (readCsv normalises).
  */
-import { indexOrEnd } from '../core/text.js';
+import { indexOrEnd, isTrimSpace } from '../core/text.js';
 import type { Delimiter } from './decode.js';
 import type { CsvIssue } from './issues.js';
 
@@ -32,22 +35,35 @@ export type ShapeIssue = Pick<CsvIssue, 'code' | 'line'> & { params: { limit: st
 const LF = 10;
 const QUOTE = 34;
 
-/**
- * The first limit the text breaks, or null. `text` uses "\n" as its only
- * line break. `byCharacter` reads every line character by character, never
- * with indexOf (scanLine): the tests check that both readings agree.
- */
-export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimits, byCharacter = false): ShapeIssue | null {
+/** Where a text starts within its file, for a text that is the rest of one (read.ts measures the part csv-parse reads). */
+export interface ShapeStart {
+  /** The physical line the text starts on. */
+  line: number;
+  /** Whether the file's header came before. */
+  headerSeen: boolean;
+  /** Values counted before, on non-blank lines after the header. */
+  cells: number;
+}
+
+export interface ShapeOptions {
+  from?: ShapeStart;
+  /** Reads every line character by character, never with indexOf (scanLine): the tests check that both readings agree. */
+  byCharacter?: boolean;
+}
+
+/** The first limit the text breaks, or null. `text` uses "\n" as its only line break. */
+export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimits, options: ShapeOptions = {}): ShapeIssue | null {
+  const byCharacter = options.byCharacter === true;
   const sep = delimiter.charCodeAt(0);
-  let line = 1; // physical line of the current position
-  let recordLine = 1; // physical line the current record starts on
+  let line = options.from?.line ?? 1; // physical line of the current position
+  let recordLine = line; // physical line the current record starts on
   let recordStart = 0;
   let fields = 1;
   let fieldEmpty = true;
   let quoting = false;
   let blank = true;
-  let headerSeen = false;
-  let cells = 0;
+  let headerSeen = options.from?.headerSeen ?? false;
+  let cells = options.from?.cells ?? 0;
   const issue = (code: CsvIssue['code'], at: number, limit: number): ShapeIssue => ({ code, line: at, params: { limit: String(limit) } });
 
   let nextQuote = -1;
@@ -71,15 +87,17 @@ export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimi
     if (quoting) {
       if (c === QUOTE) {
         const next = text.charCodeAt(i + 1);
-        if (next === QUOTE) i++;
-        else {
+        if (next === QUOTE) {
+          i++;
+          blank = false;
+        } else {
           quoting = false;
-          // csv-parse keeps a quote not followed by a separator or a line end, and reads on unquoted.
-          if (!(Number.isNaN(next) || next === sep || next === LF)) fieldEmpty = false;
+          // csv-parse keeps a quote not followed by a separator or a line end, both quotes in the value, and reads on unquoted.
+          if (!(Number.isNaN(next) || next === sep || next === LF)) fieldEmpty = blank = false;
         }
       } else {
         if (c === LF) line++;
-        blank = false;
+        if (!isTrimSpace(c)) blank = false;
       }
     } else if (c === QUOTE && fieldEmpty) {
       quoting = true;
@@ -105,8 +123,8 @@ export function checkShape(text: string, delimiter: Delimiter, limits: ShapeLimi
       blank = true;
     } else {
       fieldEmpty = false;
-      // As readCsv skips lines whose values are all blank (what String.trim removes: spaces, tabs, no-break spaces, BOM).
-      if (c > 32 && c !== 0xa0 && c !== 0xfeff) blank = false;
+      // As readCsv skips records whose values are all blank (what String.prototype.trim removes).
+      if (!isTrimSpace(c)) blank = false;
     }
   }
   return null;
@@ -133,14 +151,16 @@ function scanLine(text: string, from: number, lineEnd: number, delimiter: string
   let pos = from;
   for (;;) {
     if (pos < lineEnd && text.charCodeAt(pos) === QUOTE) {
-      // Quoted: "" is a quote; any other character inside makes the line not blank.
+      // Quoted: "" is a quote; it, or any character trim keeps, makes the line not blank.
       let at = pos + 1;
       for (;;) {
         const q = text.indexOf('"', at);
         if (q === -1 || q >= lineEnd) return false;
-        if (q > at) blank = false;
+        for (let b = at; b < q && blank; b++) if (!isTrimSpace(text.charCodeAt(b))) blank = false;
         at = q + 1;
         if (text.charCodeAt(at) !== QUOTE) break;
+        // "" is a quote, in the value.
+        blank = false;
         at++;
       }
       pos = at;
@@ -150,10 +170,7 @@ function scanLine(text: string, from: number, lineEnd: number, delimiter: string
       let stop = text.indexOf(delimiter, pos);
       if (stop === -1 || stop > lineEnd) stop = lineEnd;
       if (quote < stop) return false;
-      for (let b = pos; b < stop && blank; b++) {
-        const c = text.charCodeAt(b);
-        if (c > 32 && c !== 0xa0 && c !== 0xfeff) blank = false;
-      }
+      for (let b = pos; b < stop && blank; b++) if (!isTrimSpace(text.charCodeAt(b))) blank = false;
       pos = stop;
     }
     if (pos >= lineEnd) break;

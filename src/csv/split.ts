@@ -10,43 +10,71 @@
  * record, `""` escapes, relaxed column count, empty lines kept), a record
  * does not depend on the ones before it, so both parts together read the
  * file exactly as csv-parse alone would (checked by test/unit/csv-split).
+ *
+ * Values are not cut here: each goes to the record table as offsets
+ * (table.ts).
  */
 
 import { indexOrEnd } from '../core/text.js';
+import type { RecordTable } from './table.js';
 
 const QUOTE = 34; // "
 const LF = 10;
 
+/** splitRecords' answer when the text was read to its end, or `onRecord` stopped it. */
+export const SPLIT_DONE = -1;
+/** splitRecords' answer when a record has more values than allowed: it stops there, the record pending and cut short. */
+export const SPLIT_TOO_MANY_COLUMNS = -2;
+
 /**
- * Calls `onRecord` with each record's values, in order, until it returns
- * false; returns the offset of the first record this reader leaves to
- * csv-parse, or -1 when the whole text was read (or `onRecord` stopped it).
- * The text's line breaks are "\n" alone (read.ts normalises them).
+ * Adds each record's values to `table` as its pending record and calls
+ * `onRecord` with the line breaks inside it (quoted ones) and its length
+ * (from its first character to the line break that ends it), in order,
+ * until it returns false. Returns SPLIT_DONE, SPLIT_TOO_MANY_COLUMNS (a
+ * record with more than `maxColumns` values: a header of 900,000 columns
+ * is not read to its end), or the offset of the first record this reader
+ * leaves to csv-parse (its values already added are left pending, for the
+ * caller to drop). The text's line breaks are "\n" alone (read.ts
+ * normalises them).
  */
-export function splitRecords(text: string, delimiter: string, onRecord: (fields: string[]) => boolean): number {
+export function splitRecords(text: string, delimiter: string, table: RecordTable, maxColumns: number, onRecord: (innerBreaks: number, length: number) => boolean): number {
   const delim = delimiter.charCodeAt(0);
   const end = text.length;
   // The first quote at or after the current record's start (the text's end when there is none).
   let nextQuote = indexOrEnd(text, '"', 0);
+  // Likewise the next delimiter at or after the current value: kept, so a file without delimiters is not searched to its end on every line.
+  let nextDelim = indexOrEnd(text, delimiter, 0);
   let start = 0;
   while (start < end) {
     let lineEnd = indexOrEnd(text, '\n', start);
     if (nextQuote >= lineEnd) {
-      if (!onRecord(text.slice(start, lineEnd).split(delimiter))) return -1;
+      let from = start;
+      let values = 1;
+      if (nextDelim < from) nextDelim = indexOrEnd(text, delimiter, from);
+      while (nextDelim < lineEnd) {
+        if (++values > maxColumns) return SPLIT_TOO_MANY_COLUMNS;
+        table.addValue(from, nextDelim, false);
+        from = nextDelim + 1;
+        nextDelim = indexOrEnd(text, delimiter, from);
+      }
+      table.addValue(from, lineEnd, false);
+      if (!onRecord(0, lineEnd - start)) return SPLIT_DONE;
       start = lineEnd + 1;
       continue;
     }
     // A record with a quote: value by value.
-    const fields: string[] = [];
+    let breaks = 0;
+    let values = 0;
     let pos = start;
     for (;;) {
+      if (++values > maxColumns) return SPLIT_TOO_MANY_COLUMNS;
       if (text.charCodeAt(pos) === QUOTE) {
-        let value = '';
+        let escaped = false;
         let from = pos + 1;
         let closed = -1;
         for (let q = text.indexOf('"', from); q !== -1; q = text.indexOf('"', from)) {
           if (text.charCodeAt(q + 1) === QUOTE) {
-            value += text.slice(from, q + 1);
+            escaped = true;
             from = q + 2;
             continue;
           }
@@ -56,18 +84,21 @@ export function splitRecords(text: string, delimiter: string, onRecord: (fields:
         const after = text.charCodeAt(closed + 1);
         // Never closed, or closed before anything but a delimiter, a line's end or the text's end.
         if (closed === -1 || (closed + 1 < end && after !== delim && after !== LF)) return start;
-        fields.push(value + text.slice(from, closed));
+        table.addValue(pos + 1, closed, escaped);
+        // A quoted line break carries the record past the line it started on.
+        if (closed > lineEnd) {
+          for (let b = lineEnd; b !== -1 && b < closed; b = text.indexOf('\n', b + 1)) breaks++;
+          lineEnd = indexOrEnd(text, '\n', closed);
+        }
         pos = closed + 1;
         // The next quote, at or past where the value after this one starts.
         nextQuote = indexOrEnd(text, '"', pos);
-        // A quoted line break may have carried the record past the line it started on.
-        if (lineEnd < pos) lineEnd = indexOrEnd(text, '\n', pos);
       } else {
         // An unquoted value runs to the next delimiter or the line's end; a quote inside it is csv-parse's case.
-        let stop = text.indexOf(delimiter, pos);
-        if (stop === -1 || stop > lineEnd) stop = lineEnd;
+        if (nextDelim < pos) nextDelim = indexOrEnd(text, delimiter, pos);
+        const stop = nextDelim < lineEnd ? nextDelim : lineEnd;
         if (nextQuote < stop) return start;
-        fields.push(text.slice(pos, stop));
+        table.addValue(pos, stop, false);
         pos = stop;
       }
       if (pos < end && text.charCodeAt(pos) === delim) {
@@ -76,9 +107,9 @@ export function splitRecords(text: string, delimiter: string, onRecord: (fields:
       }
       break;
     }
-    if (!onRecord(fields)) return -1;
+    if (!onRecord(breaks, pos - start)) return SPLIT_DONE;
     start = pos + 1;
     if (nextQuote < start) nextQuote = indexOrEnd(text, '"', start);
   }
-  return -1;
+  return SPLIT_DONE;
 }

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { describeIssue } from '../../src/csv/messages.js';
 import { DEFAULT_LIMITS, readCsv, type CsvLimits } from '../../src/csv/read.js';
+import { detectDelimiter } from '../../src/csv/decode.js';
 import { checkShape } from '../../src/csv/shape.js';
 import { seededRandom } from '../helpers/random.js';
 
@@ -112,9 +113,34 @@ describe('CSV shape limits', () => {
       const limits = { maxColumns: 1 + Math.floor(random() * 6), maxHeaderChars: Math.floor(random() * 16), maxLineChars: Math.floor(random() * 16), maxCells: Math.floor(random() * 24) };
       const delimiter = random() < 0.5 ? ';' : ',';
       const found = checkShape(text, delimiter, limits);
-      assert.deepEqual(found, checkShape(text, delimiter, limits, true), JSON.stringify({ text, delimiter, limits }));
+      assert.deepEqual(found, checkShape(text, delimiter, limits, { byCharacter: true }), JSON.stringify({ text, delimiter, limits }));
       if (found) broken++;
     }
     assert.ok(broken > 30_000 && broken < 90_000, `${broken} texts broke a limit`);
+  });
+
+  it('reading a file finds the limit checkShape finds in the whole text, where it splits records and where csv-parse reads them', async () => {
+    // The reader measures the records it splits itself as it reads them, and leaves checkShape the part csv-parse
+    // reads ('x"y' and unclosed quotes hand it over): both together must answer as checkShape over the whole file.
+    const random = seededRandom(20_261_206);
+    const pieces = ['a', 'bc', ' ', '\u00a0', '\u2003', ';', ',', ';;', '"', '""', '\n', '\n\n', 'x"y', '" "'];
+    const counts = { broken: 0, handedOver: 0, tooManyRows: 0 };
+    for (let n = 0; n < 20_000; n++) {
+      let text = '';
+      const length = Math.floor(random() * 40);
+      for (let i = 0; i < length; i++) text += pieces[Math.floor(random() * pieces.length)];
+      if (text.trim() === '') continue; // FILE_EMPTY, before any measure
+      const shape = { maxColumns: 2 + Math.floor(random() * 8), maxHeaderChars: 4 + Math.floor(random() * 30), maxLineChars: 4 + Math.floor(random() * 30), maxCells: 4 + Math.floor(random() * 40) };
+      const limits = { ...DEFAULT_LIMITS, ...shape, maxRows: 1 + Math.floor(random() * 3) };
+      const read = await readCsv(Buffer.from(text), limits);
+      const expected = checkShape(text, detectDelimiter(text), shape);
+      const context = JSON.stringify({ text, limits: { ...shape, maxRows: limits.maxRows } });
+      if (expected) assert.deepEqual(read.issues, [{ code: expected.code, severity: 'error', line: expected.line, params: expected.params }], context);
+      else assert.deepEqual(read.issues.filter((i) => /^FILE_(TOO_MANY_(COLUMNS|CELLS)|HEADER_TOO_LONG|LINE_TOO_LONG)$/.test(i.code)), [], context);
+      if (expected) counts.broken++;
+      if (text.includes('x"y')) counts.handedOver++;
+      if (read.issues.some((i) => i.code === 'FILE_TOO_MANY_ROWS')) counts.tooManyRows++;
+    }
+    assert.ok(counts.broken > 5_000 && counts.broken < 18_000 && counts.handedOver > 2_000 && counts.tooManyRows > 500, JSON.stringify(counts));
   });
 });

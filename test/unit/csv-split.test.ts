@@ -4,6 +4,7 @@ import { parse, type CsvError } from 'csv-parse';
 import { eachRecord } from '../../src/csv/read.js';
 import { splitRecords } from '../../src/csv/split.js';
 import type { Delimiter } from '../../src/csv/decode.js';
+import { RecordTable } from '../../src/csv/table.js';
 import { seededRandom as random } from '../helpers/random.js';
 
 /** csv-parse alone, with the options read.ts gives it: the records it emits and the error it stops on. */
@@ -19,10 +20,25 @@ async function csvParse(text: string, delimiter: Delimiter): Promise<{ records: 
   return { records, ...(error ? { error } : {}) };
 }
 
+/** The reader's records, each as the table gives back its values (blank ones too: read.ts drops them, not this). */
 async function ours(text: string, delimiter: Delimiter): Promise<{ records: string[][]; error?: string }> {
-  const records: string[][] = [];
-  const err = await eachRecord(text, delimiter, (r) => (records.push(r), true));
-  return { records, ...(err ? { error: err.code } : {}) };
+  const table = new RecordTable(text);
+  const err = await eachRecord(table, delimiter, Infinity, (breaks) => (table.keepPending(breaks), true));
+  const records = [...table];
+  // Each record is told the line breaks inside it (read.ts numbers the lines with them), here kept as its line.
+  for (const r of records) assert.equal(r.line, r.fields.join('').split('\n').length - 1, JSON.stringify(text));
+  assert.notEqual(err, 'too-many-columns');
+  return { records: records.map((r) => r.fields), ...(err && err !== 'too-many-columns' ? { error: err.code } : {}) };
+}
+
+/** splitRecords alone: each record's values and inner line breaks, as `onRecord` sees them. */
+function split(text: string, onRecord: (values: string[], breaks: number) => boolean): number {
+  const table = new RecordTable(text);
+  return splitRecords(text, ';', table, Infinity, (breaks) => {
+    const values = table.pendingValues();
+    table.dropPending();
+    return onRecord(values, breaks);
+  });
 }
 
 
@@ -61,14 +77,14 @@ describe('CSV records split directly, csv-parse for the rest', () => {
   it('leave to csv-parse only the records they cannot split, from the first of them', () => {
     const seen: string[][] = [];
     const text = 'a;b\n"q";"r"\nok;fine\nab"c;d\nlater;row\n';
-    const handover = splitRecords(text, ';', (r) => (seen.push(r), true));
+    const handover = split(text, (r) => (seen.push(r), true));
     assert.deepEqual(seen, [['a', 'b'], ['q', 'r'], ['ok', 'fine']]);
     assert.equal(text.slice(handover), 'ab"c;d\nlater;row\n');
   });
 
   it('stop when told to', () => {
     const seen: string[][] = [];
-    assert.equal(splitRecords('1\n2\n3\n', ';', (r) => (seen.push(r), seen.length < 2)), -1);
+    assert.equal(split('1\n2\n3\n', (r) => (seen.push(r), seen.length < 2)), -1);
     assert.deepEqual(seen, [['1'], ['2']]);
   });
 });
