@@ -31,9 +31,21 @@ describe('CSV limits and malformed files', () => {
       ['ISSUE_DATE_TOO_FAR', 2, 'issue_date', '2026-12-03'],
       ['ISSUE_DATE_TOO_FAR', 4, 'issue_date', '2026-12-03'],
     ]);
-    // The records are consumed as rows are built: the file is read again for the second setting.
-    const wider = recordsToDrafts(await readCsv(file, DEFAULT_LIMITS), seller(), '2026-11-26', { ...DEFAULT_LIMITS, maxFutureIssueDays: 8 });
+    // The same records, built again under another setting.
+    const read = await readCsv(file, DEFAULT_LIMITS);
+    assert.equal(recordsToDrafts(read, seller(), '2026-11-26', DEFAULT_LIMITS).issues.length, 2);
+    const wider = recordsToDrafts(read, seller(), '2026-11-26', { ...DEFAULT_LIMITS, maxFutureIssueDays: 8 });
     assert.deepEqual(wider.issues.map((i) => i.line), [2]);
+  });
+
+  it('trims from both ends of a value every space String.prototype.trim removes, no-break and em spaces included', async () => {
+    const text = `${header}\n A\u00a0;Client SAS\u2003;123456790;1 rue;75001;\u00a0Paris\u00a0;Conseil\u202f;1;10;20\nA;Client SAS;123456790;1 rue;75001;Paris;Audit\t;2;10;20\n`;
+    const rows = recordsToDrafts(await readCsv(Buffer.from(text)), seller(), '2026-11-26', DEFAULT_LIMITS);
+    assert.deepEqual(rows.issues, []);
+    assert.deepEqual(
+      rows.drafts.map((d) => [d.ref, d.buyer.name, d.buyer.address.city, d.lines.map((l) => l.description)]),
+      [['A', 'Client SAS', 'Paris', ['Conseil', 'Audit']]],
+    );
   });
 
   it('reports a field over the length limit, with its line and column', async () => {
