@@ -79,10 +79,11 @@ export async function readCsv(bytes: Uint8Array, limits: CsvLimits = DEFAULT_LIM
   }
   if (sniffed.kind === 'spreadsheet') return empty(fileIssue('FILE_SPREADSHEET', 0, { format: sniffed.format }));
 
-  // One record delimiter for csv-parse: CRLF and lone CR become LF, inside quotes too.
-  let text = sniffed.text.replace(/\r\n?/g, '\n');
+  // Lines end in "\n" or "\r\n", which the splitter reads alike; a lone "\r" (old Mac files) anywhere: every
+  // line break becomes "\n", inside quotes too. (The text is not rewritten otherwise: a string of a megabyte costs.)
+  let text = hasLoneCr(sniffed.text) ? sniffed.text.replace(/\r\n?/g, '\n') : sniffed.text;
   // "sep=;" on the first line tells Excel the separator: it is taken, and the line left empty (lines keep their numbers).
-  const sep = /^sep=([;,\t|])\n/i.exec(text);
+  const sep = /^sep=([;,\t|])\r?\n/i.exec(text);
   if (sep) text = `\n${text.slice(sep[0].length)}`;
   const delimiter = (sep?.[1] as Delimiter | undefined) ?? detectDelimiter(text);
   // Physical lines are counted here rather than by csv-parse's `info`: with one
@@ -169,7 +170,8 @@ export async function eachRecord(
   if (handover === SPLIT_DONE) return undefined;
   if (handover === SPLIT_TOO_MANY_COLUMNS) return 'too-many-columns';
   table.dropPending();
-  const rest = table.text.slice(handover);
+  // One record delimiter for csv-parse: "\r\n" becomes "\n", inside quotes too.
+  const rest = table.text.slice(handover).replaceAll('\r\n', '\n');
   return beforeRest(rest) ? parseRest(table, rest, delimiter, take) : undefined;
 }
 
@@ -202,6 +204,12 @@ async function parseRest(table: RecordTable, text: string, delimiter: Delimiter,
     for (let i = 0; i < text.length && !stopped; i += CHUNK) parser.write(text.slice(i, i + CHUNK));
     if (!stopped) parser.end();
   });
+}
+
+/** Whether some "\r" in the text is not followed by "\n". */
+function hasLoneCr(text: string): boolean {
+  for (let i = text.indexOf('\r'); i !== -1; i = text.indexOf('\r', i + 1)) if (text.charCodeAt(i + 1) !== 10) return true;
+  return false;
 }
 
 function countLf(s: string): number {

@@ -20,6 +20,7 @@ import type { RecordTable } from './table.js';
 
 const QUOTE = 34; // "
 const LF = 10;
+const CR = 13;
 
 /** splitRecords' answer when the text was read to its end, or `onRecord` stopped it. */
 export const SPLIT_DONE = -1;
@@ -34,8 +35,11 @@ export const SPLIT_TOO_MANY_COLUMNS = -2;
  * record with more than `maxColumns` values: a header of 900,000 columns
  * is not read to its end), or the offset of the first record this reader
  * leaves to csv-parse (its values already added are left pending, for the
- * caller to drop). The text's line breaks are "\n" alone (read.ts
- * normalises them).
+ * caller to drop). The text's line breaks are "\n" or "\r\n", read
+ * alike: a "\r" directly before a "\n" belongs to the line break, and a
+ * value is read without it ("\r\n" inside a quoted value is read "\n"), as
+ * csv-parse reads the text with every "\r\n" made "\n" (read.ts normalises
+ * a text with a lone "\r").
  */
 export function splitRecords(text: string, delimiter: string, table: RecordTable, maxColumns: number, onRecord: (innerBreaks: number, length: number) => boolean): number {
   const delim = delimiter.charCodeAt(0);
@@ -48,22 +52,26 @@ export function splitRecords(text: string, delimiter: string, table: RecordTable
   while (start < end) {
     let lineEnd = indexOrEnd(text, '\n', start);
     if (nextQuote >= lineEnd) {
+      // The line's content ends before its "\r\n".
+      const stop = lineEnd > start && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
       let from = start;
       let values = 1;
       if (nextDelim < from) nextDelim = indexOrEnd(text, delimiter, from);
-      while (nextDelim < lineEnd) {
+      while (nextDelim < stop) {
         if (++values > maxColumns) return SPLIT_TOO_MANY_COLUMNS;
         table.addValue(from, nextDelim, false);
         from = nextDelim + 1;
         nextDelim = indexOrEnd(text, delimiter, from);
       }
-      table.addValue(from, lineEnd, false);
-      if (!onRecord(0, lineEnd - start)) return SPLIT_DONE;
+      table.addValue(from, stop, false);
+      if (!onRecord(0, stop - start)) return SPLIT_DONE;
       start = lineEnd + 1;
       continue;
     }
     // A record with a quote: value by value.
     let breaks = 0;
+    /** Line breaks inside the record written "\r\n": one character each once read. */
+    let wideBreaks = 0;
     let values = 0;
     let pos = start;
     for (;;) {
@@ -83,20 +91,25 @@ export function splitRecords(text: string, delimiter: string, table: RecordTable
         }
         const after = text.charCodeAt(closed + 1);
         // Never closed, or closed before anything but a delimiter, a line's end or the text's end.
-        if (closed === -1 || (closed + 1 < end && after !== delim && after !== LF)) return start;
-        table.addValue(pos + 1, closed, escaped);
+        if (closed === -1 || (closed + 1 < end && after !== delim && after !== LF && after !== CR)) return start;
         // A quoted line break carries the record past the line it started on.
         if (closed > lineEnd) {
-          for (let b = lineEnd; b !== -1 && b < closed; b = text.indexOf('\n', b + 1)) breaks++;
+          escaped = true; // its "\r\n", if so written, is read "\n"
+          for (let b = lineEnd; b !== -1 && b < closed; b = text.indexOf('\n', b + 1)) {
+            breaks++;
+            if (text.charCodeAt(b - 1) === CR) wideBreaks++;
+          }
           lineEnd = indexOrEnd(text, '\n', closed);
         }
+        table.addValue(pos + 1, closed, escaped);
         pos = closed + 1;
         // The next quote, at or past where the value after this one starts.
         nextQuote = indexOrEnd(text, '"', pos);
       } else {
         // An unquoted value runs to the next delimiter or the line's end; a quote inside it is csv-parse's case.
         if (nextDelim < pos) nextDelim = indexOrEnd(text, delimiter, pos);
-        const stop = nextDelim < lineEnd ? nextDelim : lineEnd;
+        let stop = nextDelim < lineEnd ? nextDelim : lineEnd;
+        if (stop === lineEnd && stop > pos && text.charCodeAt(stop - 1) === CR) stop--;
         if (nextQuote < stop) return start;
         table.addValue(pos, stop, false);
         pos = stop;
@@ -107,8 +120,9 @@ export function splitRecords(text: string, delimiter: string, table: RecordTable
       }
       break;
     }
-    if (!onRecord(breaks, pos - start)) return SPLIT_DONE;
-    start = pos + 1;
+    if (!onRecord(breaks, pos - start - wideBreaks)) return SPLIT_DONE;
+    // Past the line break: "\n", or "\r\n".
+    start = text.charCodeAt(pos) === CR ? pos + 2 : pos + 1;
     if (nextQuote < start) nextQuote = indexOrEnd(text, '"', start);
   }
   return SPLIT_DONE;

@@ -38,7 +38,7 @@ class IntList {
 }
 
 export class RecordTable {
-  /** Per value: where it starts and ends in the text; a negative start marks a quoted value with `""` inside (−start − 1). */
+  /** Per value: where it starts and ends in the text; a negative start (−start − 1) marks a quoted value to read with `""` as `"` and "\r\n" as "\n". */
   private readonly starts = new IntList(4096);
   private readonly ends = new IntList(4096);
   /** Per record: its physical line, its first value's index (−k − 1 for the k-th record csv-parse gave), its value count. */
@@ -58,7 +58,7 @@ export class RecordTable {
 
   // ---- Filled by the reader (read.ts, split.ts) ----
 
-  /** A value of the record being read: text[start, end), with `""` to read as `"` when `escaped`. */
+  /** A value of the record being read: text[start, end), with `""` to read as `"` and "\r\n" as "\n" when `escaped`. */
   addValue(start: number, end: number, escaped: boolean): void {
     this.starts.push(escaped ? -start - 1 : start);
     this.ends.push(end);
@@ -172,6 +172,8 @@ export class RecordTable {
   private cut(j: number): string {
     const s = this.starts.data[j] ?? 0;
     const end = this.ends.data[j] ?? 0;
-    return s < 0 ? this.text.slice(-s - 1, end).replaceAll('""', '"') : this.text.slice(s, end);
+    if (s >= 0) return this.text.slice(s, end);
+    const value = this.text.slice(-s - 1, end).replaceAll('""', '"');
+    return value.includes('\r') ? value.replaceAll('\r\n', '\n') : value;
   }
 }

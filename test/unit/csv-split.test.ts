@@ -58,19 +58,22 @@ describe('CSV records split directly, csv-parse for the rest', () => {
       ['\n\n', ';'],
       ['"', ';'],
       ['a;"";"\n"', ';'],
+      ['ref;desc\r\nF1;"deux\r\nlignes"\r\nF2;"une\nligne"\r\n;\r\n', ';'],
+      ['a;b\r\n"x";\r\n"y"\r\n', ';'],
     ];
-    for (const [text, delimiter] of cases) assert.deepEqual(await ours(text, delimiter), await csvParse(text, delimiter), JSON.stringify(text));
+    for (const [text, delimiter] of cases) assert.deepEqual(await ours(text, delimiter), await csvParse(text.replaceAll('\r\n', '\n'), delimiter), JSON.stringify(text));
   });
 
   it('are csv-parse’s records for 20,000 random texts of quotes, delimiters and line breaks', async () => {
-    const alphabet = ['a', 'b', 'é', ' ', ';', ',', '"', '"', '\n', '""'];
+    // "\r\n" is read as "\n" is (a lone "\r" never reaches the splitter: read.ts rewrites such a text).
+    const alphabet = ['a', 'b', 'é', ' ', ';', ',', '"', '"', '\n', '""', '\r\n'];
     const next = random(20261205);
     for (let n = 0; n < 20_000; n++) {
       const length = Math.floor(next() * 24);
       let text = '';
       for (let i = 0; i < length; i++) text += alphabet[Math.floor(next() * alphabet.length)];
       const delimiter: Delimiter = next() < 0.5 ? ';' : ',';
-      assert.deepEqual(await ours(text, delimiter), await csvParse(text, delimiter), `case ${n}: ${JSON.stringify(text)} with ${delimiter}`);
+      assert.deepEqual(await ours(text, delimiter), await csvParse(text.replaceAll('\r\n', '\n'), delimiter), `case ${n}: ${JSON.stringify(text)} with ${delimiter}`);
     }
   });
 
