@@ -41,8 +41,9 @@ export const DEFAULT_LIMITS: CsvLimits = {
   maxHeaderChars: 16 * 1024,
   // 33 values of 1,000 characters (FIELD_TOO_LONG past that), quoted, their quotes doubled.
   maxLineChars: 64 * 1024,
-  // The row limit at 20 columns (real files have 10 to 15): csv-parse keeps a string per value, and
-  // 2,000,000 two-character values take ~95 MB of the 192 MB heap once read (33 columns of them
+  // The row limit at 20 columns (real files have 10 to 15). The record table keeps 8 bytes per value
+  // (16 MB at the limit, off the heap); csv-parse, for the part of a file it reads, keeps a string per
+  // value: 2,000,000 two-character values take ~95 MB of the 192 MB heap once read (33 columns of them
   // fill 10 MB and take ~130 MB, too close to the cap beside the rest of the process).
   maxCells: 2_000_000,
 };
