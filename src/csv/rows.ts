@@ -101,6 +101,7 @@ class DraftBuilder {
     if (this.dateCache.size > 10_000) this.dateCache.clear();
     return memo(this.dateCache, raw, V.parseDate);
   };
+  private readonly rate = (raw: string): V.Parsed<Dec> => V.parseRate(raw, this.seller.allowedVatRates, this.decimalMark);
   /** The decimal mark the file's numbers show, if they agree on one. */
   private decimalMark?: V.DecimalMark;
   /** Columns without a header: values under them are ignored, and said so once (COLUMN_UNNAMED). */
@@ -109,6 +110,8 @@ class DraftBuilder {
   private origins: Partial<Record<ColumnKey, number>> = {};
   /** The last issue date (BT-2) the file may give, from the processing date. */
   private readonly latestIssueDate: string;
+  /** Whether the file has a column of line allowances or charges (BG-27, BG-28). */
+  private readonly lineAdjustments: boolean;
 
   constructor(
     private readonly header: RawRecord,
@@ -135,6 +138,7 @@ class DraftBuilder {
     });
     this.franchise = seller.vatRegime === 'franchise';
     this.latestIssueDate = V.addDays(today, limits.maxFutureIssueDays);
+    this.lineAdjustments = this.has('line_discount') || this.has('line_charge');
     this.required = this.franchise ? [...REQUIRED_COLUMNS] : [...REQUIRED_COLUMNS, 'vat_rate'];
     for (const key of this.required) {
       if (!this.has(key)) this.report('COLUMN_MISSING', header.line, undefined, undefined, { column: key, aliases: COLUMNS.find((c) => c.key === key)?.aliases.join(', ') ?? '' });
@@ -458,6 +462,7 @@ class DraftBuilder {
    * (`linesRead` false), only the values themselves are checked.
    */
   private documentAdjustments(rows: readonly Row[], lines: readonly LineDraft[], linesRead: boolean): AdjustmentDraft[] {
+    if (!this.has('discount') && !this.has('charge')) return [];
     const groups = vatGroups(lines);
     const rates = groups.map((g) => `${g.rate.toFixed().replace('.', ',')} %`).join(', ');
     const out: AdjustmentDraft[] = [];
@@ -571,10 +576,14 @@ class DraftBuilder {
 
   private decimal(row: Row, key: ColumnKey, raw: string | undefined): Dec | undefined {
     if (raw === undefined) return undefined;
-    if (this.numberCache.size > 50_000) this.numberCache.clear();
-    const r = memo(this.numberCache, raw, (v) => V.parseDecimal(v, { decimalMark: this.decimalMark }));
+    let r = this.numberCache.get(raw);
+    if (r === undefined) {
+      if (this.numberCache.size > 50_000) this.numberCache.clear();
+      r = V.parseDecimal(raw, { decimalMark: this.decimalMark });
+      if (r.ok && r.value.decimalPlaces() > MAX_DECIMALS) r = { ok: false, code: 'TOO_MANY_DECIMALS', params: { max: String(MAX_DECIMALS) } };
+      this.numberCache.set(raw, r);
+    }
     if (!r.ok) return void this.report(r.code, row.line, this.label[K[key]], raw, r.params);
-    if (r.value.decimalPlaces() > MAX_DECIMALS) return void this.report('TOO_MANY_DECIMALS', row.line, this.label[K[key]], raw, { max: String(MAX_DECIMALS) });
     return r.value;
   }
 
@@ -584,7 +593,7 @@ class DraftBuilder {
     const description = this.need(row, 'description');
     const qtyRaw = this.need(row, 'quantity');
     const quantity = this.decimal(row, 'quantity', qtyRaw);
-    if (quantity?.lte(0)) this.report('QUANTITY_NOT_POSITIVE', at, this.label[K.quantity], qtyRaw);
+    if (quantity && (quantity.isZero() || quantity.isNegative())) this.report('QUANTITY_NOT_POSITIVE', at, this.label[K.quantity], qtyRaw);
     const priceRaw = this.need(row, 'unit_price');
     const unitPrice = this.decimal(row, 'unit_price', priceRaw);
     if (unitPrice?.isNegative()) this.report('PRICE_NEGATIVE', at, this.label[K.unit_price], priceRaw);
@@ -621,7 +630,7 @@ class DraftBuilder {
       if (rateRaw === '') {
         if (this.has('vat_rate')) this.report('VALUE_REQUIRED', at, this.label[K.vat_rate]);
       } else {
-        const r = memo(this.rateCache, rateRaw, (raw) => V.parseRate(raw, this.seller.allowedVatRates, this.decimalMark));
+        const r = memo(this.rateCache, rateRaw, this.rate);
         if (r.ok) {
           vatRate = r.value;
           rateKnown = true;
@@ -665,7 +674,7 @@ class DraftBuilder {
     const note = this.value(row, K.line_note).trim() || undefined;
     // BG-27, BG-28: the line's discount and charge, an amount or a percentage of quantity × price.
     let adjustments: AdjustmentDraft[] | undefined;
-    for (const [key, charge] of LINE_ADJUSTMENTS) {
+    for (const [key, charge] of this.lineAdjustments ? LINE_ADJUSTMENTS : []) {
       const raw = this.value(row, K[key]);
       if (raw === '') continue;
       const stated = parseAdjustment(raw, charge, this.decimalMark, this.label[K[key]]?.includes('%'));
