@@ -110,6 +110,8 @@ class DraftBuilder {
   private origins: Partial<Record<ColumnKey, number>> = {};
   /** The last issue date (BT-2) the file may give, from the processing date. */
   private readonly latestIssueDate: string;
+  /** One past the last position in the file of a contract column: a row's length. */
+  private readonly rowWidth: number;
   /** Whether the file has a column of line allowances or charges (BG-27, BG-28). */
   private readonly lineAdjustments: boolean;
 
@@ -139,6 +141,7 @@ class DraftBuilder {
     this.franchise = seller.vatRegime === 'franchise';
     this.latestIssueDate = V.addDays(today, limits.maxFutureIssueDays);
     this.lineAdjustments = this.has('line_discount') || this.has('line_charge');
+    this.rowWidth = Math.max(0, ...this.position) + 1;
     this.required = this.franchise ? [...REQUIRED_COLUMNS] : [...REQUIRED_COLUMNS, 'vat_rate'];
     for (const key of this.required) {
       if (!this.has(key)) this.report('COLUMN_MISSING', header.line, undefined, undefined, { column: key, aliases: COLUMNS.find((c) => c.key === key)?.aliases.join(', ') ?? '' });
@@ -273,7 +276,8 @@ class DraftBuilder {
 
   /** Record `r` as a row: its values trimmed, a refused one emptied, by position in the file. */
   private row(records: RecordTable, r: number, rejected: ColumnKey[] | undefined): Row {
-    const fields: string[] = [];
+    // Sized once: the values land at their positions in the file, not in order.
+    const fields = new Array<string>(this.rowWidth);
     for (const k of this.present) {
       const p = this.position[k] ?? -1;
       fields[p] = rejected?.includes(COLUMN_KEYS[k] as ColumnKey) ? '' : trimmed(records.value(r, p));
@@ -551,6 +555,7 @@ class DraftBuilder {
    */
   private deliverTo(rows: readonly Row[], buyerAddress: PostalAddress, firstLine: number): DeliverTo | undefined {
     const keys = ['delivery_name', 'delivery_address', 'delivery_address2', 'delivery_postcode', 'delivery_city', 'delivery_country'] as const;
+    if (!keys.some((k) => this.has(k))) return undefined;
     const [name, line1, line2, postcode, city, countryValue] = keys.map((k) => this.invoiceValue(rows, k));
     if (!name && !line1 && !line2 && !postcode && !city && !countryValue) return undefined;
     for (const [key, value] of [['delivery_address', line1], ['delivery_postcode', postcode], ['delivery_city', city]] as const) {
