@@ -48,7 +48,6 @@ export const DEFAULT_LIMITS: CsvLimits = {
   maxCells: 2_000_000,
 };
 
-
 export interface ReadResult {
   encoding?: Encoding;
   delimiter?: Delimiter;
