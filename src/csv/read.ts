@@ -17,8 +17,6 @@ import { checkShape, type ShapeLimits } from './shape.js';
 import { SPLIT_DONE, SPLIT_TOO_MANY_COLUMNS, splitRecords } from './split.js';
 import { RecordTable, type RawRecord } from './table.js';
 
-export type { RawRecord } from './table.js';
-
 export interface CsvLimits extends ShapeLimits {
   maxBytes: number;
   maxFieldChars: number;
