@@ -85,6 +85,17 @@ async function main(): Promise<void> {
   console.log(`csv read+validate   ${csvFigures(parseTimes)}, on this process's main thread`);
   // Production reads every CSV in a pool worker (the plan task), under the pool's heap limits: the same there.
   console.log(`                    ${csvFigures(await csvInWorker(csv, client, CSV_RUNS))}, in a worker with the pool's heap limits, as production reads it   [target ≥ 300,000]`);
+  // A hostile shape inside every limit: ~10 MB of lines without a delimiter, read by the splitter, and the same
+  // after a stray quote on line 2 (csv-parse reads the rest, measured by checkShape first). Both scans keep
+  // their next delimiter from line to line: searched again on every line, the second took 6.4 s.
+  const bare = Array.from({ length: 99_000 }, (_, i) => `valeur ${i} ${'x'.repeat(90)}`).join('\n');
+  const hostile = async (text: string) => {
+    const t0 = performance.now();
+    const read = await readCsv(Buffer.from(text), { ...DEFAULT_LIMITS, maxRows: 200_000 });
+    if (read.records.length < 99_000) throw new Error(`the hostile CSV read ${read.records.length} records`);
+    return `${fmt(ms(t0), 0)} ms`;
+  };
+  console.log(`csv without delimiters, 10 MB: ${await hostile(`ref\n${bare}\n`)} split directly, ${await hostile(`ref\na"b\n${bare}\n`)} through csv-parse`);
 
   // 2. Per invoice, warm: compute + XML + self-check + PDF, on one thread, then on the worker pool as batches run.
   const invoices = drafts.map((d, i) => computeInvoice(d, `FA-2026-${String(i + 1).padStart(5, '0')}`));
