@@ -52,8 +52,7 @@ export function splitRecords(text: string, delimiter: string, table: RecordTable
   while (start < end) {
     let lineEnd = indexOrEnd(text, '\n', start);
     if (nextQuote >= lineEnd) {
-      // The line's content ends before its "\r\n".
-      const stop = lineEnd > start && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
+      const stop = contentEnd(text, start, lineEnd);
       let from = start;
       let values = 1;
       if (nextDelim < from) nextDelim = indexOrEnd(text, delimiter, from);
@@ -108,8 +107,7 @@ export function splitRecords(text: string, delimiter: string, table: RecordTable
       } else {
         // An unquoted value runs to the next delimiter or the line's end; a quote inside it is csv-parse's case.
         if (nextDelim < pos) nextDelim = indexOrEnd(text, delimiter, pos);
-        let stop = nextDelim < lineEnd ? nextDelim : lineEnd;
-        if (stop === lineEnd && stop > pos && text.charCodeAt(stop - 1) === CR) stop--;
+        const stop = nextDelim < lineEnd ? nextDelim : contentEnd(text, pos, lineEnd);
         if (nextQuote < stop) return start;
         table.addValue(pos, stop, false);
         pos = stop;
@@ -126,4 +124,9 @@ export function splitRecords(text: string, delimiter: string, table: RecordTable
     if (nextQuote < start) nextQuote = indexOrEnd(text, '"', start);
   }
   return SPLIT_DONE;
+}
+
+/** Where the content from `from` ends before the line break at `lineEnd`: before its "\r" when it is written "\r\n". */
+function contentEnd(text: string, from: number, lineEnd: number): number {
+  return lineEnd > from && text.charCodeAt(lineEnd - 1) === CR ? lineEnd - 1 : lineEnd;
 }
