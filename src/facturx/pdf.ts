@@ -5,7 +5,6 @@
  * table that continues across pages, the VAT breakdown, totals, payment
  * details, mentions, and a footer with the seller's legal line and page n/N.
  */
-import PDFDocument from 'pdfkit';
 import { displayAmount, displayDate, displayDecimal, displayMoney, displayPercent, displayPeriod } from '../core/format.js';
 import type { Dec } from '../core/money.js';
 import type { Invoice } from '../invoice/model.js';
@@ -13,8 +12,8 @@ import { electronicAddressLine, serviceDateLabel, vatLabel } from '../invoice/wo
 import { invoiceNotes } from './cii.js';
 import { paymentLines } from './payment.js';
 import { documentTitle, referenceLead } from '../invoice/documents.js';
-import { cellHeight, cellText } from './cells.js';
-import { drawable, loadFonts, shareWordLayouts } from './fonts.js';
+import { drawable, loadFonts } from './fonts.js';
+import { PdfA3Document } from './pdfa/document.js';
 import { sellerElectronicAddress, sellerLegalInfo, type Seller } from './seller.js';
 import { adjustmentLabel } from '../invoice/allowances.js';
 import { FACTURX_FILENAME, facturxXmp } from './xmp.js';
@@ -39,36 +38,21 @@ export interface PdfInput {
   createdAt?: Date;
 }
 
-export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput): Promise<Buffer> {
-  const fonts = loadFonts();
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: PAGE.margin,
-    pdfVersion: '1.7',
-    subset: 'PDF/A-3b',
-    bufferPages: true,
-    autoFirstPage: true,
-    // No default font: pdfkit would load Helvetica's metrics, a font PDF/A may not use anyway.
-    font: null as unknown as string,
-    info: { Title: `Facture ${inv.number}`, Creator: 'mailbot', Producer: 'mailbot (pdfkit)', CreationDate: createdAt },
-  });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (c: Buffer) => chunks.push(c));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
+/** The invoice's PDF; drawn synchronously, a promise for the callers written when drawing streamed. */
+export async function renderPdf(input: PdfInput): Promise<Buffer> {
+  return Promise.resolve(drawPdf(input));
+}
 
-  // pdfkit accepts a parsed fontkit font (it checks for `layout`); its types only list byte sources.
-  doc.registerFont('regular', fonts.regular as unknown as Buffer);
-  doc.registerFont('bold', fonts.bold as unknown as Buffer);
-  shareWordLayouts(doc, ['bold', 'regular']);
+function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput): Buffer {
+  const fonts = loadFonts();
+  const pdf = new PdfA3Document({ width: PAGE.width, height: PAGE.height, top: PAGE.margin, bottom: BOTTOM }, fonts);
+  const c = pdf.canvas;
   const t = (s: string, bold = false) => drawable(bold ? fonts.bold : fonts.regular, s);
-  const font = (bold: boolean, size: number) => doc.font(bold ? 'bold' : 'regular').fontSize(size);
+  const font = (bold: boolean, size: number) => c.font(bold, size);
 
   // Seller block (BG-4) and title.
   let y = PAGE.margin;
-  cellText(font(true, 13).fillColor('black'), t(seller.legalName, true), PAGE.margin, y, 300);
+  font(true, 13).fillColor('black').text(t(seller.legalName, true), PAGE.margin, y, 300);
   font(false, 8.5).fillColor(GREY);
   const sellerLines = [
     seller.address.line1,
@@ -80,12 +64,12 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     electronicAddressLine(sellerElectronicAddress(seller), 'fr'),
     sellerLegalInfo(seller),
   ].filter((l): l is string => Boolean(l));
-  cellText(doc, t(sellerLines.join('\n')), PAGE.margin, doc.y + 2, 300);
-  const sellerBottom = doc.y;
+  c.text(t(sellerLines.join('\n')), PAGE.margin, c.y + 2, 300);
+  const sellerBottom = c.y;
 
   // The kind of document (BT-3) in words; the longer titles in a smaller size, on one line.
   const title = documentTitle(inv.documentType, 'fr');
-  cellText(font(true, title.length > 12 ? 13 : 20).fillColor('black'), title, PAGE.margin + 300, y, CONTENT_W - 300, 'right');
+  font(true, title.length > 12 ? 13 : 20).fillColor('black').text(title, PAGE.margin + 300, y, CONTENT_W - 300, 'right');
   font(false, 9);
   const meta: [string, string][] = [
     ['N°', inv.number],
@@ -102,19 +86,19 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   if (inv.purchaseOrder) meta.push(['Bon de commande', inv.purchaseOrder]);
   if (inv.buyerReference) meta.push(['Référence acheteur', inv.buyerReference]);
   if (inv.buyerAccountingRef) meta.push(['Compte comptable', inv.buyerAccountingRef]); // BT-19
-  let my = Math.max(y + 28, doc.y + 6);
+  let my = Math.max(y + 28, c.y + 6);
   for (const [label, value] of meta) {
-    cellText(font(false, 9).fillColor(GREY), t(label), PAGE.margin + 300, my, 100);
-    cellText(font(true, 9).fillColor('black'), t(value, true), PAGE.margin + 400, my, CONTENT_W - 400, 'right');
-    my = doc.y + 2;
+    font(false, 9).fillColor(GREY).text(t(label), PAGE.margin + 300, my, 100);
+    font(true, 9).fillColor('black').text(t(value, true), PAGE.margin + 400, my, CONTENT_W - 400, 'right');
+    my = c.y + 2;
   }
 
   // Buyer block (BG-7).
   y = Math.max(sellerBottom, my) + 16;
   const bx = PAGE.margin + 270;
   const bw = CONTENT_W - 270;
-  cellText(font(false, 8).fillColor(GREY), 'FACTURÉ À', bx + 8, y + 6, bw - 16);
-  cellText(font(true, 10).fillColor('black'), t(inv.buyer.name, true), bx + 8, doc.y + 2, bw - 16);
+  font(false, 8).fillColor(GREY).text('FACTURÉ À', bx + 8, y + 6, bw - 16);
+  font(true, 10).fillColor('black').text(t(inv.buyer.name, true), bx + 8, c.y + 2, bw - 16);
   const buyerLines = [
     inv.buyer.address.line1,
     inv.buyer.address.line2,
@@ -126,16 +110,16 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     // BT-49: where this invoice is delivered under the French reform (BR-FR-12).
     inv.buyer.electronicAddress ? electronicAddressLine(inv.buyer.electronicAddress, 'fr') : undefined,
   ].filter((l): l is string => Boolean(l));
-  cellText(font(false, 9), t(buyerLines.join('\n')), bx + 8, doc.y + 2, bw - 16);
-  const buyerBottom = doc.y + 6;
-  doc.lineWidth(0.6).strokeColor(RULE).rect(bx, y, bw, buyerBottom - y).stroke();
+  font(false, 9).text(t(buyerLines.join('\n')), bx + 8, c.y + 2, bw - 16);
+  const buyerBottom = c.y + 6;
+  c.strokeRect(bx, y, bw, buyerBottom - y, 0.6, RULE);
 
   // Deliver-to (BG-15): a French reform mention when it differs from the buyer's address.
   let deliverBottom = y;
   if (inv.deliverTo) {
     const d = inv.deliverTo;
     const dw = 250;
-    cellText(font(false, 8).fillColor(GREY), 'LIVRÉ À', PAGE.margin + 8, y + 6, dw - 16);
+    font(false, 8).fillColor(GREY).text('LIVRÉ À', PAGE.margin + 8, y + 6, dw - 16);
     const deliverLines = [
       d.name,
       d.address.line1,
@@ -143,9 +127,9 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       `${d.address.postcode} ${d.address.city}`,
       d.address.country !== 'FR' ? d.address.country : undefined,
     ].filter((l): l is string => Boolean(l));
-    cellText(font(false, 9).fillColor('black'), t(deliverLines.join('\n')), PAGE.margin + 8, doc.y + 2, dw - 16);
-    deliverBottom = doc.y + 6;
-    doc.lineWidth(0.6).strokeColor(RULE).rect(PAGE.margin, y, dw, deliverBottom - y).stroke();
+    font(false, 9).fillColor('black').text(t(deliverLines.join('\n')), PAGE.margin + 8, c.y + 2, dw - 16);
+    deliverBottom = c.y + 6;
+    c.strokeRect(PAGE.margin, y, dw, deliverBottom - y, 0.6, RULE);
   }
   y = Math.max(buyerBottom, deliverBottom) + 18;
 
@@ -159,12 +143,12 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
     { key: 'net', label: 'Total HT', w: CONTENT_W - 418, align: 'right' as const },
   ];
   const drawHeader = () => {
-    doc.rect(PAGE.margin, y, CONTENT_W, 16).fill('#eeeeee');
+    c.fillRect(PAGE.margin, y, CONTENT_W, 16, '#eeeeee');
     let x = PAGE.margin;
     font(true, 8.5).fillColor('black');
-    for (const c of cols) {
-      cellText(doc, c.label, x + 4, y + 4, c.w - 8, c.align, { lineBreak: false });
-      x += c.w;
+    for (const col of cols) {
+      c.text(col.label, x + 4, y + 4, col.w - 8, col.align, { oneLine: true });
+      x += col.w;
     }
     y += 20;
   };
@@ -180,20 +164,20 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
       net: displayAmount(line.netAmount, 'fr'),
     };
     font(false, 8.5);
-    const h = Math.max(...cols.map((c) => cellHeight(doc, cells[c.key] ?? '', c.w - 8))) + 6;
+    const h = Math.max(...cols.map((col) => c.heightOf(cells[col.key] ?? '', col.w - 8))) + 6;
     if (y + h > BOTTOM) {
-      doc.addPage();
+      c.addPage();
       y = PAGE.margin;
       drawHeader();
     }
     let x = PAGE.margin;
     font(false, 8.5).fillColor('black');
-    for (const c of cols) {
-      cellText(doc, cells[c.key] ?? '', x + 4, y + 2, c.w - 8, c.align);
-      x += c.w;
+    for (const col of cols) {
+      c.text(cells[col.key] ?? '', x + 4, y + 2, col.w - 8, col.align);
+      x += col.w;
     }
     y += h;
-    doc.moveTo(PAGE.margin, y).lineTo(PAGE.margin + CONTENT_W, y).lineWidth(0.3).strokeColor('#cccccc').stroke();
+    c.rule(PAGE.margin, PAGE.margin + CONTENT_W, y, 0.3, '#cccccc');
   }
 
   // VAT breakdown (BG-23) on the left, totals (BG-22) on the right; kept together.
@@ -207,22 +191,22 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   const adjustments: [string, Dec, boolean][] = inv.allowanceCharges.map((a) => [`${adjustmentLabel(a, a.charge)}${inv.vat.length > 1 && a.vatRate ? ` · TVA ${displayPercent(a.vatRate, 'fr')}` : ''}`, a.charge ? a.amount : a.amount.neg(), false]);
   const blockH = 20 + 14 * Math.max(vatRows.length + 1, 5) + 18 * (adjustments.length > 0 ? adjustments.length + 1 : 0);
   if (y + 14 + blockH > BOTTOM) {
-    doc.addPage();
+    c.addPage();
     y = PAGE.margin;
   }
   y += 14;
   const vx = PAGE.margin;
   font(true, 8.5).fillColor('black');
-  cellText(doc, 'TVA', vx, y, 130);
-  cellText(doc, 'Base HT', vx + 130, y, 70, 'right');
-  cellText(doc, 'Montant TVA', vx + 200, y, 70, 'right');
+  c.text('TVA', vx, y, 130);
+  c.text('Base HT', vx + 130, y, 70, 'right');
+  c.text('Montant TVA', vx + 200, y, 70, 'right');
   let vy = y + 14;
   font(false, 8.5);
   for (const [label, base, tax] of vatRows) {
-    cellText(doc, t(label ?? ''), vx, vy, 130);
-    cellText(doc, base ?? '', vx + 130, vy, 70, 'right');
-    cellText(doc, tax ?? '', vx + 200, vy, 70, 'right');
-    vy = doc.y + 3;
+    c.text(t(label ?? ''), vx, vy, 130);
+    c.text(base ?? '', vx + 130, vy, 70, 'right');
+    c.text(tax ?? '', vx + 200, vy, 70, 'right');
+    vy = c.y + 3;
   }
   const tx = PAGE.margin + 300;
   const tw = CONTENT_W - 300;
@@ -240,11 +224,11 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   let ty = y;
   for (const [label, value, strong] of totals) {
     if (label === DUE_LABEL) {
-      doc.rect(tx, ty - 3, tw, 18).fill('#eeeeee');
+      c.fillRect(tx, ty - 3, tw, 18, '#eeeeee');
     }
     font(strong, strong ? 10 : 9).fillColor('black');
-    cellText(doc, t(label), tx + 6, ty, tw - 86, 'left', { lineBreak: false, height: 12 });
-    cellText(doc, displayMoney(value, inv.currency, 'fr'), tx + tw - 80, ty, 74, 'right');
+    c.text(t(label), tx + 6, ty, tw - 86, 'left', { oneLine: true });
+    c.text(displayMoney(value, inv.currency, 'fr'), tx + tw - 80, ty, 74, 'right');
     ty += 18;
   }
   y = Math.max(vy, ty) + 12;
@@ -262,39 +246,37 @@ export async function renderPdf({ seller, invoice: inv, xml, createdAt = new Dat
   const paymentText = t(payment.join('\n'));
   const mentionText = t(mentions.join('\n'));
   font(false, 8);
-  const needed = cellHeight(doc, paymentText, CONTENT_W) + cellHeight(doc, mentionText, CONTENT_W) + 30;
+  const needed = c.heightOf(paymentText, CONTENT_W) + c.heightOf(mentionText, CONTENT_W) + 30;
   if (y + needed > BOTTOM) {
-    doc.addPage();
+    c.addPage();
     y = PAGE.margin;
   }
-  cellText(font(true, 9), 'Paiement', PAGE.margin, y, CONTENT_W);
-  cellText(font(false, 8.5), paymentText, PAGE.margin, doc.y + 2, CONTENT_W);
-  cellText(font(true, 9), 'Mentions', PAGE.margin, doc.y + 8, CONTENT_W);
-  cellText(font(false, 8).fillColor(GREY), mentionText, PAGE.margin, doc.y + 2, CONTENT_W);
+  font(true, 9).text('Paiement', PAGE.margin, y, CONTENT_W);
+  font(false, 8.5).text(paymentText, PAGE.margin, c.y + 2, CONTENT_W);
+  font(true, 9).text('Mentions', PAGE.margin, c.y + 8, CONTENT_W);
+  font(false, 8).fillColor(GREY).text(mentionText, PAGE.margin, c.y + 2, CONTENT_W);
 
   // Footer on every page: who issued it, and where the reader is.
-  const range = doc.bufferedPageRange();
   const footer = t(`${seller.legalName} · ${sellerLegalInfo(seller)}${seller.vatId ? ` · TVA ${seller.vatId}` : ''}`);
-  for (let i = 0; i < range.count; i++) {
-    doc.switchToPage(range.start + i);
-    doc.moveTo(PAGE.margin, FOOTER_Y - 4).lineTo(PAGE.margin + CONTENT_W, FOOTER_Y - 4).lineWidth(0.3).strokeColor(RULE).stroke();
+  const pageCount = c.pageCount;
+  for (let i = 0; i < pageCount; i++) {
+    c.switchToPage(i);
+    c.rule(PAGE.margin, PAGE.margin + CONTENT_W, FOOTER_Y - 4, 0.3, RULE);
     font(false, 7).fillColor(GREY);
-    cellText(doc, footer, PAGE.margin, FOOTER_Y, CONTENT_W - 80, 'left', { lineBreak: false, height: 10 });
-    cellText(doc, `Page ${i + 1}/${range.count}`, PAGE.margin + CONTENT_W - 80, FOOTER_Y, 80, 'right', { lineBreak: false });
+    c.text(footer, PAGE.margin, FOOTER_Y, CONTENT_W - 86, 'left', { oneLine: true });
+    c.text(`Page ${i + 1}/${pageCount}`, PAGE.margin + CONTENT_W - 80, FOOTER_Y, 80, 'right', { oneLine: true });
   }
 
-  // Factur-X: the XML travels inside the PDF as an associated file (PDF/A-3 §6.8).
-  doc.file(Buffer.from(xml, 'utf8'), {
-    name: FACTURX_FILENAME,
-    type: 'text/xml',
-    description: 'Factur-X invoice (EN 16931)',
-    relationship: 'Alternative',
-    creationDate: createdAt,
-    modifiedDate: createdAt,
-  } as PDFKit.Mixins.PDFAttachmentOptions);
-  doc.appendXML(facturxXmp());
-  doc.end();
-  return done;
+  // Factur-X: the XML travels inside the PDF as an associated file (PDF/A-3 §6.8), declared in the XMP.
+  return pdf.finish({
+    title: `${title.charAt(0)}${title.slice(1).toLocaleLowerCase('fr')} ${inv.number}`,
+    creator: 'mailbot',
+    producer: 'mailbot',
+    createdAt,
+    lang: 'fr-FR',
+    xmp: facturxXmp(),
+    attachment: { name: FACTURX_FILENAME, mime: 'text/xml', description: 'Factur-X invoice (EN 16931)', relationship: 'Alternative', bytes: Buffer.from(xml, 'utf8') },
+  });
 }
 
 /** "Réf. AB-12 · EAN 3017620422003 · Ligne de commande 4", or nothing. */

@@ -1,6 +1,6 @@
 /**
  * The TrueType font program a PDF embeds (ISO 32000-1 §9.9, FontFile2):
- * only the glyphs a document uses, in the order it first used them, with the
+ * only the glyphs a document uses, in the order they are given, with the
  * tables a PDF reader needs to draw them (head, hhea, loca, maxp, glyf,
  * hmtx; the hinting programs cvt, fpgm and prep are left out, as PDF viewers
  * do without them). Written with the font's own bytes, read once per
@@ -60,10 +60,8 @@ const MORE_COMPONENTS = 0x0020;
 const WE_HAVE_AN_X_AND_Y_SCALE = 0x0040;
 const WE_HAVE_A_TWO_BY_TWO = 0x0080;
 
-/** The subset pdfkit fills as it draws (includeGlyph) and embeds once the document ends (encode). */
+/** The glyphs a document keeps (includeGlyph), written as a font program (encode). */
 export class TrueTypeSubset {
-  /** pdfkit embeds a CFF font otherwise. */
-  readonly cff = undefined;
   private readonly glyphs: number[] = [];
   private readonly mapping = new Map<number, number>();
 
@@ -73,8 +71,7 @@ export class TrueTypeSubset {
   }
 
   /** The glyph's id in the subset, given it the first time. */
-  includeGlyph(glyph: number | { id: number }): number {
-    const gid = typeof glyph === 'number' ? glyph : glyph.id;
+  includeGlyph(gid: number): number {
     let id = this.mapping.get(gid);
     if (id === undefined) {
       id = this.glyphs.push(gid) - 1;

@@ -92,3 +92,13 @@ export function pdfObjects(pdf: string): Record<string, unknown>[] {
   };
   return Object.values(json.qpdf[1]).map((o) => o.value ?? o.stream?.dict ?? {});
 }
+
+/** Every object of a PDF as qpdf reads it: its number, its dictionary (or value), and a stream's decoded bytes. */
+export function pdfObjectTable(pdf: string): { id: string; dict: Record<string, unknown>; data?: Buffer }[] {
+  const json = JSON.parse(execFileSync('qpdf', ['--json', '--json-key=qpdf', '--decode-level=all', '--json-stream-data=inline', pdf], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as {
+    qpdf: [unknown, Record<string, { value?: Record<string, unknown>; stream?: { dict: Record<string, unknown>; data?: string } }>];
+  };
+  return Object.entries(json.qpdf[1])
+    .filter(([key]) => key.startsWith('obj:'))
+    .map(([key, o]) => ({ id: key.slice(4), dict: o.value ?? o.stream?.dict ?? {}, ...(o.stream?.data ? { data: Buffer.from(o.stream.data, 'base64') } : {}) }));
+}
