@@ -81,6 +81,7 @@ describe('PDF/A-3 writer: texts in cells', () => {
     cursors.unbroken = c.text(unbroken, 300, 60, 100).y;
     c.font(true, 10).text('1 234,56 €   ', 300, 300, 150, 'right');
     c.font(false, 7).text(`${long} ${long}`, 42, 400, 200, 'left', { oneLine: true });
+    c.text(`${'X'.repeat(1000)}`, 300, 400, 150, 'left', { oneLine: true });
     c.font(false, 9);
     heights.empty = c.heightOf('avant\n\naprès', 200);
     cursors.empty = c.text('avant\n\naprès', 42, 450, 200).y;
@@ -117,7 +118,11 @@ describe('PDF/A-3 writer: texts in cells', () => {
   });
 
   it('keep one line when asked, cut with an ellipsis inside the cell', () => {
-    const row = all.filter((w) => w.page === 1 && Math.abs(w.yMin - 400) < 4);
+    const row = all.filter((w) => w.page === 1 && Math.abs(w.yMin - 400) < 4 && w.xMin < 250);
+    const unbrokenRow = all.filter((w) => w.page === 1 && Math.abs(w.yMin - 400) < 4 && w.xMin >= 299);
+    assert.equal(unbrokenRow.length, 1);
+    assert.match(unbrokenRow[0]!.text, /^X+…$/);
+    assert.ok(unbrokenRow[0]!.xMax <= 450 + 0.5);
     const text = row.map((w) => w.text).join(' ');
     assert.ok(text.endsWith('…'), text);
     assert.ok(long.startsWith(text.slice(0, -1).trimEnd()), text);

@@ -195,12 +195,18 @@ export class Canvas {
     return out;
   }
 
-  /** `line` cut to `width`, an ellipsis at its end when it was cut. */
+  /** `line` cut to `width`, an ellipsis at its end when it was cut; each character measured once. */
   private cut(line: string, width: number): string {
     if (this.widthOf(line) <= width) return line;
-    const chars = Array.from(line);
-    while (chars.length > 0 && this.widthOf(chars.join('').trimEnd() + ELLIPSIS) > width) chars.pop();
-    return chars.join('').trimEnd() + ELLIPSIS;
+    const room = width - this.widthOf(ELLIPSIS);
+    let kept = '';
+    let used = 0;
+    for (const ch of line) {
+      used += this.widthOf(ch);
+      if (used > room) break;
+      kept += ch;
+    }
+    return kept.trimEnd() + ELLIPSIS;
   }
 
   private setFill(color: string): void {
