@@ -153,6 +153,8 @@ describe('PDF/A-3 writer: fonts', () => {
   const file = documentFile('fonts', (doc) => {
     doc.canvas.font(false, 11).text(sample, 42, 60, 500);
     doc.canvas.font(true, 11).text(sample, 42, 90, 500);
+    // Characters the font has no glyph for, passed as they are: never drawn as .notdef.
+    doc.canvas.font(false, 11).text('tab\there\u0001 \u{10FFFD}', 42, 120, 500);
   });
   const objects = pdfObjectTable(file);
   const byId = new Map(objects.map((o) => [o.id, o]));
@@ -160,6 +162,7 @@ describe('PDF/A-3 writer: fonts', () => {
   it('give a reader back the exact text, ligatures and kerned pairs included', () => {
     const text = pdfText(file).replace(/\u202f/g, ' ');
     assert.equal(text.split('\n').filter((l) => l.trim() === sample).length, 2, text);
+    assert.ok(text.split('\n').some((l) => l.trim() === 'tab here? ?'), text);
   });
 
   it("state each glyph's width as the embedded program has it, and map every code drawn to a glyph other than .notdef", () => {
@@ -169,6 +172,7 @@ describe('PDF/A-3 writer: fonts', () => {
     const drawn = new Set<number>();
     for (const c of contents) for (const m of c.data!.toString('latin1').matchAll(/<([0-9a-f]+)>/g)) for (let i = 0; i < m[1]!.length; i += 4) drawn.add(parseInt(m[1]!.slice(i, i + 4), 16));
     assert.ok(drawn.size > 30);
+    assert.ok(!drawn.has(0), 'the .notdef glyph is drawn');
     for (const cidFont of cidFonts) {
       const descriptor = byId.get(String(cidFont.dict['/FontDescriptor']))!;
       const program = byId.get(String(descriptor.dict['/FontFile2']))!.data!;

@@ -101,6 +101,20 @@ export class FontFace {
     return known === 1;
   }
 
+  /**
+   * `text` with a space for a tab and "?" for any other character the font
+   * lacks: PDF/A forbids drawing .notdef (ISO 19005-2 §6.2.11.8), whatever
+   * a caller passes.
+   */
+  private drawableText(text: string): string {
+    let out = '';
+    for (const ch of text) {
+      const cp = ch.codePointAt(0) ?? 0;
+      out += this.hasGlyph(cp) ? ch : cp === 9 ? ' ' : '?';
+    }
+    return out;
+  }
+
   /** Line height at `size` points: ascent to descent plus the font's line gap. */
   lineHeight(size: number): number {
     return ((this.ascent - this.descent + this.lineGap) * size) / 1000;
@@ -112,7 +126,7 @@ export class FontFace {
   }
 
   private readonly shapeNew = (piece: string): Shaped => {
-    const run = this.font.layout(piece);
+    const run = this.font.layout(this.drawableText(piece));
     const { scale } = this;
     let width = 0;
     let tj = '<';
