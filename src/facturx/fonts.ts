@@ -30,19 +30,3 @@ export function loadFonts(): FontSet {
   }
   return cached;
 }
-
-/**
- * PDF/A-2/3 forbid references to the .notdef glyph (ISO 19005-2 §6.2.11.8):
- * characters the font cannot draw (emoji, rare scripts) are shown as "?".
- * The XML keeps the exact text.
- */
-export function drawable(face: FontFace, text: string): string {
-  let out = '';
-  for (const ch of text) {
-    const cp = ch.codePointAt(0) ?? 63;
-    if (cp === 10 || cp === 9) out += ch;
-    else if (cp < 32 || (cp >= 0x7f && cp < 0xa0)) continue;
-    else out += face.hasGlyph(cp) ? ch : '?';
-  }
-  return out;
-}

@@ -12,7 +12,7 @@ import { electronicAddressLine, serviceDateLabel, vatLabel } from '../invoice/wo
 import { invoiceNotes } from './cii.js';
 import { paymentLines } from './payment.js';
 import { documentTitle, referenceLead } from '../invoice/documents.js';
-import { drawable, loadFonts } from './fonts.js';
+import { loadFonts } from './fonts.js';
 import { PdfA3Document } from './pdfa/document.js';
 import { sellerElectronicAddress, sellerLegalInfo, type Seller } from './seller.js';
 import { adjustmentLabel } from '../invoice/allowances.js';
@@ -47,12 +47,11 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   const fonts = loadFonts();
   const pdf = new PdfA3Document({ width: PAGE.width, height: PAGE.height, top: PAGE.margin, bottom: BOTTOM }, fonts);
   const c = pdf.canvas;
-  const t = (s: string, bold = false) => drawable(bold ? fonts.bold : fonts.regular, s);
   const font = (bold: boolean, size: number) => c.font(bold, size);
 
   // Seller block (BG-4) and title.
   let y = PAGE.margin;
-  font(true, 13).fillColor('black').text(t(seller.legalName, true), PAGE.margin, y, 300);
+  font(true, 13).fillColor('black').text(seller.legalName, PAGE.margin, y, 300);
   font(false, 8.5).fillColor(GREY);
   const sellerLines = [
     seller.address.line1,
@@ -64,7 +63,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
     electronicAddressLine(sellerElectronicAddress(seller), 'fr'),
     sellerLegalInfo(seller),
   ].filter((l): l is string => Boolean(l));
-  c.text(t(sellerLines.join('\n')), PAGE.margin, c.y + 2, 300);
+  c.text(sellerLines.join('\n'), PAGE.margin, c.y + 2, 300);
   const sellerBottom = c.y;
 
   // The kind of document (BT-3) in words; the longer titles in a smaller size, on one line.
@@ -88,8 +87,8 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   if (inv.buyerAccountingRef) meta.push(['Compte comptable', inv.buyerAccountingRef]); // BT-19
   let my = Math.max(y + 28, c.y + 6);
   for (const [label, value] of meta) {
-    font(false, 9).fillColor(GREY).text(t(label), PAGE.margin + 300, my, 100);
-    font(true, 9).fillColor('black').text(t(value, true), PAGE.margin + 400, my, CONTENT_W - 400, 'right');
+    font(false, 9).fillColor(GREY).text(label, PAGE.margin + 300, my, 100);
+    font(true, 9).fillColor('black').text(value, PAGE.margin + 400, my, CONTENT_W - 400, 'right');
     my = c.y + 2;
   }
 
@@ -98,7 +97,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   const bx = PAGE.margin + 270;
   const bw = CONTENT_W - 270;
   font(false, 8).fillColor(GREY).text('FACTURÉ À', bx + 8, y + 6, bw - 16);
-  font(true, 10).fillColor('black').text(t(inv.buyer.name, true), bx + 8, c.y + 2, bw - 16);
+  font(true, 10).fillColor('black').text(inv.buyer.name, bx + 8, c.y + 2, bw - 16);
   const buyerLines = [
     inv.buyer.address.line1,
     inv.buyer.address.line2,
@@ -110,7 +109,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
     // BT-49: where this invoice is delivered under the French reform (BR-FR-12).
     inv.buyer.electronicAddress ? electronicAddressLine(inv.buyer.electronicAddress, 'fr') : undefined,
   ].filter((l): l is string => Boolean(l));
-  font(false, 9).text(t(buyerLines.join('\n')), bx + 8, c.y + 2, bw - 16);
+  font(false, 9).text(buyerLines.join('\n'), bx + 8, c.y + 2, bw - 16);
   const buyerBottom = c.y + 6;
   c.strokeRect(bx, y, bw, buyerBottom - y, 0.6, RULE);
 
@@ -127,7 +126,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
       `${d.address.postcode} ${d.address.city}`,
       d.address.country !== 'FR' ? d.address.country : undefined,
     ].filter((l): l is string => Boolean(l));
-    font(false, 9).fillColor('black').text(t(deliverLines.join('\n')), PAGE.margin + 8, c.y + 2, dw - 16);
+    font(false, 9).fillColor('black').text(deliverLines.join('\n'), PAGE.margin + 8, c.y + 2, dw - 16);
     deliverBottom = c.y + 6;
     c.strokeRect(PAGE.margin, y, dw, deliverBottom - y, 0.6, RULE);
   }
@@ -156,7 +155,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   for (const line of inv.lines) {
     const cells: Record<string, string> = {
       // Under the designation: the item's references (BT-155, BT-157, BT-132), the line's period (BG-26) and note (BT-127).
-      description: t([line.description, itemReferences(line), ...line.allowanceCharges.map((a) => `${adjustmentLabel(a, a.charge)} : ${a.charge ? '+' : '−'}${displayAmount(a.amount, 'fr')}`), line.period ? displayPeriod(line.period, 'fr') : '', line.note ?? ''].filter(Boolean).join('\n')),
+      description: [line.description, itemReferences(line), ...line.allowanceCharges.map((a) => `${adjustmentLabel(a, a.charge)} : ${a.charge ? '+' : '−'}${displayAmount(a.amount, 'fr')}`), line.period ? displayPeriod(line.period, 'fr') : '', line.note ?? ''].filter(Boolean).join('\n'),
       qty: displayDecimal(line.quantity, 'fr'),
       unit: UNIT_LABEL[line.unitCode] ?? line.unitCode,
       price: displayDecimal(line.unitPrice, 'fr', 2), // BT-146 may carry more than two decimals
@@ -203,7 +202,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   let vy = y + 14;
   font(false, 8.5);
   for (const [label, base, tax] of vatRows) {
-    c.text(t(label ?? ''), vx, vy, 130);
+    c.text(label ?? '', vx, vy, 130);
     c.text(base ?? '', vx + 130, vy, 70, 'right');
     c.text(tax ?? '', vx + 200, vy, 70, 'right');
     vy = c.y + 3;
@@ -227,7 +226,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
       c.fillRect(tx, ty - 3, tw, 18, '#eeeeee');
     }
     font(strong, strong ? 10 : 9).fillColor('black');
-    c.text(t(label), tx + 6, ty, tw - 86, 'left', { oneLine: true });
+    c.text(label, tx + 6, ty, tw - 86, 'left', { oneLine: true });
     c.text(displayMoney(value, inv.currency, 'fr'), tx + tw - 80, ty, 74, 'right');
     ty += 18;
   }
@@ -243,8 +242,8 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
       .map((n) => n.content),
   ];
   font(true, 9).fillColor('black');
-  const paymentText = t(payment.join('\n'));
-  const mentionText = t(mentions.join('\n'));
+  const paymentText = payment.join('\n');
+  const mentionText = mentions.join('\n');
   font(false, 8);
   const needed = c.heightOf(paymentText, CONTENT_W) + c.heightOf(mentionText, CONTENT_W) + 30;
   if (y + needed > BOTTOM) {
@@ -257,7 +256,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   font(false, 8).fillColor(GREY).text(mentionText, PAGE.margin, c.y + 2, CONTENT_W);
 
   // Footer on every page: who issued it, and where the reader is.
-  const footer = t(`${seller.legalName} · ${sellerLegalInfo(seller)}${seller.vatId ? ` · TVA ${seller.vatId}` : ''}`);
+  const footer = `${seller.legalName} · ${sellerLegalInfo(seller)}${seller.vatId ? ` · TVA ${seller.vatId}` : ''}`;
   const pageCount = c.pageCount;
   for (let i = 0; i < pageCount; i++) {
     c.switchToPage(i);

@@ -42,15 +42,15 @@ export class PdfA3Document {
   private readonly fonts: DocumentFont[];
   readonly canvas: Canvas;
 
-  constructor(geometry: PageGeometry, faces: { regular: FontFace; bold: FontFace }) {
+  constructor(
+    private readonly geometry: PageGeometry,
+    faces: { regular: FontFace; bold: FontFace },
+  ) {
     const regular = new DocumentFont(faces.regular, 'F1', this.writer);
     const bold = new DocumentFont(faces.bold, 'F2', this.writer);
     this.fonts = [regular, bold];
     this.canvas = new Canvas(geometry, { regular, bold });
-    this.geometry = geometry;
   }
-
-  private readonly geometry: PageGeometry;
 
   finish(info: DocumentInfo): Buffer {
     const w = this.writer;
@@ -73,7 +73,7 @@ export class PdfA3Document {
       `<</Type /Filespec /F ${textString(a.name)} /UF ${textString(a.name)} /Desc ${textString(a.description)} /AFRelationship /${a.relationship} /EF <</F ${file} /UF ${file}>>>>`,
     );
     const metadata = w.stream('/Type /Metadata /Subtype /XML', Buffer.from(xmpPacket(info), 'utf8'), { compress: false });
-    const intent = w.object(`<</Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier (${SRGB}) /Info (${SRGB}) /DestOutputProfile ${w.stream('/N 3', srgbProfile(), { deflated: true })}>>`);
+    const intent = w.object(`<</Type /OutputIntent /S /GTS_PDFA1 /OutputConditionIdentifier (${SRGB_DESCRIPTION}) /Info (${SRGB_DESCRIPTION}) /DestOutputProfile ${w.stream('/N 3', srgbProfile(), { deflated: true })}>>`);
     const root = w.object(
       `<</Type /Catalog /Pages ${pages} /Metadata ${metadata} /OutputIntents [${intent}] /AF [${filespec}] /Names <</EmbeddedFiles <</Names [${textString(a.name)} ${filespec}]>>>> /Lang ${textString(info.lang)} /ViewerPreferences <</DisplayDocTitle true>>>>`,
     );
@@ -102,7 +102,6 @@ function xmpPacket(info: DocumentInfo): string {
   ].join('\n');
 }
 
-const SRGB = SRGB_DESCRIPTION;
 let srgb: Buffer | undefined;
 
 /** The output intent's profile, written and compressed once per process. */

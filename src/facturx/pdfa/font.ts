@@ -63,7 +63,8 @@ const WORD_CACHE_LIMIT = 4_000;
 /** Glyph sets kept compressed per font. */
 const PROGRAM_CACHE_LIMIT = 32;
 
-const HEX = Array.from({ length: 0x10000 }, (_, i) => i.toString(16).padStart(4, '0'));
+/** A 16-bit code in four hex digits (glyph ids, UTF-16 units). */
+const hex4 = (n: number) => n.toString(16).padStart(4, '0');
 
 /** One font file, parsed once per process, its words shaped once per process. */
 export class FontFace {
@@ -102,15 +103,19 @@ export class FontFace {
   }
 
   /**
-   * `text` with a space for a tab and "?" for any other character the font
-   * lacks: PDF/A forbids drawing .notdef (ISO 19005-2 §6.2.11.8), whatever
-   * a caller passes.
+   * `text` as the font can draw it: line breaks kept, a tab made a space,
+   * other control characters dropped, and "?" for a character the font
+   * lacks, since PDF/A forbids drawing .notdef (ISO 19005-2 §6.2.11.8).
+   * Every piece is shaped through it, whoever passes the text.
    */
-  private drawableText(text: string): string {
+  drawable(text: string): string {
     let out = '';
     for (const ch of text) {
       const cp = ch.codePointAt(0) ?? 0;
-      out += this.hasGlyph(cp) ? ch : cp === 9 ? ' ' : '?';
+      if (cp === 10) out += ch;
+      else if (cp === 9) out += ' ';
+      else if (cp < 32 || (cp >= 0x7f && cp < 0xa0)) continue;
+      else out += this.hasGlyph(cp) ? ch : '?';
     }
     return out;
   }
@@ -126,7 +131,7 @@ export class FontFace {
   }
 
   private readonly shapeNew = (piece: string): Shaped => {
-    const run = this.font.layout(this.drawableText(piece));
+    const run = this.font.layout(this.drawable(piece));
     const { scale } = this;
     let width = 0;
     let tj = '<';
@@ -135,7 +140,7 @@ export class FontFace {
       const advance = run.positions[i]?.xAdvance ?? glyph.advanceWidth;
       width += advance;
       glyphs.push(glyph.id);
-      tj += HEX[glyph.id];
+      tj += hex4(glyph.id);
       if (!this.shapedFrom.has(glyph.id)) this.shapedFrom.set(glyph.id, glyph.codePoints);
       // Kerning: the next glyph moves by the difference, in thousandths of the size (positive moves left).
       if (advance !== glyph.advanceWidth) tj += `>${num((glyph.advanceWidth - advance) * scale)}<`;
@@ -183,7 +188,7 @@ export class FontFace {
       previous = g;
       const chars = this.charactersOf(g);
       if (g !== 0 && chars.length > 0) {
-        unicode += `<${HEX[g]}> <${chars.map(utf16).join('')}>\n`;
+        unicode += `<${hex4(g)}> <${chars.map(utf16).join('')}>\n`;
         // At most 100 entries per bfchar block (§9.10.3, after Adobe's CMap specification).
         if (++unicodeCount % 100 === 0) {
           unicodeBlocks.push(unicode);
@@ -265,9 +270,9 @@ function reverseCmap(font: fontkit.Font): Map<number, number> {
 
 /** UTF-16BE hex of one code point. */
 function utf16(cp: number): string {
-  if (cp < 0x10000) return HEX[cp] ?? '';
+  if (cp < 0x10000) return hex4(cp);
   const v = cp - 0x10000;
-  return `${HEX[0xd800 + (v >> 10)]}${HEX[0xdc00 + (v & 0x3ff)]}`;
+  return `${hex4(0xd800 + (v >> 10))}${hex4(0xdc00 + (v & 0x3ff))}`;
 }
 
 /** Calls `each` with every piece of one line: a word with the space or tab after it, or a lone space. */
