@@ -1,9 +1,9 @@
 /**
  * A worker thread of the pool (pool.ts): it runs one task at a time, by
  * name, and answers with its value or its error. Between tasks it keeps
- * only caches: the parsed fonts and the shaped words (facturx/fonts.ts, at
- * most 8,000 words per font, names and designations among them, in memory
- * only).
+ * only caches: the parsed fonts, the shaped words (facturx/pdfa/font.ts, at
+ * most 8,000 words per font, names and designations among them) and the
+ * compressed font objects of at most 64 glyph sets per font, in memory only.
  */
 import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
