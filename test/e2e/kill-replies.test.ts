@@ -3,10 +3,13 @@
  * delivering three mails to the real IMAP server and killing the daemon
  * twice after a random delay, then a last run that finishes the work. The
  * server's acceptance is written down right after its 250 (before the sent
- * commit and the copy to Sent), so a reply goes twice only when a kill lands
- * between the end of its DATA and that line. The count is printed: every
- * mail answered, no reply three times, and each reply received twice was
- * tried again only after an interrupted attempt.
+ * commit and the copy to Sent), so a reply goes again only when a kill lands
+ * between the end of its DATA and that line: invariant 3 allows one extra
+ * copy per crash. The count is printed: every mail answered, each copy past
+ * the first matched by an attempt that was interrupted and tried again, and
+ * no more extra copies than kills. Two kills may both land inside the same
+ * reply's exchange (its second run reaches it at about the same time), and
+ * that reply then arrives three times, as the invariant allows.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -21,7 +24,7 @@ const TRIALS = 20;
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('replies under kill -9, counted at the server', { skip: skip || false, timeout: 900_000 }, () => {
-  it(`answers every mail and sends no reply three times over ${TRIALS} trials of two kills each, and counts the replies sent twice`, async () => {
+  it(`answers every mail over ${TRIALS} trials of two kills each, sending a reply again only for an attempt a kill interrupted, and counts the copies`, async () => {
     await withMailServers(
       ['factures', 'compta'],
       async ({ dovecot, smtp, dir }) => {
@@ -63,24 +66,23 @@ describe('replies under kill -9, counted at the server', { skip: skip || false, 
         const copies = new Map<string, number>();
         for (const id of ids) copies.set(id, (copies.get(id) ?? 0) + 1);
         const twice = ids.length - copies.size;
-        console.log(`${delivered} mails, ${TRIALS * 2} kills: ${ids.length} replies received, ${copies.size} distinct, ${twice} sent twice`);
+        console.log(`${delivered} mails, ${TRIALS * 2} kills: ${ids.length} replies received, ${copies.size} distinct, ${twice} extra copies (${[...copies.values()].filter((n) => n > 2).length} replies three times or more)`);
         // A kill is never charged to a mail (invariant 23): whatever it interrupted, nothing is set aside.
         assert.equal(await setAsideCount(data), 0, 'nothing set aside for a kill');
         assert.equal(copies.size, delivered, `every mail answered: ${copies.size} distinct replies for ${delivered} mails`);
-        assert.ok([...copies.values()].every((n) => n <= 2), 'no reply sent three times');
         // The server's acceptance is recorded right after its 250 (store/embedded/accepted.ts): a reply goes
         // again only for a kill inside its own SMTP exchange, whose length is the server's and the machine's
-        // (2 in 40 kills measured inside a loaded full suite, 0 alone). What holds whatever the load: a reply
-        // received twice was interrupted, then tried again after a restart, and never tried again once it was
-        // recorded as sent.
+        // (2 or 3 in 40 kills measured inside a loaded full suite, 0 alone). What holds whatever the load: each
+        // copy of a reply was an attempt of its own, every attempt but the last was interrupted (tried again
+        // after a restart), none came once it was recorded as sent, and there are no more extra copies than kills.
         const trail = (await mailbotAsync(data, ['log', '--action', 'reply-sending,reply-sent', '--json'])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { action: string; messageId?: string });
         for (const [id, n] of copies) {
           if (n < 2) continue;
           const lines = trail.filter((e) => e.messageId === id).map((e) => e.action);
-          assert.ok(lines.filter((a) => a === 'reply-sending').length >= 2, `${id} went twice but was tried once: ${lines.join(',')}`);
+          assert.ok(lines.filter((a) => a === 'reply-sending').length >= n, `${id} arrived ${n} times but was tried fewer times: ${lines.join(',')}`);
           assert.ok(lines.lastIndexOf('reply-sending') < lines.indexOf('reply-sent'), `${id} was tried again after it was recorded as sent: ${lines.join(',')}`);
         }
-        assert.ok(twice <= TRIALS * 2, `${twice} replies sent twice for ${TRIALS * 2} kills: more than one per kill`);
+        assert.ok(twice <= TRIALS * 2, `${twice} extra copies for ${TRIALS * 2} kills: more than one per kill`);
       },
       { prefix: 'mailbot-killsend-' },
     );
