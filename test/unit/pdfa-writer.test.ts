@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as fontkit from 'fontkit';
 import { loadFonts } from '../../src/facturx/fonts.js';
 import { PdfA3Document } from '../../src/facturx/pdfa/document.js';
 import { srgbIccProfile } from '../../src/facturx/pdfa/icc.js';
+import { drawSample } from '../helpers/draw-pdf.js';
 import { pdfObjectTable, pdfText, pdfXmp, qpdfCheck, tempDir } from '../helpers/tools.js';
 
 const GEOMETRY = { width: 595.28, height: 841.89, top: 42, bottom: 770 };
@@ -209,6 +210,19 @@ describe('PDF/A-3 writer: the file', () => {
     const id = (f: string) => /\/ID \[<([0-9a-f]+)>/.exec(bytes(f).toString('latin1'))?.[1];
     assert.ok(id(first));
     assert.notEqual(id(first), id(other));
+  });
+
+  it('is the same bytes in a process of its own as after other documents filled the caches', () => {
+    // Words, glyph sets and the characters each glyph stands for are cached per process: after documents that
+    // drew the same glyphs from other texts (U+200B and U+00AD are shaped as the space, U+FB01 is the "fi"
+    // ligature), the document must come out as a process that drew nothing else writes it.
+    const text = 'officiel AVATAR a b — 1 234,56 € ﬁn';
+    for (const other of ['a\u00a0b\u200bc', 'ﬁ ﬂ ﬀ', 'x\u00ad y', `${'é'.repeat(3)} Tô`]) drawSample(other);
+    const here = drawSample(text);
+    const file = join(dir.path, 'fresh.pdf');
+    const child = spawnSync(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '..', 'helpers', 'draw-pdf.ts'), file, text], { encoding: 'utf8' });
+    assert.equal(child.status, 0, child.stderr);
+    assert.ok(here.equals(readFileSync(file)), 'the same document, drawn with and without a history, differs');
   });
 
   it('agrees with its XMP on title, tools and dates, and says it is PDF/A-3b', () => {
