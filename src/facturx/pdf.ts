@@ -47,12 +47,11 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   const fonts = loadFonts();
   const pdf = new PdfA3Document({ width: PAGE.width, height: PAGE.height, top: PAGE.margin, bottom: BOTTOM }, fonts);
   const c = pdf.canvas;
-  const font = (bold: boolean, size: number) => c.font(bold, size);
 
   // Seller block (BG-4) and title.
   let y = PAGE.margin;
-  font(true, 13).fillColor('black').text(seller.legalName, PAGE.margin, y, 300);
-  font(false, 8.5).fillColor(GREY);
+  c.font(true, 13).fillColor('black').text(seller.legalName, PAGE.margin, y, 300);
+  c.font(false, 8.5).fillColor(GREY);
   const sellerLines = [
     seller.address.line1,
     seller.address.line2,
@@ -68,8 +67,8 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
 
   // The kind of document (BT-3) in words; the longer titles in a smaller size, on one line.
   const title = documentTitle(inv.documentType, 'fr');
-  font(true, title.length > 12 ? 13 : 20).fillColor('black').text(title, PAGE.margin + 300, y, CONTENT_W - 300, 'right');
-  font(false, 9);
+  c.font(true, title.length > 12 ? 13 : 20).fillColor('black').text(title, PAGE.margin + 300, y, CONTENT_W - 300, 'right');
+  c.font(false, 9);
   const meta: [string, string][] = [
     ['N°', inv.number],
     ["Date d'émission", displayDate(inv.issueDate, 'fr')],
@@ -87,8 +86,8 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   if (inv.buyerAccountingRef) meta.push(['Compte comptable', inv.buyerAccountingRef]); // BT-19
   let my = Math.max(y + 28, c.y + 6);
   for (const [label, value] of meta) {
-    font(false, 9).fillColor(GREY).text(label, PAGE.margin + 300, my, 100);
-    font(true, 9).fillColor('black').text(value, PAGE.margin + 400, my, CONTENT_W - 400, 'right');
+    c.font(false, 9).fillColor(GREY).text(label, PAGE.margin + 300, my, 100);
+    c.font(true, 9).fillColor('black').text(value, PAGE.margin + 400, my, CONTENT_W - 400, 'right');
     my = c.y + 2;
   }
 
@@ -96,8 +95,8 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   y = Math.max(sellerBottom, my) + 16;
   const bx = PAGE.margin + 270;
   const bw = CONTENT_W - 270;
-  font(false, 8).fillColor(GREY).text('FACTURÉ À', bx + 8, y + 6, bw - 16);
-  font(true, 10).fillColor('black').text(inv.buyer.name, bx + 8, c.y + 2, bw - 16);
+  c.font(false, 8).fillColor(GREY).text('FACTURÉ À', bx + 8, y + 6, bw - 16);
+  c.font(true, 10).fillColor('black').text(inv.buyer.name, bx + 8, c.y + 2, bw - 16);
   const buyerLines = [
     inv.buyer.address.line1,
     inv.buyer.address.line2,
@@ -109,7 +108,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
     // BT-49: where this invoice is delivered under the French reform (BR-FR-12).
     inv.buyer.electronicAddress ? electronicAddressLine(inv.buyer.electronicAddress, 'fr') : undefined,
   ].filter((l): l is string => Boolean(l));
-  font(false, 9).text(buyerLines.join('\n'), bx + 8, c.y + 2, bw - 16);
+  c.font(false, 9).text(buyerLines.join('\n'), bx + 8, c.y + 2, bw - 16);
   const buyerBottom = c.y + 6;
   c.strokeRect(bx, y, bw, buyerBottom - y, 0.6, RULE);
 
@@ -118,7 +117,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   if (inv.deliverTo) {
     const d = inv.deliverTo;
     const dw = 250;
-    font(false, 8).fillColor(GREY).text('LIVRÉ À', PAGE.margin + 8, y + 6, dw - 16);
+    c.font(false, 8).fillColor(GREY).text('LIVRÉ À', PAGE.margin + 8, y + 6, dw - 16);
     const deliverLines = [
       d.name,
       d.address.line1,
@@ -126,7 +125,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
       `${d.address.postcode} ${d.address.city}`,
       d.address.country !== 'FR' ? d.address.country : undefined,
     ].filter((l): l is string => Boolean(l));
-    font(false, 9).fillColor('black').text(deliverLines.join('\n'), PAGE.margin + 8, c.y + 2, dw - 16);
+    c.font(false, 9).fillColor('black').text(deliverLines.join('\n'), PAGE.margin + 8, c.y + 2, dw - 16);
     deliverBottom = c.y + 6;
     c.strokeRect(PAGE.margin, y, dw, deliverBottom - y, 0.6, RULE);
   }
@@ -144,7 +143,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   const drawHeader = () => {
     c.fillRect(PAGE.margin, y, CONTENT_W, 16, '#eeeeee');
     let x = PAGE.margin;
-    font(true, 8.5).fillColor('black');
+    c.font(true, 8.5).fillColor('black');
     for (const col of cols) {
       c.text(col.label, x + 4, y + 4, col.w - 8, col.align, { oneLine: true });
       x += col.w;
@@ -162,19 +161,22 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
       vat: line.vatCategory === 'O' ? '—' : displayPercent(line.vatRate, 'fr'),
       net: displayAmount(line.netAmount, 'fr'),
     };
-    font(false, 8.5);
-    const h = Math.max(...cols.map((col) => c.heightOf(cells[col.key] ?? '', col.w - 8))) + 6;
+    // Each cell laid out once: its height decides the row's, then it is drawn as measured.
+    c.font(false, 8.5);
+    const blocks = cols.map((col) => c.layout(cells[col.key] ?? '', col.w - 8));
+    const h = Math.max(...blocks.map((b) => b.height)) + 6;
     if (y + h > BOTTOM) {
       c.addPage();
       y = PAGE.margin;
       drawHeader();
     }
     let x = PAGE.margin;
-    font(false, 8.5).fillColor('black');
-    for (const col of cols) {
-      c.text(cells[col.key] ?? '', x + 4, y + 2, col.w - 8, col.align);
+    c.fillColor('black');
+    cols.forEach((col, k) => {
+      const block = blocks[k];
+      if (block) c.drawBlock(block, x + 4, y + 2, col.w - 8, col.align);
       x += col.w;
-    }
+    });
     y += h;
     c.rule(PAGE.margin, PAGE.margin + CONTENT_W, y, 0.3, '#cccccc');
   }
@@ -195,12 +197,12 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   }
   y += 14;
   const vx = PAGE.margin;
-  font(true, 8.5).fillColor('black');
+  c.font(true, 8.5).fillColor('black');
   c.text('TVA', vx, y, 130);
   c.text('Base HT', vx + 130, y, 70, 'right');
   c.text('Montant TVA', vx + 200, y, 70, 'right');
   let vy = y + 14;
-  font(false, 8.5);
+  c.font(false, 8.5);
   for (const [label, base, tax] of vatRows) {
     c.text(label ?? '', vx, vy, 130);
     c.text(base ?? '', vx + 130, vy, 70, 'right');
@@ -225,7 +227,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
     if (label === DUE_LABEL) {
       c.fillRect(tx, ty - 3, tw, 18, '#eeeeee');
     }
-    font(strong, strong ? 10 : 9).fillColor('black');
+    c.font(strong, strong ? 10 : 9).fillColor('black');
     c.text(label, tx + 6, ty, tw - 86, 'left', { oneLine: true });
     c.text(displayMoney(value, inv.currency, 'fr'), tx + tw - 80, ty, 74, 'right');
     ty += 18;
@@ -241,19 +243,19 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
       .filter((n) => n.subjectCode !== 'REG')
       .map((n) => n.content),
   ];
-  font(true, 9).fillColor('black');
+  c.font(true, 9).fillColor('black');
   const paymentText = payment.join('\n');
   const mentionText = mentions.join('\n');
-  font(false, 8);
+  c.font(false, 8);
   const needed = c.heightOf(paymentText, CONTENT_W) + c.heightOf(mentionText, CONTENT_W) + 30;
   if (y + needed > BOTTOM) {
     c.addPage();
     y = PAGE.margin;
   }
-  font(true, 9).text('Paiement', PAGE.margin, y, CONTENT_W);
-  font(false, 8.5).text(paymentText, PAGE.margin, c.y + 2, CONTENT_W);
-  font(true, 9).text('Mentions', PAGE.margin, c.y + 8, CONTENT_W);
-  font(false, 8).fillColor(GREY).text(mentionText, PAGE.margin, c.y + 2, CONTENT_W);
+  c.font(true, 9).text('Paiement', PAGE.margin, y, CONTENT_W);
+  c.font(false, 8.5).text(paymentText, PAGE.margin, c.y + 2, CONTENT_W);
+  c.font(true, 9).text('Mentions', PAGE.margin, c.y + 8, CONTENT_W);
+  c.font(false, 8).fillColor(GREY).text(mentionText, PAGE.margin, c.y + 2, CONTENT_W);
 
   // Footer on every page: who issued it, and where the reader is.
   const footer = `${seller.legalName} · ${sellerLegalInfo(seller)}${seller.vatId ? ` · TVA ${seller.vatId}` : ''}`;
@@ -261,7 +263,7 @@ function drawPdf({ seller, invoice: inv, xml, createdAt = new Date() }: PdfInput
   for (let i = 0; i < pageCount; i++) {
     c.switchToPage(i);
     c.rule(PAGE.margin, PAGE.margin + CONTENT_W, FOOTER_Y - 4, 0.3, RULE);
-    font(false, 7).fillColor(GREY);
+    c.font(false, 7).fillColor(GREY);
     c.text(footer, PAGE.margin, FOOTER_Y, CONTENT_W - 86, 'left', { oneLine: true });
     c.text(`Page ${i + 1}/${pageCount}`, PAGE.margin + CONTENT_W - 80, FOOTER_Y, 80, 'right', { oneLine: true });
   }

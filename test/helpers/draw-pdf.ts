@@ -6,24 +6,32 @@
  */
 import { writeFileSync } from 'node:fs';
 import { loadFonts } from '../../src/facturx/fonts.js';
-import { PdfA3Document } from '../../src/facturx/pdfa/document.js';
+import { PdfA3Document, type DocumentInfo } from '../../src/facturx/pdfa/document.js';
 
 export const SAMPLE_GEOMETRY = { width: 595.28, height: 841.89, top: 42, bottom: 770 };
 
-/** The document's bytes: `text` in a cell, its fixed information and a small attachment. */
+/** The fixed information of the writer's test documents, a small attachment among it. */
+export const SAMPLE_INFO: DocumentInfo = {
+  title: 'Essai é',
+  creator: 'mailbot',
+  producer: 'mailbot',
+  createdAt: new Date('2026-12-05T09:30:00Z'),
+  lang: 'fr-FR',
+  xmp: '',
+  attachment: { name: 'data.xml', mime: 'text/xml', description: 'test', relationship: 'Data', bytes: Buffer.from('<a>é</a>') },
+};
+
+/** A new document on the sample page. */
+export function sampleDocument(): PdfA3Document {
+  return new PdfA3Document(SAMPLE_GEOMETRY, loadFonts());
+}
+
+/** The document's bytes: `text` in a cell, in both fonts. */
 export function drawSample(text: string): Buffer {
-  const doc = new PdfA3Document(SAMPLE_GEOMETRY, loadFonts());
+  const doc = sampleDocument();
   doc.canvas.font(false, 10).text(text, 42, 60, 400);
   doc.canvas.font(true, 10).text(text, 42, 200, 400);
-  return doc.finish({
-    title: 'Essai',
-    creator: 'mailbot',
-    producer: 'mailbot',
-    createdAt: new Date('2026-12-05T09:30:00Z'),
-    lang: 'fr-FR',
-    xmp: '',
-    attachment: { name: 'data.xml', mime: 'text/xml', description: 'test', relationship: 'Data', bytes: Buffer.from('<a/>') },
-  });
+  return doc.finish(SAMPLE_INFO);
 }
 
 const [out, text] = process.argv.slice(2);

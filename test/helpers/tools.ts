@@ -76,13 +76,9 @@ export function pdfFonts(pdf: string): string {
 
 /** The XMP metadata stream, as qpdf decodes it. */
 export function pdfXmp(pdf: string): string {
-  const json = JSON.parse(execFileSync('qpdf', ['--json', '--json-key=qpdf', '--decode-level=all', '--json-stream-data=inline', pdf], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })) as {
-    qpdf: [unknown, Record<string, { stream?: { dict: Record<string, unknown>; data?: string } }>];
-  };
-  for (const obj of Object.values(json.qpdf[1])) {
-    if (obj.stream?.dict['/Type'] === '/Metadata' && obj.stream.data) return Buffer.from(obj.stream.data, 'base64').toString('utf8');
-  }
-  throw new Error('no XMP metadata stream');
+  const xmp = pdfObjectTable(pdf).find((o) => o.dict['/Type'] === '/Metadata' && o.data);
+  if (!xmp?.data) throw new Error('no XMP metadata stream');
+  return xmp.data.toString('utf8');
 }
 
 /** Raw PDF object dictionaries (for AFRelationship, OutputIntents…). */

@@ -4,33 +4,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import * as fontkit from 'fontkit';
-import { loadFonts } from '../../src/facturx/fonts.js';
-import { PdfA3Document } from '../../src/facturx/pdfa/document.js';
+import type { PdfA3Document } from '../../src/facturx/pdfa/document.js';
 import { srgbIccProfile } from '../../src/facturx/pdfa/icc.js';
-import { drawSample } from '../helpers/draw-pdf.js';
+import { drawSample, SAMPLE_INFO, sampleDocument } from '../helpers/draw-pdf.js';
 import { pdfObjectTable, pdfText, pdfXmp, qpdfCheck, tempDir } from '../helpers/tools.js';
 
-const GEOMETRY = { width: 595.28, height: 841.89, top: 42, bottom: 770 };
 const dir = tempDir();
 after(() => dir.cleanup());
 
-/** A document drawn by `draw`, written to a file, with a small attachment. */
+/** A document drawn by `draw`, written to a file, checked by qpdf. */
 function documentFile(name: string, draw: (doc: PdfA3Document) => void): string {
-  const doc = new PdfA3Document(GEOMETRY, loadFonts());
+  const doc = sampleDocument();
   draw(doc);
   const file = join(dir.path, `${name}.pdf`);
-  writeFileSync(
-    file,
-    doc.finish({
-      title: 'Essai é',
-      creator: 'mailbot',
-      producer: 'mailbot',
-      createdAt: new Date('2026-12-05T09:30:00Z'),
-      lang: 'fr-FR',
-      xmp: '',
-      attachment: { name: 'data.xml', mime: 'text/xml', description: 'test', relationship: 'Data', bytes: Buffer.from('<a>é</a>') },
-    }),
-  );
+  writeFileSync(file, doc.finish(SAMPLE_INFO));
   const check = qpdfCheck(file);
   assert.ok(check.ok, check.output);
   return file;

@@ -29,6 +29,14 @@ export interface TextOptions {
   oneLine?: boolean;
 }
 
+/** A text laid out for a cell: its lines, and the font and size they were measured in. */
+export interface TextBlock {
+  lines: readonly string[];
+  height: number;
+  font: DocumentFont;
+  size: number;
+}
+
 interface Page {
   ops: string[];
   /** What the content stream last set, so that nothing is set twice. */
@@ -89,24 +97,31 @@ export class Canvas {
     return this.current.face.lineHeight(this.size);
   }
 
-  widthOf(text: string): number {
+  private widthOf(text: string): number {
     return this.current.face.widthOf(text, this.size);
   }
 
   /** The height `text` takes in a cell of `width`. */
   heightOf(text: string, width: number): number {
-    return text === '' ? 0 : this.lines(text, width).length * this.lineHeight();
+    return this.layout(text, width).height;
+  }
+
+  /** `text` laid out for a cell of `width` in the current font and size, to measure before it is drawn (drawBlock). */
+  layout(text: string, width: number, options: TextOptions = {}): TextBlock {
+    const lines = text === '' ? [] : options.oneLine ? [this.cut(text.split('\n', 1)[0] ?? '', width)] : this.lines(text, width);
+    return { lines, height: lines.length * this.lineHeight(), font: this.current, size: this.size };
   }
 
   text(text: string, x: number, y: number, width: number, align: Align = 'left', options: TextOptions = {}): this {
-    if (text === '') {
-      this.y = y;
-      return this;
-    }
-    const lineHeight = this.lineHeight();
-    const lines = options.oneLine ? [this.cut(text.split('\n', 1)[0] ?? '', width)] : this.lines(text, width);
+    return this.drawBlock(this.layout(text, width, options), x, y, width, align);
+  }
+
+  /** Draws a laid-out text, in the font and size it was laid out in, with the current colour. */
+  drawBlock(block: TextBlock, x: number, y: number, width: number, align: Align = 'left'): this {
+    const { font, size } = block;
+    const lineHeight = font.face.lineHeight(size);
     let top = y;
-    for (const line of lines) {
+    for (const line of block.lines) {
       // A text the layout began above the bottom carries on at the top of a new page.
       if (top > y && top + lineHeight > this.geometry.bottom) {
         this.addPage();
@@ -114,13 +129,13 @@ export class Canvas {
       }
       const drawn = line.trimEnd();
       if (drawn !== '') {
-        const left = align === 'right' ? x + width - this.widthOf(drawn) : x;
+        const left = align === 'right' ? x + width - font.face.widthOf(drawn, size) : x;
         this.setFill(this.color);
-        const baseline = this.geometry.height - top - (this.current.face.ascent * this.size) / 1000;
-        const key = `${this.current.resourceName} ${num(this.size)}`;
-        const font = this.page.font === key ? '' : `/${key} Tf `;
+        const baseline = this.geometry.height - top - (font.face.ascent * size) / 1000;
+        const key = `${font.resourceName} ${num(size)}`;
+        const tf = this.page.font === key ? '' : `/${key} Tf `;
         this.page.font = key;
-        this.page.ops.push(`BT ${font}${num(left)} ${num(baseline)} Td [${this.current.encode(drawn)}] TJ ET`);
+        this.page.ops.push(`BT ${tf}${num(left)} ${num(baseline)} Td [${font.encode(drawn)}] TJ ET`);
       }
       top += lineHeight;
     }

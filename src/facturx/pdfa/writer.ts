@@ -27,7 +27,8 @@ const DEFLATE_LEVEL = 3;
 const HEADER = Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n', 'latin1');
 
 export class PdfWriter {
-  private readonly bodies: (Buffer | undefined)[] = [];
+  /** Each object's bytes, in pieces: a stream's data is copied once, into the file. */
+  private readonly bodies: (Uint8Array[] | undefined)[] = [];
 
   /** A number for an object written later. */
   reserve(): Ref {
@@ -37,7 +38,7 @@ export class PdfWriter {
 
   /** Writes an object (a dictionary, an array or a value) under `ref`, or under a new number. */
   object(body: string, ref: Ref = this.reserve()): Ref {
-    this.bodies[index(ref)] = Buffer.from(`${number(ref)} 0 obj\n${body}\nendobj\n`, 'latin1');
+    this.bodies[index(ref)] = [Buffer.from(`${number(ref)} 0 obj\n${body}\nendobj\n`, 'latin1')];
     return ref;
   }
 
@@ -51,7 +52,7 @@ export class PdfWriter {
       filter = '/Filter /FlateDecode';
     }
     const head = Buffer.from(`${number(ref)} 0 obj\n<<${dict}${filter ? ` ${filter}` : ''} /Length ${bytes.length}>>\nstream\n`, 'latin1');
-    this.bodies[index(ref)] = Buffer.concat([head, bytes, ENDSTREAM]);
+    this.bodies[index(ref)] = [head, bytes, ENDSTREAM];
     return ref;
   }
 
@@ -60,16 +61,18 @@ export class PdfWriter {
    * same document gives the same bytes and another one another ID.
    */
   finish(root: Ref, info: Ref): Buffer {
-    const parts: Buffer[] = [HEADER];
+    const parts: Uint8Array[] = [HEADER];
     const offsets: number[] = [];
     let at = HEADER.length;
     const md5 = createHash('md5');
     this.bodies.forEach((body, i) => {
       if (!body) throw new Error(`PDF object ${i + 1} was reserved and never written`);
       offsets.push(at);
-      parts.push(body);
-      md5.update(body);
-      at += body.length;
+      for (const piece of body) {
+        parts.push(piece);
+        md5.update(piece);
+        at += piece.length;
+      }
     });
     const id = md5.digest('hex');
     let xref = `xref\n0 ${this.bodies.length + 1}\n0000000000 65535 f \n`;
