@@ -76,7 +76,7 @@ describe('faults of the environment', { skip: skip || false, timeout: 300_000 },
       // Kept for a resend, the reply's address is in the store like any queued reply's; dismissed, it is gone.
       const [failed] = JSON.parse(mailbot(data, ['outbox', '--failed', '--json']).stdout) as { id: string }[];
       assert.equal(mailbot(data, ['dismiss', failed?.id ?? '']).status, 0);
-      const everything = daemon.output() + readFileSync(join(data, 'audit.log'), 'utf8') + readFileSync(join(data, 'mailbot.json'), 'utf8');
+      const everything = daemon.output() + readFileSync(join(data, 'audit.log'), 'utf8') + readFileSync(join(data, 'mailbot.json'), 'utf8') + readFileSync(join(data, 'commits.log'), 'utf8');
       const at = everything.indexOf('gone@example.org');
       assert.ok(at < 0, `the refused address is nowhere in clear: ${everything.slice(Math.max(0, at - 300), at + 100)}`);
     }, { prefix: 'mailbot-faults-', rcpt });

@@ -28,6 +28,6 @@ export function mailbotAsync(dataDir: string, args: string[], env: NodeJS.Proces
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.once('error', reject);
-    child.once('close', (status) => resolve({ status, stdout, stderr }));
+    child.once('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
 }

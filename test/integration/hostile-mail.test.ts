@@ -100,7 +100,7 @@ describe('hostile mail and files', () => {
       const id = '<jane.doe+0612345678@example.org>';
       await w.send('jane@example.org', 'Bonjour \u001b[2J\u001b[31m', 'À quoi sert cette adresse ?', { messageId: id });
       await w.run();
-      for (const file of ['audit.log', 'ledger.jsonl', 'mailbot.json']) assert.ok(!readFileSync(join(w.data, file), 'utf8').includes('0612345678'), file);
+      for (const file of ['audit.log', 'ledger.jsonl', 'mailbot.json', 'commits.log']) assert.ok(!readFileSync(join(w.data, file), 'utf8').includes('0612345678'), file);
       const log = mailbot(w.data, ['log', '--message', id]);
       assert.equal(log.status, 0, log.stderr);
       assert.match(log.stdout, /received/);

@@ -10,15 +10,22 @@
  * is wrong, never replaced by an empty state (a store that started empty
  * would issue invoice numbers a second time).
  */
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import type { ChainHead } from '../../audit/chain.js';
 import type { ClientRecord } from '../../clients/record.js';
 import type { RightsRequest } from '../../gdpr/requests.js';
 import { MailbotError } from '../../core/errors.js';
 import { readPrivateFile } from '../files.js';
+import { applyLog, LogGap, type LoggedState } from './commit-log.js';
 import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry, Task } from '../records.js';
 
-export const SCHEMA_VERSION = 2;
+/**
+ * 3: commits go to the commit log between checkpoints (commit-log.ts); a
+ * version that does not read the log must not read this document. A
+ * document of version 2 reads as 3 (it has no log).
+ */
+export const SCHEMA_VERSION = 3;
 export const JOURNALS = ['batches', 'ledger', 'audit'] as const;
 export type JournalName = (typeof JOURNALS)[number];
 
@@ -142,12 +149,12 @@ export function parseDoc(path: string, text: string): Doc | { upgradeFrom: 1; da
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw invalid(path, `holds ${JSON.stringify(raw)?.slice(0, 20) ?? 'nothing'}, not the store's document`);
   const version = (raw as { schemaVersion?: unknown }).schemaVersion;
   if (version === 1) return { upgradeFrom: 1, data: parseLegacy(path, raw) };
-  if (version !== SCHEMA_VERSION) throw invalid(path, `schemaVersion is ${JSON.stringify(version)}; this version of mailbot reads ${SCHEMA_VERSION} (and upgrades 1)`);
-  const parsed = docSchema.safeParse(raw);
+  if (version !== SCHEMA_VERSION && version !== 2) throw invalid(path, `schemaVersion is ${JSON.stringify(version)}; this version of mailbot reads ${SCHEMA_VERSION} (and upgrades 1 and 2)`);
+  const parsed = docSchema.safeParse({ ...raw, schemaVersion: SCHEMA_VERSION });
   if (!parsed.success) throw invalid(path, parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   const { commitEnd: _end, ...doc } = raw as Doc & { commitEnd?: number };
   // Parts added since the document's version 2: absent in older documents, empty then.
-  return { ...doc, tasks: doc.tasks ?? {}, platformCursors: doc.platformCursors ?? {} };
+  return { ...doc, schemaVersion: SCHEMA_VERSION, tasks: doc.tasks ?? {}, platformCursors: doc.platformCursors ?? {} };
 }
 
 /**
@@ -194,11 +201,25 @@ export async function readDocumentText(path: string): Promise<string> {
   return text;
 }
 
-/** The document, checked (parseDoc); one of the first format must be upgraded first. */
+/** The document, checked (parseDoc), with the commits logged since its checkpoint; one of the first format must be upgraded first. */
 export async function readDocument(path: string): Promise<Doc> {
-  const parsed = parseDoc(path, await readDocumentText(path));
-  if ('upgradeFrom' in parsed) throw new MailbotError('STORE_UPGRADE_NEEDED', `${path} needs an upgrade`);
-  return parsed;
+  return (await readState(path)).doc;
+}
+
+/** The state as committed: the document and the commit log's lines after it (commit-log.ts). */
+export async function readState(path: string): Promise<LoggedState> {
+  for (let attempt = 1; ; attempt++) {
+    const parsed = parseDoc(path, await readDocumentText(path));
+    if ('upgradeFrom' in parsed) throw new MailbotError('STORE_UPGRADE_NEEDED', `${path} needs an upgrade`);
+    try {
+      return await applyLog(dirname(path), parsed);
+    } catch (err) {
+      // A checkpoint ran between the two reads: read both again. A gap that stays is a document restored without its log.
+      if (!(err instanceof LogGap)) throw err;
+      if (attempt >= 50) throw invalid(path, `the commit log beside it (commits.log) does not follow it: ${err.message}`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
 }
 
 function invalid(path: string, why: string): MailbotError {

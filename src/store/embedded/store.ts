@@ -37,18 +37,19 @@ import { AttemptJournal } from './attempts.js';
 import { BatchIndex } from './batch-index.js';
 import { PlatformIndex } from './platform-index.js';
 import type { PlatformFlow } from '../../platform/records.js';
-import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, type Doc, type PendingWork, type StoreMove } from './doc.js';
+import { appendCommit, clearLog, deltaLine, LOG_FILE } from './commit-log.js';
+import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, readState, type Doc, type PendingWork, type StoreMove } from './doc.js';
 import { readLineAt, readLines, readLinesBackward } from './journal.js';
 import { commitJournals } from './commit.js';
 import { SparePool } from './spares.js';
 import { LocalStaging, PROCESS_STARTED, checkStoredName, discardOrphan, processAlive, promote, stagingFolders } from './staging.js';
-import { EmbeddedTx, type Collections, type TxEnv } from './tx.js';
+import { changedEntries, EmbeddedTx, type Collections, type GroupChanges, type TxEnv, type TxOutput } from './tx.js';
 import { upgradeLegacy } from './upgrade.js';
 import { auditMatches } from '../audit-filter.js';
 
 export const DOC_FILE = 'mailbot.json';
 /** The journals beside the document: with one of them and no document, the document was lost (`create` refuses). */
-export const HISTORY_FILES = ['batches.jsonl', 'audit.log', 'ledger.jsonl'] as const;
+export const HISTORY_FILES = ['batches.jsonl', 'audit.log', 'ledger.jsonl', LOG_FILE] as const;
 /** The longest the commit lock is held for commits that follow one another, and the pause after. */
 const LOCK_HOLD_MS = 100;
 const LOCK_PAUSE_MS = 10;
@@ -56,6 +57,24 @@ const LOCK_PAUSE_MS = 10;
 /** After-commit work this process owns, and whether a listed item is its own. */
 const ownedBy = (name: string): PendingWork => ({ pid: process.pid, started: PROCESS_STARTED, name });
 const ownWork = (w: PendingWork) => w.pid === process.pid && w.started === PROCESS_STARTED;
+
+/**
+ * The commit log is folded into the document (a checkpoint) once it holds
+ * more than this many times the document's size, or this many bytes if more:
+ * a commit costs what it changed, and the document's rewrite is shared by
+ * the commits since the last one.
+ */
+const LOG_PER_DOC = 4;
+const LOG_MIN_BYTES = 512 * 1024;
+
+/**
+ * A commit that erases or changes personal data (a client's record, a rights
+ * request, journals rewritten or pruned) is written as a checkpoint: the
+ * earlier versions in the log are zeroed at once, not at the next fold.
+ */
+function erases(outs: readonly TxOutput[], changes: GroupChanges, retired: readonly string[]): boolean {
+  return retired.length > 0 || changes.has('clients') || changes.has('requests') || outs.some((o) => o.forgetClients.length > 0 || o.amendments.length > 0 || o.auditPrune !== undefined || o.ledgerPrune !== undefined);
+}
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 /** What tells one version of the document from another without reading it. */
@@ -88,7 +107,14 @@ export class EmbeddedStore implements Store {
   readonly backend = 'embedded' as const;
   private readonly docPath: string;
   private readonly db: Low<Doc>;
-  private stamp = '';
+  /** What tells the document and the commit log as last read or written from another version (stampOf). */
+  private docStamp = '';
+  private logStamp = '';
+  /** The commit log's committed length, and the document's size at its last checkpoint. */
+  private logLength = 0;
+  private docSize = 0;
+  /** Whether this process appended to the commit log since its last checkpoint (it checkpoints when it closes). */
+  private logged = false;
   private readonly index = new BatchIndex();
   private indexing?: Promise<BatchIndex>;
   private readonly platformIndex = new PlatformIndex();
@@ -115,7 +141,9 @@ export class EmbeddedStore implements Store {
         read: () => readDocument(this.docPath),
         write: async (data) => {
           // What was written is known: no look at the disk to stamp it.
-          this.stamp = stampOf(await replaceKeepingInode(this.docPath, documentText(data), dataDir));
+          const st = await replaceKeepingInode(this.docPath, documentText(data), dataDir);
+          this.docStamp = stampOf(st);
+          this.docSize = Number(st.size);
         },
       },
       emptyDoc(),
@@ -153,7 +181,7 @@ export class EmbeddedStore implements Store {
       }
     }
     this.db.data = emptyDoc();
-    await this.db.write();
+    await this.checkpoint();
   }
 
   private get doc(): Doc {
@@ -202,10 +230,16 @@ export class EmbeddedStore implements Store {
     const now = Date.now();
     if (!force && (this.holding || now - this.lastLook < 25)) return;
     this.lastLook = now;
-    const stamp = stampOf(await stat(this.docPath, { bigint: true }));
-    if (stamp !== this.stamp) {
-      await this.db.read();
-      this.stamp = stamp;
+    const [docStat, logStat] = await Promise.all([stat(this.docPath, { bigint: true }), stat(join(this.dataDir, LOG_FILE), { bigint: true }).catch(() => undefined)]);
+    const docStamp = stampOf(docStat);
+    const logStamp = logStat ? stampOf(logStat) : '';
+    if (docStamp !== this.docStamp || logStamp !== this.logStamp) {
+      const state = await readState(this.docPath);
+      this.db.data = state.doc;
+      this.logLength = state.length;
+      this.docSize = Number(docStat.size);
+      this.docStamp = docStamp;
+      this.logStamp = logStamp;
     }
   }
 
@@ -306,7 +340,7 @@ export class EmbeddedStore implements Store {
         await locked;
       } catch (err) {
         // No lock, or the document unreadable under it: nothing was committed; the waiting transactions fail.
-        this.stamp = '';
+        this.docStamp = '';
         for (const job of this.queue.splice(0)) job.reject(err);
       }
       if (heldTooLong) await new Promise((resolve) => setTimeout(resolve, LOCK_PAUSE_MS));
@@ -321,7 +355,7 @@ export class EmbeddedStore implements Store {
       await this.writeGroup(jobs, done, after);
     } catch (err) {
       // Nothing was committed (or we cannot tell): read the state back from disk.
-      this.stamp = '';
+      this.docStamp = '';
       await this.refresh(true).catch(() => undefined);
       for (const d of done) d.job.reject(err);
       return;
@@ -347,6 +381,7 @@ export class EmbeddedStore implements Store {
     // The group's own document: collections are copied once when first written, then changed in place.
     let working: Doc = { ...this.doc };
     const copied = new Set<Collections>();
+    const changes: GroupChanges = new Map();
     const groupBatches: BatchRecord[] = [];
     const groupPlatform = new Map<string, PlatformFlow | null>();
     for (const job of jobs) {
@@ -357,7 +392,7 @@ export class EmbeddedStore implements Store {
       const tx = new EmbeddedTx(working, this.env(groupBatches, groupPlatform), true);
       try {
         const value = await job.fn(tx);
-        tx.applyTo(working, copied);
+        tx.applyTo(working, copied, changes);
         groupBatches.push(...tx.out.batches);
         for (const w of tx.out.platform) groupPlatform.set(w.key, w.record);
         done.push({ job, value, tx });
@@ -373,7 +408,9 @@ export class EmbeddedStore implements Store {
     const next = await commitJournals(this.dataDir, { ...working, commit: working.commit + 1, pending: pending.doc }, outs, this.seal);
     failpoint('embedded-before-commit');
     this.db.data = next.doc;
-    await this.db.write();
+    const line = deltaLine({ c: next.doc.commit, ...changedEntries(changes), whole: { journals: next.doc.journals, pending: next.doc.pending, ...(next.doc.auditHead ? { auditHead: next.doc.auditHead } : {}) } });
+    if (this.logLength + line.length > Math.max(LOG_MIN_BYTES, LOG_PER_DOC * this.docSize) || erases(outs, changes, next.retired)) await this.checkpoint();
+    else await this.append(line);
     this.recovered = true;
     this.afterIndex(next.batchLines, next.rewroteBatches);
     after.promote.push(...pending.promote, ...recovery.promote);
@@ -382,6 +419,27 @@ export class EmbeddedStore implements Store {
       after.moved.push(...o.movedKeys);
       after.outboxDone.push(...o.outboxDone);
     }
+  }
+
+  /** The commit: its line appended to the commit log. */
+  private async append(line: Buffer): Promise<void> {
+    const out = await appendCommit(this.dataDir, this.logLength, line);
+    this.logLength = out.length;
+    this.logStamp = stampOf(out.stat);
+    this.logged = true;
+  }
+
+  /**
+   * The commit as a whole document (commit-log.ts): the document is
+   * rewritten (the version it replaces zeroed), then the log's lines are
+   * zeroed and cut. The caller holds the lock.
+   */
+  private async checkpoint(): Promise<void> {
+    await this.db.write();
+    failpoint('embedded-checkpoint-written');
+    this.logStamp = stampOf(await clearLog(this.dataDir));
+    this.logLength = 0;
+    this.logged = false;
   }
 
   /** Staging folders and reply files kept for reuse (spares.ts). */
@@ -589,7 +647,7 @@ export class EmbeddedStore implements Store {
       await this.refresh(true);
       const { movedTo: _old, ...rest } = this.doc;
       this.db.data = { ...rest, commit: this.doc.commit + 1, ...(move ? { movedTo: move } : {}) };
-      await this.db.write();
+      await this.checkpoint();
     });
   }
 
@@ -713,6 +771,13 @@ export class EmbeddedStore implements Store {
       await Promise.all(this.shredding);
     }
     await this.spares.drain();
+    // What this process logged goes into the document: a store at rest is its one file.
+    if (this.logged) {
+      await this.withLock(async () => {
+        await this.refresh(true);
+        if (this.logLength > 0) await this.checkpoint();
+      }).catch((err: unknown) => this.warn(`the commit log could not be folded into the document: ${errorMessage(err)}`));
+    }
     const a = this.attempts;
     this.attempts = undefined;
     if (a) await (await a).close();

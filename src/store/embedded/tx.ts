@@ -75,6 +75,22 @@ const clone = <T>(v: T): T => structuredClone(v);
 const DELETED = Symbol('deleted');
 type Overlay = Map<string, unknown>;
 
+/** What a group commit's transactions wrote per collection (a later one over an earlier one), for the commit log. */
+export type GroupChanges = Map<Collections, Overlay>;
+
+/** The entries set and the keys removed, per collection (commit-log.ts, DocDelta). */
+export function changedEntries(changes: GroupChanges): { set: Partial<Record<Collections, Record<string, unknown>>>; del: Partial<Record<Collections, string[]>> } {
+  const set: Partial<Record<Collections, Record<string, unknown>>> = {};
+  const del: Partial<Record<Collections, string[]>> = {};
+  for (const [name, overlay] of changes) {
+    for (const [k, v] of overlay) {
+      if (v === DELETED) (del[name] ??= []).push(k);
+      else (set[name] ??= {})[k] = v;
+    }
+  }
+  return { set, del };
+}
+
 /** A collection as the transaction sees it: its overlay over the document's, read and written like a plain object. */
 function view<T>(base: Record<string, T>, overlay: Overlay): Record<string, T> {
   const has = (k: string) => (overlay.has(k) ? overlay.get(k) !== DELETED : Object.hasOwn(base, k));
@@ -140,8 +156,11 @@ export class EmbeddedTx implements Tx {
    * writes it (`copied`), never again: the document being read meanwhile is
    * not touched.
    */
-  applyTo(doc: Doc, copied: Set<Collections>): void {
+  applyTo(doc: Doc, copied: Set<Collections>, changes: GroupChanges): void {
     for (const [name, overlay] of this.overlays) {
+      let changed = changes.get(name);
+      if (!changed) changes.set(name, (changed = new Map<string, unknown>()));
+      for (const [k, v] of overlay) changed.set(k, v);
       if (!copied.has(name)) {
         (doc as unknown as Record<string, unknown>)[name] = { ...doc[name] };
         copied.add(name);
