@@ -6,7 +6,7 @@
  * link is refused and reported rather than written through, read or zeroed.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, existsSync, fstatSync, fsync, ftruncateSync, linkSync, lstatSync, openSync, readdirSync, readFile, readSync, renameSync, rmdirSync, unlinkSync, write as writeCallback, writeSync, type BigIntStats, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fdatasync, fstatSync, ftruncateSync, linkSync, lstatSync, openSync, readdirSync, readFile, readSync, renameSync, rmdirSync, unlinkSync, write as writeCallback, writeSync, type BigIntStats, type Stats } from 'node:fs';
 import { chmod, lstat, mkdir, open, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,7 +15,8 @@ import { MailbotError } from '../core/errors.js';
 export const DIR_MODE = 0o700;
 export const FILE_MODE = 0o600;
 const { O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_RDWR, O_WRONLY } = constants;
-const fsyncFd = promisify(fsync);
+/** The zeros written over a file's own blocks reach the disk; its size is the same, so no other metadata needs flushing. */
+const fdatasyncFd = promisify(fdatasync);
 const readFd = promisify(readFile) as (fd: number) => Promise<Buffer>;
 const writeFd = promisify(writeCallback);
 
@@ -268,7 +269,7 @@ export async function shredFile(path: string, keeper?: SpareKeeper): Promise<boo
       if (small) writeAllSync(fd, chunk.subarray(0, n), at);
       else await writeFd(fd, chunk, 0, n, at);
     }
-    await fsyncFd(fd);
+    await fdatasyncFd(fd);
   } finally {
     closeSync(fd);
   }

@@ -55,6 +55,33 @@ describe('the embedded store commit log', () => {
     }
   });
 
+  it('a read under way keeps the state it began with while commits change what it reads; the next read sees them', async () => {
+    const dir = tempDir('mailbot-commitlog-');
+    try {
+      const store = await EmbeddedStore.open(join(dir.path, 'data'));
+      await commits(store, 2, 'a');
+      const recent = (tx: Parameters<Parameters<EmbeddedStore['read']>[0]>[0]) => tx.rate.recent('a0', 3_600_000, Date.now());
+      const seen = await store.read(async (tx) => {
+        const before = await recent(tx);
+        // Two commits while the read is under way: one changes the entry it reads, one adds another.
+        await store.transact(async (w) => {
+          await w.rate.hit('a0', 3_600_000, 10, Date.now());
+          await w.rate.hit('n0', 3_600_000, 10, Date.now());
+        });
+        return [before, await recent(tx), await tx.rate.recent('n0', 3_600_000, Date.now())];
+      });
+      assert.deepEqual(seen, [1, 1, 0]);
+      assert.deepEqual(await store.read(async (tx) => [await recent(tx), await tx.rate.recent('n0', 3_600_000, Date.now())]), [2, 1]);
+      // With no read under way, a commit changes the collections in place: the next read sees it all the same.
+      await store.transact((w) => w.rate.hit('a0', 3_600_000, 10, Date.now()));
+      assert.equal(await store.read(recent), 3);
+      assert.equal((await readDocument(join(dir.path, 'data', 'mailbot.json'))).rates.a0?.times.length, 3);
+      await store.close();
+    } finally {
+      dir.cleanup();
+    }
+  });
+
   it('a line cut by a kill is not a commit, and the next commit writes over it', async () => {
     const dir = tempDir('mailbot-commitlog-');
     const data = join(dir.path, 'data');

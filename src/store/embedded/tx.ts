@@ -151,26 +151,36 @@ export class EmbeddedTx implements Tx {
   }
 
   /**
-   * Apply this transaction's writes to a group commit's document (its own
-   * top-level object). A collection is copied the first time the group
-   * writes it (`copied`), never again: the document being read meanwhile is
-   * not touched.
+   * Add this transaction's writes to its group commit's changes. The group's
+   * document (its own top-level object) shows each collection it changed as
+   * the committed one with the group's changes over it, so the committed
+   * collections are not touched (nor copied) before the commit: the store
+   * applies the changes once they are committed (store.ts, applyCommitted).
    */
-  applyTo(doc: Doc, copied: Set<Collections>, changes: GroupChanges): void {
+  applyTo(doc: Doc, changes: GroupChanges): void {
     for (const [name, overlay] of this.overlays) {
-      let changed = changes.get(name);
-      if (!changed) changes.set(name, (changed = new Map<string, unknown>()));
-      for (const [k, v] of overlay) changed.set(k, v);
-      if (!copied.has(name)) {
-        (doc as unknown as Record<string, unknown>)[name] = { ...doc[name] };
-        copied.add(name);
+      let group = changes.get(name);
+      if (!group) {
+        group = new Map<string, unknown>();
+        changes.set(name, group);
+        (doc as unknown as Record<Collections, unknown>)[name] = view(doc[name] as Record<string, unknown>, group);
       }
-      const target = doc[name] as Record<string, unknown>;
-      for (const [k, v] of overlay) {
+      for (const [k, v] of overlay) group.set(k, v);
+    }
+  }
+
+  /** The committed collections with a group's changes: in place (nobody is reading them), or in new copies. */
+  static applyCommitted(doc: Doc, changes: GroupChanges, inPlace: boolean): Partial<Pick<Doc, Collections>> {
+    const out: Partial<Record<Collections, Record<string, unknown>>> = {};
+    for (const [name, group] of changes) {
+      const target = inPlace ? (doc[name] as Record<string, unknown>) : { ...(doc[name] as Record<string, unknown>) };
+      for (const [k, v] of group) {
         if (v === DELETED) delete target[k];
         else target[k] = v;
       }
+      out[name] = target;
     }
+    return out as Partial<Pick<Doc, Collections>>;
   }
 
   clients = {
