@@ -18,7 +18,7 @@
  * for many mails. The cost of a commit depends on what it changes, never on
  * how much history came before.
  */
-import type { BigIntStats } from 'node:fs';
+import { statSync, type BigIntStats } from 'node:fs';
 import { rmdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
@@ -40,6 +40,7 @@ import { BatchIndex } from './batch-index.js';
 import { PlatformIndex } from './platform-index.js';
 import type { PlatformFlow } from '../../platform/records.js';
 import { appendCommit, clearLog, deltaLine, LOG_FILE } from './commit-log.js';
+import { lockFs } from './lock-fs.js';
 import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, readState, type Doc, type PendingWork, type StoreMove } from './doc.js';
 import { readLineAt, readLines, readLinesBackward } from './journal.js';
 import { commitJournals } from './commit.js';
@@ -198,6 +199,7 @@ export class EmbeddedStore implements Store {
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
     const options = (retries: lockfile.LockOptions['retries']): lockfile.LockOptions => ({
       realpath: false,
+      fs: lockFs,
       stale: 30_000,
       update: 5_000,
       retries,
@@ -232,7 +234,9 @@ export class EmbeddedStore implements Store {
     const now = Date.now();
     if (!force && (this.holding || now - this.lastLook < 25)) return;
     this.lastLook = now;
-    const [docStat, logStat] = await Promise.all([stat(this.docPath, { bigint: true }), stat(join(this.dataDir, LOG_FILE), { bigint: true }).catch(() => undefined)]);
+    // Two quick calls (files.ts, SMALL_FILE_BYTES): made synchronously.
+    const docStat = statSync(this.docPath, { bigint: true });
+    const logStat = statSync(join(this.dataDir, LOG_FILE), { bigint: true, throwIfNoEntry: false });
     const docStamp = stampOf(docStat);
     const logStamp = logStat ? stampOf(logStat) : '';
     if (docStamp !== this.docStamp || logStamp !== this.logStamp) {
