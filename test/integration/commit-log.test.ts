@@ -22,15 +22,23 @@ async function commits(store: EmbeddedStore, n: number, tag: string): Promise<vo
   for (let i = 0; i < n; i++) await store.transact((tx) => tx.rate.hit(`${tag}${i}`, 3_600_000, 10, Date.now()));
 }
 
+/** A test in a data directory of its own, removed after it. */
+async function inDataDir(fn: (data: string, docPath: string) => Promise<void>): Promise<void> {
+  const dir = tempDir('mailbot-commitlog-');
+  try {
+    const data = join(dir.path, 'data');
+    await fn(data, join(data, 'mailbot.json'));
+  } finally {
+    dir.cleanup();
+  }
+}
+
 const rateKeys = async (path: string) => Object.keys((await readDocument(path)).rates).sort();
 const logLines = (data: string) => readFileSync(join(data, 'commits.log'), 'utf8').split('\n').filter(Boolean);
 
 describe('the embedded store commit log', () => {
-  it('appends a line per commit and leaves the document alone; another reader and another writer see every commit; closing folds the log into the document', async () => {
-    const dir = tempDir('mailbot-commitlog-');
-    const data = join(dir.path, 'data');
-    const docPath = join(data, 'mailbot.json');
-    try {
+  it('appends a line per commit and leaves the document alone; another reader and another writer see every commit; closing folds the log into the document', () =>
+    inDataDir(async (data, docPath) => {
       const store = await EmbeddedStore.open(data);
       const before = readFileSync(docPath);
       await commits(store, 20, 'a');
@@ -50,15 +58,11 @@ describe('the embedded store commit log', () => {
       const doc = JSON.parse(readFileSync(docPath, 'utf8')) as { commit: number; rates: Record<string, unknown> };
       assert.equal(doc.commit, 24);
       assert.deepEqual(Object.keys(doc.rates).sort(), keys, 'the document alone holds the whole state');
-    } finally {
-      dir.cleanup();
-    }
-  });
+    }));
 
-  it('a read under way keeps the state it began with while commits change what it reads; the next read sees them', async () => {
-    const dir = tempDir('mailbot-commitlog-');
-    try {
-      const store = await EmbeddedStore.open(join(dir.path, 'data'));
+  it('a read under way keeps the state it began with while commits change what it reads; the next read sees them', () =>
+    inDataDir(async (data, docPath) => {
+      const store = await EmbeddedStore.open(data);
       await commits(store, 2, 'a');
       const recent = (tx: Parameters<Parameters<EmbeddedStore['read']>[0]>[0]) => tx.rate.recent('a0', 3_600_000, Date.now());
       const seen = await store.read(async (tx) => {
@@ -75,18 +79,12 @@ describe('the embedded store commit log', () => {
       // With no read under way, a commit changes the collections in place: the next read sees it all the same.
       await store.transact((w) => w.rate.hit('a0', 3_600_000, 10, Date.now()));
       assert.equal(await store.read(recent), 3);
-      assert.equal((await readDocument(join(dir.path, 'data', 'mailbot.json'))).rates.a0?.times.length, 3);
+      assert.equal((await readDocument(docPath)).rates.a0?.times.length, 3);
       await store.close();
-    } finally {
-      dir.cleanup();
-    }
-  });
+    }));
 
-  it('a line cut by a kill is not a commit, and the next commit writes over it', async () => {
-    const dir = tempDir('mailbot-commitlog-');
-    const data = join(dir.path, 'data');
-    const docPath = join(data, 'mailbot.json');
-    try {
+  it('a line cut by a kill is not a commit, and the next commit writes over it', () =>
+    inDataDir(async (data, docPath) => {
       const store = await EmbeddedStore.open(data);
       await commits(store, 5, 'a');
       const whole = readFileSync(join(data, 'commits.log'));
@@ -100,17 +98,11 @@ describe('the embedded store commit log', () => {
       assert.equal(logLines(data).length, 6, 'the cut line was written over');
       assert.deepEqual(await rateKeys(docPath), ['a0', 'a1', 'a2', 'a3', 'a4', 'b0']);
       await next.close();
-    } finally {
-      dir.cleanup();
-    }
-  });
+    }));
 
-  it('refuses a log whose damaged line comes before commits the document lacks, and a document restored without its log, and changes neither', async () => {
-    const dir = tempDir('mailbot-commitlog-');
-    const data = join(dir.path, 'data');
-    const docPath = join(data, 'mailbot.json');
-    const logPath = join(data, 'commits.log');
-    try {
+  it('refuses a log whose damaged line comes before commits the document lacks, and a document restored without its log, and changes neither', () =>
+    inDataDir(async (data, docPath) => {
+      const logPath = join(data, 'commits.log');
       const store = await EmbeddedStore.open(data);
       const restored = readFileSync(docPath);
       await commits(store, 4, 'a');
@@ -131,16 +123,10 @@ describe('the embedded store commit log', () => {
       writeFileSync(docPath, restored);
       await assert.rejects(readDocument(docPath), (err: unknown) => err instanceof MailbotError && err.code === 'STORE_INVALID' && /commit 5 follows 0/.test(err.message));
       assert.equal(readFileSync(logPath, 'utf8'), good);
-    } finally {
-      dir.cleanup();
-    }
-  });
+    }));
 
-  it('a process killed between the checkpoint and the clearing of the log loses nothing and applies nothing twice', async () => {
-    const dir = tempDir('mailbot-commitlog-');
-    const data = join(dir.path, 'data');
-    const docPath = join(data, 'mailbot.json');
-    try {
+  it('a process killed between the checkpoint and the clearing of the log loses nothing and applies nothing twice', () =>
+    inDataDir(async (data, docPath) => {
       const store = await EmbeddedStore.open(data);
       await commits(store, 5, 'a');
       // A new client is a checkpoint (a commit that changes a client's record): the real command, killed after the document is
@@ -162,15 +148,10 @@ describe('the embedded store commit log', () => {
       assert.equal(Object.keys(after.clients).length, 1);
       await store.close();
       assert.equal(statSync(join(data, 'commits.log')).size, 0);
-    } finally {
-      dir.cleanup();
-    }
-  });
+    }));
 
-  it('a commit that changes a client record zeroes the earlier versions in the log at once', async () => {
-    const dir = tempDir('mailbot-commitlog-');
-    const data = join(dir.path, 'data');
-    try {
+  it('a commit that changes a client record zeroes the earlier versions in the log at once', () =>
+    inDataDir(async (data) => {
       const store = await EmbeddedStore.open(data);
       await commits(store, 3, 'claire.dupont@example.org ');
       assert.ok(readFileSync(join(data, 'commits.log'), 'utf8').includes('claire.dupont@example.org'));
@@ -181,8 +162,5 @@ describe('the embedded store commit log', () => {
       await commits(store, 1, 'x');
       rmSync(join(data, 'mailbot.json'));
       await assert.rejects(EmbeddedStore.open(data), (err: unknown) => err instanceof MailbotError && err.code === 'STORE_MISSING');
-    } finally {
-      dir.cleanup();
-    }
-  });
+    }));
 });
