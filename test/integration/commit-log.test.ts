@@ -150,7 +150,7 @@ describe('the embedded store commit log', () => {
       assert.equal(statSync(join(data, 'commits.log')).size, 0);
     }));
 
-  it('a commit that changes a client record zeroes the earlier versions in the log at once', () =>
+  it('a commit that changes a client record folds the log into the document and empties it at once', () =>
     inDataDir(async (data) => {
       const store = await EmbeddedStore.open(data);
       await commits(store, 3, 'claire.dupont@example.org ');

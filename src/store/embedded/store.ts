@@ -40,7 +40,6 @@ import { BatchIndex } from './batch-index.js';
 import { PlatformIndex } from './platform-index.js';
 import type { PlatformFlow } from '../../platform/records.js';
 import { appendCommit, clearLog, deltaLine, LOG_FILE } from './commit-log.js';
-import { lockFs } from './lock-fs.js';
 import { documentText, emptyDoc, parseDoc, readDocument, readDocumentText, readState, type Doc, type PendingWork, type StoreMove } from './doc.js';
 import { readLineAt, readLines, readLinesBackward } from './journal.js';
 import { commitJournals } from './commit.js';
@@ -199,7 +198,6 @@ export class EmbeddedStore implements Store {
   private async withLock<T>(fn: () => Promise<T>): Promise<T> {
     const options = (retries: lockfile.LockOptions['retries']): lockfile.LockOptions => ({
       realpath: false,
-      fs: lockFs,
       stale: 30_000,
       update: 5_000,
       retries,
