@@ -23,7 +23,8 @@
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, ftruncateSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
-import { openNoFollow, openWritableSync, writeAllSync } from '../files.js';
+import { openWritableSync, writeAllSync } from '../files.js';
+import { openJournal, writeAt } from './journal.js';
 import type { Doc } from './doc.js';
 import type { Collections } from './tx.js';
 
@@ -83,10 +84,7 @@ function parseLine(text: string): DocDelta | undefined {
 
 /** The log's bytes, or none (no log yet). */
 async function readLog(dataDir: string): Promise<Buffer> {
-  const handle = await openNoFollow(join(dataDir, LOG_FILE)).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw err;
-  });
+  const handle = await openJournal(dataDir, LOG_FILE);
   if (!handle) return Buffer.alloc(0);
   try {
     return await handle.readFile();
@@ -140,14 +138,7 @@ function damagedBefore(bytes: Buffer, from: number, commit: number): void {
 
 /** Append a commit's line at `length` (anything after it, a cut line, goes); returns the new length and the log's stamp. */
 export async function appendCommit(dataDir: string, length: number, line: Buffer): Promise<{ length: number; stat: BigIntStats }> {
-  const fd = await openWritableSync(join(dataDir, LOG_FILE), dataDir);
-  try {
-    writeAllSync(fd, line, length);
-    ftruncateSync(fd, length + line.length);
-    return { length: length + line.length, stat: fstatSync(fd, { bigint: true }) };
-  } finally {
-    closeSync(fd);
-  }
+  return { length: length + line.length, stat: await writeAt(dataDir, LOG_FILE, length, line) };
 }
 
 /** After a checkpoint: the log's lines are overwritten with zeros, then cut (only the document holds the state). */

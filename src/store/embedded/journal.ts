@@ -9,7 +9,7 @@
  * Readers stream the journal up to the committed length, a chunk at a time:
  * memory stays flat however long the history is.
  */
-import { closeSync, ftruncateSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, type BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { openNoFollow, openWritableSync, writeAllSync } from '../files.js';
 
@@ -23,19 +23,25 @@ export interface JournalLine {
 export async function writeLines(dataDir: string, file: string, committed: number, lines: readonly string[]): Promise<number> {
   if (lines.length === 0) return committed;
   const buf = Buffer.from(lines.map((l) => `${l}\n`).join(''), 'utf8');
+  await writeAt(dataDir, file, committed, buf);
+  return committed + buf.length;
+}
+
+/** Write `buf` at `committed`, cutting whatever lies beyond it; returns the file's stat after. */
+export async function writeAt(dataDir: string, file: string, committed: number, buf: Buffer): Promise<BigIntStats> {
   const fd = await openWritableSync(join(dataDir, file), dataDir);
   try {
     writeAllSync(fd, buf, committed);
     // Whatever an interrupted writer left beyond the committed length goes.
     ftruncateSync(fd, committed + buf.length);
+    return fstatSync(fd, { bigint: true });
   } finally {
     closeSync(fd);
   }
-  return committed + buf.length;
 }
 
 /** A journal opened to be read; none yet (a new store) reads as empty. */
-function openJournal(dataDir: string, file: string) {
+export function openJournal(dataDir: string, file: string) {
   return openNoFollow(join(dataDir, file)).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return null;
     throw err;
