@@ -122,7 +122,10 @@ describe('daemons sharing a PostgreSQL store', { skip: skip || false, timeout: 6
         await waitFor(`both paused (${round})`, () => [a, b].every((d) => (pausedSince(d)?.since ?? '') >= from) || undefined, 60_000, 100).catch((err: Error) => {
           throw new Error(`${err.message}: ${JSON.stringify([pausedSince(a), pausedSince(b)])}\n${outputs()}`);
         });
-        for (const d of [da, db]) assert.equal(d.output().split('store unreachable: not taking new mail').length - 1, round, 'one error line per episode');
+        // The status file can be read before this process has read the line from the daemon's pipe: wait for it, then count.
+        const told = (d: typeof da) => d.output().split('store unreachable: not taking new mail').length - 1;
+        await waitFor(`the episode told (${round})`, () => [da, db].every((d) => told(d) >= round) || undefined, 10_000, 50).catch(() => undefined);
+        for (const d of [da, db]) assert.equal(told(d), round, `one error line per episode\n${outputs()}`);
         const status = await mailbotAsync(a, ['status', '--json'], env);
         assert.equal(status.status, 2, 'status exits 2 while the store is away');
         const s = JSON.parse(status.stdout) as { daemon: string; faults: { cause: string; since?: string }[] };
