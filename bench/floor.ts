@@ -9,9 +9,11 @@
  */
 import MailComposer from 'nodemailer/lib/mail-composer';
 import nodemailer from 'nodemailer';
-import type { ImapFlow } from 'imapflow';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { ImapFlow } from 'imapflow';
 import { BOT } from '../test/helpers/daemon.js';
-import type { Dovecot, SmtpRelay } from '../test/helpers/mailservers.js';
+import { PASSWORD, type Dovecot, type SmtpRelay } from '../test/helpers/mailservers.js';
 import { FETCH_GROUP, SENT_CONNECTIONS } from '../src/mail/imap.js';
 import { SENDERS } from '../src/mail/outbox.js';
 import { cpuWindow, type CpuShares } from './machine.js';
@@ -20,6 +22,8 @@ export interface FloorRun {
   /** From the first command to the last reply sent and copied (the inbox is empty long before: nothing waits for the replies to move a mail). */
   replied: number;
   shares: CpuShares;
+  /** The floor client's own CPU (its process: imapflow, nodemailer, the kernel work of its sockets), ms. */
+  clientMs: number;
 }
 
 /** A help reply's shape: text and HTML alternatives of about the daemon's length. */
@@ -28,18 +32,31 @@ function reply(): Promise<Buffer> {
   return new MailComposer({ from: BOT, to: 'jane@example.org', subject: 'Re: Question', text, html: `<p>${text.replaceAll('\n', '<br>')}</p>` }).compile().build();
 }
 
-/** Runs the floor client on `user`'s inbox (already filled) and returns when every reply is sent. */
-export async function protocolFloor(dovecot: Dovecot, smtp: SmtpRelay, user: string): Promise<FloorRun> {
+interface FloorTarget {
+  imapPort: number;
+  smtpPort: number;
+  user: string;
+  pass: string;
+}
+
+/** The protocol work itself, in this process; returns the seconds to the last reply and this process's CPU over them. */
+async function runFloorClient(target: FloorTarget): Promise<{ replied: number; clientMs: number }> {
   const raw = await reply();
-  const inbox = dovecot.client(user);
-  const sentClients: ImapFlow[] = Array.from({ length: SENT_CONNECTIONS }, () => dovecot.client(user));
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtp.port, ignoreTLS: true, pool: true, maxConnections: SENDERS });
+  const client = () => {
+    const c = new ImapFlow({ host: '127.0.0.1', port: target.imapPort, secure: false, doSTARTTLS: false, auth: { user: target.user, pass: target.pass }, logger: false });
+    c.on('error', () => undefined);
+    return c;
+  };
+  const inbox = client();
+  const sentClients: ImapFlow[] = Array.from({ length: SENT_CONNECTIONS }, client);
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: target.smtpPort, ignoreTLS: true, pool: true, maxConnections: SENDERS });
   await inbox.connect();
   await Promise.all(sentClients.map((c) => c.connect()));
   await inbox.mailboxCreate('Sent').catch(() => undefined);
   await inbox.mailboxCreate('Processed').catch(() => undefined);
+  process.stdout.write('ready\n');
   const t0 = performance.now();
-  const window = cpuWindow(undefined);
+  const cpu0 = process.cpuUsage();
   try {
     const replies: Promise<void>[] = [];
     let next = 0;
@@ -56,9 +73,48 @@ export async function protocolFloor(dovecot: Dovecot, smtp: SmtpRelay, user: str
       await inbox.messageMove(group, 'Processed', { uid: true });
     }
     await Promise.all(replies);
-    return { replied: (performance.now() - t0) / 1000, shares: window() };
+    const cpu = process.cpuUsage(cpu0);
+    return { replied: (performance.now() - t0) / 1000, clientMs: (cpu.user + cpu.system) / 1000 };
   } finally {
     transport.close();
     await Promise.all([inbox, ...sentClients].map((c) => c.logout().catch(() => undefined)));
   }
+}
+
+/**
+ * Runs the floor client on `user`'s inbox (already filled) in a process of
+ * its own, as the daemon is one, and returns when every reply is sent: the
+ * machine's shares then tell the client's CPU apart from the SMTP relay's,
+ * which stays in this process.
+ */
+export async function protocolFloor(dovecot: Dovecot, smtp: SmtpRelay, user: string): Promise<FloorRun> {
+  const target: FloorTarget = { imapPort: dovecot.imapPort, smtpPort: smtp.port, user, pass: PASSWORD };
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), JSON.stringify(target)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const lines: string[] = [];
+  let rest = '';
+  let window: (() => CpuShares) | undefined;
+  let shares: CpuShares | undefined;
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const parts = (rest + d).split('\n');
+    rest = parts.pop() ?? '';
+    for (const line of parts) {
+      lines.push(line);
+      // The window opens once the client is connected (its start-up left out) and closes while its process can still be read.
+      if (line === 'ready') window = cpuWindow(child.pid);
+      else shares = window?.();
+    }
+  });
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  const done = lines.at(-1);
+  if (code !== 0 || !shares || !done) throw new Error(`the floor client exited with ${code}: ${lines.join(' | ')}`);
+  const result = JSON.parse(done) as { replied: number; clientMs: number };
+  return { ...result, shares };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const done = await runFloorClient(JSON.parse(process.argv[2] ?? '{}') as FloorTarget);
+  process.stdout.write(`${JSON.stringify(done)}\n`);
 }
