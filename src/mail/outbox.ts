@@ -83,6 +83,9 @@ function permanent(err: unknown): number | undefined {
  */
 export const SENDING_BYTES = 24 * 1024 * 1024;
 
+/** Replies taken from the store at once (their `reply-sending` lines go in one commit). */
+const BATCH = 200;
+
 export class Outbox {
   private flushing?: Promise<void>;
   private readonly budget = new ByteBudget(SENDING_BYTES);
@@ -95,18 +98,40 @@ export class Outbox {
     private readonly ctx: OutboxContext,
   ) {}
 
-  /** Send what is due. Concurrent calls share one run. */
+  /**
+   * Send what is due. A call during a run shares it, and the run takes
+   * another look once its batch is done: a reply queued meanwhile leaves then,
+   * not at the next timer (jobs/registry.ts).
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.run().finally(() => {
+    if (this.flushing) {
+      this.again = true;
+      return this.flushing;
+    }
+    this.flushing = this.run().finally(() => {
       this.flushing = undefined;
     });
     return this.flushing;
   }
 
+  private again = false;
+
+  /** Batches one after the other while one was asked for, or the last was full, and the server takes them. */
   private async run(): Promise<void> {
     await this.recordLeftAccepted();
-    const due = await this.store.outbox.takeDue(new Date(), 200);
-    if (due.length === 0) return;
+    for (;;) {
+      this.again = false;
+      const after = await this.batch();
+      // The server down: the next try is the timer's, not at once.
+      if (this.stopping || after === 'down' || (after === 'done' && !this.again)) return;
+    }
+  }
+
+  /** 'more' when the batch was full and the server took it: there may be more due now. */
+  private async batch(): Promise<'more' | 'done' | 'down'> {
+    const due = await this.store.outbox.takeDue(new Date(), BATCH);
+    if (due.length === 0) return 'done';
+    const full = due.length === BATCH;
     // Written ahead of the sending: a process killed after the server took a reply and before
     // its `reply-sent` commit still leaves the reply's line (and the reply goes again at the next
     // start, with the same Message-ID: at least once, never silently).
@@ -127,6 +152,7 @@ export class Outbox {
     await this.store.outbox.release(due.map((e) => e.id));
     const failed = (await Promise.allSettled(recording)).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
+    return down ? 'down' : full ? 'more' : 'done';
   }
 
   /**
