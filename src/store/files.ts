@@ -269,18 +269,22 @@ export async function shredFile(path: string, keeper?: SpareKeeper): Promise<boo
       if (small) writeAllSync(fd, chunk.subarray(0, n), at);
       else await writeFd(fd, chunk, 0, n, at);
     }
+    // A file kept as a spare keeps its blocks: its zeros reach the disk with the kernel's write-back
+    // (or the next reply is written over them first), and a process killed before that leaves the
+    // spare to the next one, which shreds it. Only a file about to be unlinked needs its zeros on
+    // the disk first: unlinking frees its blocks with whatever the disk still holds in them.
+    const spare = keeper && st.nlink === 1 ? keeper.spareSlot(st.size) : undefined;
+    if (spare !== undefined) {
+      try {
+        renameSync(path, spare);
+        return true;
+      } catch {
+        keeper?.unslot(spare);
+      }
+    }
     await fdatasyncFd(fd);
   } finally {
     closeSync(fd);
-  }
-  const spare = keeper && st.nlink === 1 ? keeper.spareSlot(st.size) : undefined;
-  if (spare !== undefined) {
-    try {
-      renameSync(path, spare);
-      return true;
-    } catch {
-      keeper?.unslot(spare);
-    }
   }
   unlinkSync(path);
   return true;

@@ -3,10 +3,10 @@
  * folder is the costly part of staging a small reply (a new inode, and its
  * removal journaled once the reply is shredded), far more than writing its
  * few kilobytes. So a staging folder emptied by its promotion is kept, and
- * renamed to the next staging's id; the file of a sent reply, once shredded
- * (zeroed and flushed, as before), is renamed into such a folder as a spare
- * instead of being unlinked, and the next reply is written over it and cut
- * to its length.
+ * renamed to the next staging's id; the file of a sent reply, once zeroed,
+ * is renamed into such a folder as a spare instead of being unlinked (and
+ * not flushed: files.ts, shredFile, says why), and the next reply is written
+ * over it and cut to its length.
  *
  * A spare holds only zeros, under a name no stored file can have (a leading
  * dot): promotion leaves it where it is. A folder kept here is one of this
