@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
@@ -19,6 +19,27 @@ export function processCpuMs(pid: number | undefined): number {
   } catch {
     return NaN;
   }
+}
+
+/**
+ * CPU milliseconds of every process named `comm` (PostgreSQL's postmaster and
+ * backends), with what their exited children used (a backend that ended is
+ * counted in its postmaster's cutime and cstime, so none is counted twice).
+ */
+export function serverCpuMs(comm: string): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return (total * 1000) / TICK;
 }
 
 /** Busy CPU milliseconds of the whole machine so far: every state but idle and waiting for I/O. */
@@ -35,6 +56,8 @@ export interface CpuShares {
   daemonMs: number;
   /** This process: the SMTP relay and the bench's own polling. */
   benchMs: number;
+  /** PostgreSQL's processes (all of them on this machine: the bench's private server is the only one). */
+  postgresMs: number;
   wallMs: number;
 }
 
@@ -44,12 +67,14 @@ export function cpuWindow(daemonPid: number | undefined): () => CpuShares {
   const machine0 = machineBusyMs();
   const daemon0 = processCpuMs(daemonPid);
   const self0 = process.cpuUsage();
+  const postgres0 = serverCpuMs('postgres');
   return () => {
     const self = process.cpuUsage(self0);
     return {
       machineMs: machineBusyMs() - machine0,
       daemonMs: processCpuMs(daemonPid) - (Number.isNaN(daemon0) ? 0 : daemon0),
       benchMs: (self.user + self.system) / 1000,
+      postgresMs: serverCpuMs('postgres') - postgres0,
       wallMs: performance.now() - t0,
     };
   };
