@@ -31,6 +31,7 @@ import { auditMatches } from '../audit-filter.js';
 import { PROCESS_STARTED, checkStoredName, discardOrphan, processAlive, stagingFolders } from '../embedded/staging.js';
 import type { AuditFilter, AuditLine, BackwardAuditLine, DaemonStatus, FileStore, MailClaim, MailKey, OutboxEntry, ReadTx, Staging, Store, StoreStats, Tx } from '../port.js';
 import { writePrivateFile } from '../files.js';
+import { prepared } from './prepared.js';
 import { migrate } from './migrate.js';
 import { PgStaging } from './staging.js';
 import { PgTx } from './tx.js';
@@ -166,7 +167,7 @@ export class PostgresStore implements Store {
   }
 
   private query<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
-    return this.pool.query<R>(sql, params).catch((err: unknown) => {
+    return this.pool.query<R>(prepared(sql, params)).catch((err: unknown) => {
       throw this.fault(err);
     });
   }
@@ -500,7 +501,7 @@ export class PostgresStore implements Store {
     const sql = way === 'forward' ? 'SELECT seq, entry::text AS text FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2' : 'SELECT seq, entry::text AS text FROM audit WHERE seq < $1 ORDER BY seq DESC LIMIT $2';
     let at = from;
     for (;;) {
-      const rows = (await this.pool.query<{ seq: string | number; text: string }>(sql, [at, page])).rows;
+      const rows = (await this.pool.query<{ seq: string | number; text: string }>(prepared(sql, [at, page]))).rows;
       for (const r of rows) {
         at = Number(r.seq);
         yield { text: r.text, cursor: String(at) };

@@ -18,6 +18,7 @@ import { OPEN_STATUSES, type RightsRequest } from '../../gdpr/requests.js';
 import { checkClientAddresses, checkRegister, checkSeriesAdvance, normaliseAddress, requestAlreadyOpen, requestRef } from '../invariants.js';
 import { summaryOf } from '../batch-summary.js';
 import type { Staging, Tx } from '../port.js';
+import { prepared } from './prepared.js';
 import type { LedgerEntry, OutboxEntry, SeriesState, SetAsideEntry, Task } from '../records.js';
 
 type Row = Record<string, unknown>;
@@ -38,7 +39,7 @@ export class PgTx implements Tx {
   ) {}
 
   private async q<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
-    return (await this.db.query<T>(sql, params)).rows;
+    return (await this.db.query<T>(prepared(sql, params))).rows;
   }
 
   private mustWrite(): void {
@@ -96,7 +97,7 @@ export class PgTx implements Tx {
     const limit = kept?.seq ?? Number.MAX_SAFE_INTEGER;
     const [last] = await this.q<{ mac: string }>("SELECT entry->>'mac' AS mac FROM audit WHERE seq < $1 AND entry ? 'mac' ORDER BY seq DESC LIMIT 1", [limit]);
     const [firstKept] = await this.q<{ seq: number }>("SELECT (entry->>'seq')::bigint AS seq FROM audit WHERE seq >= $1 AND entry ? 'seq' ORDER BY seq LIMIT 1", [limit]);
-    const dropped = (await this.db.query('DELETE FROM audit WHERE seq < $1', [limit])).rowCount ?? 0;
+    const dropped = (await this.db.query(prepared('DELETE FROM audit WHERE seq < $1', [limit]))).rowCount ?? 0;
     return checkpointEntry(new Date().toISOString(), firstKept?.seq ?? head.seq + 1, last?.mac ?? GENESIS, dropped, cutoff);
   }
 
