@@ -119,7 +119,8 @@ export async function migrateToPostgres(source: EmbeddedStore, target: PostgresS
     }
     for (const s of Object.values(doc.setAside)) await db.query('INSERT INTO set_aside (key, error, at) VALUES ($1, $2, $3)', [s.key, s.error, s.at]);
     for (const [name, value] of Object.entries(doc.counters)) await db.query('INSERT INTO counters (name, value) VALUES ($1, $2)', [name, value]);
-    for (const [key, r] of Object.entries(doc.rates)) await db.query('INSERT INTO rates (key, window_ms, times) VALUES ($1, $2, $3)', [key, r.window, r.times]);
+    // PostgreSQL keeps a window's hits in time order (migration 007).
+    for (const [key, r] of Object.entries(doc.rates)) await db.query('INSERT INTO rates (key, window_ms, times) VALUES ($1, $2, $3)', [key, r.window, [...r.times].sort((a, b) => a - b)]);
     // The approved platform's records (deposits, acknowledgements, lifecycle statuses) and poll cursors.
     for (const f of await source.read((tx) => tx.platform.list())) {
       await db.query('INSERT INTO platform_flows (client_id, number, state, next_attempt_at, lease_until, flow_id, status, record) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [f.clientId, f.number, f.state, f.nextAttemptAt, f.leaseUntil ?? null, f.flowId ?? null, f.status?.code ?? null, f]);

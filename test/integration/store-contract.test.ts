@@ -486,6 +486,26 @@ for (const backend of [embeddedBackend(), postgresBackend()] as Backend[]) {
       });
     });
 
+    it('counts a hit whose clock is behind in its place, and lets hits leave the window one by one', async () => {
+      await withStore(async (store) => {
+        const t = 1_800_000_000_000;
+        const hour = 3_600_000;
+        const hit = (key: string, at: number, limit = 10) => store.transact((tx) => tx.rate.hit(key, hour, limit, at));
+        const recent = (key: string, at: number) => store.read((tx) => tx.rate.recent(key, hour, at));
+        await hit('sender:a', t + 100);
+        await hit('sender:a', t + 300);
+        await hit('sender:a', t + 200); // another daemon's clock, a little behind
+        assert.equal(await recent('sender:a', t + 1000), 3);
+        assert.equal(await recent('sender:a', t + hour + 150), 2, 'the first hit left the window');
+        assert.equal(await recent('sender:a', t + hour + 250), 1, 'the one behind left it in its turn');
+        assert.equal(await hit('sender:a', t + hour + 250, 2), true, 'one in the window, a limit of 2');
+        assert.equal(await hit('sender:a', t + hour + 260, 2), false, 'two in the window');
+        assert.equal(await recent('sender:a', t + hour + 260), 2, 'a window keeps no more hits than its limit');
+        await hit('sender:b', t + 5 * hour);
+        assert.equal(await recent('sender:a', t + 5 * hour), 0, 'a window that ended counts nothing');
+      });
+    });
+
     it('keeps the audit trail in commit order, filters it, and follows it from a cursor', async () => {
       await withStore(async (store) => {
         for (let i = 0; i < 5; i++) await store.transact((tx) => Promise.resolve(tx.audit({ time: new Date(Date.UTC(2026, 10, 1, 10, i)).toISOString(), action: i % 2 ? 'reply-sent' : 'received', outcome: 'ok', clientId: i === 4 ? 'c1' : 'c0', details: { i } })));

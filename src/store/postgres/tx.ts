@@ -336,9 +336,10 @@ export class PgTx implements Tx {
   };
 
   rate = {
-    recent: async (key: string, windowMs: number, now: number) => Number((await this.q<{ n: string }>('SELECT count(*) AS n FROM rates, unnest(times) AS t WHERE key = $1 AND t > $2::bigint', [key, now - windowMs]))[0]?.n ?? 0),
-    // One statement (migration 006): the window's row locked, counted, appended to and cut to `limit`,
-    // and the counters whose window ended dropped, all in the server.
+    // Both in the server, on a window kept in time order (migrations 006 and 007).
+    recent: async (key: string, windowMs: number, now: number) => Number((await this.q<{ n: number }>('SELECT mailbot_rate_recent($1, $2) AS n', [key, now - windowMs]))[0]?.n ?? 0),
+    // One statement: the window's row locked, its hits that left the window dropped, the rest counted,
+    // this one put in its place and the whole cut to `limit`; then the counters whose window ended dropped.
     hit: async (key: string, windowMs: number, limit: number, now: number) => {
       this.mustWrite();
       const [row] = await this.q<{ allowed: boolean }>('SELECT mailbot_rate_hit($1, $2, $3, $4) AS allowed', [key, windowMs, limit, now]);
