@@ -1,4 +1,4 @@
--- Rate windows at a cost that no longer grows with the limit (tx.rate.hit and tx.rate.recent).
+-- Rate windows without unnesting and sorting every hit (tx.rate.hit and tx.rate.recent).
 -- A window's hits are kept in time order, so the hits that left the window are at its front:
 -- a hit drops them and counts the rest by position, without unnesting and sorting the whole
 -- array, and `recent` finds the first hit inside the window by halving. The counters whose
