@@ -270,8 +270,8 @@ export async function shredFile(path: string, keeper?: SpareKeeper): Promise<boo
       else await writeFd(fd, chunk, 0, n, at);
     }
     // A file kept as a spare keeps its blocks: its zeros reach the disk with the kernel's write-back
-    // (or the next reply is written over them first), and a process killed before that leaves the
-    // spare to the next one, which shreds it. Only a file about to be unlinked needs its zeros on
+    // (or the next reply is written over them first), and a power cut before that leaves the spare,
+    // like a killed process does, to the next process, which shreds it. Only a file about to be unlinked needs its zeros on
     // the disk first: unlinking frees its blocks with whatever the disk still holds in them.
     const spare = keeper && st.nlink === 1 ? keeper.spareSlot(st.size) : undefined;
     if (spare !== undefined) {
