@@ -59,9 +59,11 @@ const SEND_LEASE_SECONDS = 300;
  * whose server took a reply during it is still waiting to record it. Taken
  * from it then, the reply would go twice.
  */
-const takerGone = (me: string, leaseSeconds: string, bySilence = true) => `(taken_until < now() OR (taken_by <> ${me} AND EXISTS (
+// Whether silence counts is a value, not a variant of the text: the server refuses a value the text
+// does not use, which the lease's was when silence did not count (after an outage, for leaseSeconds).
+const takerGone = (me: string, leaseSeconds: string, bySilence: string) => `(taken_until < now() OR (taken_by <> ${me} AND EXISTS (
   SELECT 1 FROM nodes n WHERE left(outbox.taken_by, length(n.node) + 1) = n.node || '|'
-    AND (n.status->>'taker' IS DISTINCT FROM outbox.taken_by${bySilence ? ` OR n.heartbeat_at <= now() - make_interval(secs => ${leaseSeconds})` : ''}))))`;
+    AND (n.status->>'taker' IS DISTINCT FROM outbox.taken_by OR (${bySilence}::boolean AND n.heartbeat_at <= now() - make_interval(secs => ${leaseSeconds}))))))`;
 
 /** Errors a new attempt of the same transaction resolves. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -394,10 +396,10 @@ export class PostgresStore implements Store {
     takeDue: async (now: Date, limit: number): Promise<OutboxEntry[]> => {
       const rows = await this.query<{ entry: OutboxEntry }>(
         `UPDATE outbox SET taken_by = $1, taken_until = now() + make_interval(secs => $4)
-         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 AND (taken_by IS NULL OR ${takerGone('$1', '$5', this.judgesSilence())})
+         WHERE id IN (SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $2 AND (taken_by IS NULL OR ${takerGone('$1', '$5', '$6')})
                       ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING entry`,
-        [this.taker, now, limit, SEND_LEASE_SECONDS, this.leaseSeconds],
+        [this.taker, now, limit, SEND_LEASE_SECONDS, this.leaseSeconds, this.judgesSilence()],
       );
       return rows.rows.map((r) => r.entry).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
     },
@@ -409,7 +411,7 @@ export class PostgresStore implements Store {
       await this.query("UPDATE outbox SET state = 'accepted' WHERE id = $1 AND state = 'queued'", [id]);
     },
     acceptedUnrecorded: async (): Promise<OutboxEntry[]> => {
-      const rows = await this.query<{ entry: OutboxEntry }>(`SELECT entry FROM outbox WHERE state = 'accepted' AND ${takerGone('$1', '$2', this.judgesSilence())} ORDER BY created_at`, [this.taker, this.leaseSeconds]);
+      const rows = await this.query<{ entry: OutboxEntry }>(`SELECT entry FROM outbox WHERE state = 'accepted' AND ${takerGone('$1', '$2', '$3')} ORDER BY created_at`, [this.taker, this.leaseSeconds, this.judgesSilence()]);
       return rows.rows.map((r) => r.entry);
     },
   };
