@@ -127,29 +127,58 @@ export class Outbox {
     }
   }
 
+  /** Replies a failed batch took and could not give back (the store was away): given back first. */
+  private unreleased: string[] = [];
+
   /** 'more' when the batch was full and the server took it: there may be more due now. */
   private async batch(): Promise<'more' | 'done' | 'down'> {
+    if (this.unreleased.length > 0) {
+      await this.store.outbox.release(this.unreleased);
+      this.unreleased = [];
+    }
     const due = await this.store.outbox.takeDue(new Date(), BATCH);
     if (due.length === 0) return 'done';
     const full = due.length === BATCH;
-    // Written ahead of the sending: a process killed after the server took a reply and before
-    // its `reply-sent` commit still leaves the reply's line (and the reply goes again at the next
-    // start, with the same Message-ID: at least once, never silently).
-    await this.store.transact((tx) => {
-      for (const e of due) tx.audit(auditEntry({ action: 'reply-sending', outcome: 'info', messageId: e.messageId, ...(e.clientId ? { clientId: e.clientId } : {}), details: { attempt: e.attempts + 1, kind: e.kind } }));
-      return Promise.resolve();
-    });
-    // A few at a time, as many as the SMTP pool has connections; the first failure stops the round.
+    // A reply taken is this process's for the send lease (outbox.takeDue never hands a process its
+    // own): one not tried, or whose try ended without a known outcome (the store failed), is given
+    // back when the batch ends, or it would wait out the lease.
+    const open = new Set(due.map((e) => e.id));
     let down = false;
+    let broken: { err: unknown } | undefined;
     const recording: Promise<void>[] = [];
-    const worker = async () => {
-      for (let entry = due.shift(); entry && !down; entry = due.shift()) {
-        if (!(await this.sendOne(entry, recording))) down = true;
-      }
-    };
-    await Promise.all(Array.from({ length: SENDERS }, worker));
-    // What this round did not try is left for the next one.
-    await this.store.outbox.release(due.map((e) => e.id));
+    try {
+      // Written ahead of the sending: a process killed after the server took a reply and before
+      // its `reply-sent` commit still leaves the reply's line (and the reply goes again at the next
+      // start, with the same Message-ID: at least once, never silently).
+      await this.store.transact((tx) => {
+        for (const e of due) tx.audit(auditEntry({ action: 'reply-sending', outcome: 'info', messageId: e.messageId, ...(e.clientId ? { clientId: e.clientId } : {}), details: { attempt: e.attempts + 1, kind: e.kind } }));
+        return Promise.resolve();
+      });
+      // A few at a time, as many as the SMTP pool has connections; the first failure stops the round,
+      // once the replies in hand are done.
+      const worker = async () => {
+        while (!down && !broken) {
+          const entry = due.shift();
+          if (!entry) return;
+          try {
+            const sent = await this.sendOne(entry, recording);
+            open.delete(entry.id);
+            if (!sent) down = true;
+          } catch (err) {
+            broken ??= { err };
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: SENDERS }, worker));
+    } finally {
+      const left = [...open];
+      if (left.length > 0) await this.store.outbox.release(left).catch(() => void this.unreleased.push(...left));
+    }
+    if (broken) {
+      // Their records go on; one that fails is made by the next run (recordLeftAccepted), never an unhandled rejection.
+      void Promise.allSettled(recording);
+      throw broken.err;
+    }
     const failed = (await Promise.allSettled(recording)).find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
     return down ? 'down' : full ? 'more' : 'done';

@@ -37,7 +37,7 @@ export function postgresBackend(): Backend {
   const skip = postgresSkipReason();
   let server: PrivatePostgres | undefined;
   return {
-    name: 'postgres',
+    ...postgresBackendOn(() => server),
     skip,
     async setup() {
       if (skip) return;
@@ -47,7 +47,18 @@ export function postgresBackend(): Backend {
     async teardown() {
       await server?.stop();
     },
+  };
+}
+
+/** Stores in a server the caller starts and stops (and may pause, as an outage would). */
+export function postgresBackendOn(on: PrivatePostgres | (() => PrivatePostgres | undefined)): Backend {
+  return {
+    name: 'postgres',
+    skip: false,
+    setup: () => Promise.resolve(),
+    teardown: () => Promise.resolve(),
     async fresh() {
+      const server = typeof on === 'function' ? on() : on;
       if (!server) throw new Error('postgres backend not set up');
       const url = await server.database();
       const dir = tempDir('mailbot-store-');

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { smtpSchema } from '../../src/config/schema.js';
 import { Outbox, SENDERS } from '../../src/mail/outbox.js';
@@ -16,7 +16,8 @@ import { Templates } from '../../src/mail/templates.js';
 import { FolderTransport, SmtpTransport, type MailTransport } from '../../src/mail/transport.js';
 import type { Store } from '../../src/store/port.js';
 import { freePort } from '../helpers/mailservers.js';
-import { embeddedBackend } from '../helpers/store-backends.js';
+import { PrivatePostgres, postgresSkipReason } from '../helpers/postgres.js';
+import { embeddedBackend, postgresBackendOn, type Backend } from '../helpers/store-backends.js';
 import { tempDir } from '../helpers/tools.js';
 
 const BOT = 'factures@studio.test';
@@ -54,24 +55,30 @@ function outboxOf(store: Store, transport: MailTransport): Outbox {
 class HeldTransport implements MailTransport {
   readonly name = 'held';
   readonly folder: FolderTransport;
-  private readonly gate: Promise<void>;
-  open: () => void = () => undefined;
+  private gate: Promise<Error | undefined>;
+  private let: (failure?: Error) => void = () => undefined;
   sends = 0;
   constructor(readonly dir: string) {
     this.folder = new FolderTransport(dir);
-    this.gate = new Promise((resolve) => (this.open = resolve));
+    this.gate = new Promise((resolve) => (this.let = resolve));
+  }
+  /** The sends waiting go on, or fail with `failure` (as when the server drops the connection); later ones pass. */
+  open(failure?: Error): void {
+    this.let(failure);
+    this.gate = Promise.resolve(undefined);
   }
   async send(raw: Buffer, envelope: { from: string; to: string[] }): Promise<void> {
     this.sends++;
-    await this.gate;
+    const failure = await this.gate;
+    if (failure) throw failure;
     await this.folder.send(raw, envelope);
   }
   async verify(): Promise<void> {}
   close(): void {}
 }
 
-async function withStore(fn: (store: Store, dir: string) => Promise<void>): Promise<void> {
-  const fresh = await embeddedBackend().fresh();
+async function withStore(fn: (store: Store, dir: string) => Promise<void>, backend: Backend = embeddedBackend()): Promise<void> {
+  const fresh = await backend.fresh();
   const dir = tempDir('mailbot-outbox-');
   try {
     await fn(fresh.store, dir.path);
@@ -130,6 +137,35 @@ describe('outbox runs', () => {
       } finally {
         transport.close();
       }
+    });
+  });
+
+  describe('on PostgreSQL', { skip: postgresSkipReason() }, () => {
+    const server = new PrivatePostgres();
+    before(() => server.start());
+    after(() => server.stop());
+
+    it('a batch the store failed in the middle gives back what it took: once the store is back, every reply goes, none waits out its send lease', async () => {
+      await withStore(async (store, dir) => {
+        await queue(store, 3 * SENDERS);
+        const transport = new HeldTransport(join(dir, 'sent'));
+        const outbox = outboxOf(store, transport);
+        const first = outbox.flush();
+        while (transport.sends < SENDERS) await new Promise((r) => setTimeout(r, 5));
+        // The store goes away while the first replies are with the server, which then drops them.
+        server.pause();
+        try {
+          transport.open(Object.assign(new Error('Connection closed unexpectedly'), { code: 'ECONNECTION' }));
+          await assert.rejects(first, (err: { code?: string }) => err.code === 'STORE_UNREACHABLE');
+        } finally {
+          server.resume();
+        }
+        // Nothing was recorded: the replies are still queued, and this process may take them again now.
+        await outbox.flush();
+        assert.equal(readdirSync(join(dir, 'sent')).length, 3 * SENDERS, 'every reply sent once the store is back');
+        const left = (await store.read((tx) => tx.outbox.list())).filter((e) => e.state === 'queued');
+        assert.deepEqual(left, []);
+      }, postgresBackendOn(server));
     });
   });
 });
