@@ -17,11 +17,11 @@
  *    this process (the SMTP relay) and the rest (Dovecot, the kernel): what
  *    the cores allow at those costs. Then the protocol floor (floor.ts):
  *    the same inbox handled by a client doing only FETCH, SMTP send, APPEND
- *    to Sent and MOVE, no bot, in a process of its own, for what these
- *    servers allow on this machine before any bot work and what that
- *    client's own CPU is (the protocols' least cost per mail). Below its target, one more run under --cpu-prof
- *    says where the daemon's time goes (BENCH_PROFILE_OUT=FILE keeps the
- *    .cpuprofile).
+ *    to Sent and MOVE, no bot, in a process of its own: what these servers
+ *    allow on this machine before any bot work, and that client's own CPU
+ *    (the least the protocols cost per mail). Below its target, one more
+ *    run under --cpu-prof says where the daemon's time goes
+ *    (BENCH_PROFILE_OUT=FILE keeps the .cpuprofile).
  * 3. Operator commands on the 50,000-mail embedded data directory: start-up
  *    time of `--help` and `status`, peak RSS of `status` and of `log`.
  *

@@ -10,15 +10,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
 
-/** CPU milliseconds of a live process (user + system), or NaN once it is gone. */
-export function processCpuMs(pid: number | undefined): number {
+/** A process's name and the fields of /proc/<pid>/stat after it (the state first), or undefined once it is gone. */
+function procStat(pid: number | string | undefined): { comm: string; fields: string[] } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / TICK;
+    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
   } catch {
-    return NaN;
+    return undefined;
   }
+}
+
+/** CPU milliseconds of a live process (user + system), or NaN once it is gone. */
+export function processCpuMs(pid: number | undefined): number {
+  const f = procStat(pid)?.fields;
+  return f ? ((Number(f[11]) + Number(f[12])) * 1000) / TICK : NaN;
 }
 
 /**
@@ -27,19 +32,13 @@ export function processCpuMs(pid: number | undefined): number {
  * counted in its postmaster's cutime and cstime, so none is counted twice).
  */
 export function serverCpuMs(comm: string): number {
-  let total = 0;
+  let ticks = 0;
   for (const pid of readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== comm) continue;
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    } catch {
-      // gone meanwhile
-    }
+    const p = procStat(pid);
+    if (p?.comm === comm) ticks += Number(p.fields[11]) + Number(p.fields[12]) + Number(p.fields[13]) + Number(p.fields[14]);
   }
-  return (total * 1000) / TICK;
+  return (ticks * 1000) / TICK;
 }
 
 /** Busy CPU milliseconds of the whole machine so far: every state but idle and waiting for I/O. */
