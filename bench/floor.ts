@@ -11,9 +11,9 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import nodemailer from 'nodemailer';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { ImapFlow } from 'imapflow';
+import type { ImapFlow } from 'imapflow';
 import { BOT } from '../test/helpers/daemon.js';
-import { PASSWORD, type Dovecot, type SmtpRelay } from '../test/helpers/mailservers.js';
+import { imapClientAt, type Dovecot, type SmtpRelay } from '../test/helpers/mailservers.js';
 import { FETCH_GROUP, SENT_CONNECTIONS } from '../src/mail/imap.js';
 import { SENDERS } from '../src/mail/outbox.js';
 import { cpuWindow, type CpuShares } from './machine.js';
@@ -36,17 +36,12 @@ interface FloorTarget {
   imapPort: number;
   smtpPort: number;
   user: string;
-  pass: string;
 }
 
 /** The protocol work itself, in this process; returns the seconds to the last reply and this process's CPU over them. */
 async function runFloorClient(target: FloorTarget): Promise<{ replied: number; clientMs: number }> {
   const raw = await reply();
-  const client = () => {
-    const c = new ImapFlow({ host: '127.0.0.1', port: target.imapPort, secure: false, doSTARTTLS: false, auth: { user: target.user, pass: target.pass }, logger: false });
-    c.on('error', () => undefined);
-    return c;
-  };
+  const client = () => imapClientAt(target.imapPort, target.user);
   const inbox = client();
   const sentClients: ImapFlow[] = Array.from({ length: SENT_CONNECTIONS }, client);
   const transport = nodemailer.createTransport({ host: '127.0.0.1', port: target.smtpPort, ignoreTLS: true, pool: true, maxConnections: SENDERS });
@@ -88,7 +83,7 @@ async function runFloorClient(target: FloorTarget): Promise<{ replied: number; c
  * which stays in this process.
  */
 export async function protocolFloor(dovecot: Dovecot, smtp: SmtpRelay, user: string): Promise<FloorRun> {
-  const target: FloorTarget = { imapPort: dovecot.imapPort, smtpPort: smtp.port, user, pass: PASSWORD };
+  const target: FloorTarget = { imapPort: dovecot.imapPort, smtpPort: smtp.port, user };
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), JSON.stringify(target)], { stdio: ['ignore', 'pipe', 'inherit'] });
   const lines: string[] = [];
   let rest = '';

@@ -54,6 +54,13 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
 }
 export { waitFor };
 
+/** A client of the test Dovecot listening on `port`, for `user` (with the tests' password): another process can make one from the port alone. */
+export function imapClientAt(port: number, user: string): ImapFlow {
+  const c = new ImapFlow({ host: '127.0.0.1', port, secure: false, doSTARTTLS: false, auth: { user, pass: PASSWORD }, logger: false });
+  c.on('error', () => undefined);
+  return c;
+}
+
 export class Dovecot {
   readonly dir = tempDir('mailbot-dovecot-');
   imapPort = 0;
@@ -173,9 +180,7 @@ export class Dovecot {
   }
 
   client(user: string): ImapFlow {
-    const c = new ImapFlow({ host: '127.0.0.1', port: this.imapPort, secure: false, doSTARTTLS: false, auth: { user, pass: PASSWORD }, logger: false });
-    c.on('error', () => undefined);
-    return c;
+    return imapClientAt(this.imapPort, user);
   }
 
   /** Put a raw message straight into a user's folder (as a delivery would), with its arrival date if given (INTERNALDATE). */
